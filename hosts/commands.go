@@ -1,0 +1,206 @@
+package hosts
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// The fixed remote commands that probes and actions run on libvirt hosts.
+// Every command is built here from constants and validated values; each
+// variable argument is single-quoted with ShellQuote. Nothing read from a
+// remote host or typed by an operator reaches a shell any other way.
+//
+// The simulated demo fleet answers exactly these strings, so a command built
+// here is the contract between the probes and every host, real or simulated.
+
+// ErrBadArgument is returned when a value may not be put in a remote command.
+var ErrBadArgument = errors.New("hosts: value not allowed in a remote command")
+
+var unitRE = regexp.MustCompile(`^[A-Za-z0-9@._-]+$`)
+
+// ValidUnit reports whether s is an acceptable service unit name.
+func ValidUnit(s string) bool { return unitRE.MatchString(s) && !strings.HasPrefix(s, "-") }
+
+// globRE limits backup path globs to plain path characters and glob metacharacters.
+var globRE = regexp.MustCompile(`^/[A-Za-z0-9/._*?\[\]@+,=-]*$`)
+
+// ValidGlob reports whether s is an acceptable absolute backup path glob.
+func ValidGlob(s string) bool { return globRE.MatchString(s) && !strings.Contains(s, "/../") }
+
+// ShellQuote quotes s as one POSIX sh word.
+func ShellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func checkUnits(units []string) error {
+	if len(units) == 0 {
+		return fmt.Errorf("%w: no units", ErrBadArgument)
+	}
+	for _, u := range units {
+		if !ValidUnit(u) {
+			return fmt.Errorf("%w: unit %q", ErrBadArgument, u)
+		}
+	}
+	return nil
+}
+
+// UnitsActiveCommand asks systemd whether each unit is active. It prints one
+// word per unit, in order ("active", "inactive", "failed", ...), and exits 0
+// only when all are active (3 otherwise, 4 or 5 for unknown units).
+func UnitsActiveCommand(units []string) (string, error) {
+	if err := checkUnits(units); err != nil {
+		return "", err
+	}
+	q := make([]string, len(units))
+	for i, u := range units {
+		q[i] = ShellQuote(u)
+	}
+	return "systemctl is-active -- " + strings.Join(q, " "), nil
+}
+
+// KVMFactsCommand reports whether /dev/kvm exists and is usable, and which
+// kvm modules are loaded. Output lines, in this order:
+//
+//	kvm_dev=present|absent
+//	kvm_access=rw|denied
+//	kvm_module=NAME        (zero or more)
+const KVMFactsCommand = `if [ -c /dev/kvm ]; then echo kvm_dev=present; else echo kvm_dev=absent; fi; ` +
+	`if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then echo kvm_access=rw; else echo kvm_access=denied; fi; ` +
+	`grep -E '^kvm(_intel|_amd)? ' /proc/modules 2>/dev/null | cut -d' ' -f1 | sed 's/^/kvm_module=/'; true`
+
+// RestartCommand restarts an allow-listed unit. sudo runs it as
+// "sudo -n" so that a missing sudo rule fails at once instead of prompting.
+func RestartCommand(unit string, sudo bool) (string, error) {
+	if err := checkUnits([]string{unit}); err != nil {
+		return "", err
+	}
+	cmd := "systemctl restart -- " + ShellQuote(unit)
+	if sudo {
+		cmd = "sudo -n " + cmd
+	}
+	return cmd, nil
+}
+
+// JournalCommand prints the last n lines of a unit's journal.
+func JournalCommand(unit string, n int) (string, error) {
+	if err := checkUnits([]string{unit}); err != nil {
+		return "", err
+	}
+	if n <= 0 || n > 10000 {
+		return "", fmt.Errorf("%w: line count %d", ErrBadArgument, n)
+	}
+	return "journalctl -u " + ShellQuote(unit) + " -n " + strconv.Itoa(n) + " --no-pager", nil
+}
+
+// BackupListCommand lists the regular files matching a validated glob, one
+// per line as "MTIME_UNIX SIZE_BYTES PATH". The glob is left unquoted so the
+// remote shell expands it; ValidGlob guarantees it holds no shell syntax.
+func BackupListCommand(glob string) (string, error) {
+	if !ValidGlob(glob) {
+		return "", fmt.Errorf("%w: backup path %q", ErrBadArgument, glob)
+	}
+	return `for f in ` + glob + `; do [ -f "$f" ] && stat -c '%Y %s %n' -- "$f"; done; true`, nil
+}
+
+// SHA256VerifyCommand prints the file's sha256sum line, then the sidecar
+// FILE.sha256 behind a "--sidecar--" line ("--no-sidecar--" when missing).
+// file comes from a remote listing, so it is quoted, never interpolated.
+func SHA256VerifyCommand(file string) (string, error) {
+	if file == "" || strings.ContainsAny(file, "\x00\n") {
+		return "", fmt.Errorf("%w: file %q", ErrBadArgument, file)
+	}
+	q := ShellQuote(file)
+	sc := ShellQuote(file + ".sha256")
+	return `command -v sha256sum >/dev/null || { echo --no-tool--; exit 0; }; sha256sum -- ` + q +
+		`; if [ -f ` + sc + ` ]; then echo --sidecar--; head -c 4096 -- ` + sc + `; else echo --no-sidecar--; fi`, nil
+}
+
+// QemuImgCheckCommand runs "qemu-img check" on file; "--no-tool--" is printed
+// when qemu-img is not installed.
+func QemuImgCheckCommand(file string) (string, error) {
+	if file == "" || strings.ContainsAny(file, "\x00\n") {
+		return "", fmt.Errorf("%w: file %q", ErrBadArgument, file)
+	}
+	return `command -v qemu-img >/dev/null || { echo --no-tool--; exit 0; }; qemu-img check -- ` + ShellQuote(file), nil
+}
+
+// Batches: all of a host's commands in one round run in one SSH session.
+// Each command must be a single line. The output of part i is framed by
+// "@@hv:i" and "@@hv:i:RC" lines.
+
+const batchTag = "@@hv:"
+
+// Batch joins single-line commands into one script.
+func Batch(cmds ...string) (string, error) {
+	var b strings.Builder
+	for i, c := range cmds {
+		if strings.ContainsAny(c, "\n\r") {
+			return "", fmt.Errorf("%w: multi-line command in batch", ErrBadArgument)
+		}
+		fmt.Fprintf(&b, "echo %s%d; %s; echo %s%d:$?\n", batchTag, i, c, batchTag, i)
+	}
+	return b.String(), nil
+}
+
+// UnBatch recovers the commands of a script made by Batch; ok is false when
+// script is not a batch.
+func UnBatch(script string) (cmds []string, ok bool) {
+	lines := strings.Split(strings.TrimSuffix(script, "\n"), "\n")
+	for i, l := range lines {
+		head := fmt.Sprintf("echo %s%d; ", batchTag, i)
+		tail := fmt.Sprintf("; echo %s%d:$?", batchTag, i)
+		if !strings.HasPrefix(l, head) || !strings.HasSuffix(l, tail) || len(l) < len(head)+len(tail) {
+			return nil, false
+		}
+		cmds = append(cmds, l[len(head):len(l)-len(tail)])
+	}
+	return cmds, len(cmds) > 0
+}
+
+// BatchPart is one command's share of a batch's output.
+type BatchPart struct {
+	Output string
+	// Exit is the command's exit status, or -1 when its end marker is missing
+	// (the batch was cut short).
+	Exit int
+}
+
+// SplitBatch splits a batch's stdout into n parts. Text outside the frames
+// is ignored; a part whose frame never started has Exit -1 and no output.
+func SplitBatch(stdout string, n int) []BatchPart {
+	parts := make([]BatchPart, n)
+	for i := range parts {
+		parts[i].Exit = -1
+	}
+	cur := -1
+	var buf strings.Builder
+	for _, line := range strings.SplitAfter(stdout, "\n") {
+		t := strings.TrimRight(line, "\r\n")
+		if rest, found := strings.CutPrefix(t, batchTag); found {
+			idx, rc, hasRC := strings.Cut(rest, ":")
+			i, err := strconv.Atoi(idx)
+			if err == nil && i >= 0 && i < n {
+				if !hasRC {
+					cur = i
+					buf.Reset()
+					continue
+				}
+				if code, err := strconv.Atoi(rc); err == nil && i == cur {
+					parts[i] = BatchPart{Output: buf.String(), Exit: code}
+					cur = -1
+					continue
+				}
+			}
+		}
+		if cur >= 0 {
+			buf.WriteString(line)
+		}
+	}
+	if cur >= 0 {
+		parts[cur].Output = buf.String()
+	}
+	return parts
+}

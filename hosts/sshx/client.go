@@ -1,0 +1,219 @@
+package sshx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/digitalocean/go-libvirt/socket"
+	"golang.org/x/crypto/ssh"
+)
+
+// keepaliveMisses is how many keepalive intervals may pass without a reply
+// before the link is declared dead.
+const keepaliveMisses = 3
+
+// Client is one live SSH connection to a host (with its jump chain), shared
+// by every probe and by the libvirt tunnel. A Pool owns it: callers never
+// close it; when it dies (keepalive, EOF, Pool.Close) Done is closed and the
+// next Pool.Get redials.
+type Client struct {
+	name      string
+	ssh       *ssh.Client
+	chain     []*ssh.Client // jump hops then the target, outermost first
+	handshake time.Duration
+	maxOutput int
+
+	life     context.Context // ends when the client dies
+	stopLife context.CancelFunc
+	rtt      atomic.Int64
+	done     chan struct{}
+	dieOnce  sync.Once
+	errMu    sync.Mutex
+	err      error
+	wgMu     sync.Mutex // orders wg.Add against the final wg.Wait
+	closing  bool
+	wg       sync.WaitGroup // keepalive, waiter and exec helpers
+}
+
+// newClient starts the client's keepalive and waiter goroutines. life is
+// derived from ctx without its cancellation: the connection outlives the
+// Get that dialed it and ends only when it dies.
+func newClient(ctx context.Context, name string, chain []*ssh.Client, latency time.Duration, opts Options) *Client {
+	life, stop := context.WithCancel(context.WithoutCancel(ctx))
+	c := &Client{
+		name:      name,
+		ssh:       chain[len(chain)-1],
+		chain:     chain,
+		handshake: latency,
+		maxOutput: opts.MaxOutput,
+		life:      life,
+		stopLife:  stop,
+		done:      make(chan struct{}),
+	}
+	c.wg.Add(2)
+	go c.waitConn()
+	go c.keepalive(opts.KeepaliveInterval)
+	return c
+}
+
+// waitConn notices the connection ending from the far side (EOF, reset, a
+// dead jump host) and tears down the rest of the chain.
+func (c *Client) waitConn() {
+	defer c.wg.Done()
+	err := c.ssh.Wait()
+	if err == nil {
+		err = errors.New("connection closed by remote host")
+	}
+	c.die(fmt.Errorf("sshx: host %s: %w", c.name, err))
+}
+
+// die records why the client died (first reason wins), closes the whole
+// chain and wakes everyone waiting on Done.
+func (c *Client) die(err error) {
+	c.dieOnce.Do(func() {
+		c.errMu.Lock()
+		c.err = err
+		c.errMu.Unlock()
+		c.stopLife()
+		closeChain(c.chain)
+		close(c.done)
+	})
+}
+
+// close kills the client and waits for its goroutines to exit.
+func (c *Client) close() {
+	c.die(fmt.Errorf("sshx: host %s: %w", c.name, ErrClosed))
+	c.wgMu.Lock()
+	c.closing = true
+	c.wgMu.Unlock()
+	c.wg.Wait()
+}
+
+// goTracked runs f in a goroutine the client waits for on close; it
+// returns false (and runs nothing) once close has begun.
+func (c *Client) goTracked(f func()) bool {
+	c.wgMu.Lock()
+	defer c.wgMu.Unlock()
+	if c.closing {
+		return false
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		f()
+	}()
+	return true
+}
+
+// keepalive sends keepalive@openssh.com every interval and records the round
+// trip. SendRequest blocks on a dead link, so at most one request is in
+// flight; every tick that finds it still unanswered is a miss, and after
+// keepaliveMisses misses in a row the client dies.
+func (c *Client) keepalive(interval time.Duration) {
+	defer c.wg.Done()
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	var reply chan error
+	var sent time.Time
+	misses := 0
+	for {
+		select {
+		case <-c.done:
+			return
+		case err := <-reply:
+			reply = nil
+			if err != nil {
+				c.die(fmt.Errorf("sshx: host %s: keepalive: %w", c.name, err))
+				return
+			}
+			misses = 0
+			c.rtt.Store(int64(time.Since(sent)))
+		case <-tick.C:
+			if reply != nil {
+				if misses++; misses >= keepaliveMisses {
+					c.die(fmt.Errorf("sshx: host %s: %w (%d x %s)", c.name, ErrKeepalive, misses, interval))
+					return
+				}
+				continue
+			}
+			reply, sent = make(chan error, 1), time.Now()
+			ch := reply
+			c.wg.Add(1) // safe: this goroutine's own count keeps wg above zero
+			go c.sendKeepalive(ch)
+		}
+	}
+}
+
+func (c *Client) sendKeepalive(reply chan<- error) {
+	defer c.wg.Done()
+	// Any reply, even "request failed", proves the link is alive.
+	_, _, err := c.ssh.SendRequest("keepalive@openssh.com", true, nil)
+	reply <- err
+}
+
+// HandshakeLatency is how long the final hop took to connect: TCP (or the
+// channel through the jump host), SSH handshake and authentication. The
+// ssh check reports it.
+func (c *Client) HandshakeLatency() time.Duration { return c.handshake }
+
+// RTT is the round trip of the last answered keepalive (0 before the first
+// reply): a cheap, continuously updated latency figure for the console.
+func (c *Client) RTT() time.Duration { return time.Duration(c.rtt.Load()) }
+
+// Done is closed when the connection is dead: keepalive failed, the server
+// or a jump host went away, or the pool closed it.
+func (c *Client) Done() <-chan struct{} { return c.done }
+
+// Err says why the client died; nil while it is alive.
+func (c *Client) Err() error {
+	c.errMu.Lock()
+	defer c.errMu.Unlock()
+	return c.err
+}
+
+// alive reports whether Done is still open.
+func (c *Client) alive() bool {
+	select {
+	case <-c.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// DialUnix opens a direct-streamlocal@openssh.com channel to the unix socket
+// path on the host (the libvirt socket). The channel open is bounded by ctx:
+// ssh.Client.DialContext returns at ctx's end and closes a late channel.
+// The returned conn does not support deadlines; close it to unblock I/O.
+func (c *Client) DialUnix(ctx context.Context, path string) (net.Conn, error) {
+	conn, err := c.ssh.DialContext(ctx, "unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("sshx: host %s: open unix socket %s: %w", c.name, path, err)
+	}
+	return conn, nil
+}
+
+// LibvirtDialer returns a go-libvirt socket.Dialer that opens a new
+// streamlocal channel to path over c each time go-libvirt (re)connects, so
+// libvirt shares the host's pooled SSH connection. Each Dial is bounded by
+// timeout and by the client's life.
+func LibvirtDialer(c *Client, path string, timeout time.Duration) socket.Dialer {
+	return libvirtDialer{c: c, path: path, timeout: timeout}
+}
+
+type libvirtDialer struct {
+	c       *Client
+	path    string
+	timeout time.Duration
+}
+
+func (d libvirtDialer) Dial() (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(d.c.life, d.timeout)
+	defer cancel()
+	return d.c.DialUnix(ctx, d.path)
+}

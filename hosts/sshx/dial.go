@@ -1,0 +1,178 @@
+package sshx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"slices"
+	"strconv"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// defaultConnectTimeout applies when a Target sets no ConnectTimeout.
+const defaultConnectTimeout = 10 * time.Second
+
+// connect dials t's jump chain hop by hop, then t itself, and returns a
+// Client owning the whole chain. Each hop is checked against its own
+// known_hosts for its own address.
+func (p *Pool) connect(ctx context.Context, t Target) (*Client, error) {
+	hops := append(slices.Clone(t.Jumps), t.Endpoint)
+	timeout := t.ConnectTimeout
+	if timeout <= 0 {
+		timeout = defaultConnectTimeout
+	}
+	chain := make([]*ssh.Client, 0, len(hops))
+	var via []string
+	var latency time.Duration
+	for i, e := range hops {
+		var prev *ssh.Client
+		if i > 0 {
+			prev = chain[i-1]
+		}
+		c, took, err := p.connectHop(ctx, prev, e, timeout)
+		if err != nil {
+			closeChain(chain)
+			return nil, &DialError{Host: t.Name, Hop: e.Name, Address: e.addr(), Via: via, Err: err}
+		}
+		chain = append(chain, c)
+		via = append(via, e.Name)
+		latency = took
+	}
+	return newClient(ctx, t.Name, chain, latency, p.opts), nil
+}
+
+// closeChain closes clients innermost first.
+func closeChain(chain []*ssh.Client) {
+	for i := len(chain) - 1; i >= 0; i-- {
+		_ = chain[i].Close()
+	}
+}
+
+// addr is the endpoint's "host:port" (port 22 when unset).
+func (e Endpoint) addr() string {
+	port := e.Port
+	if port == 0 {
+		port = 22
+	}
+	return net.JoinHostPort(e.Address, strconv.Itoa(port))
+}
+
+// connectHop opens one SSH connection to e, over TCP when prev is nil or
+// through prev otherwise. Credentials are loaded (and a passphrase asked
+// for) before a handshake slot is taken and before the deadline starts.
+func (p *Pool) connectHop(ctx context.Context, prev *ssh.Client, e Endpoint, timeout time.Duration) (*ssh.Client, time.Duration, error) {
+	if e.User == "" {
+		return nil, 0, fmt.Errorf("%w: no user configured", ErrAuth)
+	}
+	addr := e.addr()
+	hk, err := newHostKeyChecker(e.KnownHosts, addr)
+	if err != nil {
+		return nil, 0, err
+	}
+	signers, err := p.creds.signersFor(ctx, e)
+	if err != nil {
+		return nil, 0, err
+	}
+	release, err := p.acquire(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer release()
+
+	start := time.Now()
+	hctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	conn, err := p.transport(hctx, prev, addr)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, 0, fmt.Errorf("sshx: connect: %w", ctx.Err())
+		}
+		return nil, 0, fmt.Errorf("%w: %w", ErrUnreachable, err)
+	}
+	cfg := &ssh.ClientConfig{
+		User:              e.User,
+		Auth:              []ssh.AuthMethod{ssh.PublicKeys(signers...)},
+		HostKeyCallback:   hk.check,
+		HostKeyAlgorithms: hk.algos,
+		Timeout:           timeout,
+	}
+	c, err := handshake(ctx, hctx, conn, addr, cfg, hk)
+	if err != nil {
+		return nil, 0, err
+	}
+	return c, time.Since(start), nil
+}
+
+// transport opens the byte stream to addr: TCP, or a direct-tcpip channel
+// through the previous hop.
+func (p *Pool) transport(ctx context.Context, prev *ssh.Client, addr string) (net.Conn, error) {
+	if prev == nil {
+		return p.opts.Dial(ctx, "tcp", addr)
+	}
+	return prev.DialContext(ctx, "tcp", addr)
+}
+
+// handshake runs the SSH handshake on conn under hctx's deadline.
+// ClientConfig.Timeout covers only the TCP connect, so a frozen sshd would
+// hang here forever: a TCP conn gets SetDeadline, and since channel conns
+// through a jump host do not support deadlines, a timer closes conn when
+// hctx ends in every case.
+func handshake(ctx, hctx context.Context, conn net.Conn, addr string, cfg *ssh.ClientConfig, hk *hostKeyChecker) (*ssh.Client, error) {
+	deadline, _ := hctx.Deadline()
+	hasDeadline := conn.SetDeadline(deadline) == nil
+	stop := context.AfterFunc(hctx, func() { _ = conn.Close() })
+	sc, chans, reqs, err := ssh.NewClientConn(conn, addr, cfg)
+	fired := !stop()
+	if err == nil && fired {
+		_ = sc.Close()
+		err = hctx.Err()
+	}
+	if err != nil {
+		return nil, classifyHandshake(ctx, hctx, err, hk)
+	}
+	if hasDeadline {
+		if err := conn.SetDeadline(time.Time{}); err != nil {
+			_ = sc.Close()
+			return nil, fmt.Errorf("sshx: clear handshake deadline: %w", err)
+		}
+	}
+	return ssh.NewClient(sc, chans, reqs), nil
+}
+
+// classifyHandshake maps a handshake failure to our sentinel and typed
+// errors: host key refusals first, then deadlines, then authentication
+// (anything failing after the host key was accepted).
+func classifyHandshake(ctx, hctx context.Context, err error, hk *hostKeyChecker) error {
+	if errors.Is(err, ErrHostKey) {
+		return err
+	}
+	if mismatch := hk.negotiationError(err); mismatch != nil {
+		return mismatch
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("sshx: handshake: %w", ctx.Err())
+	}
+	if hctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		return fmt.Errorf("%w: %w", ErrHandshakeTimeout, err)
+	}
+	if hk.verified.Load() {
+		return fmt.Errorf("%w: %w", ErrAuth, err)
+	}
+	return fmt.Errorf("sshx: handshake: %w", err)
+}
+
+// acquire takes a handshake slot, waiting no longer than ctx.
+func (p *Pool) acquire(ctx context.Context) (func(), error) {
+	select {
+	case p.sem <- struct{}{}:
+		return func() { <-p.sem }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("sshx: waiting for a handshake slot: %w", ctx.Err())
+	case <-p.closing:
+		return nil, ErrClosed
+	}
+}

@@ -1,0 +1,137 @@
+package sshx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// ExecResult is what one remote command produced. Stdout and Stderr are the
+// raw bytes (control characters included: parsers sanitize what they keep),
+// each capped at Options.MaxOutput.
+type ExecResult struct {
+	Stdout, Stderr []byte
+	// ExitCode is the command's exit status; -1 when it died by a signal or
+	// the server sent no status.
+	ExitCode int
+	// Signal names the signal that killed the command ("" otherwise).
+	Signal string
+	// Truncated is true when stdout or stderr exceeded the cap; the excess
+	// was read and discarded so the remote side never blocks.
+	Truncated bool
+}
+
+// Exec runs cmd in a new session and collects its output. A non-zero exit
+// is not an error: it is in ExitCode. The whole call (channel open, exec
+// request, run) is bounded by ctx: at its end the session is closed (the
+// reliable way to stop a remote command) and ctx's error is returned.
+// cmd must come from the builders in package hosts.
+func (c *Client) Exec(ctx context.Context, cmd string) (ExecResult, error) {
+	if err := ctx.Err(); err != nil {
+		return ExecResult{ExitCode: -1}, fmt.Errorf("sshx: exec on %s: %w", c.name, err)
+	}
+	run := &execRun{
+		stdout: &cappedBuffer{max: c.maxOutput},
+		stderr: &cappedBuffer{max: c.maxOutput},
+		result: make(chan error, 1),
+	}
+	if !c.goTracked(func() { run.result <- run.run(c.ssh, cmd) }) {
+		return ExecResult{ExitCode: -1}, fmt.Errorf("sshx: exec on %s: %w", c.name, ErrClosed)
+	}
+	select {
+	case err := <-run.result:
+		return run.finish(c.name, err)
+	case <-ctx.Done():
+		run.cancel()
+		return ExecResult{ExitCode: -1}, fmt.Errorf("sshx: exec on %s: %w", c.name, ctx.Err())
+	}
+}
+
+// execRun is one Exec: the session, once open, and whether the caller gave
+// up (then a late session is closed as soon as it opens).
+type execRun struct {
+	stdout, stderr *cappedBuffer
+	result         chan error
+
+	mu        sync.Mutex
+	sess      *ssh.Session
+	cancelled bool
+}
+
+func (r *execRun) run(client *ssh.Client, cmd string) error {
+	sess, err := client.NewSession()
+	if err != nil {
+		return fmt.Errorf("open session: %w", err)
+	}
+	defer sess.Close()
+	r.mu.Lock()
+	if r.cancelled {
+		r.mu.Unlock()
+		return context.Canceled
+	}
+	r.sess = sess
+	r.mu.Unlock()
+	sess.Stdout, sess.Stderr = r.stdout, r.stderr
+	if err := sess.Start(cmd); err != nil {
+		return fmt.Errorf("start: %w", err)
+	}
+	return sess.Wait()
+}
+
+func (r *execRun) cancel() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.cancelled = true
+	if r.sess != nil {
+		_ = r.sess.Close()
+	}
+}
+
+// finish turns Session.Wait's error into an ExecResult. Only called after
+// run returned, so the buffers are no longer written.
+func (r *execRun) finish(host string, err error) (ExecResult, error) {
+	res := ExecResult{
+		Stdout:    r.stdout.buf,
+		Stderr:    r.stderr.buf,
+		Truncated: r.stdout.truncated || r.stderr.truncated,
+	}
+	var exitErr *ssh.ExitError
+	var missing *ssh.ExitMissingError
+	switch {
+	case err == nil:
+		return res, nil
+	case errors.As(err, &exitErr):
+		res.ExitCode = exitErr.ExitStatus()
+		if sig := exitErr.Signal(); sig != "" {
+			res.ExitCode, res.Signal = -1, sanitize(sig)
+		}
+		return res, nil
+	case errors.As(err, &missing):
+		res.ExitCode = -1
+		return res, fmt.Errorf("sshx: exec on %s: %w", host, err)
+	default:
+		return ExecResult{ExitCode: -1}, fmt.Errorf("sshx: exec on %s: %w", host, err)
+	}
+}
+
+// cappedBuffer keeps the first max bytes written and discards the rest,
+// always reporting success so the session keeps draining the channel.
+type cappedBuffer struct {
+	max       int
+	buf       []byte
+	truncated bool
+}
+
+func (b *cappedBuffer) Write(p []byte) (int, error) {
+	room := b.max - len(b.buf)
+	if len(p) > room {
+		b.truncated = true
+		b.buf = append(b.buf, p[:max(room, 0)]...)
+		return len(p), nil
+	}
+	b.buf = append(b.buf, p...)
+	return len(p), nil
+}

@@ -1,0 +1,132 @@
+// Package hosts holds the inventory: the TOML config file, its defaults and
+// validation, and the fixed remote commands that probes and actions run.
+//
+// The SSH transport lives in the sub-package hosts/sshx; this package only
+// describes what to connect to and how.
+package hosts
+
+import "time"
+
+// Hypervisor kinds a host can have.
+const (
+	KindLibvirt = "libvirt"
+	KindHyperV  = "hyperv"
+)
+
+// Check names a host can run.
+const (
+	CheckSSH        = "ssh"
+	CheckHypervisor = "hypervisor"
+	CheckVMs        = "vms"
+	CheckKVM        = "kvm"
+	CheckBackups    = "backups"
+	CheckResources  = "resources"
+	CheckStorage    = "storage"
+)
+
+// Config is a loaded and validated inventory. Every Host has its defaults
+// already applied, so consumers never look at [defaults] themselves.
+type Config struct {
+	// Path is the file the config was read from ("" when built in code).
+	Path string
+	// ReadOnly refuses every mutating action (the action layer enforces it).
+	ReadOnly bool
+	// Bell rings the terminal bell on a new CRIT in the console.
+	Bell bool
+	// AuditLog is the append-only JSON-lines audit file.
+	AuditLog string
+	// Concurrency bounds how many hosts are probed at once.
+	Concurrency int
+	// MaxHandshakes bounds concurrent new SSH connections (server CPU).
+	MaxHandshakes int
+	// KeepaliveInterval is how often keepalive@openssh.com is sent; a link is
+	// declared dead after 3 missed replies.
+	KeepaliveInterval time.Duration
+	// Hosts in inventory order. Names are unique.
+	Hosts []Host
+}
+
+// Host is one inventory entry with defaults applied.
+type Host struct {
+	Name    string
+	Address string
+	Port    int
+	Tags    []string
+	// Jump is the resolved chain of hops, outermost first (empty: direct).
+	Jump []Hop
+
+	User           string
+	IdentityFiles  []string
+	UseAgent       bool
+	KnownHosts     []string
+	ConnectTimeout time.Duration
+	ProbeTimeout   time.Duration
+	ProbeInterval  time.Duration
+
+	// Hypervisor is KindLibvirt or KindHyperV.
+	Hypervisor    string
+	LibvirtSocket string
+	LibvirtURI    string
+	// Units are the service units that make up the hypervisor (e.g. libvirtd).
+	Units []string
+	// Services is the allow-list of units an operator may restart.
+	Services []string
+	// Sudo prefixes mutating commands with "sudo -n".
+	Sudo bool
+	// Checks to run, from the Check* names.
+	Checks []string
+	// Backups are the backup specs to verify on this host.
+	Backups []Backup
+	// BackupInterval is the cadence of the backups check.
+	BackupInterval time.Duration
+}
+
+// Hop is one jump host in a chain, resolved to a full endpoint.
+type Hop struct {
+	// Name is the inventory name, or "user@host:port" for an ad-hoc hop.
+	Name       string
+	Address    string
+	Port       int
+	User       string
+	KnownHosts []string
+	// IdentityFiles and UseAgent are the credentials used at this hop.
+	IdentityFiles []string
+	UseAgent      bool
+}
+
+// Backup is one backup spec verified by the backups check.
+type Backup struct {
+	Name     string
+	Path     string // a glob on the host
+	MaxAge   time.Duration
+	MinSize  int64 // bytes
+	MinCount int
+	Verify   string // VerifyNone, VerifySHA256 or VerifyQemuImg
+}
+
+// Backup verification methods.
+const (
+	VerifyNone    = "none"
+	VerifySHA256  = "sha256"
+	VerifyQemuImg = "qemu-img"
+)
+
+// HasCheck reports whether the host runs the named check.
+func (h Host) HasCheck(name string) bool {
+	for _, c := range h.Checks {
+		if c == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Allowed reports whether unit is on the host's restart allow-list.
+func (h Host) Allowed(unit string) bool {
+	for _, s := range h.Services {
+		if s == unit {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,190 @@
+// Package probes runs health checks against inventory hosts and turns what
+// it sees into immutable results. It never imports a UI package.
+package probes
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Status is the outcome of a check, ordered by how much an operator must care.
+type Status int
+
+// Statuses. The zero value is OK; Severity gives the alerting order.
+const (
+	OK Status = iota
+	WARN
+	CRIT
+	UNKNOWN
+)
+
+// String returns the status word as printed everywhere ("OK", "CRIT", ...).
+func (s Status) String() string {
+	switch s {
+	case OK:
+		return "OK"
+	case WARN:
+		return "WARN"
+	case CRIT:
+		return "CRIT"
+	case UNKNOWN:
+		return "UNKNOWN"
+	}
+	return fmt.Sprintf("Status(%d)", int(s))
+}
+
+// ExitCode is the Nagios plugin exit code for the status.
+func (s Status) ExitCode() int { return int(s) }
+
+// Severity ranks statuses for "worst of": CRIT > UNKNOWN > WARN > OK.
+func (s Status) Severity() int {
+	switch s {
+	case CRIT:
+		return 3
+	case UNKNOWN:
+		return 2
+	case WARN:
+		return 1
+	}
+	return 0
+}
+
+// Worse returns the more severe of s and o.
+func (s Status) Worse(o Status) Status {
+	if o.Severity() > s.Severity() {
+		return o
+	}
+	return s
+}
+
+// ParseStatus is the inverse of String; it accepts any case.
+func ParseStatus(word string) (Status, error) {
+	for _, s := range []Status{OK, WARN, CRIT, UNKNOWN} {
+		if equalFold(word, s.String()) {
+			return s, nil
+		}
+	}
+	return UNKNOWN, fmt.Errorf("probes: unknown status %q", word)
+}
+
+func equalFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'a' <= x && x <= 'z' {
+			x -= 'a' - 'A'
+		}
+		if 'a' <= y && y <= 'z' {
+			y -= 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// MarshalJSON writes the status as its word.
+func (s Status) MarshalJSON() ([]byte, error) { return json.Marshal(s.String()) }
+
+// UnmarshalJSON reads the status word.
+func (s *Status) UnmarshalJSON(b []byte) error {
+	var w string
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	v, err := ParseStatus(w)
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
+// Result is the immutable outcome of one check on one host. All text fields
+// are already stripped of control characters (see Clean).
+type Result struct {
+	Host    string
+	Check   string
+	Status  Status
+	Summary string // one line
+	Details string // may span lines
+	Latency time.Duration
+	Time    time.Time
+	Err     string // the underlying error text, if any
+}
+
+// VM is one domain as seen by the vms check.
+type VM struct {
+	Name   string
+	State  string // running, blocked, paused, shutdown, shutoff, crashed, pmsuspended
+	Reason string // e.g. "booted", "ioerror", "crashed", "user"
+	// Autostart is set when the hypervisor starts the VM with the host.
+	Autostart bool
+}
+
+// HostReport is everything one probe round learned about one host. It is a
+// value: the scheduler never mutates a report after sending it.
+type HostReport struct {
+	Host    string
+	Address string
+	Tags    []string
+	// Kind is the hypervisor kind (hosts.KindLibvirt, ...).
+	Kind string
+	// Version is the hypervisor version text, e.g. "QEMU 8.2.0 / libvirt 9.0.0".
+	Version string
+	Status  Status
+	// Checks in a stable order: ssh first, then the configured checks.
+	Checks []Result
+	VMs    []VM
+	// SSHLatency is the latest round-trip time to the host (0 if unreachable).
+	SSHLatency time.Duration
+	Time       time.Time
+}
+
+// Worst returns the check with the worst status (the first one on ties),
+// and false when there are no checks.
+func (r HostReport) Worst() (Result, bool) {
+	if len(r.Checks) == 0 {
+		return Result{}, false
+	}
+	w := r.Checks[0]
+	for _, c := range r.Checks[1:] {
+		if c.Status.Severity() > w.Status.Severity() {
+			w = c
+		}
+	}
+	return w, true
+}
+
+// VMCounts returns how many VMs run and how many there are.
+func (r HostReport) VMCounts() (running, total int) {
+	for _, v := range r.VMs {
+		if v.State == "running" {
+			running++
+		}
+	}
+	return running, len(r.VMs)
+}
+
+// Check returns the named check's result, if present.
+func (r HostReport) Check(name string) (Result, bool) {
+	for _, c := range r.Checks {
+		if c.Check == name {
+			return c, true
+		}
+	}
+	return Result{}, false
+}
+
+// WorstOf folds statuses with Worse; no statuses is OK.
+func WorstOf(results []Result) Status {
+	s := OK
+	for _, r := range results {
+		s = s.Worse(r.Status)
+	}
+	return s
+}

@@ -1,0 +1,83 @@
+package hosts
+
+import "slices"
+
+// applyBackups overlays backup_interval's companion list: a table that
+// writes backups replaces the inherited list entirely, so [defaults]
+// backups apply only to hosts that define none.
+func (ps *problems) applyBackups(s *settings, raw *rawSettings, prefix string) {
+	if raw.Backups == nil {
+		return
+	}
+	key := joinKey(prefix, "backups")
+	list := make([]Backup, 0, len(*raw.Backups))
+	var names []string
+	for i := range *raw.Backups {
+		b := ps.backup(joinIndex(key, i), &(*raw.Backups)[i])
+		if b.Name != "" && slices.Contains(names, b.Name) {
+			ps.atf(joinKey(joinIndex(key, i), "name"), "backup name %s used twice", quote(b.Name))
+		}
+		names = append(names, b.Name)
+		list = append(list, b)
+	}
+	s.backups = list
+}
+
+// backup validates one backup spec; name, path and max_age are required.
+func (ps *problems) backup(key string, raw *rawBackup) Backup {
+	b := Backup{Verify: VerifyNone}
+	if v, ok := ps.required(key, "name", raw.Name); ok {
+		b.Name, _ = ps.validString(joinKey(key, "name"), &v, badName)
+	}
+	if v, ok := ps.required(key, "path", raw.Path); ok {
+		b.Path, _ = ps.validString(joinKey(key, "path"), &v, badGlob)
+	}
+	if v, ok := ps.required(key, "max_age", raw.MaxAge); ok {
+		b.MaxAge, _ = ps.duration(joinKey(key, "max_age"), v)
+	}
+	if raw.MinSize != nil {
+		n, why := parseSize(*raw.MinSize)
+		if why != "" {
+			ps.at(joinKey(key, "min_size"), why)
+		}
+		b.MinSize = n
+	}
+	if raw.MinCount != nil {
+		if *raw.MinCount < 0 {
+			ps.atf(joinKey(key, "min_count"), "min_count %d must not be negative", *raw.MinCount)
+		}
+		b.MinCount = *raw.MinCount
+	}
+	if raw.Verify != nil {
+		b.Verify, _ = ps.validString(joinKey(key, "verify"), raw.Verify, badVerify)
+	}
+	return b
+}
+
+// required returns a required key's value, reporting it when missing (and
+// not already reported as being of the wrong type).
+func (ps *problems) required(table, key string, v *string) (string, bool) {
+	if v == nil {
+		// Not reported when the key, or the whole table, had the wrong type.
+		if path := joinKey(table, key); !ps.bad[path] && !ps.bad[table] {
+			ps.at(path, "missing required key "+quote(key))
+		}
+		return "", false
+	}
+	return *v, true
+}
+
+func badGlob(s string) string {
+	if ValidGlob(s) {
+		return ""
+	}
+	return "invalid backup path " + quote(s) + ": want an absolute path of letters, digits, / . _ - @ + , = and the glob characters * ? [ ]"
+}
+
+func badVerify(s string) string {
+	switch s {
+	case VerifyNone, VerifySHA256, VerifyQemuImg:
+		return ""
+	}
+	return "unknown verify method " + quote(s) + ": want " + quote(VerifyNone) + ", " + quote(VerifySHA256) + " or " + quote(VerifyQemuImg)
+}

@@ -1,0 +1,59 @@
+// Package eventlog turns consecutive host reports into status-transition
+// events, keeps the newest of them in a bounded ring, and draws them as a
+// scrollable pane, newest first.
+package eventlog
+
+import (
+	"time"
+
+	"github.com/hvconsole/hvconsole/probes"
+)
+
+// Event is one status transition of a host (Check == "") or of one check.
+// New is set for the first status ever seen (there is no From).
+type Event struct {
+	Time     time.Time
+	Host     string
+	Check    string
+	From, To probes.Status
+	New      bool
+	Summary  string
+}
+
+// IsNewCrit reports a transition into CRIT: the events an operator must not
+// miss, highlighted in the log.
+func (e Event) IsNewCrit() bool {
+	return e.To == probes.CRIT && (e.New || e.From != probes.CRIT)
+}
+
+// Diff returns the transitions from prev to next, host first then checks in
+// report order. With no previous report (hadPrev false) only statuses that
+// are not OK become events: a host that starts healthy is not news.
+func Diff(prev probes.HostReport, hadPrev bool, next probes.HostReport) []Event {
+	at := next.Time
+	var out []Event
+	hostSummary := ""
+	if w, ok := next.Worst(); ok && w.Status != probes.OK {
+		hostSummary = w.Check + ": " + w.Summary
+	}
+	if ev, ok := transition(at, next.Host, "", prev.Status, hadPrev, next.Status, hostSummary); ok {
+		out = append(out, ev)
+	}
+	for _, c := range next.Checks {
+		old, had := prev.Check(c.Check)
+		if ev, ok := transition(at, next.Host, c.Check, old.Status, had && hadPrev, c.Status, c.Summary); ok {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+func transition(at time.Time, host, check string, from probes.Status, had bool, to probes.Status, summary string) (Event, bool) {
+	switch {
+	case !had && to == probes.OK:
+		return Event{}, false
+	case had && from == to:
+		return Event{}, false
+	}
+	return Event{Time: at, Host: host, Check: check, From: from, To: to, New: !had, Summary: summary}, true
+}

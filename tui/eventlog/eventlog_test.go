@@ -1,0 +1,98 @@
+package eventlog
+
+import (
+	"testing"
+	"time"
+
+	"github.com/hvconsole/hvconsole/probes"
+)
+
+var t0 = time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)
+
+func rep(host string, st probes.Status, checks ...probes.Result) probes.HostReport {
+	return probes.HostReport{Host: host, Status: st, Checks: checks, Time: t0}
+}
+
+func chk(name string, st probes.Status) probes.Result {
+	return probes.Result{Check: name, Status: st, Summary: name + " " + st.String()}
+}
+
+func TestDiff(t *testing.T) {
+	tests := []struct {
+		name    string
+		prev    probes.HostReport
+		hadPrev bool
+		next    probes.HostReport
+		want    []string // "check:from>to", "new" for first sightings
+	}{
+		{"first OK: nothing", probes.HostReport{}, false, rep("a", probes.OK, chk("ssh", probes.OK)), nil},
+		{"first CRIT", probes.HostReport{}, false, rep("a", probes.CRIT, chk("ssh", probes.OK), chk("hv", probes.CRIT)),
+			[]string{":new>CRIT", "hv:new>CRIT"}},
+		{"unchanged", rep("a", probes.WARN, chk("hv", probes.WARN)), true, rep("a", probes.WARN, chk("hv", probes.WARN)), nil},
+		{"host and check change", rep("a", probes.OK, chk("hv", probes.OK)), true, rep("a", probes.CRIT, chk("hv", probes.CRIT)),
+			[]string{":OK>CRIT", "hv:OK>CRIT"}},
+		{"check appears failing", rep("a", probes.OK, chk("ssh", probes.OK)), true,
+			rep("a", probes.WARN, chk("ssh", probes.OK), chk("vms", probes.WARN)), []string{":OK>WARN", "vms:new>WARN"}},
+		{"recovery", rep("a", probes.CRIT, chk("hv", probes.CRIT)), true, rep("a", probes.OK, chk("hv", probes.OK)),
+			[]string{":CRIT>OK", "hv:CRIT>OK"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			evs := Diff(tt.prev, tt.hadPrev, tt.next)
+			var got []string
+			for _, e := range evs {
+				from := e.From.String()
+				if e.New {
+					from = "new"
+				}
+				got = append(got, e.Check+":"+from+">"+e.To.String())
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("events %v, want %v", got, tt.want)
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Fatalf("events %v, want %v", got, tt.want)
+				}
+			}
+		})
+	}
+}
+
+func TestLogBounded(t *testing.T) {
+	l := NewLog(3)
+	for i := 0; i < 5; i++ {
+		l.Append(Event{Host: string(rune('a' + i))})
+	}
+	if l.Len() != 3 || l.Total() != 5 {
+		t.Fatalf("len %d total %d", l.Len(), l.Total())
+	}
+	for i, want := range []string{"e", "d", "c"} {
+		if got := l.At(i).Host; got != want {
+			t.Fatalf("At(%d) = %s, want %s", i, got, want)
+		}
+	}
+	if r := l.Recent("d", 5); len(r) != 1 || r[0].Host != "d" {
+		t.Fatalf("Recent = %v", r)
+	}
+	if r := l.Recent("a", 5); len(r) != 0 {
+		t.Fatal("an event that fell off the ring is still returned")
+	}
+}
+
+func TestIsNewCrit(t *testing.T) {
+	tests := []struct {
+		e    Event
+		want bool
+	}{
+		{Event{From: probes.OK, To: probes.CRIT}, true},
+		{Event{New: true, To: probes.CRIT}, true},
+		{Event{From: probes.CRIT, To: probes.OK}, false},
+		{Event{From: probes.OK, To: probes.WARN}, false},
+	}
+	for _, tt := range tests {
+		if got := tt.e.IsNewCrit(); got != tt.want {
+			t.Errorf("%+v: %v, want %v", tt.e, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,144 @@
+package eventlog
+
+import (
+	"strconv"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hvconsole/hvconsole/tui/cell"
+	"github.com/hvconsole/hvconsole/tui/keys"
+	"github.com/hvconsole/hvconsole/tui/theme"
+)
+
+// Pane is the scrollable event log widget, newest first. It draws only the
+// events that fit.
+type Pane struct {
+	th     theme.Theme
+	keys   keys.Map
+	log    *Log
+	width  int
+	height int
+	offset int
+	focus  bool
+}
+
+// NewPane returns a pane over log.
+func NewPane(th theme.Theme, km keys.Map, log *Log) Pane {
+	return Pane{th: th, keys: km, log: log}
+}
+
+// SetSize sets the pane's box including its title line.
+func (p *Pane) SetSize(w, h int) { p.width, p.height = max(w, 0), max(h, 0) }
+
+// SetFocused marks the pane as the one keys scroll.
+func (p *Pane) SetFocused(f bool) { p.focus = f }
+
+// Update scrolls on navigation keys.
+func (p Pane) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return p, nil
+	}
+	page := max(p.height-2, 1)
+	switch p.keys.Resolve(k, false, false) {
+	case keys.Up:
+		p.offset--
+	case keys.Down:
+		p.offset++
+	case keys.Top:
+		p.offset = 0
+	case keys.Bottom:
+		p.offset = p.log.Len()
+	case keys.PageUp:
+		p.offset -= page
+	case keys.PageDown:
+		p.offset += page
+	}
+	p.offset = min(max(p.offset, 0), max(p.log.Len()-(p.height-1), 0))
+	return p, nil
+}
+
+// Added keeps a scrolled-back view on the same events when n new ones
+// arrive on top; at the top it keeps showing the newest.
+func (p *Pane) Added(n int) {
+	if p.offset > 0 {
+		p.offset = min(p.offset+n, max(p.log.Len()-1, 0))
+	}
+}
+
+// View draws the title and the visible events.
+func (p Pane) View() string {
+	if p.width <= 0 || p.height <= 0 {
+		return ""
+	}
+	out := make([]string, 0, p.height)
+	out = append(out, p.title())
+	for i := p.offset; i < p.log.Len() && len(out) < p.height; i++ {
+		out = append(out, Line(p.th, p.log.At(i), true, p.width))
+	}
+	if p.log.Len() == 0 && len(out) < p.height {
+		out = append(out, "  no status changes yet")
+	}
+	for len(out) < p.height {
+		out = append(out, "")
+	}
+	return strings.Join(out, "\n")
+}
+
+func (p Pane) title() string {
+	g := p.th.Glyphs
+	s := g.Rule + " Events " + strconv.Itoa(p.log.Len())
+	if p.offset > 0 {
+		s += " " + g.Dot + " " + strconv.Itoa(p.offset) + " newer above"
+	}
+	s = cell.Fit(s+" "+p.th.Rule(p.width), p.width, "")
+	if p.focus {
+		return p.th.Title.Render(s)
+	}
+	return s
+}
+
+// Line formats one event: time, host (when withHost), check, old -> new,
+// summary. A new CRIT is marked with "!!" and highlighted as a whole line,
+// so it stands out without colour too. The line is exactly width cells;
+// the summary is cut before styling so no styled text is ever truncated.
+func Line(th theme.Theme, e Event, withHost bool, width int) string {
+	hot := e.IsNewCrit()
+	var b strings.Builder
+	if hot {
+		b.WriteString("!! ")
+	} else {
+		b.WriteString("   ")
+	}
+	b.WriteString(e.Time.Format("15:04:05") + " ")
+	if withHost {
+		b.WriteString(cell.Fit(cell.Clean(e.Host), 14, th.Glyphs.Ellipsis) + " ")
+	}
+	check := e.Check
+	if check == "" {
+		check = "host"
+	}
+	b.WriteString(cell.Fit(cell.Clean(check), 10, th.Glyphs.Ellipsis) + " ")
+	from := "new"
+	if !e.New {
+		from = e.From.String()
+	}
+	to := cell.Fit(e.To.String(), 7, "")
+	if !hot {
+		to = th.Status(e.To, false).Render(to)
+	}
+	b.WriteString(cell.FitRight(from, 7, "") + " " + th.Glyphs.Arrow + " " + to + " ")
+	used := 3 + 9 + 11 + 7 + 2 + len([]rune(th.Glyphs.Arrow)) + 7 + 1
+	if withHost {
+		used += 15
+	}
+	if used > width {
+		return cell.Fit(b.String(), width, "")
+	}
+	b.WriteString(cell.Fit(cell.Clean(e.Summary), width-used, th.Glyphs.Ellipsis))
+	if hot {
+		return th.Highlight.Render(b.String())
+	}
+	return b.String()
+}

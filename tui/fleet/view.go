@@ -1,0 +1,185 @@
+package fleet
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hvconsole/hvconsole/tui/cell"
+	"github.com/hvconsole/hvconsole/tui/theme"
+)
+
+// Fixed column widths. The name and check columns share what is left, and
+// the kind column only appears from 100 columns up.
+const (
+	cursorW = 2
+	statusW = 9 // "? UNKNOWN", "[PENDING]"
+	vmsW    = 7
+	latW    = 6
+	sinceW  = 5
+)
+
+// layout is the column widths for one table width.
+type layout struct {
+	name, kind, check int
+}
+
+func newLayout(w int) layout {
+	fixed := cursorW + statusW + 1 + 1 + vmsW + 1 + 1 + latW + 1 + sinceW
+	var l layout
+	if w >= 100 {
+		l.kind = min(28, w/6)
+		fixed += l.kind + 1
+	}
+	rest := max(w-fixed, 0)
+	l.name = min(max(rest*2/5, 12), 36)
+	l.check = max(rest-l.name, 0)
+	return l
+}
+
+// statusCells are the status labels fitted and styled once per theme, so
+// drawing a row allocates nothing for its status.
+type statusCells struct {
+	plain  [5]string // index: status, 4 = pending
+	styled [5]string
+}
+
+func newStatusCells(th theme.Theme) statusCells {
+	var c statusCells
+	for i := 0; i < 5; i++ {
+		s, pending := statusOf(i)
+		c.plain[i] = cell.Fit(th.StatusLabel(s, pending), statusW, "")
+		c.styled[i] = th.Status(s, pending).Render(c.plain[i])
+	}
+	return c
+}
+
+func (h *Host) cellIndex() int {
+	if !h.Reported {
+		return 4
+	}
+	return statusIndex(h.Status())
+}
+
+// View draws the title, the column header and only the visible rows.
+func (t Table) View() string {
+	if t.width <= 0 || t.height <= 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.Grow(t.width * t.height * 2)
+	b.WriteString(t.title())
+	if t.height == 1 {
+		return b.String()
+	}
+	b.WriteByte('\n')
+	b.WriteString(t.th.Dim.Render(t.header()))
+	now := t.now()
+	end := min(t.offset+t.pageRows(), len(t.order))
+	lines := 2
+	for pos := t.offset; pos < end; pos++ {
+		b.WriteByte('\n')
+		t.writeRow(&b, t.rows[t.order[pos]], pos == t.cursor, now)
+		lines++
+	}
+	if len(t.order) == 0 && t.height > 2 {
+		b.WriteByte('\n')
+		b.WriteString(cell.Fit(t.emptyText(), t.width, t.th.Glyphs.Ellipsis))
+		lines++
+	}
+	for ; lines < t.height; lines++ {
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func (t Table) emptyText() string {
+	if len(t.rows) == 0 {
+		return "  no hosts in the inventory"
+	}
+	return "  no hosts match filter \"" + t.filter.Text() + "\" (esc clears)"
+}
+
+func (t Table) title() string {
+	g := t.th.Glyphs
+	s := g.Rule + " Fleet " + strconv.Itoa(len(t.order))
+	if len(t.order) != len(t.rows) {
+		s += " of " + strconv.Itoa(len(t.rows))
+	}
+	s += " " + g.Dot + " sort: " + t.mode.String()
+	if !t.filter.Empty() || t.filter.Text() != "" {
+		s += " " + g.Dot + " filter: " + cell.Clean(t.filter.Text())
+	}
+	s += " "
+	s = cell.Fit(s, t.width, g.Ellipsis)
+	s = strings.TrimRight(s, " ") + " "
+	s += t.th.Rule(t.width - len([]rune(s)))
+	s = cell.Fit(s, t.width, "")
+	if t.focused {
+		return t.th.Title.Render(s)
+	}
+	return s
+}
+
+func (t Table) header() string {
+	var b strings.Builder
+	b.WriteString(cell.Spaces(cursorW))
+	b.WriteString(cell.Fit("STATUS", statusW, ""))
+	b.WriteByte(' ')
+	b.WriteString(cell.Fit("HOST", t.cols.name, ""))
+	b.WriteByte(' ')
+	if t.cols.kind > 0 {
+		b.WriteString(cell.Fit("HYPERVISOR", t.cols.kind, ""))
+		b.WriteByte(' ')
+	}
+	b.WriteString(cell.FitRight("VMS", vmsW, ""))
+	b.WriteByte(' ')
+	b.WriteString(cell.Fit("CHECK", t.cols.check, ""))
+	b.WriteByte(' ')
+	b.WriteString(cell.FitRight("SSH", latW, ""))
+	b.WriteByte(' ')
+	b.WriteString(cell.FitRight("SINCE", sinceW, ""))
+	return cell.Fit(b.String(), t.width, "")
+}
+
+func (t Table) writeRow(b *strings.Builder, h *Host, selected bool, now time.Time) {
+	var row strings.Builder
+	row.Grow(t.width + 32)
+	ell := t.th.Glyphs.Ellipsis
+	if selected {
+		row.WriteString(t.th.Glyphs.Cursor + " ")
+		row.WriteString(t.labels.plain[h.cellIndex()])
+	} else {
+		row.WriteString("  ")
+		row.WriteString(t.labels.styled[h.cellIndex()])
+	}
+	row.WriteByte(' ')
+	row.WriteString(cell.Fit(h.nameTags, t.cols.name, ell))
+	row.WriteByte(' ')
+	if t.cols.kind > 0 {
+		row.WriteString(cell.Fit(h.kindVer, t.cols.kind, ell))
+		row.WriteByte(' ')
+	}
+	row.WriteString(cell.FitRight(h.vms, vmsW, ell))
+	row.WriteByte(' ')
+	row.WriteString(cell.Fit(h.worst, t.cols.check, ell))
+	row.WriteByte(' ')
+	row.WriteString(cell.FitRight(h.latency, latW, ell))
+	row.WriteByte(' ')
+	since := "-"
+	if h.Reported {
+		since = cell.Age(now.Sub(h.Changed))
+	}
+	row.WriteString(cell.FitRight(since, sinceW, ell))
+	line := row.String()
+	if t.cols.check == 0 || cursorW+statusW+1+t.cols.name > t.width {
+		line = cell.Fit(line, t.width, "")
+	}
+	if selected {
+		line = t.th.Selected.Render(line)
+	}
+	b.WriteString(line)
+}
+
+// nextChange wraps cell.NextAgeChange for rows.
+func nextChange(d time.Duration) time.Duration { return cell.NextAgeChange(d) }

@@ -1,0 +1,103 @@
+package tui
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"github.com/hvconsole/hvconsole/probes"
+)
+
+// waitOut waits (bounded) until the program output contains want.
+func waitOut(t *testing.T, tm *teatest.TestModel, want string) {
+	t.Helper()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(want)) },
+		teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+}
+
+// TestFlow drives the real program: reports arrive through the Source,
+// the operator filters, selects, zooms, opens help and quits.
+func TestFlow(t *testing.T) {
+	inv := inventory(12)
+	src := newFakeSource(len(inv))
+	stop := make(chan struct{})
+	m := New(Options{Hosts: inv, Now: fixedNow, NoColor: true}, src).withStop(stop)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 30))
+	for i, h := range inv {
+		st := probes.OK
+		if i == 4 {
+			st = probes.CRIT
+		}
+		src.ch <- report(h, st, "hypervisor not running", t0.Add(-time.Minute))
+	}
+	waitOut(t, tm, "1 host CRIT: kvm-05")
+
+	tm.Type("/staging")
+	tm.Send(press("enter"))
+	tm.Send(press("j"))
+	tm.Send(press("enter")) // zoom the selected host
+	// keys are handled in order, so only text new to the screen is awaited
+	tm.Send(press("?"))
+	waitOut(t, tm, "Host actions")
+	tm.Send(press("?"))
+	tm.Send(press("q"))
+
+	final, ok := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	close(stop) // ends the pending report wait and age tick; goleak checks
+	if !ok {
+		t.Fatal("final model has the wrong type")
+	}
+	if final.filterText != "staging" || final.table.Shown() != 4 {
+		t.Fatalf("filter %q shows %d hosts, want staging/4", final.filterText, final.table.Shown())
+	}
+	if !final.zoom || final.help {
+		t.Fatalf("zoom=%v help=%v, want zoomed without help", final.zoom, final.help)
+	}
+	// worst first: kvm-05 (CRIT) heads the staging hosts, j moves to kvm-02
+	if got := selectedName(final); got != "kvm-02" {
+		t.Fatalf("selected %q, want kvm-02", got)
+	}
+}
+
+// TestRun checks that Run returns on quit and on a cancelled context, and
+// leaves no goroutine behind (goleak in TestMain).
+func TestRun(t *testing.T) {
+	inv := inventory(3)
+	t.Run("quit key", func(t *testing.T) {
+		src := newFakeSource(0)
+		in := strings.NewReader("q")
+		err := run(t.Context(), Options{Hosts: inv, Now: fixedNow}, src,
+			tea.WithInput(in), tea.WithOutput(io.Discard), tea.WithWindowSize(80, 24))
+		if err != nil {
+			t.Fatalf("Run after q: %v", err)
+		}
+	})
+	t.Run("context cancelled", func(t *testing.T) {
+		src := newFakeSource(1)
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		pr, pw := io.Pipe()
+		defer pw.Close()
+		go func() {
+			done <- run(ctx, Options{Hosts: inv, Now: fixedNow}, src,
+				tea.WithInput(pr), tea.WithOutput(io.Discard), tea.WithWindowSize(80, 24))
+		}()
+		src.ch <- report(inv[0], probes.OK, "", t0)
+		cancel()
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("Run after cancel: %v, want context.Canceled", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("Run did not return after its context was cancelled")
+		}
+	})
+}

@@ -1,0 +1,56 @@
+package tui
+
+import (
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/hvconsole/hvconsole/probes"
+)
+
+// TestGoldenView compares whole screens, without colour, against
+// testdata/TestGoldenView/*.golden. Regenerate with: go test ./tui -run
+// TestGoldenView -update (then review the diff).
+func TestGoldenView(t *testing.T) {
+	inv := inventory(12)
+	tests := []struct {
+		name  string
+		opts  func(*Options)
+		setup func(testing.TB, Model) Model
+	}{
+		{"crit_fleet", nil, func(tb testing.TB, m Model) Model { return mixedFleet(tb, m, inv) }},
+		{"pending_fleet", func(o *Options) { o.DemoBanner = "demo · audit: /tmp/audit.jsonl" }, nil},
+		{"empty_filter", nil, func(tb testing.TB, m Model) Model {
+			return typeKeys(tb, mixedFleet(tb, m, inv), "/no-such-host")
+		}},
+		{"help_overlay", func(o *Options) { o.ReadOnly = true }, func(tb testing.TB, m Model) Model {
+			return step(tb, mixedFleet(tb, m, inv), press("?"))
+		}},
+		{"war_room", func(o *Options) { o.WarRoom = true }, func(tb testing.TB, m Model) Model { return mixedFleet(tb, m, inv) }},
+		{"zoomed_host", nil, func(tb testing.TB, m Model) Model {
+			m = mixedFleet(tb, m, inv)
+			m = step(tb, m, reportsMsg{reports: []probes.HostReport{report(inv[2], probes.OK, "", t0.Add(-30*time.Second))}})
+			m = step(tb, m, press("G"))
+			m = step(tb, m, press("g"))
+			return step(tb, m, press("enter"))
+		}},
+		{"ascii_readonly_paused", func(o *Options) { o.ASCII, o.ReadOnly = true, true }, func(tb testing.TB, m Model) Model {
+			return step(tb, mixedFleet(tb, m, inv), press("p"))
+		}},
+	}
+	for _, size := range []struct {
+		name string
+		w, h int
+	}{{"80x24", 80, 24}, {"160x48", 160, 48}} {
+		for _, tt := range tests {
+			t.Run(tt.name+"_"+size.name, func(t *testing.T) {
+				m := newTestModel(t, inv, tt.opts, size.w, size.h)
+				if tt.setup != nil {
+					m = tt.setup(t, m)
+				}
+				golden.RequireEqual(t, []byte(plain(m)))
+			})
+		}
+	}
+}

@@ -1,0 +1,233 @@
+// Package hostpane draws everything known about the selected host: every
+// check with status, summary and details, its VMs with state and reason, a
+// latency sparkline and the host's recent events. It reads the live row, so
+// a new report shows without the pane being told.
+package hostpane
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hvconsole/hvconsole/probes"
+	"github.com/hvconsole/hvconsole/tui/cell"
+	"github.com/hvconsole/hvconsole/tui/eventlog"
+	"github.com/hvconsole/hvconsole/tui/fleet"
+	"github.com/hvconsole/hvconsole/tui/keys"
+	"github.com/hvconsole/hvconsole/tui/theme"
+)
+
+// recentEvents bounds the events listed per host.
+const recentEvents = 20
+
+// Pane is the host detail widget. It scrolls when its content is taller
+// than its box.
+type Pane struct {
+	th     theme.Theme
+	keys   keys.Map
+	now    func() time.Time
+	log    *eventlog.Log
+	host   *fleet.Host
+	width  int
+	height int
+	offset int
+	focus  bool
+}
+
+// New returns an empty pane reading events from log.
+func New(th theme.Theme, km keys.Map, log *eventlog.Log, now func() time.Time) Pane {
+	return Pane{th: th, keys: km, log: log, now: now}
+}
+
+// Show selects the host to draw; switching hosts scrolls back to the top.
+func (p *Pane) Show(h *fleet.Host) {
+	if h != p.host {
+		p.offset = 0
+	}
+	p.host = h
+}
+
+// Host returns the host shown, or nil.
+func (p Pane) Host() *fleet.Host { return p.host }
+
+// SetSize sets the pane's box including its title line.
+func (p *Pane) SetSize(w, h int) { p.width, p.height = max(w, 0), max(h, 0) }
+
+// SetFocused marks the pane as the one keys scroll.
+func (p *Pane) SetFocused(f bool) { p.focus = f }
+
+// Update scrolls on navigation keys.
+func (p Pane) Update(msg tea.Msg) (Pane, tea.Cmd) {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		return p, nil
+	}
+	page := max(p.height-2, 1)
+	switch p.keys.Resolve(k, false, false) {
+	case keys.Up:
+		p.offset--
+	case keys.Down:
+		p.offset++
+	case keys.Top:
+		p.offset = 0
+	case keys.Bottom:
+		p.offset = 1 << 30
+	case keys.PageUp:
+		p.offset -= page
+	case keys.PageDown:
+		p.offset += page
+	}
+	p.offset = max(p.offset, 0) // the upper bound depends on content: View clamps
+	return p, nil
+}
+
+// View draws the title and the visible part of the content.
+func (p Pane) View() string {
+	if p.width <= 0 || p.height <= 0 {
+		return ""
+	}
+	title := "Host"
+	if p.host != nil {
+		title = p.host.Name
+		if p.host.Address != "" {
+			title += " " + p.th.Glyphs.Dot + " " + p.host.Address
+		}
+	}
+	out := make([]string, 0, p.height)
+	out = append(out, p.titleLine(title))
+	body := p.content()
+	rows := p.height - 1
+	off := min(p.offset, max(len(body)-rows, 0))
+	for i := off; i < len(body) && len(out) < p.height; i++ {
+		out = append(out, cell.Fit(body[i], p.width, p.th.Glyphs.Ellipsis))
+	}
+	for len(out) < p.height {
+		out = append(out, "")
+	}
+	return strings.Join(out, "\n")
+}
+
+func (p Pane) titleLine(title string) string {
+	g := p.th.Glyphs
+	s := cell.Fit(g.Rule+" "+cell.Clean(title)+" ", max(p.width-1, 0), g.Ellipsis)
+	s = strings.TrimRight(s, " ") + " "
+	s = cell.Fit(s+p.th.Rule(p.width), p.width, "")
+	if p.focus {
+		return p.th.Title.Render(s)
+	}
+	return s
+}
+
+// content builds every line of the selected host's detail.
+func (p Pane) content() []string {
+	h := p.host
+	if h == nil {
+		return []string{"  no host selected"}
+	}
+	if !h.Reported {
+		return []string{"  " + p.th.StatusLabel(probes.UNKNOWN, true) + "  waiting for the first probe of this host"}
+	}
+	r := h.Report
+	lines := []string{p.summaryLine(h), "  latency " + Sparkline(h.History(), p.th.Glyphs) + "  " + cell.Latency(r.SSHLatency)}
+	lines = append(lines, p.th.Title.Render("Checks"))
+	for _, c := range r.Checks {
+		lines = append(lines, p.checkLines(c)...)
+	}
+	running, total := h.VMs()
+	lines = append(lines, p.th.Title.Render("VMs "+strconv.Itoa(running)+"/"+strconv.Itoa(total)+" running"))
+	for _, vm := range r.VMs {
+		lines = append(lines, p.vmLine(vm))
+	}
+	if total == 0 {
+		lines = append(lines, "  none")
+	}
+	lines = append(lines, p.th.Title.Render("Recent events"))
+	evs := p.log.Recent(h.Name, recentEvents)
+	for _, e := range evs {
+		lines = append(lines, "  "+eventlog.Line(p.th, e, false, p.width-2))
+	}
+	if len(evs) == 0 {
+		lines = append(lines, "  none")
+	}
+	return lines
+}
+
+func (p Pane) summaryLine(h *fleet.Host) string {
+	s := h.Status()
+	_, kindVer, _, _, _ := h.Cells()
+	line := "  " + p.th.Status(s, false).Render(p.th.StatusLabel(s, false)) +
+		"  since " + cell.Age(p.now().Sub(h.Changed)) + "  " + kindVer
+	if len(h.Tags) > 0 {
+		line += "  tags " + strings.Join(h.Tags, ",")
+	}
+	return line
+}
+
+func (p Pane) checkLines(c probes.Result) []string {
+	label := cell.Fit(p.th.StatusLabel(c.Status, false), 9, "")
+	head := "  " + p.th.Status(c.Status, false).Render(label) + " " +
+		cell.Fit(cell.Clean(c.Check), 11, p.th.Glyphs.Ellipsis) + " " + cell.Clean(c.Summary)
+	out := []string{head}
+	indent := cell.Spaces(2 + 9 + 1 + 11 + 1)
+	for _, d := range cell.CleanLines(c.Details) {
+		out = append(out, indent+d)
+	}
+	if c.Err != "" && c.Status != probes.OK {
+		out = append(out, indent+"error: "+cell.Clean(c.Err))
+	}
+	return out
+}
+
+func (p Pane) vmLine(vm probes.VM) string {
+	state := cell.Clean(vm.State)
+	if vm.Reason != "" {
+		state += " (" + cell.Clean(vm.Reason) + ")"
+	}
+	mark := "  "
+	if VMProblem(vm) {
+		mark = p.th.Warn.Render(p.th.Glyphs.Warn) + " "
+		if p.th.Glyphs.Bracket {
+			mark = "! "
+		}
+	}
+	auto := ""
+	if vm.Autostart {
+		auto = "  autostart"
+	}
+	return "  " + mark + cell.Fit(cell.Clean(vm.Name), 20, p.th.Glyphs.Ellipsis) + " " + state + auto
+}
+
+// VMProblem reports a VM state worth an operator's eye: crashed, paused
+// for any reason but the user, or an autostart VM that is not running.
+func VMProblem(vm probes.VM) bool {
+	switch vm.State {
+	case "crashed":
+		return true
+	case "paused":
+		return vm.Reason != "user" && vm.Reason != "migration" && vm.Reason != "snapshot"
+	case "shutoff", "shutdown":
+		return vm.Autostart || vm.Reason == "crashed"
+	}
+	return false
+}
+
+// Sparkline draws latency samples scaled to their maximum; a zero sample
+// (no answer) shows as the missing glyph.
+func Sparkline(samples []time.Duration, g theme.Glyphs) string {
+	var peak time.Duration
+	for _, s := range samples {
+		peak = max(peak, s)
+	}
+	var b strings.Builder
+	top := len(g.Spark) - 1
+	for _, s := range samples {
+		if s <= 0 || peak <= 0 {
+			b.WriteString(g.SparkMissing)
+			continue
+		}
+		b.WriteString(g.Spark[int(int64(s)*int64(top)/int64(peak))])
+	}
+	return b.String()
+}

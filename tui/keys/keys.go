@@ -1,0 +1,184 @@
+// Package keys is the console's keymap declared as data: every action, its
+// keys, its help text, where it applies and whether it changes a host.
+// Widgets and the root model resolve key presses through it, so a future
+// action (restart, mark, journal, backups) is one more table row, and the
+// help overlay and footer are generated from the same table.
+package keys
+
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
+// Action is what a key press asks for.
+type Action int
+
+// Actions. The planned ones at the end are declared but unbound.
+const (
+	None Action = iota
+	Up
+	Down
+	Top
+	Bottom
+	PageUp
+	PageDown
+	NextPane
+	Zoom
+	Back
+	Quit
+	Help
+	Filter
+	Sort
+	Refresh
+	RefreshAll
+	Pause
+	WarRoom
+	// Planned host actions (unbound until the action layer lands).
+	Restart
+	Mark
+	MarkAll
+	Backups
+	Journal
+)
+
+// Group orders bindings in the help overlay.
+type Group string
+
+// Help groups.
+const (
+	GroupNav     Group = "Navigate"
+	GroupView    Group = "View"
+	GroupProbe   Group = "Probing"
+	GroupActions Group = "Host actions"
+)
+
+// Binding is one row of the keymap.
+type Binding struct {
+	Action Action
+	Key    key.Binding
+	Group  Group
+	// Mutating actions change a host: refused in read-only mode and never
+	// available in the war-room view.
+	Mutating bool
+	// WarRoom marks the few keys the war-room view accepts.
+	WarRoom bool
+	// Planned actions are listed in help but have no keys yet.
+	Planned bool
+}
+
+// Map is the ordered keymap.
+type Map []Binding
+
+func bind(a Action, g Group, help string, ks ...string) Binding {
+	return Binding{Action: a, Group: g, Key: key.NewBinding(key.WithKeys(ks...), key.WithHelp(helpKeys(ks), help))}
+}
+
+func helpKeys(ks []string) string {
+	out := ""
+	for i, k := range ks {
+		if i > 0 {
+			out += "/"
+		}
+		out += k
+	}
+	return out
+}
+
+func planned(a Action, keyHelp, help string) Binding {
+	b := key.NewBinding(key.WithHelp(keyHelp, help), key.WithDisabled())
+	return Binding{Action: a, Group: GroupActions, Key: b, Mutating: true, Planned: true}
+}
+
+// Default returns the console's keymap.
+func Default() Map {
+	m := Map{
+		bind(Up, GroupNav, "up", "k", "up"),
+		bind(Down, GroupNav, "down", "j", "down"),
+		bind(Top, GroupNav, "first", "g", "home"),
+		bind(Bottom, GroupNav, "last", "G", "end"),
+		bind(PageUp, GroupNav, "page up", "pgup", "ctrl+b"),
+		bind(PageDown, GroupNav, "page down", "pgdown", "ctrl+f"),
+		bind(NextPane, GroupView, "next pane", "tab"),
+		bind(Zoom, GroupView, "zoom host", "enter"),
+		bind(Back, GroupView, "back/clear", "esc"),
+		bind(Filter, GroupView, "filter", "/"),
+		bind(Sort, GroupView, "cycle sort", "s"),
+		bind(WarRoom, GroupView, "war room", "w"),
+		bind(Help, GroupView, "help", "?"),
+		bind(Quit, GroupView, "quit", "q", "ctrl+c"),
+		bind(Refresh, GroupProbe, "probe host now", "r"),
+		bind(RefreshAll, GroupProbe, "probe all now", "R"),
+		bind(Pause, GroupProbe, "pause/resume", "p"),
+		planned(Restart, "x", "restart service"),
+		planned(Mark, "space", "mark host"),
+		planned(MarkAll, "ctrl+a", "mark all"),
+		planned(Backups, "b", "backups"),
+		planned(Journal, "l", "journal"),
+	}
+	for i := range m {
+		switch m[i].Action {
+		case Quit, Help, WarRoom, Back, PageUp, PageDown, Up, Down, Top, Bottom:
+			m[i].WarRoom = true
+		}
+	}
+	return m
+}
+
+// Resolve returns the action for a key press. Mutating actions resolve to
+// None in read-only mode; in the war room only WarRoom keys resolve.
+func (m Map) Resolve(msg tea.KeyPressMsg, readOnly, warRoom bool) Action {
+	for _, b := range m {
+		if !key.Matches(msg, b.Key) {
+			continue
+		}
+		if (b.Mutating && (readOnly || warRoom)) || (warRoom && !b.WarRoom) {
+			return None
+		}
+		return b.Action
+	}
+	return None
+}
+
+// footer lists the footer's entries, most important first: a narrow
+// terminal truncates from the end.
+var footer = []struct {
+	action    Action
+	key, desc string
+}{
+	{Help, "?", "help"}, {Quit, "q", "quit"}, {Down, "j/k", "move"}, {Filter, "/", "filter"},
+	{Sort, "s", "sort"}, {Zoom, "enter", "zoom"}, {NextPane, "tab", "pane"},
+	{Refresh, "r/R", "probe"}, {Pause, "p", "pause"}, {WarRoom, "w", "war room"},
+}
+
+// FooterItem is one "key desc" pair of the footer.
+type FooterItem struct{ Key, Desc string }
+
+// Footer returns the footer entries that are bound and allowed in the view.
+func (m Map) Footer(readOnly, warRoom bool) []FooterItem {
+	var out []FooterItem
+	for _, f := range footer {
+		for _, b := range m {
+			if b.Action != f.action || b.Planned || !b.Key.Enabled() {
+				continue
+			}
+			if (warRoom && !b.WarRoom) || (b.Mutating && readOnly) {
+				continue
+			}
+			out = append(out, FooterItem{Key: f.key, Desc: f.desc})
+		}
+	}
+	if warRoom {
+		out = append(out, FooterItem{Key: "pgup/pgdown", Desc: "page"})
+	}
+	return out
+}
+
+// Groups returns the bindings of each help group, in display order.
+func (m Map) Groups() ([]Group, map[Group][]Binding) {
+	order := []Group{GroupNav, GroupView, GroupProbe, GroupActions}
+	byGroup := make(map[Group][]Binding, len(order))
+	for _, b := range m {
+		byGroup[b.Group] = append(byGroup[b.Group], b)
+	}
+	return order, byGroup
+}

@@ -1,0 +1,185 @@
+package tui
+
+import (
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hvconsole/hvconsole/probes"
+	"github.com/hvconsole/hvconsole/tui/eventlog"
+	"github.com/hvconsole/hvconsole/tui/fleet"
+	"github.com/hvconsole/hvconsole/tui/hostpane"
+	"github.com/hvconsole/hvconsole/tui/keys"
+	"github.com/hvconsole/hvconsole/tui/theme"
+	"github.com/hvconsole/hvconsole/tui/warroom"
+)
+
+// focusPane is the pane navigation keys go to.
+type focusPane int
+
+const (
+	focusFleet focusPane = iota
+	focusHost
+	focusEvents
+	focusPanes
+)
+
+// Model is the console's root Bubble Tea model. Build it with New.
+type Model struct {
+	opts Options
+	src  Source
+	// stop ends a pending wait for reports when Run returns; nil when the
+	// model runs outside Run (tests), where the Source closes its channel.
+	stop <-chan struct{}
+
+	th   theme.Theme
+	keys keys.Map
+	now  func() time.Time
+
+	table  fleet.Table
+	pane   hostpane.Pane
+	events eventlog.Pane
+	grid   warroom.Grid
+	log    *eventlog.Log
+
+	width, height int
+	focus         focusPane
+	zoom          bool
+	help          bool
+	war           bool
+	filtering     bool
+	filterText    string
+	paused        bool
+	closed        bool
+	note          string // one-shot footer message, cleared on the next key
+
+	round     rounds
+	critNames []string
+	tickAt    time.Time
+	tickGen   int
+	// tick makes the age wake-up command; tests swap in one that does not
+	// sleep.
+	tick func(time.Duration, func(time.Time) tea.Msg) tea.Cmd
+}
+
+// rounds tracks when every host has reported since the last completed
+// round: the header shows the age of that moment.
+type rounds struct {
+	seen map[string]struct{}
+	last time.Time
+}
+
+// New builds the console for the inventory in opts, reading reports from
+// src (which may be nil for a console that only shows the inventory).
+func New(opts Options, src Source) Model {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.EventCapacity <= 0 {
+		opts.EventCapacity = eventlog.DefaultCapacity
+	}
+	th := theme.New(opts.NoColor, opts.ASCII)
+	km := keys.Default()
+	log := eventlog.NewLog(opts.EventCapacity)
+	m := Model{
+		opts: opts, src: src, th: th, keys: km, now: opts.Now, log: log,
+		table:  fleet.New(opts.Hosts, th, km, opts.Now),
+		pane:   hostpane.New(th, km, log, opts.Now),
+		events: eventlog.NewPane(th, km, log),
+		grid:   warroom.New(th, km),
+		war:    opts.WarRoom,
+		round:  rounds{seen: make(map[string]struct{}, len(opts.Hosts))},
+	}
+	m.tick = m.stoppableTick
+	m.pane.Show(m.table.Selected())
+	m.setFocus(focusFleet)
+	return m
+}
+
+// Init starts listening for reports.
+func (m Model) Init() tea.Cmd { return m.waitCmd() }
+
+// Update routes a message: window size and data first, then keys.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.resize(msg.Width, msg.Height)
+		return m, m.scheduleTick()
+	case reportsMsg:
+		return m.applyReports(msg)
+	case ageTickMsg:
+		if msg.gen != m.tickGen {
+			return m, nil // a newer tick is pending
+		}
+		m.tickAt = time.Time{}
+		return m, m.scheduleTick()
+	case tea.KeyPressMsg:
+		m.note = ""
+		m, cmd := m.handleKey(msg)
+		return m, tea.Batch(cmd, m.scheduleTick())
+	}
+	return m, nil
+}
+
+// applyReports folds a batch of reports into the fleet, appends the status
+// transitions to the event log, re-sorts at most once, and rings the bell
+// once if any host newly turned CRIT.
+func (m Model) applyReports(msg reportsMsg) (tea.Model, tea.Cmd) {
+	bell := false
+	added := 0
+	for _, r := range msg.reports {
+		if r.Time.IsZero() {
+			r.Time = m.now()
+		}
+		prev, had := m.table.Apply(r)
+		evs := eventlog.Diff(prev, had, r)
+		m.log.Append(evs...)
+		added += len(evs)
+		bell = bell || (had && r.Status == probes.CRIT && prev.Status != probes.CRIT)
+		m.markRound(r)
+	}
+	m.table.Settle()
+	m.pane.Show(m.table.Selected())
+	m.events.Added(added)
+	m.refreshCrit()
+	cmds := []tea.Cmd{m.scheduleTick()}
+	if msg.closed {
+		m.closed = true
+	} else {
+		cmds = append(cmds, m.waitCmd())
+	}
+	if bell && m.opts.Bell {
+		cmds = append(cmds, bellCmd)
+	}
+	return m, tea.Batch(cmds...)
+}
+
+func (m *Model) markRound(r probes.HostReport) {
+	m.round.seen[r.Host] = struct{}{}
+	if len(m.round.seen) >= m.table.Total() {
+		m.round.last = r.Time
+		clear(m.round.seen)
+	}
+}
+
+// refreshCrit recomputes the names shown in the CRIT banner (a few, in
+// table order). It runs once per batch, not per frame.
+func (m *Model) refreshCrit() {
+	m.critNames = m.critNames[:0]
+	if m.table.Counts().ByStatus[probes.CRIT] == 0 {
+		return
+	}
+	m.table.Ordered(func(h *fleet.Host) bool {
+		if !h.Pending() && h.Status() == probes.CRIT {
+			m.critNames = append(m.critNames, h.Name)
+		}
+		return len(m.critNames) < 8
+	})
+}
+
+func (m *Model) setFocus(f focusPane) {
+	m.focus = f
+	m.table.SetFocused(f == focusFleet)
+	m.pane.SetFocused(f == focusHost)
+	m.events.SetFocused(f == focusEvents)
+}

@@ -1,0 +1,87 @@
+// Package tui is the live console: a Bubble Tea v2 program showing the
+// fleet table, the selected host, the event log and the war-room grid.
+// Probe reports stream in through a Source; Update does no I/O, so a slow
+// or hung host can never freeze the screen.
+//
+// The root Model routes: global keys first, then data messages, then the
+// focused pane. The panes live in sub-packages (fleet, hostpane, eventlog,
+// warroom) and share styles from theme and the keymap from keys.
+package tui
+
+import (
+	"strings"
+	"time"
+
+	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/probes"
+)
+
+// Source is the stream of probe results the console shows and the knobs it
+// turns. The probes scheduler satisfies it. Every method must return at
+// once: the console calls Refresh and SetPaused from commands, never from
+// Update, but a blocking call would still hold a goroutine.
+type Source interface {
+	// Updates delivers one report per host per round. Closing it tells the
+	// console that probing has stopped.
+	Updates() <-chan probes.HostReport
+	// Refresh re-probes the named hosts now; no names means every host.
+	Refresh(names ...string)
+	// SetPaused stops or resumes the periodic rounds.
+	SetPaused(paused bool)
+}
+
+// Options configure the console. The zero value is usable: an empty fleet,
+// colour, UTF-8 glyphs and the wall clock.
+type Options struct {
+	// Hosts is the inventory, shown as pending rows until their first report.
+	Hosts []hosts.Host
+	// ReadOnly shows the READ-ONLY badge and refuses every host action.
+	ReadOnly bool
+	// Bell rings the terminal bell when a host turns CRIT.
+	Bell bool
+	// WarRoom starts in the war-room view.
+	WarRoom bool
+	// DemoBanner, when set, is shown in the header (e.g. "demo · audit: x").
+	DemoBanner string
+	// Now is the clock (tests pass a fixed one); nil means time.Now.
+	Now func() time.Time
+	// NoColor draws without any colour (NO_COLOR). Run also sets it when
+	// the NO_COLOR environment variable is non-empty.
+	NoColor bool
+	// ASCII uses 7-bit glyphs only. Run also sets it for a non-UTF-8 locale.
+	ASCII bool
+	// EventCapacity bounds the event log (default 1,000).
+	EventCapacity int
+}
+
+// WithEnv returns the options adjusted for an environment: NO_COLOR set to
+// anything non-empty turns colour off, and a locale that is not UTF-8
+// selects ASCII glyphs. Flags can only turn these on, never off.
+func (o Options) WithEnv(environ []string) Options {
+	vars := map[string]string{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars[k] = v
+		}
+	}
+	if vars["NO_COLOR"] != "" {
+		o.NoColor = true
+	}
+	if !utf8Locale(vars) {
+		o.ASCII = true
+	}
+	return o
+}
+
+// utf8Locale follows POSIX precedence: LC_ALL, then LC_CTYPE, then LANG.
+// No locale at all is treated as UTF-8, the norm on today's terminals;
+// an explicit "C"/"POSIX" is not.
+func utf8Locale(vars map[string]string) bool {
+	for _, k := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
+		if v := vars[k]; v != "" {
+			v = strings.ToLower(v)
+			return strings.Contains(v, "utf-8") || strings.Contains(v, "utf8")
+		}
+	}
+	return true
+}

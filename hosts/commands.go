@@ -48,8 +48,9 @@ func checkUnits(units []string) error {
 }
 
 // UnitsActiveCommand asks systemd whether each unit is active. It prints one
-// word per unit, in order ("active", "inactive", "failed", ...), and exits 0
-// only when all are active (3 otherwise, 4 or 5 for unknown units).
+// word per unit, in order ("active", "inactive", "failed", ...). Read the
+// words, not the exit code: systemd exits 0 when ANY unit is active, 3 when
+// none is, and 4 when every unit is unknown.
 func UnitsActiveCommand(units []string) (string, error) {
 	if err := checkUnits(units); err != nil {
 		return "", err
@@ -62,14 +63,16 @@ func UnitsActiveCommand(units []string) (string, error) {
 }
 
 // KVMFactsCommand reports whether /dev/kvm exists and is usable, and which
-// kvm modules are loaded. Output lines, in this order:
+// kvm modules are loaded, read from /sys/module (present whether a module
+// is loadable or built in, unlike /proc/modules, which some kernels lack).
+// Output lines, in this order:
 //
 //	kvm_dev=present|absent
 //	kvm_access=rw|denied
-//	kvm_module=NAME        (zero or more)
+//	kvm_module=NAME        (zero or more of kvm, kvm_intel, kvm_amd)
 const KVMFactsCommand = `if [ -c /dev/kvm ]; then echo kvm_dev=present; else echo kvm_dev=absent; fi; ` +
 	`if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then echo kvm_access=rw; else echo kvm_access=denied; fi; ` +
-	`grep -E '^kvm(_intel|_amd)? ' /proc/modules 2>/dev/null | cut -d' ' -f1 | sed 's/^/kvm_module=/'; true`
+	`for m in kvm kvm_intel kvm_amd; do if [ -d /sys/module/$m ]; then echo kvm_module=$m; fi; done; true`
 
 // RestartCommand restarts an allow-listed unit. sudo runs it as
 // "sudo -n" so that a missing sudo rule fails at once instead of prompting.
@@ -106,7 +109,9 @@ func BackupListCommand(glob string) (string, error) {
 }
 
 // SHA256VerifyCommand prints the file's sha256sum line, then the sidecar
-// FILE.sha256 behind a "--sidecar--" line ("--no-sidecar--" when missing).
+// FILE.sha256 behind a "--sidecar--" line ("--no-sidecar--" when missing),
+// or only "--no-tool--" without sha256sum. It never exits early, so it can
+// stand inside a Batch, and the sidecar always ends with a newline.
 // file comes from a remote listing, so it is quoted, never interpolated.
 func SHA256VerifyCommand(file string) (string, error) {
 	if file == "" || strings.ContainsAny(file, "\x00\n") {
@@ -114,8 +119,9 @@ func SHA256VerifyCommand(file string) (string, error) {
 	}
 	q := ShellQuote(file)
 	sc := ShellQuote(file + ".sha256")
-	return `command -v sha256sum >/dev/null || { echo --no-tool--; exit 0; }; sha256sum -- ` + q +
-		`; if [ -f ` + sc + ` ]; then echo --sidecar--; head -c 4096 -- ` + sc + `; else echo --no-sidecar--; fi`, nil
+	return `if command -v sha256sum >/dev/null; then sha256sum -- ` + q +
+		`; if [ -f ` + sc + ` ]; then echo --sidecar--; head -c 4096 -- ` + sc + `; echo; else echo --no-sidecar--; fi` +
+		`; else echo --no-tool--; fi`, nil
 }
 
 // QemuImgCheckCommand runs "qemu-img check" on file; "--no-tool--" is printed
@@ -124,7 +130,7 @@ func QemuImgCheckCommand(file string) (string, error) {
 	if file == "" || strings.ContainsAny(file, "\x00\n") {
 		return "", fmt.Errorf("%w: file %q", ErrBadArgument, file)
 	}
-	return `command -v qemu-img >/dev/null || { echo --no-tool--; exit 0; }; qemu-img check -- ` + ShellQuote(file), nil
+	return `if command -v qemu-img >/dev/null; then qemu-img check -- ` + ShellQuote(file) + `; else echo --no-tool--; fi`, nil
 }
 
 // Batches: all of a host's commands in one round run in one SSH session.

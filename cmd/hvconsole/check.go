@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/hvconsole/hvconsole/hosts"
+)
+
+// listFlag collects a repeatable string flag (--host a --host b).
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	*l = append(*l, v)
+	return nil
+}
+
+// checkOptions are the parsed flags of `hvconsole check`.
+type checkOptions struct {
+	config string
+	json   bool
+	hosts  listFlag
+	tags   listFlag
+}
+
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("hvconsole "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseFlags parses args and turns any flag error into a usage exit.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return &exitError{code: exitOK}
+		}
+		return &exitError{code: exitUnknown}
+	}
+	if fs.NArg() > 0 {
+		return &exitError{code: exitUnknown, err: fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))}
+	}
+	return nil
+}
+
+func runCheckCommand(ctx context.Context, env *environment, args []string) error {
+	var opts checkOptions
+	fs := newFlagSet("check", env.stderr)
+	fs.StringVar(&opts.config, "config", "", "config file")
+	fs.BoolVar(&opts.json, "json", false, "print JSON instead of a table")
+	fs.Var(&opts.hosts, "host", "only this host (repeatable)")
+	fs.Var(&opts.tags, "tag", "only hosts with this tag (repeatable)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	return runCheck(ctx, env, opts)
+}
+
+func runCheck(ctx context.Context, env *environment, opts checkOptions) error {
+	cfg, err := loadConfig(env, opts.config)
+	if err != nil {
+		return err
+	}
+	selected, err := cfg.Select(opts.hosts, opts.tags)
+	if err != nil {
+		return &exitError{code: exitUnknown, err: err}
+	}
+	fleet, err := openFleet(ctx, env, cfg)
+	if err != nil {
+		return &exitError{code: exitUnknown, err: err}
+	}
+	defer fleet.Close()
+	reports := fleet.sched.Round(ctx, selected)
+	if opts.json {
+		err = writeJSON(env.stdout, time.Now(), reports)
+	} else {
+		err = writeTable(env.stdout, reports)
+	}
+	if err != nil {
+		return &exitError{code: exitUnknown, err: err}
+	}
+	if code := fleetStatus(reports).ExitCode(); code != exitOK {
+		return &exitError{code: code}
+	}
+	return nil
+}
+
+// loadConfig resolves and loads the config; any problem is a usage exit.
+func loadConfig(env *environment, flagPath string) (*hosts.Config, error) {
+	path := hosts.ResolvePath(flagPath)
+	cfg, err := hosts.Load(path)
+	if err != nil {
+		return nil, &exitError{code: exitUnknown, err: err}
+	}
+	return cfg, nil
+}
+
+func runValidateCommand(env *environment, args []string) error {
+	var config string
+	fs := newFlagSet("validate", env.stderr)
+	fs.StringVar(&config, "config", "", "config file")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(env, config)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "%s: ok, %d hosts\n", cfg.Path, len(cfg.Hosts))
+	return nil
+}

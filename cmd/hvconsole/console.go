@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/tui"
+)
+
+// consoleOptions are the flags of the interactive console.
+type consoleOptions struct {
+	config   string
+	readOnly bool
+	warRoom  bool
+	ascii    bool
+	noColor  bool
+}
+
+func runConsoleCommand(ctx context.Context, env *environment, args []string) error {
+	var opts consoleOptions
+	fs := newFlagSet("", env.stderr)
+	fs.StringVar(&opts.config, "config", "", "config file")
+	fs.BoolVar(&opts.readOnly, "read-only", false, "refuse every action that changes a host")
+	fs.BoolVar(&opts.warRoom, "war-room", false, "start in the war-room grid (implies --read-only)")
+	fs.BoolVar(&opts.ascii, "ascii", false, "7-bit glyphs only")
+	fs.BoolVar(&opts.noColor, "no-color", false, "no colour (also NO_COLOR=1)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(env, opts.config)
+	if err != nil {
+		return err
+	}
+	return runConsole(ctx, env, cfg, tui.Options{
+		ReadOnly: opts.readOnly || opts.warRoom || cfg.ReadOnly,
+		WarRoom:  opts.warRoom,
+		ASCII:    opts.ascii,
+		NoColor:  opts.noColor,
+	})
+}
+
+// runConsole probes cfg's fleet in the background and shows it until the
+// operator quits; it returns after every goroutine it started has ended and
+// every connection is closed.
+func runConsole(ctx context.Context, env *environment, cfg *hosts.Config, opts tui.Options) error {
+	f, err := openFleet(ctx, env, cfg)
+	if err != nil {
+		return &exitError{code: exitUnknown, err: err}
+	}
+	opts.Hosts = cfg.Hosts
+	opts.Bell = cfg.Bell
+	opts.ReadOnly = opts.ReadOnly || cfg.ReadOnly
+
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = f.sched.Run(ctx) })
+	err = tui.Run(ctx, opts, f.sched)
+	cancel()
+	wg.Wait()
+	if errors.Is(err, context.Canceled) {
+		err = nil // interrupted by a signal: a clean exit
+	}
+	return errors.Join(err, f.Close())
+}

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/simfleet"
+	"github.com/hvconsole/hvconsole/tui"
+)
+
+// demoOptions are the flags of `hvconsole demo`.
+type demoOptions struct {
+	hosts       int
+	seed        int64
+	quiet       bool
+	serve       bool
+	printConfig string
+	readOnly    bool
+}
+
+func runDemoCommand(ctx context.Context, env *environment, args []string) error {
+	var opts demoOptions
+	fs := newFlagSet("demo", env.stderr)
+	fs.IntVar(&opts.hosts, "hosts", simfleet.DefaultHosts, "how many simulated hosts")
+	fs.Int64Var(&opts.seed, "seed", 1, "seed of the incident timeline")
+	fs.BoolVar(&opts.quiet, "quiet", false, "no incidents")
+	fs.BoolVar(&opts.serve, "serve", false, "keep the fleet up without the console")
+	fs.StringVar(&opts.printConfig, "print-config", "", "write config.toml and known_hosts to DIR")
+	fs.BoolVar(&opts.readOnly, "read-only", false, "refuse every action that changes a host")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	return runDemo(ctx, env, opts)
+}
+
+func runDemo(ctx context.Context, env *environment, opts demoOptions) error {
+	sim := simfleet.Options{Hosts: opts.hosts, Seed: opts.seed, Quiet: opts.quiet}
+	if opts.printConfig != "" {
+		if err := os.MkdirAll(opts.printConfig, 0o700); err != nil {
+			return &exitError{code: exitUnknown, err: err}
+		}
+		sim.Dir = opts.printConfig
+	}
+	fl, err := simfleet.Start(ctx, sim)
+	if err != nil {
+		return &exitError{code: exitUnknown, err: err}
+	}
+	defer fl.Close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	wg.Go(func() { _ = fl.RunTimeline(ctx) })
+
+	if opts.serve {
+		fmt.Fprintf(env.stdout, "demo fleet of %d hosts is up; config: %s\nrun: hvconsole check --config %s\nctrl+c stops it\n",
+			len(fl.Hosts()), fl.ConfigPath(), fl.ConfigPath())
+		<-ctx.Done()
+		return nil
+	}
+	cfg, err := hosts.Load(fl.ConfigPath())
+	if err != nil {
+		return &exitError{code: exitUnknown, err: err}
+	}
+	return runConsole(ctx, env, cfg, tui.Options{
+		ReadOnly:   opts.readOnly,
+		DemoBanner: "demo · audit: " + cfg.AuditLog,
+	})
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/term"
+
+	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/sshx"
+	"github.com/hvconsole/hvconsole/probes"
+)
+
+// fleet wires the SSH pool and the scheduler for one config; Close releases
+// both and returns after their goroutines have exited.
+type fleet struct {
+	pool  *sshx.Pool
+	sched *probes.Scheduler
+}
+
+func openFleet(ctx context.Context, env *environment, cfg *hosts.Config) (*fleet, error) {
+	pass, err := unlockKeys(cfg, env)
+	if err != nil {
+		return nil, err
+	}
+	pool := sshx.NewPool(sshx.Options{
+		KeepaliveInterval: cfg.KeepaliveInterval,
+		MaxHandshakes:     cfg.MaxHandshakes,
+		Passphrase:        pass,
+	})
+	sched := probes.NewScheduler(cfg, probes.NewSSHTransport(pool), probes.SchedulerOptions{Classify: probes.ClassifySSH})
+	return &fleet{pool: pool, sched: sched}, nil
+}
+
+// Close stops the scheduler first (it uses the pool), then the pool.
+func (f *fleet) Close() error {
+	return errors.Join(f.sched.Close(), f.pool.Close())
+}
+
+// unlockKeys asks, once and before any UI owns the terminal, for the
+// passphrase of every encrypted identity file, and returns a lookup for the
+// SSH pool. Without a terminal it asks nothing: the pool then fails those
+// keys with an error naming them. Passphrases stay in memory only.
+func unlockKeys(cfg *hosts.Config, env *environment) (func(string) ([]byte, error), error) {
+	known := map[string][]byte{}
+	tty, _ := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if tty != nil {
+		defer tty.Close()
+		if !term.IsTerminal(int(tty.Fd())) {
+			tty = nil
+		}
+	}
+	for _, file := range identityFiles(cfg) {
+		pem, err := os.ReadFile(file)
+		if err != nil {
+			continue // validate already reported unreadable files
+		}
+		_, err = ssh.ParsePrivateKey(pem)
+		var missing *ssh.PassphraseMissingError
+		if !errors.As(err, &missing) || tty == nil {
+			continue
+		}
+		fmt.Fprintf(tty, "Passphrase for %s: ", file)
+		pw, err := term.ReadPassword(int(tty.Fd()))
+		fmt.Fprintln(tty)
+		if err != nil {
+			return nil, fmt.Errorf("reading passphrase for %s: %w", file, err)
+		}
+		if _, err := ssh.ParsePrivateKeyWithPassphrase(pem, pw); err != nil {
+			return nil, fmt.Errorf("key %s: wrong passphrase: %w", file, err)
+		}
+		known[file] = pw
+	}
+	if len(known) == 0 {
+		return nil, nil
+	}
+	return func(file string) ([]byte, error) {
+		if pw, ok := known[file]; ok {
+			return pw, nil
+		}
+		return nil, fmt.Errorf("no passphrase for %s", file)
+	}, nil
+}
+
+// identityFiles lists every identity file the config uses, once each.
+func identityFiles(cfg *hosts.Config) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(files []string) {
+		for _, f := range files {
+			if !seen[f] {
+				seen[f] = true
+				out = append(out, f)
+			}
+		}
+	}
+	for _, h := range cfg.Hosts {
+		add(h.IdentityFiles)
+		for _, hop := range h.Jump {
+			add(hop.IdentityFiles)
+		}
+	}
+	return out
+}

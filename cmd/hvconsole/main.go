@@ -1,0 +1,116 @@
+// Command hvconsole is a terminal operations console for hypervisor fleets.
+//
+// It reads a host inventory, connects to every host over SSH, probes the
+// hypervisors concurrently and shows what it sees: live in a console, or once
+// as a Nagios-style check for scripts and cron.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes follow the Nagios plugin convention; main alone decides them.
+const (
+	exitOK       = 0
+	exitWarn     = 1
+	exitCrit     = 2
+	exitUnknown  = 3 // also config and usage errors
+	exitInternal = 3
+)
+
+// errUsage marks an error that is the caller's invocation, not the fleet.
+var errUsage = errors.New("usage")
+
+// exitError carries a specific exit code out of a subcommand.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run dispatches a subcommand and turns its error into an exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	env := &environment{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	err := dispatch(ctx, env, args)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintln(stderr, "hvconsole:", ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintln(stderr, "hvconsole:", err)
+	return exitUnknown
+}
+
+// environment is what a subcommand may touch outside its arguments; tests
+// swap it instead of the process's globals.
+type environment struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+func dispatch(ctx context.Context, env *environment, args []string) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "check":
+			return runCheckCommand(ctx, env, args[1:])
+		case "validate":
+			return runValidateCommand(env, args[1:])
+		case "demo":
+			return runDemoCommand(ctx, env, args[1:])
+		case "version", "--version":
+			fmt.Fprintln(env.stdout, "hvconsole", version)
+			return nil
+		case "help", "-h", "--help":
+			fmt.Fprint(env.stdout, usageText)
+			return nil
+		}
+	}
+	return runConsoleCommand(ctx, env, args)
+}
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usageText = `hvconsole: a terminal operations console for hypervisor fleets
+
+Usage:
+  hvconsole [--config F] [--read-only] [--war-room] [--ascii]   open the live console
+  hvconsole check [--config F] [--json] [--host NAME]... [--tag TAG]...
+                                        one probe round; Nagios exit codes
+  hvconsole validate [--config F]       report every problem in the config
+  hvconsole demo [--hosts N] [--seed S] [--quiet]
+                                        the console on a built-in simulated fleet
+  hvconsole version
+
+The config is --config, else $HVCONSOLE_CONFIG, else
+$XDG_CONFIG_HOME/hvconsole/config.toml (~/.config/hvconsole/config.toml).
+
+Exit codes (check): 0 OK, 1 WARN, 2 CRIT, 3 UNKNOWN or a config/usage error.
+`

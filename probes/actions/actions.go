@@ -1,0 +1,134 @@
+// Package actions is the one place where hvconsole changes a host: verified
+// service restarts, plus the read-only journal view. It enforces read-only
+// mode and the service allow-list itself, whatever the UI shows, and writes
+// every attempt to the audit log before it starts and when it ends.
+package actions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/user"
+	"sync"
+	"time"
+
+	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/probes"
+)
+
+// Reasons an action is refused before anything reaches a host.
+var (
+	ErrReadOnly   = errors.New("read-only mode")
+	ErrNotAllowed = errors.New("service not on the host's allow-list")
+	ErrCancelled  = errors.New("cancelled by the operator")
+	ErrNoAudit    = errors.New("audit log not writable")
+)
+
+// RefusedError is returned for an action that was refused; errors.Is
+// matches its Reason (ErrReadOnly, ErrNotAllowed, ErrCancelled, ErrNoAudit).
+type RefusedError struct {
+	Host, Action string
+	Reason       error
+}
+
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("actions: %s on %s refused: %v", e.Action, e.Host, e.Reason)
+}
+
+func (e *RefusedError) Unwrap() error { return e.Reason }
+
+// Prober runs one probe round; the scheduler satisfies it.
+type Prober interface {
+	Round(ctx context.Context, hs []hosts.Host) []probes.HostReport
+}
+
+// Options configure a Runner. Transport and Prober are required; Audit is
+// required for mutating actions (without it they are refused).
+type Options struct {
+	ReadOnly  bool
+	Audit     *AuditLog
+	Transport probes.Transport
+	Prober    Prober
+	// LocalUser is recorded in the audit log (default: the OS user).
+	LocalUser string
+	// Concurrency bounds bulk restarts (default 4).
+	Concurrency int
+	// CommandTimeout bounds the remote restart command (default 60s).
+	CommandTimeout time.Duration
+	// VerifyTimeout bounds the wait for the hypervisor to be OK again
+	// (default 90s); VerifyEvery is the re-probe cadence (default 2s).
+	VerifyTimeout, VerifyEvery time.Duration
+	Now                        func() time.Time
+}
+
+// Runner carries out actions. It is safe for concurrent use.
+type Runner struct {
+	opts Options
+	seq  sync.Mutex
+	n    int
+}
+
+// New returns a Runner with defaults filled in.
+func New(opts Options) *Runner {
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 4
+	}
+	if opts.CommandTimeout <= 0 {
+		opts.CommandTimeout = 60 * time.Second
+	}
+	if opts.VerifyTimeout <= 0 {
+		opts.VerifyTimeout = 90 * time.Second
+	}
+	if opts.VerifyEvery <= 0 {
+		opts.VerifyEvery = 2 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.LocalUser == "" {
+		opts.LocalUser = localUser()
+	}
+	return &Runner{opts: opts}
+}
+
+// ReadOnly reports whether mutating actions are refused.
+func (r *Runner) ReadOnly() bool { return r.opts.ReadOnly }
+
+func localUser() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return "unknown"
+}
+
+// nextID returns a unique id tying an intent record to its outcome.
+func (r *Runner) nextID() string {
+	r.seq.Lock()
+	defer r.seq.Unlock()
+	r.n++
+	return fmt.Sprintf("%d-%d", r.opts.Now().UnixNano(), r.n)
+}
+
+func (r *Runner) record(rec Record) error {
+	if r.opts.Audit == nil {
+		return ErrNoAudit
+	}
+	rec.Time = r.opts.Now().UTC()
+	rec.LocalUser = r.opts.LocalUser
+	if err := r.opts.Audit.Write(rec); err != nil {
+		return fmt.Errorf("%w: %w", ErrNoAudit, err)
+	}
+	return nil
+}
+
+// Refuse records that an action was not carried out (the operator cancelled
+// the confirmation, say) and returns the matching RefusedError per host.
+func (r *Runner) Refuse(hs []hosts.Host, action string, args []string, reason error) []error {
+	errs := make([]error, len(hs))
+	for i, h := range hs {
+		_ = r.record(Record{ID: r.nextID(), Phase: PhaseRefused, SSHUser: h.User, Host: h.Name,
+			Action: action, Args: args, Outcome: "refused", Error: reason.Error()})
+		errs[i] = &RefusedError{Host: h.Name, Action: action, Reason: reason}
+	}
+	return errs
+}

@@ -1,0 +1,140 @@
+package actions
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/probes"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		runChild()
+		return
+	}
+	goleak.VerifyTestMain(m)
+}
+
+// fakeRemote answers restart commands; exits maps host name to exit code,
+// and block makes Exec wait until ctx ends.
+type fakeRemote struct {
+	host  string
+	t     *fakeTransport
+	block bool
+}
+
+func (f *fakeRemote) Exec(ctx context.Context, cmd string) (probes.ExecResult, error) {
+	f.t.mu.Lock()
+	f.t.ran = append(f.t.ran, f.host+": "+cmd)
+	code := f.t.exits[f.host]
+	f.t.mu.Unlock()
+	if f.block {
+		<-ctx.Done()
+		return probes.ExecResult{}, ctx.Err()
+	}
+	if code != 0 {
+		return probes.ExecResult{ExitCode: code, Stderr: []byte("Job for libvirtd.service failed.\x1b[31m\n")}, nil
+	}
+	return probes.ExecResult{Stdout: []byte("journal line\n")}, nil
+}
+func (f *fakeRemote) DialUnix(context.Context, string) (net.Conn, error) {
+	return nil, errors.New("no")
+}
+func (f *fakeRemote) HandshakeLatency() time.Duration { return time.Millisecond }
+func (f *fakeRemote) RTT() time.Duration              { return time.Millisecond }
+func (f *fakeRemote) Done() <-chan struct{}           { return nil }
+
+type fakeTransport struct {
+	mu          sync.Mutex
+	ran         []string
+	exits       map[string]int
+	unreachable map[string]bool
+	block       bool
+}
+
+var errDown = errors.New("connection refused")
+
+func (f *fakeTransport) Connect(ctx context.Context, h hosts.Host) (probes.Remote, error) {
+	if f.unreachable[h.Name] {
+		return nil, errDown
+	}
+	return &fakeRemote{host: h.Name, t: f, block: f.block}, nil
+}
+func (f *fakeTransport) Reconnect(string) {}
+
+func (f *fakeTransport) commands() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.ran...)
+}
+
+// fakeProber reports the hypervisor check OK after okAfter rounds.
+type fakeProber struct {
+	mu      sync.Mutex
+	rounds  map[string]int
+	okAfter int
+}
+
+func (p *fakeProber) Round(_ context.Context, hs []hosts.Host) []probes.HostReport {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]probes.HostReport, len(hs))
+	for i, h := range hs {
+		p.rounds[h.Name]++
+		st := probes.CRIT
+		if p.rounds[h.Name] > p.okAfter {
+			st = probes.OK
+		}
+		out[i] = probes.HostReport{Host: h.Name, Status: st, Checks: []probes.Result{
+			{Host: h.Name, Check: hosts.CheckHypervisor, Status: st, Summary: st.String()},
+		}}
+	}
+	return out
+}
+
+func host(name string) hosts.Host {
+	return hosts.Host{Name: name, User: "root", Units: []string{"libvirtd"}, Services: []string{"libvirtd"}, ProbeTimeout: time.Second}
+}
+
+func newRunner(t *testing.T, readOnly bool, tr *fakeTransport) (*Runner, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "state", "audit.jsonl")
+	log, err := OpenAuditLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = log.Close() })
+	r := New(Options{ReadOnly: readOnly, Audit: log, Transport: tr, LocalUser: "alice",
+		Prober: &fakeProber{rounds: map[string]int{}, okAfter: 1}, VerifyEvery: time.Millisecond})
+	return r, path
+}
+
+func readAudit(t *testing.T, path string) []Record {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var recs []Record
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var r Record
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("audit line %q: %v", sc.Text(), err)
+		}
+		recs = append(recs, r)
+	}
+	return recs
+}

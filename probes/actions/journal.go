@@ -1,0 +1,78 @@
+package actions
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/probes"
+)
+
+// ActionJournal is the audit name of a journal read.
+const ActionJournal = "journal"
+
+// JournalLines is how many journal lines the journal view shows.
+const JournalLines = 200
+
+// Journal returns the last JournalLines lines of unit's journal on h,
+// stripped of control characters. It reads only, so read-only mode allows
+// it; the unit must still be one the host knows (its units or services),
+// since it names what the operator may look into. It is audited too.
+func (r *Runner) Journal(ctx context.Context, h hosts.Host, unit string) (string, error) {
+	if !hosts.ValidUnit(unit) || (!h.Allowed(unit) && !contains(h.Units, unit)) {
+		err := r.Refuse([]hosts.Host{h}, ActionJournal, []string{unit}, fmt.Errorf("%w: %q", ErrNotAllowed, unit))[0]
+		return "", err
+	}
+	cmd, err := hosts.JournalCommand(unit, JournalLines)
+	if err != nil {
+		return "", err
+	}
+	rec := Record{ID: r.nextID(), SSHUser: h.User, Host: h.Name, Action: ActionJournal, Args: []string{unit}, Command: cmd}
+	intent := rec
+	intent.Phase = PhaseIntent
+	_ = r.record(intent) // a read needs no audit to be safe; record it when possible
+	start := r.opts.Now()
+	text, exit, err := r.read(ctx, h, cmd)
+	rec.Phase, rec.Duration = PhaseOutcome, r.opts.Now().Sub(start).Seconds()
+	rec.Outcome = "ok"
+	if exit >= 0 {
+		rec.Exit = &exit
+	}
+	if err != nil {
+		rec.Outcome, rec.Error = "failed", err.Error()
+	}
+	_ = r.record(rec)
+	return text, err
+}
+
+func (r *Runner) read(ctx context.Context, h hosts.Host, cmd string) (string, int, error) {
+	timeout := h.ProbeTimeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	remote, err := r.opts.Transport.Connect(cctx, h)
+	if err != nil {
+		return "", -1, fmt.Errorf("actions: journal on %s: connect: %w", h.Name, err)
+	}
+	out, err := remote.Exec(cctx, cmd)
+	if err != nil {
+		return "", -1, fmt.Errorf("actions: journal on %s: %w", h.Name, err)
+	}
+	text := probes.Clean(string(out.Stdout))
+	if out.ExitCode != 0 {
+		return text, out.ExitCode, fmt.Errorf("actions: journal on %s: exit %d: %s", h.Name, out.ExitCode, probes.CleanLine(string(out.Stderr)))
+	}
+	return text, out.ExitCode, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

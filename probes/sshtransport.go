@@ -1,0 +1,125 @@
+package probes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/sshx"
+)
+
+// SSHTransport adapts the pooled SSH layer to Transport. It hands out the
+// same Remote value for as long as the pool keeps the same connection, so
+// the probes can tell a reconnect (and reopen libvirt) by identity.
+type SSHTransport struct {
+	pool *sshx.Pool
+	mu   sync.Mutex
+	live map[string]*sshRemote // by host name
+}
+
+// NewSSHTransport returns a Transport over pool; the caller closes the pool.
+func NewSSHTransport(pool *sshx.Pool) *SSHTransport {
+	return &SSHTransport{pool: pool, live: map[string]*sshRemote{}}
+}
+
+// Connect returns h's pooled connection, dialing it under ctx when needed.
+func (t *SSHTransport) Connect(ctx context.Context, h hosts.Host) (Remote, error) {
+	c, err := t.pool.Get(ctx, Target(h))
+	if err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if r := t.live[h.Name]; r != nil && r.c == c {
+		return r, nil
+	}
+	r := &sshRemote{c: c}
+	t.live[h.Name] = r
+	return r, nil
+}
+
+// Reconnect drops the host's connection; the next Connect dials afresh.
+func (t *SSHTransport) Reconnect(host string) {
+	t.mu.Lock()
+	delete(t.live, host)
+	t.mu.Unlock()
+	t.pool.Reconnect(host)
+}
+
+// Target maps an inventory host and its jump chain to an SSH target.
+func Target(h hosts.Host) sshx.Target {
+	t := sshx.Target{
+		Endpoint: sshx.Endpoint{
+			Name: h.Name, Address: h.Address, Port: h.Port, User: h.User,
+			IdentityFiles: h.IdentityFiles, UseAgent: h.UseAgent, KnownHosts: h.KnownHosts,
+		},
+		ConnectTimeout: h.ConnectTimeout,
+	}
+	for _, hop := range h.Jump {
+		t.Jumps = append(t.Jumps, sshx.Endpoint{
+			Name: hop.Name, Address: hop.Address, Port: hop.Port, User: hop.User,
+			IdentityFiles: hop.IdentityFiles, UseAgent: hop.UseAgent, KnownHosts: hop.KnownHosts,
+		})
+	}
+	return t
+}
+
+// sshRemote is one pooled SSH connection seen as a Remote.
+type sshRemote struct{ c *sshx.Client }
+
+func (r *sshRemote) Exec(ctx context.Context, cmd string) (ExecResult, error) {
+	res, err := r.c.Exec(ctx, cmd)
+	return ExecResult{Stdout: res.Stdout, Stderr: res.Stderr, ExitCode: res.ExitCode, Truncated: res.Truncated}, err
+}
+
+func (r *sshRemote) DialUnix(ctx context.Context, path string) (net.Conn, error) {
+	return r.c.DialUnix(ctx, path)
+}
+
+func (r *sshRemote) HandshakeLatency() time.Duration { return r.c.HandshakeLatency() }
+func (r *sshRemote) RTT() time.Duration              { return r.c.RTT() }
+func (r *sshRemote) Done() <-chan struct{}           { return r.c.Done() }
+
+// ClassifySSH rates an SSH connect error for the ssh check. Every refusal
+// is CRIT; the summary leads with what an operator must act on and where:
+// a changed key may be an attack and names the known_hosts line to fix, and
+// a failure at a jump host names that hop.
+func ClassifySSH(err error) (Status, string) {
+	var (
+		unknown  *sshx.UnknownHostError
+		mismatch *sshx.HostKeyMismatchError
+		revoked  *sshx.RevokedKeyError
+		cert     *sshx.HostCertError
+	)
+	at := ""
+	var de *sshx.DialError
+	if errors.As(err, &de) && de.Hop != de.Host {
+		at = " at jump " + de.Hop
+	}
+	var sum string
+	switch {
+	case errors.As(err, &mismatch):
+		sum = fmt.Sprintf("host key mismatch%s: %s changed its key (may be an attack); fix %s:%d after verifying",
+			at, mismatch.Host, mismatch.File, mismatch.Line)
+	case errors.As(err, &unknown):
+		sum = fmt.Sprintf("unknown host key%s: %s is in no known_hosts file (%s); verify and add it",
+			at, unknown.Host, unknown.Fingerprint)
+	case errors.As(err, &revoked):
+		sum = fmt.Sprintf("host key revoked%s: %s, %s:%d", at, revoked.Host, revoked.File, revoked.Line)
+	case errors.As(err, &cert):
+		sum = "host certificate refused" + at + ": " + cert.Error()
+	case errors.Is(err, sshx.ErrAuth):
+		sum = "authentication failed" + at + ": " + err.Error()
+	case errors.Is(err, sshx.ErrHandshakeTimeout):
+		sum = "unreachable" + at + ": ssh handshake timed out"
+	case errors.Is(err, sshx.ErrUnreachable):
+		sum = "unreachable" + at + ": " + err.Error()
+	default:
+		return DefaultClassify(err)
+	}
+	return CRIT, CleanLine(sum)
+}

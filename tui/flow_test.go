@@ -101,3 +101,52 @@ func TestRun(t *testing.T) {
 		}
 	})
 }
+
+// TestRestartFlowProgram drives the real program through a bulk restart:
+// mark two hosts, x, pick the service, type 2, confirm, see the event.
+func TestRestartFlowProgram(t *testing.T) {
+	inv := actionInventory(4)
+	src := newFakeSource(len(inv))
+	act := newFakeActions()
+	m := New(Options{Hosts: inv, Now: fixedNow, NoColor: true, Actions: act}, src).withStop(t.Context().Done()).withContext(t.Context())
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(160, 48))
+	for _, h := range inv {
+		src.ch <- report(h, probes.OK, "", t0.Add(-time.Minute))
+	}
+	waitOut(t, tm, "✓ OK 4")
+	for _, k := range []string{"s", "space", "j", "space", "x"} {
+		tm.Send(press(k))
+	}
+	waitOut(t, tm, "Restart which service?")
+	tm.Send(press("j")) // virtlogd
+	tm.Send(press("enter"))
+	waitOut(t, tm, "to confirm")
+	tm.Type("2")
+	tm.Send(press("tab"))
+	tm.Send(press("enter"))
+	waitOut(t, tm, "restart of virtlogd: 2 back OK")
+	for _, ch := range []chan struct{}{act.called, src.signal} { // the restart, then the re-probe
+		select {
+		case <-ch:
+		case <-time.After(5 * time.Second):
+			t.Fatal("Restart or the Refresh after it was not called")
+		}
+	}
+	tm.Send(press("q"))
+	final, ok := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if !ok {
+		t.Fatal("final model has the wrong type")
+	}
+	restarts, _, _ := act.snapshot()
+	if len(restarts) != 1 || restarts[0].unit != "virtlogd" || len(restarts[0].hosts) != 2 ||
+		restarts[0].hosts[0] != "kvm-01" || restarts[0].hosts[1] != "kvm-02" {
+		t.Fatalf("Restart calls %+v", restarts)
+	}
+	if e := final.log.At(0); e.Action != "restart" || e.Failed {
+		t.Fatalf("newest event %+v", e)
+	}
+	refreshed, _ := src.calls()
+	if len(refreshed) != 1 || len(refreshed[0]) != 2 {
+		t.Fatalf("Refresh after restart: %v, want the two hosts", refreshed)
+	}
+}

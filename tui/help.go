@@ -50,8 +50,8 @@ func (m Model) helpLine(b keys.Binding) string {
 	switch {
 	case b.Mutating && m.opts.ReadOnly:
 		line += " (off: read-only)"
-	case b.Planned:
-		line += " (coming)"
+	case b.NeedsActions && m.opts.Actions == nil:
+		line += " (off: no action layer)"
 	}
 	return line
 }
@@ -67,6 +67,6 @@ func (m Model) legend() []string {
 		fit(m.th.Title.Render("Status") + "  " + strings.Join(st, "  ")),
 		fit(m.th.Title.Render("Filter") + "  words match name or tag " + m.th.Glyphs.Dot +
 			" status:crit|warn|unknown|ok|pending " + m.th.Glyphs.Dot + " tag:X " + m.th.Glyphs.Dot + " all terms must match"),
-		fit(m.th.Title.Render("Events") + "  !! marks a host or check that turned CRIT"),
+		fit(m.th.Title.Render("Events") + "  !! marks a host or check that turned CRIT, or a failed action"),
 	}
 }

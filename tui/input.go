@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"strconv"
 	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
@@ -17,6 +18,9 @@ const maxFilterLen = 128
 func (m Model) handleKey(k tea.KeyPressMsg) (Model, tea.Cmd) {
 	if m.filtering {
 		return m.filterKey(k)
+	}
+	if m.overlay != overlayNone {
+		return m.overlayKey(k)
 	}
 	act := m.keys.Resolve(k, m.opts.ReadOnly, m.war)
 	switch {
@@ -46,6 +50,9 @@ func (m Model) warKey(k tea.KeyPressMsg, act keys.Action) (Model, tea.Cmd) {
 		m.war = false
 	case keys.None:
 		m.note = "war room is read-only: w returns to the console"
+		if why := m.unavailable(k); why != "" {
+			m.note = why + " (war room)"
+		}
 	default:
 		m.grid, _ = m.grid.Update(k)
 	}
@@ -80,13 +87,26 @@ func (m Model) consoleKey(k tea.KeyPressMsg, act keys.Action) (Model, tea.Cmd) {
 	case keys.Pause:
 		m.paused = !m.paused
 		return m, m.pauseCmd(m.paused)
+	case keys.Mark:
+		m.table.ToggleMark()
+	case keys.MarkAll:
+		m.table.MarkShown()
+		m.note = strconv.Itoa(m.table.MarkedCount()) + " hosts marked " + m.th.Glyphs.Dot + " esc clears"
+	case keys.Restart:
+		return m.openRestart()
+	case keys.Journal:
+		return m.openJournal()
+	case keys.Backups:
+		return m.backups()
 	default:
 		return m.navigate(k), nil
 	}
 	return m, nil
 }
 
-// back undoes one level: zoom first, then an active filter.
+// back undoes one level: zoom first (it hides the table, so the filter
+// and marks are out of sight), then an active filter, then the marks.
+// Overlays and help close before any of these, in their own handlers.
 func (m *Model) back() {
 	switch {
 	case m.zoom:
@@ -95,6 +115,9 @@ func (m *Model) back() {
 		m.layout()
 	case m.filterText != "":
 		m.setFilter("")
+	case m.table.MarkedCount() > 0:
+		m.table.ClearMarks()
+		m.note = "marks cleared"
 	}
 }
 
@@ -142,16 +165,17 @@ func (m *Model) setFilter(text string) {
 	m.pane.Show(m.table.Selected())
 }
 
-// unavailable explains a key that maps to a planned or refused action.
+// unavailable explains a key whose action is refused in this mode or not
+// served: "restart unavailable: read-only".
 func (m Model) unavailable(k tea.KeyPressMsg) string {
-	for _, b := range m.keys {
-		if !b.Planned || b.Key.Help().Key != k.String() {
-			continue
-		}
-		if m.opts.ReadOnly {
-			return b.Key.Help().Desc + ": unavailable in read-only mode"
-		}
-		return b.Key.Help().Desc + ": not available yet"
+	b, ok := m.keys.Find(k)
+	switch {
+	case !ok || b.Short == "":
+		return ""
+	case b.Mutating && (m.opts.ReadOnly || m.war):
+		return b.Short + " unavailable: read-only"
+	case b.NeedsActions && m.opts.Actions == nil:
+		return b.Short + " unavailable: no action layer"
 	}
 	return ""
 }

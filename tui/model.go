@@ -1,15 +1,20 @@
 package tui
 
 import (
+	"context"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/probes"
+	"github.com/hvconsole/hvconsole/tui/confirm"
 	"github.com/hvconsole/hvconsole/tui/eventlog"
 	"github.com/hvconsole/hvconsole/tui/fleet"
 	"github.com/hvconsole/hvconsole/tui/hostpane"
+	"github.com/hvconsole/hvconsole/tui/journal"
 	"github.com/hvconsole/hvconsole/tui/keys"
+	"github.com/hvconsole/hvconsole/tui/picker"
 	"github.com/hvconsole/hvconsole/tui/theme"
 	"github.com/hvconsole/hvconsole/tui/warroom"
 )
@@ -31,6 +36,12 @@ type Model struct {
 	// stop ends a pending wait for reports when Run returns; nil when the
 	// model runs outside Run (tests), where the Source closes its channel.
 	stop <-chan struct{}
+	// ctx is Run's context: actions started from the console run under it
+	// and end when the console does. Nil outside Run (tests set it).
+	ctx context.Context
+	// inv is the inventory by name: actions need a host's allow-list,
+	// user and sudo setting, which the table rows do not carry.
+	inv map[string]hosts.Host
 
 	th   theme.Theme
 	keys keys.Map
@@ -52,6 +63,13 @@ type Model struct {
 	paused        bool
 	closed        bool
 	note          string // one-shot footer message, cleared on the next key
+
+	overlay    overlayKind
+	flow       flow
+	picker     picker.Picker
+	confirm    confirm.Dialog
+	journal    journal.Pane
+	journalGen int
 
 	round     rounds
 	critNames []string
@@ -78,11 +96,23 @@ func New(opts Options, src Source) Model {
 	if opts.EventCapacity <= 0 {
 		opts.EventCapacity = eventlog.DefaultCapacity
 	}
+	if opts.Actions != nil && opts.Actions.ReadOnly() {
+		opts.ReadOnly = true
+	}
 	th := theme.New(opts.NoColor, opts.ASCII)
 	km := keys.Default()
+	if opts.Actions == nil {
+		km = km.Disable(keys.Restart, keys.Journal)
+	}
+	inv := make(map[string]hosts.Host, len(opts.Hosts))
+	for _, h := range opts.Hosts {
+		if _, dup := inv[h.Name]; !dup {
+			inv[h.Name] = h
+		}
+	}
 	log := eventlog.NewLog(opts.EventCapacity)
 	m := Model{
-		opts: opts, src: src, th: th, keys: km, now: opts.Now, log: log,
+		opts: opts, src: src, th: th, keys: km, now: opts.Now, log: log, inv: inv,
 		table:  fleet.New(opts.Hosts, th, km, opts.Now),
 		pane:   hostpane.New(th, km, log, opts.Now),
 		events: eventlog.NewPane(th, km, log),
@@ -113,6 +143,12 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.tickAt = time.Time{}
 		return m, m.scheduleTick()
+	case restartDoneMsg:
+		return m.applyRestart(msg)
+	case refusedMsg:
+		return m.applyRefused(msg)
+	case journalMsg:
+		return m.applyJournal(msg)
 	case tea.KeyPressMsg:
 		m.note = ""
 		m, cmd := m.handleKey(msg)

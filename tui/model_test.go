@@ -342,8 +342,8 @@ func TestReadOnly(t *testing.T) {
 		readOnly bool
 		note     string
 	}{
-		{"read-only refuses planned actions", true, "restart service: unavailable in read-only mode"},
-		{"writable says not yet", false, "restart service: not available yet"},
+		{"read-only refuses restart", true, "restart unavailable: read-only"},
+		{"no action layer", false, "restart unavailable: no action layer"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

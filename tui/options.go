@@ -36,7 +36,11 @@ type Options struct {
 	// Hosts is the inventory, shown as pending rows until their first report.
 	Hosts []hosts.Host
 	// ReadOnly shows the READ-ONLY badge and refuses every host action.
+	// An Actions that reports ReadOnly turns it on too.
 	ReadOnly bool
+	// Actions carries out host actions (restart, journal); nil leaves the
+	// console without them: their keys show as unavailable.
+	Actions Actions
 	// Bell rings the terminal bell when a host turns CRIT.
 	Bell bool
 	// WarRoom starts in the war-room view.

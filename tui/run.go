@@ -23,7 +23,7 @@ func Run(ctx context.Context, opts Options, src Source) error {
 func run(ctx context.Context, opts Options, src Source, extra ...tea.ProgramOption) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	m := New(opts, src).withStop(ctx.Done())
+	m := New(opts, src).withStop(ctx.Done()).withContext(ctx)
 	popts := []tea.ProgramOption{tea.WithContext(ctx)}
 	if opts.NoColor {
 		popts = append(popts, tea.WithColorProfile(colorprofile.ASCII))
@@ -40,5 +40,11 @@ func run(ctx context.Context, opts Options, src Source, extra ...tea.ProgramOpti
 func (m Model) withStop(stop <-chan struct{}) Model {
 	m.stop = stop
 	m.tick = m.stoppableTick
+	return m
+}
+
+// withContext sets the context host actions run under.
+func (m Model) withContext(ctx context.Context) Model {
+	m.ctx = ctx
 	return m
 }

@@ -61,6 +61,9 @@ func (m *Model) layout() {
 		m.pane.SetSize(m.width, body-th)
 		m.events.SetSize(m.width, body-th)
 	}
+	m.picker.SetSize(m.width-4, body)
+	m.confirm.SetSize(m.width-4, body)
+	m.journal.SetSize(m.width, body)
 	// the table keeps its box while zoomed so paging stays consistent
 	if m.zoom && m.wide() {
 		m.table.SetSize(m.tableWidth(), body)
@@ -95,6 +98,8 @@ func (m Model) render() string {
 		body = m.helpView()
 	case m.war:
 		body = m.grid.View(m.table)
+	case m.overlay == overlayJournal:
+		body = m.journal.View()
 	case m.zoom:
 		body = m.pane.View()
 	case m.wide():
@@ -104,6 +109,12 @@ func (m Model) render() string {
 		body = m.table.View() + "\n" + m.events.View()
 	default:
 		body = m.table.View() + "\n" + m.pane.View()
+	}
+	switch m.overlay {
+	case overlayRestartPick, overlayJournalPick:
+		body = overlayBox(body, m.picker.View(), m.width)
+	case overlayConfirm:
+		body = overlayBox(body, m.confirm.View(), m.width)
 	}
 	return m.headerView() + "\n" + body + "\n" + m.footerView()
 }
@@ -218,6 +229,10 @@ func (m Model) footerView() string {
 	}
 	if m.note != "" {
 		return m.th.Highlight.Render(cell.Fit(m.note, m.width, m.th.Glyphs.Ellipsis))
+	}
+	if m.overlay == overlayJournal {
+		d := "  " + m.th.Glyphs.Dot + "  "
+		return cell.Fit("j/k scroll"+d+"pgup/pgdn page"+d+"g/G first/last"+d+"esc close", m.width, m.th.Glyphs.Ellipsis)
 	}
 	var b strings.Builder
 	for i, it := range m.keys.Footer(m.opts.ReadOnly, m.war) {

@@ -126,7 +126,7 @@ func narrow(r rune) bool {
 		return true
 	}
 	switch r {
-	case '✓', '✗', '×', '·', '→', '…', '›', '█', '⁣':
+	case '✓', '✗', '×', '·', '→', '…', '›', '●', '█', '⁣':
 		return true
 	}
 	return false

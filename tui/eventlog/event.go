@@ -9,7 +9,8 @@ import (
 	"github.com/hvconsole/hvconsole/probes"
 )
 
-// Event is one status transition of a host (Check == "") or of one check.
+// Event is one status transition of a host (Check == "") or of one check,
+// or the outcome of an operator action on a host (Action != "").
 // New is set for the first status ever seen (there is no From).
 type Event struct {
 	Time     time.Time
@@ -18,12 +19,27 @@ type Event struct {
 	From, To probes.Status
 	New      bool
 	Summary  string
+	// Action names the operator action this event reports ("restart");
+	// From, To and New are unused then.
+	Action string
+	// Failed marks an action that did not do what was asked: it is
+	// highlighted like a new CRIT.
+	Failed bool
+}
+
+// Hot reports an event the operator must not miss: a new CRIT or a failed
+// action. The log marks it with "!!" and highlights it.
+func (e Event) Hot() bool {
+	if e.Action != "" {
+		return e.Failed
+	}
+	return e.IsNewCrit()
 }
 
 // IsNewCrit reports a transition into CRIT: the events an operator must not
 // miss, highlighted in the log.
 func (e Event) IsNewCrit() bool {
-	return e.To == probes.CRIT && (e.New || e.From != probes.CRIT)
+	return e.Action == "" && e.To == probes.CRIT && (e.New || e.From != probes.CRIT)
 }
 
 // Diff returns the transitions from prev to next, host first then checks in

@@ -1,10 +1,14 @@
 package eventlog
 
 import (
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/hvconsole/hvconsole/probes"
+	"github.com/hvconsole/hvconsole/tui/theme"
 )
 
 var t0 = time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)
@@ -94,5 +98,42 @@ func TestIsNewCrit(t *testing.T) {
 		if got := tt.e.IsNewCrit(); got != tt.want {
 			t.Errorf("%+v: %v, want %v", tt.e, got, tt.want)
 		}
+	}
+}
+
+func TestActionLine(t *testing.T) {
+	th := theme.New(true, false)
+	tests := []struct {
+		name      string
+		e         Event
+		want      []string
+		hot       bool
+		notWanted string
+	}{
+		{"done", Event{Time: t0, Host: "kvm-01", Action: "restart", Summary: "restarted libvirtd, hypervisor back OK in 4 s"},
+			[]string{"   09:00:00 kvm-01", "restart", "✓ done", "back OK in 4 s"}, false, "→"},
+		{"failed", Event{Time: t0, Host: "kvm-02", Action: "restart", Failed: true, Summary: "restart of libvirtd failed: exit 5"},
+			[]string{"!! 09:00:00 kvm-02", "✗ FAILED", "failed: exit 5"}, true, "→"},
+		{"remote text cleaned", Event{Time: t0, Host: "kvm-03", Action: "restart", Failed: true, Summary: "bad\x1b[2Jtext"},
+			[]string{"bad[2Jtext"}, true, "\x1b[2J"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.e.Hot() != tt.hot || tt.e.IsNewCrit() {
+				t.Fatalf("Hot %v IsNewCrit %v", tt.e.Hot(), tt.e.IsNewCrit())
+			}
+			line := ansi.Strip(Line(th, tt.e, true, 120))
+			for _, w := range tt.want {
+				if !strings.Contains(line, w) {
+					t.Errorf("line %q lacks %q", line, w)
+				}
+			}
+			if strings.Contains(line, tt.notWanted) {
+				t.Errorf("line %q contains %q", line, tt.notWanted)
+			}
+			if w := ansi.StringWidth(line); w != 120 {
+				t.Errorf("line is %d wide, want 120", w)
+			}
+		})
 	}
 }

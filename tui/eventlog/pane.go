@@ -100,11 +100,12 @@ func (p Pane) title() string {
 }
 
 // Line formats one event: time, host (when withHost), check, old -> new,
-// summary. A new CRIT is marked with "!!" and highlighted as a whole line,
-// so it stands out without colour too. The line is exactly width cells;
-// the summary is cut before styling so no styled text is ever truncated.
+// summary. A hot event (new CRIT, failed action) is marked with "!!" and
+// highlighted as a whole line, so it stands out without colour too. The
+// line is exactly width cells; the summary is cut before styling so no
+// styled text is ever truncated.
 func Line(th theme.Theme, e Event, withHost bool, width int) string {
-	hot := e.IsNewCrit()
+	hot := e.Hot()
 	var b strings.Builder
 	if hot {
 		b.WriteString("!! ")
@@ -116,20 +117,24 @@ func Line(th theme.Theme, e Event, withHost bool, width int) string {
 		b.WriteString(cell.Fit(cell.Clean(e.Host), 14, th.Glyphs.Ellipsis) + " ")
 	}
 	check := e.Check
-	if check == "" {
+	switch {
+	case e.Action != "":
+		check = e.Action
+	case check == "":
 		check = "host"
 	}
 	b.WriteString(cell.Fit(cell.Clean(check), 10, th.Glyphs.Ellipsis) + " ")
-	from := "new"
-	if !e.New {
-		from = e.From.String()
+	arrowW := len([]rune(th.Glyphs.Arrow))
+	used := 3 + 9 + 11
+	if e.Action != "" {
+		// an action has no transition: its outcome word takes a short
+		// column and the summary (what happened) gets the room
+		b.WriteString(cell.Fit(actionOutcome(th, e), 8, "") + " ")
+		used += 9
+	} else {
+		b.WriteString(transitionText(th, e, hot) + " ")
+		used += 7 + 2 + arrowW + 7 + 1
 	}
-	to := cell.Fit(e.To.String(), 7, "")
-	if !hot {
-		to = th.Status(e.To, false).Render(to)
-	}
-	b.WriteString(cell.FitRight(from, 7, "") + " " + th.Glyphs.Arrow + " " + to + " ")
-	used := 3 + 9 + 11 + 7 + 2 + len([]rune(th.Glyphs.Arrow)) + 7 + 1
 	if withHost {
 		used += 15
 	}
@@ -141,4 +146,31 @@ func Line(th theme.Theme, e Event, withHost bool, width int) string {
 		return th.Highlight.Render(b.String())
 	}
 	return b.String()
+}
+
+// transitionText is "OK → CRIT", the new status styled unless the whole
+// line is highlighted.
+func transitionText(th theme.Theme, e Event, hot bool) string {
+	from := "new"
+	if !e.New {
+		from = e.From.String()
+	}
+	to := cell.Fit(e.To.String(), 7, "")
+	if !hot {
+		to = th.Status(e.To, false).Render(to)
+	}
+	return cell.FitRight(from, 7, "") + " " + th.Glyphs.Arrow + " " + to
+}
+
+// actionOutcome is an action's result as symbol and word: "✓ done" or
+// "✗ FAILED" ("[FAILED]" in ASCII).
+func actionOutcome(th theme.Theme, e Event) string {
+	sym, word := th.Glyphs.OK, "done"
+	if e.Failed {
+		sym, word = th.Glyphs.Crit, "FAILED"
+	}
+	if th.Glyphs.Bracket {
+		return "[" + word + "]"
+	}
+	return sym + " " + word
 }

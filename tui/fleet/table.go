@@ -48,11 +48,18 @@ type Table struct {
 	counts        Counts
 	focused       bool
 	labels        statusCells
+
+	// marks are the hosts marked for a bulk action, by name; they survive
+	// filtering and re-sorting. busy holds the text shown instead of the
+	// worst check while an action runs on a host ("restarting…").
+	marks map[string]struct{}
+	busy  map[string]string
 }
 
 // New builds the table from the inventory, in worst-first order.
 func New(inventory []hosts.Host, th theme.Theme, km keys.Map, now func() time.Time) Table {
-	t := Table{th: th, keys: km, now: now, index: make(map[string]int, len(inventory)), follow: true}
+	t := Table{th: th, keys: km, now: now, index: make(map[string]int, len(inventory)), follow: true,
+		marks: map[string]struct{}{}, busy: map[string]string{}}
 	t.labels = newStatusCells(th)
 	for _, h := range inventory {
 		if _, dup := t.index[h.Name]; dup {

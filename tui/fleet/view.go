@@ -12,7 +12,7 @@ import (
 // Fixed column widths. The name and check columns share what is left, and
 // the kind column only appears from 100 columns up.
 const (
-	cursorW = 2
+	cursorW = 3 // cursor, mark, space
 	statusW = 9 // "? UNKNOWN", "[PENDING]"
 	vmsW    = 7
 	latW    = 6
@@ -106,6 +106,9 @@ func (t Table) title() string {
 	if len(t.order) != len(t.rows) {
 		s += " of " + strconv.Itoa(len(t.rows))
 	}
+	if n := len(t.marks); n > 0 {
+		s += " " + g.Dot + " " + strconv.Itoa(n) + " marked"
+	}
 	s += " " + g.Dot + " sort: " + t.mode.String()
 	if !t.filter.Empty() || t.filter.Text() != "" {
 		s += " " + g.Dot + " filter: " + cell.Clean(t.filter.Text())
@@ -146,11 +149,10 @@ func (t Table) writeRow(b *strings.Builder, h *Host, selected bool, now time.Tim
 	var row strings.Builder
 	row.Grow(t.width + 32)
 	ell := t.th.Glyphs.Ellipsis
+	t.writeGutter(&row, h, selected)
 	if selected {
-		row.WriteString(t.th.Glyphs.Cursor + " ")
 		row.WriteString(t.labels.plain[h.cellIndex()])
 	} else {
-		row.WriteString("  ")
 		row.WriteString(t.labels.styled[h.cellIndex()])
 	}
 	row.WriteByte(' ')
@@ -162,7 +164,11 @@ func (t Table) writeRow(b *strings.Builder, h *Host, selected bool, now time.Tim
 	}
 	row.WriteString(cell.FitRight(h.vms, vmsW, ell))
 	row.WriteByte(' ')
-	row.WriteString(cell.Fit(h.worst, t.cols.check, ell))
+	check := h.worst
+	if busy, ok := t.busy[h.Name]; ok {
+		check = busy
+	}
+	row.WriteString(cell.Fit(check, t.cols.check, ell))
 	row.WriteByte(' ')
 	row.WriteString(cell.FitRight(h.latency, latW, ell))
 	row.WriteByte(' ')
@@ -179,6 +185,22 @@ func (t Table) writeRow(b *strings.Builder, h *Host, selected bool, now time.Tim
 		line = t.th.Selected.Render(line)
 	}
 	b.WriteString(line)
+}
+
+// writeGutter writes the cursor and mark column: "›● " for a selected,
+// marked row. The mark is a glyph, not a colour, so it survives NO_COLOR.
+func (t Table) writeGutter(row *strings.Builder, h *Host, selected bool) {
+	if selected {
+		row.WriteString(t.th.Glyphs.Cursor)
+	} else {
+		row.WriteByte(' ')
+	}
+	if _, ok := t.marks[h.Name]; ok {
+		row.WriteString(t.th.Glyphs.Mark)
+	} else {
+		row.WriteByte(' ')
+	}
+	row.WriteByte(' ')
 }
 
 // nextChange wraps cell.NextAgeChange for rows.

@@ -1,11 +1,13 @@
 // Package keys is the console's keymap declared as data: every action, its
 // keys, its help text, where it applies and whether it changes a host.
-// Widgets and the root model resolve key presses through it, so a future
-// action (restart, mark, journal, backups) is one more table row, and the
-// help overlay and footer are generated from the same table.
+// Widgets and the root model resolve key presses through it, so a new
+// action is one more table row, and the help overlay and footer are
+// generated from the same table.
 package keys
 
 import (
+	"slices"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 )
@@ -13,7 +15,7 @@ import (
 // Action is what a key press asks for.
 type Action int
 
-// Actions. The planned ones at the end are declared but unbound.
+// Actions. The host actions at the end are in GroupActions.
 const (
 	None Action = iota
 	Up
@@ -33,7 +35,7 @@ const (
 	RefreshAll
 	Pause
 	WarRoom
-	// Planned host actions (unbound until the action layer lands).
+	// Host actions.
 	Restart
 	Mark
 	MarkAll
@@ -62,8 +64,11 @@ type Binding struct {
 	Mutating bool
 	// WarRoom marks the few keys the war-room view accepts.
 	WarRoom bool
-	// Planned actions are listed in help but have no keys yet.
-	Planned bool
+	// NeedsActions marks keys served by the action layer: without one the
+	// console disables them (see Disable) and help shows them as off.
+	NeedsActions bool
+	// Short names the action in one-line notes ("restart unavailable: ...").
+	Short string
 }
 
 // Map is the ordered keymap.
@@ -84,9 +89,37 @@ func helpKeys(ks []string) string {
 	return out
 }
 
-func planned(a Action, keyHelp, help string) Binding {
-	b := key.NewBinding(key.WithHelp(keyHelp, help), key.WithDisabled())
-	return Binding{Action: a, Group: GroupActions, Key: b, Mutating: true, Planned: true}
+// action binds a host action. mutating ones change a host (refused in
+// read-only mode); needsActions ones are served by the action layer.
+func action(a Action, short, help string, mutating, needsActions bool, ks ...string) Binding {
+	b := bind(a, GroupActions, help, ks...)
+	b.Mutating, b.NeedsActions, b.Short = mutating, needsActions, short
+	return b
+}
+
+// Disable returns a copy of the map with the given actions' keys turned
+// off: they no longer resolve and leave the footer, and Find still names
+// them so the console can say why.
+func (m Map) Disable(acts ...Action) Map {
+	out := slices.Clone(m)
+	for i := range out {
+		if slices.Contains(acts, out[i].Action) {
+			out[i].Key.SetEnabled(false)
+		}
+	}
+	return out
+}
+
+// Find returns the binding a key press names, enabled or not (so a refused
+// or disabled key can be explained), and whether there is one.
+func (m Map) Find(msg tea.KeyPressMsg) (Binding, bool) {
+	s := msg.String()
+	for _, b := range m {
+		if slices.Contains(b.Key.Keys(), s) {
+			return b, true
+		}
+	}
+	return Binding{}, false
 }
 
 // Default returns the console's keymap.
@@ -109,11 +142,11 @@ func Default() Map {
 		bind(Refresh, GroupProbe, "probe host now", "r"),
 		bind(RefreshAll, GroupProbe, "probe all now", "R"),
 		bind(Pause, GroupProbe, "pause/resume", "p"),
-		planned(Restart, "x", "restart service"),
-		planned(Mark, "space", "mark host"),
-		planned(MarkAll, "ctrl+a", "mark all"),
-		planned(Backups, "b", "backups"),
-		planned(Journal, "l", "journal"),
+		action(Restart, "restart", "restart a service", true, true, "x"),
+		action(Mark, "mark", "mark/unmark host", false, false, "space"),
+		action(MarkAll, "mark all", "mark all shown", false, false, "ctrl+a"),
+		action(Backups, "backups", "check backups now", false, false, "b"),
+		action(Journal, "journal", "service journal", false, true, "l"),
 	}
 	for i := range m {
 		switch m[i].Action {
@@ -147,7 +180,8 @@ var footer = []struct {
 }{
 	{Help, "?", "help"}, {Quit, "q", "quit"}, {Down, "j/k", "move"}, {Filter, "/", "filter"},
 	{Sort, "s", "sort"}, {Zoom, "enter", "zoom"}, {NextPane, "tab", "pane"},
-	{Refresh, "r/R", "probe"}, {Pause, "p", "pause"}, {WarRoom, "w", "war room"},
+	{Refresh, "r/R", "probe"}, {Mark, "space", "mark"}, {Restart, "x", "restart"},
+	{Journal, "l", "journal"}, {Backups, "b", "backups"}, {Pause, "p", "pause"}, {WarRoom, "w", "war room"},
 }
 
 // FooterItem is one "key desc" pair of the footer.
@@ -158,7 +192,7 @@ func (m Map) Footer(readOnly, warRoom bool) []FooterItem {
 	var out []FooterItem
 	for _, f := range footer {
 		for _, b := range m {
-			if b.Action != f.action || b.Planned || !b.Key.Enabled() {
+			if b.Action != f.action || !b.Key.Enabled() {
 				continue
 			}
 			if (warRoom && !b.WarRoom) || (b.Mutating && readOnly) {

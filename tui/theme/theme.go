@@ -21,8 +21,8 @@ type Glyphs struct {
 	Bracket bool
 	// Rule draws horizontal separators.
 	Rule string
-	// Cursor marks the selected row.
-	Cursor string
+	// Cursor marks the selected row; Mark a row marked for a bulk action.
+	Cursor, Mark string
 	// Spark are the sparkline levels from low to high; SparkMissing marks
 	// a round where the host did not answer.
 	Spark        []string
@@ -33,21 +33,26 @@ type Glyphs struct {
 	Arrow string
 	// Dot separates header fields.
 	Dot string
+	// Frame draws dialog borders: top-left, top-right, bottom-left,
+	// bottom-right corners, then the vertical side.
+	Frame [5]string
 }
 
 // UTF8 is the default glyph set. Symbols are chosen from narrow, non-emoji
 // code points that common terminal fonts carry.
 var UTF8 = Glyphs{
 	OK: "✓", Warn: "!", Crit: "✗", Unknown: "?", Pending: "-",
-	Rule: "─", Cursor: "›", Spark: []string{"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"},
+	Rule: "─", Cursor: "›", Mark: "●", Spark: []string{"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"},
 	SparkMissing: "×", Ellipsis: "…", Arrow: "→", Dot: "·",
+	Frame: [5]string{"┌", "┐", "└", "┘", "│"},
 }
 
 // ASCII is the fallback for --ascii and non-UTF-8 locales.
 var ASCII = Glyphs{
 	OK: "OK", Warn: "WARN", Crit: "CRIT", Unknown: "UNKNOWN", Pending: "PENDING",
-	Bracket: true, Rule: "-", Cursor: ">", Spark: []string{"_", ".", "-", "~", "=", "+", "*", "#"},
+	Bracket: true, Rule: "-", Cursor: ">", Mark: "*", Spark: []string{"_", ".", "-", "~", "=", "+", "*", "#"},
 	SparkMissing: "x", Ellipsis: "~", Arrow: "->", Dot: "|",
+	Frame: [5]string{"+", "+", "+", "+", "|"},
 }
 
 // Paint is a lipgloss style reduced to the escape sequences around one

@@ -1,0 +1,90 @@
+package confirm
+
+import (
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/hvconsole/hvconsole/tui/theme"
+)
+
+func key(s string) tea.KeyPressMsg {
+	switch s {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "backspace":
+		return tea.KeyPressMsg{Code: tea.KeyBackspace}
+	}
+	return tea.KeyPressMsg{Code: []rune(s)[0], Text: s}
+}
+
+func TestDialog(t *testing.T) {
+	three := []Target{{"a", "systemctl restart -- 'x'"}, {"b", "sudo -n systemctl restart -- 'x'"}, {"c", "systemctl restart -- 'x'"}}
+	tests := []struct {
+		name    string
+		targets []Target
+		keys    []string
+		want    Outcome
+	}{
+		{"enter cancels by default", three, []string{"enter"}, Cancelled},
+		{"esc cancels", three, []string{"3", "tab", "esc"}, Cancelled},
+		{"confirm without count stays open", three, []string{"tab", "enter"}, Open},
+		{"wrong count stays open", three, []string{"4", "tab", "enter"}, Open},
+		{"letters are not typed", three, []string{"t", "h", "r", "e", "e", "tab", "enter"}, Open},
+		{"count fixed with backspace", three, []string{"4", "backspace", "3", "tab", "enter"}, Confirmed},
+		{"one host needs no count", three[:1], []string{"tab", "enter"}, Confirmed},
+		{"tab twice is back on cancel", three[:1], []string{"tab", "tab", "enter"}, Cancelled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := New(theme.New(true, false), "Restart", "x", tt.targets)
+			d.SetSize(80, 24)
+			for _, k := range tt.keys {
+				d, _ = d.Update(key(k))
+			}
+			if d.Outcome() != tt.want {
+				t.Fatalf("outcome %v, want %v", d.Outcome(), tt.want)
+			}
+			for i, l := range strings.Split(ansi.Strip(d.View()), "\n") {
+				if w := ansi.StringWidth(l); w != 76 {
+					t.Fatalf("line %d is %d wide: %q", i, w, l)
+				}
+			}
+		})
+	}
+}
+
+func TestWrapAndJoin(t *testing.T) {
+	long := "sudo -n systemctl restart -- 'a-very-long-unit-name@instance.service'"
+	for _, w := range []int{10, 20, 33, 80} {
+		parts := Wrap(long, w)
+		if strings.ReplaceAll(strings.Join(parts, ""), " ", "") != strings.ReplaceAll(long, " ", "") {
+			t.Fatalf("Wrap(%d) lost text: %q", w, parts)
+		}
+		for _, p := range parts {
+			if ansi.StringWidth(p) > w {
+				t.Fatalf("Wrap(%d) part %q too wide", w, p)
+			}
+		}
+	}
+	names := []string{"kvm-01", "kvm-02", "kvm-03", "kvm-04", "kvm-05"}
+	tests := []struct {
+		width int
+		want  string
+	}{
+		{80, "kvm-01, kvm-02, kvm-03, kvm-04, kvm-05"},
+		{30, "kvm-01, kvm-02, kvm-03 +2 more"}, {29, "kvm-01, kvm-02 +3 more"},
+		{12, "kvm-01 +4 more"},
+	}
+	for _, tt := range tests {
+		if got := JoinLimited(names, tt.width, "…"); got != tt.want {
+			t.Errorf("JoinLimited(%d) = %q, want %q", tt.width, got, tt.want)
+		}
+	}
+}

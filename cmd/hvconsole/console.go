@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/probes/actions"
 	"github.com/hvconsole/hvconsole/tui"
 )
 
@@ -51,7 +52,14 @@ func runConsole(ctx context.Context, env *environment, cfg *hosts.Config, opts t
 	}
 	opts.Hosts = cfg.Hosts
 	opts.Bell = cfg.Bell
-	opts.ReadOnly = opts.ReadOnly || cfg.ReadOnly
+	opts.ReadOnly = opts.ReadOnly || cfg.ReadOnly || opts.WarRoom
+
+	runner, closeAudit, err := newActionRunner(cfg, f, opts.ReadOnly)
+	if err != nil {
+		return errors.Join(&exitError{code: exitUnknown, err: err}, f.Close())
+	}
+	defer closeAudit()
+	opts.Actions = runner
 
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -63,4 +71,22 @@ func runConsole(ctx context.Context, env *environment, cfg *hosts.Config, opts t
 		err = nil // interrupted by a signal: a clean exit
 	}
 	return errors.Join(err, f.Close())
+}
+
+// newActionRunner opens the audit log and returns the action layer for f.
+// Read-only mode is handed to the action layer itself, which refuses every
+// mutating action whatever the UI shows.
+func newActionRunner(cfg *hosts.Config, f *fleet, readOnly bool) (*actions.Runner, func(), error) {
+	audit, err := actions.OpenAuditLog(cfg.AuditLog)
+	if err != nil {
+		return nil, nil, err
+	}
+	r := actions.New(actions.Options{
+		ReadOnly:    readOnly,
+		Audit:       audit,
+		Transport:   f.transport,
+		Prober:      f.sched,
+		Concurrency: min(cfg.Concurrency, 8),
+	})
+	return r, func() { _ = audit.Close() }, nil
 }

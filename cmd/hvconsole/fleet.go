@@ -17,8 +17,9 @@ import (
 // fleet wires the SSH pool and the scheduler for one config; Close releases
 // both and returns after their goroutines have exited.
 type fleet struct {
-	pool  *sshx.Pool
-	sched *probes.Scheduler
+	pool      *sshx.Pool
+	transport *probes.SSHTransport
+	sched     *probes.Scheduler
 }
 
 func openFleet(ctx context.Context, env *environment, cfg *hosts.Config) (*fleet, error) {
@@ -31,8 +32,9 @@ func openFleet(ctx context.Context, env *environment, cfg *hosts.Config) (*fleet
 		MaxHandshakes:     cfg.MaxHandshakes,
 		Passphrase:        pass,
 	})
-	sched := probes.NewScheduler(cfg, probes.NewSSHTransport(pool), probes.SchedulerOptions{Classify: probes.ClassifySSH})
-	return &fleet{pool: pool, sched: sched}, nil
+	tr := probes.NewSSHTransport(pool)
+	sched := probes.NewScheduler(cfg, tr, probes.SchedulerOptions{Classify: probes.ClassifySSH})
+	return &fleet{pool: pool, transport: tr, sched: sched}, nil
 }
 
 // Close stops the scheduler first (it uses the pool), then the pool.

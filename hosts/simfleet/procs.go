@@ -1,0 +1,187 @@
+package simfleet
+
+import (
+	"fmt"
+
+	libvirt "github.com/digitalocean/go-libvirt"
+)
+
+// The remote procedures a simulated libvirtd implements: what go-libvirt's
+// ConnectToURI and Disconnect send, and what the probes call. Procedure
+// numbers are libvirt's REMOTE_PROC_* (go-libvirt's generated code).
+const (
+	procConnectOpen           = 1
+	procConnectClose          = 2
+	procConnectGetType        = 3
+	procConnectGetVersion     = 4
+	procNodeGetInfo           = 6
+	procDomainGetAutostart    = 15
+	procConnectGetHostname    = 59
+	procAuthList              = 66
+	procConnectGetLibVersion  = 157
+	procDomainGetState        = 212
+	procConnectListAllDomains = 273
+)
+
+// maxName bounds strings read from a client (libvirt's REMOTE_STRING_MAX is
+// larger; nothing here needs more).
+const maxName = 4096
+
+// authNone is REMOTE_AUTH_NONE: the socket needs no authentication.
+const authNone = 0
+
+// errNotOpen is libvirtd's answer to a call before ConnectOpen.
+var errNotOpen = &rpcError{code: errInternal, domain: fromRPC, msg: "internal error: connection not open"}
+
+// call runs one procedure and returns its XDR reply body.
+func (c *rpcConn) call(proc uint32, args []byte) ([]byte, *rpcError) {
+	r := &xdrReader{b: args}
+	switch proc {
+	case procAuthList:
+		return c.noArgs(r, func(w *xdrWriter) { w.uint32(1); w.int32(authNone) })
+	case procConnectOpen:
+		return c.connectOpen(r)
+	}
+	if !c.opened {
+		return nil, errNotOpen
+	}
+	switch proc {
+	case procConnectClose:
+		c.opened = false
+		return c.noArgs(r, func(*xdrWriter) {})
+	case procConnectGetType:
+		return c.noArgs(r, func(w *xdrWriter) { w.string("QEMU") })
+	case procConnectGetVersion:
+		return c.noArgs(r, func(w *xdrWriter) { w.uint64(c.h.lockedWorld().hvVersion) })
+	case procConnectGetLibVersion:
+		return c.noArgs(r, func(w *xdrWriter) { w.uint64(c.h.lockedWorld().libVersion) })
+	case procConnectGetHostname:
+		return c.noArgs(r, func(w *xdrWriter) { w.string(c.h.name) })
+	case procNodeGetInfo:
+		return c.noArgs(r, func(w *xdrWriter) { encodeNodeInfo(w, c.h.lockedWorld().node) })
+	case procConnectListAllDomains:
+		return c.listAllDomains(r)
+	case procDomainGetState:
+		return c.domainCall(r, true, func(w *xdrWriter, d domain) { w.int32(int32(d.state)); w.int32(d.reason) })
+	case procDomainGetAutostart:
+		return c.domainCall(r, false, func(w *xdrWriter, d domain) { w.bool(d.autostart) })
+	}
+	return nil, &rpcError{code: errNoSupport, domain: fromRPC, msg: fmt.Sprintf("unknown procedure: %d", proc)}
+}
+
+// badArgs is libvirtd's answer to a body it cannot decode.
+func badArgs(err error) *rpcError {
+	return &rpcError{code: errRPC, domain: fromRPC, msg: "Unable to decode message payload: " + err.Error()}
+}
+
+// noArgs answers a procedure that takes no arguments.
+func (c *rpcConn) noArgs(r *xdrReader, enc func(*xdrWriter)) ([]byte, *rpcError) {
+	if err := r.end(); err != nil {
+		return nil, badArgs(err)
+	}
+	var w xdrWriter
+	enc(&w)
+	return w.b, nil
+}
+
+// connectOpen decodes remote_connect_open_args {remote_string name; u_int flags}.
+func (c *rpcConn) connectOpen(r *xdrReader) ([]byte, *rpcError) {
+	r.optString(maxName)
+	r.uint32()
+	if err := r.end(); err != nil {
+		return nil, badArgs(err)
+	}
+	c.opened = true
+	return nil, nil
+}
+
+// lockedWorld returns a copy of the host's world fields (slices shared;
+// only for scalar reads).
+func (h *Host) lockedWorld() world {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.w
+}
+
+func encodeNodeInfo(w *xdrWriter, n nodeInfo) {
+	w.charArray(n.model, 32)
+	w.uint64(n.memoryKiB)
+	for _, v := range []int32{n.cpus, n.mhz, n.nodes, n.sockets, n.cores, n.threads} {
+		w.int32(v)
+	}
+}
+
+// encodeDomain writes remote_nonnull_domain {name, uuid, id}.
+func encodeDomain(w *xdrWriter, d domain) {
+	w.string(d.name)
+	w.fixedOpaque(d.uuid[:])
+	w.int32(d.id)
+}
+
+// listAllDomains decodes {int need_results; u_int flags} and returns the
+// domains matching the active/inactive flags (0: all), then their count.
+func (c *rpcConn) listAllDomains(r *xdrReader) ([]byte, *rpcError) {
+	need := r.int32()
+	flags := libvirt.ConnectListAllDomainsFlags(r.uint32())
+	if err := r.end(); err != nil {
+		return nil, badArgs(err)
+	}
+	c.h.mu.Lock()
+	var match []domain
+	for _, d := range c.h.w.domains {
+		active := d.id >= 0
+		if (flags&libvirt.ConnectListDomainsActive != 0 && active) ||
+			(flags&libvirt.ConnectListDomainsInactive != 0 && !active) ||
+			flags&(libvirt.ConnectListDomainsActive|libvirt.ConnectListDomainsInactive) == 0 {
+			match = append(match, d)
+		}
+	}
+	c.h.mu.Unlock()
+	var w xdrWriter
+	if need == 0 {
+		w.uint32(0)
+	} else {
+		w.uint32(uint32(len(match)))
+		for _, d := range match {
+			encodeDomain(&w, d)
+		}
+	}
+	w.uint32(uint32(len(match)))
+	return w.b, nil
+}
+
+// domainCall decodes {remote_nonnull_domain dom; [u_int flags]}, looks the
+// domain up by UUID as libvirtd does and answers with enc.
+func (c *rpcConn) domainCall(r *xdrReader, hasFlags bool, enc func(*xdrWriter, domain)) ([]byte, *rpcError) {
+	name := r.string(maxName)
+	uuid := r.fixedOpaque(16)
+	r.int32()
+	if hasFlags {
+		r.uint32()
+	}
+	if err := r.end(); err != nil {
+		return nil, badArgs(err)
+	}
+	c.h.mu.Lock()
+	d, ok := c.h.w.domainByUUID(uuid)
+	var dom domain
+	if ok {
+		dom = *d
+	}
+	c.h.mu.Unlock()
+	if !ok {
+		return nil, &rpcError{code: errNoDomain, domain: fromQemu,
+			msg: fmt.Sprintf("Domain not found: no domain with matching uuid '%s' (%s)", formatUUID(uuid), name)}
+	}
+	var w xdrWriter
+	enc(&w, dom)
+	return w.b, nil
+}
+
+// formatUUID renders 16 bytes as a canonical UUID string.
+func formatUUID(u []byte) string {
+	if len(u) != 16 {
+		return ""
+	}
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}

@@ -1,0 +1,188 @@
+package simfleet
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// The libvirt remote protocol as libvirtd speaks it on its unix socket
+// (src/rpc/virnetprotocol.x): each message is a 4-byte big-endian length
+// (counting itself), a 24-byte header and an XDR body.
+
+// Protocol constants from libvirt's remote_protocol.x and virnetprotocol.x.
+const (
+	remoteProgram    = 0x20008086
+	remoteVersion    = 1
+	keepaliveProgram = 0x6b656570 // "keep"
+	keepaliveVersion = 1
+	keepalivePing    = 1
+	keepalivePong    = 2
+
+	headerLen = 24
+	// maxFrame bounds an incoming message; no simulated procedure takes
+	// more than a few hundred bytes (libvirtd allows 32 MiB).
+	maxFrame = 1 << 20
+)
+
+// Message types and statuses (virNetMessageType, virNetMessageStatus).
+const (
+	typeCall    = 0
+	typeReply   = 1
+	typeMessage = 2
+
+	statusOK    = 0
+	statusError = 1
+)
+
+// errFrame is returned for a message that cannot be framed: the server
+// drops the connection, as libvirtd does.
+var errFrame = errors.New("simfleet: bad libvirt rpc frame")
+
+// rpcHeader is a libvirt message header.
+type rpcHeader struct {
+	program, version, procedure, typ uint32
+	serial                           uint32
+	status                           uint32
+}
+
+// readFrame reads one message into buf (grown as needed) and returns its
+// header and body; body aliases buf.
+func readFrame(r io.Reader, buf []byte) (rpcHeader, []byte, []byte, error) {
+	var lenb [4]byte
+	if _, err := io.ReadFull(r, lenb[:]); err != nil {
+		return rpcHeader{}, nil, buf, err
+	}
+	n := binary.BigEndian.Uint32(lenb[:])
+	if n < 4+headerLen || n > maxFrame {
+		return rpcHeader{}, nil, buf, fmt.Errorf("%w: length %d", errFrame, n)
+	}
+	if cap(buf) < int(n)-4 {
+		buf = make([]byte, n-4)
+	}
+	buf = buf[:n-4]
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return rpcHeader{}, nil, buf, fmt.Errorf("%w: %w", errFrame, err)
+	}
+	return decodeHeader(buf), buf[headerLen:], buf, nil
+}
+
+func decodeHeader(b []byte) rpcHeader {
+	u := func(i int) uint32 { return binary.BigEndian.Uint32(b[4*i:]) }
+	return rpcHeader{u(0), u(1), u(2), u(3), u(4), u(5)}
+}
+
+// appendFrame appends a whole message (length, header, body) to dst.
+func appendFrame(dst []byte, h rpcHeader, body []byte) []byte {
+	dst = binary.BigEndian.AppendUint32(dst, uint32(4+headerLen+len(body)))
+	for _, v := range []uint32{h.program, h.version, h.procedure, h.typ, h.serial, h.status} {
+		dst = binary.BigEndian.AppendUint32(dst, v)
+	}
+	return append(dst, body...)
+}
+
+// rpcConn is one client connection to a simulated libvirtd.
+type rpcConn struct {
+	h *Host
+	// opened is set by ConnectOpen; libvirtd refuses most calls before it.
+	opened bool
+}
+
+func newRPCConn(h *Host) *rpcConn { return &rpcConn{h: h} }
+
+// serve answers calls until the stream ends or a frame is malformed. Every
+// call gets a reply: unknown procedures get libvirt's VIR_ERR_NO_SUPPORT
+// error, never silence, so a client never waits forever.
+func (c *rpcConn) serve(rw io.ReadWriter) error {
+	var in, out []byte
+	for {
+		hdr, body, buf, err := readFrame(rw, in)
+		in = buf
+		if err != nil {
+			return err
+		}
+		reply, ok := c.handle(hdr, body)
+		if !ok {
+			continue
+		}
+		out = appendFrame(out[:0], reply.hdr, reply.body)
+		if _, err := rw.Write(out); err != nil {
+			return fmt.Errorf("simfleet: write libvirt reply: %w", err)
+		}
+	}
+}
+
+// rpcReply is a reply header and body.
+type rpcReply struct {
+	hdr  rpcHeader
+	body []byte
+}
+
+// handle answers one message; ok is false when no reply is due.
+func (c *rpcConn) handle(h rpcHeader, body []byte) (rpcReply, bool) {
+	if h.program == keepaliveProgram && h.version == keepaliveVersion {
+		if h.typ == typeMessage && h.procedure == keepalivePing {
+			return rpcReply{hdr: rpcHeader{program: keepaliveProgram, version: keepaliveVersion,
+				procedure: keepalivePong, typ: typeMessage}}, true
+		}
+		return rpcReply{}, false
+	}
+	if h.typ != typeCall {
+		return rpcReply{}, false // stream data or stray replies: nothing to answer
+	}
+	reply := rpcReply{hdr: h}
+	reply.hdr.typ = typeReply
+	var err *rpcError
+	if h.program != remoteProgram || h.version != remoteVersion {
+		err = &rpcError{code: errRPC, domain: fromRPC,
+			msg: fmt.Sprintf("cannot find program %d version %d", h.program, h.version)}
+	} else {
+		reply.body, err = c.call(h.procedure, body)
+	}
+	reply.hdr.status = statusOK
+	if err != nil {
+		reply.hdr.status, reply.body = statusError, err.encode()
+	}
+	return reply, true
+}
+
+// libvirt error numbers and domains used by the simulated daemon
+// (virterror.h; go-libvirt keeps the domains unexported).
+const (
+	errInternal   = 1
+	errNoSupport  = 3
+	errRPC        = 39
+	errNoDomain   = 42
+	errInvalidArg = 8
+	fromRPC       = 7
+	fromQemu      = 10
+	fromRemote    = 13
+	errLevelError = 2
+)
+
+// rpcError is libvirt's remote_error, sent as an error reply's body.
+type rpcError struct {
+	code, domain int32
+	msg          string
+}
+
+func (e *rpcError) Error() string { return e.msg }
+
+// encode writes remote_error: code, domain, message, level, dom, str1..3,
+// int1, int2, net, with the optional fields libvirtd fills.
+func (e *rpcError) encode() []byte {
+	var w xdrWriter
+	w.int32(e.code)
+	w.int32(e.domain)
+	w.optString(&e.msg)
+	w.int32(errLevelError)
+	w.bool(false) // dom
+	w.optString(&e.msg)
+	w.bool(false) // str2
+	w.bool(false) // str3
+	w.int32(-1)
+	w.int32(-1)
+	w.bool(false) // net
+	return w.b
+}

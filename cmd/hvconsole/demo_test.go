@@ -1,0 +1,81 @@
+package main
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/simfleet"
+	"github.com/hvconsole/hvconsole/probes"
+)
+
+// The demo fleet's incident cycle, headless: the same wiring as the
+// console (pool, scheduler, action layer) against simulated hosts.
+func TestDemoIncidentCycle(t *testing.T) {
+	fl, err := simfleet.Start(t.Context(), simfleet.Options{Hosts: 4, Quiet: true, RestartDelay: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fl.Close()
+	cfg, err := hosts.Load(fl.ConfigPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := openFleet(t.Context(), &environment{getenv: func(string) string { return "" }}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	runner, closeAudit, err := newActionRunner(cfg, f, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeAudit()
+
+	for _, r := range f.sched.Round(t.Context(), cfg.Hosts) {
+		if r.Status != probes.OK {
+			t.Fatalf("%s starts %s: %+v", r.Host, r.Status, r.Checks)
+		}
+	}
+	victim := cfg.Hosts[1]
+	fl.Host(victim.Name).StopDaemon()
+	rep := f.sched.Round(t.Context(), []hosts.Host{victim})[0]
+	hv, _ := rep.Check(hosts.CheckHypervisor)
+	if rep.Status != probes.CRIT || !strings.Contains(hv.Summary, "hypervisor not running") {
+		t.Fatalf("after the daemon stopped: %s %q", rep.Status, hv.Summary)
+	}
+
+	res := runner.Restart(t.Context(), []hosts.Host{victim}, "libvirtd")[0]
+	if !res.OK() || !strings.Contains(res.Summary(), "hypervisor back OK in") {
+		t.Fatalf("restart: %s", res.Summary())
+	}
+	if rep := f.sched.Round(t.Context(), []hosts.Host{victim})[0]; rep.Status != probes.OK {
+		t.Fatalf("after the restart: %s %+v", rep.Status, rep.Checks)
+	}
+	if fl.Host(victim.Name).Snapshot().Unit != "active" {
+		t.Fatal("the simulated daemon is not up after the restart")
+	}
+}
+
+// A newcomer's first command, in a real terminal at 80x24.
+func TestDemoInTmux(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command on PATH")
+	}
+	s := startTmux(t, 80, 24, []string{"cd", root, "&&", "NO_COLOR=1"}, goBin, "run", "./cmd/hvconsole", "demo")
+	s.waitFor("the fleet table to fill in", 180*time.Second, func(scr string) bool {
+		return strings.Contains(scr, "demo-01") && strings.Contains(scr, "demo-12") && strings.Contains(scr, "OK")
+	})
+	s.keys("q")
+	s.waitFor("the demo to quit", 20*time.Second, func(string) bool {
+		return exec.Command("tmux", "has-session", "-t", s.name).Run() != nil
+	})
+}

@@ -1,0 +1,221 @@
+package probes
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/digitalocean/go-libvirt"
+
+	"github.com/hvconsole/hvconsole/hosts"
+)
+
+// Summaries shared by several checks.
+const (
+	// SummaryUnreachable is the summary of every check that depends on a
+	// connection the host refused or never gave.
+	SummaryUnreachable = "host unreachable"
+	// SummaryNotRunning starts every hypervisor CRIT summary.
+	SummaryNotRunning = "hypervisor not running"
+)
+
+// newResult builds a Result with all text cleaned and capped.
+func newResult(host, check string, st Status, summary, details string, err error, lat time.Duration, at time.Time) Result {
+	r := Result{Host: host, Check: check, Status: st, Summary: CleanLine(summary),
+		Details: Clean(details), Latency: lat, Time: at}
+	if err != nil {
+		r.Err = Clean(err.Error())
+	}
+	return r
+}
+
+// reason is a short operator-facing cause for err; the full chain goes to
+// Result.Err.
+func reason(err error) string {
+	var le libvirt.Error
+	switch {
+	case errors.Is(err, ErrCallTimeout):
+		return "no answer before the deadline"
+	case errors.Is(err, ErrLibvirtClosed):
+		return "connection closed"
+	case errors.As(err, &le):
+		return le.Message
+	case errors.Is(err, libvirt.ErrInterrupted):
+		return "connection lost during the call"
+	}
+	return strings.ReplaceAll(err.Error(), "probes: ", "")
+}
+
+// hvFacts is what the libvirt API told about the daemon this round.
+type hvFacts struct {
+	libVer, hvVer    uint64
+	hvType, hostname string
+	err              error // set when the API did not answer
+	answered         bool  // the version calls succeeded this round
+	latency          time.Duration
+}
+
+// versionText is "libvirt 9.0.0, QEMU 8.2.0".
+func (f hvFacts) versionText() string {
+	hv := f.hvType
+	if hv == "" {
+		hv = "hypervisor"
+	}
+	return fmt.Sprintf("libvirt %s, %s %s", FormatVersion(f.libVer), hv, FormatVersion(f.hvVer))
+}
+
+// reportVersion is HostReport.Version: "QEMU 8.2.0 / libvirt 9.0.0".
+func (f hvFacts) reportVersion() string {
+	if !f.answered {
+		return ""
+	}
+	hv := f.hvType
+	if hv == "" {
+		hv = "hypervisor"
+	}
+	return CleanLine(fmt.Sprintf("%s %s / libvirt %s", hv, FormatVersion(f.hvVer), FormatVersion(f.libVer)))
+}
+
+// unitFacts is the latest known state of the hypervisor's units.
+type unitFacts struct {
+	states []UnitState
+	err    error
+	at     time.Time
+	fresh  bool // read this round
+	known  bool // states or err hold an answer
+}
+
+// notActive lists units that are not active, as "libvirtd inactive".
+func (u unitFacts) notActive() []string {
+	var out []string
+	for _, s := range u.states {
+		if s.State != "active" {
+			out = append(out, s.Unit+" "+s.State)
+		}
+	}
+	return out
+}
+
+func (u unitFacts) detail() string {
+	if !u.known {
+		return "units: not checked yet"
+	}
+	if u.err != nil {
+		return "units: " + reason(u.err)
+	}
+	parts := make([]string, len(u.states))
+	for i, s := range u.states {
+		parts[i] = s.Unit + "=" + s.State
+	}
+	return fmt.Sprintf("units: %s (as of %s)", strings.Join(parts, " "), u.at.Format(time.RFC3339))
+}
+
+// hypervisorResult rates the hypervisor check. When the API answers the
+// daemon is up: OK, or WARN when a unit is not active, or UNKNOWN when the
+// unit state read this round was garbage. When the API does not answer it
+// is CRIT, explained by the unit state.
+func hypervisorResult(h hosts.Host, hv hvFacts, u unitFacts, at time.Time) Result {
+	details := []string{u.detail()}
+	if hv.hostname != "" {
+		details = append([]string{"hostname: " + hv.hostname}, details...)
+	}
+	if hv.err == nil {
+		st, sum := OK, hv.versionText()
+		switch {
+		case u.fresh && u.err != nil:
+			st, sum = UNKNOWN, sum+"; unit state unknown: "+reason(u.err)
+		case u.known && u.err == nil && len(u.notActive()) > 0:
+			st, sum = WARN, sum+"; "+strings.Join(u.notActive(), ", ")
+		}
+		return newResult(h.Name, hosts.CheckHypervisor, st, sum, strings.Join(details, "\n"), u.err, hv.latency, at)
+	}
+	sum := SummaryNotRunning + ": "
+	switch {
+	case u.err != nil || !u.known:
+		sum += fmt.Sprintf("libvirt API not answering (%s); unit state unknown", reason(hv.err))
+		if u.err != nil {
+			sum += " (" + reason(u.err) + ")"
+		}
+	case len(u.notActive()) > 0:
+		sum += strings.Join(u.notActive(), ", ")
+	default:
+		active := make([]string, len(u.states))
+		for i, s := range u.states {
+			active[i] = s.Unit
+		}
+		sum += fmt.Sprintf("libvirt API not answering (%s); %s active", reason(hv.err), strings.Join(active, ", "))
+	}
+	return newResult(h.Name, hosts.CheckHypervisor, CRIT, sum, strings.Join(details, "\n"), hv.err, hv.latency, at)
+}
+
+// vmFacts is the domain list with states, or why it could not be read.
+type vmFacts struct {
+	vms     []VM
+	capped  bool
+	err     error
+	latency time.Duration
+}
+
+func vmsResult(h hosts.Host, f vmFacts, at time.Time) Result {
+	if f.err != nil {
+		return newResult(h.Name, hosts.CheckVMs, UNKNOWN, "VM list unavailable: "+reason(f.err), "", f.err, f.latency, at)
+	}
+	st, sum, details := VMSummary(f.vms)
+	if f.capped {
+		sum += fmt.Sprintf(" (only the first %d checked)", maxDomains)
+	}
+	return newResult(h.Name, hosts.CheckVMs, st, sum, details, nil, f.latency, at)
+}
+
+// kvmResult rates KVM facts: OK only with /dev/kvm present and usable and a
+// kvm module loaded; CRIT names every missing piece.
+func kvmResult(h hosts.Host, f KVMFacts, err error, lat time.Duration, at time.Time) Result {
+	if err != nil {
+		return newResult(h.Name, hosts.CheckKVM, UNKNOWN, "kvm facts unavailable: "+reason(err), "", err, lat, at)
+	}
+	var problems []string
+	switch {
+	case !f.DevPresent:
+		problems = append(problems, "no /dev/kvm")
+	case !f.DevRW:
+		problems = append(problems, "/dev/kvm not accessible (rw denied)")
+	}
+	if len(f.Modules) == 0 {
+		problems = append(problems, "no kvm module loaded")
+	}
+	details := "modules: " + strings.Join(f.Modules, " ")
+	if len(problems) > 0 {
+		return newResult(h.Name, hosts.CheckKVM, CRIT, strings.Join(problems, "; "), details, nil, lat, at)
+	}
+	return newResult(h.Name, hosts.CheckKVM, OK, "/dev/kvm rw, "+strings.Join(f.Modules, ", ")+" loaded", details, nil, lat, at)
+}
+
+// sshResult rates a working connection: OK with the handshake latency and,
+// once measured, the keepalive round trip.
+func sshResult(h hosts.Host, r Remote, at time.Time) Result {
+	sum := "reachable, handshake " + roundDur(r.HandshakeLatency())
+	if rtt := r.RTT(); rtt > 0 {
+		sum += ", rtt " + roundDur(rtt)
+	}
+	return newResult(h.Name, hosts.CheckSSH, OK, sum, "", nil, sshLatency(r), at)
+}
+
+// sshLatency is the best current latency figure for a connection.
+func sshLatency(r Remote) time.Duration {
+	if rtt := r.RTT(); rtt > 0 {
+		return rtt
+	}
+	return r.HandshakeLatency()
+}
+
+// roundDur prints a latency at a useful precision ("48ms", "1.2ms").
+func roundDur(d time.Duration) string {
+	switch {
+	case d >= 10*time.Millisecond:
+		return d.Round(time.Millisecond).String()
+	case d >= time.Millisecond:
+		return d.Round(100 * time.Microsecond).String()
+	}
+	return d.Round(time.Microsecond).String()
+}

@@ -1,0 +1,104 @@
+package probes
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/digitalocean/go-libvirt"
+)
+
+func TestHypervisorResult(t *testing.T) {
+	h := testHost("hv1")
+	up := hvFacts{libVer: 9000000, hvVer: 8002000, hvType: "QEMU"}
+	down := hvFacts{err: fmt.Errorf("probes: libvirt version: %w", ErrCallTimeout)}
+	active := []UnitState{{"libvirtd", "active"}}
+	tests := []struct {
+		name string
+		hv   hvFacts
+		u    unitFacts
+		want Status
+		sum  string
+	}{
+		{"up, units active", up, unitFacts{states: active, known: true, fresh: true}, OK, "libvirt 9.0.0, QEMU 8.2.0"},
+		{"up, units cached", up, unitFacts{states: active, known: true}, OK, "libvirt 9.0.0, QEMU 8.2.0"},
+		{"up, unit inactive (cached)", up, unitFacts{states: []UnitState{{"libvirtd", "inactive"}}, known: true},
+			WARN, "libvirt 9.0.0, QEMU 8.2.0; libvirtd inactive"},
+		{"up, old unit error", up, unitFacts{err: ErrUnparseable, known: true}, OK, "libvirt 9.0.0, QEMU 8.2.0"},
+		{"up, fresh unit garbage", up, unitFacts{err: ErrUnparseable, known: true, fresh: true},
+			UNKNOWN, "libvirt 9.0.0, QEMU 8.2.0; unit state unknown: unparseable output"},
+		{"no type", hvFacts{libVer: 9000000, hvVer: 2}, unitFacts{}, OK, "libvirt 9.0.0, hypervisor 0.0.2"},
+		{"down, inactive", down, unitFacts{states: []UnitState{{"libvirtd", "inactive"}, {"virtlogd", "failed"}},
+			known: true, fresh: true}, CRIT, "hypervisor not running: libvirtd inactive, virtlogd failed"},
+		{"down, active", down, unitFacts{states: active, known: true, fresh: true},
+			CRIT, "hypervisor not running: libvirt API not answering (no answer before the deadline); libvirtd active"},
+		{"down, exec failed", down, unitFacts{err: errors.New("probes: exec: broken pipe"), known: true, fresh: true},
+			CRIT, "hypervisor not running: libvirt API not answering (no answer before the deadline); unit state unknown (exec: broken pipe)"},
+		{"down, libvirt error", hvFacts{err: libvirt.Error{Code: 38, Message: "Failed to connect socket"}},
+			unitFacts{states: active, known: true, fresh: true},
+			CRIT, "hypervisor not running: libvirt API not answering (Failed to connect socket); libvirtd active"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := hypervisorResult(h, tt.hv, tt.u, testTime)
+			if r.Status != tt.want || r.Summary != tt.sum || r.Check != "hypervisor" || r.Host != "hv1" {
+				t.Errorf("got %v %q, want %v %q", r.Status, r.Summary, tt.want, tt.sum)
+			}
+			if (tt.hv.err != nil) != (r.Err != "") && tt.u.err == nil {
+				t.Errorf("Err = %q", r.Err)
+			}
+		})
+	}
+}
+
+func TestKVMResult(t *testing.T) {
+	h := testHost("hv1")
+	tests := []struct {
+		name string
+		f    KVMFacts
+		err  error
+		want Status
+		sum  string
+	}{
+		{"ok", KVMFacts{true, true, []string{"kvm_intel", "kvm"}}, nil, OK, "/dev/kvm rw, kvm_intel, kvm loaded"},
+		{"no dev", KVMFacts{false, false, []string{"kvm"}}, nil, CRIT, "no /dev/kvm"},
+		{"denied", KVMFacts{true, false, []string{"kvm_amd"}}, nil, CRIT, "/dev/kvm not accessible (rw denied)"},
+		{"no module", KVMFacts{true, true, nil}, nil, CRIT, "no kvm module loaded"},
+		{"nothing", KVMFacts{}, nil, CRIT, "no /dev/kvm; no kvm module loaded"},
+		{"garbage", KVMFacts{}, fmt.Errorf("%w: kvm facts: 0 lines", ErrUnparseable), UNKNOWN,
+			"kvm facts unavailable: unparseable output: kvm facts: 0 lines"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := kvmResult(h, tt.f, tt.err, 0, testTime)
+			if r.Status != tt.want || r.Summary != tt.sum {
+				t.Errorf("got %v %q, want %v %q", r.Status, r.Summary, tt.want, tt.sum)
+			}
+		})
+	}
+}
+
+func TestReason(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("probes: libvirt x: %w", ErrCallTimeout), "no answer before the deadline"},
+		{fmt.Errorf("probes: libvirt x: %w", ErrLibvirtClosed), "connection closed"},
+		{fmt.Errorf("probes: libvirt x: %w", libvirt.ErrInterrupted), "connection lost during the call"},
+		{fmt.Errorf("probes: libvirt x: %w", libvirt.Error{Message: "no driver"}), "no driver"},
+		{fmt.Errorf("probes: dial libvirt socket /s: %w", errors.New("open failed")), "dial libvirt socket /s: open failed"},
+	}
+	for _, tt := range tests {
+		if got := reason(tt.err); got != tt.want {
+			t.Errorf("reason(%v) = %q, want %q", tt.err, got, tt.want)
+		}
+	}
+}
+
+func TestDefaultClassify(t *testing.T) {
+	st, sum := DefaultClassify(fmt.Errorf("dial: %w", errors.New("connection refused")))
+	if st != CRIT || sum != "unreachable: dial: connection refused" {
+		t.Errorf("got %v %q", st, sum)
+	}
+}

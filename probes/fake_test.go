@@ -1,0 +1,312 @@
+package probes
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/digitalocean/go-libvirt"
+
+	"github.com/hvconsole/hvconsole/hosts"
+)
+
+// fakeDom is one domain of a fake libvirt world.
+type fakeDom struct {
+	name          string
+	state, reason int32
+	autostart     bool
+}
+
+// fakeLibvirt answers the libvirtAPI procedures from fields. When hang is
+// set every call blocks until its session is killed, like a frozen daemon.
+type fakeLibvirt struct {
+	mu       sync.Mutex
+	libVer   uint64
+	hvVer    uint64
+	hvType   string
+	hostname string
+	doms     []fakeDom
+	hang     bool
+	callErr  error // returned by every version/list call when set
+	calls    atomic.Int64
+	inflight atomic.Int64
+	entered  chan struct{} // receives once per hanging call (if non-nil)
+	left     chan struct{} // receives once per hanging call freed (if non-nil)
+}
+
+func newFakeLibvirt() *fakeLibvirt {
+	return &fakeLibvirt{libVer: 9000000, hvVer: 8002000, hvType: "QEMU", hostname: "hv1"}
+}
+
+// sessionAPI binds the shared fake to one session's kill signal.
+type sessionAPI struct {
+	f    *fakeLibvirt
+	dead <-chan struct{}
+}
+
+func (a sessionAPI) enter() error {
+	a.f.calls.Add(1)
+	a.f.mu.Lock()
+	hang, err := a.f.hang, a.f.callErr
+	a.f.mu.Unlock()
+	if !hang {
+		return err
+	}
+	a.f.inflight.Add(1)
+	if a.f.entered != nil {
+		a.f.entered <- struct{}{}
+	}
+	<-a.dead
+	a.f.inflight.Add(-1)
+	if a.f.left != nil {
+		a.f.left <- struct{}{}
+	}
+	return libvirt.ErrInterrupted
+}
+
+func (a sessionAPI) ConnectGetLibVersion() (uint64, error) {
+	if err := a.enter(); err != nil {
+		return 0, err
+	}
+	return a.f.libVer, nil
+}
+
+func (a sessionAPI) ConnectGetVersion() (uint64, error) {
+	if err := a.enter(); err != nil {
+		return 0, err
+	}
+	return a.f.hvVer, nil
+}
+
+func (a sessionAPI) ConnectGetHostname() (string, error) {
+	if err := a.enter(); err != nil {
+		return "", err
+	}
+	return a.f.hostname, nil
+}
+
+func (a sessionAPI) ConnectGetType() (string, error) {
+	if err := a.enter(); err != nil {
+		return "", err
+	}
+	return a.f.hvType, nil
+}
+
+func (a sessionAPI) ConnectListAllDomains(need int32, flags libvirt.ConnectListAllDomainsFlags) ([]libvirt.Domain, uint32, error) {
+	if err := a.enter(); err != nil {
+		return nil, 0, err
+	}
+	a.f.mu.Lock()
+	defer a.f.mu.Unlock()
+	out := make([]libvirt.Domain, len(a.f.doms))
+	for i, d := range a.f.doms {
+		out[i] = libvirt.Domain{Name: d.name, ID: int32(i)}
+	}
+	return out, uint32(len(out)), nil
+}
+
+func (a sessionAPI) dom(d libvirt.Domain) (fakeDom, error) {
+	a.f.mu.Lock()
+	defer a.f.mu.Unlock()
+	for _, fd := range a.f.doms {
+		if fd.name == d.Name {
+			return fd, nil
+		}
+	}
+	return fakeDom{}, libvirt.Error{Code: uint32(libvirt.ErrNoDomain), Message: "no domain"}
+}
+
+func (a sessionAPI) DomainGetState(d libvirt.Domain, flags uint32) (int32, int32, error) {
+	if err := a.enter(); err != nil {
+		return 0, 0, err
+	}
+	fd, err := a.dom(d)
+	return fd.state, fd.reason, err
+}
+
+func (a sessionAPI) DomainGetAutostart(d libvirt.Domain) (int32, error) {
+	if err := a.enter(); err != nil {
+		return 0, err
+	}
+	fd, err := a.dom(d)
+	if fd.autostart {
+		return 1, err
+	}
+	return 0, err
+}
+
+func (a sessionAPI) Disconnect() error { return nil }
+
+// fakeHost is one host of the fake fleet.
+type fakeHost struct {
+	mu          sync.Mutex
+	connectErr  error
+	hangConnect bool // Connect blocks until its ctx ends
+	openErr     error
+	lv          *fakeLibvirt
+	units       []string // state words answered by systemctl is-active
+	kvmOut      string
+	execOut     string // when set, answered verbatim to every exec
+	hangExec    bool
+	remote      *fakeRemote
+
+	connects, opens, execs, reconnects atomic.Int64
+	connectEntered                     chan struct{}
+	connectReturned                    atomic.Bool
+	lastScript                         atomic.Value // string
+}
+
+func healthyHost() *fakeHost {
+	return &fakeHost{lv: newFakeLibvirt(), units: []string{"active"},
+		kvmOut: "kvm_dev=present\nkvm_access=rw\nkvm_module=kvm_intel\nkvm_module=kvm\n"}
+}
+
+// fakeTransport serves fake hosts by name.
+type fakeTransport struct {
+	hosts map[string]*fakeHost
+}
+
+func (t *fakeTransport) Connect(ctx context.Context, h hosts.Host) (Remote, error) {
+	fh := t.hosts[h.Name]
+	fh.connects.Add(1)
+	fh.mu.Lock()
+	hang, err := fh.hangConnect, fh.connectErr
+	fh.mu.Unlock()
+	if hang {
+		if fh.connectEntered != nil {
+			fh.connectEntered <- struct{}{}
+		}
+		<-ctx.Done()
+		fh.connectReturned.Store(true)
+		return nil, fmt.Errorf("fake dial: %w", ctx.Err())
+	}
+	if err != nil {
+		return nil, err
+	}
+	fh.mu.Lock()
+	defer fh.mu.Unlock()
+	if fh.remote == nil || isClosed(fh.remote.done) {
+		fh.remote = &fakeRemote{host: fh, units: h.Units, done: make(chan struct{}), hs: 40 * time.Millisecond}
+	}
+	return fh.remote, nil
+}
+
+func (t *fakeTransport) Reconnect(host string) {
+	fh := t.hosts[host]
+	fh.reconnects.Add(1)
+	fh.mu.Lock()
+	defer fh.mu.Unlock()
+	if fh.remote != nil {
+		fh.remote.drop()
+	}
+}
+
+// fakeRemote answers the exact command strings of hosts/commands.go.
+type fakeRemote struct {
+	host  *fakeHost
+	units []string
+	done  chan struct{}
+	once  sync.Once
+	hs    time.Duration
+}
+
+func (r *fakeRemote) drop() { r.once.Do(func() { close(r.done) }) }
+
+func (r *fakeRemote) Exec(ctx context.Context, cmd string) (ExecResult, error) {
+	fh := r.host
+	fh.execs.Add(1)
+	fh.lastScript.Store(cmd)
+	fh.mu.Lock()
+	hang, verbatim := fh.hangExec, fh.execOut
+	fh.mu.Unlock()
+	if hang {
+		<-ctx.Done()
+		return ExecResult{}, fmt.Errorf("fake exec: %w", ctx.Err())
+	}
+	if verbatim != "" {
+		return ExecResult{Stdout: []byte(verbatim)}, nil
+	}
+	cmds, ok := hosts.UnBatch(cmd)
+	if !ok {
+		out, rc := r.answer(cmd)
+		return ExecResult{Stdout: []byte(out), ExitCode: rc}, nil
+	}
+	var b strings.Builder
+	for i, c := range cmds {
+		out, rc := r.answer(c)
+		fmt.Fprintf(&b, "@@hv:%d\n%s@@hv:%d:%d\n", i, out, i, rc)
+	}
+	return ExecResult{Stdout: []byte(b.String())}, nil
+}
+
+func (r *fakeRemote) answer(cmd string) (string, int) {
+	fh := r.host
+	fh.mu.Lock()
+	defer fh.mu.Unlock()
+	unitsCmd, _ := hosts.UnitsActiveCommand(r.units)
+	switch cmd {
+	case unitsCmd:
+		rc := 0
+		for _, u := range fh.units {
+			if u != "active" {
+				rc = 3
+			}
+		}
+		return strings.Join(fh.units, "\n") + "\n", rc
+	case hosts.KVMFactsCommand:
+		return fh.kvmOut, 0
+	}
+	return "sh: command not found\n", 127
+}
+
+func (r *fakeRemote) DialUnix(ctx context.Context, path string) (net.Conn, error) {
+	return nil, fmt.Errorf("fake remote: no unix sockets")
+}
+func (r *fakeRemote) HandshakeLatency() time.Duration { return r.hs }
+func (r *fakeRemote) RTT() time.Duration              { return 2 * time.Millisecond }
+func (r *fakeRemote) Done() <-chan struct{}           { return r.done }
+
+// fakeOpen is the Scheduler.open used with fake hosts.
+func (t *fakeTransport) fakeOpen(ctx context.Context, r Remote, h hosts.Host) (*lvSession, error) {
+	fh := t.hosts[h.Name]
+	fh.opens.Add(1)
+	fh.mu.Lock()
+	err := fh.openErr
+	fh.mu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("probes: dial libvirt socket: %w", err)
+	}
+	dead := make(chan struct{})
+	var once sync.Once
+	return &lvSession{api: sessionAPI{f: fh.lv, dead: dead}, remote: r, dead: dead,
+		kill: func() { once.Do(func() { close(dead) }) }}, nil
+}
+
+// testHost is an inventory host with every libvirt check and short deadlines.
+func testHost(name string) hosts.Host {
+	return hosts.Host{
+		Name: name, Address: "127.77.0.5", Port: 22, Tags: []string{"lab"},
+		User: "root", ConnectTimeout: 2 * time.Second, ProbeTimeout: 2 * time.Second,
+		ProbeInterval: time.Hour, Hypervisor: hosts.KindLibvirt,
+		LibvirtSocket: "/run/libvirt/libvirt-sock", LibvirtURI: "qemu:///system",
+		Units:  []string{"libvirtd"},
+		Checks: []string{hosts.CheckSSH, hosts.CheckHypervisor, hosts.CheckVMs, hosts.CheckKVM},
+	}
+}
+
+// fleet builds a config, a fake transport and a scheduler over named hosts.
+func fleet(names []string, fhs []*fakeHost, opts SchedulerOptions) (*hosts.Config, *fakeTransport, *Scheduler) {
+	cfg := &hosts.Config{Concurrency: 16}
+	tr := &fakeTransport{hosts: map[string]*fakeHost{}}
+	for i, n := range names {
+		cfg.Hosts = append(cfg.Hosts, testHost(n))
+		tr.hosts[n] = fhs[i]
+	}
+	s := NewScheduler(cfg, tr, opts)
+	s.open = tr.fakeOpen
+	return cfg, tr, s
+}

@@ -1,0 +1,312 @@
+package probes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/digitalocean/go-libvirt"
+
+	"github.com/hvconsole/hvconsole/hosts"
+)
+
+// maxDomains bounds how many domains one round asks the state of.
+const maxDomains = 4096
+
+// hostState is what the scheduler remembers about a host between rounds.
+type hostState struct {
+	// busy admits one probe of the host at a time.
+	busy chan struct{}
+	// running is set while a probe of the host is in flight (Refresh drops).
+	running atomic.Bool
+	// refresh carries a pending Refresh to the host's prober in Run.
+	refresh chan struct{}
+
+	mu   sync.Mutex // guards sess against Close
+	sess *lvSession
+
+	// The rest is touched only by the probe holding busy.
+	remote  Remote
+	rounds  int // rounds since the connection was made
+	units   unitFacts
+	unitAt  int  // round of the last unit read
+	apiDown bool // the libvirt API was silent last round
+	kvm     *Result
+	kvmAt   int // round of the cached kvm result
+}
+
+func newHostState() *hostState {
+	return &hostState{busy: make(chan struct{}, 1), refresh: make(chan struct{}, 1)}
+}
+
+// hostProbe is one round's work on one host.
+type hostProbe struct {
+	s  *Scheduler
+	h  hosts.Host
+	st *hostState
+	r  Remote
+}
+
+// probeHost runs the host's configured checks once: connect, ask the open
+// libvirt connection, then at most one remote exec for the facts that are
+// due or that must explain a silent API.
+func (s *Scheduler) probeHost(ctx context.Context, h hosts.Host, st *hostState) HostReport {
+	rep := HostReport{Host: h.Name, Address: h.Address, Tags: slices.Clone(h.Tags), Kind: h.Hypervisor}
+	p := &hostProbe{s: s, h: h, st: st}
+	ssh := p.connect(ctx)
+	rep.Checks = append(rep.Checks, ssh)
+	if p.r == nil {
+		rep.Checks = append(rep.Checks, dependents(h, SummaryUnreachable, s.now())...)
+		return finish(rep, s.now())
+	}
+	rep.SSHLatency = sshLatency(p.r)
+	if h.Hypervisor != "" && h.Hypervisor != hosts.KindLibvirt {
+		sum := fmt.Sprintf("%s probes not implemented yet", h.Hypervisor)
+		rep.Checks = append(rep.Checks, dependents(h, sum, s.now())...)
+		return finish(rep, s.now())
+	}
+	p.st.rounds++
+	hv, vms := p.askLibvirt(ctx)
+	kvm := p.runCommands(ctx, hv)
+	rep.Version = hv.reportVersion()
+	for _, c := range []string{hosts.CheckHypervisor, hosts.CheckVMs, hosts.CheckKVM} {
+		switch {
+		case !h.HasCheck(c):
+		case c == hosts.CheckHypervisor:
+			rep.Checks = append(rep.Checks, hypervisorResult(h, hv, st.units, s.now()))
+		case c == hosts.CheckVMs:
+			rep.Checks = append(rep.Checks, vmsResult(h, vms, s.now()))
+			rep.VMs = vms.vms
+		case c == hosts.CheckKVM:
+			rep.Checks = append(rep.Checks, kvm)
+		}
+	}
+	return finish(rep, s.now())
+}
+
+func finish(rep HostReport, at time.Time) HostReport {
+	rep.Status = WorstOf(rep.Checks)
+	rep.Time = at
+	return rep
+}
+
+// dependents reports every configured check after ssh as UNKNOWN with sum.
+func dependents(h hosts.Host, sum string, at time.Time) []Result {
+	var out []Result
+	for _, c := range []string{hosts.CheckHypervisor, hosts.CheckVMs, hosts.CheckKVM} {
+		if h.HasCheck(c) {
+			out = append(out, newResult(h.Name, c, UNKNOWN, sum, "", nil, 0, at))
+		}
+	}
+	return out
+}
+
+// connect gets the host's connection under the ssh check's deadline and
+// resets what is remembered per connection when the pool gave a new one.
+func (p *hostProbe) connect(ctx context.Context) Result {
+	cctx, cancel := context.WithTimeout(ctx, connectTimeout(p.h))
+	defer cancel()
+	start := time.Now()
+	r, err := p.s.tr.Connect(cctx, p.h)
+	if err == nil && r == nil {
+		err = errors.New("probes: transport returned no connection")
+	}
+	if err != nil {
+		p.st.remote = nil
+		p.s.retire(p.st)
+		st, sum := p.s.classify(err)
+		if ctx.Err() != nil {
+			st, sum = UNKNOWN, "probe cancelled"
+		}
+		err = fmt.Errorf("probes: connect %s: %w", p.h.Name, err)
+		return newResult(p.h.Name, hosts.CheckSSH, st, sum, "", err, time.Since(start), p.s.now())
+	}
+	if !sameRemote(p.st.remote, r) {
+		p.st.remote, p.st.rounds = r, 0
+		p.st.units, p.st.kvm = unitFacts{}, nil
+	}
+	p.r = r
+	return sshResult(p.h, r, p.s.now())
+}
+
+// connectTimeout is the ssh check's deadline: each hop may take the whole
+// connect timeout, and never less than the probe timeout.
+func connectTimeout(h hosts.Host) time.Duration {
+	return max(orDefault(h.ConnectTimeout, defaultConnectTimeout)*time.Duration(len(h.Jump)+1),
+		probeTimeout(h))
+}
+
+func probeTimeout(h hosts.Host) time.Duration { return orDefault(h.ProbeTimeout, defaultProbeTimeout) }
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
+// askLibvirt asks the open libvirt connection for the daemon's versions and
+// the domains, each check under its own deadline.
+func (p *hostProbe) askLibvirt(ctx context.Context) (hvFacts, vmFacts) {
+	var hv hvFacts
+	var vms vmFacts
+	if !p.h.HasCheck(hosts.CheckHypervisor) && !p.h.HasCheck(hosts.CheckVMs) {
+		return hv, vms
+	}
+	if p.h.HasCheck(hosts.CheckHypervisor) {
+		hctx, cancel := context.WithTimeout(ctx, probeTimeout(p.h))
+		start := time.Now()
+		hv = p.versions(hctx)
+		hv.latency = time.Since(start)
+		cancel()
+	}
+	if p.h.HasCheck(hosts.CheckVMs) {
+		vctx, cancel := context.WithTimeout(ctx, probeTimeout(p.h))
+		start := time.Now()
+		vms = p.domains(vctx, hv.err)
+		vms.latency = time.Since(start)
+		cancel()
+	}
+	return hv, vms
+}
+
+// session returns the host's open libvirt connection, opening one when
+// there is none or the old one is broken or rode an older SSH connection.
+func (p *hostProbe) session(ctx context.Context) (*lvSession, error) {
+	p.st.mu.Lock()
+	sess := p.st.sess
+	p.st.mu.Unlock()
+	if sess != nil && sess.alive() && sameRemote(sess.remote, p.r) {
+		return sess, nil
+	}
+	p.s.retire(p.st)
+	sess, err := p.s.openSession(ctx, p.r, p.h)
+	if err != nil {
+		return nil, err
+	}
+	facts, err := call(ctx, sess, "identify", identify)
+	if err != nil {
+		p.s.retireSession(sess)
+		return nil, err
+	}
+	sess.hvType, sess.hostname = CleanLine(facts.hvType), CleanLine(facts.hostname)
+	p.st.mu.Lock()
+	p.st.sess = sess
+	p.st.mu.Unlock()
+	return sess, nil
+}
+
+// identify reads the facts that hold for the life of a connection. A
+// daemon that answers with an error here still answers, so errors that are
+// libvirt's own leave the fields empty instead of failing the open.
+func identify(api libvirtAPI) (hvFacts, error) {
+	var f hvFacts
+	var err error
+	var le libvirt.Error
+	if f.hvType, err = api.ConnectGetType(); err != nil && !errors.As(err, &le) {
+		return f, err
+	}
+	if f.hostname, err = api.ConnectGetHostname(); err != nil && !errors.As(err, &le) {
+		return f, err
+	}
+	return f, nil
+}
+
+func (p *hostProbe) versions(ctx context.Context) hvFacts {
+	sess, err := p.session(ctx)
+	if err != nil {
+		return hvFacts{err: err}
+	}
+	f, err := call(ctx, sess, "version", func(api libvirtAPI) (hvFacts, error) {
+		var f hvFacts
+		var err error
+		if f.libVer, err = api.ConnectGetLibVersion(); err != nil {
+			return f, err
+		}
+		f.hvVer, err = api.ConnectGetVersion()
+		return f, err
+	})
+	f.err, f.answered, f.hvType, f.hostname = err, err == nil, sess.hvType, sess.hostname
+	return f
+}
+
+// domains lists every domain with its state, reason and autostart flag.
+// When the hypervisor check already found the API silent it is not asked
+// again this round.
+func (p *hostProbe) domains(ctx context.Context, hvErr error) vmFacts {
+	if hvErr != nil {
+		return vmFacts{err: hvErr}
+	}
+	sess, err := p.session(ctx)
+	if err != nil {
+		return vmFacts{err: err}
+	}
+	f, err := call(ctx, sess, "list domains", listVMs)
+	f.err = err
+	if err == nil {
+		slices.SortFunc(f.vms, func(a, b VM) int { return strings.Compare(a.Name, b.Name) })
+	}
+	return f
+}
+
+// listVMs reads the domains; one that vanishes between the list and its
+// state (undefined meanwhile) is skipped.
+func listVMs(api libvirtAPI) (vmFacts, error) {
+	doms, _, err := api.ConnectListAllDomains(1, 0)
+	if err != nil {
+		return vmFacts{}, err
+	}
+	f := vmFacts{capped: len(doms) > maxDomains}
+	doms = doms[:min(len(doms), maxDomains)]
+	f.vms = make([]VM, 0, len(doms))
+	for _, d := range doms {
+		state, rsn, err := api.DomainGetState(d, 0)
+		if libvirt.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return vmFacts{}, fmt.Errorf("state of %s: %w", CleanLine(d.Name), err)
+		}
+		auto, err := api.DomainGetAutostart(d)
+		if libvirt.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return vmFacts{}, fmt.Errorf("autostart of %s: %w", CleanLine(d.Name), err)
+		}
+		sw, rw := StateWords(state, rsn)
+		f.vms = append(f.vms, VM{Name: CleanLine(d.Name), State: sw, Reason: rw, Autostart: auto != 0})
+	}
+	return f, nil
+}
+
+// call runs fn on the session's API under ctx (see lvSession.start): the
+// result travels back over a channel, never through shared variables.
+func call[T any](ctx context.Context, s *lvSession, what string, fn func(libvirtAPI) (T, error)) (T, error) {
+	type answer struct {
+		v   T
+		err error
+	}
+	ch := make(chan answer, 1)
+	_, ok := s.start(func() error {
+		v, err := fn(s.api)
+		ch <- answer{v, err}
+		return err
+	})
+	var zero T
+	if !ok {
+		return zero, fmt.Errorf("probes: libvirt %s: %w", what, ErrLibvirtClosed)
+	}
+	select {
+	case a := <-ch:
+		return a.v, wrapCall(what, a.err)
+	case <-ctx.Done():
+		s.kill()
+		return zero, fmt.Errorf("probes: libvirt %s: %w (%w)", what, ErrCallTimeout, ctx.Err())
+	}
+}

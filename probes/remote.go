@@ -1,0 +1,120 @@
+package probes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hvconsole/hvconsole/hosts"
+)
+
+// runCommands runs, in one exec, the remote commands this round needs:
+// the unit state when the API is silent (to explain it) or when the slow
+// cadence is due, and the kvm facts on connect and on their slow cadence.
+// It updates the remembered unit state and returns the kvm result (cached
+// in between, with its original time).
+func (p *hostProbe) runCommands(ctx context.Context, hv hvFacts) Result {
+	st, now := p.st, p.s.now()
+	// After the API was silent, the unit state read to explain it is stale
+	// the moment the API answers again: read it afresh.
+	wantUnits := p.h.HasCheck(hosts.CheckHypervisor) && (hv.err != nil || st.apiDown ||
+		!st.units.known || st.rounds-st.unitAt >= p.s.opts.UnitEvery)
+	st.apiDown = p.h.HasCheck(hosts.CheckHypervisor) && hv.err != nil
+	wantKVM := p.h.HasCheck(hosts.CheckKVM) && (st.kvm == nil ||
+		st.rounds-st.kvmAt >= p.s.opts.KVMEvery || now.Sub(st.kvm.Time) >= p.s.opts.KVMMaxAge)
+	st.units.fresh = false
+	var cmds []string
+	unitsCmd, uerr := hosts.UnitsActiveCommand(p.h.Units)
+	if wantUnits && uerr == nil {
+		cmds = append(cmds, unitsCmd)
+	}
+	if wantKVM {
+		cmds = append(cmds, hosts.KVMFactsCommand)
+	}
+	parts, lat, err := p.exec(ctx, cmds)
+	if wantUnits {
+		if uerr != nil {
+			err := fmt.Errorf("probes: unit names: %w", uerr)
+			st.units = unitFacts{err: err, at: now, fresh: true, known: true}
+		} else {
+			st.units = p.readUnits(parts[0], err, now)
+		}
+		st.unitAt = st.rounds
+		if uerr == nil {
+			parts = parts[1:]
+		}
+	}
+	if !wantKVM {
+		if st.kvm == nil {
+			return Result{}
+		}
+		return *st.kvm
+	}
+	return p.readKVM(parts[0], err, lat, now)
+}
+
+// exec runs cmds as one batch and splits its output; with no commands it
+// does nothing. A command that outlives its deadline suggests a dead link,
+// so the pooled connection is dropped for the next round.
+func (p *hostProbe) exec(ctx context.Context, cmds []string) ([]hosts.BatchPart, time.Duration, error) {
+	parts := make([]hosts.BatchPart, len(cmds))
+	if len(cmds) == 0 {
+		return parts, 0, nil
+	}
+	script, err := hosts.Batch(cmds...)
+	if err != nil {
+		return parts, 0, fmt.Errorf("probes: batch: %w", err)
+	}
+	ectx, cancel := context.WithTimeout(ctx, probeTimeout(p.h))
+	defer cancel()
+	start := time.Now()
+	res, err := p.r.Exec(ectx, script)
+	lat := time.Since(start)
+	switch {
+	case err != nil && ectx.Err() != nil && ctx.Err() == nil:
+		p.s.tr.Reconnect(p.h.Name)
+		return parts, lat, fmt.Errorf("probes: exec: %w (%w)", ErrCallTimeout, err)
+	case err != nil:
+		return parts, lat, fmt.Errorf("probes: exec: %w", err)
+	case res.Truncated:
+		return parts, lat, fmt.Errorf("%w: output truncated by the transport", ErrUnparseable)
+	}
+	return hosts.SplitBatch(string(res.Stdout), len(cmds)), lat, nil
+}
+
+// errPartMissing marks a batch part whose end marker never came.
+var errPartMissing = errors.New("command output cut short")
+
+func (p *hostProbe) readUnits(part hosts.BatchPart, err error, now time.Time) unitFacts {
+	u := unitFacts{at: now, fresh: true, known: true}
+	switch {
+	case err != nil:
+		u.err = err
+	case part.Exit < 0:
+		u.err = fmt.Errorf("%w: systemctl is-active: %w", ErrUnparseable, errPartMissing)
+	default:
+		u.states, u.err = ParseUnitsActive(p.h.Units, part.Output, part.Exit)
+	}
+	return u
+}
+
+// readKVM rates the kvm facts and caches a result that came from a real
+// answer; a failed exec is not cached, so the next round asks again.
+func (p *hostProbe) readKVM(part hosts.BatchPart, err error, lat time.Duration, now time.Time) Result {
+	var f KVMFacts
+	switch {
+	case err != nil:
+	case part.Exit < 0:
+		err = fmt.Errorf("%w: kvm facts: %w", ErrUnparseable, errPartMissing)
+	case part.Exit != 0:
+		err = fmt.Errorf("%w: kvm facts: exit %d", ErrUnparseable, part.Exit)
+	default:
+		f, err = ParseKVMFacts(part.Output)
+	}
+	res := kvmResult(p.h, f, err, lat, now)
+	if err == nil || errors.Is(err, ErrUnparseable) {
+		p.st.kvm, p.st.kvmAt = &res, p.st.rounds
+	}
+	return res
+}

@@ -1,0 +1,182 @@
+package probes
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/hvconsole/hvconsole/hosts"
+)
+
+// Run probes every inventory host continuously, each on its own
+// ProbeInterval with a jittered first probe so a fleet does not pulse, and
+// sends one report per host per probe to Updates. It returns ctx's error
+// once every goroutine it started has exited, and closes Updates then.
+// Run may be called once.
+func (s *Scheduler) Run(ctx context.Context) error {
+	if !s.started.CompareAndSwap(false, true) {
+		return ErrAlreadyRunning
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { s.updates.forward(ctx) })
+	for _, h := range s.cfg.Hosts {
+		st := s.state(h.Name)
+		wg.Go(func() { s.prober(ctx, h, st) })
+	}
+	wg.Wait()
+	return ctx.Err()
+}
+
+// Updates is the stream of reports from Run. Policy: a prober never waits
+// for the reader. Reports queue per host and the newest replaces an older
+// one still queued for the same host, so a slow reader skips stale reports
+// but always gets every host's latest; at most UpdatesBuffer reports sit in
+// the channel itself. The channel is closed when Run returns.
+func (s *Scheduler) Updates() <-chan HostReport { return s.updates.out }
+
+// Refresh asks Run to probe the named hosts now (all hosts when none are
+// named). A host whose probe is in flight is skipped: that probe is the
+// fresh answer. Unknown names are ignored. Refresh never blocks.
+func (s *Scheduler) Refresh(names ...string) {
+	if len(names) == 0 {
+		for _, h := range s.cfg.Hosts {
+			names = append(names, h.Name)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, n := range names {
+		st, ok := s.states[n]
+		if !ok || st.running.Load() {
+			continue
+		}
+		select {
+		case st.refresh <- struct{}{}:
+		default: // one already pending
+		}
+	}
+}
+
+// SetPaused stops (true) or resumes (false) Run's periodic probing.
+// Refresh still probes while paused: it is an operator's explicit ask.
+func (s *Scheduler) SetPaused(p bool) { s.paused.Store(p) }
+
+// prober is one host's loop in Run.
+func (s *Scheduler) prober(ctx context.Context, h hosts.Host, st *hostState) {
+	interval := orDefault(h.ProbeInterval, defaultProbeInterval)
+	t := s.newTimer(rand.N(interval) + time.Millisecond)
+	defer func() { t.Stop() }()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C():
+			if !s.paused.Load() {
+				s.probeAndPublish(ctx, h)
+			}
+			t = s.newTimer(interval)
+		case <-st.refresh:
+			s.probeAndPublish(ctx, h)
+		}
+	}
+}
+
+func (s *Scheduler) probeAndPublish(ctx context.Context, h hosts.Host) {
+	rep, ok := s.probeOne(ctx, h, true)
+	if ok && ctx.Err() == nil {
+		s.updates.put(rep)
+	}
+}
+
+// timer is the part of *time.Timer the probers use.
+type timer interface {
+	C() <-chan time.Time
+	Stop() bool
+}
+
+type realTimer struct{ t *time.Timer }
+
+func newRealTimer(d time.Duration) timer { return realTimer{time.NewTimer(d)} }
+func (r realTimer) C() <-chan time.Time  { return r.t.C }
+func (r realTimer) Stop() bool           { return r.t.Stop() }
+
+// mailbox carries reports from probers to the Updates channel: put never
+// blocks, and a newer report replaces a queued one for the same host.
+type mailbox struct {
+	out    chan HostReport
+	notify chan struct{}
+
+	mu      sync.Mutex
+	pending map[string]queued
+	order   []string // hosts with a pending report, oldest first
+	seq     uint64
+}
+
+type queued struct {
+	r   HostReport
+	seq uint64
+}
+
+func newMailbox(buffer int) *mailbox {
+	return &mailbox{out: make(chan HostReport, buffer), notify: make(chan struct{}, 1),
+		pending: map[string]queued{}}
+}
+
+func (m *mailbox) put(r HostReport) {
+	m.mu.Lock()
+	if _, ok := m.pending[r.Host]; !ok {
+		m.order = append(m.order, r.Host)
+	}
+	m.seq++
+	m.pending[r.Host] = queued{r, m.seq}
+	m.mu.Unlock()
+	select {
+	case m.notify <- struct{}{}:
+	default:
+	}
+}
+
+// next returns the oldest pending report without removing it.
+func (m *mailbox) next() (queued, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.order) == 0 {
+		return queued{}, false
+	}
+	return m.pending[m.order[0]], true
+}
+
+// pop removes q if it is still pending (a newer report for the same host
+// that arrived meanwhile stays queued).
+func (m *mailbox) pop(q queued) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if cur, ok := m.pending[q.r.Host]; ok && cur.seq == q.seq {
+		delete(m.pending, q.r.Host)
+		m.order = m.order[1:]
+	}
+}
+
+// forward moves pending reports to out until ctx ends, then closes out.
+func (m *mailbox) forward(ctx context.Context) {
+	defer close(m.out)
+	for {
+		q, ok := m.next()
+		if !ok {
+			select {
+			case <-m.notify:
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		select {
+		case m.out <- q.r:
+			m.pop(q)
+		case <-m.notify:
+		case <-ctx.Done():
+			return
+		}
+	}
+}

@@ -1,0 +1,175 @@
+package probes
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+// fakeTimers hands the probers timers that fire only when a test says so.
+type fakeTimers struct{ made chan *fakeTimer }
+
+type fakeTimer struct {
+	c chan time.Time
+	d time.Duration
+}
+
+func (f *fakeTimers) new(d time.Duration) timer {
+	t := &fakeTimer{c: make(chan time.Time), d: d}
+	f.made <- t
+	return t
+}
+func (t *fakeTimer) C() <-chan time.Time { return t.c }
+func (t *fakeTimer) Stop() bool          { return true }
+
+// within waits for ch under a generous bound so a bug fails instead of hanging.
+func within[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatalf("timed out waiting for %s", what)
+	}
+	var zero T
+	return zero
+}
+
+// startRun runs s.Run in the background and returns a stop function that
+// cancels it and checks that it returned and closed Updates.
+func startRun(t *testing.T, s *Scheduler) (stop func()) {
+	ctx, cancel := context.WithCancel(t.Context())
+	errc := make(chan error, 1)
+	go func() { errc <- s.Run(ctx) }()
+	return func() {
+		t.Helper()
+		cancel()
+		if err := within(t, errc, "Run to return"); !errors.Is(err, context.Canceled) {
+			t.Errorf("Run = %v, want context.Canceled", err)
+		}
+		for range s.Updates() { // must be closed, possibly after stale reports
+		}
+		if err := s.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	}
+}
+
+func TestRunPeriodicAndPause(t *testing.T) {
+	fh := healthyHost()
+	_, _, s := fleet([]string{"hv1"}, []*fakeHost{fh}, SchedulerOptions{})
+	ft := &fakeTimers{made: make(chan *fakeTimer, 4)}
+	s.newTimer = ft.new
+	stop := startRun(t, s)
+	defer stop()
+
+	first := within(t, ft.made, "first timer")
+	if first.d <= 0 || first.d > time.Hour+time.Millisecond {
+		t.Errorf("jittered start %v outside (0, interval]", first.d)
+	}
+	s.SetPaused(true)
+	first.c <- time.Now()
+	second := within(t, ft.made, "timer after a paused tick")
+	if n := fh.connects.Load(); n != 0 {
+		t.Fatalf("paused tick probed the host (%d connects)", n)
+	}
+	if second.d != time.Hour {
+		t.Errorf("next interval %v, want the host's ProbeInterval", second.d)
+	}
+	s.SetPaused(false)
+	second.c <- time.Now()
+	rep := within(t, s.Updates(), "report after resume")
+	if rep.Host != "hv1" || rep.Status != OK {
+		t.Errorf("report %s %v", rep.Host, rep.Status)
+	}
+	s.SetPaused(true)
+	s.Refresh("hv1")
+	if rep := within(t, s.Updates(), "report for a refresh while paused"); rep.Host != "hv1" {
+		t.Errorf("refresh report for %s", rep.Host)
+	}
+}
+
+func TestRunTwice(t *testing.T) {
+	_, _, s := fleet([]string{"hv1"}, []*fakeHost{healthyHost()}, SchedulerOptions{})
+	ft := &fakeTimers{made: make(chan *fakeTimer, 4)}
+	s.newTimer = ft.new
+	stop := startRun(t, s)
+	defer stop()
+	within(t, ft.made, "the first Run to start")
+	if err := s.Run(t.Context()); !errors.Is(err, ErrAlreadyRunning) {
+		t.Errorf("second Run = %v", err)
+	}
+}
+
+// A refresh while the host's probe is in flight is dropped (k9s).
+func TestRunRefreshDedupe(t *testing.T) {
+	fh := healthyHost()
+	fh.hangConnect = true
+	fh.connectEntered = make(chan struct{}, 1)
+	cfg, _, s := fleet([]string{"hv1"}, []*fakeHost{fh}, SchedulerOptions{})
+	cfg.Hosts[0].ProbeTimeout = time.Minute
+	cfg.Hosts[0].ConnectTimeout = time.Minute
+	s.newTimer = (&fakeTimers{made: make(chan *fakeTimer, 4)}).new
+	stop := startRun(t, s)
+	s.Refresh()
+	within(t, fh.connectEntered, "probe start")
+	for range 5 {
+		s.Refresh("hv1")
+	}
+	s.Refresh("no-such-host")
+	stop()
+	if n := fh.connects.Load(); n != 1 {
+		t.Errorf("connects = %d, want 1: refreshes during a probe must be dropped", n)
+	}
+}
+
+// A host whose connect hangs never delays the others' reports.
+func TestRunHungHostDoesNotDelayOthers(t *testing.T) {
+	hung := healthyHost()
+	hung.hangConnect = true
+	hung.connectEntered = make(chan struct{}, 1)
+	cfg, _, s := fleet([]string{"a", "hung", "b"}, []*fakeHost{healthyHost(), hung, healthyHost()}, SchedulerOptions{})
+	cfg.Hosts[1].ProbeTimeout = time.Minute
+	cfg.Hosts[1].ConnectTimeout = time.Minute
+	s.newTimer = (&fakeTimers{made: make(chan *fakeTimer, 4)}).new
+	stop := startRun(t, s)
+	defer stop()
+	s.Refresh("hung")
+	within(t, hung.connectEntered, "hung host's connect")
+	s.Refresh()
+	got := map[string]bool{}
+	for len(got) < 2 {
+		rep := within(t, s.Updates(), "the healthy hosts' reports")
+		if rep.Host == "hung" {
+			t.Fatalf("hung host reported before its deadline")
+		}
+		got[rep.Host] = rep.Status == OK
+	}
+	if !got["a"] || !got["b"] || hung.connectReturned.Load() {
+		t.Errorf("reports %v, hung connect returned %v", got, hung.connectReturned.Load())
+	}
+}
+
+func TestMailboxReplacesQueued(t *testing.T) {
+	m := newMailbox(0)
+	m.put(HostReport{Host: "a", Version: "1"})
+	m.put(HostReport{Host: "b", Version: "1"})
+	m.put(HostReport{Host: "a", Version: "2"})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { m.forward(ctx); close(done) }()
+	var got []string
+	for range 2 {
+		r := within(t, m.out, "report")
+		got = append(got, r.Host+r.Version)
+	}
+	cancel()
+	within(t, done, "forward to stop")
+	if len(got) != 2 || got[0] != "a2" || got[1] != "b1" {
+		t.Errorf("got %v, want [a2 b1]", got)
+	}
+	if _, open := <-m.out; open {
+		t.Error("out not closed")
+	}
+}

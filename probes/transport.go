@@ -1,0 +1,99 @@
+package probes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/hvconsole/hvconsole/hosts"
+)
+
+// Transport gives a connected remote for a host. Implementations pool one
+// connection per host; the probes never dial SSH themselves, so the SSH
+// layer (hosts/sshx) can be swapped for an in-process fake in tests.
+type Transport interface {
+	// Connect returns the host's pooled remote, dialing it when needed. It
+	// must honour ctx's deadline for the whole dial (TCP, handshake, hops).
+	Connect(ctx context.Context, h hosts.Host) (Remote, error)
+	// Reconnect drops the host's pooled connection so the next Connect
+	// dials afresh; the probes call it when the link looks dead.
+	Reconnect(host string)
+}
+
+// Remote is one live connection to a host. Remote values are compared to
+// tell whether the pool handed out a new connection, so implementations
+// should be pointers.
+type Remote interface {
+	// Exec runs one fixed command (from hosts/commands.go) under ctx.
+	Exec(ctx context.Context, cmd string) (ExecResult, error)
+	// DialUnix opens a stream to a unix socket on the host; ctx bounds the
+	// opening only, not the life of the returned conn.
+	DialUnix(ctx context.Context, path string) (net.Conn, error)
+	// HandshakeLatency is how long the SSH handshake of this connection took.
+	HandshakeLatency() time.Duration
+	// RTT is the latest keepalive round trip (0 when not measured yet).
+	RTT() time.Duration
+	// Done is closed when the connection is gone.
+	Done() <-chan struct{}
+}
+
+// ExecResult is what one remote command produced.
+type ExecResult struct {
+	Stdout, Stderr []byte
+	ExitCode       int
+	// Truncated is set when the transport cut the output at its size cap.
+	Truncated bool
+}
+
+// ConnectClassifier turns a Transport.Connect error into the ssh check's
+// status and one-line summary, e.g. (CRIT, "host key mismatch: ..."). The
+// SSH adapter supplies one that knows its typed errors; the probes never
+// match error strings.
+type ConnectClassifier func(error) (Status, string)
+
+// ErrLibvirtClosed is returned by a libvirt call on a connection that was
+// closed or found broken; the next round reopens it.
+var ErrLibvirtClosed = errors.New("probes: libvirt connection closed")
+
+// ErrCallTimeout is returned when a libvirt call or a remote command does
+// not answer before its deadline.
+var ErrCallTimeout = errors.New("probes: deadline exceeded")
+
+// DefaultClassify is the classifier used when none is configured: every
+// connect failure is CRIT, a deadline reads "connect timeout", anything
+// else "unreachable".
+func DefaultClassify(err error) (Status, string) {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrCallTimeout) {
+		return CRIT, "unreachable: connect timeout"
+	}
+	return CRIT, fmt.Sprintf("unreachable: %v", err)
+}
+
+// sameRemote reports whether a and b are the same connection without
+// panicking on non-comparable implementations (those never compare equal).
+func sameRemote(a, b Remote) (same bool) {
+	if a == nil || b == nil {
+		return false
+	}
+	defer func() {
+		if recover() != nil {
+			same = false
+		}
+	}()
+	return a == b
+}
+
+// isClosed reports whether ch is closed (a nil channel never is).
+func isClosed(ch <-chan struct{}) bool {
+	if ch == nil {
+		return false
+	}
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}

@@ -38,6 +38,10 @@ type hostState struct {
 	apiDown bool // the libvirt API was silent last round
 	kvm     *Result
 	kvmAt   int // round of the cached kvm result
+	// backups is the cached backups check, read on the host's backup
+	// interval or when RefreshBackups set backupsDue.
+	backups    *Result
+	backupsDue atomic.Bool
 }
 
 func newHostState() *hostState {
@@ -74,9 +78,11 @@ func (s *Scheduler) probeHost(ctx context.Context, h hosts.Host, st *hostState) 
 	hv, vms := p.askLibvirt(ctx)
 	kvm := p.runCommands(ctx, hv)
 	rep.Version = hv.reportVersion()
-	for _, c := range []string{hosts.CheckHypervisor, hosts.CheckVMs, hosts.CheckKVM} {
+	for _, c := range []string{hosts.CheckHypervisor, hosts.CheckVMs, hosts.CheckKVM, hosts.CheckBackups} {
 		switch {
 		case !h.HasCheck(c):
+		case c == hosts.CheckBackups:
+			rep.Checks = append(rep.Checks, p.backups(ctx))
 		case c == hosts.CheckHypervisor:
 			rep.Checks = append(rep.Checks, hypervisorResult(h, hv, st.units, s.now()))
 		case c == hosts.CheckVMs:
@@ -98,7 +104,7 @@ func finish(rep HostReport, at time.Time) HostReport {
 // dependents reports every configured check after ssh as UNKNOWN with sum.
 func dependents(h hosts.Host, sum string, at time.Time) []Result {
 	var out []Result
-	for _, c := range []string{hosts.CheckHypervisor, hosts.CheckVMs, hosts.CheckKVM} {
+	for _, c := range []string{hosts.CheckHypervisor, hosts.CheckVMs, hosts.CheckKVM, hosts.CheckBackups} {
 		if h.HasCheck(c) {
 			out = append(out, newResult(h.Name, c, UNKNOWN, sum, "", nil, 0, at))
 		}
@@ -309,4 +315,18 @@ func call[T any](ctx context.Context, s *lvSession, what string, fn func(libvirt
 		s.kill()
 		return zero, fmt.Errorf("probes: libvirt %s: %w (%w)", what, ErrCallTimeout, ctx.Err())
 	}
+}
+
+// backups returns the backups check, run again when its interval has
+// passed since the cached result or when the operator asked for it.
+func (p *hostProbe) backups(ctx context.Context) Result {
+	st, now := p.st, p.s.now()
+	interval := orDefault(p.h.BackupInterval, defaultBackupInterval)
+	forced := st.backupsDue.Swap(false)
+	if st.backups != nil && !forced && now.Sub(st.backups.Time) < interval {
+		return *st.backups
+	}
+	res, _ := CheckBackups(ctx, p.r, p.h, now)
+	st.backups = &res
+	return res
 }

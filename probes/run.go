@@ -58,6 +58,24 @@ func (s *Scheduler) Refresh(names ...string) {
 	}
 }
 
+// RefreshBackups runs the backups check of the named hosts (all when none
+// are named) in their next probe, and asks for that probe now.
+func (s *Scheduler) RefreshBackups(names ...string) {
+	if len(names) == 0 {
+		for _, h := range s.cfg.Hosts {
+			names = append(names, h.Name)
+		}
+	}
+	s.mu.Lock()
+	for _, n := range names {
+		if st, ok := s.states[n]; ok {
+			st.backupsDue.Store(true)
+		}
+	}
+	s.mu.Unlock()
+	s.Refresh(names...)
+}
+
 // SetPaused stops (true) or resumes (false) Run's periodic probing.
 // Refresh still probes while paused: it is an operator's explicit ask.
 func (s *Scheduler) SetPaused(p bool) { s.paused.Store(p) }

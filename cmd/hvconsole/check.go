@@ -28,6 +28,8 @@ type checkOptions struct {
 	json   bool
 	hosts  listFlag
 	tags   listFlag
+	// backupsOnly runs only the ssh and backups checks (`hvconsole backups`).
+	backupsOnly bool
 }
 
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
@@ -51,8 +53,18 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 }
 
 func runCheckCommand(ctx context.Context, env *environment, args []string) error {
-	var opts checkOptions
-	fs := newFlagSet("check", env.stderr)
+	return checkCommand(ctx, env, "check", args, false)
+}
+
+// runBackupsCommand is `hvconsole backups`: the backups check alone, with
+// check's output formats and exit codes.
+func runBackupsCommand(ctx context.Context, env *environment, args []string) error {
+	return checkCommand(ctx, env, "backups", args, true)
+}
+
+func checkCommand(ctx context.Context, env *environment, name string, args []string, backupsOnly bool) error {
+	opts := checkOptions{backupsOnly: backupsOnly}
+	fs := newFlagSet(name, env.stderr)
 	fs.StringVar(&opts.config, "config", "", "config file")
 	fs.BoolVar(&opts.json, "json", false, "print JSON instead of a table")
 	fs.Var(&opts.hosts, "host", "only this host (repeatable)")
@@ -71,6 +83,11 @@ func runCheck(ctx context.Context, env *environment, opts checkOptions) error {
 	selected, err := cfg.Select(opts.hosts, opts.tags)
 	if err != nil {
 		return &exitError{code: exitUnknown, err: err}
+	}
+	if opts.backupsOnly {
+		for i := range selected {
+			selected[i].Checks = []string{hosts.CheckSSH, hosts.CheckBackups}
+		}
 	}
 	fleet, err := openFleet(ctx, env, cfg)
 	if err != nil {

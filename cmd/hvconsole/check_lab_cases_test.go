@@ -135,3 +135,23 @@ func TestCheckLabJumpHost(t *testing.T) {
 		}
 	})
 }
+
+// `hvconsole backups` runs the backups check alone, with check's exit codes.
+func TestBackupsCommandLab(t *testing.T) {
+	lab := labtest.Require(t)
+	h := lab.Host(labHealthy)
+	const dir = "/srv/hvcmd"
+	lab.Exec(t, labHealthy, "sh", "-c", "rm -rf "+dir+" && mkdir -p "+dir+" && head -c 4096 /dev/urandom > "+dir+"/a.img")
+	backups := "\n[[hosts.backups]]\nname = \"images\"\npath = \"" + dir + "/*.img\"\nmax_age = \"1h\"\nmin_size = \"1MiB\"\n"
+	cfg := labConfig(t, lab, lab.KnownHosts, []int{labHealthy}, map[int]string{labHealthy: backups})
+	doc, code, stderr := runJSON2(t, "backups", cfg)
+	host := hostByName(t, doc, h.Name)
+	if len(host.Checks) != 2 {
+		t.Fatalf("checks = %+v, want ssh and backups only", host.Checks)
+	}
+	b := checkByName(t, host, "backups")
+	if code != exitCrit || b.Status.String() != "CRIT" || !strings.Contains(b.Summary+b.Details, "images") {
+		t.Fatalf("exit %d, backups %s %q (stderr %q); want 2, CRIT for a 4 KiB file under min_size", code, b.Status, b.Summary, stderr)
+	}
+	lab.Exec(t, labHealthy, "rm", "-rf", dir)
+}

@@ -46,8 +46,14 @@ checks = ["ssh", "hypervisor", "vms"]
 // runJSON runs `hvconsole check --json` in process and decodes its output.
 func runJSON(t *testing.T, config string, args ...string) (checkJSON, int, string) {
 	t.Helper()
+	return runJSON2(t, "check", config, args...)
+}
+
+// runJSON2 runs a JSON-printing subcommand (check, backups) in process.
+func runJSON2(t *testing.T, sub, config string, args ...string) (checkJSON, int, string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(t.Context(), append([]string{"check", "--json", "--config", config}, args...), nil, &out, &errb)
+	code := run(t.Context(), append([]string{sub, "--json", "--config", config}, args...), nil, &out, &errb)
 	var doc checkJSON
 	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
 		t.Fatalf("check --json output %q (stderr %q): %v", out.String(), errb.String(), err)

@@ -80,6 +80,8 @@ func dispatch(ctx context.Context, env *environment, args []string) error {
 		switch args[0] {
 		case "check":
 			return runCheckCommand(ctx, env, args[1:])
+		case "backups":
+			return runBackupsCommand(ctx, env, args[1:])
 		case "validate":
 			return runValidateCommand(env, args[1:])
 		case "demo":
@@ -104,6 +106,8 @@ Usage:
   hvconsole [--config F] [--read-only] [--war-room] [--ascii]   open the live console
   hvconsole check [--config F] [--json] [--host NAME]... [--tag TAG]...
                                         one probe round; Nagios exit codes
+  hvconsole backups [--config F] [--json] [--host NAME]... [--tag TAG]...
+                                        the backups check alone; same exit codes
   hvconsole validate [--config F]       report every problem in the config
   hvconsole demo [--hosts N] [--seed S] [--quiet]
                                         the console on a built-in simulated fleet

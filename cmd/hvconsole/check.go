@@ -76,7 +76,7 @@ func checkCommand(ctx context.Context, env *environment, name string, args []str
 }
 
 func runCheck(ctx context.Context, env *environment, opts checkOptions) error {
-	cfg, err := loadConfig(env, opts.config)
+	cfg, err := loadConfig(opts.config)
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func runCheck(ctx context.Context, env *environment, opts checkOptions) error {
 }
 
 // loadConfig resolves and loads the config; any problem is a usage exit.
-func loadConfig(env *environment, flagPath string) (*hosts.Config, error) {
+func loadConfig(flagPath string) (*hosts.Config, error) {
 	path := hosts.ResolvePath(flagPath)
 	cfg, err := hosts.Load(path)
 	if err != nil {
@@ -126,7 +126,7 @@ func runValidateCommand(env *environment, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(env, config)
+	cfg, err := loadConfig(config)
 	if err != nil {
 		return err
 	}

@@ -49,8 +49,8 @@ func runDemo(ctx context.Context, env *environment, opts demoOptions) error {
 		return &exitError{code: exitUnknown, err: err}
 	}
 	defer fl.Close()
+	// On return: stop the timeline, wait for it, then close the fleet.
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancel()

@@ -17,11 +17,10 @@ import (
 
 // Exit codes follow the Nagios plugin convention; main alone decides them.
 const (
-	exitOK       = 0
-	exitWarn     = 1
-	exitCrit     = 2
-	exitUnknown  = 3 // also config and usage errors
-	exitInternal = 3
+	exitOK      = 0
+	exitWarn    = 1
+	exitCrit    = 2
+	exitUnknown = 3 // also config and usage errors
 )
 
 // errUsage marks an error that is the caller's invocation, not the fleet.

@@ -53,13 +53,10 @@ var sha256Prefix = builderPrefix(hosts.SHA256VerifyCommand)
 // matchSHA256 answers sha256sum FILE plus the sidecar section. A missing
 // file makes sha256sum complain on stderr; the script still exits 0.
 func matchSHA256(h *Host, cmd string) (result, bool) {
-	file, ok := quotedArg(cmd, sha256Prefix, hosts.SHA256VerifyCommand)
+	file, f, found, ok := h.backupArg(cmd, sha256Prefix, hosts.SHA256VerifyCommand)
 	if !ok {
 		return result{}, false
 	}
-	h.mu.Lock()
-	f, found := h.w.backup(file)
-	h.mu.Unlock()
 	if !found {
 		return result{
 			stdout: "--no-sidecar--\n",
@@ -67,20 +64,17 @@ func matchSHA256(h *Host, cmd string) (result, bool) {
 		}, true
 	}
 	sum := f.hash()
-	return result{stdout: sum + "  " + file + "\n--sidecar--\n" + sum + "  " + path.Base(file) + "\n"}, true
+	return result{stdout: sum + "  " + file + "\n--sidecar--\n" + sum + "  " + path.Base(file) + "\n\n"}, true
 }
 
 var qemuImgPrefix = builderPrefix(hosts.QemuImgCheckCommand)
 
 // matchQemuImg answers qemu-img check like qemu-img 7.2 on a clean image.
 func matchQemuImg(h *Host, cmd string) (result, bool) {
-	file, ok := quotedArg(cmd, qemuImgPrefix, hosts.QemuImgCheckCommand)
+	file, f, found, ok := h.backupArg(cmd, qemuImgPrefix, hosts.QemuImgCheckCommand)
 	if !ok {
 		return result{}, false
 	}
-	h.mu.Lock()
-	f, found := h.w.backup(file)
-	h.mu.Unlock()
 	if !found {
 		return result{
 			stderr: fmt.Sprintf("qemu-img: Could not open '%s': Could not open '%s': No such file or directory\n", file, file),
@@ -94,4 +88,18 @@ func matchQemuImg(h *Host, cmd string) (result, bool) {
 		"%d/%d = %.2f%% allocated, %.2f%% fragmented, 0.00%% compressed clusters\n"+
 		"Image end offset: %d\n",
 		allocated, clusters, 100*float64(allocated)/float64(clusters), 1.5, allocated*cluster+327680)}, true
+}
+
+// backupArg takes the file argument of a verify command built by builder
+// and looks that file up: ok is false when cmd is not such a command,
+// found when the host has the file.
+func (h *Host) backupArg(cmd, prefix string, builder func(string) (string, error)) (file string, f backupFile, found, ok bool) {
+	file, ok = quotedArg(cmd, prefix, builder)
+	if !ok {
+		return "", backupFile{}, false, false
+	}
+	h.mu.Lock()
+	f, found = h.w.backup(file)
+	h.mu.Unlock()
+	return file, f, found, true
 }

@@ -40,22 +40,7 @@ func (p Pane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	if !ok {
 		return p, nil
 	}
-	page := max(p.height-2, 1)
-	switch p.keys.Resolve(k, false, false) {
-	case keys.Up:
-		p.offset--
-	case keys.Down:
-		p.offset++
-	case keys.Top:
-		p.offset = 0
-	case keys.Bottom:
-		p.offset = p.log.Len()
-	case keys.PageUp:
-		p.offset -= page
-	case keys.PageDown:
-		p.offset += page
-	}
-	p.offset = min(max(p.offset, 0), max(p.log.Len()-(p.height-1), 0))
+	p.offset = keys.Scroll(p.keys.Resolve(k, false, false), p.offset, max(p.height-2, 1), p.log.Len()-(p.height-1))
 	return p, nil
 }
 

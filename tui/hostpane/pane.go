@@ -64,22 +64,9 @@ func (p Pane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	if !ok {
 		return p, nil
 	}
-	page := max(p.height-2, 1)
-	switch p.keys.Resolve(k, false, false) {
-	case keys.Up:
-		p.offset--
-	case keys.Down:
-		p.offset++
-	case keys.Top:
-		p.offset = 0
-	case keys.Bottom:
-		p.offset = 1 << 30
-	case keys.PageUp:
-		p.offset -= page
-	case keys.PageDown:
-		p.offset += page
-	}
-	p.offset = max(p.offset, 0) // the upper bound depends on content: View clamps
+	// The content's height is known only when drawn: View clamps the
+	// bottom, so here it is unbounded.
+	p.offset = keys.Scroll(p.keys.Resolve(k, false, false), p.offset, max(p.height-2, 1), 1<<30)
 	return p, nil
 }
 

@@ -92,22 +92,7 @@ func (p Pane) Update(msg tea.Msg) (Pane, tea.Cmd) {
 	if !ok {
 		return p, nil
 	}
-	page := max(p.rows()-1, 1)
-	switch p.keys.Resolve(k, false, false) {
-	case keys.Up:
-		p.offset--
-	case keys.Down:
-		p.offset++
-	case keys.Top:
-		p.offset = 0
-	case keys.Bottom:
-		p.offset = p.maxOffset()
-	case keys.PageUp:
-		p.offset -= page
-	case keys.PageDown:
-		p.offset += page
-	}
-	p.offset = min(max(p.offset, 0), p.maxOffset())
+	p.offset = keys.Scroll(p.keys.Resolve(k, false, false), p.offset, max(p.rows()-1, 1), p.maxOffset())
 	return p, nil
 }
 

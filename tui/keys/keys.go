@@ -216,3 +216,25 @@ func (m Map) Groups() ([]Group, map[Group][]Binding) {
 	}
 	return order, byGroup
 }
+
+// Scroll applies a navigation action to a scroll offset: a line for Up and
+// Down, page lines for PageUp and PageDown, 0 for Top and bottom for
+// Bottom; the result is clamped to [0, bottom]. Other actions leave offset
+// as it is. Every scrolling pane shares it so they all move alike.
+func Scroll(a Action, offset, page, bottom int) int {
+	switch a {
+	case Up:
+		offset--
+	case Down:
+		offset++
+	case Top:
+		offset = 0
+	case Bottom:
+		offset = bottom
+	case PageUp:
+		offset -= page
+	case PageDown:
+		offset += page
+	}
+	return min(max(offset, 0), max(bottom, 0))
+}

@@ -93,3 +93,29 @@ func TestDisableAndFind(t *testing.T) {
 		t.Fatal("Find matched an unbound key")
 	}
 }
+
+func TestScroll(t *testing.T) {
+	tests := []struct {
+		name                 string
+		a                    Action
+		offset, page, bottom int
+		want                 int
+	}{
+		{"down", Down, 3, 5, 10, 4},
+		{"up at top stays", Up, 0, 5, 10, 0},
+		{"down at bottom stays", Down, 10, 5, 10, 10},
+		{"page down clamps", PageDown, 8, 5, 10, 10},
+		{"page up clamps", PageUp, 2, 5, 10, 0},
+		{"top", Top, 7, 5, 10, 0},
+		{"bottom", Bottom, 0, 5, 10, 10},
+		{"negative bottom is empty content", Bottom, 3, 5, -4, 0},
+		{"other action keeps offset", Help, 6, 5, 10, 6},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Scroll(tc.a, tc.offset, tc.page, tc.bottom); got != tc.want {
+				t.Fatalf("Scroll = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}

@@ -79,6 +79,8 @@ func dispatch(ctx context.Context, env *environment, args []string) error {
 		switch args[0] {
 		case "check":
 			return runCheckCommand(ctx, env, args[1:])
+		case "restart":
+			return runRestartCommand(ctx, env, args[1:])
 		case "backups":
 			return runBackupsCommand(ctx, env, args[1:])
 		case "validate":
@@ -107,6 +109,9 @@ Usage:
                                         one probe round; Nagios exit codes
   hvconsole backups [--config F] [--json] [--host NAME]... [--tag TAG]...
                                         the backups check alone; same exit codes
+  hvconsole restart --host NAME [--host NAME]... --service UNIT [--yes]
+                                        restart an allow-listed service and wait
+                                        for the hypervisor to be OK again
   hvconsole validate [--config F]       report every problem in the config
   hvconsole demo [--hosts N] [--seed S] [--quiet]
                                         the console on a built-in simulated fleet

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/probes/actions"
+)
+
+// restartOptions are the flags of `hvconsole restart`.
+type restartOptions struct {
+	config   string
+	hosts    listFlag
+	service  string
+	yes      bool
+	readOnly bool
+}
+
+// errNoTerminal refuses an unconfirmed restart when nobody can be asked.
+var errNoTerminal = errors.New("no terminal to confirm on; pass --yes to restart without asking")
+
+func runRestartCommand(ctx context.Context, env *environment, args []string) error {
+	var opts restartOptions
+	fs := newFlagSet("restart", env.stderr)
+	fs.StringVar(&opts.config, "config", "", "config file")
+	fs.Var(&opts.hosts, "host", "host to restart on (repeatable, required)")
+	fs.StringVar(&opts.service, "service", "", "service unit from the hosts' allow-list (required)")
+	fs.BoolVar(&opts.yes, "yes", false, "do not ask for confirmation")
+	fs.BoolVar(&opts.readOnly, "read-only", false, "refuse (for a dry check of the guards)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if len(opts.hosts) == 0 || opts.service == "" {
+		return &exitError{code: exitUnknown, err: fmt.Errorf("%w: restart needs --host and --service", errUsage)}
+	}
+	return runRestart(ctx, env, opts)
+}
+
+func runRestart(ctx context.Context, env *environment, opts restartOptions) error {
+	cfg, err := loadConfig(opts.config)
+	if err != nil {
+		return err
+	}
+	selected, err := cfg.Select(opts.hosts, nil)
+	if err != nil {
+		return &exitError{code: exitUnknown, err: err}
+	}
+	f, err := openFleet(ctx, env, cfg)
+	if err != nil {
+		return &exitError{code: exitUnknown, err: err}
+	}
+	defer f.Close()
+	runner, closeAudit, err := newActionRunner(cfg, f, opts.readOnly || cfg.ReadOnly)
+	if err != nil {
+		return &exitError{code: exitUnknown, err: err}
+	}
+	defer closeAudit()
+
+	if !opts.yes {
+		if err := confirmOnTerminal(env, selected, opts.service); err != nil {
+			runner.Refuse(selected, actions.ActionRestart, []string{opts.service}, actions.ErrCancelled)
+			return &exitError{code: exitUnknown, err: err}
+		}
+	}
+	failed, refused := 0, 0
+	for _, res := range runner.Restart(ctx, selected, opts.service) {
+		var ref *actions.RefusedError
+		switch {
+		case errors.As(res.Err, &ref):
+			refused++
+			fmt.Fprintf(env.stdout, "%s: %v\n", res.Host, ref)
+		case !res.OK():
+			failed++
+			fmt.Fprintf(env.stdout, "%s: %s\n", res.Host, res.Summary())
+		default:
+			fmt.Fprintf(env.stdout, "%s: %s\n", res.Host, res.Summary())
+		}
+	}
+	if refused == len(selected) {
+		return &exitError{code: exitUnknown, err: errors.New("restart refused: nothing was run")}
+	}
+	if failed+refused > 0 {
+		return &exitError{code: exitCrit, err: fmt.Errorf("restart: %d of %d hosts did not come back OK", failed+refused, len(selected))}
+	}
+	return nil
+}
+
+// confirmOnTerminal shows what will run and asks on the controlling
+// terminal: "yes" for one host, the number of hosts for more (as the
+// console does). Without a terminal it refuses.
+func confirmOnTerminal(env *environment, hs []hosts.Host, unit string) error {
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil || !term.IsTerminal(int(tty.Fd())) {
+		if tty != nil {
+			tty.Close()
+		}
+		return errNoTerminal
+	}
+	defer tty.Close()
+	return confirm(tty, tty, hs, unit)
+}
+
+// confirm writes the plan to w and reads the operator's answer from r.
+func confirm(r io.Reader, w io.Writer, hs []hosts.Host, unit string) error {
+	fmt.Fprintf(w, "Restart %s on %d host(s):\n", unit, len(hs))
+	for _, h := range hs {
+		cmd, err := hosts.RestartCommand(unit, h.Sudo)
+		if err != nil {
+			return err // the action layer refuses it too; say so before asking
+		}
+		fmt.Fprintf(w, "  %s (%s): %s\n", h.Name, h.Address, cmd)
+	}
+	want := "yes"
+	if len(hs) > 1 {
+		want = strconv.Itoa(len(hs))
+		fmt.Fprintf(w, "Type the number of hosts (%d) to confirm: ", len(hs))
+	} else {
+		fmt.Fprint(w, "Type yes to confirm: ")
+	}
+	line, _ := bufio.NewReader(r).ReadString('\n')
+	if strings.TrimSpace(line) != want {
+		return actions.ErrCancelled
+	}
+	return nil
+}

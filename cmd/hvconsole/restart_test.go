@@ -1,0 +1,52 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/probes/actions"
+)
+
+func TestConfirm(t *testing.T) {
+	one := []hosts.Host{{Name: "a", Address: "10.0.0.1"}}
+	three := []hosts.Host{{Name: "a"}, {Name: "b", Sudo: true}, {Name: "c"}}
+	tests := []struct {
+		name   string
+		hs     []hosts.Host
+		answer string
+		ok     bool
+	}{
+		{"one host, yes", one, "yes\n", true},
+		{"one host, anything else", one, "y\n", false},
+		{"one host, no answer", one, "", false},
+		{"three hosts, the count", three, "3\n", true},
+		{"three hosts, yes is not the count", three, "yes\n", false},
+		{"three hosts, wrong count", three, "2\n", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var w bytes.Buffer
+			err := confirm(strings.NewReader(tc.answer), &w, tc.hs, "libvirtd")
+			if tc.ok != (err == nil) || (err != nil && !errors.Is(err, actions.ErrCancelled)) {
+				t.Fatalf("confirm(%q) = %v, want ok=%v", tc.answer, err, tc.ok)
+			}
+			if !strings.Contains(w.String(), "systemctl restart -- 'libvirtd'") {
+				t.Fatalf("the plan does not show the exact command:\n%s", w.String())
+			}
+			if len(tc.hs) == 3 && !strings.Contains(w.String(), "sudo -n systemctl restart -- 'libvirtd'") {
+				t.Fatalf("the sudo host's command is not shown:\n%s", w.String())
+			}
+		})
+	}
+}
+
+func TestRestartUsage(t *testing.T) {
+	for _, args := range [][]string{{"restart"}, {"restart", "--host", "a"}, {"restart", "--service", "libvirtd"}} {
+		if code, _, stderr := runCapture(t, args...); code != exitUnknown || !strings.Contains(stderr, "--host and --service") {
+			t.Errorf("%v: exit %d, stderr %q", args, code, stderr)
+		}
+	}
+}

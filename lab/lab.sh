@@ -7,11 +7,15 @@
 # /var/cache/libvirt, /var/log/libvirt, /etc/libvirt, /root, /srv and
 # /usr/local/sbin (systemctl and journalctl stand-ins). See lab/README.md.
 #
-# Usage: lab.sh install | up [N] | down | status
+# Usage: lab.sh install | up [N] | down | status   (up: N defaults to 26)
 #        lab.sh libvirtd stop|start|restart|kill|freeze|thaw N
 #        lab.sh sshd stop|start|kill|freeze|thaw N
 #        lab.sh heal N | exec N CMD... | world N FILE|default
 # State lives in ${HVLAB_DIR:-/tmp/hvlab}. Needs root.
+# HVLAB_NOFORWARD (default "25", "" for none): space- or comma-separated host
+# numbers whose sshd refuses unix-socket forwarding (AllowStreamLocalForwarding
+# no), as hardened sites do: hvconsole's libvirt tunnel is refused there and
+# the virsh fallback is tested.
 set -euo pipefail
 
 SELF=$(realpath "${BASH_SOURCE[0]}")
@@ -20,6 +24,8 @@ readonly SELF SRC
 readonly D=${HVLAB_DIR:-/tmp/hvlab}
 readonly PARALLEL=${HVLAB_PARALLEL:-8}
 readonly HOST_TIMEOUT=${HVLAB_HOST_TIMEOUT:-60}
+readonly DEFAULT_HOSTS=26
+readonly NOFORWARD=${HVLAB_NOFORWARD-25}
 readonly VIRSH_URI=test+unix:///etc/libvirt/node.xml
 readonly NS_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 readonly PACKAGES=(openssh-server libvirt-daemon libvirt-clients tmux)
@@ -137,6 +143,22 @@ write_libvirt_conf() {
 	cp -f /etc/libvirt/libvirt.conf "$etc/" 2>/dev/null || true
 }
 
+# streamlocal_of N: "no" when host N is listed in HVLAB_NOFORWARD, else "yes".
+streamlocal_of() {
+	local m
+	for m in ${NOFORWARD//,/ }; do
+		[[ $m == "$1" ]] && echo no && return 0
+	done
+	echo yes
+}
+
+check_noforward() {
+	local m
+	for m in ${NOFORWARD//,/ }; do
+		[[ $m =~ ^[0-9]+$ ]] || die "HVLAB_NOFORWARD must list host numbers, got '$NOFORWARD'"
+	done
+}
+
 write_sshd_conf() {
 	local n=$1 h=$2
 	cat >"$h/ssh/sshd_config" <<-EOF
@@ -152,7 +174,7 @@ write_sshd_conf() {
 		UsePAM no
 		PermitRootLogin prohibit-password
 		AuthorizedKeysFile .ssh/authorized_keys
-		AllowStreamLocalForwarding yes
+		AllowStreamLocalForwarding $(streamlocal_of "$n")
 		AllowTcpForwarding local
 		AllowAgentForwarding no
 		X11Forwarding no
@@ -289,9 +311,10 @@ write_tables() {
 }
 
 cmd_up() {
-	local count=${1:-24} n fail=0 running=0 t0=$SECONDS
+	local count=${1:-$DEFAULT_HOSTS} n fail=0 running=0 t0=$SECONDS
 	check_n "$count"
 	check_dir
+	check_noforward
 	[[ $(id -u) == 0 ]] || die "must run as root"
 	if [[ -d $D ]]; then
 		for h in "$D"/hosts/*/; do
@@ -325,7 +348,7 @@ cmd_up() {
 	((fail == 0)) || die "some hosts failed to start (see above); run: lab.sh down"
 	write_tables "$count"
 	write_inventory "$count"
-	say "$count hosts up in $((SECONDS - t0))s; inventory: $D/config.toml"
+	say "$count hosts up in $((SECONDS - t0))s; inventory: $D/config.toml${NOFORWARD:+; no socket forwarding on: $NOFORWARD}"
 }
 
 # ---------------------------------------------------------------- down
@@ -521,7 +544,7 @@ main() {
 	exec) cmd_exec "$@" ;;
 	world) cmd_world "$@" ;;
 	_init) cmd__init "$@" ;;
-	*) sed -n '2,16s/^# \{0,1\}//p' "$SELF" >&2 && exit 2 ;;
+	*) sed -n '2,18s/^# \{0,1\}//p' "$SELF" >&2 && exit 2 ;;
 	esac
 }
 

@@ -1,0 +1,274 @@
+package probes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/hvconsole/hvconsole/hosts"
+)
+
+// The virsh fallback: when sshd refuses to forward the libvirt socket
+// (AllowStreamLocalForwarding no, DisableForwarding, a "restrict" key) but
+// the daemon is fine, read-only virsh over exec gives the same facts as the
+// libvirt API: versions and every domain with its state and reason.
+
+// ViaVirsh is the detail line of a check answered by the fallback.
+const ViaVirsh = "via virsh fallback (libvirt socket forwarding refused by sshd)"
+
+// ErrVirshMissing means the host has no virsh (libvirt-clients) to fall back on.
+var ErrVirshMissing = errors.New("probes: virsh is not installed on the host")
+
+// VirshError is a virsh command that ran and failed, most often because the
+// daemon does not answer ("failed to connect to the hypervisor").
+type VirshError struct {
+	// Query is the virsh query that failed.
+	Query hosts.VirshQuery
+	// Exit is virsh's exit status.
+	Exit int
+	// Message is virsh's own error lines, cleaned, for the operator.
+	Message string
+}
+
+// Error names the query, the exit status and what virsh said.
+func (e *VirshError) Error() string {
+	return fmt.Sprintf("probes: virsh %s: exit %d: %s", e.Query, e.Exit, e.Message)
+}
+
+// VirshResult is what read-only virsh told about a host's libvirt daemon.
+type VirshResult struct {
+	// URI is the daemon URI virsh opened (see hosts.VirshURI).
+	URI     string
+	Version VirshVersion
+	// Hostname is the daemon's host name ("" when virsh could not tell).
+	Hostname string
+	// VMs sorted by name, with state and reason words as the libvirt path
+	// gives them (StateWords) and the autostart flag.
+	VMs []VM
+	// Capped is set when the host had more than maxDomains domains.
+	Capped bool
+	// Latency is how long the exec took.
+	Latency time.Duration
+}
+
+// virshQueries run in this order in one batch; the version comes first
+// because its failure explains every other one.
+var virshQueries = []hosts.VirshQuery{hosts.VirshVersion, hosts.VirshDomStates, hosts.VirshAutostart, hosts.VirshHostname}
+
+// VirshFacts runs the read-only virsh queries in one exec, bounded by the
+// host's probe timeout (and, on the host, by timeout(1) per command), and
+// parses them. Errors: hosts.ErrBadArgument (URI not allowed for virsh),
+// ErrCallTimeout, ErrVirshMissing, *VirshError (virsh failed; the daemon
+// is most likely down), ErrUnparseable (garbage), or the exec's own error.
+func VirshFacts(ctx context.Context, r Remote, h hosts.Host) (VirshResult, error) {
+	var res VirshResult
+	uri, err := hosts.VirshURI(h.LibvirtURI)
+	if err != nil {
+		return res, fmt.Errorf("probes: virsh fallback: %w", err)
+	}
+	res.URI = uri
+	limit := min(probeTimeout(h), hosts.MaxVirshLimit)
+	cmds := make([]string, len(virshQueries))
+	for i, q := range virshQueries {
+		if cmds[i], err = hosts.VirshCommand(h.LibvirtURI, q, limit); err != nil {
+			return res, fmt.Errorf("probes: virsh fallback: %w", err)
+		}
+	}
+	parts, stderr, lat, err := execBatch(ctx, r, limit, cmds)
+	res.Latency = lat
+	if err != nil {
+		return res, fmt.Errorf("probes: virsh fallback: %w", err)
+	}
+	for i, q := range virshQueries[:3] {
+		if err := virshPartErr(q, parts[i], stderr); err != nil {
+			return res, err
+		}
+	}
+	if res.Version, err = ParseVirshVersion(parts[0].Output); err != nil {
+		return res, err
+	}
+	if err := res.readDomains(parts[1].Output, parts[2].Output); err != nil {
+		return res, err
+	}
+	// The host name is a nicety, as on the libvirt path: a virsh that
+	// cannot tell leaves it empty; garbage is still garbage.
+	if virshPartErr(hosts.VirshHostname, parts[3], stderr) == nil {
+		name, err := ParseVirshHostname(parts[3].Output)
+		if err != nil {
+			return res, err
+		}
+		res.Hostname = CleanLine(name)
+	}
+	return res, nil
+}
+
+// readDomains joins the domain states with the autostart names.
+func (res *VirshResult) readDomains(states, autostart string) error {
+	doms, err := ParseVirshDomStats(states)
+	if err != nil {
+		return err
+	}
+	auto, err := ParseVirshNames(autostart)
+	if err != nil {
+		return err
+	}
+	res.Capped = len(doms) > maxDomains
+	doms = doms[:min(len(doms), maxDomains)]
+	res.VMs = make([]VM, len(doms))
+	for i, d := range doms {
+		sw, rw := StateWords(d.State, d.Reason)
+		res.VMs[i] = VM{Name: CleanLine(d.Name), State: sw, Reason: rw, Autostart: auto[d.Name]}
+	}
+	slices.SortFunc(res.VMs, func(a, b VM) int { return strings.Compare(a.Name, b.Name) })
+	return nil
+}
+
+// execBatch runs cmds as one batch under limit and splits stdout.
+func execBatch(ctx context.Context, r Remote, limit time.Duration, cmds []string) ([]hosts.BatchPart, string, time.Duration, error) {
+	script, err := hosts.Batch(cmds...)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	ectx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	start := time.Now()
+	out, err := r.Exec(ectx, script)
+	lat := time.Since(start)
+	switch {
+	case err != nil && ectx.Err() != nil && ctx.Err() == nil:
+		return nil, "", lat, fmt.Errorf("exec: %w (%w)", ErrCallTimeout, err)
+	case err != nil:
+		return nil, "", lat, fmt.Errorf("exec: %w", err)
+	case out.Truncated:
+		return nil, "", lat, fmt.Errorf("%w: output truncated by the transport", ErrUnparseable)
+	}
+	return hosts.SplitBatch(string(out.Stdout), len(cmds)), string(out.Stderr), lat, nil
+}
+
+// virshPartErr turns one command's exit status into an error: cut short,
+// not installed (shell: 126/127), killed by timeout(1) (124, or 137 after
+// the KILL), or any other failure with virsh's own words.
+func virshPartErr(q hosts.VirshQuery, p hosts.BatchPart, stderr string) error {
+	switch p.Exit {
+	case 0:
+		return nil
+	case -1:
+		return fmt.Errorf("%w: virsh %s: %w", ErrUnparseable, q, errPartMissing)
+	case 126, 127:
+		return fmt.Errorf("probes: virsh %s: %w", q, ErrVirshMissing)
+	case 124, 137:
+		return fmt.Errorf("probes: virsh %s: %w", q, ErrCallTimeout)
+	}
+	return &VirshError{Query: q, Exit: p.Exit, Message: virshMessage(stderr)}
+}
+
+// virshMessage picks virsh's "error: ..." lines (at most two distinct
+// ones) from stderr, or its first line when there is none.
+func virshMessage(stderr string) string {
+	var msgs []string
+	first := ""
+	for _, l := range strings.Split(stderr, "\n") {
+		l = CleanLine(l)
+		if first == "" {
+			first = l
+		}
+		if m, ok := strings.CutPrefix(l, "error: "); ok && !slices.Contains(msgs, m) && len(msgs) < 2 {
+			msgs = append(msgs, m)
+		}
+	}
+	if len(msgs) == 0 {
+		if first == "" {
+			return "no error text"
+		}
+		msgs = []string{first}
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// IsAdministrativelyRefused reports whether err holds a channel open that
+// the SSH server refused by policy: *ssh.OpenChannelError with reason
+// ssh.Prohibited (SSH_OPEN_ADMINISTRATIVELY_PROHIBITED).
+//
+// OpenSSH (measured: 9.2) never sends that for direct-streamlocal: with
+// AllowStreamLocalForwarding no it answers reason 2, "connect failed",
+// message "open failed", exactly as for a missing socket or a stopped
+// daemon. So this is true only for servers that say so; for OpenSSH use
+// IsChannelRefused and DiagnoseTunnel, which asks virsh whether the
+// daemon answers.
+func IsAdministrativelyRefused(err error) bool {
+	var oce *ssh.OpenChannelError
+	return errors.As(err, &oce) && oce.Reason == ssh.Prohibited
+}
+
+// IsChannelRefused reports whether err holds any refusal of a channel open
+// (*ssh.OpenChannelError): the server answered, so the SSH link is fine,
+// but it would not connect the socket, by policy or because nothing
+// listens there.
+func IsChannelRefused(err error) bool {
+	var oce *ssh.OpenChannelError
+	return errors.As(err, &oce)
+}
+
+// TunnelVerdict says why the libvirt channel could not be opened, once
+// virsh has been asked.
+type TunnelVerdict int
+
+// Tunnel verdicts.
+const (
+	// TunnelNotRefused: the error is no channel refusal (a timeout, a dead
+	// link, a libvirt error); the fallback does not apply.
+	TunnelNotRefused TunnelVerdict = iota
+	// TunnelForwardingRefused: sshd refused the channel, yet the daemon
+	// answers virsh: socket forwarding is refused (by sshd policy, or the
+	// SSH user may not open the socket). Use the fallback's facts.
+	TunnelForwardingRefused
+	// TunnelDaemonDown: the channel was refused and virsh cannot reach the
+	// daemon either.
+	TunnelDaemonDown
+	// TunnelUndecided: the channel was refused and virsh could not tell
+	// (not installed, timed out, garbage); the error says which.
+	TunnelUndecided
+)
+
+// String is the verdict as a word for logs and tests.
+func (v TunnelVerdict) String() string {
+	switch v {
+	case TunnelNotRefused:
+		return "not-refused"
+	case TunnelForwardingRefused:
+		return "forwarding-refused"
+	case TunnelDaemonDown:
+		return "daemon-down"
+	case TunnelUndecided:
+		return "undecided"
+	}
+	return fmt.Sprintf("TunnelVerdict(%d)", int(v))
+}
+
+// DiagnoseTunnel explains dialErr, the error of opening the libvirt
+// channel. A refusal is ambiguous with OpenSSH (policy and a dead daemon
+// look alike, see IsAdministrativelyRefused), so virsh decides: when it
+// answers, the daemon is fine and forwarding is what is refused, and its
+// facts are returned for the checks. The error is the fallback's own, when
+// it failed.
+func DiagnoseTunnel(ctx context.Context, r Remote, h hosts.Host, dialErr error) (TunnelVerdict, VirshResult, error) {
+	if !IsChannelRefused(dialErr) {
+		return TunnelNotRefused, VirshResult{}, nil
+	}
+	res, err := VirshFacts(ctx, r, h)
+	var ve *VirshError
+	switch {
+	case err == nil:
+		return TunnelForwardingRefused, res, nil
+	case errors.As(err, &ve):
+		return TunnelDaemonDown, res, err
+	case IsAdministrativelyRefused(dialErr):
+		return TunnelForwardingRefused, res, err
+	}
+	return TunnelUndecided, res, err
+}

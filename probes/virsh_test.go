@@ -1,0 +1,271 @@
+package probes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/crypto/ssh"
+
+	"github.com/hvconsole/hvconsole/hosts"
+)
+
+// virshRemote answers one batch exec from a script of parts; it records
+// the commands it was asked to run.
+type virshRemote struct {
+	parts  []virshPart // one per batch command, in order
+	stderr string
+	err    error // returned by Exec when set
+	hang   bool  // Exec blocks until its ctx ends
+	trunc  bool
+	got    []string
+	execs  int
+}
+
+type virshPart struct {
+	out  string
+	exit int // -1: frame never closed
+}
+
+func (r *virshRemote) Exec(ctx context.Context, cmd string) (ExecResult, error) {
+	r.execs++
+	cmds, ok := hosts.UnBatch(cmd)
+	if !ok {
+		return ExecResult{}, fmt.Errorf("not a batch: %q", cmd)
+	}
+	r.got = cmds
+	if r.hang {
+		<-ctx.Done()
+		return ExecResult{}, ctx.Err()
+	}
+	if r.err != nil {
+		return ExecResult{}, r.err
+	}
+	var b strings.Builder
+	for i, p := range r.parts {
+		fmt.Fprintf(&b, "@@hv:%d\n%s", i, p.out)
+		if p.exit < 0 {
+			break
+		}
+		fmt.Fprintf(&b, "@@hv:%d:%d\n", i, p.exit)
+	}
+	return ExecResult{Stdout: []byte(b.String()), Stderr: []byte(r.stderr), Truncated: r.trunc}, nil
+}
+
+func (r *virshRemote) DialUnix(context.Context, string) (net.Conn, error) {
+	return nil, errors.New("no sockets here")
+}
+func (r *virshRemote) HandshakeLatency() time.Duration { return time.Millisecond }
+func (r *virshRemote) RTT() time.Duration              { return 0 }
+func (r *virshRemote) Done() <-chan struct{}           { return nil }
+
+const (
+	virshVersionOut = "Compiled against library: libvirt 9.0.0\nUsing library: libvirt 9.0.0\n" +
+		"Using API: QEMU 9.0.0\nRunning hypervisor: QEMU 7.2.0\nRunning against daemon: 9.0.1\n\n"
+	virshStatsOut = "Domain: 'web-1'\n  state.state=1\n  state.reason=1\n\n" +
+		"Domain: 'db 'prod' \x1b[31m'\n  state.state=3\n  state.reason=5\n\n" +
+		"Domain: 'spare-1'\n  state.state=5\n  state.reason=3\n\n" +
+		"Domain: 'alpha'\n  state.state=9\n  state.reason=0\n\n"
+	virshAutoOut    = "web-1\nspare-1\n\n"
+	virshDownStderr = "error: failed to connect to the hypervisor\n" +
+		"error: Failed to connect socket to '/var/run/libvirt/libvirt-sock-ro': No such file or directory\n"
+)
+
+func healthyVirsh() *virshRemote {
+	return &virshRemote{parts: []virshPart{{virshVersionOut, 0}, {virshStatsOut, 0}, {virshAutoOut, 0}, {"hv1.example\n", 0}}}
+}
+
+func virshHost() hosts.Host {
+	h := testHost("hv1")
+	h.LibvirtURI = "test:///etc/libvirt/node.xml"
+	h.ProbeTimeout = 3 * time.Second
+	return h
+}
+
+func TestVirshFactsHealthy(t *testing.T) {
+	r := healthyVirsh()
+	got, err := VirshFacts(t.Context(), r, virshHost())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := VirshResult{
+		URI:      "test+unix:///etc/libvirt/node.xml",
+		Version:  VirshVersion{LibVersion: 9000001, HVType: "QEMU", HVVersion: 7002000},
+		Hostname: "hv1.example",
+		VMs: []VM{
+			{Name: "alpha", State: "state-9", Reason: "reason-0"},
+			{Name: "db 'prod'", State: "paused", Reason: "ioerror"},
+			{Name: "spare-1", State: "shutoff", Reason: "crashed", Autostart: true},
+			{Name: "web-1", State: "running", Reason: "booted", Autostart: true},
+		},
+	}
+	if diff := cmp.Diff(want, got, cmpIgnoreLatency); diff != "" {
+		t.Errorf("VirshFacts (-want +got):\n%s", diff)
+	}
+	for i, q := range virshQueries {
+		want, _ := hosts.VirshCommand("test:///etc/libvirt/node.xml", q, 3*time.Second)
+		if i >= len(r.got) || r.got[i] != want {
+			t.Errorf("command %d = %q, want %q", i, r.got, want)
+		}
+	}
+	if r.execs != 1 {
+		t.Errorf("%d execs, want one batch", r.execs)
+	}
+}
+
+var cmpIgnoreLatency = cmp.Transformer("noLatency", func(v VirshResult) VirshResult {
+	v.Latency = 0
+	return v
+})
+
+func TestVirshFactsFailures(t *testing.T) {
+	down := func(exit int) *virshRemote {
+		return &virshRemote{stderr: virshDownStderr, parts: []virshPart{{"", exit}, {"", exit}, {"", exit}, {"", exit}}}
+	}
+	withPart := func(i int, p virshPart) *virshRemote {
+		r := healthyVirsh()
+		r.parts[i] = p
+		return r
+	}
+	tests := []struct {
+		name   string
+		r      *virshRemote
+		uri    string
+		is     error
+		wantVE string // VirshError message when set
+	}{
+		{"daemon down", down(1), "", nil, "failed to connect to the hypervisor; Failed to connect socket to '/var/run/libvirt/libvirt-sock-ro': No such file or directory"},
+		{"virsh missing", down(127), "", ErrVirshMissing, ""},
+		{"virsh not executable", down(126), "", ErrVirshMissing, ""},
+		{"remote timeout", down(124), "", ErrCallTimeout, ""},
+		{"remote timeout kill", down(137), "", ErrCallTimeout, ""},
+		{"garbage version", withPart(0, virshPart{"<html>\n", 0}), "", ErrUnparseable, ""},
+		{"no daemon line", withPart(0, virshPart{"Using library: libvirt 9.0.0\n", 0}), "", ErrUnparseable, ""},
+		{"garbage stats", withPart(1, virshPart{"Domain: web\n", 0}), "", ErrUnparseable, ""},
+		{"stats cut short", withPart(1, virshPart{"Domain: 'a'\n  state.state=1\n", -1}), "", ErrUnparseable, ""},
+		{"autostart failed", withPart(2, virshPart{"", 1}), "", nil, "no error text"},
+		{"garbage hostname", withPart(3, virshPart{"a\nb\n", 0}), "", ErrUnparseable, ""},
+		{"truncated", func() *virshRemote { r := healthyVirsh(); r.trunc = true; return r }(), "", ErrUnparseable, ""},
+		{"exec error", &virshRemote{err: net.ErrClosed}, "", net.ErrClosed, ""},
+		{"hung exec", &virshRemote{hang: true}, "", ErrCallTimeout, ""},
+		{"uri for another host", healthyVirsh(), "qemu+ssh://other/system", hosts.ErrBadArgument, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := virshHost()
+			if tt.uri != "" {
+				h.LibvirtURI = tt.uri
+			}
+			if tt.r.hang {
+				h.ProbeTimeout = 50 * time.Millisecond
+			}
+			_, err := VirshFacts(t.Context(), tt.r, h)
+			var ve *VirshError
+			switch {
+			case err == nil:
+				t.Fatal("no error")
+			case tt.wantVE != "":
+				if !errors.As(err, &ve) || ve.Message != tt.wantVE {
+					t.Fatalf("error %v, want VirshError %q", err, tt.wantVE)
+				}
+			case !errors.Is(err, tt.is):
+				t.Fatalf("error %v, want %v", err, tt.is)
+			}
+			if tt.uri != "" && tt.r.execs != 0 {
+				t.Error("a refused URI still ran a command")
+			}
+		})
+	}
+}
+
+// The host name is optional, as on the libvirt path: a virsh too old to
+// answer it leaves it empty.
+func TestVirshFactsHostnameOptional(t *testing.T) {
+	r := healthyVirsh()
+	r.parts[3] = virshPart{"", 1}
+	got, err := VirshFacts(t.Context(), r, virshHost())
+	if err != nil || got.Hostname != "" || len(got.VMs) != 4 {
+		t.Fatalf("got %+v, %v", got, err)
+	}
+}
+
+func TestVirshErrorText(t *testing.T) {
+	e := &VirshError{Query: hosts.VirshDomStates, Exit: 1, Message: "failed to connect to the hypervisor"}
+	want := "probes: virsh domstats --state --raw: exit 1: failed to connect to the hypervisor"
+	if e.Error() != want {
+		t.Errorf("%q, want %q", e.Error(), want)
+	}
+	if got := virshMessage("warning\n\x1b[2Jerror: x\x07y\n"); got != "xy" {
+		t.Errorf("message %q", got)
+	}
+}
+
+func TestChannelRefusalClassifiers(t *testing.T) {
+	wrap := func(err error) error {
+		return fmt.Errorf("probes: libvirt connect: %w", fmt.Errorf("sshx: host h: open unix socket /s: %w", err))
+	}
+	tests := []struct {
+		name          string
+		err           error
+		admin, refuse bool
+	}{
+		{"prohibited", wrap(&ssh.OpenChannelError{Reason: ssh.Prohibited, Message: "no"}), true, true},
+		{"openssh open failed", wrap(&ssh.OpenChannelError{Reason: ssh.ConnectionFailed, Message: "open failed"}), false, true},
+		{"unknown channel type", &ssh.OpenChannelError{Reason: ssh.UnknownChannelType}, false, true},
+		{"timeout", wrap(context.DeadlineExceeded), false, false},
+		{"closed", wrap(net.ErrClosed), false, false},
+		{"nil", nil, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := IsAdministrativelyRefused(tt.err); got != tt.admin {
+				t.Errorf("IsAdministrativelyRefused = %v, want %v", got, tt.admin)
+			}
+			if got := IsChannelRefused(tt.err); got != tt.refuse {
+				t.Errorf("IsChannelRefused = %v, want %v", got, tt.refuse)
+			}
+		})
+	}
+}
+
+func TestDiagnoseTunnel(t *testing.T) {
+	openFailed := fmt.Errorf("sshx: %w", &ssh.OpenChannelError{Reason: ssh.ConnectionFailed, Message: "open failed"})
+	prohibited := fmt.Errorf("sshx: %w", &ssh.OpenChannelError{Reason: ssh.Prohibited})
+	downRemote := func(exit int) *virshRemote {
+		return &virshRemote{stderr: virshDownStderr, parts: []virshPart{{"", exit}, {"", exit}, {"", exit}, {"", exit}}}
+	}
+	tests := []struct {
+		name    string
+		dialErr error
+		r       *virshRemote
+		want    TunnelVerdict
+		wantErr bool
+		execs   int
+	}{
+		{"not a refusal", context.DeadlineExceeded, healthyVirsh(), TunnelNotRefused, false, 0},
+		{"refused, virsh answers", openFailed, healthyVirsh(), TunnelForwardingRefused, false, 1},
+		{"refused, daemon down", openFailed, downRemote(1), TunnelDaemonDown, true, 1},
+		{"prohibited, daemon down", prohibited, downRemote(1), TunnelDaemonDown, true, 1},
+		{"prohibited, no virsh", prohibited, downRemote(127), TunnelForwardingRefused, true, 1},
+		{"refused, no virsh", openFailed, downRemote(127), TunnelUndecided, true, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, res, err := DiagnoseTunnel(t.Context(), tt.r, virshHost(), tt.dialErr)
+			if v != tt.want || (err != nil) != tt.wantErr || tt.r.execs != tt.execs {
+				t.Fatalf("verdict %v, err %v, execs %d; want %v, err %v, execs %d", v, err, tt.r.execs, tt.want, tt.wantErr, tt.execs)
+			}
+			if v == TunnelForwardingRefused && err == nil && len(res.VMs) == 0 {
+				t.Error("forwarding refused but no facts returned")
+			}
+		})
+	}
+	if s := TunnelVerdict(42).String(); s != "TunnelVerdict(42)" {
+		t.Errorf("String %q", s)
+	}
+}

@@ -36,6 +36,11 @@ type fakeLibvirt struct {
 	inflight atomic.Int64
 	entered  chan struct{} // receives once per hanging call (if non-nil)
 	left     chan struct{} // receives once per hanging call freed (if non-nil)
+	// Networks and lifecycle events: see events_fake_test.go.
+	nets      []fakeNet
+	netErr    error // returned by ConnectListAllNetworks when set
+	eventsErr error // returned by LifecycleEvents when set
+	subs      []fakeSub
 }
 
 func newFakeLibvirt() *fakeLibvirt {

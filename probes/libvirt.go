@@ -23,6 +23,14 @@ type libvirtAPI interface {
 	ConnectListAllDomains(needResults int32, flags libvirt.ConnectListAllDomainsFlags) ([]libvirt.Domain, uint32, error)
 	DomainGetState(dom libvirt.Domain, flags uint32) (int32, int32, error)
 	DomainGetAutostart(dom libvirt.Domain) (int32, error)
+	// Networks (vms check): the list, then each one's flags.
+	ConnectListAllNetworks(needResults int32, flags libvirt.ConnectListAllNetworksFlags) ([]libvirt.Network, uint32, error)
+	NetworkIsActive(net libvirt.Network) (int32, error)
+	NetworkGetAutostart(net libvirt.Network) (int32, error)
+	// LifecycleEvents registers for domain lifecycle events
+	// (ConnectDomainEventCallbackRegisterAny) while Run is active. The
+	// channel closes when the connection goes; see lvSession.subscribe.
+	LifecycleEvents(ctx context.Context) (<-chan libvirt.DomainEventLifecycleMsg, error)
 	Disconnect() error
 }
 
@@ -50,6 +58,9 @@ type lvSession struct {
 
 	// Facts that cannot change while the daemon keeps this connection.
 	hvType, hostname string
+
+	// ev holds the lifecycle-event subscription (events.go).
+	ev sessionEvents
 }
 
 // alive reports whether the session can still take calls.
@@ -109,6 +120,7 @@ func (s *lvSession) shutdown(stop <-chan time.Time) bool {
 	s.closing = true
 	s.mu.Unlock()
 	s.kill()
+	s.ev.end()
 	exited := make(chan struct{})
 	go func() {
 		s.calls.Wait()

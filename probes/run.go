@@ -80,30 +80,47 @@ func (s *Scheduler) RefreshBackups(names ...string) {
 // Refresh still probes while paused: it is an operator's explicit ask.
 func (s *Scheduler) SetPaused(p bool) { s.paused.Store(p) }
 
-// prober is one host's loop in Run.
+// prober is one host's loop in Run: periodic probes, refreshes, and the
+// push path of its libvirt connection (events.go, events_push.go).
 func (s *Scheduler) prober(ctx context.Context, h hosts.Host, st *hostState) {
 	interval := orDefault(h.ProbeInterval, defaultProbeInterval)
+	w := &hostWatch{backoff: backoff{min: s.opts.ReconnectMin, max: min(s.opts.ReconnectMax, interval),
+		jitter: s.jitter}}
 	t := s.newTimer(rand.N(interval) + time.Millisecond)
-	defer func() { t.Stop() }()
+	defer func() { t.Stop(); w.stopRetry() }()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C():
 			if !s.paused.Load() {
-				s.probeAndPublish(ctx, h)
+				s.probeAndPublish(ctx, h, st, w)
 			}
 			t = s.newTimer(interval)
 		case <-st.refresh:
-			s.probeAndPublish(ctx, h)
+			s.probeAndPublish(ctx, h, st, w)
+		case <-w.retryC():
+			w.retry = nil
+			s.probeAndPublish(ctx, h, st, w)
+		case <-w.deadC():
+			s.sessionLost(ctx, h, st, w)
+		case <-w.linkC():
+			s.sessionLost(ctx, h, st, w)
+		case <-w.eventsC():
+			s.applyEvents(ctx, h, st, w)
 		}
 	}
 }
 
-func (s *Scheduler) probeAndPublish(ctx context.Context, h hosts.Host) {
+func (s *Scheduler) probeAndPublish(ctx context.Context, h hosts.Host, st *hostState, w *hostWatch) {
 	rep, ok := s.probeOne(ctx, h, true)
-	if ok && ctx.Err() == nil {
+	switch {
+	case ok && ctx.Err() == nil:
 		s.updates.put(rep)
+		s.afterProbe(w, rep, st)
+	case !ok && w.reconnecting && w.retry == nil:
+		// A Round holds the host: try again after the next delay.
+		w.retry = s.newTimer(max(w.backoff.next(), time.Millisecond))
 	}
 }
 

@@ -22,6 +22,8 @@ const (
 	defaultKVMMaxAge      = 10 * time.Minute
 	defaultUpdatesBuffer  = 64
 	defaultCloseGrace     = 2 * time.Second
+	defaultReconnectMin   = time.Second
+	defaultReconnectMax   = 30 * time.Second
 )
 
 // ErrAlreadyRunning is returned by a second call to Run.
@@ -47,6 +49,12 @@ type SchedulerOptions struct {
 	// CloseGrace bounds how long closing one libvirt connection may wait
 	// for the daemon and for its goroutines (default 2s).
 	CloseGrace time.Duration
+	// ReconnectMin and ReconnectMax bound Run's reconnect backoff after a
+	// host's libvirt connection drops: the first probe is immediate, then
+	// ReconnectMin doubling up to ReconnectMax (and never beyond the host's
+	// probe interval), with jitter (defaults 1s and 30s).
+	ReconnectMin time.Duration
+	ReconnectMax time.Duration
 	// Now is the clock for result times (default time.Now).
 	Now func() time.Time
 }
@@ -60,6 +68,8 @@ func (o SchedulerOptions) withDefaults() SchedulerOptions {
 	o.KVMMaxAge = orDefault(o.KVMMaxAge, defaultKVMMaxAge)
 	o.UpdatesBuffer = orDefaultInt(o.UpdatesBuffer, defaultUpdatesBuffer)
 	o.CloseGrace = orDefault(o.CloseGrace, defaultCloseGrace)
+	o.ReconnectMin = orDefault(o.ReconnectMin, defaultReconnectMin)
+	o.ReconnectMax = max(orDefault(o.ReconnectMax, defaultReconnectMax), o.ReconnectMin)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -83,8 +93,11 @@ type Scheduler struct {
 
 	// open dials libvirt over a remote; tests swap in a fake.
 	open func(ctx context.Context, r Remote, h hosts.Host) (*lvSession, error)
-	// newTimer makes the per-host interval timers; tests swap in a fake.
+	// newTimer makes the per-host interval and retry timers; tests swap in a fake.
 	newTimer func(d time.Duration) timer
+	// jitter picks a random duration in [0, d) for the reconnect backoff
+	// (nil: math/rand/v2); tests make it fixed.
+	jitter func(d time.Duration) time.Duration
 
 	// slots bounds how many hosts are probed at once (Round and Run share it).
 	slots chan struct{}

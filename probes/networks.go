@@ -1,0 +1,120 @@
+package probes
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/digitalocean/go-libvirt"
+)
+
+// maxNetworks bounds how many virtual networks one round asks about.
+const maxNetworks = 256
+
+// netState is one virtual network's flags.
+type netState struct {
+	name              string
+	active, autostart bool
+}
+
+// netFacts is what the vms check learned about virtual networks. A
+// failure here never fails the vms check: it is reported in its details
+// (a daemon without the network driver, or the simulated fleet, refuses).
+type netFacts struct {
+	nets   []netState
+	capped bool
+	err    error
+}
+
+// listNetworks reads every network's active and autostart flags; one that
+// vanishes between the list and its flags is skipped.
+func listNetworks(api libvirtAPI) netFacts {
+	nets, _, err := api.ConnectListAllNetworks(1, 0)
+	if err != nil {
+		return netFacts{err: fmt.Errorf("list networks: %w", err)}
+	}
+	f := netFacts{capped: len(nets) > maxNetworks}
+	nets = nets[:min(len(nets), maxNetworks)]
+	for _, n := range nets {
+		active, err := api.NetworkIsActive(n)
+		if noNetwork(err) {
+			continue
+		}
+		if err != nil {
+			return netFacts{err: fmt.Errorf("network %s: %w", CleanLine(n.Name), err)}
+		}
+		auto, err := api.NetworkGetAutostart(n)
+		if noNetwork(err) {
+			continue
+		}
+		if err != nil {
+			return netFacts{err: fmt.Errorf("network %s: %w", CleanLine(n.Name), err)}
+		}
+		f.nets = append(f.nets, netState{name: CleanLine(n.Name), active: active != 0, autostart: auto != 0})
+	}
+	slices.SortFunc(f.nets, func(a, b netState) int { return strings.Compare(a.name, b.name) })
+	return f
+}
+
+func noNetwork(err error) bool {
+	var le libvirt.Error
+	return errors.As(err, &le) && le.Code == uint32(libvirt.ErrNoNetwork)
+}
+
+// down lists the autostart networks that are not active.
+func (f netFacts) down() []string {
+	var out []string
+	for _, n := range f.nets {
+		if n.autostart && !n.active {
+			out = append(out, n.name)
+		}
+	}
+	return out
+}
+
+// detail is the "networks:" line of the vms check.
+func (f netFacts) detail() string {
+	if f.err != nil {
+		return "networks: unavailable (" + reason(f.err) + ")"
+	}
+	if len(f.nets) == 0 {
+		return "networks: none"
+	}
+	parts := make([]string, len(f.nets))
+	for i, n := range f.nets {
+		w := "inactive"
+		if n.active {
+			w = "active"
+		}
+		if n.autostart {
+			w += ", autostart"
+		}
+		parts[i] = n.name + " (" + w + ")"
+	}
+	line := "networks: " + strings.Join(parts, ", ")
+	if f.capped {
+		line += fmt.Sprintf(" (only the first %d checked)", maxNetworks)
+	}
+	return line
+}
+
+// withNetworks adds the network facts to a vms result: an autostart
+// network that is inactive is WARN; unreadable networks only add a detail.
+// A vms result that already failed is returned as it is.
+func withNetworks(r Result, f netFacts) Result {
+	if r.Err != "" && r.Status == UNKNOWN {
+		return r
+	}
+	if down := f.down(); len(down) > 0 {
+		r.Status = r.Status.Worse(WARN)
+		word := "networks"
+		if len(down) == 1 {
+			word = "network"
+		}
+		r.Summary = CleanLine(fmt.Sprintf("%s; %d autostart %s down (%s)", r.Summary, len(down), word,
+			strings.Join(down, ", ")))
+	}
+	r.Details = Clean(strings.TrimLeft(r.Details+"\n"+f.detail(), "\n"))
+	return r
+}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The fixed remote commands that probes and actions run on libvirt hosts.
@@ -133,6 +134,60 @@ func QemuImgCheckCommand(file string) (string, error) {
 	return `if command -v qemu-img >/dev/null; then qemu-img check -- ` + ShellQuote(file) + `; else echo --no-tool--; fi`, nil
 }
 
+// HostLoadCommand prints the load averages, one line as the kernel gives it:
+// "0.30 0.41 0.45 2/428 8054" (1, 5 and 15 minutes, runnable/total tasks,
+// last pid).
+const HostLoadCommand = "cat /proc/loadavg"
+
+// MemInfoCommand prints the kernel's memory counters ("MemTotal: N kB",
+// ...). The resources check reads it only when the libvirt driver does not
+// report node memory statistics itself.
+const MemInfoCommand = "cat /proc/meminfo"
+
+// maxDiskPaths bounds how many paths one disk-use command measures.
+const maxDiskPaths = 64
+
+// ValidPath reports whether s is an acceptable absolute path for a remote
+// command argument: absolute, at most 4096 bytes, no control characters
+// and no ".." element. It is quoted, so spaces are fine.
+func ValidPath(s string) bool {
+	if !strings.HasPrefix(s, "/") || len(s) > 4096 {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	for _, el := range strings.Split(s, "/") {
+		if el == ".." {
+			return false
+		}
+	}
+	return true
+}
+
+// DiskUsageCommand measures the filesystems holding paths, in bytes, in
+// POSIX format: a header line, then one line per path in the order given
+// (a path on the same filesystem as another still gets its own line):
+//
+//	Filesystem 1-blocks Used Available Capacity Mounted-on
+//
+// A path that does not exist gets no line, an error on stderr and exit 1.
+func DiskUsageCommand(paths []string) (string, error) {
+	if len(paths) == 0 || len(paths) > maxDiskPaths {
+		return "", fmt.Errorf("%w: %d paths (want 1-%d)", ErrBadArgument, len(paths), maxDiskPaths)
+	}
+	q := make([]string, len(paths))
+	for i, p := range paths {
+		if !ValidPath(p) {
+			return "", fmt.Errorf("%w: path %q", ErrBadArgument, p)
+		}
+		q[i] = ShellQuote(p)
+	}
+	return "df -P -B1 -- " + strings.Join(q, " "), nil
+}
+
 // Batches: all of a host's commands in one round run in one SSH session.
 // Each command must be a single line. The output of part i is framed by
 // "@@hv:i" and "@@hv:i:RC" lines.
@@ -209,4 +264,121 @@ func SplitBatch(stdout string, n int) []BatchPart {
 		parts[cur].Output = buf.String()
 	}
 	return parts
+}
+
+// The virsh fallback. Hardened sites forbid SSH socket forwarding, so the
+// libvirt channel cannot be opened; read-only virsh over exec answers the
+// same questions. Every virsh command runs with "-r" (read-only socket, no
+// write access needed or possible), LC_ALL=C (virsh translates its labels
+// and state words), and under the remote "timeout" so a hung daemon cannot
+// leave a virsh behind once our own deadline has closed the session.
+
+// VirshQuery is one fixed, read-only virsh query.
+type VirshQuery int
+
+// The virsh queries the fallback runs.
+const (
+	// VirshVersion is "version --daemon": library, API, hypervisor and the
+	// daemon's own version ("Running against daemon"), like ConnectGetLibVersion.
+	VirshVersion VirshQuery = iota
+	// VirshDomStates is "domstats --state --raw": every domain with its state
+	// AND reason as numbers, in one call. Chosen over "list --all" (state
+	// only, translated words, names padded into columns) and over
+	// "domstate --reason NAME" (one exec per domain, names through the
+	// shell). Names are printed as "Domain: 'NAME'"; libvirt forbids
+	// newlines in names, so a record is unambiguous. --nowait is left out:
+	// the state group needs no domain job, and older virsh lacks the flag.
+	VirshDomStates
+	// VirshAutostart is "list --all --autostart --name": the names of the
+	// domains marked autostart, one per line.
+	VirshAutostart
+	// VirshHostname is "hostname": the host name as the daemon reports it.
+	VirshHostname
+)
+
+var virshArgs = map[VirshQuery]string{
+	VirshVersion:   "version --daemon",
+	VirshDomStates: "domstats --state --raw",
+	VirshAutostart: "list --all --autostart --name",
+	VirshHostname:  "hostname",
+}
+
+// String is the query's virsh arguments, for error messages.
+func (q VirshQuery) String() string {
+	if a, ok := virshArgs[q]; ok {
+		return a
+	}
+	return "virsh query " + strconv.Itoa(int(q))
+}
+
+// virshSchemes are the drivers whose URI virsh may open: all of them live in
+// the host's daemon. Remote transports other than the local socket (+ssh,
+// +tcp, +tls) would reach another machine and are refused.
+var virshSchemes = map[string]bool{"qemu": true, "test": true, "lxc": true, "ch": true, "xen": true, "libxl": true}
+
+// virshURIRE: driver[+unix]:///path[?query], plain characters only, no host.
+var virshURIRE = regexp.MustCompile(`^([a-z][a-z0-9]*)(\+unix)?:///([A-Za-z0-9/._-]*)(\?[A-Za-z0-9/._=&,-]+)?$`)
+
+// VirshURI maps the configured libvirt URI to the one virsh must use to go
+// through the host's daemon, as the tunnelled libvirt connection does. A
+// "test:///FILE" URI given to virsh would run the test driver inside virsh
+// itself and answer even with the daemon dead, so it becomes
+// "test+unix:///FILE"; qemu:///system and the other stateful drivers always
+// go through the daemon and are kept as they are.
+func VirshURI(uri string) (string, error) {
+	m := virshURIRE.FindStringSubmatch(uri)
+	if m == nil || !virshSchemes[m[1]] {
+		return "", fmt.Errorf("%w: libvirt URI %q for virsh", ErrBadArgument, uri)
+	}
+	if m[1] == "test" && m[2] == "" {
+		return "test+unix" + strings.TrimPrefix(uri, "test"), nil
+	}
+	return uri, nil
+}
+
+// MaxVirshLimit bounds the remote timeout of one virsh command.
+const MaxVirshLimit = 10 * time.Minute
+
+// VirshCommand builds "LC_ALL=C timeout -k 1 SECS virsh -r -c 'URI' ARGS"
+// for a fixed query. uri is mapped with VirshURI; limit (rounded up to whole
+// seconds, 1s to MaxVirshLimit) is how long the remote virsh may run before
+// timeout kills it: exit 124, or 137 when it ignored SIGTERM.
+func VirshCommand(uri string, q VirshQuery, limit time.Duration) (string, error) {
+	args, ok := virshArgs[q]
+	if !ok {
+		return "", fmt.Errorf("%w: %v", ErrBadArgument, q)
+	}
+	if limit <= 0 || limit > MaxVirshLimit {
+		return "", fmt.Errorf("%w: virsh time limit %v", ErrBadArgument, limit)
+	}
+	du, err := VirshURI(uri)
+	if err != nil {
+		return "", err
+	}
+	secs := int((limit + time.Second - 1) / time.Second)
+	return "LC_ALL=C timeout -k 1 " + strconv.Itoa(secs) + " virsh -r -c " + ShellQuote(du) + " " + args, nil
+}
+
+// HostRestartCommand is the restart command for unit on h, by h's kind:
+// systemctl (with "sudo -n" when h.Sudo) on libvirt hosts, Restart-Service
+// on Hyper-V hosts. The console's confirmation, `hvconsole restart` and the
+// action layer all show and run exactly this string.
+func HostRestartCommand(h Host, unit string) (string, error) {
+	if h.Hypervisor == KindHyperV {
+		return HyperVRestartCommand(unit)
+	}
+	return RestartCommand(unit, h.Sudo)
+}
+
+// HostJournalCommand reads the last n lines of unit's log on h: the unit's
+// journal on libvirt hosts, the Hyper-V VMMS admin event log on Hyper-V
+// hosts (where the log is the hypervisor's, whatever the unit).
+func HostJournalCommand(h Host, unit string, n int) (string, error) {
+	if h.Hypervisor == KindHyperV {
+		if err := checkUnits([]string{unit}); err != nil {
+			return "", err
+		}
+		return EncodedCommand(HyperVJournalScript), nil
+	}
+	return JournalCommand(unit, n)
 }

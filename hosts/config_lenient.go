@@ -43,6 +43,15 @@ func assign(dst reflect.Value, val any, path string, ps *problems) bool {
 			dst.SetInt(n)
 		}
 		return ps.typeOK(ok, path, "an integer", val)
+	case reflect.Float64:
+		f, ok := val.(float64)
+		if n, isInt := val.(int64); isInt {
+			f, ok = float64(n), true
+		}
+		if ok {
+			dst.SetFloat(f)
+		}
+		return ps.typeOK(ok, path, "a number", val)
 	case reflect.Slice:
 		return assignSlice(dst, val, path, ps)
 	case reflect.Struct:

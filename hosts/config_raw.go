@@ -45,6 +45,12 @@ type rawSettings struct {
 	Checks         *[]string    `toml:"checks"`
 	BackupInterval *string      `toml:"backup_interval"`
 	Backups        *[]rawBackup `toml:"backups"`
+	ImagePaths     *[]string    `toml:"image_paths"`
+	MemFreeWarn    *string      `toml:"mem_free_warn"`
+	MemFreeCrit    *string      `toml:"mem_free_crit"`
+	DiskUseWarn    *string      `toml:"disk_use_warn"`
+	DiskUseCrit    *string      `toml:"disk_use_crit"`
+	LoadPerCPUWarn *float64     `toml:"load_per_cpu_warn"`
 }
 
 type rawHost struct {
@@ -62,6 +68,7 @@ type rawBackup struct {
 	MinSize  *string `toml:"min_size"`
 	MinCount *int    `toml:"min_count"`
 	Verify   *string `toml:"verify"`
+	WSB      *bool   `toml:"wsb"`
 }
 
 // decodeRaw decodes the document strictly. ok is false when nothing useful

@@ -79,6 +79,19 @@ type Host struct {
 	Backups []Backup
 	// BackupInterval is the cadence of the backups check.
 	BackupInterval time.Duration
+
+	// ImagePaths are the folders whose filesystems hold VM images; the
+	// resources check reports their disk use (empty: no disk check).
+	ImagePaths []string
+	// MemFreeWarn and MemFreeCrit are percentages (0-100) of host memory:
+	// less free than this is WARN or CRIT in the resources check.
+	MemFreeWarn, MemFreeCrit float64
+	// DiskUseWarn and DiskUseCrit are percentages (0-100): a filesystem or
+	// storage pool fuller than this is WARN or CRIT (resources, storage).
+	DiskUseWarn, DiskUseCrit float64
+	// LoadPerCPUWarn is the 1-minute load average per CPU above which the
+	// resources check warns.
+	LoadPerCPUWarn float64
 }
 
 // Hop is one jump host in a chain, resolved to a full endpoint.
@@ -102,6 +115,9 @@ type Backup struct {
 	MinSize  int64 // bytes
 	MinCount int
 	Verify   string // VerifyNone, VerifySHA256 or VerifyQemuImg
+	// WSB also checks Windows Server Backup's summary (Get-WBSummary) on
+	// Hyper-V hosts: last successful backup within MaxAge, last result OK.
+	WSB bool
 }
 
 // Backup verification methods.

@@ -20,7 +20,7 @@ func (ps *problems) applyBackups(s *settings, raw *rawSettings, prefix string) {
 		names = append(names, b.Name)
 		list = append(list, b)
 	}
-	s.backups = list
+	s.backups, s.backupsFrom = list, key
 }
 
 // backup validates one backup spec; name, path and max_age are required.
@@ -51,7 +51,48 @@ func (ps *problems) backup(key string, raw *rawBackup) Backup {
 	if raw.Verify != nil {
 		b.Verify, _ = ps.validString(joinKey(key, "verify"), raw.Verify, badVerify)
 	}
+	if raw.WSB != nil {
+		b.WSB = *raw.WSB
+	}
 	return b
+}
+
+// backupsForKind checks the backup specs in force against the host's
+// hypervisor kind, known only once every layer is applied: Hyper-V hosts
+// need Windows paths, cannot run qemu-img and may ask for wsb; libvirt
+// hosts need POSIX paths and have no Windows Server Backup. A problem is
+// placed where the list was written, so [defaults] problems repeat per
+// host only when they differ by kind.
+func (ps *problems) backupsForKind(s settings) {
+	for i, b := range s.backups {
+		key := joinIndex(s.backupsFrom, i)
+		if b.Path == "" {
+			continue // already reported
+		}
+		hyperv := s.hypervisor == KindHyperV
+		switch {
+		case hyperv && !ValidWindowsGlob(b.Path):
+			ps.atOnce(joinKey(key, "path"), "backup path "+quote(b.Path)+" of a hyperv host: "+WindowsPathProblem(b.Path, true))
+		case !hyperv && !ValidGlob(b.Path):
+			ps.atOnce(joinKey(key, "path"), "backup path "+quote(b.Path)+" is not a POSIX path: Windows paths are for hypervisor = \"hyperv\" hosts")
+		}
+		if hyperv && b.Verify == VerifyQemuImg {
+			ps.atOnce(joinKey(key, "verify"), "verify \"qemu-img\" is not available on hyperv hosts: want \"none\" or \"sha256\"")
+		}
+		if !hyperv && b.WSB {
+			ps.atOnce(joinKey(key, "wsb"), "wsb (Windows Server Backup) applies only to hypervisor = \"hyperv\" hosts")
+		}
+	}
+}
+
+// atOnce reports a problem at key unless the same one is already reported.
+func (ps *problems) atOnce(key, reason string) {
+	for _, p := range ps.list {
+		if p.KeyPath == key && p.Reason == reason {
+			return
+		}
+	}
+	ps.at(key, reason)
 }
 
 // required returns a required key's value, reporting it when missing (and
@@ -67,9 +108,14 @@ func (ps *problems) required(table, key string, v *string) (string, bool) {
 	return *v, true
 }
 
+// badGlob accepts a POSIX or a Windows glob here; which one a host needs
+// is checked by backupsForKind once its hypervisor kind is known.
 func badGlob(s string) string {
-	if ValidGlob(s) {
+	if ValidGlob(s) || ValidWindowsGlob(s) {
 		return ""
+	}
+	if len(s) >= 2 && s[1] == ':' {
+		return "invalid Windows backup path " + quote(s) + ": " + WindowsPathProblem(s, true)
 	}
 	return "invalid backup path " + quote(s) + ": want an absolute path of letters, digits, / . _ - @ + , = and the glob characters * ? [ ]"
 }

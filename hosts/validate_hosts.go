@@ -90,6 +90,7 @@ func (ps *problems) hostEntry(rh *rawHost, prefix string, d settings, home strin
 		ps.atKey(joinKey(prefix, "concurrency"), "concurrency is global: set it in [defaults], not per host")
 	}
 	s := ps.apply(d, &rh.rawSettings, prefix, home)
+	ps.backupsForKind(s)
 	if !s.servicesSet {
 		s.services = s.units
 	}
@@ -117,6 +118,7 @@ func fillHost(h *Host, s settings) {
 	h.Checks = slices.Clone(s.checks)
 	h.Backups = slices.Clone(s.backups)
 	h.BackupInterval = s.backupInterval
+	s.limits.fill(h)
 }
 
 func badTag(s string) string {

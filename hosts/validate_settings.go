@@ -30,6 +30,8 @@ type settings struct {
 	checks         []string
 	backupInterval time.Duration
 	backups        []Backup
+	backupsFrom    string // key path of the backups list in force
+	limits         limits
 
 	// Where user, identity_files and known_hosts came from ("" for a
 	// built-in default), to place problems found only after resolving.
@@ -56,6 +58,7 @@ func builtinSettings(getenv func(string) string) settings {
 		units:          []string{"libvirtd"},
 		checks:         []string{CheckSSH, CheckHypervisor, CheckVMs, CheckKVM},
 		backupInterval: 15 * time.Minute,
+		limits:         builtinLimits(),
 	}
 }
 
@@ -71,6 +74,7 @@ func (ps *problems) apply(base settings, raw *rawSettings, prefix, home string) 
 	ps.applyTimes(&s, raw, prefix)
 	ps.applyHypervisor(&s, raw, prefix)
 	ps.applyBackups(&s, raw, prefix)
+	ps.applyLimits(&s.limits, raw, prefix)
 	return s
 }
 

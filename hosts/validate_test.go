@@ -243,6 +243,8 @@ func builtinHost(name, addr string) Host {
 		Units: []string{"libvirtd"}, Services: []string{"libvirtd"},
 		Checks:         []string{CheckSSH, CheckHypervisor, CheckVMs, CheckKVM},
 		BackupInterval: 15 * time.Minute,
+		ImagePaths:     []string{"/var/lib/libvirt/images"},
+		MemFreeWarn:    10, MemFreeCrit: 5, DiskUseWarn: 85, DiskUseCrit: 95, LoadPerCPUWarn: 2,
 	}
 }
 

@@ -143,6 +143,36 @@ type HostReport struct {
 	// SSHLatency is the latest round-trip time to the host (0 if unreachable).
 	SSHLatency time.Duration
 	Time       time.Time
+	// Resources are the host's figures from the resources check, for the
+	// host pane's gauges and the fleet table's mem/disk column (nil when
+	// the check is not configured or read nothing).
+	Resources *Resources
+}
+
+// Resources are a host's capacity figures as the resources check read
+// them, for the UI; the check's Result carries the verdict. Sizes are in
+// bytes; a zero MemTotal means memory was not read.
+type Resources struct {
+	MemTotal, MemFree uint64
+	// MemCommitted is the maximum memory of the running VMs, summed
+	// (0 when unknown).
+	MemCommitted uint64
+	CPUs         int
+	Model        string
+	// Load1 is the 1-minute load average (-1 when not read).
+	Load1 float64
+	Disks []DiskUse
+}
+
+// DiskUse is the filesystem holding one configured image path.
+type DiskUse struct {
+	// Path is the configured path; Mount and Filesystem are what df said
+	// holds it.
+	Path, Mount, Filesystem string
+	Total, Used, Avail      uint64
+	// UsedPct is Used of (Used+Avail), rounded up, as df's Capacity column
+	// (blocks reserved for root count as neither).
+	UsedPct float64
 }
 
 // Worst returns the check with the worst status (the first one on ties),

@@ -16,6 +16,8 @@ type HostSpec struct {
 	Name string
 	Port int
 	Tags []string
+	// HyperV writes the host as hypervisor = "hyperv" (hyperv_config.go).
+	HyperV bool
 }
 
 // ConfigSpec is everything WriteConfig needs to describe a running fleet.
@@ -36,7 +38,7 @@ func (f *Fleet) ConfigSpec() ConfigSpec {
 		LibvirtSocket: f.opts.LibvirtSocket,
 	}
 	for i, h := range f.hosts {
-		spec.Hosts = append(spec.Hosts, HostSpec{Name: h.name, Port: h.port, Tags: hostTags(i, len(f.hosts))})
+		spec.Hosts = append(spec.Hosts, HostSpec{Name: h.name, Port: h.port, Tags: hostTags(i, len(f.hosts)), HyperV: h.hv != nil})
 	}
 	return spec
 }
@@ -127,6 +129,10 @@ func renderConfig(spec ConfigSpec) string {
 			tags[i] = tomlString(t)
 		}
 		fmt.Fprintf(&b, "tags = [%s]\n", strings.Join(tags, ", "))
+		if h.HyperV {
+			b.WriteString(hyperVHostConfig)
+			continue
+		}
 		b.WriteString("\n[[hosts.backups]]\nname = \"nightly\"\npath = \"" + backupDir + "/*.qcow2\"\n")
 		b.WriteString("max_age = \"26h\"\nmin_size = \"1GiB\"\nverify = \"sha256\"\n")
 	}

@@ -31,10 +31,16 @@ var matchers = []matcher{
 	matchBackupList,
 	matchSHA256,
 	matchQemuImg,
+	matchLoad,
+	matchMemInfo,
+	matchDiskUsage,
 }
 
 // run answers one exec request, a Batch script included.
 func (h *Host) run(cmd string) result {
+	if h.hv != nil {
+		return h.runHyperV(cmd)
+	}
 	if parts, ok := hosts.UnBatch(cmd); ok {
 		return h.runBatch(parts)
 	}

@@ -57,6 +57,9 @@ var ErrBadOptions = errors.New("simfleet: bad options")
 type Options struct {
 	// Hosts is how many hosts to run (0: DefaultHosts; at most MaxHosts).
 	Hosts int
+	// HyperV is how many of the hosts (the last ones) are simulated Hyper-V
+	// hosts instead of libvirt hosts (default 0; see hyperv.go).
+	HyperV int
 	// Seed makes the hosts' state and the default timeline reproducible.
 	Seed int64
 	// Quiet runs no incidents: RunTimeline only waits.
@@ -119,6 +122,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Hosts < 0 || o.Hosts > MaxHosts {
 		return o, fmt.Errorf("%w: %d hosts (1-%d)", ErrBadOptions, o.Hosts, MaxHosts)
+	}
+	if o.HyperV < 0 || o.HyperV > o.Hosts {
+		return o, fmt.Errorf("%w: %d Hyper-V hosts of %d", ErrBadOptions, o.HyperV, o.Hosts)
 	}
 	if o.RestartDelay == 0 {
 		o.RestartDelay = DefaultRestartDelay
@@ -214,6 +220,9 @@ func (f *Fleet) newHost(i int, start time.Time) (*Host, error) {
 		rpcs:       make(map[ssh.Channel]struct{}),
 	}
 	h.w.journalStart(&h.journal, start.Add(-time.Duration(3+i%40)*time.Hour))
+	if i >= f.opts.Hosts-f.opts.HyperV {
+		h.hv = newHVWorld(f.opts.Seed, i, start)
+	}
 	return h, nil
 }
 

@@ -37,6 +37,8 @@ type Host struct {
 	server  *ssh.ServerConfig
 	conns   map[net.Conn]struct{}
 	rpcs    map[ssh.Channel]struct{}
+	// hv is set on a simulated Hyper-V host (hyperv.go).
+	hv *hvWorld
 }
 
 // VMState is a snapshot of one simulated VM. State and Reason use
@@ -105,6 +107,10 @@ func (h *Host) StopDaemon() { h.stopDaemon(false) }
 func (h *Host) crashDaemon() { h.stopDaemon(true) }
 
 func (h *Host) stopDaemon(crash bool) {
+	if h.hv != nil { // a Hyper-V host's daemon is vmms
+		h.SetVMMSRunning(false)
+		return
+	}
 	h.mu.Lock()
 	if h.w.unit == unitActive {
 		h.w.journalStop(&h.journal, time.Now(), crash)
@@ -120,6 +126,10 @@ func (h *Host) stopDaemon(crash bool) {
 
 // StartDaemon starts the hypervisor daemon if it is not running.
 func (h *Host) StartDaemon() {
+	if h.hv != nil {
+		h.SetVMMSRunning(true)
+		return
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.w.unit != unitActive {
@@ -149,6 +159,9 @@ func (h *Host) restartDaemon() {
 // CrashVM makes a VM's QEMU process die: the domain shows as shut off with
 // reason crashed, as after a kill -9 of QEMU.
 func (h *Host) CrashVM(name string) error {
+	if h.hv != nil {
+		return h.SetHyperVVMState(name, "RunningCritical")
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	d, ok := h.w.domainByName(name)

@@ -65,6 +65,16 @@ func (c *rpcConn) call(proc uint32, args []byte) ([]byte, *rpcError) {
 		return c.domainCall(r, true, func(w *xdrWriter, d domain) { w.int32(int32(d.state)); w.int32(d.reason) })
 	case procDomainGetAutostart:
 		return c.domainCall(r, false, func(w *xdrWriter, d domain) { w.bool(d.autostart) })
+	case procDomainGetInfo:
+		return c.domainCall(r, false, encodeDomainInfo)
+	case procNodeGetMemoryStats:
+		return c.nodeMemoryStats(r)
+	case procConnectListAllStoragePools:
+		return c.listAllPools(r)
+	case procStoragePoolGetInfo:
+		return c.poolCall(r, encodePoolInfo)
+	case procStoragePoolGetAutostart:
+		return c.poolCall(r, func(w *xdrWriter, p storagePool) { w.bool(p.autostart) })
 	}
 	return nil, &rpcError{code: errNoSupport, domain: fromRPC, msg: fmt.Sprintf("unknown procedure: %d", proc)}
 }

@@ -147,6 +147,10 @@ func (h *Host) openChannel(nc ssh.NewChannel) {
 		}
 		h.fleet.wg.Go(func() { h.serveSession(ch, reqs) })
 	case chanStreamLocal:
+		if h.hv != nil { // Windows' OpenSSH has no unix-socket forwarding
+			nc.Reject(ssh.Prohibited, "administratively prohibited: open failed")
+			return
+		}
 		h.openLibvirt(nc)
 	case chanTCPIP:
 		nc.Reject(ssh.Prohibited, "administratively prohibited: open failed")

@@ -82,6 +82,7 @@ type world struct {
 	node       nodeInfo
 	domains    []domain
 	backups    []backupFile
+	res        resources
 	// unit is the daemon unit's is-active word; pid its current main PID.
 	unit string
 	pid  int
@@ -112,6 +113,7 @@ func newWorld(seed int64, idx int, now time.Time) world {
 	}
 	w.domains = newDomains(rng)
 	w.backups = newBackups(rng, w.domains, now)
+	w.res = newResources(seed, idx, w.node)
 	return w
 }
 

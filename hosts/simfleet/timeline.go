@@ -289,6 +289,9 @@ func (f *Fleet) notify(in Incident, end bool) {
 
 // firstRunningVM names the host's first running VM ("" if none).
 func (h *Host) firstRunningVM() string {
+	if h.hv != nil {
+		return h.hvFirstRunningVM()
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, d := range h.w.domains {
@@ -301,6 +304,10 @@ func (h *Host) firstRunningVM() string {
 
 // restoreVM puts a VM back in its initial state (a crashed VM boots again).
 func (h *Host) restoreVM(name string) {
+	if h.hv != nil {
+		h.hvRestoreVM(name)
+		return
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	d, ok := h.w.domainByName(name)

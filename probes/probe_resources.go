@@ -1,0 +1,48 @@
+package probes
+
+import (
+	"context"
+	"errors"
+
+	"github.com/hvconsole/hvconsole/hosts"
+)
+
+// errNoResourceAPI is the reason when the libvirt connection in use cannot
+// answer the resources or storage procedures (a test double, say).
+var errNoResourceAPI = errors.New("probes: libvirt connection does not offer these procedures")
+
+// resources runs the resources check over the host's libvirt session and
+// one batched exec, under the probe deadline.
+func (p *hostProbe) resources(ctx context.Context) (Result, *Resources) {
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout(p.h))
+	defer cancel()
+	sess, err := p.session(ctx)
+	if err != nil {
+		return p.unavailable(hosts.CheckResources, err), nil
+	}
+	api, ok := sess.api.(ResourcesAPI)
+	if !ok {
+		return p.unavailable(hosts.CheckResources, errNoResourceAPI), nil
+	}
+	return ResourcesCheck(ctx, api, sess.do, p.r.Exec, p.h, p.s.now())
+}
+
+// storage runs the storage pools check over the host's libvirt session.
+func (p *hostProbe) storage(ctx context.Context) Result {
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout(p.h))
+	defer cancel()
+	sess, err := p.session(ctx)
+	if err != nil {
+		return p.unavailable(hosts.CheckStorage, err)
+	}
+	api, ok := sess.api.(StorageAPI)
+	if !ok {
+		return p.unavailable(hosts.CheckStorage, errNoResourceAPI)
+	}
+	return StorageCheck(ctx, api, sess.do, p.h, p.s.now())
+}
+
+// unavailable is a check that could not ask libvirt: UNKNOWN with why.
+func (p *hostProbe) unavailable(check string, err error) Result {
+	return newResult(p.h.Name, check, UNKNOWN, "libvirt API unavailable: "+reason(err), "", err, 0, p.s.now())
+}

@@ -54,6 +54,7 @@ type hvFacts struct {
 	err              error // set when the API did not answer
 	answered         bool  // the version calls succeeded this round
 	latency          time.Duration
+	via              string // how the facts were read when not the tunnel (ViaVirsh)
 }
 
 // versionText is "libvirt 9.0.0, QEMU 8.2.0".
@@ -117,6 +118,9 @@ func (u unitFacts) detail() string {
 // is CRIT, explained by the unit state.
 func hypervisorResult(h hosts.Host, hv hvFacts, u unitFacts, at time.Time) Result {
 	details := []string{u.detail()}
+	if hv.via != "" {
+		details = append(details, hv.via)
+	}
 	if hv.hostname != "" {
 		details = append([]string{"hostname: " + hv.hostname}, details...)
 	}
@@ -155,6 +159,7 @@ type vmFacts struct {
 	capped  bool
 	err     error
 	latency time.Duration
+	via     string // as hvFacts.via
 }
 
 func vmsResult(h hosts.Host, f vmFacts, at time.Time) Result {
@@ -164,6 +169,9 @@ func vmsResult(h hosts.Host, f vmFacts, at time.Time) Result {
 	st, sum, details := VMSummary(f.vms)
 	if f.capped {
 		sum += fmt.Sprintf(" (only the first %d checked)", maxDomains)
+	}
+	if f.via != "" {
+		details = strings.TrimSpace(details + "\n" + f.via)
 	}
 	return newResult(h.Name, hosts.CheckVMs, st, sum, details, nil, f.latency, at)
 }

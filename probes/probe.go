@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -38,6 +39,10 @@ type hostState struct {
 	apiDown bool // the libvirt API was silent last round
 	kvm     *Result
 	kvmAt   int // round of the cached kvm result
+	// viaVirsh is set while sshd refuses the libvirt socket channel and
+	// virsh answers instead; the tunnel is tried again every
+	// virshRetryEvery rounds.
+	viaVirsh bool
 	// backups is the cached backups check, read on the host's backup
 	// interval or when RefreshBackups set backupsDue.
 	backups    *Result
@@ -56,6 +61,10 @@ type hostProbe struct {
 	r  Remote
 }
 
+// checkOrder is the order of a host's checks after ssh, in every report.
+var checkOrder = []string{hosts.CheckHypervisor, hosts.CheckVMs, hosts.CheckKVM,
+	hosts.CheckResources, hosts.CheckStorage, hosts.CheckBackups}
+
 // probeHost runs the host's configured checks once: connect, ask the open
 // libvirt connection, then at most one remote exec for the facts that are
 // due or that must explain a silent API.
@@ -69,24 +78,27 @@ func (s *Scheduler) probeHost(ctx context.Context, h hosts.Host, st *hostState) 
 		return finish(rep, s.now())
 	}
 	rep.SSHLatency = sshLatency(p.r)
-	if h.Hypervisor != "" && h.Hypervisor != hosts.KindLibvirt {
-		sum := fmt.Sprintf("%s probes not implemented yet", h.Hypervisor)
-		rep.Checks = append(rep.Checks, dependents(h, sum, s.now())...)
-		return finish(rep, s.now())
+	if h.Hypervisor == hosts.KindHyperV {
+		return finish(p.hyperV(ctx, rep), s.now())
 	}
 	p.st.rounds++
-	hv, vms := p.askLibvirt(ctx)
+	hv, vms, nets := p.askLibvirt(ctx)
 	kvm := p.runCommands(ctx, hv)
 	rep.Version = hv.reportVersion()
-	for _, c := range []string{hosts.CheckHypervisor, hosts.CheckVMs, hosts.CheckKVM, hosts.CheckBackups} {
+	for _, c := range checkOrder {
 		switch {
 		case !h.HasCheck(c):
+		case c == hosts.CheckResources:
+			res, figures := p.resources(ctx)
+			rep.Checks, rep.Resources = append(rep.Checks, res), figures
+		case c == hosts.CheckStorage:
+			rep.Checks = append(rep.Checks, p.storage(ctx))
 		case c == hosts.CheckBackups:
 			rep.Checks = append(rep.Checks, p.backups(ctx))
 		case c == hosts.CheckHypervisor:
 			rep.Checks = append(rep.Checks, hypervisorResult(h, hv, st.units, s.now()))
 		case c == hosts.CheckVMs:
-			rep.Checks = append(rep.Checks, vmsResult(h, vms, s.now()))
+			rep.Checks = append(rep.Checks, withNetworks(vmsResult(h, vms, s.now()), nets))
 			rep.VMs = vms.vms
 		case c == hosts.CheckKVM:
 			rep.Checks = append(rep.Checks, kvm)
@@ -104,8 +116,8 @@ func finish(rep HostReport, at time.Time) HostReport {
 // dependents reports every configured check after ssh as UNKNOWN with sum.
 func dependents(h hosts.Host, sum string, at time.Time) []Result {
 	var out []Result
-	for _, c := range []string{hosts.CheckHypervisor, hosts.CheckVMs, hosts.CheckKVM, hosts.CheckBackups} {
-		if h.HasCheck(c) {
+	for _, c := range checkOrder {
+		if h.HasCheck(c) && applies(h, c) {
 			out = append(out, newResult(h.Name, c, UNKNOWN, sum, "", nil, 0, at))
 		}
 	}
@@ -156,13 +168,17 @@ func orDefault(d, def time.Duration) time.Duration {
 	return def
 }
 
-// askLibvirt asks the open libvirt connection for the daemon's versions and
-// the domains, each check under its own deadline.
-func (p *hostProbe) askLibvirt(ctx context.Context) (hvFacts, vmFacts) {
+// askLibvirt asks the open libvirt connection for the daemon's versions,
+// the domains and the networks, each check under its own deadline.
+func (p *hostProbe) askLibvirt(ctx context.Context) (hvFacts, vmFacts, netFacts) {
 	var hv hvFacts
 	var vms vmFacts
+	var nets netFacts
 	if !p.h.HasCheck(hosts.CheckHypervisor) && !p.h.HasCheck(hosts.CheckVMs) {
-		return hv, vms
+		return hv, vms, nets
+	}
+	if p.st.viaVirsh && p.st.rounds%virshRetryEvery != 0 {
+		return p.askVirsh(ctx)
 	}
 	if p.h.HasCheck(hosts.CheckHypervisor) {
 		hctx, cancel := context.WithTimeout(ctx, probeTimeout(p.h))
@@ -174,11 +190,17 @@ func (p *hostProbe) askLibvirt(ctx context.Context) (hvFacts, vmFacts) {
 	if p.h.HasCheck(hosts.CheckVMs) {
 		vctx, cancel := context.WithTimeout(ctx, probeTimeout(p.h))
 		start := time.Now()
-		vms = p.domains(vctx, hv.err)
+		vms, nets = p.domains(vctx, hv.err)
 		vms.latency = time.Since(start)
 		cancel()
 	}
-	return hv, vms
+	if openErr := cmp.Or(hv.err, vms.err); IsChannelRefused(openErr) {
+		if fhv, fvms, ok := p.fallback(ctx, openErr); ok {
+			return fhv, fvms, netFacts{}
+		}
+	}
+	p.st.viaVirsh = false
+	return hv, vms, nets
 }
 
 // session returns the host's open libvirt connection, opening one when
@@ -201,6 +223,13 @@ func (p *hostProbe) session(ctx context.Context) (*lvSession, error) {
 		return nil, err
 	}
 	sess.hvType, sess.hostname = CleanLine(facts.hvType), CleanLine(facts.hostname)
+	// Events are for Run's push updates; a one-off round does not need them.
+	if p.s.started.Load() {
+		if err := sess.subscribe(ctx); err != nil {
+			p.s.retireSession(sess)
+			return nil, err
+		}
+	}
 	p.st.mu.Lock()
 	p.st.sess = sess
 	p.st.mu.Unlock()
@@ -241,23 +270,38 @@ func (p *hostProbe) versions(ctx context.Context) hvFacts {
 	return f
 }
 
-// domains lists every domain with its state, reason and autostart flag.
-// When the hypervisor check already found the API silent it is not asked
-// again this round.
-func (p *hostProbe) domains(ctx context.Context, hvErr error) vmFacts {
+// domains lists every domain with its state, reason and autostart flag,
+// and the virtual networks. When the hypervisor check already found the
+// API silent it is not asked again this round.
+func (p *hostProbe) domains(ctx context.Context, hvErr error) (vmFacts, netFacts) {
 	if hvErr != nil {
-		return vmFacts{err: hvErr}
+		return vmFacts{err: hvErr}, netFacts{}
 	}
 	sess, err := p.session(ctx)
 	if err != nil {
-		return vmFacts{err: err}
+		return vmFacts{err: err}, netFacts{}
 	}
-	f, err := call(ctx, sess, "list domains", listVMs)
-	f.err = err
-	if err == nil {
-		slices.SortFunc(f.vms, func(a, b VM) int { return strings.Compare(a.Name, b.Name) })
+	return readVMs(ctx, sess)
+}
+
+// readVMs reads the domains and networks of an open session under ctx.
+func readVMs(ctx context.Context, sess *lvSession) (vmFacts, netFacts) {
+	type both struct {
+		vms  vmFacts
+		nets netFacts
 	}
-	return f
+	b, err := call(ctx, sess, "list domains", func(api libvirtAPI) (both, error) {
+		vms, err := listVMs(api)
+		if err != nil {
+			return both{}, err
+		}
+		return both{vms, listNetworks(api)}, nil
+	})
+	if err != nil {
+		return vmFacts{err: err}, netFacts{}
+	}
+	slices.SortFunc(b.vms.vms, func(a, b VM) int { return strings.Compare(a.Name, b.Name) })
+	return b.vms, b.nets
 }
 
 // listVMs reads the domains; one that vanishes between the list and its
@@ -320,13 +364,19 @@ func call[T any](ctx context.Context, s *lvSession, what string, fn func(libvirt
 // backups returns the backups check, run again when its interval has
 // passed since the cached result or when the operator asked for it.
 func (p *hostProbe) backups(ctx context.Context) Result {
+	if !p.backupsDue() {
+		return *p.st.backups
+	}
+	res, _ := CheckBackups(ctx, p.r, p.h, p.s.now())
+	p.st.backups = &res
+	return res
+}
+
+// backupsDue reports whether the backups check must run this round: never
+// run yet, its interval passed, or the operator asked (RefreshBackups).
+func (p *hostProbe) backupsDue() bool {
 	st, now := p.st, p.s.now()
 	interval := orDefault(p.h.BackupInterval, defaultBackupInterval)
 	forced := st.backupsDue.Swap(false)
-	if st.backups != nil && !forced && now.Sub(st.backups.Time) < interval {
-		return *st.backups
-	}
-	res, _ := CheckBackups(ctx, p.r, p.h, now)
-	st.backups = &res
-	return res
+	return st.backups == nil || forced || now.Sub(st.backups.Time) >= interval
 }

@@ -14,6 +14,7 @@ import (
 // demoOptions are the flags of `hvconsole demo`.
 type demoOptions struct {
 	hosts       int
+	hyperV      int
 	seed        int64
 	quiet       bool
 	serve       bool
@@ -25,6 +26,7 @@ func runDemoCommand(ctx context.Context, env *environment, args []string) error 
 	var opts demoOptions
 	fs := newFlagSet("demo", env.stderr)
 	fs.IntVar(&opts.hosts, "hosts", simfleet.DefaultHosts, "how many simulated hosts")
+	fs.IntVar(&opts.hyperV, "hyperv", -1, "how many of the hosts are Hyper-V (default: one in six)")
 	fs.Int64Var(&opts.seed, "seed", 1, "seed of the incident timeline")
 	fs.BoolVar(&opts.quiet, "quiet", false, "no incidents")
 	fs.BoolVar(&opts.serve, "serve", false, "keep the fleet up without the console")
@@ -37,7 +39,10 @@ func runDemoCommand(ctx context.Context, env *environment, args []string) error 
 }
 
 func runDemo(ctx context.Context, env *environment, opts demoOptions) error {
-	sim := simfleet.Options{Hosts: opts.hosts, Seed: opts.seed, Quiet: opts.quiet}
+	if opts.hyperV < 0 {
+		opts.hyperV = opts.hosts / 6
+	}
+	sim := simfleet.Options{Hosts: opts.hosts, HyperV: opts.hyperV, Seed: opts.seed, Quiet: opts.quiet}
 	if opts.printConfig != "" {
 		if err := os.MkdirAll(opts.printConfig, 0o700); err != nil {
 			return &exitError{code: exitUnknown, err: err}

@@ -82,3 +82,64 @@ func TestDemoInTmux(t *testing.T) {
 		return exec.Command("tmux", "has-session", "-t", s.name).Run() != nil
 	})
 }
+
+// A mixed fleet of KVM and Hyper-V hosts in one `check --json` and in the
+// console, and the Hyper-V restart through the action layer.
+func TestDemoMixedFleet(t *testing.T) {
+	fl, err := simfleet.Start(t.Context(), simfleet.Options{Hosts: 4, HyperV: 2, Quiet: true, RestartDelay: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fl.Close()
+	cfg, err := hosts.Load(fl.ConfigPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, code, stderr := runJSON(t, fl.ConfigPath())
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %q: %+v", code, stderr, doc)
+	}
+	kinds := map[string]int{}
+	for _, h := range cfg.Hosts {
+		kinds[h.Hypervisor]++
+		hj := hostByName(t, doc, h.Name)
+		hv := checkByName(t, hj, "hypervisor")
+		wantWord := map[string]string{hosts.KindLibvirt: "libvirt", hosts.KindHyperV: "Hyper-V"}[h.Hypervisor]
+		if hj.Status.String() != "OK" || !strings.Contains(hv.Summary, wantWord) || len(hj.VMs) == 0 {
+			t.Errorf("%s (%s): %s, hypervisor %q, %d VMs", h.Name, h.Hypervisor, hj.Status, hv.Summary, len(hj.VMs))
+		}
+	}
+	if kinds[hosts.KindLibvirt] != 2 || kinds[hosts.KindHyperV] != 2 {
+		t.Fatalf("fleet kinds = %v, want 2 of each", kinds)
+	}
+
+	// vmms stops on a Hyper-V host: CRIT naming the remedy; the action
+	// layer restarts it with Restart-Service and sees it back.
+	f, err := openFleet(t.Context(), &environment{getenv: func(string) string { return "" }}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	runner, closeAudit, err := newActionRunner(cfg, f, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeAudit()
+	victim := cfg.Hosts[len(cfg.Hosts)-1]
+	fl.Host(victim.Name).StopDaemon()
+	rep := f.sched.Round(t.Context(), []hosts.Host{victim})[0]
+	if hv, _ := rep.Check(hosts.CheckHypervisor); rep.Status != probes.CRIT || !strings.Contains(hv.Summary, "vmms") {
+		t.Fatalf("vmms stopped: %s %q", rep.Status, hv.Summary)
+	}
+	res := runner.Restart(t.Context(), []hosts.Host{victim}, "vmms")[0]
+	if !res.OK() || !strings.Contains(res.Command, "-EncodedCommand") {
+		t.Fatalf("restart vmms: %s (command %q)", res.Summary(), res.Command)
+	}
+
+	s := startTmux(t, 160, 48, []string{"NO_COLOR=1"}, buildBinary(t), "--config", fl.ConfigPath())
+	s.waitFor("both kinds in the fleet table", 60*time.Second, func(scr string) bool {
+		return strings.Contains(scr, "Fleet 4") && strings.Contains(scr, "hyperv") && strings.Contains(scr, "libvirt") &&
+			strings.Contains(scr, " ago")
+	})
+	s.keys("q")
+}

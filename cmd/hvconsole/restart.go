@@ -113,7 +113,7 @@ func confirmOnTerminal(env *environment, hs []hosts.Host, unit string) error {
 func confirm(r io.Reader, w io.Writer, hs []hosts.Host, unit string) error {
 	fmt.Fprintf(w, "Restart %s on %d host(s):\n", unit, len(hs))
 	for _, h := range hs {
-		cmd, err := hosts.RestartCommand(unit, h.Sudo)
+		cmd, err := hosts.HostRestartCommand(h, unit)
 		if err != nil {
 			return err // the action layer refuses it too; say so before asking
 		}

@@ -1,0 +1,143 @@
+package probes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hvconsole/hvconsole/hosts"
+)
+
+// Hyper-V hosts: Windows Server with its built-in OpenSSH server, probed
+// with the constant PowerShell scripts of hosts/powershell_scripts.go, one
+// exec per script, each under the host's probe timeout.
+
+// ErrPowerShell is returned when a Hyper-V script failed on the host
+// (non-zero exit with no output, powershell.exe missing, ...).
+var ErrPowerShell = errors.New("probes: powershell command failed")
+
+// HyperVReport is everything one probe of a Hyper-V host learned.
+type HyperVReport struct {
+	// Checks are the configured checks among hypervisor, vms, resources
+	// and backups, in that order (kvm and storage do not apply).
+	Checks []Result
+	VMs    []VM
+	// Version is HostReport.Version ("Hyper-V / Microsoft Windows Server
+	// 2022 Datacenter 10.0.20348"), "" when unknown.
+	Version   string
+	Resources *Resources
+	Backups   []BackupResult
+}
+
+// HyperVProbe runs a Hyper-V host's configured checks over r and returns
+// their results, the VMs and the version text. The probe loop calls it for
+// hosts with hypervisor = "hyperv" once the ssh check has a connection.
+func HyperVProbe(ctx context.Context, r Remote, h hosts.Host, now time.Time) (checks []Result, vms []VM, version string) {
+	rep := ProbeHyperV(ctx, r, h, now)
+	return rep.Checks, rep.VMs, rep.Version
+}
+
+// ProbeHyperV is HyperVProbe with the resources figures and the backup
+// results for the host pane and "hvconsole backups".
+func ProbeHyperV(ctx context.Context, r Remote, h hosts.Host, now time.Time) HyperVReport {
+	var rep HyperVReport
+	timeout := probeTimeout(h)
+	if h.HasCheck(hosts.CheckHypervisor) {
+		out, lat, err := runPowerShell(ctx, r, hosts.HyperVHypervisorScript, timeout)
+		var f HyperVHostFacts
+		if err == nil {
+			f, err = ParseHyperVHostFacts(out)
+		}
+		rep.Checks = append(rep.Checks, hyperVChecked(h.Name, hosts.CheckHypervisor, "hypervisor facts", err, lat, now,
+			func() Result { return hyperVHypervisorResult(h.Name, f, lat, now) }))
+		rep.Version = hyperVVersion(f)
+	}
+	if h.HasCheck(hosts.CheckVMs) {
+		out, lat, err := runPowerShell(ctx, r, hosts.HyperVVMsScript, timeout)
+		var f HyperVVMFacts
+		if err == nil {
+			f, err = ParseHyperVVMs(out)
+		}
+		rep.Checks = append(rep.Checks, hyperVChecked(h.Name, hosts.CheckVMs, "VM list", err, lat, now,
+			func() Result { return hyperVVMsResult(h.Name, f, lat, now) }))
+		for _, v := range f.VMs {
+			rep.VMs = append(rep.VMs, v.VM)
+		}
+	}
+	if h.HasCheck(hosts.CheckResources) {
+		rep.Checks = append(rep.Checks, probeHyperVResources(ctx, r, h, now, &rep))
+	}
+	if h.HasCheck(hosts.CheckBackups) {
+		var res Result
+		res, rep.Backups = CheckHyperVBackups(ctx, r, h, now)
+		rep.Checks = append(rep.Checks, res)
+	}
+	return rep
+}
+
+func probeHyperVResources(ctx context.Context, r Remote, h hosts.Host, now time.Time, rep *HyperVReport) Result {
+	script, err := hosts.HyperVResourcesScript(windowsPaths(h.ImagePaths))
+	if err != nil {
+		err = fmt.Errorf("probes: resources script: %w", err)
+		return newResult(h.Name, hosts.CheckResources, UNKNOWN, "resources unavailable: "+reason(err), "", err, 0, now)
+	}
+	out, lat, err := runPowerShell(ctx, r, script, probeTimeout(h))
+	var f HyperVResourceFacts
+	if err == nil {
+		f, err = ParseHyperVResources(out)
+	}
+	return hyperVChecked(h.Name, hosts.CheckResources, "resources", err, lat, now, func() Result {
+		res, figures := hyperVResourcesResult(h, f, lat, now)
+		rep.Resources = figures
+		return res
+	})
+}
+
+// windowsPaths keeps the image paths that are Windows paths, at most
+// hosts.MaxResourcePaths: a Hyper-V host inheriting the libvirt default
+// (/var/lib/libvirt/images) then measures Get-VMHost's own VM paths.
+func windowsPaths(paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		if hosts.ValidWindowsPath(p) && len(out) < hosts.MaxResourcePaths {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// hyperVChecked returns rate() when the script ran and parsed, and an
+// UNKNOWN result naming what could not be read otherwise.
+func hyperVChecked(host, check, what string, err error, lat time.Duration, at time.Time, rate func() Result) Result {
+	if err != nil {
+		return newResult(host, check, UNKNOWN, what+" unavailable: "+reason(err), "", err, lat, at)
+	}
+	return rate()
+}
+
+// runPowerShell runs a script as an EncodedCommand under timeout and
+// returns its stdout. A non-zero exit is an error only when nothing was
+// printed: the scripts report their own failures inside the JSON.
+func runPowerShell(ctx context.Context, r Remote, script string, timeout time.Duration) (string, time.Duration, error) {
+	ectx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	start := time.Now()
+	res, err := r.Exec(ectx, hosts.EncodedCommand(script))
+	lat := time.Since(start)
+	switch {
+	case err != nil && ectx.Err() != nil && ctx.Err() == nil:
+		return "", lat, fmt.Errorf("probes: powershell: %w (%w)", ErrCallTimeout, err)
+	case err != nil:
+		return "", lat, fmt.Errorf("probes: powershell: %w", err)
+	case res.Truncated:
+		return "", lat, fmt.Errorf("%w: output truncated by the transport", ErrUnparseable)
+	case res.ExitCode != 0 && len(res.Stdout) == 0:
+		why := CleanLine(string(res.Stderr))
+		if why == "" {
+			why = "no output"
+		}
+		return "", lat, fmt.Errorf("%w: exit %d: %s", ErrPowerShell, res.ExitCode, why)
+	}
+	return string(res.Stdout), lat, nil
+}

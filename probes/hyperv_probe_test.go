@@ -1,0 +1,231 @@
+package probes
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/hvconsole/hvconsole/hosts"
+)
+
+// hvRemote answers Exec by exact script: the command must be the
+// EncodedCommand of a script it knows, so a test fails if a builder
+// changes shape. hang makes every Exec wait for its context.
+type hvRemote struct {
+	answers map[string]ExecResult
+	hang    bool
+	cmds    []string
+}
+
+func (r *hvRemote) Exec(ctx context.Context, cmd string) (ExecResult, error) {
+	r.cmds = append(r.cmds, cmd)
+	if r.hang {
+		<-ctx.Done()
+		return ExecResult{}, ctx.Err()
+	}
+	script, ok := hosts.DecodeEncodedCommand(cmd)
+	if !ok {
+		return ExecResult{Stderr: []byte("not an encoded command"), ExitCode: 1}, nil
+	}
+	if res, ok := r.answers[script]; ok {
+		return res, nil
+	}
+	return ExecResult{Stderr: []byte("unknown script"), ExitCode: 1}, nil
+}
+
+func (r *hvRemote) DialUnix(context.Context, string) (net.Conn, error) {
+	return nil, errors.New("no unix sockets on Windows")
+}
+func (r *hvRemote) HandshakeLatency() time.Duration { return time.Millisecond }
+func (r *hvRemote) RTT() time.Duration              { return time.Millisecond }
+func (r *hvRemote) Done() <-chan struct{}           { return nil }
+
+func hvHost() hosts.Host {
+	return hosts.Host{Name: "hv-01", Hypervisor: hosts.KindHyperV, ProbeTimeout: 2 * time.Second,
+		Checks:  []string{hosts.CheckSSH, hosts.CheckHypervisor, hosts.CheckVMs, hosts.CheckKVM, hosts.CheckResources, hosts.CheckBackups},
+		Backups: []hosts.Backup{{Name: "vhdx", Path: `D:\Backups\*.vhdx`, MaxAge: 26 * time.Hour, Verify: hosts.VerifySHA256}}}
+}
+
+func hvAnswers(t *testing.T, h hosts.Host, files map[string]string) map[string]ExecResult {
+	t.Helper()
+	res, err := hosts.HyperVResourcesScript(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]ExecResult{}
+	for key, file := range files {
+		script := map[string]string{"hypervisor": hosts.HyperVHypervisorScript, "vms": hosts.HyperVVMsScript, "resources": res}[key]
+		if script == "" {
+			b, err := hosts.HyperVBackupsScript(h.Backups[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			script = b
+		}
+		out[script] = ExecResult{Stdout: []byte(hvFixture(t, file))}
+	}
+	return out
+}
+
+func TestHyperVProbeFake(t *testing.T) {
+	h := hvHost()
+	r := &hvRemote{answers: hvAnswers(t, h, map[string]string{
+		"hypervisor": "hypervisor_healthy_ps7.json", "vms": "vms_ps51.json",
+		"resources": "resources_ps7.json", "backups": "backups_ps7.json",
+	})}
+	rep := ProbeHyperV(t.Context(), r, h, hvNow)
+	var got []string
+	for _, c := range rep.Checks {
+		got = append(got, c.Check+"="+c.Status.String())
+	}
+	want := []string{"hypervisor=OK", "vms=WARN", "resources=WARN", "backups=OK"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("checks (-want +got):\n%s", diff)
+	}
+	if rep.Version != "Hyper-V / Microsoft Windows Server 2022 Datacenter 10.0.20348" || len(rep.VMs) != 2 {
+		t.Errorf("version %q, VMs %+v", rep.Version, rep.VMs)
+	}
+	if rep.Resources == nil || len(rep.Resources.Disks) != 2 || len(rep.Backups) != 1 || rep.Backups[0].Verify != BackupVerifyOK {
+		t.Errorf("resources %+v, backups %+v", rep.Resources, rep.Backups)
+	}
+	if len(r.cmds) != 4 {
+		t.Errorf("%d execs, want one per script", len(r.cmds))
+	}
+	checks, vms, version := HyperVProbe(t.Context(), r, h, hvNow)
+	if len(checks) != 4 || len(vms) != 2 || version != rep.Version {
+		t.Errorf("HyperVProbe = %d checks, %d VMs, %q", len(checks), len(vms), version)
+	}
+}
+
+func TestHyperVProbeFailures(t *testing.T) {
+	h := hvHost()
+	h.Checks = []string{hosts.CheckHypervisor, hosts.CheckVMs}
+	h.ProbeTimeout = 50 * time.Millisecond
+	for _, tc := range []struct {
+		name string
+		r    *hvRemote
+		want string
+	}{
+		{"no powershell", &hvRemote{answers: map[string]ExecResult{}}, "powershell command failed: exit 1: unknown script"},
+		{"hung", &hvRemote{hang: true}, "no answer before the deadline"},
+		{"garbage", &hvRemote{answers: map[string]ExecResult{
+			hosts.HyperVHypervisorScript: {Stdout: []byte("{\"HypervisorPresent\":\"maybe\"}")},
+			hosts.HyperVVMsScript:        {Stdout: []byte("Get-VM : The term 'Get-VM' is not recognized\r\n")},
+		}}, "unavailable: unparseable output"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := ProbeHyperV(t.Context(), tc.r, h, hvNow)
+			if len(rep.Checks) != 2 {
+				t.Fatalf("checks %+v", rep.Checks)
+			}
+			for _, c := range rep.Checks {
+				hvWantResult(t, c, UNKNOWN, tc.want)
+				if c.Err == "" {
+					t.Errorf("%s: no error text", c.Check)
+				}
+			}
+		})
+	}
+}
+
+func TestHyperVBackupsFixtures(t *testing.T) {
+	for _, tc := range []struct {
+		file   string
+		spec   hosts.Backup
+		st     Status
+		wants  []string
+		verify []string
+	}{
+		{"backups_ps7.json", hosts.Backup{Name: "vhdx", Path: `D:\Backups\*.vhdx`, MaxAge: 26 * time.Hour, Verify: hosts.VerifySHA256},
+			OK, []string{"1 backup OK"}, []string{BackupVerifyOK}},
+		{"backups_ps51.json", hosts.Backup{Name: "vhdx", Path: `D:\Backups\*.vhdx`, MaxAge: 26 * time.Hour, Verify: hosts.VerifySHA256},
+			CRIT, []string{"no sha256 sidecar"}, []string{BackupVerifyNoSidecar}},
+		{"backups_ps7.json", hosts.Backup{Name: "vhdx", Path: `D:\Backups\*.vhdx`, MaxAge: 4 * time.Hour, MinCount: 3},
+			CRIT, []string{"5h59m old > max 4h", "only 2 files < min 3"}, []string{BackupVerifySkipped}},
+		{"backups_missing_ps7.json", hosts.Backup{Name: "vhdx", Path: `D:\Backups\*.vhdx`, MaxAge: 26 * time.Hour},
+			CRIT, []string{`no file matches D:\Backups\*.vhdx`}, []string{BackupVerifySkipped}},
+		{"backups_wsb_ps7.json", hosts.Backup{Name: "vhdx", Path: `D:\Backups\*.vhdx`, MaxAge: 26 * time.Hour, WSB: true},
+			CRIT, []string{"vhdx (wsb): last Windows Server Backup failed (HRESULT 0x80070070) There is not enough space on the disk."}, []string{BackupVerifySkipped, BackupVerifySkipped}},
+		{"backups_wsb_ps51.json", hosts.Backup{Name: "vhdx", Path: `D:\Backups\*.vhdx`, MaxAge: 8 * time.Hour, WSB: true},
+			WARN, []string{"vhdx (wsb): last success 6h59m old > 80% of max 8h"}, []string{BackupVerifySkipped, BackupVerifySkipped}},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			h := hvHost()
+			h.Backups = []hosts.Backup{tc.spec}
+			r := &hvRemote{answers: hvAnswers(t, h, map[string]string{"backups": tc.file})}
+			res, brs := CheckHyperVBackups(t.Context(), r, h, hvNow)
+			hvWantResult(t, res, tc.st, tc.wants...)
+			var verify []string
+			for _, b := range brs {
+				verify = append(verify, b.Verify)
+			}
+			if diff := cmp.Diff(tc.verify, verify); diff != "" {
+				t.Errorf("verify words (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestPSQuirkReaders(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want time.Time
+		ok   bool
+	}{
+		{`"2026-11-26T02:00:05.1234567Z"`, time.Date(2026, 11, 26, 2, 0, 5, 123456700, time.UTC), true},
+		{`"2026-11-26T03:00:05.0000000+01:00"`, time.Date(2026, 11, 26, 2, 0, 5, 0, time.UTC), true},
+		{`"2026-11-26T02:00:05"`, time.Date(2026, 11, 26, 2, 0, 5, 0, time.UTC), true},
+		{`"\/Date(1795658400000)\/"`, time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC), true},
+		{`"/Date(1795658400000+0100)/"`, time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC), true},
+		{`{"value":"\/Date(1795658400000)\/","DisplayHint":2}`, time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC), true},
+		{`null`, time.Time{}, false},
+		{`"/Date(abc)/"`, time.Time{}, false},
+		{`"yesterday"`, time.Time{}, false},
+		{`12`, time.Time{}, false},
+	} {
+		got, ok, err := psTime([]byte(tc.in))
+		if ok != tc.ok || !got.Equal(tc.want) || (err == nil) != (tc.ok || tc.in == "null") {
+			t.Errorf("psTime(%s) = %v, %v, %v", tc.in, got, ok, err)
+		}
+	}
+	for _, tc := range []struct {
+		in string
+		n  int
+	}{{`null`, 0}, {`[]`, 0}, {`{"a":1}`, 1}, {`[{"a":1},{"a":2}]`, 2}, {`{"value":[1,2,3],"Count":3}`, 3}, {`{"value":1,"Count":1}`, 1}} {
+		got, err := psList([]byte(tc.in))
+		if err != nil || len(got) != tc.n {
+			t.Errorf("psList(%s) = %d items, %v; want %d", tc.in, len(got), err, tc.n)
+		}
+	}
+	if _, err := psList([]byte(`"x"`)); err == nil {
+		t.Error("psList accepted a string")
+	}
+	for _, tc := range []struct {
+		in    string
+		name  string
+		known bool
+	}{{`"running"`, "Running", true}, {`4`, "Running", true}, {`99`, "99", false}, {`"Weird"`, "Weird", false}, {`null`, "", false}} {
+		name, known, err := psEnum([]byte(tc.in), serviceStatusNames, serviceStatusNumbers)
+		if err != nil || name != tc.name || known != tc.known {
+			t.Errorf("psEnum(%s) = %q, %v, %v", tc.in, name, known, err)
+		}
+	}
+	if _, _, err := psEnum([]byte(`4.5`), serviceStatusNames, serviceStatusNumbers); err == nil {
+		t.Error("psEnum accepted 4.5")
+	}
+}
+
+func TestDecodePSDocRefuses(t *testing.T) {
+	var v struct{ A int }
+	for _, in := range []string{"", "   \r\n", "not json", `{"A":1} {"A":2}`, `{"A":1} trailing`, `{"A":`,
+		strings.Repeat("noise\n", maxPSPreamble+1) + `{"A":1}`} {
+		if _, err := decodePSDoc(in, &v); !errors.Is(err, ErrUnparseable) {
+			t.Errorf("decodePSDoc(%q) = %v, want ErrUnparseable", in, err)
+		}
+	}
+}

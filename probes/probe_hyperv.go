@@ -1,0 +1,42 @@
+package probes
+
+import (
+	"context"
+	"slices"
+
+	"github.com/hvconsole/hvconsole/hosts"
+)
+
+// applies reports whether a check means anything for the host's kind:
+// kvm and storage pools are libvirt's, so a Hyper-V host skips them even
+// when the inventory's defaults list them.
+func applies(h hosts.Host, check string) bool {
+	if h.Hypervisor == hosts.KindHyperV {
+		return check != hosts.CheckKVM && check != hosts.CheckStorage
+	}
+	return true
+}
+
+// hyperV runs a Hyper-V host's checks (constant PowerShell scripts over
+// the pooled connection) into rep. The backups check keeps its own cadence,
+// as on libvirt hosts.
+func (p *hostProbe) hyperV(ctx context.Context, rep HostReport) HostReport {
+	p.st.rounds++
+	h := p.h
+	runBackups := h.HasCheck(hosts.CheckBackups) && p.backupsDue()
+	if !runBackups {
+		h.Checks = slices.DeleteFunc(slices.Clone(h.Checks), func(c string) bool { return c == hosts.CheckBackups })
+	}
+	hv := ProbeHyperV(ctx, p.r, h, p.s.now())
+	rep.Checks = append(rep.Checks, hv.Checks...)
+	rep.VMs, rep.Version, rep.Resources = hv.VMs, hv.Version, hv.Resources
+	switch {
+	case runBackups:
+		if b, ok := rep.Check(hosts.CheckBackups); ok {
+			p.st.backups = &b
+		}
+	case p.h.HasCheck(hosts.CheckBackups):
+		rep.Checks = append(rep.Checks, *p.st.backups)
+	}
+	return rep
+}

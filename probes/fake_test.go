@@ -157,6 +157,9 @@ type fakeHost struct {
 	kvmOut      string
 	execOut     string // when set, answered verbatim to every exec
 	hangExec    bool
+	// backupsGate, when set, holds every backup listing exec until it is
+	// closed (or the exec's ctx ends).
+	backupsGate chan struct{}
 	remote      *fakeRemote
 
 	connects, opens, execs, reconnects atomic.Int64
@@ -226,8 +229,16 @@ func (r *fakeRemote) Exec(ctx context.Context, cmd string) (ExecResult, error) {
 	fh.execs.Add(1)
 	fh.lastScript.Store(cmd)
 	fh.mu.Lock()
-	hang, verbatim := fh.hangExec, fh.execOut
+	hang, verbatim, gate := fh.hangExec, fh.execOut, fh.backupsGate
 	fh.mu.Unlock()
+	if gate != nil && strings.Contains(cmd, "stat -c") {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return ExecResult{}, fmt.Errorf("fake exec: %w", ctx.Err())
+		}
+		return ExecResult{Stdout: []byte("@@hv:0\n@@hv:0:0\n")}, nil
+	}
 	if hang {
 		<-ctx.Done()
 		return ExecResult{}, fmt.Errorf("fake exec: %w", ctx.Err())

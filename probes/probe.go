@@ -44,13 +44,17 @@ type hostState struct {
 	// virshRetryEvery rounds.
 	viaVirsh bool
 	// backups is the cached backups check, read on the host's backup
-	// interval or when RefreshBackups set backupsDue.
+	// interval or when RefreshBackups set backupsDue. Under Run it is
+	// written by the host's backups worker, hence the mutex.
+	backupsMu  sync.Mutex
 	backups    *Result
 	backupsDue atomic.Bool
+	// backupsKick wakes the host's backups worker under Run.
+	backupsKick chan struct{}
 }
 
 func newHostState() *hostState {
-	return &hostState{busy: make(chan struct{}, 1), refresh: make(chan struct{}, 1)}
+	return &hostState{busy: make(chan struct{}, 1), refresh: make(chan struct{}, 1), backupsKick: make(chan struct{}, 1)}
 }
 
 // hostProbe is one round's work on one host.
@@ -94,7 +98,9 @@ func (s *Scheduler) probeHost(ctx context.Context, h hosts.Host, st *hostState) 
 		case c == hosts.CheckStorage:
 			rep.Checks = append(rep.Checks, p.storage(ctx))
 		case c == hosts.CheckBackups:
-			rep.Checks = append(rep.Checks, p.backups(ctx))
+			if b, ok := p.backups(ctx); ok {
+				rep.Checks = append(rep.Checks, b)
+			}
 		case c == hosts.CheckHypervisor:
 			rep.Checks = append(rep.Checks, hypervisorResult(h, hv, st.units, s.now()))
 		case c == hosts.CheckVMs:
@@ -361,22 +367,4 @@ func call[T any](ctx context.Context, s *lvSession, what string, fn func(libvirt
 	}
 }
 
-// backups returns the backups check, run again when its interval has
-// passed since the cached result or when the operator asked for it.
-func (p *hostProbe) backups(ctx context.Context) Result {
-	if !p.backupsDue() {
-		return *p.st.backups
-	}
-	res, _ := CheckBackups(ctx, p.r, p.h, p.s.now())
-	p.st.backups = &res
-	return res
-}
 
-// backupsDue reports whether the backups check must run this round: never
-// run yet, its interval passed, or the operator asked (RefreshBackups).
-func (p *hostProbe) backupsDue() bool {
-	st, now := p.st, p.s.now()
-	interval := orDefault(p.h.BackupInterval, defaultBackupInterval)
-	forced := st.backupsDue.Swap(false)
-	return st.backups == nil || forced || now.Sub(st.backups.Time) >= interval
-}

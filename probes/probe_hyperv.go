@@ -18,25 +18,19 @@ func applies(h hosts.Host, check string) bool {
 }
 
 // hyperV runs a Hyper-V host's checks (constant PowerShell scripts over
-// the pooled connection) into rep. The backups check keeps its own cadence,
-// as on libvirt hosts.
+// the pooled connection) into rep. The backups check keeps its own cadence
+// and, under Run, its own worker, as on libvirt hosts.
 func (p *hostProbe) hyperV(ctx context.Context, rep HostReport) HostReport {
 	p.st.rounds++
 	h := p.h
-	runBackups := h.HasCheck(hosts.CheckBackups) && p.backupsDue()
-	if !runBackups {
-		h.Checks = slices.DeleteFunc(slices.Clone(h.Checks), func(c string) bool { return c == hosts.CheckBackups })
-	}
+	h.Checks = slices.DeleteFunc(slices.Clone(h.Checks), func(c string) bool { return c == hosts.CheckBackups })
 	hv := ProbeHyperV(ctx, p.r, h, p.s.now())
 	rep.Checks = append(rep.Checks, hv.Checks...)
 	rep.VMs, rep.Version, rep.Resources = hv.VMs, hv.Version, hv.Resources
-	switch {
-	case runBackups:
-		if b, ok := rep.Check(hosts.CheckBackups); ok {
-			p.st.backups = &b
+	if p.h.HasCheck(hosts.CheckBackups) {
+		if b, ok := p.backups(ctx); ok {
+			rep.Checks = append(rep.Checks, b)
 		}
-	case p.h.HasCheck(hosts.CheckBackups):
-		rep.Checks = append(rep.Checks, *p.st.backups)
 	}
 	return rep
 }

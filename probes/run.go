@@ -23,6 +23,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	for _, h := range s.cfg.Hosts {
 		st := s.state(h.Name)
 		wg.Go(func() { s.prober(ctx, h, st) })
+		if h.HasCheck(hosts.CheckBackups) {
+			wg.Go(func() { s.backupsWorker(ctx, h, st) })
+		}
 	}
 	wg.Wait()
 	return ctx.Err()

@@ -1,0 +1,89 @@
+package probes
+
+import (
+	"context"
+
+	"github.com/hvconsole/hvconsole/hosts"
+)
+
+// Verifying a backup hashes or checks a whole file, which may take minutes.
+// A one-off round (check, backups) waits for it. Under Run it must never
+// hold up the host's probes, or push detection for that host: a worker per
+// host runs it and publishes through a refresh, and a round shows the last
+// result (none before the first one, rather than a status that means
+// nothing).
+
+// backups returns the host's backups check for this round; ok is false
+// under Run before the first result exists.
+func (p *hostProbe) backups(ctx context.Context) (Result, bool) {
+	due := p.backupsDue()
+	if !p.s.started.Load() {
+		if due {
+			res := runBackups(ctx, p.r, p.h, p.s)
+			p.st.storeBackups(res)
+		}
+		return p.st.cachedBackups()
+	}
+	if due {
+		select {
+		case p.st.backupsKick <- struct{}{}:
+		default: // a run is already asked for
+		}
+	}
+	return p.st.cachedBackups()
+}
+
+// backupsDue reports whether the backups check must run: never run yet,
+// its interval passed, or the operator asked (RefreshBackups).
+func (p *hostProbe) backupsDue() bool {
+	interval := orDefault(p.h.BackupInterval, defaultBackupInterval)
+	forced := p.st.backupsDue.Swap(false)
+	last, ok := p.st.cachedBackups()
+	return !ok || forced || p.s.now().Sub(last.Time) >= interval
+}
+
+// runBackups runs the backups check of h's kind over r.
+func runBackups(ctx context.Context, r Remote, h hosts.Host, s *Scheduler) Result {
+	if h.Hypervisor == hosts.KindHyperV {
+		res, _ := CheckHyperVBackups(ctx, r, h, s.now())
+		return res
+	}
+	res, _ := CheckBackups(ctx, r, h, s.now())
+	return res
+}
+
+func (st *hostState) storeBackups(res Result) {
+	st.backupsMu.Lock()
+	st.backups = &res
+	st.backupsMu.Unlock()
+}
+
+func (st *hostState) cachedBackups() (Result, bool) {
+	st.backupsMu.Lock()
+	defer st.backupsMu.Unlock()
+	if st.backups == nil {
+		return Result{}, false
+	}
+	return *st.backups, true
+}
+
+// backupsWorker runs the host's backups check whenever a probe finds it
+// due, over the host's pooled connection, then asks for a probe so the new
+// result is published. It returns when ctx ends.
+func (s *Scheduler) backupsWorker(ctx context.Context, h hosts.Host, st *hostState) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-st.backupsKick:
+		}
+		cctx, cancel := context.WithTimeout(ctx, connectTimeout(h))
+		r, err := s.tr.Connect(cctx, h)
+		cancel()
+		if err != nil {
+			continue // the host's probes report the connection; retried when due again
+		}
+		st.storeBackups(runBackups(ctx, r, h, s))
+		s.Refresh(h.Name)
+	}
+}

@@ -1,0 +1,58 @@
+package probes
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/hvconsole/hvconsole/hosts"
+)
+
+// Under Run a slow backups check never holds up the host's probes: the
+// report comes without it, and the backups result is published once the
+// check ends.
+func TestRunBackupsDoNotBlockProbes(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	fh := healthyHost()
+	fh.backupsGate = make(chan struct{})
+	cfg, _, s := fleet([]string{"a"}, []*fakeHost{fh}, SchedulerOptions{})
+	h := &cfg.Hosts[0]
+	h.Checks = append(h.Checks, hosts.CheckBackups)
+	h.Backups = []hosts.Backup{{Name: "nightly", Path: "/srv/b/*.img", MaxAge: time.Hour}}
+	h.ProbeTimeout = time.Minute // the gate, not a deadline, must end the backups check
+	h.ProbeInterval = 50 * time.Millisecond
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error)
+	go func() { done <- s.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+		_ = s.Close()
+	}()
+
+	next := func() HostReport {
+		select {
+		case r := <-s.Updates():
+			return r
+		case <-time.After(10 * time.Second):
+			t.Fatal("no report within 10s")
+		}
+		return HostReport{}
+	}
+	first := next()
+	if _, ok := first.Check(hosts.CheckBackups); ok || first.Status != OK {
+		t.Fatalf("first report while the backups check runs: %s %+v", first.Status, first.Checks)
+	}
+	close(fh.backupsGate)
+	for {
+		r := next()
+		if b, ok := r.Check(hosts.CheckBackups); ok {
+			if b.Status != CRIT { // the listing found no file
+				t.Fatalf("backups = %s %q, want CRIT (no file)", b.Status, b.Summary)
+			}
+			return
+		}
+	}
+}

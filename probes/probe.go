@@ -366,5 +366,3 @@ func call[T any](ctx context.Context, s *lvSession, what string, fn func(libvirt
 		return zero, fmt.Errorf("probes: libvirt %s: %w (%w)", what, ErrCallTimeout, ctx.Err())
 	}
 }
-
-

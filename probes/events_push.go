@@ -241,7 +241,7 @@ func withVMs(last HostReport, res Result, vms []VM, at time.Time) HostReport {
 			rep.Checks[i] = res
 		}
 	}
-	rep.VMs = vms
+	rep.VMs = rateVMs(vms)
 	return finish(rep, at)
 }
 

@@ -62,7 +62,9 @@ func ProbeHyperV(ctx context.Context, r Remote, h hosts.Host, now time.Time) Hyp
 		rep.Checks = append(rep.Checks, hyperVChecked(h.Name, hosts.CheckVMs, "VM list", err, lat, now,
 			func() Result { return hyperVVMsResult(h.Name, f, lat, now) }))
 		for _, v := range f.VMs {
-			rep.VMs = append(rep.VMs, v.VM)
+			vm := v.VM
+			vm.Status = HyperVVMStatus(v)
+			rep.VMs = append(rep.VMs, vm)
 		}
 	}
 	if h.HasCheck(hosts.CheckResources) {

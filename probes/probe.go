@@ -105,7 +105,7 @@ func (s *Scheduler) probeHost(ctx context.Context, h hosts.Host, st *hostState) 
 			rep.Checks = append(rep.Checks, hypervisorResult(h, hv, st.units, s.now()))
 		case c == hosts.CheckVMs:
 			rep.Checks = append(rep.Checks, withNetworks(vmsResult(h, vms, s.now()), nets))
-			rep.VMs = vms.vms
+			rep.VMs = rateVMs(vms.vms)
 		case c == hosts.CheckKVM:
 			rep.Checks = append(rep.Checks, kvm)
 		}

@@ -124,6 +124,10 @@ type VM struct {
 	Reason string // e.g. "booted", "ioerror", "crashed", "user"
 	// Autostart is set when the hypervisor starts the VM with the host.
 	Autostart bool
+	// Status is how this VM's state rates (VMStatus on libvirt hosts,
+	// HyperVVMStatus on Hyper-V hosts); the UI shows it as is, so every
+	// view agrees with the vms check.
+	Status Status
 }
 
 // HostReport is everything one probe round learned about one host. It is a

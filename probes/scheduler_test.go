@@ -56,6 +56,11 @@ func TestRoundHealthyHost(t *testing.T) {
 	}
 	wantCheck(t, rep, "hypervisor", OK, "libvirt 9.0.0, QEMU 8.2.0")
 	wantCheck(t, rep, "vms", OK, "2 VMs: 1 running, 1 shutoff")
+	for _, v := range rep.VMs {
+		if v.Status != OK {
+			t.Errorf("VM %s rated %v, want OK", v.Name, v.Status)
+		}
+	}
 	wantCheck(t, rep, "kvm", OK, "/dev/kvm rw")
 	wantCheck(t, rep, "ssh", OK, "handshake 40ms")
 	wantVMs := []VM{{Name: "db", State: "shutoff", Reason: "shutdown"},
@@ -356,6 +361,9 @@ func TestRoundRemoteText(t *testing.T) {
 	rep := s.Round(t.Context(), cfg.Hosts)[0]
 	if got := rep.VMs[0].Name; got != "vm1 crash" {
 		t.Errorf("VM name = %q", got)
+	}
+	if rep.VMs[0].Status != CRIT {
+		t.Errorf("crashed VM rated %v, want CRIT", rep.VMs[0].Status)
 	}
 	wantCheck(t, rep, "vms", CRIT, "1 VM: 1 crashed (panicked)")
 	if d := checkOf(t, rep, "hypervisor").Details; !strings.Contains(d, "hostname: evilhost") {

@@ -199,3 +199,11 @@ func reasonList(rs map[string]int, total int) string {
 	}
 	return strings.Join(out, ", ")
 }
+
+// rateVMs sets each libvirt VM's Status; the slice is the report's own.
+func rateVMs(vms []VM) []VM {
+	for i := range vms {
+		vms[i].Status = VMStatus(vms[i])
+	}
+	return vms
+}

@@ -71,13 +71,15 @@ func inventory(n int) []hosts.Host {
 	return out
 }
 
-// report builds a host report with an ssh and a hypervisor check.
+// report builds a host report with ssh, hypervisor and resources checks,
+// the resources figures healthy and different per host (see
+// healthyResources).
 func report(h hosts.Host, status probes.Status, summary string, at time.Time) probes.HostReport {
 	hv := probes.Result{Host: h.Name, Check: hosts.CheckHypervisor, Status: status, Summary: summary, Time: at}
 	if status == probes.OK {
 		hv.Summary = "libvirtd answering"
 	}
-	return probes.HostReport{
+	rep := probes.HostReport{
 		Host: h.Name, Address: h.Address, Tags: h.Tags, Kind: h.Hypervisor,
 		Version: "QEMU 7.2.0 / libvirt 9.0.0", Status: status,
 		Checks: []probes.Result{
@@ -92,6 +94,8 @@ func report(h hosts.Host, status probes.Status, summary string, at time.Time) pr
 		SSHLatency: time.Duration(3+len(h.Name)%5) * time.Millisecond,
 		Time:       at,
 	}
+	withResources(&rep, healthyResources(h.Name), probes.OK, "")
+	return rep
 }
 
 // newTestModel returns a model sized w x h with the inventory, no colour.

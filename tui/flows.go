@@ -160,7 +160,7 @@ func (m Model) afterPick() (Model, tea.Cmd) {
 func (m Model) openConfirm(unit string) (Model, tea.Cmd) {
 	targets := make([]confirm.Target, 0, len(m.flow.hosts))
 	for _, h := range m.flow.hosts {
-		cmd, err := hosts.RestartCommand(unit, h.Sudo)
+		cmd, err := hosts.HostRestartCommand(h, unit)
 		if err != nil {
 			m.closeOverlay()
 			m.note = "restart unavailable: " + err.Error()

@@ -35,6 +35,13 @@ func TestGoldenView(t *testing.T) {
 			m = step(tb, m, press("g"))
 			return step(tb, m, press("enter"))
 		}},
+		{"resources_fleet", nil, func(tb testing.TB, m Model) Model { return resourcesFleet(tb, m, inv) }},
+		{"resources_host", nil, func(tb testing.TB, m Model) Model {
+			return zoomOn(tb, resourcesFleet(tb, m, inv), "kvm-05")
+		}},
+		{"resources_ascii", func(o *Options) { o.ASCII = true }, func(tb testing.TB, m Model) Model {
+			return zoomOn(tb, resourcesFleet(tb, m, inv), "kvm-01")
+		}},
 		{"ascii_readonly_paused", func(o *Options) { o.ASCII, o.ReadOnly = true, true }, func(tb testing.TB, m Model) Model {
 			return step(tb, mixedFleet(tb, m, inv), press("p"))
 		}},
@@ -53,4 +60,11 @@ func TestGoldenView(t *testing.T) {
 			})
 		}
 	}
+}
+
+// zoomOn filters the fleet down to one host and zooms into its pane.
+func zoomOn(tb testing.TB, m Model, name string) Model {
+	tb.Helper()
+	m = typeKeys(tb, m, "/"+name)
+	return step(tb, step(tb, m, press("enter")), press("enter"))
 }

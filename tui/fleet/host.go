@@ -46,6 +46,12 @@ type Host struct {
 	lowerTags []string
 	running   int
 	total     int
+	// memDisk and memDiskStyled are the MEM/DISK cell, padded to its
+	// column, plain (for the selected row) and coloured by the resources
+	// check's status; memDiskKey is what they show.
+	memDisk       string
+	memDiskStyled string
+	memDiskKey    memDiskKey
 }
 
 // NewHost builds a row from an inventory entry.
@@ -54,6 +60,9 @@ func NewHost(h hosts.Host) *Host {
 	r.setTags(h.Tags)
 	r.kindVer = r.Kind
 	r.vms, r.worst, r.latency = "-", "", "-"
+	r.memDiskKey = memDiskKey{mem: -1, disk: -1}
+	r.memDisk = cell.Spaces(memDiskW-1) + "-"
+	r.memDiskStyled = r.memDisk
 	return r
 }
 

@@ -94,6 +94,7 @@ func (t *Table) Apply(r probes.HostReport) (prev probes.HostReport, hadPrev bool
 	prev, hadPrev = h.Report, h.Reported
 	t.uncount(h)
 	c := h.apply(r, t.now())
+	h.setMemDisk(newMemDiskKey(r), t.th)
 	t.count(h)
 	if t.mode.affectedBy(c) || (c.status && t.filter.dependsOnStatus()) {
 		t.moved = append(t.moved, i)

@@ -9,8 +9,10 @@ import (
 	"github.com/hvconsole/hvconsole/tui/theme"
 )
 
-// Fixed column widths. The name and check columns share what is left, and
-// the kind column only appears from 100 columns up.
+// Fixed column widths. The name and check columns share what is left; the
+// kind column only appears from 100 columns up and the MEM/DISK column
+// from memDiskFrom up (see resources.go), the latter taking its cells from
+// the check column alone.
 const (
 	cursorW = 3 // cursor, mark, space
 	statusW = 9 // "? UNKNOWN", "[PENDING]"
@@ -19,9 +21,9 @@ const (
 	sinceW  = 5
 )
 
-// layout is the column widths for one table width.
+// layout is the column widths for one table width (0: column hidden).
 type layout struct {
-	name, kind, check int
+	name, kind, memDisk, check int
 }
 
 func newLayout(w int) layout {
@@ -34,6 +36,10 @@ func newLayout(w int) layout {
 	rest := max(w-fixed, 0)
 	l.name = min(max(rest*2/5, 12), 36)
 	l.check = max(rest-l.name, 0)
+	if w >= memDiskFrom {
+		l.memDisk = memDiskW
+		l.check = max(l.check-memDiskW-1, 0)
+	}
 	return l
 }
 
@@ -137,6 +143,10 @@ func (t Table) header() string {
 	}
 	b.WriteString(cell.FitRight("VMS", vmsW, ""))
 	b.WriteByte(' ')
+	if t.cols.memDisk > 0 {
+		b.WriteString(cell.FitRight("MEM/DISK", t.cols.memDisk, ""))
+		b.WriteByte(' ')
+	}
 	b.WriteString(cell.Fit("CHECK", t.cols.check, ""))
 	b.WriteByte(' ')
 	b.WriteString(cell.FitRight("SSH", latW, ""))
@@ -147,7 +157,7 @@ func (t Table) header() string {
 
 func (t Table) writeRow(b *strings.Builder, h *Host, selected bool, now time.Time) {
 	var row strings.Builder
-	row.Grow(t.width + 32)
+	row.Grow(t.width + 64) // room for two styled cells' escapes
 	ell := t.th.Glyphs.Ellipsis
 	t.writeGutter(&row, h, selected)
 	if selected {
@@ -156,27 +166,36 @@ func (t Table) writeRow(b *strings.Builder, h *Host, selected bool, now time.Tim
 		row.WriteString(t.labels.styled[h.cellIndex()])
 	}
 	row.WriteByte(' ')
-	row.WriteString(cell.Fit(h.nameTags, t.cols.name, ell))
+	writeFit(&row, h.nameTags, t.cols.name, ell)
 	row.WriteByte(' ')
 	if t.cols.kind > 0 {
-		row.WriteString(cell.Fit(h.kindVer, t.cols.kind, ell))
+		writeFit(&row, h.kindVer, t.cols.kind, ell)
 		row.WriteByte(' ')
 	}
-	row.WriteString(cell.FitRight(h.vms, vmsW, ell))
+	writeFitRight(&row, h.vms, vmsW, ell)
 	row.WriteByte(' ')
+	if t.cols.memDisk > 0 {
+		// cached at report time, already padded to the column
+		if selected {
+			row.WriteString(h.memDisk)
+		} else {
+			row.WriteString(h.memDiskStyled)
+		}
+		row.WriteByte(' ')
+	}
 	check := h.worst
 	if busy, ok := t.busy[h.Name]; ok {
 		check = busy
 	}
-	row.WriteString(cell.Fit(check, t.cols.check, ell))
+	writeFit(&row, check, t.cols.check, ell)
 	row.WriteByte(' ')
-	row.WriteString(cell.FitRight(h.latency, latW, ell))
+	writeFitRight(&row, h.latency, latW, ell)
 	row.WriteByte(' ')
 	since := "-"
 	if h.Reported {
 		since = cell.Age(now.Sub(h.Changed))
 	}
-	row.WriteString(cell.FitRight(since, sinceW, ell))
+	writeFitRight(&row, since, sinceW, ell)
 	line := row.String()
 	if t.cols.check == 0 || cursorW+statusW+1+t.cols.name > t.width {
 		line = cell.Fit(line, t.width, "")
@@ -201,6 +220,29 @@ func (t Table) writeGutter(row *strings.Builder, h *Host, selected bool) {
 		row.WriteByte(' ')
 	}
 	row.WriteByte(' ')
+}
+
+// writeFit writes s fitted to width cells like cell.Fit, but pads by
+// writing the blanks after s instead of concatenating: most cells are
+// shorter than their column, and each concatenation is an allocation per
+// visible row per frame.
+func writeFit(b *strings.Builder, s string, width int, tail string) {
+	if w := cell.Width(s); w <= width {
+		b.WriteString(s)
+		b.WriteString(cell.Spaces(width - w))
+		return
+	}
+	b.WriteString(cell.Fit(s, width, tail))
+}
+
+// writeFitRight is writeFit aligned right, as cell.FitRight.
+func writeFitRight(b *strings.Builder, s string, width int, tail string) {
+	if w := cell.Width(s); w <= width {
+		b.WriteString(cell.Spaces(width - w))
+		b.WriteString(s)
+		return
+	}
+	b.WriteString(cell.Fit(s, width, tail))
 }
 
 // nextChange wraps cell.NextAgeChange for rows.

@@ -1,6 +1,7 @@
 // Package hostpane draws everything known about the selected host: every
-// check with status, summary and details, its VMs with state and reason, a
-// latency sparkline and the host's recent events. It reads the live row, so
+// check with status, summary and details, gauges of its resources (memory,
+// memory committed to VMs, load, image disks), its VMs with state and
+// reason, a latency sparkline and the host's recent events. It reads the live row, so
 // a new report shows without the pane being told.
 package hostpane
 
@@ -123,6 +124,7 @@ func (p Pane) content() []string {
 		lines = append(lines, p.checkLines(c)...)
 	}
 	running, total := h.VMs()
+	lines = append(lines, p.resourceLines(r, running)...)
 	lines = append(lines, p.th.Title.Render("VMs "+strconv.Itoa(running)+"/"+strconv.Itoa(total)+" running"))
 	for _, vm := range r.VMs {
 		lines = append(lines, p.vmLine(vm))
@@ -186,19 +188,10 @@ func (p Pane) vmLine(vm probes.VM) string {
 	return "  " + mark + cell.Fit(cell.Clean(vm.Name), 20, p.th.Glyphs.Ellipsis) + " " + state + auto
 }
 
-// VMProblem reports a VM state worth an operator's eye: crashed, paused
-// for any reason but the user, or an autostart VM that is not running.
-func VMProblem(vm probes.VM) bool {
-	switch vm.State {
-	case "crashed":
-		return true
-	case "paused":
-		return vm.Reason != "user" && vm.Reason != "migration" && vm.Reason != "snapshot"
-	case "shutoff", "shutdown":
-		return vm.Autostart || vm.Reason == "crashed"
-	}
-	return false
-}
+// VMProblem reports a VM worth an operator's eye: one the probes rated
+// other than OK (crashed, paused on an error, autostart but down, a
+// Hyper-V VM saved or critical). The rating is the probes' alone.
+func VMProblem(vm probes.VM) bool { return vm.Status != probes.OK }
 
 // Sparkline draws latency samples scaled to their maximum; a zero sample
 // (no answer) shows as the missing glyph.

@@ -8,21 +8,31 @@ import (
 	"github.com/hvconsole/hvconsole/tui/theme"
 )
 
+// The pane marks exactly the VMs the probes rated not OK, on either kind
+// of host, so it never disagrees with the vms check.
 func TestVMProblem(t *testing.T) {
+	libvirt := func(state, reason string, autostart bool) probes.VM {
+		v := probes.VM{State: state, Reason: reason, Autostart: autostart}
+		v.Status = probes.VMStatus(v)
+		return v
+	}
 	tests := []struct {
+		name string
 		vm   probes.VM
 		want bool
 	}{
-		{probes.VM{State: "running", Reason: "booted"}, false},
-		{probes.VM{State: "paused", Reason: "user"}, false},
-		{probes.VM{State: "paused", Reason: "ioerror"}, true},
-		{probes.VM{State: "crashed", Reason: "panicked"}, true},
-		{probes.VM{State: "shutoff", Reason: "crashed"}, true},
-		{probes.VM{State: "shutoff", Reason: "shutdown"}, false},
-		{probes.VM{State: "shutoff", Reason: "shutdown", Autostart: true}, true},
+		{"running", libvirt("running", "booted", false), false},
+		{"paused by the user", libvirt("paused", "user", false), false},
+		{"paused on I/O error", libvirt("paused", "ioerror", false), true},
+		{"crashed", libvirt("crashed", "panicked", false), true},
+		{"shut off (crashed)", libvirt("shutoff", "crashed", false), true},
+		{"shut off", libvirt("shutoff", "shutdown", false), false},
+		{"autostart VM down", libvirt("shutoff", "shutdown", true), true},
+		{"Hyper-V saved", probes.VM{State: "saved", Status: probes.WARN}, true},
+		{"Hyper-V critical", probes.VM{State: "running", Reason: "critical", Status: probes.CRIT}, true},
 	}
 	for _, tt := range tests {
-		t.Run(tt.vm.State+"/"+tt.vm.Reason, func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			if got := VMProblem(tt.vm); got != tt.want {
 				t.Fatalf("VMProblem = %v, want %v", got, tt.want)
 			}

@@ -36,6 +36,12 @@ type Glyphs struct {
 	// Frame draws dialog borders: top-left, top-right, bottom-left,
 	// bottom-right corners, then the vertical side.
 	Frame [5]string
+	// Gauge are the fill levels of one gauge cell from least to full (UTF-8
+	// has eighths, ASCII only "#"); GaugeEmpty is an unfilled cell, and
+	// GaugeOpen and GaugeClose enclose the bar ("[###...]") in ASCII, where
+	// "." alone would not read as a track.
+	Gauge                             []string
+	GaugeEmpty, GaugeOpen, GaugeClose string
 }
 
 // UTF8 is the default glyph set. Symbols are chosen from narrow, non-emoji
@@ -45,6 +51,7 @@ var UTF8 = Glyphs{
 	Rule: "─", Cursor: "›", Mark: "●", Spark: []string{"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"},
 	SparkMissing: "×", Ellipsis: "…", Arrow: "→", Dot: "·",
 	Frame: [5]string{"┌", "┐", "└", "┘", "│"},
+	Gauge: []string{"▏", "▎", "▍", "▌", "▋", "▊", "▉", "█"}, GaugeEmpty: "░",
 }
 
 // ASCII is the fallback for --ascii and non-UTF-8 locales.
@@ -53,6 +60,7 @@ var ASCII = Glyphs{
 	Bracket: true, Rule: "-", Cursor: ">", Mark: "*", Spark: []string{"_", ".", "-", "~", "=", "+", "*", "#"},
 	SparkMissing: "x", Ellipsis: "~", Arrow: "->", Dot: "|",
 	Frame: [5]string{"+", "+", "+", "+", "|"},
+	Gauge: []string{"#"}, GaugeEmpty: ".", GaugeOpen: "[", GaugeClose: "]",
 }
 
 // Paint is a lipgloss style reduced to the escape sequences around one

@@ -10,30 +10,13 @@ import (
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/hosts/simfleet"
 	"github.com/hvconsole/hvconsole/probes"
+	"github.com/hvconsole/hvconsole/probes/actions"
 )
 
 // The demo fleet's incident cycle, headless: the same wiring as the
 // console (pool, scheduler, action layer) against simulated hosts.
 func TestDemoIncidentCycle(t *testing.T) {
-	fl, err := simfleet.Start(t.Context(), simfleet.Options{Hosts: 4, Quiet: true, RestartDelay: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fl.Close()
-	cfg, err := hosts.Load(fl.ConfigPath())
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := openFleet(t.Context(), &environment{getenv: func(string) string { return "" }}, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	runner, closeAudit, err := newActionRunner(cfg, f, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeAudit()
+	fl, cfg, f, runner := startDemo(t, simfleet.Options{Hosts: 4, Quiet: true, RestartDelay: 100 * time.Millisecond})
 
 	for _, r := range f.sched.Round(t.Context(), cfg.Hosts) {
 		if r.Status != probes.OK {
@@ -86,15 +69,7 @@ func TestDemoInTmux(t *testing.T) {
 // A mixed fleet of KVM and Hyper-V hosts in one `check --json` and in the
 // console, and the Hyper-V restart through the action layer.
 func TestDemoMixedFleet(t *testing.T) {
-	fl, err := simfleet.Start(t.Context(), simfleet.Options{Hosts: 4, HyperV: 2, Quiet: true, RestartDelay: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fl.Close()
-	cfg, err := hosts.Load(fl.ConfigPath())
-	if err != nil {
-		t.Fatal(err)
-	}
+	fl, cfg, f, runner := startDemo(t, simfleet.Options{Hosts: 4, HyperV: 2, Quiet: true, RestartDelay: 100 * time.Millisecond})
 	doc, code, stderr := runJSON(t, fl.ConfigPath())
 	if code != exitOK {
 		t.Fatalf("exit %d, stderr %q: %+v", code, stderr, doc)
@@ -115,16 +90,6 @@ func TestDemoMixedFleet(t *testing.T) {
 
 	// vmms stops on a Hyper-V host: CRIT naming the remedy; the action
 	// layer restarts it with Restart-Service and sees it back.
-	f, err := openFleet(t.Context(), &environment{getenv: func(string) string { return "" }}, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	runner, closeAudit, err := newActionRunner(cfg, f, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeAudit()
 	victim := cfg.Hosts[len(cfg.Hosts)-1]
 	fl.Host(victim.Name).StopDaemon()
 	rep := f.sched.Round(t.Context(), []hosts.Host{victim})[0]
@@ -142,4 +107,30 @@ func TestDemoMixedFleet(t *testing.T) {
 			strings.Contains(scr, " ago")
 	})
 	s.keys("q")
+}
+
+// startDemo starts a simulated fleet and the console's wiring over it (SSH
+// pool, scheduler, action layer), all closed when the test ends.
+func startDemo(t *testing.T, opts simfleet.Options) (*simfleet.Fleet, *hosts.Config, *fleet, *actions.Runner) {
+	t.Helper()
+	fl, err := simfleet.Start(t.Context(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = fl.Close() })
+	cfg, err := hosts.Load(fl.ConfigPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := openFleet(t.Context(), &environment{getenv: func(string) string { return "" }}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runner, closeAudit, err := newActionRunner(cfg, f, false)
+	if err != nil {
+		_ = f.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { closeAudit(); _ = f.Close() })
+	return fl, cfg, f, runner
 }

@@ -117,8 +117,8 @@ func (e *sessionEvents) take() ([]domainEvent, int) {
 
 // subscribe registers the session for lifecycle events under ctx's
 // deadline. A daemon that refuses (libvirt error, or go-libvirt's
-// ErrUnsupported from a peer that does not know the procedure, like the
-// simulated fleet) leaves the session without events: rounds still poll.
+// ErrUnsupported from a peer that does not know the procedure) leaves the
+// session without events: rounds still poll.
 // Only a broken or silent connection is returned as an error.
 func (s *lvSession) subscribe(ctx context.Context) error {
 	if !s.ev.begin() {

@@ -20,7 +20,7 @@ type netState struct {
 
 // netFacts is what the vms check learned about virtual networks. A
 // failure here never fails the vms check: it is reported in its details
-// (a daemon without the network driver, or the simulated fleet, refuses).
+// (a daemon without the network driver refuses).
 type netFacts struct {
 	nets   []netState
 	capped bool

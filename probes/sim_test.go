@@ -41,7 +41,9 @@ func simExpected(st simfleet.State) []VM {
 	var vms []VM
 	for _, v := range st.VMs {
 		w, r := StateWords(int32(v.State), v.Reason)
-		vms = append(vms, VM{Name: v.Name, State: w, Reason: r, Autostart: v.Autostart})
+		vm := VM{Name: v.Name, State: w, Reason: r, Autostart: v.Autostart}
+		vm.Status = VMStatus(vm)
+		vms = append(vms, vm)
 	}
 	slices.SortFunc(vms, func(a, b VM) int { return strings.Compare(a.Name, b.Name) })
 	return vms

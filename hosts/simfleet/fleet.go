@@ -1,7 +1,8 @@
 // Package simfleet is hvconsole's simulated demo fleet: N hypervisor hosts,
 // each a real SSH server (x/crypto/ssh, server side) on 127.0.0.1 with its
 // own host key, answering the exact remote commands of hosts/commands.go and
-// serving the libvirt RPC protocol on the tunnelled unix-socket channel.
+// serving the libvirt RPC protocol on the tunnelled unix-socket channel,
+// virtual networks and pushed domain lifecycle events included.
 //
 // The fleet writes a temporary known_hosts, client key and config.toml, so
 // hvconsole connects to it through the same strict code path as to real

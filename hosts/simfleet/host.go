@@ -37,6 +37,8 @@ type Host struct {
 	server  *ssh.ServerConfig
 	conns   map[net.Conn]struct{}
 	rpcs    map[ssh.Channel]struct{}
+	// subs are the libvirt connections holding event callbacks (events.go).
+	subs map[*rpcConn]struct{}
 	// hv is set on a simulated Hyper-V host (hyperv.go).
 	hv *hvWorld
 }
@@ -59,6 +61,7 @@ type State struct {
 	BackupStale bool
 	KeyRotated  bool
 	VMs         []VMState
+	Networks    []NetworkState
 	// LibvirtVersion and QEMUVersion are dotted versions ("9.0.0").
 	LibvirtVersion string
 	QEMUVersion    string
@@ -96,6 +99,7 @@ func (h *Host) Snapshot() State {
 	for _, d := range h.w.domains {
 		s.VMs = append(s.VMs, VMState{d.name, d.state, d.reason, d.autostart})
 	}
+	s.Networks = h.w.networkStates()
 	return s
 }
 
@@ -168,8 +172,12 @@ func (h *Host) CrashVM(name string) error {
 	if !ok {
 		return fmt.Errorf("simfleet: crash %q on %s: %w", name, h.name, ErrNoVM)
 	}
+	before := *d
 	d.state, d.reason, d.id = libvirt.DomainShutoff, int32(libvirt.DomainShutoffCrashed), -1
 	h.w.journalVMCrash(&h.journal, time.Now(), name)
+	if before.id >= 0 { // an inactive domain has no QEMU to die: no event
+		h.emitLocked(before, evCrashed)
+	}
 	return nil
 }
 

@@ -48,6 +48,7 @@ func (c *rpcConn) call(proc uint32, args []byte) ([]byte, *rpcError) {
 	switch proc {
 	case procConnectClose:
 		c.opened = false
+		c.h.dropCallbacks(c)
 		return c.noArgs(r, func(*xdrWriter) {})
 	case procConnectGetType:
 		return c.noArgs(r, func(w *xdrWriter) { w.string("QEMU") })
@@ -75,6 +76,16 @@ func (c *rpcConn) call(proc uint32, args []byte) ([]byte, *rpcError) {
 		return c.poolCall(r, encodePoolInfo)
 	case procStoragePoolGetAutostart:
 		return c.poolCall(r, func(w *xdrWriter, p storagePool) { w.bool(p.autostart) })
+	case procConnectListAllNetworks:
+		return c.listAllNetworks(r)
+	case procNetworkIsActive:
+		return c.networkCall(r, encodeNetworkFlag(func(n network) bool { return n.active }))
+	case procNetworkGetAutostart:
+		return c.networkCall(r, encodeNetworkFlag(func(n network) bool { return n.autostart }))
+	case procConnectDomainEventCallbackRegisterAny:
+		return c.registerEvents(r)
+	case procConnectDomainEventCallbackDeregisterAny:
+		return c.deregisterEvents(r)
 	}
 	return nil, &rpcError{code: errNoSupport, domain: fromRPC, msg: fmt.Sprintf("unknown procedure: %d", proc)}
 }

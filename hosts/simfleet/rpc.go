@@ -87,17 +87,57 @@ type rpcConn struct {
 	h *Host
 	// opened is set by ConnectOpen; libvirtd refuses most calls before it.
 	opened bool
+	// events carries pushed event frames to the connection's writer;
+	// emitters never block on it (events.go).
+	events chan []byte
+	// callbacks are the event registrations by id and lastCallback the
+	// last id given; h.mu guards both.
+	callbacks    map[int32]eventCallback
+	lastCallback int32
 }
 
-func newRPCConn(h *Host) *rpcConn { return &rpcConn{h: h} }
+func newRPCConn(h *Host) *rpcConn {
+	return &rpcConn{h: h, events: make(chan []byte, eventQueueLen)}
+}
 
 // serve answers calls until the stream ends or a frame is malformed. Every
 // call gets a reply: unknown procedures get libvirt's VIR_ERR_NO_SUPPORT
-// error, never silence, so a client never waits forever.
+// error, never silence, so a client never waits forever. One writer
+// goroutine, owned here, sends both replies and pushed events, so frames
+// never interleave; serve returns only after it has exited. When reading
+// ends, rw is closed if it can be, so a writer stuck on a peer that stopped
+// reading returns too.
 func (c *rpcConn) serve(rw io.ReadWriter) error {
-	var in, out []byte
+	defer c.h.dropCallbacks(c)
+	replies := make(chan []byte)
+	stop, done := make(chan struct{}), make(chan struct{})
+	var werr error
+	go func() {
+		defer close(done)
+		werr = c.writeLoop(rw, replies, stop)
+	}()
+	rerr := c.readLoop(rw, replies, done)
+	close(stop)
+	if cl, ok := rw.(io.Closer); ok {
+		select {
+		case <-done:
+		default:
+			cl.Close()
+		}
+	}
+	<-done
+	if werr != nil {
+		return werr
+	}
+	return rerr
+}
+
+// readLoop reads and answers messages, handing each reply to the writer;
+// it returns when reading fails or the writer has stopped.
+func (c *rpcConn) readLoop(r io.Reader, replies chan<- []byte, writerDone <-chan struct{}) error {
+	var in []byte
 	for {
-		hdr, body, buf, err := readFrame(rw, in)
+		hdr, body, buf, err := readFrame(r, in)
 		in = buf
 		if err != nil {
 			return err
@@ -106,9 +146,28 @@ func (c *rpcConn) serve(rw io.ReadWriter) error {
 		if !ok {
 			continue
 		}
-		out = appendFrame(out[:0], reply.hdr, reply.body)
-		if _, err := rw.Write(out); err != nil {
-			return fmt.Errorf("simfleet: write libvirt reply: %w", err)
+		select {
+		case replies <- appendFrame(nil, reply.hdr, reply.body):
+		case <-writerDone:
+			return nil
+		}
+	}
+}
+
+// writeLoop writes replies and queued events as they come until stop
+// closes or a write fails. Replies keep their order, events theirs; how a
+// reply and an event interleave is not promised (nor is it by libvirtd).
+func (c *rpcConn) writeLoop(w io.Writer, replies <-chan []byte, stop <-chan struct{}) error {
+	for {
+		var frame []byte
+		select {
+		case frame = <-replies:
+		case frame = <-c.events:
+		case <-stop:
+			return nil
+		}
+		if _, err := w.Write(frame); err != nil {
+			return fmt.Errorf("simfleet: write libvirt message: %w", err)
 		}
 	}
 }

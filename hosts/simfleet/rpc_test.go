@@ -254,6 +254,13 @@ func FuzzRPCServe(f *testing.F) {
 		frame(remoteProgram, 1, procConnectListAllDomains, typeCall, 2, []byte{0, 0, 0, 1, 0, 0, 0, 3})...))
 	f.Add(frame(keepaliveProgram, 1, keepalivePing, typeMessage, 0, nil))
 	f.Add([]byte{0, 0, 0, 28})
+	open := frame(remoteProgram, 1, procConnectOpen, typeCall, 1, make([]byte, 8))
+	f.Add(bytes.Join([][]byte{open,
+		frame(remoteProgram, 1, procConnectDomainEventCallbackRegisterAny, typeCall, 2, make([]byte, 8)),
+		frame(remoteProgram, 1, procConnectDomainEventCallbackDeregisterAny, typeCall, 3, []byte{0, 0, 0, 1})}, nil))
+	f.Add(bytes.Join([][]byte{open,
+		frame(remoteProgram, 1, procConnectListAllNetworks, typeCall, 2, []byte{0, 0, 0, 1, 0, 0, 0, 2}),
+		frame(remoteProgram, 1, procNetworkIsActive, typeCall, 3, append([]byte{0, 0, 0, 1, 'x', 0, 0, 0}, make([]byte, 16)...))}, nil))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		h := newTestHost(t, 5)
 		var out bytes.Buffer

@@ -83,6 +83,7 @@ type world struct {
 	domains    []domain
 	backups    []backupFile
 	res        resources
+	networks   []network
 	// unit is the daemon unit's is-active word; pid its current main PID.
 	unit string
 	pid  int
@@ -114,6 +115,7 @@ func newWorld(seed int64, idx int, now time.Time) world {
 	w.domains = newDomains(rng)
 	w.backups = newBackups(rng, w.domains, now)
 	w.res = newResources(seed, idx, w.node)
+	w.networks = newNetworks(seed, idx)
 	return w
 }
 

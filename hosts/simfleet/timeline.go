@@ -314,8 +314,24 @@ func (h *Host) restoreVM(name string) {
 	if !ok || (d.state == d.baseState && d.reason == d.baseReason) {
 		return
 	}
+	wasActive := d.id >= 0
 	d.state, d.reason, d.id = d.baseState, d.baseReason, -1
 	if d.state != libvirt.DomainShutoff {
 		d.id = h.w.nextDomainID()
+	}
+	h.emitRestoreLocked(*d, wasActive)
+}
+
+// emitRestoreLocked sends the events of a domain returning to its base
+// state: a domain that boots again is STARTED, then SUSPENDED if its base
+// state is paused (the demo restores, it never pauses a running VM); h.mu
+// must be held.
+func (h *Host) emitRestoreLocked(d domain, wasActive bool) {
+	if wasActive || d.id < 0 {
+		return
+	}
+	h.emitLocked(d, evBooted)
+	if d.state == libvirt.DomainPaused {
+		h.emitLocked(d, evPaused)
 	}
 }

@@ -2,6 +2,7 @@ package hosts
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -229,4 +230,49 @@ func FuzzWindowsPath(f *testing.F) {
 			t.Fatalf("valid glob %q refused by the builder: %v", p, err)
 		}
 	})
+}
+
+// Every script the builders make is recognised with its values; a script
+// with a byte changed, added or a value spliced in is not.
+func TestIdentifyHyperVScript(t *testing.T) {
+	res, err := HyperVResourcesScript([]string{`C:\VMs`, `D:\Hyper-V VMs`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bk, err := HyperVBackupsScript(Backup{Path: `E:\Backups\*.vhdx`, Verify: VerifySHA256, WSB: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := HyperVRestartScript("vmms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours := []struct {
+		script string
+		want   HyperVScript
+	}{
+		{HyperVHypervisorScript, HyperVScript{Kind: ScriptHypervisor}},
+		{HyperVVMsScript, HyperVScript{Kind: ScriptVMs}},
+		{HyperVJournalScript, HyperVScript{Kind: ScriptJournal}},
+		{res, HyperVScript{Kind: ScriptResources, Paths: []string{`C:\VMs`, `D:\Hyper-V VMs`}}},
+		{bk, HyperVScript{Kind: ScriptBackups, Backup: Backup{Path: `E:\Backups\*.vhdx`, Verify: VerifySHA256, WSB: true}}},
+		{rs, HyperVScript{Kind: ScriptRestart, Service: "vmms"}},
+	}
+	for _, tc := range ours {
+		t.Run(tc.want.Kind, func(t *testing.T) {
+			got, ok := IdentifyHyperVScript(tc.script)
+			if !ok || !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("IdentifyHyperVScript = %+v, %v; want %+v", got, ok, tc.want)
+			}
+			for _, bad := range []string{tc.script + ";Stop-Computer", "x" + tc.script, tc.script[:len(tc.script)-1]} {
+				if got, ok := IdentifyHyperVScript(bad); ok {
+					t.Errorf("an altered script was recognised as %+v", got)
+				}
+			}
+		})
+	}
+	spliced := strings.Replace(rs, "'vmms'", "'vmms';Stop-Computer;'x'", 1)
+	if _, ok := IdentifyHyperVScript(spliced); ok {
+		t.Error("a restart with a command spliced into its service was recognised")
+	}
 }

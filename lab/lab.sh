@@ -5,12 +5,14 @@
 # both inside a private mount + UTS namespace (hostname labNN) where per-host
 # folders are bind-mounted over /run/libvirt, /var/lib/libvirt,
 # /var/cache/libvirt, /var/log/libvirt, /etc/libvirt, /root, /srv and
-# /usr/local/sbin (systemctl and journalctl stand-ins). See lab/README.md.
+# /usr/local/sbin (systemctl, journalctl and powershell.exe stand-ins). See
+# lab/README.md.
 #
 # Usage: lab.sh install | up [N] | down | status   (up: N defaults to 26)
 #        lab.sh libvirtd stop|start|restart|kill|freeze|thaw N
 #        lab.sh sshd stop|start|kill|freeze|thaw N
 #        lab.sh heal N | exec N CMD... | world N FILE|default
+#        lab.sh hyperv N SCENARIO   (a Hyper-V scenario from lab/hyperv/)
 # State lives in ${HVLAB_DIR:-/tmp/hvlab}. Needs root.
 # HVLAB_NOFORWARD (default "25", "" for none): space- or comma-separated host
 # numbers whose sshd refuses unix-socket forwarding (AllowStreamLocalForwarding
@@ -331,6 +333,7 @@ cmd_up() {
 	mkdir -p "${MOUNT_POINTS[@]}" "$D/hosts" "$D/sbin"
 	touch "$D/.hvlab"
 	install -m 755 "$SRC/systemctl" "$SRC/journalctl" "$D/sbin/"
+	build_powershell
 	ssh-keygen -q -t ed25519 -N '' -C hvlab-client -f "$D/id_ed25519"
 	say "starting $count hosts in $D ($PARALLEL at a time)"
 	for ((n = 1; n <= count; n++)); do
@@ -499,6 +502,61 @@ cmd_world() {
 	say "$(name_of "$n"): world replaced; takes effect at the next libvirtd restart"
 }
 
+# ---------------------------------------------------------------- hyperv
+
+# go_bin: the Go toolchain (PATH, else /usr/local/go/bin/go).
+go_bin() {
+	command -v go 2>/dev/null || { [[ -x /usr/local/go/bin/go ]] && echo /usr/local/go/bin/go; } ||
+		die "go not found (needed to build the powershell.exe stand-in)"
+}
+
+# build_powershell: builds lab/powershell (the powershell.exe stand-in of
+# Hyper-V lab hosts) into the shared sbin, which every host has on its PATH.
+# Built to a temporary name and renamed, so a host never runs half a file.
+build_powershell() {
+	local out=$D/sbin/powershell.exe
+	say "building the powershell.exe stand-in"
+	(cd "$SRC/.." && "$(go_bin)" build -trimpath -o "$out.tmp.$$" ./lab/powershell) ||
+		die "building lab/powershell failed"
+	mv -f "$out.tmp.$$" "$out"
+}
+
+# powershell_stale: true when the stand-in is missing or older than its
+# sources (a lab started before a change to them).
+powershell_stale() {
+	local out=$D/sbin/powershell.exe
+	[[ -x $out ]] || return 0
+	[[ -n $(find "$SRC/powershell" "$SRC/../hosts" -maxdepth 1 -name '*.go' -newer "$out" -print -quit) ]]
+}
+
+# cmd_hyperv N SCENARIO: makes host N a Hyper-V host answering from
+# SCENARIO: lab/hyperv/healthy is copied into the host's /srv/hyperv, then
+# lab/hyperv/SCENARIO's files replace it (a scenario holds only what
+# differs from healthy).
+cmd_hyperv() {
+	local n=${1:-} sc=${2:-} dst all
+	check_n "$n"
+	if ! [[ $sc =~ ^[a-z0-9][a-z0-9-]*$ && -d $SRC/hyperv/$sc ]]; then
+		all=$(cd "$SRC/hyperv" && printf '%s ' */)
+		all=${all//\//}
+		die "usage: lab.sh hyperv N SCENARIO (one of: ${all% })"
+	fi
+	holder_pid "$n" >/dev/null
+	if powershell_stale; then
+		build_powershell
+	fi
+	dst=$(hdir "$n")/srv/hyperv
+	rm -rf "$dst.new"
+	mkdir -p "$dst.new"
+	cp "$SRC/hyperv/healthy/"* "$dst.new/"
+	[[ $sc == healthy ]] || cp "$SRC/hyperv/$sc/"* "$dst.new/"
+	chmod 755 "$dst.new"
+	chmod 644 "$dst.new/"*
+	rm -rf "$dst"
+	mv "$dst.new" "$dst"
+	say "$(name_of "$n"): Hyper-V scenario $sc in /srv/hyperv"
+}
+
 daemon_state() {
 	local pid
 	if ! pid=$(pidfile_pid "$1"); then
@@ -543,8 +601,9 @@ main() {
 	heal) cmd_heal "$@" ;;
 	exec) cmd_exec "$@" ;;
 	world) cmd_world "$@" ;;
+	hyperv) cmd_hyperv "$@" ;;
 	_init) cmd__init "$@" ;;
-	*) sed -n '2,18s/^# \{0,1\}//p' "$SELF" >&2 && exit 2 ;;
+	*) sed -n '2,20s/^# \{0,1\}//p' "$SELF" >&2 && exit 2 ;;
 	esac
 }
 

@@ -9,7 +9,10 @@
 //
 // Host numbers are reserved per package so that packages tested in parallel
 // never touch the same host: hosts/sshx 1-4, probes 5-10, cmd/hvconsole
-// 11-14, tui 15-16, actions 17-20, spare 21-24.
+// 11-16 (15-16 for the console in tmux), actions 17-20, probes 21
+// (backups), 22 (push detection), 23 (resources and storage), cmd 24
+// (Hyper-V stand-in), 25 (sshd without socket forwarding) and 26 (its
+// control host).
 package labtest
 
 import (

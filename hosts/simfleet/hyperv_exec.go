@@ -18,22 +18,21 @@ func (h *Host) runHyperV(cmd string) result {
 	if !ok {
 		return cmdNotRecognized(cmd)
 	}
+	id, ok := hosts.IdentifyHyperVScript(script)
 	switch {
-	case script == hosts.HyperVHypervisorScript:
+	case !ok:
+	case id.Kind == hosts.ScriptHypervisor:
 		return h.hvJSON(h.hvHypervisorDoc)
-	case script == hosts.HyperVVMsScript:
+	case id.Kind == hosts.ScriptVMs:
 		return h.hvJSON(h.hvVMsDoc)
-	case script == hosts.HyperVJournalScript:
+	case id.Kind == hosts.ScriptJournal:
 		return h.hvJournal()
-	}
-	if _, ok := rebuildResources(script); ok {
+	case id.Kind == hosts.ScriptResources:
 		return h.hvJSON(h.hvResourcesDoc)
-	}
-	if spec, ok := rebuildBackups(script); ok {
-		return h.hvJSON(func(t time.Time) any { return h.hvBackupsDoc(spec, t) })
-	}
-	if svc, ok := rebuildRestart(script); ok {
-		return h.hvRestart(svc)
+	case id.Kind == hosts.ScriptBackups:
+		return h.hvJSON(func(t time.Time) any { return h.hvBackupsDoc(id.Backup, t) })
+	case id.Kind == hosts.ScriptRestart:
+		return h.hvRestart(id.Service)
 	}
 	return result{stderr: "simfleet: refusing a PowerShell script that hvconsole does not send\r\n", code: 1}
 }
@@ -233,81 +232,4 @@ func (h *Host) hvRestart(svc string) result {
 		h.mu.Unlock()
 	}
 	return result{}
-}
-
-// rebuildResources recognises HyperVResourcesScript(paths) for any paths.
-func rebuildResources(script string) ([]string, bool) {
-	const head = "$p=@("
-	_, rest, ok := strings.Cut(script, head)
-	if !ok {
-		return nil, false
-	}
-	var paths []string
-	for strings.HasPrefix(rest, "'") {
-		p, r, ok := psUnquote(rest)
-		if !ok {
-			return nil, false
-		}
-		paths, rest = append(paths, p), strings.TrimPrefix(r, ",")
-	}
-	again, err := hosts.HyperVResourcesScript(paths)
-	return paths, err == nil && again == script
-}
-
-// rebuildBackups recognises HyperVBackupsScript(spec) for any path and
-// each verify/wsb combination; the spec name is not in the script.
-func rebuildBackups(script string) (hosts.Backup, bool) {
-	_, rest, ok := strings.Cut(script, "Get-ChildItem -Path ")
-	if !ok {
-		return hosts.Backup{}, false
-	}
-	glob, _, ok := psUnquote(rest)
-	if !ok {
-		return hosts.Backup{}, false
-	}
-	for _, verify := range []string{hosts.VerifyNone, hosts.VerifySHA256} {
-		for _, wsb := range []bool{false, true} {
-			spec := hosts.Backup{Path: glob, Verify: verify, WSB: wsb}
-			if again, err := hosts.HyperVBackupsScript(spec); err == nil && again == script {
-				return spec, true
-			}
-		}
-	}
-	return hosts.Backup{}, false
-}
-
-// rebuildRestart recognises HyperVRestartScript(service).
-func rebuildRestart(script string) (string, bool) {
-	_, rest, ok := strings.Cut(script, "Restart-Service -Name ")
-	if !ok {
-		return "", false
-	}
-	svc, _, ok := psUnquote(rest)
-	if !ok {
-		return "", false
-	}
-	again, err := hosts.HyperVRestartScript(svc)
-	return svc, err == nil && again == script
-}
-
-// psUnquote reads one PowerShell single-quoted string (” is a quote) at
-// the start of s and returns it and the rest of s.
-func psUnquote(s string) (word, rest string, ok bool) {
-	if !strings.HasPrefix(s, "'") {
-		return "", "", false
-	}
-	var b strings.Builder
-	for i := 1; i < len(s); i++ {
-		if s[i] != '\'' {
-			b.WriteByte(s[i])
-			continue
-		}
-		if i+1 < len(s) && s[i+1] == '\'' {
-			b.WriteByte('\'')
-			i++
-			continue
-		}
-		return b.String(), s[i+1:], true
-	}
-	return "", "", false
 }

@@ -358,27 +358,3 @@ func VirshCommand(uri string, q VirshQuery, limit time.Duration) (string, error)
 	secs := int((limit + time.Second - 1) / time.Second)
 	return "LC_ALL=C timeout -k 1 " + strconv.Itoa(secs) + " virsh -r -c " + ShellQuote(du) + " " + args, nil
 }
-
-// HostRestartCommand is the restart command for unit on h, by h's kind:
-// systemctl (with "sudo -n" when h.Sudo) on libvirt hosts, Restart-Service
-// on Hyper-V hosts. The console's confirmation, `hvconsole restart` and the
-// action layer all show and run exactly this string.
-func HostRestartCommand(h Host, unit string) (string, error) {
-	if h.Hypervisor == KindHyperV {
-		return HyperVRestartCommand(unit)
-	}
-	return RestartCommand(unit, h.Sudo)
-}
-
-// HostJournalCommand reads the last n lines of unit's log on h: the unit's
-// journal on libvirt hosts, the Hyper-V VMMS admin event log on Hyper-V
-// hosts (where the log is the hypervisor's, whatever the unit).
-func HostJournalCommand(h Host, unit string, n int) (string, error) {
-	if h.Hypervisor == KindHyperV {
-		if err := checkUnits([]string{unit}); err != nil {
-			return "", err
-		}
-		return EncodedCommand(HyperVJournalScript), nil
-	}
-	return JournalCommand(unit, n)
-}

@@ -82,10 +82,15 @@ func (s *Scheduler) probeHost(ctx context.Context, h hosts.Host, st *hostState) 
 		return finish(rep, s.now())
 	}
 	rep.SSHLatency = sshLatency(p.r)
-	if h.Hypervisor == hosts.KindHyperV {
-		return finish(p.hyperV(ctx, rep), s.now())
-	}
 	p.st.rounds++
+	return finish(KindOf(h).probe(ctx, p, rep), s.now())
+}
+
+// probeLibvirt runs a libvirt host's checks after ssh: ask the open
+// libvirt connection, then at most one remote exec for the facts that are
+// due or that must explain a silent API.
+func (p *hostProbe) probeLibvirt(ctx context.Context, rep HostReport) HostReport {
+	h, st, s := p.h, p.st, p.s
 	hv, vms, nets := p.askLibvirt(ctx)
 	kvm := p.runCommands(ctx, hv)
 	rep.Version = hv.reportVersion()
@@ -110,7 +115,7 @@ func (s *Scheduler) probeHost(ctx context.Context, h hosts.Host, st *hostState) 
 			rep.Checks = append(rep.Checks, kvm)
 		}
 	}
-	return finish(rep, s.now())
+	return rep
 }
 
 func finish(rep HostReport, at time.Time) HostReport {
@@ -123,7 +128,7 @@ func finish(rep HostReport, at time.Time) HostReport {
 func dependents(h hosts.Host, sum string, at time.Time) []Result {
 	var out []Result
 	for _, c := range checkOrder {
-		if h.HasCheck(c) && applies(h, c) {
+		if h.HasCheck(c) && KindOf(h).Applies(c) {
 			out = append(out, newResult(h.Name, c, UNKNOWN, sum, "", nil, 0, at))
 		}
 	}

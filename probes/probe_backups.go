@@ -44,12 +44,7 @@ func (p *hostProbe) backupsDue() bool {
 
 // runBackups runs the backups check of h's kind over r.
 func runBackups(ctx context.Context, r Remote, h hosts.Host, s *Scheduler) Result {
-	if h.Hypervisor == hosts.KindHyperV {
-		res, _ := CheckHyperVBackups(ctx, r, h, s.now())
-		return res
-	}
-	res, _ := CheckBackups(ctx, r, h, s.now())
-	return res
+	return KindOf(h).backups(ctx, r, h, s.now())
 }
 
 func (st *hostState) storeBackups(res Result) {

@@ -7,21 +7,10 @@ import (
 	"github.com/hvconsole/hvconsole/hosts"
 )
 
-// applies reports whether a check means anything for the host's kind:
-// kvm and storage pools are libvirt's, so a Hyper-V host skips them even
-// when the inventory's defaults list them.
-func applies(h hosts.Host, check string) bool {
-	if h.Hypervisor == hosts.KindHyperV {
-		return check != hosts.CheckKVM && check != hosts.CheckStorage
-	}
-	return true
-}
-
 // hyperV runs a Hyper-V host's checks (constant PowerShell scripts over
 // the pooled connection) into rep. The backups check keeps its own cadence
 // and, under Run, its own worker, as on libvirt hosts.
 func (p *hostProbe) hyperV(ctx context.Context, rep HostReport) HostReport {
-	p.st.rounds++
 	h := p.h
 	h.Checks = slices.DeleteFunc(slices.Clone(h.Checks), func(c string) bool { return c == hosts.CheckBackups })
 	hv := ProbeHyperV(ctx, p.r, h, p.s.now())

@@ -6,6 +6,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/tui/confirm"
 	"github.com/hvconsole/hvconsole/tui/journal"
 	"github.com/hvconsole/hvconsole/tui/picker"
@@ -160,7 +161,7 @@ func (m Model) afterPick() (Model, tea.Cmd) {
 func (m Model) openConfirm(unit string) (Model, tea.Cmd) {
 	targets := make([]confirm.Target, 0, len(m.flow.hosts))
 	for _, h := range m.flow.hosts {
-		cmd, err := hosts.HostRestartCommand(h, unit)
+		cmd, err := probes.KindOf(h).RestartCommand(h, unit)
 		if err != nil {
 			m.closeOverlay()
 			m.note = "restart unavailable: " + err.Error()

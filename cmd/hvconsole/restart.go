@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/probes/actions"
 )
 
@@ -113,7 +114,7 @@ func confirmOnTerminal(env *environment, hs []hosts.Host, unit string) error {
 func confirm(r io.Reader, w io.Writer, hs []hosts.Host, unit string) error {
 	fmt.Fprintf(w, "Restart %s on %d host(s):\n", unit, len(hs))
 	for _, h := range hs {
-		cmd, err := hosts.HostRestartCommand(h, unit)
+		cmd, err := probes.KindOf(h).RestartCommand(h, unit)
 		if err != nil {
 			return err // the action layer refuses it too; say so before asking
 		}

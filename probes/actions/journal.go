@@ -24,7 +24,7 @@ func (r *Runner) Journal(ctx context.Context, h hosts.Host, unit string) (string
 		err := r.Refuse([]hosts.Host{h}, ActionJournal, []string{unit}, fmt.Errorf("%w: %q", ErrNotAllowed, unit))[0]
 		return "", err
 	}
-	cmd, err := hosts.HostJournalCommand(h, unit, JournalLines)
+	cmd, err := probes.KindOf(h).JournalCommand(h, unit, JournalLines)
 	if err != nil {
 		return "", err
 	}

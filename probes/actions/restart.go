@@ -78,7 +78,7 @@ func (r *Runner) restartOne(ctx context.Context, h hosts.Host, unit string) Rest
 		res.Err = r.Refuse([]hosts.Host{h}, ActionRestart, args, err)[0]
 		return res
 	}
-	cmd, err := hosts.HostRestartCommand(h, unit)
+	cmd, err := probes.KindOf(h).RestartCommand(h, unit)
 	if err != nil {
 		res.Err = r.Refuse([]hosts.Host{h}, ActionRestart, args, fmt.Errorf("%w: %w", ErrNotAllowed, err))[0]
 		return res

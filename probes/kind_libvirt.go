@@ -1,0 +1,32 @@
+package probes
+
+import (
+	"context"
+	"time"
+
+	"github.com/hvconsole/hvconsole/hosts"
+)
+
+// libvirtKind is KVM/QEMU (or any libvirt driver) behind libvirtd or
+// virtqemud, asked over the tunnelled libvirt socket, with POSIX shell
+// commands for what no RPC tells.
+type libvirtKind struct{}
+
+func (libvirtKind) Applies(string) bool { return true }
+
+func (libvirtKind) RestartCommand(h hosts.Host, unit string) (string, error) {
+	return hosts.RestartCommand(unit, h.Sudo)
+}
+
+func (libvirtKind) JournalCommand(_ hosts.Host, unit string, lines int) (string, error) {
+	return hosts.JournalCommand(unit, lines)
+}
+
+func (libvirtKind) probe(ctx context.Context, p *hostProbe, rep HostReport) HostReport {
+	return p.probeLibvirt(ctx, rep)
+}
+
+func (libvirtKind) backups(ctx context.Context, r Remote, h hosts.Host, now time.Time) Result {
+	res, _ := CheckBackups(ctx, r, h, now)
+	return res
+}

@@ -292,15 +292,12 @@ const (
 	// VirshAutostart is "list --all --autostart --name": the names of the
 	// domains marked autostart, one per line.
 	VirshAutostart
-	// VirshHostname is "hostname": the host name as the daemon reports it.
-	VirshHostname
 )
 
 var virshArgs = map[VirshQuery]string{
 	VirshVersion:   "version --daemon",
 	VirshDomStates: "domstats --state --raw",
 	VirshAutostart: "list --all --autostart --name",
-	VirshHostname:  "hostname",
 }
 
 // String is the query's virsh arguments, for error messages.

@@ -59,8 +59,6 @@ func TestVirshCommand(t *testing.T) {
 			"LC_ALL=C timeout -k 1 2 virsh -r -c 'test+unix:///etc/libvirt/node.xml' domstats --state --raw"},
 		{"autostart", "qemu:///system", VirshAutostart, time.Millisecond,
 			"LC_ALL=C timeout -k 1 1 virsh -r -c 'qemu:///system' list --all --autostart --name"},
-		{"hostname", "qemu:///system", VirshHostname, time.Minute,
-			"LC_ALL=C timeout -k 1 60 virsh -r -c 'qemu:///system' hostname"},
 		{"unknown query", "qemu:///system", VirshQuery(99), time.Second, ""},
 		{"bad uri", "qemu+ssh://x/system", VirshVersion, time.Second, ""},
 		{"zero limit", "qemu:///system", VirshVersion, 0, ""},

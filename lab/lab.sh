@@ -203,6 +203,10 @@ prepare_host() {
 	ssh-keygen -q -t ecdsa -b 256 -N '' -C "$(name_of "$n")" -f "$h/ssh/ssh_host_ecdsa_key"
 	write_libvirt_conf "$h/etc"
 	cp "$SRC/world-default.xml" "$h/etc/node.xml"
+	# The host resolves its own name from a file, as a real host does: libvirt
+	# looks its hostname up (getaddrinfo), and without this the lookup would
+	# go to the machine's DNS resolver, leaving loopback, and stall.
+	printf '127.0.0.1\tlocalhost\n%s\t%s\n' "$(addr_of "$n")" "$(name_of "$n")" >"$h/hosts"
 	write_sshd_conf "$n" "$h"
 	/usr/sbin/sshd -t -f "$h/ssh/sshd_config"
 }
@@ -222,6 +226,7 @@ cmd__init() {
 		mount --bind "$src" "$dst"
 	done
 	mount --bind "$D/sbin" /usr/local/sbin
+	mount --bind "$h/hosts" /etc/hosts
 	hostname "$(name_of "$n")"
 	export PATH=$NS_PATH HOME=/root
 	/usr/local/sbin/systemctl start libvirtd

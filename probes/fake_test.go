@@ -31,7 +31,10 @@ type fakeLibvirt struct {
 	hostname string
 	doms     []fakeDom
 	hang     bool
-	callErr  error // returned by every version/list call when set
+	// slowHostname holds ConnectGetHostname until it is closed or the
+	// session dies, like a daemon whose DNS lookup stalls.
+	slowHostname chan struct{}
+	callErr      error // returned by every version/list call when set
 	calls    atomic.Int64
 	inflight atomic.Int64
 	entered  chan struct{} // receives once per hanging call (if non-nil)
@@ -90,6 +93,13 @@ func (a sessionAPI) ConnectGetVersion() (uint64, error) {
 func (a sessionAPI) ConnectGetHostname() (string, error) {
 	if err := a.enter(); err != nil {
 		return "", err
+	}
+	if a.f.slowHostname != nil {
+		select {
+		case <-a.f.slowHostname:
+		case <-a.dead:
+			return "", libvirt.ErrInterrupted
+		}
 	}
 	return a.f.hostname, nil
 }

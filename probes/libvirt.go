@@ -85,6 +85,45 @@ func (s *lvSession) start(fn func() error) (done <-chan error, ok bool) {
 	return ch, true
 }
 
+// hostnameWait bounds how long opening a session waits for the daemon's
+// host name before going on without it.
+const hostnameWait = time.Second
+
+// lookupHostname asks the daemon its host name, waiting at most wait.
+// libvirt resolves the name (getaddrinfo), which stalls for seconds on a
+// host with broken DNS, and a cosmetic fact must never make the hypervisor
+// check miss its deadline; a late answer still lands for the next round.
+// The call runs in a goroutine the session owns, so closing the session
+// frees it.
+func (s *lvSession) lookupHostname(ctx context.Context, wait time.Duration) {
+	done, ok := s.start(func() error {
+		name, err := s.api.ConnectGetHostname()
+		if err == nil {
+			s.mu.Lock()
+			s.hostname = CleanLine(name)
+			s.mu.Unlock()
+		}
+		return err
+	})
+	if !ok {
+		return
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// host is the daemon's host name, "" until (or unless) it answered.
+func (s *lvSession) host() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hostname
+}
+
 // do runs fn under ctx (see call).
 func (s *lvSession) do(ctx context.Context, what string, fn func() error) error {
 	_, err := call(ctx, s, what, func(libvirtAPI) (struct{}, error) { return struct{}{}, fn() })

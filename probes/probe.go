@@ -233,7 +233,8 @@ func (p *hostProbe) session(ctx context.Context) (*lvSession, error) {
 		p.s.retireSession(sess)
 		return nil, err
 	}
-	sess.hvType, sess.hostname = CleanLine(facts.hvType), CleanLine(facts.hostname)
+	sess.hvType = CleanLine(facts.hvType)
+	sess.lookupHostname(ctx, hostnameWait)
 	// Events are for Run's push updates; a one-off round does not need them.
 	if p.s.started.Load() {
 		if err := sess.subscribe(ctx); err != nil {
@@ -257,9 +258,6 @@ func identify(api libvirtAPI) (hvFacts, error) {
 	if f.hvType, err = api.ConnectGetType(); err != nil && !errors.As(err, &le) {
 		return f, err
 	}
-	if f.hostname, err = api.ConnectGetHostname(); err != nil && !errors.As(err, &le) {
-		return f, err
-	}
 	return f, nil
 }
 
@@ -277,7 +275,7 @@ func (p *hostProbe) versions(ctx context.Context) hvFacts {
 		f.hvVer, err = api.ConnectGetVersion()
 		return f, err
 	})
-	f.err, f.answered, f.hvType, f.hostname = err, err == nil, sess.hvType, sess.hostname
+	f.err, f.answered, f.hvType, f.hostname = err, err == nil, sess.hvType, sess.host()
 	return f
 }
 

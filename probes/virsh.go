@@ -45,8 +45,6 @@ type VirshResult struct {
 	// URI is the daemon URI virsh opened (see hosts.VirshURI).
 	URI     string
 	Version VirshVersion
-	// Hostname is the daemon's host name ("" when virsh could not tell).
-	Hostname string
 	// VMs sorted by name, with state and reason words as the libvirt path
 	// gives them (StateWords) and the autostart flag.
 	VMs []VM
@@ -58,7 +56,9 @@ type VirshResult struct {
 
 // virshQueries run in this order in one batch; the version comes first
 // because its failure explains every other one.
-var virshQueries = []hosts.VirshQuery{hosts.VirshVersion, hosts.VirshDomStates, hosts.VirshAutostart, hosts.VirshHostname}
+// The daemon's host name is not asked: "virsh hostname" resolves it
+// (getaddrinfo), which stalls on hosts with broken DNS.
+var virshQueries = []hosts.VirshQuery{hosts.VirshVersion, hosts.VirshDomStates, hosts.VirshAutostart}
 
 // VirshFacts runs the read-only virsh queries in one exec, bounded by the
 // host's probe timeout (and, on the host, by timeout(1) per command), and
@@ -94,15 +94,6 @@ func VirshFacts(ctx context.Context, r Remote, h hosts.Host) (VirshResult, error
 	}
 	if err := res.readDomains(parts[1].Output, parts[2].Output); err != nil {
 		return res, err
-	}
-	// The host name is a nicety, as on the libvirt path: a virsh that
-	// cannot tell leaves it empty; garbage is still garbage.
-	if virshPartErr(hosts.VirshHostname, parts[3], stderr) == nil {
-		name, err := ParseVirshHostname(parts[3].Output)
-		if err != nil {
-			return res, err
-		}
-		res.Hostname = CleanLine(name)
 	}
 	return res, nil
 }

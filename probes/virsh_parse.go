@@ -199,14 +199,3 @@ func ParseVirshNames(out string) (map[string]bool, error) {
 	return names, nil
 }
 
-// maxHostname is the longest host name accepted (DNS: 253 characters).
-const maxHostname = 253
-
-// ParseVirshHostname parses "virsh hostname": exactly one non-blank line.
-func ParseVirshHostname(out string) (string, error) {
-	name := strings.TrimRight(out, "\r\n")
-	if strings.TrimSpace(name) == "" || strings.ContainsAny(name, "\n\x00") || len(name) > maxHostname {
-		return "", fmt.Errorf("%w: virsh hostname: %q", ErrUnparseable, truncateRunes(name, maxVirshLine))
-	}
-	return name, nil
-}

@@ -115,24 +115,3 @@ func TestParseVirshNames(t *testing.T) {
 	}
 }
 
-func TestParseVirshHostname(t *testing.T) {
-	tests := []struct {
-		in, want string
-		ok       bool
-	}{
-		{"lab25\n", "lab25", true},
-		{"hv1.example.com\r\n", "hv1.example.com", true},
-		{"", "", false},
-		{"  \n", "", false},
-		{"a\nb\n", "", false},
-		{string(make([]byte, 300)), "", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.want, func(t *testing.T) {
-			got, err := ParseVirshHostname(tt.in)
-			if tt.ok != (err == nil) || got != tt.want {
-				t.Fatalf("got %q, %v; want %q ok=%v", got, err, tt.want, tt.ok)
-			}
-		})
-	}
-}

@@ -77,7 +77,7 @@ const (
 )
 
 func healthyVirsh() *virshRemote {
-	return &virshRemote{parts: []virshPart{{virshVersionOut, 0}, {virshStatsOut, 0}, {virshAutoOut, 0}, {"hv1.example\n", 0}}}
+	return &virshRemote{parts: []virshPart{{virshVersionOut, 0}, {virshStatsOut, 0}, {virshAutoOut, 0}}}
 }
 
 func virshHost() hosts.Host {
@@ -96,7 +96,6 @@ func TestVirshFactsHealthy(t *testing.T) {
 	want := VirshResult{
 		URI:      "test+unix:///etc/libvirt/node.xml",
 		Version:  VirshVersion{LibVersion: 9000001, HVType: "QEMU", HVVersion: 7002000},
-		Hostname: "hv1.example",
 		VMs: []VM{
 			{Name: "alpha", State: "state-9", Reason: "reason-0"},
 			{Name: "db 'prod'", State: "paused", Reason: "ioerror"},
@@ -125,7 +124,7 @@ var cmpIgnoreLatency = cmp.Transformer("noLatency", func(v VirshResult) VirshRes
 
 func TestVirshFactsFailures(t *testing.T) {
 	down := func(exit int) *virshRemote {
-		return &virshRemote{stderr: virshDownStderr, parts: []virshPart{{"", exit}, {"", exit}, {"", exit}, {"", exit}}}
+		return &virshRemote{stderr: virshDownStderr, parts: []virshPart{{"", exit}, {"", exit}, {"", exit}}}
 	}
 	withPart := func(i int, p virshPart) *virshRemote {
 		r := healthyVirsh()
@@ -149,7 +148,6 @@ func TestVirshFactsFailures(t *testing.T) {
 		{"garbage stats", withPart(1, virshPart{"Domain: web\n", 0}), "", ErrUnparseable, ""},
 		{"stats cut short", withPart(1, virshPart{"Domain: 'a'\n  state.state=1\n", -1}), "", ErrUnparseable, ""},
 		{"autostart failed", withPart(2, virshPart{"", 1}), "", nil, "no error text"},
-		{"garbage hostname", withPart(3, virshPart{"a\nb\n", 0}), "", ErrUnparseable, ""},
 		{"truncated", func() *virshRemote { r := healthyVirsh(); r.trunc = true; return r }(), "", ErrUnparseable, ""},
 		{"exec error", &virshRemote{err: net.ErrClosed}, "", net.ErrClosed, ""},
 		{"hung exec", &virshRemote{hang: true}, "", ErrCallTimeout, ""},
@@ -183,16 +181,6 @@ func TestVirshFactsFailures(t *testing.T) {
 	}
 }
 
-// The host name is optional, as on the libvirt path: a virsh too old to
-// answer it leaves it empty.
-func TestVirshFactsHostnameOptional(t *testing.T) {
-	r := healthyVirsh()
-	r.parts[3] = virshPart{"", 1}
-	got, err := VirshFacts(t.Context(), r, virshHost())
-	if err != nil || got.Hostname != "" || len(got.VMs) != 4 {
-		t.Fatalf("got %+v, %v", got, err)
-	}
-}
 
 func TestVirshErrorText(t *testing.T) {
 	e := &VirshError{Query: hosts.VirshDomStates, Exit: 1, Message: "failed to connect to the hypervisor"}
@@ -237,7 +225,7 @@ func TestDiagnoseTunnel(t *testing.T) {
 	openFailed := fmt.Errorf("sshx: %w", &ssh.OpenChannelError{Reason: ssh.ConnectionFailed, Message: "open failed"})
 	prohibited := fmt.Errorf("sshx: %w", &ssh.OpenChannelError{Reason: ssh.Prohibited})
 	downRemote := func(exit int) *virshRemote {
-		return &virshRemote{stderr: virshDownStderr, parts: []virshPart{{"", exit}, {"", exit}, {"", exit}, {"", exit}}}
+		return &virshRemote{stderr: virshDownStderr, parts: []virshPart{{"", exit}, {"", exit}, {"", exit}}}
 	}
 	tests := []struct {
 		name    string

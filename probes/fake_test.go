@@ -35,10 +35,10 @@ type fakeLibvirt struct {
 	// session dies, like a daemon whose DNS lookup stalls.
 	slowHostname chan struct{}
 	callErr      error // returned by every version/list call when set
-	calls    atomic.Int64
-	inflight atomic.Int64
-	entered  chan struct{} // receives once per hanging call (if non-nil)
-	left     chan struct{} // receives once per hanging call freed (if non-nil)
+	calls        atomic.Int64
+	inflight     atomic.Int64
+	entered      chan struct{} // receives once per hanging call (if non-nil)
+	left         chan struct{} // receives once per hanging call freed (if non-nil)
 	// Networks and lifecycle events: see events_fake_test.go.
 	nets      []fakeNet
 	netErr    error // returned by ConnectListAllNetworks when set

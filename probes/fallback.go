@@ -42,7 +42,7 @@ func (p *hostProbe) askVirsh(ctx context.Context) (hvFacts, vmFacts, netFacts) {
 func fromVirsh(res VirshResult, lat time.Duration) (hvFacts, vmFacts) {
 	hv := hvFacts{
 		libVer: res.Version.LibVersion, hvVer: res.Version.HVVersion,
-		hvType: CleanLine(res.Version.HVType),
+		hvType:   CleanLine(res.Version.HVType),
 		answered: true, latency: lat, via: ViaVirsh,
 	}
 	vms := vmFacts{vms: res.VMs, capped: res.Capped, latency: lat, via: ViaVirsh}

@@ -198,4 +198,3 @@ func ParseVirshNames(out string) (map[string]bool, error) {
 	}
 	return names, nil
 }
-

@@ -114,4 +114,3 @@ func TestParseVirshNames(t *testing.T) {
 		})
 	}
 }
-

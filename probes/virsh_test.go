@@ -94,8 +94,8 @@ func TestVirshFactsHealthy(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := VirshResult{
-		URI:      "test+unix:///etc/libvirt/node.xml",
-		Version:  VirshVersion{LibVersion: 9000001, HVType: "QEMU", HVVersion: 7002000},
+		URI:     "test+unix:///etc/libvirt/node.xml",
+		Version: VirshVersion{LibVersion: 9000001, HVType: "QEMU", HVVersion: 7002000},
 		VMs: []VM{
 			{Name: "alpha", State: "state-9", Reason: "reason-0"},
 			{Name: "db 'prod'", State: "paused", Reason: "ioerror"},
@@ -180,7 +180,6 @@ func TestVirshFactsFailures(t *testing.T) {
 		})
 	}
 }
-
 
 func TestVirshErrorText(t *testing.T) {
 	e := &VirshError{Query: hosts.VirshDomStates, Exit: 1, Message: "failed to connect to the hypervisor"}

@@ -254,3 +254,35 @@ func TestHyperVLabMixedFleet(t *testing.T) {
 		return exec.Command("tmux", "has-session", "-t", s.name).Run() != nil
 	})
 }
+
+// The journal view on a Hyper-V host reads the VMMS admin event log over
+// real SSH, through the action layer, audited like any other read.
+func TestHyperVLabJournal(t *testing.T) {
+	lab, cfgPath := hyperVLab(t, labHyperV)
+	cfg, err := hosts.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := openFleet(t.Context(), &environment{getenv: func(string) string { return "" }}, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	runner, closeAudit, err := newActionRunner(cfg, f, true) // read-only still reads
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeAudit()
+	h, _ := cfg.Select([]string{lab.Host(labHyperV).Name}, nil)
+	text, err := runner.Journal(t.Context(), h[0], "vmms")
+	if err != nil || strings.TrimSpace(text) == "" {
+		t.Fatalf("journal: %q, %v", text, err)
+	}
+	if strings.ContainsAny(text, "\x1b\r") {
+		t.Errorf("journal text not cleaned: %q", text)
+	}
+	recs := readAuditFile(t, cfg.AuditLog)
+	if !hasRecord(recs, h[0].Name, actions.PhaseOutcome, "ok") {
+		t.Errorf("journal read not audited: %+v", recs)
+	}
+}

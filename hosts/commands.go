@@ -36,6 +36,29 @@ func ShellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
+// ShellUnquote reads one word made by ShellQuote at the start of s, as sh
+// would, and returns it and the rest of s. Simulated hosts use it to read
+// our commands back; ok is false when s does not start with such a word.
+func ShellUnquote(s string) (word, rest string, ok bool) {
+	var b strings.Builder
+	for {
+		if !strings.HasPrefix(s, "'") {
+			return "", "", false
+		}
+		end := strings.IndexByte(s[1:], '\'')
+		if end < 0 {
+			return "", "", false
+		}
+		b.WriteString(s[1 : 1+end])
+		s = s[2+end:]
+		if !strings.HasPrefix(s, `\''`) {
+			return b.String(), s, true
+		}
+		b.WriteByte('\'')
+		s = s[2:]
+	}
+}
+
 func checkUnits(units []string) error {
 	if len(units) == 0 {
 		return fmt.Errorf("%w: no units", ErrBadArgument)

@@ -65,30 +65,9 @@ func FuzzDiskUsageCommand(f *testing.F) {
 		if strings.ContainsAny(cmd, "\n\r\x00") || !strings.HasPrefix(cmd, "df -P -B1 -- '") {
 			t.Fatalf("DiskUsageCommand(%q) = %q", p, cmd)
 		}
-		word, rest, ok := unquoteForTest(strings.TrimPrefix(cmd, "df -P -B1 -- "))
+		word, rest, ok := ShellUnquote(strings.TrimPrefix(cmd, "df -P -B1 -- "))
 		if !ok || rest != "" || word != p {
 			t.Fatalf("DiskUsageCommand(%q) = %q: argument does not round-trip (%q, %q)", p, cmd, word, rest)
 		}
 	})
-}
-
-// unquoteForTest reads one ShellQuote'd word, as sh would.
-func unquoteForTest(s string) (word, rest string, ok bool) {
-	var b strings.Builder
-	for {
-		if !strings.HasPrefix(s, "'") {
-			return "", "", false
-		}
-		end := strings.IndexByte(s[1:], '\'')
-		if end < 0 {
-			return "", "", false
-		}
-		b.WriteString(s[1 : 1+end])
-		s = s[2+end:]
-		if !strings.HasPrefix(s, `\''`) {
-			return b.String(), s, true
-		}
-		b.WriteByte('\'')
-		s = s[2:]
-	}
 }

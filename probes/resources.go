@@ -240,29 +240,26 @@ func runBatch(ctx context.Context, exec ExecFunc, cmds []string) ([]hosts.BatchP
 }
 
 // partOr parses one batch part, or says why it cannot be parsed. A
-// non-zero exit is an error for commands that must succeed.
+// non-zero exit is an error for commands that must succeed; partOrKeep is
+// for one whose non-zero exit still carries output worth parsing (df exits
+// 1 when one path of several is missing).
 func partOr[T any](p hosts.BatchPart, err error, what string, parse func(hosts.BatchPart) (T, error)) (T, error) {
-	var zero T
-	switch {
-	case err != nil:
-		return zero, err
-	case p.Exit < 0:
-		return zero, fmt.Errorf("%w: %s: %w", ErrUnparseable, what, errPartMissing)
-	case p.Exit != 0:
-		return zero, fmt.Errorf("%w: %s: exit %d", ErrUnparseable, what, p.Exit)
-	}
-	return parse(p)
+	return parsePart(p, err, what, false, parse)
 }
 
-// partOrKeep is partOr for a command whose non-zero exit still carries
-// output worth parsing (df exits 1 when one path of several is missing).
 func partOrKeep[T any](p hosts.BatchPart, err error, what string, parse func(hosts.BatchPart) (T, error)) (T, error) {
+	return parsePart(p, err, what, true, parse)
+}
+
+func parsePart[T any](p hosts.BatchPart, err error, what string, keep bool, parse func(hosts.BatchPart) (T, error)) (T, error) {
 	var zero T
 	switch {
 	case err != nil:
 		return zero, err
 	case p.Exit < 0:
 		return zero, fmt.Errorf("%w: %s: %w", ErrUnparseable, what, errPartMissing)
+	case p.Exit != 0 && !keep:
+		return zero, fmt.Errorf("%w: %s: exit %d", ErrUnparseable, what, p.Exit)
 	}
 	return parse(p)
 }

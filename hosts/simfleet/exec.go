@@ -99,28 +99,6 @@ func builderPrefix(build func(string) (string, error)) string {
 	return prefix
 }
 
-// unquote reads one ShellQuote'd word at the start of s and returns it and
-// the rest of s.
-func unquote(s string) (word, rest string, ok bool) {
-	var b strings.Builder
-	for {
-		if !strings.HasPrefix(s, "'") {
-			return "", "", false
-		}
-		end := strings.IndexByte(s[1:], '\'')
-		if end < 0 {
-			return "", "", false
-		}
-		b.WriteString(s[1 : 1+end])
-		s = s[2+end:]
-		if !strings.HasPrefix(s, `\''`) {
-			return b.String(), s, true
-		}
-		b.WriteByte('\'')
-		s = s[2:]
-	}
-}
-
 // quotedArg extracts the single quoted argument between prefix and a
 // builder-specific tail, and checks that build(arg) == cmd.
 func quotedArg(cmd, prefix string, build func(string) (string, error)) (string, bool) {
@@ -128,7 +106,7 @@ func quotedArg(cmd, prefix string, build func(string) (string, error)) (string, 
 	if !ok {
 		return "", false
 	}
-	arg, _, ok := unquote(rest)
+	arg, _, ok := hosts.ShellUnquote(rest)
 	if !ok {
 		return "", false
 	}
@@ -159,7 +137,7 @@ func matchIsActive(h *Host, cmd string) (result, bool) {
 	}
 	var units []string
 	for rest != "" {
-		u, r, ok := unquote(strings.TrimPrefix(rest, " "))
+		u, r, ok := hosts.ShellUnquote(strings.TrimPrefix(rest, " "))
 		if !ok {
 			return result{}, false
 		}
@@ -235,7 +213,7 @@ func matchJournal(h *Host, cmd string) (result, bool) {
 	if !ok {
 		return result{}, false
 	}
-	unit, rest, ok := unquote(rest)
+	unit, rest, ok := hosts.ShellUnquote(rest)
 	if !ok {
 		return result{}, false
 	}

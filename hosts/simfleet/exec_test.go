@@ -240,14 +240,14 @@ func TestUnknownCommands(t *testing.T) {
 
 func TestUnquote(t *testing.T) {
 	for _, s := range []string{"", "plain", "it's", "''", "a'b'c", `back\slash`, "sp ace"} {
-		word, rest, ok := unquote(hosts.ShellQuote(s) + " tail")
+		word, rest, ok := hosts.ShellUnquote(hosts.ShellQuote(s) + " tail")
 		if !ok || word != s || rest != " tail" {
-			t.Errorf("unquote(ShellQuote(%q)) = %q, %q, %v", s, word, rest, ok)
+			t.Errorf("hosts.ShellUnquote(hosts.ShellQuote(%q)) = %q, %q, %v", s, word, rest, ok)
 		}
 	}
 	for _, bad := range []string{"x", "'open", `'a'\'`} {
-		if w, _, ok := unquote(bad); ok && hosts.ShellQuote(w) == bad {
-			t.Errorf("unquote(%q) accepted", bad)
+		if w, _, ok := hosts.ShellUnquote(bad); ok && hosts.ShellQuote(w) == bad {
+			t.Errorf("hosts.ShellUnquote(%q) accepted", bad)
 		}
 	}
 }

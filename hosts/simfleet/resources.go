@@ -228,7 +228,7 @@ func matchDiskUsage(h *Host, cmd string) (result, bool) {
 	}
 	var paths []string
 	for rest != "" {
-		p, r, ok := unquote(strings.TrimPrefix(rest, " "))
+		p, r, ok := hosts.ShellUnquote(strings.TrimPrefix(rest, " "))
 		if !ok {
 			return result{}, false
 		}

@@ -13,7 +13,8 @@
 #        lab.sh sshd stop|start|kill|freeze|thaw N
 #        lab.sh heal N | exec N CMD... | world N FILE|default
 #        lab.sh hyperv N SCENARIO   (a Hyper-V scenario from lab/hyperv/)
-# State lives in ${HVLAB_DIR:-/tmp/hvlab}. Needs root.
+# State lives in ${HVLAB_DIR:-/tmp/hvlab}; addresses are ${HVLAB_NET:-127.77.0}.N.
+# Needs root.
 # HVLAB_NOFORWARD (default "25", "" for none): space- or comma-separated host
 # numbers whose sshd refuses unix-socket forwarding (AllowStreamLocalForwarding
 # no), as hardened sites do: hvconsole's libvirt tunnel is refused there and
@@ -28,6 +29,9 @@ readonly PARALLEL=${HVLAB_PARALLEL:-8}
 readonly HOST_TIMEOUT=${HVLAB_HOST_TIMEOUT:-60}
 readonly DEFAULT_HOSTS=26
 readonly NOFORWARD=${HVLAB_NOFORWARD-25}
+# HVLAB_NET: the first three octets of the hosts' loopback addresses, so that
+# two labs (two HVLAB_DIRs) can run side by side on one machine.
+readonly NET=${HVLAB_NET:-127.77.0}
 readonly VIRSH_URI=test+unix:///etc/libvirt/node.xml
 readonly NS_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 readonly PACKAGES=(openssh-server libvirt-daemon libvirt-clients tmux)
@@ -40,13 +44,17 @@ die() {
 say() { echo "lab: $*" >&2; }
 
 name_of() { printf 'lab%02d' "$1"; }
-addr_of() { echo "127.77.0.$1"; }
+addr_of() { echo "$NET.$1"; }
 hdir() { echo "$D/hosts/$(name_of "$1")"; }
 
 check_n() {
 	if ! [[ ${1:-} =~ ^[0-9]+$ ]] || (($1 < 1 || $1 > 254)); then
 		die "host number must be 1..254, got '${1:-}'"
 	fi
+}
+
+check_net() {
+	[[ $NET =~ ^127\.[0-9]{1,3}\.[0-9]{1,3}$ ]] || die "HVLAB_NET must be 127.X.Y (loopback only), got '$NET'"
 }
 
 check_dir() {
@@ -321,6 +329,7 @@ cmd_up() {
 	local count=${1:-$DEFAULT_HOSTS} n fail=0 running=0 t0=$SECONDS
 	check_n "$count"
 	check_dir
+	check_net
 	check_noforward
 	[[ $(id -u) == 0 ]] || die "must run as root"
 	if [[ -d $D ]]; then

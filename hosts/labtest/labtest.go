@@ -182,11 +182,20 @@ func (l *Lab) Host(n int) HostInfo {
 	if h, ok := l.hosts[n]; ok {
 		return h
 	}
-	return HostInfo{Name: fmt.Sprintf("lab%02d", n), Number: n, Address: fmt.Sprintf("127.77.0.%d", n), Port: 22}
+	return HostInfo{Name: fmt.Sprintf("lab%02d", n), Number: n, Address: fmt.Sprintf("%s.%d", Net(), n), Port: 22}
 }
 
 // Has reports whether the lab runs host n.
 func (l *Lab) Has(n int) bool {
 	_, ok := l.hosts[n]
 	return ok
+}
+
+// Net is the first three octets of the lab hosts' addresses: HVLAB_NET, as
+// lab.sh reads it, or 127.77.0.
+func Net() string {
+	if n := os.Getenv("HVLAB_NET"); n != "" {
+		return n
+	}
+	return "127.77.0"
 }

@@ -82,11 +82,10 @@ func newActionRunner(cfg *hosts.Config, f *fleet, readOnly bool) (*actions.Runne
 		return nil, nil, err
 	}
 	r := actions.New(actions.Options{
-		ReadOnly:    readOnly,
-		Audit:       audit,
-		Transport:   f.transport,
-		Prober:      f.sched,
-		Concurrency: min(cfg.Concurrency, 8),
+		ReadOnly:  readOnly,
+		Audit:     audit,
+		Transport: f.transport,
+		Prober:    f.sched,
 	})
 	return r, func() { _ = audit.Close() }, nil
 }

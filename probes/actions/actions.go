@@ -42,6 +42,13 @@ type Prober interface {
 	Round(ctx context.Context, hs []hosts.Host) []probes.HostReport
 }
 
+// BulkRestarts is how many hosts a bulk restart works on at once, in the
+// console and the CLI alike (the README states it). It is deliberately not
+// configurable: restarting a hypervisor daemon is disruptive, and an
+// operator watching a bulk restart should see failures before the whole
+// fleet has been hit.
+const BulkRestarts = 4
+
 // Options configure a Runner. Transport and Prober are required; Audit is
 // required for mutating actions (without it they are refused).
 type Options struct {
@@ -51,8 +58,6 @@ type Options struct {
 	Prober    Prober
 	// LocalUser is recorded in the audit log (default: the OS user).
 	LocalUser string
-	// Concurrency bounds bulk restarts (default 4).
-	Concurrency int
 	// CommandTimeout bounds the remote restart command (default 60s).
 	CommandTimeout time.Duration
 	// VerifyTimeout bounds the wait for the hypervisor to be OK again
@@ -70,9 +75,6 @@ type Runner struct {
 
 // New returns a Runner with defaults filled in.
 func New(opts Options) *Runner {
-	if opts.Concurrency <= 0 {
-		opts.Concurrency = 4
-	}
 	if opts.CommandTimeout <= 0 {
 		opts.CommandTimeout = 60 * time.Second
 	}

@@ -43,6 +43,11 @@ func (f *fakeRemote) Exec(ctx context.Context, cmd string) (probes.ExecResult, e
 		<-ctx.Done()
 		return probes.ExecResult{}, ctx.Err()
 	}
+	if f.t.gate != nil {
+		if err := f.t.hold(ctx); err != nil {
+			return probes.ExecResult{}, err
+		}
+	}
 	if code != 0 {
 		return probes.ExecResult{ExitCode: code, Stderr: []byte("Job for libvirtd.service failed.\x1b[31m\n")}, nil
 	}
@@ -61,6 +66,28 @@ type fakeTransport struct {
 	exits       map[string]int
 	unreachable map[string]bool
 	block       bool
+	// gate, when set, holds every Exec until it is closed; inflight and
+	// peak count the commands held at once.
+	gate           chan struct{}
+	inflight, peak int
+}
+
+func (f *fakeTransport) hold(ctx context.Context) error {
+	f.mu.Lock()
+	f.inflight++
+	f.peak = max(f.peak, f.inflight)
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		f.inflight--
+		f.mu.Unlock()
+	}()
+	select {
+	case <-f.gate:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 var errDown = errors.New("connection refused")

@@ -47,11 +47,11 @@ func (r RestartResult) Summary() string {
 	return fmt.Sprintf("restarted %s, hypervisor not OK after %.0f s: %s", r.Unit, r.After.Seconds(), r.Final.Summary)
 }
 
-// Restart restarts unit on every host, at most Concurrency at a time. One
+// Restart restarts unit on every host, at most BulkRestarts at a time. One
 // host failing does not stop the others. Results are in input order.
 func (r *Runner) Restart(ctx context.Context, hs []hosts.Host, unit string) []RestartResult {
 	out := make([]RestartResult, len(hs))
-	sem := make(chan struct{}, r.opts.Concurrency)
+	sem := make(chan struct{}, BulkRestarts)
 	done := make(chan struct{})
 	for i, h := range hs {
 		go func() {

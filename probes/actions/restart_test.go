@@ -2,9 +2,11 @@ package actions
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
+	"testing/synctest"
 
 	"github.com/hvconsole/hvconsole/hosts"
 )
@@ -130,5 +132,42 @@ func TestJournal(t *testing.T) {
 	}
 	if n := len(readAudit(t, path)); n != 3 {
 		t.Fatalf("audit has %d records, want 3", n)
+	}
+}
+
+// A bulk restart runs at most BulkRestarts hosts at once, whoever builds
+// the Runner, and that is the number the README promises. synctest.Wait
+// returns once every restart goroutine is blocked, so the count of
+// commands held at the gate is the runner's whole concurrency.
+func TestBulkRestartConcurrency(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		tr := &fakeTransport{gate: make(chan struct{})}
+		r, _ := newRunner(t, false, tr)
+		hs := make([]hosts.Host, 3*BulkRestarts)
+		for i := range hs {
+			hs[i] = host(fmt.Sprintf("h%d", i))
+		}
+		done := make(chan []RestartResult)
+		go func() { done <- r.Restart(t.Context(), hs, "libvirtd") }()
+		synctest.Wait()
+		tr.mu.Lock()
+		held := tr.inflight
+		tr.mu.Unlock()
+		close(tr.gate)
+		for _, res := range <-done {
+			if !res.OK() {
+				t.Errorf("%s: %s", res.Host, res.Summary())
+			}
+		}
+		if held != BulkRestarts || tr.peak != BulkRestarts {
+			t.Fatalf("%d commands held at once (peak %d), want %d", held, tr.peak, BulkRestarts)
+		}
+	})
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("at most %d hosts", BulkRestarts); !strings.Contains(strings.Join(strings.Fields(string(readme)), " "), want) {
+		t.Fatalf("README does not say %q", want)
 	}
 }

@@ -88,6 +88,9 @@ type LoadOptions struct {
 	// CheckFile reports why a referenced identity or known_hosts file cannot
 	// be read, or nil when it can. nil means open the file for reading.
 	CheckFile func(path string) error
+	// CheckDir reports why a directory (serve.socket's) can neither be used
+	// nor created, or nil. nil means look at the file system.
+	CheckDir func(dir string) error
 }
 
 // Load reads, decodes and validates the config file at path. An invalid file
@@ -108,6 +111,9 @@ func LoadWith(path string, opts LoadOptions) (*Config, error) {
 	}
 	if opts.CheckFile == nil {
 		opts.CheckFile = checkReadable
+	}
+	if opts.CheckDir == nil {
+		opts.CheckDir = checkDirCreatable
 	}
 	return parseConfig(path, data, opts)
 }

@@ -35,7 +35,7 @@ func TestExampleConfigLoads(t *testing.T) {
 		t.Errorf("kvm-01 should check inherited backups: %+v", kvm1.Backups)
 	}
 	slices.Sort(checked)
-	want := []string{"/home/op/.ssh/id_ed25519", "/home/op/.ssh/known_hosts"}
+	want := []string{"/home/op/.config/hvconsole/web.yml", "/home/op/.ssh/id_ed25519", "/home/op/.ssh/known_hosts"}
 	if diff := cmp.Diff(want, slices.Compact(checked)); diff != "" {
 		t.Errorf("files checked (-want +got):\n%s", diff)
 	}
@@ -55,15 +55,17 @@ func TestExampleConfigChecksFilesByDefault(t *testing.T) {
 	for _, p := range ce.Problems {
 		keys = append(keys, p.KeyPath)
 	}
-	want := []string{"defaults.identity_files[0]", "defaults.known_hosts[0]"}
+	want := []string{"defaults.identity_files[0]", "defaults.known_hosts[0]", "serve.web_config"}
 	if diff := cmp.Diff(want, keys); diff != "" {
 		t.Errorf("problems (-want +got):\n%s\n%v", diff, err)
 	}
-	if err := os.MkdirAll(filepath.Join(home, ".ssh"), 0o700); err != nil {
-		t.Fatal(err)
+	for _, dir := range []string{".ssh", ".config/hvconsole"} {
+		if err := os.MkdirAll(filepath.Join(home, dir), 0o700); err != nil {
+			t.Fatal(err)
+		}
 	}
-	for _, f := range []string{"id_ed25519", "known_hosts"} {
-		if err := os.WriteFile(filepath.Join(home, ".ssh", f), nil, 0o600); err != nil {
+	for _, f := range []string{".ssh/id_ed25519", ".ssh/known_hosts", ".config/hvconsole/web.yml"} {
+		if err := os.WriteFile(filepath.Join(home, f), nil, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -19,8 +19,8 @@ func assign(dst reflect.Value, val any, path string, ps *problems) bool {
 	if dst.Kind() == reflect.Pointer {
 		elem := reflect.New(dst.Type().Elem())
 		ok := assign(elem.Elem(), val, path, ps)
-		if ok || elem.Elem().Kind() == reflect.Slice {
-			dst.Set(elem) // a slice keeps its good elements, see assignSlice
+		if k := elem.Elem().Kind(); ok || k == reflect.Slice || k == reflect.Map {
+			dst.Set(elem) // a slice or map keeps its good elements, see assignSlice
 		}
 		return ok
 	}
@@ -54,6 +54,8 @@ func assign(dst reflect.Value, val any, path string, ps *problems) bool {
 		return ps.typeOK(ok, path, "a number", val)
 	case reflect.Slice:
 		return assignSlice(dst, val, path, ps)
+	case reflect.Map:
+		return assignMap(dst, val, path, ps)
 	case reflect.Struct:
 		m, ok := val.(map[string]any)
 		if !ok {
@@ -77,6 +79,27 @@ func assignSlice(dst reflect.Value, val any, path string, ps *problems) bool {
 	good := true
 	for i, v := range arr {
 		if !assign(out.Index(i), v, joinIndex(path, i), ps) {
+			good = false
+		}
+	}
+	dst.Set(out)
+	return good
+}
+
+// assignMap fills a map of strings (a table of labels), reporting every
+// value of the wrong type.
+func assignMap(dst reflect.Value, val any, path string, ps *problems) bool {
+	m, ok := val.(map[string]any)
+	if !ok {
+		return ps.typeOK(false, path, "a table", val)
+	}
+	out := reflect.MakeMapWithSize(dst.Type(), len(m))
+	good := true
+	for k, v := range m {
+		elem := reflect.New(dst.Type().Elem()).Elem()
+		if assign(elem, v, joinKey(path, k), ps) {
+			out.SetMapIndex(reflect.ValueOf(k), elem)
+		} else {
 			good = false
 		}
 	}

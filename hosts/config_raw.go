@@ -22,6 +22,8 @@ type rawConfig struct {
 	KeepaliveInterval *string      `toml:"keepalive_interval"`
 	Defaults          *rawSettings `toml:"defaults"`
 	Hosts             []rawHost    `toml:"hosts"`
+	Serve             *rawServe    `toml:"serve"`
+	Alerting          *rawAlerting `toml:"alerting"`
 }
 
 // rawSettings are the keys of [defaults], each also allowed in [[hosts]]

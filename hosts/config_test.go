@@ -37,6 +37,7 @@ func hermetic(missing ...string) LoadOptions {
 			}
 			return nil
 		},
+		CheckDir: func(string) error { return nil },
 	}
 }
 

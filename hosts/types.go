@@ -44,6 +44,9 @@ type Config struct {
 	KeepaliveInterval time.Duration
 	// Hosts in inventory order. Names are unique.
 	Hosts []Host
+	// Serve and Alerting configure `hvconsole serve` (defaults applied).
+	Serve    Serve
+	Alerting Alerting
 }
 
 // Host is one inventory entry with defaults applied.

@@ -37,6 +37,8 @@ func build(raw *rawConfig, ps *problems, opts LoadOptions) *Config {
 	for _, e := range entries {
 		cfg.Hosts = append(cfg.Hosts, e.host)
 	}
+	cfg.Serve = ps.serveTable(raw.Serve, opts, home)
+	cfg.Alerting = ps.alertingTable(raw.Alerting)
 	return cfg
 }
 

@@ -3,9 +3,12 @@ package probes
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/digitalocean/go-libvirt"
+
+	"github.com/hvconsole/hvconsole/hosts/sshx"
 )
 
 func TestHypervisorResult(t *testing.T) {
@@ -99,6 +102,16 @@ func TestReason(t *testing.T) {
 func TestDefaultClassify(t *testing.T) {
 	st, sum := DefaultClassify(fmt.Errorf("dial: %w", errors.New("connection refused")))
 	if st != CRIT || sum != "unreachable: dial: connection refused" {
+		t.Errorf("got %v %q", st, sum)
+	}
+}
+
+// A host that signs only with SHA-1 is a host key refusal, not "unreachable".
+func TestClassifySSHWeakSignature(t *testing.T) {
+	err := &sshx.DialError{Host: "kvm-01", Hop: "kvm-01", Address: "10.0.0.1:22",
+		Err: fmt.Errorf("%w: %w", sshx.ErrHostKey, sshx.ErrWeakHostKeySignature)}
+	st, sum := ClassifySSH(err)
+	if st != CRIT || !strings.HasPrefix(sum, "host key refused: ") || !strings.Contains(sum, "SHA-1") {
 		t.Errorf("got %v %q", st, sum)
 	}
 }

@@ -112,6 +112,8 @@ func ClassifySSH(err error) (Status, string) {
 		sum = fmt.Sprintf("host key revoked%s: %s, %s:%d", at, revoked.Host, revoked.File, revoked.Line)
 	case errors.As(err, &cert):
 		sum = "host certificate refused" + at + ": " + cert.Error()
+	case errors.Is(err, sshx.ErrWeakHostKeySignature):
+		sum = "host key refused" + at + ": it signs its RSA key only with SHA-1 (ssh-rsa); enable rsa-sha2 on the server"
 	case errors.Is(err, sshx.ErrAuth):
 		sum = "authentication failed" + at + ": " + err.Error()
 	case errors.Is(err, sshx.ErrHandshakeTimeout):

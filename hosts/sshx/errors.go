@@ -34,6 +34,10 @@ var (
 	// ErrClosed is why a client died when it was closed locally, and what Get
 	// returns after Pool.Close.
 	ErrClosed = errors.New("sshx: connection closed")
+	// ErrWeakHostKeySignature refuses a host that can prove its RSA host key
+	// only with SHA-1 (ssh-rsa) signatures, as OpenSSH 8.8 and later do. It
+	// is always wrapped with ErrHostKey.
+	ErrWeakHostKeySignature = errors.New("sshx: host signs its RSA key only with SHA-1 (ssh-rsa)")
 )
 
 // UnknownHostError refuses a host that is in none of the known_hosts files.

@@ -101,10 +101,11 @@ func pinnedAlgorithms(want []knownhosts.KnownKey, idx knownHostsIndex) []string 
 }
 
 // algorithmsForKeyType maps a key type to the signature algorithms that can
-// present it; RSA keys sign with SHA-2 first.
+// present it. RSA keys sign with SHA-2 only: SHA-1 ssh-rsa signatures are
+// refused, as OpenSSH 8.8 and later refuse them (no opt-in).
 func algorithmsForKeyType(t string) []string {
 	if t == ssh.KeyAlgoRSA {
-		return []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA}
+		return []string{ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256}
 	}
 	return []string{t}
 }
@@ -125,12 +126,42 @@ func (h *hostKeyChecker) check(hostname string, remote net.Addr, key ssh.PublicK
 	if ref, ok := h.index.revokedFor(key); ok {
 		return &RevokedKeyError{Host: h.host, File: ref.file, Line: ref.line, Fingerprint: fp}
 	}
+	if err := h.refuseCAAsHostKey(key, fp); err != nil {
+		return err
+	}
 	err := h.callback(hostname, remote, key)
 	if err == nil {
 		h.verified.Store(true)
 		return nil
 	}
 	return h.translate(err, key, fp)
+}
+
+// errCAAsHostKey is why a plain host key equal to a @cert-authority key is
+// refused: knownhosts accepts it, OpenSSH does not.
+var errCAAsHostKey = errors.New("a @cert-authority key is trusted only to sign host certificates, not as a host key")
+
+// refuseCAAsHostKey refuses a plain (non-certificate) key that matches only
+// @cert-authority entries of this host.
+func (h *hostKeyChecker) refuseCAAsHostKey(key ssh.PublicKey, fp string) error {
+	if _, ok := key.(*ssh.Certificate); ok {
+		return nil
+	}
+	var ca *knownhosts.KnownKey
+	for i, w := range h.want {
+		if !bytes.Equal(w.Key.Marshal(), key.Marshal()) {
+			continue
+		}
+		if !h.index.isCA(w.Filename, w.Line) {
+			return nil
+		}
+		ca = &h.want[i]
+	}
+	if ca == nil {
+		return nil
+	}
+	return &HostCertError{Host: h.host, Fingerprint: fp,
+		Err: fmt.Errorf("it presented the key of %s:%d as a plain host key: %w", ca.Filename, ca.Line, errCAAsHostKey)}
 }
 
 func (h *hostKeyChecker) translate(err error, key ssh.PublicKey, fp string) error {
@@ -166,12 +197,17 @@ func (h *hostKeyChecker) mismatch(want []knownhosts.KnownKey, keyType, fp string
 	return &HostKeyMismatchError{Host: h.host, File: best.Filename, Line: best.Line, Want: want, Fingerprint: fp}
 }
 
-// negotiationError turns "no common host key algorithm" (the server no
-// longer offers any key type we know for it) into a changed-key error.
+// negotiationError turns "no common host key algorithm" into a host key
+// refusal: the server signs a known RSA key only with SHA-1, or it no
+// longer offers any key type we know for it (a changed key).
 func (h *hostKeyChecker) negotiationError(err error) error {
 	var neg *ssh.AlgorithmNegotiationError
 	if !errors.As(err, &neg) || neg.What != "host key" || len(h.want) == 0 {
 		return nil
+	}
+	if slices.Contains(neg.RequestedAlgorithms, ssh.KeyAlgoRSA) && slices.Contains(h.algos, ssh.KeyAlgoRSASHA256) {
+		return fmt.Errorf("%w: %w: %s offers only SHA-1 signatures for its RSA host key, refused as OpenSSH 8.8+ does; "+
+			"enable rsa-sha2-256/512 on the server or give it an ed25519 key", ErrHostKey, ErrWeakHostKeySignature, h.host)
 	}
 	return h.mismatch(h.want, "", "")
 }

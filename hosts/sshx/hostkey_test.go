@@ -210,3 +210,52 @@ func TestNoKnownHostsFile(t *testing.T) {
 		t.Fatalf("err = %v, want ErrHostKey", err)
 	}
 }
+
+// A @cert-authority key is trusted to sign host certificates, never as a
+// host key itself (OpenSSH refuses it; x/crypto's knownhosts accepts it).
+// The host also has a plain entry of the same key type, so the client
+// offers that type and the server can present the CA key as a plain key.
+func TestCAKeyAsPlainHostKeyRefused(t *testing.T) {
+	f := newFixture(t)
+	ca, other := newEd25519(t), newEd25519(t)
+	s := newTestServer(t, withHostKeys(ca))
+	kh := writeFile(t, f.dir, "kh",
+		"@cert-authority "+knownhosts.Normalize(s.addr)+" "+authorized(ca.PublicKey()),
+		hostLine(s.addr, other.PublicKey()))
+	_, err := newPool(t, Options{}).Get(testCtx(t), f.target("h1", s, kh))
+	var c *HostCertError
+	if !errors.As(err, &c) {
+		t.Fatalf("err = %v, want *HostCertError", err)
+	}
+	for _, want := range []string{"@cert-authority", kh + ":1"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("message %q lacks %q", err, want)
+		}
+	}
+}
+
+// SHA-1 ssh-rsa signatures are refused for a known RSA host key, as OpenSSH
+// 8.8+ does: a server that signs only with ssh-rsa cannot connect, the same
+// key signing with rsa-sha2 can.
+func TestSHA1RSAHostSignatureRefused(t *testing.T) {
+	f := newFixture(t)
+	key := newRSA(t)
+	sha1Only, err := ssh.NewSignerWithAlgorithms(key.(ssh.AlgorithmSigner), []string{ssh.KeyAlgoRSA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("rsa-sha2 connects", func(t *testing.T) {
+		s := newTestServer(t, withHostKeys(key))
+		mustGet(t, newPool(t, Options{}), f.target("h1", s, f.trust(t, "kh-sha2", s)))
+	})
+	t.Run("ssh-rsa only is refused", func(t *testing.T) {
+		s := newTestServer(t, withHostKeys(sha1Only))
+		_, err := newPool(t, Options{}).Get(testCtx(t), f.target("h1", s, f.trust(t, "kh-sha1", s)))
+		if !errors.Is(err, ErrWeakHostKeySignature) || !errors.Is(err, ErrHostKey) {
+			t.Fatalf("err = %v, want ErrWeakHostKeySignature and ErrHostKey", err)
+		}
+		if !strings.Contains(err.Error(), "SHA-1") {
+			t.Errorf("message %q does not name SHA-1", err)
+		}
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -372,19 +373,24 @@ func frozenServer(t testing.TB) string {
 func newEd25519(t testing.TB) ssh.Signer {
 	t.Helper()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := ssh.NewSignerFromKey(priv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return newSigner(t, priv, err)
 }
 
 func newECDSA(t testing.TB) ssh.Signer {
 	t.Helper()
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	return newSigner(t, priv, err)
+}
+
+func newRSA(t testing.TB) ssh.Signer {
+	t.Helper()
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	return newSigner(t, priv, err)
+}
+
+// newSigner wraps a freshly generated private key (err is its generation's).
+func newSigner(t testing.TB, priv any, err error) ssh.Signer {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}

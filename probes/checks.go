@@ -37,6 +37,8 @@ func reason(err error) string {
 	switch {
 	case errors.Is(err, ErrCallTimeout):
 		return "no answer before the deadline"
+	case errors.Is(err, ErrMalformedReply):
+		return "malformed libvirt reply"
 	case errors.Is(err, ErrLibvirtClosed):
 		return "connection closed"
 	case errors.As(err, &le):
@@ -133,6 +135,10 @@ func hypervisorResult(h hosts.Host, hv hvFacts, u unitFacts, at time.Time) Resul
 			st, sum = WARN, sum+"; "+strings.Join(u.notActive(), ", ")
 		}
 		return newResult(h.Name, hosts.CheckHypervisor, st, sum, strings.Join(details, "\n"), u.err, hv.latency, at)
+	}
+	if errors.Is(hv.err, ErrMalformedReply) {
+		// The daemon answered, but with garbage: neither up nor down.
+		return newResult(h.Name, hosts.CheckHypervisor, UNKNOWN, reason(hv.err), strings.Join(details, "\n"), hv.err, hv.latency, at)
 	}
 	sum := SummaryNotRunning + ": "
 	switch {

@@ -171,6 +171,9 @@ type fakeHost struct {
 	// closed (or the exec's ctx ends).
 	backupsGate chan struct{}
 	remote      *fakeRemote
+	// daemon, when set, serves each libvirt socket dial over an in-memory
+	// stream, so the production go-libvirt client talks to it.
+	daemon func(net.Conn)
 
 	connects, opens, execs, reconnects atomic.Int64
 	connectEntered                     chan struct{}
@@ -290,7 +293,12 @@ func (r *fakeRemote) answer(cmd string) (string, int) {
 }
 
 func (r *fakeRemote) DialUnix(ctx context.Context, path string) (net.Conn, error) {
-	return nil, fmt.Errorf("fake remote: no unix sockets")
+	if r.host.daemon == nil {
+		return nil, fmt.Errorf("fake remote: no unix sockets")
+	}
+	client, server := net.Pipe()
+	go r.host.daemon(server)
+	return client, nil
 }
 func (r *fakeRemote) HandshakeLatency() time.Duration { return r.hs }
 func (r *fakeRemote) RTT() time.Duration              { return 2 * time.Millisecond }

@@ -46,6 +46,11 @@ type lvSession struct {
 	remote Remote
 	// kill closes the stream under go-libvirt; it is idempotent.
 	kill func()
+	// fault says why the stream was cut under go-libvirt (a malformed
+	// reply), nil otherwise or when there is no stream (a fake).
+	fault func() error
+	// dialer is the stream's dialer (nil with a fake).
+	dialer *lvDialer
 	// dead is closed once the stream is closed or broken.
 	dead <-chan struct{}
 
@@ -137,6 +142,22 @@ func wrapCall(what string, err error) error {
 	return fmt.Errorf("probes: libvirt %s: %w", what, err)
 }
 
+// callErr is wrapCall for a call on s, with cause's substitution.
+func (s *lvSession) callErr(what string, err error) error {
+	return wrapCall(what, s.cause(err))
+}
+
+// cause is err, or for a call that failed because the pump cut a malformed
+// reply (go-libvirt then says only "interrupted" or "closed"), that cause.
+func (s *lvSession) cause(err error) error {
+	if err != nil && s.fault != nil {
+		if f := s.fault(); f != nil {
+			return f
+		}
+	}
+	return err
+}
+
 // close says goodbye to the daemon when it still answers, then shuts the
 // session down; grace bounds each of the two steps.
 func (s *lvSession) close(grace time.Duration) bool {
@@ -182,7 +203,7 @@ func openLibvirt(ctx context.Context, r Remote, h hosts.Host) (*lvSession, error
 	d := &lvDialer{ctx: ctx, remote: r, path: h.LibvirtSocket,
 		dead: make(chan struct{}), exited: make(chan struct{})}
 	lv := libvirt.NewWithDialer(d)
-	s := &lvSession{api: lv, remote: r, kill: d.kill, dead: d.dead, streamDone: d.exited}
+	s := &lvSession{api: lv, remote: r, kill: d.kill, fault: d.fault, dialer: d, dead: d.dead, streamDone: d.exited}
 	err := s.do(ctx, "connect "+h.LibvirtURI, func() error {
 		return lv.ConnectToURI(libvirt.ConnectURI(h.LibvirtURI))
 	})
@@ -236,6 +257,17 @@ func (d *lvDialer) Dial() (net.Conn, error) {
 }
 
 func (d *lvDialer) markDead()   { d.deadOnce.Do(func() { close(d.dead) }) }
+
+// fault is why the pump cut the stream, or nil.
+func (d *lvDialer) fault() error {
+	d.mu.Lock()
+	c := d.conn
+	d.mu.Unlock()
+	if c == nil {
+		return nil
+	}
+	return c.failure()
+}
 func (d *lvDialer) markExited() { d.exitOnce.Do(func() { close(d.exited) }) }
 
 // kill closes the stream, or stops a dial still in flight from succeeding.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"slices"
 	"testing"
 	"time"
 
@@ -159,11 +160,20 @@ func TestPumpConnCloseUnblocksReader(t *testing.T) {
 	within(t, exited, "pump exit")
 }
 
+// Whole replies to the calls written reach go-libvirt unchanged, however
+// the stream is cut into reads.
 func TestPumpConnPassesData(t *testing.T) {
 	a, b := net.Pipe()
 	exited := make(chan struct{})
 	c := newPumpConn(a, func() {}, func() { close(exited) })
-	want := append(packet(5), packet(0)...)
+	for serial := range uint32(2) {
+		go io.Copy(io.Discard, b)
+		if _, err := c.Write(wirePacket(wireConnectGetType, msgCall, serial, 0, nil)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := append(wirePacket(wireConnectGetType, msgReply, 0, 0, xdrStr(nil, "QEMU")),
+		wirePacket(wireConnectGetType, msgReply, 1, 1, xdrU32(xdrStr(xdrU32(xdrU32(xdrU32(nil, 1), 10), 1), "no"), 2))...)
 	go func() {
 		b.Write(want[:7])
 		b.Write(want[7:])
@@ -192,32 +202,39 @@ func packet(n int) []byte {
 	return p
 }
 
-func TestFrameChecker(t *testing.T) {
+func TestPacketSplitter(t *testing.T) {
 	tiny := []byte{0, 0, 0, 5, 1, 2, 3, 4}
 	huge := []byte{0x7f, 0xff, 0xff, 0xff}
 	tests := []struct {
 		name   string
 		stream []byte
 		chunk  int
+		want   []int // lengths of the packets cut
 		ok     bool
 	}{
-		{"one packet", packet(10), 1000, true},
-		{"packets split byte by byte", append(packet(3), packet(0)...), 1, true},
-		{"length split across reads", append(packet(40), packet(7)...), 3, true},
-		{"length under a header", tiny, 1000, false},
-		{"length over the cap", huge, 2, false},
-		{"bad length after good packet", append(packet(5), tiny...), 7, false},
+		{"one packet", packet(10), 1000, []int{38}, true},
+		{"packets split byte by byte", append(packet(3), packet(0)...), 1, []int{31, 28}, true},
+		{"length split across reads", append(packet(40), packet(7)...), 3, []int{68, 35}, true},
+		{"partial packet held", append(packet(1), packet(9)[:20]...), 1000, []int{29}, true},
+		{"length under a header", tiny, 1000, nil, false},
+		{"length over the cap", huge, 2, nil, false},
+		{"bad length after good packet", append(packet(5), tiny...), 7, []int{33}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var f frameChecker
+			var sp packetSplitter
+			var got []int
 			var err error
 			for s := tt.stream; len(s) > 0 && err == nil; {
 				k := min(tt.chunk, len(s))
-				err, s = f.feed(s[:k]), s[k:]
+				err = sp.feed(s[:k], func(p []byte) error { got = append(got, len(p)); return nil })
+				s = s[k:]
 			}
-			if (err == nil) != tt.ok || (err != nil && !errors.Is(err, ErrBadFrame)) {
+			if (err == nil) != tt.ok || (err != nil && !errors.Is(err, ErrMalformedReply)) {
 				t.Errorf("feed = %v, want ok %v", err, tt.ok)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("packets %v, want %v", got, tt.want)
 			}
 		})
 	}
@@ -230,30 +247,41 @@ func TestPumpConnRejectsBadFrame(t *testing.T) {
 	c := newPumpConn(a, func() { closeOnce(dead) }, func() { close(exited) })
 	go b.Write([]byte{0, 0, 0, 1, 0xde, 0xad})
 	_, err := io.ReadAll(c)
-	if !errors.Is(err, ErrBadFrame) {
-		t.Errorf("read error %v, want ErrBadFrame", err)
+	if !errors.Is(err, ErrMalformedReply) || !errors.Is(c.failure(), ErrMalformedReply) {
+		t.Errorf("read error %v, failure %v, want ErrMalformedReply", err, c.failure())
 	}
 	within(t, dead, "dead signal")
 	within(t, exited, "pump exit")
 	b.Close()
 }
 
-func FuzzFrameChecker(f *testing.F) {
+func FuzzPacketSplitter(f *testing.F) {
 	f.Add(packet(4), uint8(3))
 	f.Add([]byte{0, 0, 0, 1}, uint8(1))
 	f.Add(append(packet(0), 0xff, 0xff, 0xff, 0xff), uint8(5))
 	f.Fuzz(func(t *testing.T, stream []byte, chunk uint8) {
 		size := int(chunk%16) + 1
-		// The result must not depend on how the stream is cut into reads.
-		var whole, cut frameChecker
-		errWhole := whole.feed(stream)
+		// The packets and the verdict must not depend on how the stream is
+		// cut into reads, and no packet is handed on before it is whole.
+		var whole, cut packetSplitter
+		var a, b [][]byte
+		keep := func(dst *[][]byte) func([]byte) error {
+			return func(p []byte) error {
+				if int(binary.BigEndian.Uint32(p)) != len(p) {
+					t.Fatalf("packet of %d bytes declares %d", len(p), binary.BigEndian.Uint32(p))
+				}
+				*dst = append(*dst, bytes.Clone(p))
+				return nil
+			}
+		}
+		errWhole := whole.feed(stream, keep(&a))
 		var errCut error
 		for s := stream; len(s) > 0 && errCut == nil; {
 			k := min(size, len(s))
-			errCut, s = cut.feed(s[:k]), s[k:]
+			errCut, s = cut.feed(s[:k], keep(&b)), s[k:]
 		}
-		if (errWhole == nil) != (errCut == nil) {
-			t.Fatalf("whole %v, cut by %d %v", errWhole, size, errCut)
+		if (errWhole == nil) != (errCut == nil) || !slices.EqualFunc(a, b, bytes.Equal) {
+			t.Fatalf("whole %v %d packets, cut by %d %v %d packets", errWhole, len(a), size, errCut, len(b))
 		}
 	})
 }

@@ -100,11 +100,17 @@ func (f netFacts) detail() string {
 }
 
 // withNetworks adds the network facts to a vms result: an autostart
-// network that is inactive is WARN; unreadable networks only add a detail.
+// network that is inactive is WARN; unreadable networks only add a detail,
+// unless the daemon sent a malformed reply (UNKNOWN).
 // A vms result that already failed is returned as it is.
 func withNetworks(r Result, f netFacts) Result {
 	if r.Err != "" && r.Status == UNKNOWN {
 		return r
+	}
+	if errors.Is(f.err, ErrMalformedReply) {
+		// The session is cut: what the VM list said may be stale already.
+		r.Status = r.Status.Worse(UNKNOWN)
+		r.Summary = CleanLine(r.Summary + "; networks: " + reason(f.err))
 	}
 	if down := f.down(); len(down) > 0 {
 		r.Status = r.Status.Worse(WARN)

@@ -309,6 +309,7 @@ func readVMs(ctx context.Context, sess *lvSession) (vmFacts, netFacts) {
 	if err != nil {
 		return vmFacts{err: err}, netFacts{}
 	}
+	b.nets.err = sess.cause(b.nets.err)
 	slices.SortFunc(b.vms.vms, func(a, b VM) int { return strings.Compare(a.Name, b.Name) })
 	return b.vms, b.nets
 }
@@ -359,11 +360,11 @@ func call[T any](ctx context.Context, s *lvSession, what string, fn func(libvirt
 	})
 	var zero T
 	if !ok {
-		return zero, fmt.Errorf("probes: libvirt %s: %w", what, ErrLibvirtClosed)
+		return zero, s.callErr(what, ErrLibvirtClosed)
 	}
 	select {
 	case a := <-ch:
-		return a.v, wrapCall(what, a.err)
+		return a.v, s.callErr(what, a.err)
 	case <-ctx.Done():
 		s.kill()
 		return zero, fmt.Errorf("probes: libvirt %s: %w (%w)", what, ErrCallTimeout, ctx.Err())

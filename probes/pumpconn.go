@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 )
 
 // pumpConn is the net.Conn handed to go-libvirt. Reads come from a pipe fed
@@ -22,7 +23,9 @@ type pumpConn struct {
 	pw     *io.PipeWriter
 	onDead func()
 	once   sync.Once
-	frames frameChecker
+	in     packetSplitter // the incoming stream, cut into packets
+	guard  replyGuard
+	fault  atomic.Pointer[error] // why the pump cut the stream
 }
 
 // pumpBuf is the pump's read size; libvirt replies are mostly small.
@@ -43,14 +46,16 @@ func (c *pumpConn) pump(onExit func()) {
 	for {
 		n, err := c.Conn.Read(buf)
 		if n > 0 {
-			if ferr := c.frames.feed(buf[:n]); ferr != nil {
+			ferr := c.in.feed(buf[:n], c.deliver)
+			if errors.Is(ferr, io.ErrClosedPipe) {
+				c.Close()
+				return
+			}
+			if ferr != nil {
+				c.fault.Store(&ferr)
 				c.pw.CloseWithError(ferr) // go-libvirt's reader sees why
 				c.onDead()
 				c.Conn.Close()
-				return
-			}
-			if _, werr := c.pw.Write(buf[:n]); werr != nil {
-				c.Close()
 				return
 			}
 		}
@@ -62,11 +67,32 @@ func (c *pumpConn) pump(onExit func()) {
 	}
 }
 
+// deliver hands go-libvirt one whole packet once the guard accepted it.
+func (c *pumpConn) deliver(pkt []byte) error {
+	if err := c.guard.check(pkt); err != nil {
+		return err
+	}
+	_, err := c.pw.Write(pkt)
+	return err
+}
+
+// failure is why the pump cut the stream (ErrMalformedReply), or nil.
+func (c *pumpConn) failure() error {
+	if p := c.fault.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
 // Read implements net.Conn from the pump's pipe.
 func (c *pumpConn) Read(p []byte) (int, error) { return c.pr.Read(p) }
 
-// Write implements net.Conn; a failed write marks the stream dead.
+// Write implements net.Conn; a failed write marks the stream dead. The
+// guard reads the calls written, to know what each reply answers.
 func (c *pumpConn) Write(p []byte) (int, error) {
+	if err := c.guard.sent(p); err != nil {
+		return 0, err
+	}
 	n, err := c.Conn.Write(p)
 	if err != nil {
 		c.onDead()
@@ -86,45 +112,48 @@ func (c *pumpConn) Close() error {
 	return err
 }
 
-// ErrBadFrame is the read error go-libvirt sees when the daemon's stream
-// carries a packet length no libvirt daemon sends; the stream is closed.
-var ErrBadFrame = errors.New("probes: bad libvirt packet length")
-
 // Packet length bounds: a packet holds its 4-byte length and a 24-byte
 // header; libvirt caps messages at 32 MiB (VIR_NET_MESSAGE_MAX) plus header.
 const (
-	minPacket = 28
+	minPacket = 4 + headerLen
 	maxPacket = 32<<20 + 1024
 )
 
-// frameChecker follows libvirt's packet framing across reads. go-libvirt
-// allocates each payload from the length word without checking it (a
-// length under 28 panics its reader goroutine, a huge one exhausts memory),
-// so the pump rejects such a stream before go-libvirt sees it.
-type frameChecker struct {
-	need int     // payload bytes left in the current packet
-	have int     // bytes of the next length word read so far
-	word [4]byte // the length word being read
+// packetSplitter cuts a byte stream into whole libvirt packets. A packet is
+// held until all of it has arrived, in a buffer that grows with the bytes
+// received (never from the declared length), so go-libvirt, which
+// allocates each payload from its length word, only ever sees packets that
+// are complete; a length no daemon sends (under 28 bytes panics go-libvirt's
+// reader) is refused.
+type packetSplitter struct {
+	buf []byte // bytes of packets not yet whole
 }
 
-// feed checks the next bytes of the stream.
-func (f *frameChecker) feed(p []byte) error {
-	for len(p) > 0 {
-		if f.need > 0 {
-			k := min(f.need, len(p))
-			f.need, p = f.need-k, p[k:]
-			continue
-		}
-		k := copy(f.word[f.have:], p)
-		f.have, p = f.have+k, p[k:]
-		if f.have < len(f.word) {
-			return nil
-		}
-		n := binary.BigEndian.Uint32(f.word[:])
+// feed adds p to the stream and calls each for every packet completed; each
+// must not keep the packet after it returns.
+func (s *packetSplitter) feed(p []byte, each func(pkt []byte) error) error {
+	s.buf = append(s.buf, p...)
+	rest := s.buf
+	var err error
+	for len(rest) >= 4 && err == nil {
+		n := binary.BigEndian.Uint32(rest)
 		if n < minPacket || n > maxPacket {
-			return fmt.Errorf("%w: %d", ErrBadFrame, n)
+			err = fmt.Errorf("%w: packet length %d", ErrMalformedReply, n)
+			break
 		}
-		f.need, f.have = int(n)-len(f.word), 0
+		if len(rest) < int(n) {
+			break
+		}
+		err, rest = each(rest[:n]), rest[n:]
 	}
+	if err != nil {
+		s.buf = nil
+		return err
+	}
+	if cap(s.buf) > 2*pumpBuf && len(rest) < pumpBuf {
+		s.buf = append([]byte(nil), rest...) // let a big packet's buffer go
+		return nil
+	}
+	s.buf = s.buf[:copy(s.buf, rest)]
 	return nil
 }

@@ -2,6 +2,7 @@ package probes
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,6 +33,17 @@ type labResources struct {
 	r    Remote
 	sess *lvSession
 	lv   *libvirt.Libvirt
+}
+
+// allowReplies lets sess take replies to procedures the probes never call.
+func allowReplies(t *testing.T, sess *lvSession, types map[uint32]reflect.Type) {
+	t.Helper()
+	sess.dialer.mu.Lock()
+	c := sess.dialer.conn
+	sess.dialer.mu.Unlock()
+	c.guard.mu.Lock()
+	c.guard.extra = types
+	c.guard.mu.Unlock()
 }
 
 func openLabResources(t *testing.T, n int, extra string) *labResources {
@@ -158,6 +170,11 @@ func TestLabStoragePoolInactive(t *testing.T) {
 	}
 	const xml = `<pool type='dir'><name>lab-images</name><target><path>/var/lib/libvirt/lab-images</path></target></pool>`
 	var pool libvirt.StoragePool
+	empty := reflect.TypeFor[struct{}]()
+	allowReplies(t, lr.sess, map[uint32]reflect.Type{
+		77: reflect.TypeFor[libvirt.StoragePoolDefineXMLRet](), // REMOTE_PROC_STORAGE_POOL_DEFINE_XML
+		78: empty, 80: empty, 90: empty,                        // ..._CREATE, _DESTROY, _SET_AUTOSTART
+	})
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	err := lr.sess.do(ctx, "define pool", func() error {

@@ -1,0 +1,320 @@
+package probes
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+
+	"github.com/digitalocean/go-libvirt"
+)
+
+// ErrMalformedReply is the read error go-libvirt sees, and the error every
+// pending call of the session ends with, when the daemon sent a packet that
+// no libvirt daemon sends: a bad packet length, a reply to no call, or a
+// body whose declared counts and lengths do not fit in the bytes received.
+// The stream is closed before go-libvirt decodes such a packet.
+var ErrMalformedReply = errors.New("probes: malformed libvirt reply")
+
+// go-libvirt's XDR decoder allocates every declared array count and string
+// length before reading the data (it sets no size limit), so one 32-byte
+// reply claiming 2^31 domains ends the process with "out of memory". The
+// pump therefore checks each whole packet against the type go-libvirt will
+// decode it into, read from go-libvirt's own generated types: a count or
+// length is accepted only when that many encoded elements fit in the bytes
+// that remain. Go values cost at most about twice their XDR encoding
+// (replyAllocFactor), so a reply can never make us allocate more than a
+// small multiple of what the daemon actually sent.
+
+// libvirt RPC header values (virnetprotocol.x).
+const (
+	remoteProgram = 0x20008086
+	msgCall       = 0
+	msgReply      = 1
+	msgEvent      = 2 // VIR_NET_MESSAGE
+	statusOK      = 0
+	statusError   = 1
+	headerLen     = 24
+)
+
+// REMOTE_PROC_* numbers of the procedures hvconsole calls.
+const (
+	procConnectOpen                   = 1
+	procConnectClose                  = 2
+	procConnectGetType                = 3
+	procConnectGetVersion             = 4
+	procNodeGetInfo                   = 6
+	procDomainGetAutostart            = 15
+	procDomainGetInfo                 = 16
+	procNetworkGetAutostart           = 44
+	procConnectGetHostname            = 59
+	procAuthList                      = 66
+	procAuthPolkit                    = 70
+	procStoragePoolGetInfo            = 87
+	procStoragePoolGetAutostart       = 89
+	procNetworkIsActive               = 152
+	procConnectGetLibVersion          = 157
+	procDomainGetState                = 212
+	procNodeGetMemoryStats            = 228
+	procConnectListAllDomains         = 273
+	procConnectListAllStoragePools    = 281
+	procConnectListAllNetworks        = 283
+	procDomainEventCallbackRegister   = 316
+	procDomainEventCallbackDeregister = 317
+	procDomainEventCallbackLifecycle  = 318
+)
+
+// replyTypes is the body go-libvirt decodes for each procedure we call.
+// A reply to a procedure missing here is refused: add the procedure when
+// a probe starts calling it (go-libvirt's remote_protocol.gen.go names the
+// ...Ret type; a procedure without one has an empty reply).
+var replyTypes = map[uint32]reflect.Type{
+	procConnectOpen:                   reflect.TypeFor[struct{}](),
+	procConnectClose:                  reflect.TypeFor[struct{}](),
+	procConnectGetType:                reflect.TypeFor[libvirt.ConnectGetTypeRet](),
+	procConnectGetVersion:             reflect.TypeFor[libvirt.ConnectGetVersionRet](),
+	procNodeGetInfo:                   reflect.TypeFor[libvirt.NodeGetInfoRet](),
+	procDomainGetAutostart:            reflect.TypeFor[libvirt.DomainGetAutostartRet](),
+	procDomainGetInfo:                 reflect.TypeFor[libvirt.DomainGetInfoRet](),
+	procNetworkGetAutostart:           reflect.TypeFor[libvirt.NetworkGetAutostartRet](),
+	procConnectGetHostname:            reflect.TypeFor[libvirt.ConnectGetHostnameRet](),
+	procAuthList:                      reflect.TypeFor[libvirt.AuthListRet](),
+	procAuthPolkit:                    reflect.TypeFor[libvirt.AuthPolkitRet](),
+	procStoragePoolGetInfo:            reflect.TypeFor[libvirt.StoragePoolGetInfoRet](),
+	procStoragePoolGetAutostart:       reflect.TypeFor[libvirt.StoragePoolGetAutostartRet](),
+	procNetworkIsActive:               reflect.TypeFor[libvirt.NetworkIsActiveRet](),
+	procConnectGetLibVersion:          reflect.TypeFor[libvirt.ConnectGetLibVersionRet](),
+	procDomainGetState:                reflect.TypeFor[libvirt.DomainGetStateRet](),
+	procNodeGetMemoryStats:            reflect.TypeFor[libvirt.NodeGetMemoryStatsRet](),
+	procConnectListAllDomains:         reflect.TypeFor[libvirt.ConnectListAllDomainsRet](),
+	procConnectListAllStoragePools:    reflect.TypeFor[libvirt.ConnectListAllStoragePoolsRet](),
+	procConnectListAllNetworks:        reflect.TypeFor[libvirt.ConnectListAllNetworksRet](),
+	procDomainEventCallbackRegister:   reflect.TypeFor[libvirt.ConnectDomainEventCallbackRegisterAnyRet](),
+	procDomainEventCallbackDeregister: reflect.TypeFor[struct{}](),
+}
+
+// lifecycleEvent is the one event hvconsole subscribes to.
+var lifecycleEvent = reflect.TypeFor[libvirt.DomainEventCallbackLifecycleMsg]()
+
+// errorReply mirrors what go-libvirt's decodeError reads of remote_error:
+// the optional message's presence flag is its Padding.
+type errorReply struct {
+	Code, DomainID uint32
+	Padding        uint8
+	Message        string
+	Level          uint32
+}
+
+var errorReplyType = reflect.TypeFor[errorReply]()
+
+// replyGuard follows the calls go-libvirt sends, so each incoming packet is
+// checked against the procedure it answers. It is safe for concurrent use.
+type replyGuard struct {
+	mu      sync.Mutex
+	out     packetSplitter    // the outgoing stream, to read call headers
+	pending map[uint32]uint32 // serial -> procedure of each call in flight
+	// extra adds reply types to replyTypes, for tests that change a lab
+	// host's world through the connection a check uses.
+	extra map[uint32]reflect.Type
+}
+
+// sent records the calls in bytes go-libvirt writes.
+func (g *replyGuard) sent(p []byte) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.out.feed(p, func(pkt []byte) error {
+		h := readHeader(pkt)
+		if h.typ == msgCall {
+			if g.pending == nil {
+				g.pending = map[uint32]uint32{}
+			}
+			g.pending[h.serial] = h.proc
+		}
+		return nil
+	})
+}
+
+// rpcHeader is the part of a libvirt packet header the guard reads.
+type rpcHeader struct {
+	program, proc, typ, serial, status uint32
+}
+
+// readHeader reads the header of a whole packet (length word first).
+func readHeader(pkt []byte) rpcHeader {
+	u := func(i int) uint32 { return binary.BigEndian.Uint32(pkt[4+4*i:]) }
+	return rpcHeader{program: u(0), proc: u(2), typ: u(3), serial: u(4), status: u(5)}
+}
+
+// check accepts a whole incoming packet only when go-libvirt can decode it
+// without allocating more than the packet holds.
+func (g *replyGuard) check(pkt []byte) error {
+	h, body := readHeader(pkt), pkt[4+headerLen:]
+	if h.program != remoteProgram {
+		return fmt.Errorf("%w: program %#x", ErrMalformedReply, h.program)
+	}
+	if h.typ == msgEvent && h.proc == procDomainEventCallbackLifecycle && h.status == statusOK {
+		return checkBody(lifecycleEvent, body, true)
+	}
+	if h.typ != msgReply {
+		return fmt.Errorf("%w: message type %d for procedure %d", ErrMalformedReply, h.typ, h.proc)
+	}
+	g.mu.Lock()
+	want, ok := g.pending[h.serial]
+	extra := g.extra
+	delete(g.pending, h.serial)
+	g.mu.Unlock()
+	switch {
+	case !ok:
+		return fmt.Errorf("%w: reply %d answers no call", ErrMalformedReply, h.serial)
+	case want != h.proc:
+		return fmt.Errorf("%w: reply to procedure %d names procedure %d", ErrMalformedReply, want, h.proc)
+	case h.status == statusError:
+		return checkBody(errorReplyType, body, false)
+	case h.status != statusOK:
+		return fmt.Errorf("%w: status %d for procedure %d", ErrMalformedReply, h.status, h.proc)
+	}
+	t, ok := replyTypes[h.proc]
+	if !ok {
+		t, ok = extra[h.proc]
+	}
+	if !ok {
+		return fmt.Errorf("%w: procedure %d has no reply check", ErrMalformedReply, h.proc)
+	}
+	return checkBody(t, body, true)
+}
+
+// checkBody walks body as XDR of type t; exact requires that nothing is
+// left over.
+func checkBody(t reflect.Type, body []byte, exact bool) error {
+	w := xdrWalker{b: body}
+	if err := w.walk(t, false); err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrMalformedReply, t, err)
+	}
+	if exact && len(w.b) > 0 {
+		return fmt.Errorf("%w: %s: %d bytes left over", ErrMalformedReply, t, len(w.b))
+	}
+	return nil
+}
+
+// Errors of the XDR walk.
+var (
+	errShort       = errors.New("declared data exceeds the bytes received")
+	errUnsupported = errors.New("type not checked")
+)
+
+// replyAllocFactor bounds the Go memory go-libvirt allocates for a checked
+// body, relative to the body's length (the worst case is a list of structs
+// whose encoding is smaller than their Go value, e.g. 24 bytes for a 40-byte
+// libvirt.Domain); allocBound is what the fuzz test holds the walk to.
+const replyAllocFactor = 2
+
+// xdrWalker follows the rules of go-libvirt's decoder (internal/go-xdr) over
+// a body without allocating: 4-byte integers (also for 8- and 16-bit
+// types), 8-byte hypers, length-prefixed strings and opaques padded to 4
+// bytes, counted arrays, fixed arrays, structs field by field. alloc sums
+// what the decoder would allocate.
+type xdrWalker struct {
+	b     []byte
+	alloc int
+}
+
+func (w *xdrWalker) take(n int) error {
+	if n < 0 || n > len(w.b) {
+		return errShort
+	}
+	w.b = w.b[n:]
+	return nil
+}
+
+func (w *xdrWalker) count() (int, error) {
+	if len(w.b) < 4 {
+		return 0, errShort
+	}
+	n := int(binary.BigEndian.Uint32(w.b))
+	w.b = w.b[4:]
+	return n, nil
+}
+
+func padded(n int) int { return (n + 3) &^ 3 }
+
+// walk consumes one value of type t; opaque bytes are read as one padded
+// run unless elementwise is set (go-libvirt's `xdropaque:"false"` tag).
+func (w *xdrWalker) walk(t reflect.Type, elementwise bool) error {
+	switch t.Kind() {
+	case reflect.Bool, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int,
+		reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint, reflect.Float32:
+		return w.take(4)
+	case reflect.Int64, reflect.Uint64, reflect.Float64:
+		return w.take(8)
+	case reflect.String:
+		n, err := w.count()
+		if err != nil {
+			return err
+		}
+		w.alloc += n
+		return w.take(padded(n))
+	case reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 && !elementwise {
+			return w.take(padded(t.Len()))
+		}
+		return w.elements(t.Elem(), t.Len())
+	case reflect.Slice:
+		n, err := w.count()
+		if err != nil {
+			return err
+		}
+		if t.Elem().Kind() == reflect.Uint8 && !elementwise {
+			w.alloc += n
+			return w.take(padded(n))
+		}
+		if m := xdrMinSize(t.Elem()); n > 0 && (m == 0 || n > len(w.b)/m) {
+			return errShort
+		}
+		w.alloc += n * int(t.Elem().Size())
+		return w.elements(t.Elem(), n)
+	case reflect.Struct:
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			if err := w.walk(f.Type, f.Tag.Get("xdropaque") == "false"); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: %s", errUnsupported, t)
+}
+
+func (w *xdrWalker) elements(t reflect.Type, n int) error {
+	for range n {
+		if err := w.walk(t, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// xdrMinSize is the fewest bytes one value of t takes on the wire.
+func xdrMinSize(t reflect.Type) int {
+	switch t.Kind() {
+	case reflect.Int64, reflect.Uint64, reflect.Float64:
+		return 8
+	case reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return padded(t.Len())
+		}
+		return t.Len() * xdrMinSize(t.Elem())
+	case reflect.Struct:
+		n := 0
+		for i := range t.NumField() {
+			if t.Field(i).IsExported() {
+				n += xdrMinSize(t.Field(i).Type)
+			}
+		}
+		return n
+	}
+	return 4 // integers, and the count word of strings and slices
+}

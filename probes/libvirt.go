@@ -256,7 +256,7 @@ func (d *lvDialer) Dial() (net.Conn, error) {
 	return d.conn, nil
 }
 
-func (d *lvDialer) markDead()   { d.deadOnce.Do(func() { close(d.dead) }) }
+func (d *lvDialer) markDead() { d.deadOnce.Do(func() { close(d.dead) }) }
 
 // fault is why the pump cut the stream, or nil.
 func (d *lvDialer) fault() error {

@@ -20,13 +20,16 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { s.updates.forward(ctx) })
+	s.mu.Lock()
+	s.run = &runState{ctx: ctx, wg: &wg, probers: map[string]*proberHandle{}}
 	for _, h := range s.cfg.Hosts {
-		st := s.state(h.Name)
-		wg.Go(func() { s.prober(ctx, h, st) })
-		if h.HasCheck(hosts.CheckBackups) {
-			wg.Go(func() { s.backupsWorker(ctx, h, st) })
-		}
+		s.startProberLocked(h)
 	}
+	s.mu.Unlock()
+	<-ctx.Done()
+	s.mu.Lock() // UpdateHosts starts nothing once Run is leaving
+	s.run.leaving = true
+	s.mu.Unlock()
 	wg.Wait()
 	return ctx.Err()
 }
@@ -42,13 +45,13 @@ func (s *Scheduler) Updates() <-chan HostReport { return s.updates.out }
 // named). A host whose probe is in flight is skipped: that probe is the
 // fresh answer. Unknown names are ignored. Refresh never blocks.
 func (s *Scheduler) Refresh(names ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if len(names) == 0 {
 		for _, h := range s.cfg.Hosts {
 			names = append(names, h.Name)
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	for _, n := range names {
 		st, ok := s.states[n]
 		if !ok || st.running.Load() {
@@ -64,12 +67,12 @@ func (s *Scheduler) Refresh(names ...string) {
 // RefreshBackups runs the backups check of the named hosts (all when none
 // are named) in their next probe, and asks for that probe now.
 func (s *Scheduler) RefreshBackups(names ...string) {
+	s.mu.Lock()
 	if len(names) == 0 {
 		for _, h := range s.cfg.Hosts {
 			names = append(names, h.Name)
 		}
 	}
-	s.mu.Lock()
 	for _, n := range names {
 		if st, ok := s.states[n]; ok {
 			st.backupsDue.Store(true)

@@ -107,6 +107,8 @@ type Scheduler struct {
 	closed  bool
 	retired sync.WaitGroup // sessions closing in the background
 
+	run     *runState // set while Run runs; guarded by mu
+
 	updates *mailbox
 	paused  atomic.Bool
 	started atomic.Bool

@@ -107,7 +107,7 @@ type Scheduler struct {
 	closed  bool
 	retired sync.WaitGroup // sessions closing in the background
 
-	run     *runState // set while Run runs; guarded by mu
+	run *runState // set while Run runs; guarded by mu
 
 	updates *mailbox
 	paused  atomic.Bool

@@ -80,6 +80,8 @@ func dispatch(ctx context.Context, env *environment, args []string) error {
 		switch args[0] {
 		case "check":
 			return runCheckCommand(ctx, env, args[1:])
+		case "serve":
+			return runServeCommand(ctx, env, args[1:])
 		case "restart":
 			return runRestartCommand(ctx, env, args[1:])
 		case "backups":
@@ -113,6 +115,8 @@ Usage:
   hvconsole restart --host NAME [--host NAME]... --service UNIT [--yes]
                                         restart an allow-listed service and wait
                                         for the hypervisor to be OK again
+  hvconsole serve [--config F] [--log-format logfmt|json]
+                                        run as a collector: metrics, alerts, attach
   hvconsole validate [--config F]       report every problem in the config
   hvconsole demo [--hosts N] [--seed S] [--quiet]
                                         the console on a built-in simulated fleet

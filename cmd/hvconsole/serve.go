@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+
+	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/serve"
+)
+
+// serveOptions are the flags of `hvconsole serve`.
+type serveOptions struct {
+	config    string
+	logFormat string
+}
+
+func runServeCommand(ctx context.Context, env *environment, args []string) error {
+	var opts serveOptions
+	fs := newFlagSet("serve", env.stderr)
+	fs.StringVar(&opts.config, "config", "", "config file")
+	fs.StringVar(&opts.logFormat, "log-format", "logfmt", "log format: logfmt or json")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	log, err := newLogger(env.stderr, opts.logFormat)
+	if err != nil {
+		return &exitError{code: exitUnknown, err: err}
+	}
+	path := hosts.ResolvePath(opts.config)
+	cfg, err := loadConfig(path)
+	if err != nil {
+		return err
+	}
+	f, err := openFleet(ctx, env, cfg)
+	if err != nil {
+		return &exitError{code: exitUnknown, err: err}
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	reloads := make(chan struct{}, 1)
+	fwdCtx, stopFwd := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { forwardSignals(fwdCtx, hup, reloads) })
+	err = serve.Run(ctx, serve.Options{
+		Config: cfg, Scheduler: f.sched, Logger: log, Version: version, Reloads: reloads,
+		Reload: func() (*hosts.Config, error) { return hosts.Load(path) },
+	})
+	stopFwd()
+	wg.Wait()
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return &exitError{code: exitUnknown, err: err}
+	}
+	return nil
+}
+
+// forwardSignals turns SIGHUPs into reload requests until ctx ends; a
+// request still pending absorbs more signals.
+func forwardSignals(ctx context.Context, sig <-chan os.Signal, reloads chan<- struct{}) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-sig:
+			select {
+			case reloads <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+// newLogger makes serve's structured logger: logfmt (key=value) or JSON.
+func newLogger(w io.Writer, format string) (*slog.Logger, error) {
+	switch format {
+	case "logfmt":
+		return slog.New(slog.NewTextHandler(w, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, nil)), nil
+	}
+	return nil, fmt.Errorf("%w: --log-format %q: want logfmt or json", errUsage, format)
+}

@@ -1,0 +1,185 @@
+// Package serve is `hvconsole serve`: the probes scheduler run headless as
+// a collector. It keeps every host's latest report, exposes them as
+// Prometheus metrics, sends alerts to Alertmanager and webhooks the moment a
+// status changes, and serves attached consoles over a unix socket.
+//
+// It consumes probes (never tui or attach); cmd/hvconsole wires it.
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/exporter-toolkit/web"
+
+	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/probes"
+)
+
+// Scheduler is what serve needs of *probes.Scheduler.
+type Scheduler interface {
+	// Run probes until ctx ends, then closes Updates.
+	Run(ctx context.Context) error
+	Updates() <-chan probes.HostReport
+	// UpdateHosts applies a reloaded inventory to the running scheduler.
+	UpdateHosts(cfg *hosts.Config) (started, stopped []string)
+}
+
+// Options wire a collector. Config, Scheduler and Logger are required.
+type Options struct {
+	Config    *hosts.Config
+	Scheduler Scheduler
+	Logger    *slog.Logger
+	// Reload loads and validates the config file again (SIGHUP); nil
+	// ignores Reloads.
+	Reload func() (*hosts.Config, error)
+	// Reloads asks for a reload, one value per SIGHUP.
+	Reloads <-chan struct{}
+	// Version is reported in hvconsole_build_info and the landing page.
+	Version string
+	// MetricsListener, when set, is used instead of listening on
+	// Config.Serve.Listen (tests pass a port-0 listener).
+	MetricsListener net.Listener
+	// HTTPClient delivers alerts (nil: a client of its own).
+	HTTPClient *http.Client
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
+}
+
+// Run collects until ctx ends. It returns after every goroutine it started
+// has ended; alerts still queued are discarded, and nothing is sent as
+// resolved because serve stops.
+func Run(ctx context.Context, opts Options) error {
+	s, err := newServer(opts)
+	if err != nil {
+		return err
+	}
+	return s.run(ctx)
+}
+
+// server is one collector's running state.
+type server struct {
+	opts    Options
+	log     *slog.Logger
+	cfg     *hosts.Config
+	fleet   *fleetState
+	alerts  *alerts
+	notify  *notifier
+	firing  atomic.Int64
+	metrics net.Listener
+	handler http.Handler
+}
+
+func newServer(opts Options) (*server, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{}
+	}
+	cfg := opts.Config
+	if err := web.Validate(cfg.Serve.WebConfig); err != nil {
+		return nil, fmt.Errorf("serve: web config %s: %w", cfg.Serve.WebConfig, err)
+	}
+	s := &server{opts: opts, log: opts.Logger, cfg: cfg, fleet: newFleetState(cfg.Hosts),
+		alerts: newAlerts(cfg.Alerting, cfg.Serve.Site)}
+	reg, sent := newRegistry(s.fleet, func() int { return int(s.firing.Load()) }, cfg.Alerting.ExternalLabels, opts.Version)
+	s.notify = newNotifier(cfg.Alerting, "", opts.HTTPClient, s.log, sent)
+	h, err := metricsHandler(reg, s.fleet, opts.Version, s.log)
+	if err != nil {
+		return nil, fmt.Errorf("serve: %w", err)
+	}
+	s.handler = h
+	s.metrics = opts.MetricsListener
+	if s.metrics == nil {
+		if s.metrics, err = net.Listen("tcp", cfg.Serve.Listen); err != nil {
+			return nil, fmt.Errorf("serve: metrics listener: %w", err)
+		}
+	}
+	return s, nil
+}
+
+func (s *server) run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	var httpErr error
+	wg.Go(func() {
+		if httpErr = serveHTTP(ctx, s.metrics, s.handler, s.cfg.Serve.WebConfig, s.log); httpErr != nil {
+			cancel() // the listener failed: stop the collector rather than run blind
+		}
+	})
+	s.notify.run(ctx, &wg)
+	wg.Go(func() { _ = s.opts.Scheduler.Run(ctx) })
+	s.log.Info("serving", "hosts", len(s.cfg.Hosts), "metrics", s.metrics.Addr().String(),
+		"alertmanagers", len(s.cfg.Alerting.Alertmanagers), "webhooks", len(s.cfg.Alerting.Webhooks))
+	s.loop(ctx)
+	cancel()
+	wg.Wait()
+	if httpErr != nil && !errors.Is(httpErr, http.ErrServerClosed) {
+		return fmt.Errorf("serve: metrics listener: %w", httpErr)
+	}
+	s.log.Info("stopped")
+	return nil
+}
+
+// loop is the one goroutine that owns the alerts: reports, reloads and
+// resends are handled in turn. It returns when the scheduler has closed
+// Updates (after ctx ended).
+func (s *server) loop(ctx context.Context) {
+	resend := time.NewTicker(s.cfg.Alerting.ResendInterval)
+	defer resend.Stop()
+	updates := s.opts.Scheduler.Updates()
+	for {
+		select {
+		case rep, ok := <-updates:
+			if !ok {
+				return
+			}
+			if ctx.Err() == nil { // a report cut short by stopping says nothing
+				s.observe(rep)
+			}
+		case <-s.opts.Reloads:
+			s.reload()
+		case <-resend.C:
+			s.notify.resendAll(s.alerts.due(s.opts.Now()), s.opts.Now())
+		}
+	}
+}
+
+// observe takes one report: events logged, alerts sent, state stored.
+func (s *server) observe(rep probes.HostReport) {
+	evs, ready, ok := s.fleet.put(rep)
+	if !ok {
+		return
+	}
+	for _, e := range evs {
+		s.log.Info("status change", "host", e.Host, "check", e.Check, "from", e.From, "to", e.To, "summary", e.Summary)
+	}
+	if ready {
+		s.log.Info("ready", "hosts", len(s.cfg.Hosts))
+	}
+	s.alertsChanged(s.alerts.observe(rep, s.opts.Now()))
+}
+
+// alertsChanged logs and sends alerts that started or resolved.
+func (s *server) alertsChanged(list []*alert) {
+	now := s.opts.Now()
+	for _, a := range list {
+		state := "firing"
+		if !a.firing() {
+			state = "resolved"
+		}
+		s.log.Info("alert "+state, "alertname", a.Labels["alertname"], "host", a.Labels["host"],
+			"check", a.Labels["check"], "severity", a.Labels["severity"])
+	}
+	s.firing.Store(int64(s.alerts.firingCount()))
+	s.notify.changed(list, now)
+}

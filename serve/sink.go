@@ -1,0 +1,192 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hvconsole/hvconsole/probes"
+)
+
+// Sink delivery limits. A sink is Alertmanager or a webhook; each has its
+// own queue and goroutine, so a slow or dead one never delays probing or
+// another sink.
+const (
+	sinkQueueLen     = 256
+	sinkTimeout      = 10 * time.Second
+	sinkAttempts     = 6
+	sinkBackoffMin   = 250 * time.Millisecond
+	sinkBackoffMax   = 15 * time.Second
+	maxErrorBodySize = 1024
+)
+
+// Delivery outcomes, the outcome label of hvconsole_alerts_sent_total.
+const (
+	outcomeSent    = "sent"
+	outcomeRetried = "retried"
+	outcomeDropped = "dropped"
+)
+
+// Sink kinds.
+const (
+	kindAlertmanager = "alertmanager"
+	kindWebhook      = "webhook"
+)
+
+// sink delivers encoded payloads to one URL in order, with retries.
+type sink struct {
+	kind   string
+	url    string // where payloads are POSTed
+	name   string // the configured URL: log field and metric label
+	client *http.Client
+	log    *slog.Logger
+	sent   *prometheus.CounterVec
+
+	mu     sync.Mutex
+	queue  [][]byte
+	notify chan struct{}
+
+	// wait sleeps between attempts; tests make it instant.
+	wait func(ctx context.Context, d time.Duration) bool
+}
+
+func newSink(kind, configured string, client *http.Client, log *slog.Logger, sent *prometheus.CounterVec) *sink {
+	url := configured
+	if kind == kindAlertmanager {
+		url = strings.TrimRight(configured, "/") + "/api/v2/alerts"
+	}
+	for _, o := range []string{outcomeSent, outcomeRetried, outcomeDropped} {
+		sent.WithLabelValues(configured, o) // every series exists from the start
+	}
+	return &sink{kind: kind, url: url, name: configured, client: client, log: log.With("sink", configured),
+		sent: sent, notify: make(chan struct{}, 1), wait: sleepCtx}
+}
+
+// enqueue never blocks: when the queue is full the oldest payload is
+// dropped (a newer one carries newer state).
+func (k *sink) enqueue(body []byte) {
+	k.mu.Lock()
+	if len(k.queue) >= sinkQueueLen {
+		k.queue = k.queue[1:]
+		k.count(outcomeDropped)
+		k.log.Warn("alert delivery dropped", "reason", "queue full")
+	}
+	k.queue = append(k.queue, body)
+	k.mu.Unlock()
+	select {
+	case k.notify <- struct{}{}:
+	default:
+	}
+}
+
+func (k *sink) count(outcome string) { k.sent.WithLabelValues(k.name, outcome).Inc() }
+
+func (k *sink) pop() ([]byte, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if len(k.queue) == 0 {
+		return nil, false
+	}
+	b := k.queue[0]
+	k.queue[0] = nil
+	k.queue = k.queue[1:]
+	return b, true
+}
+
+// run delivers queued payloads until ctx ends; what is still queued then
+// is discarded (stopping serve resolves nothing).
+func (k *sink) run(ctx context.Context) {
+	for {
+		body, ok := k.pop()
+		if !ok {
+			select {
+			case <-k.notify:
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		k.deliver(ctx, body)
+	}
+}
+
+// deliver posts one payload: a 2xx is sent; a 4xx other than 429 is the
+// payload's fault, logged with the answer and not retried; anything else
+// is retried with backoff and jitter, then dropped.
+func (k *sink) deliver(ctx context.Context, body []byte) {
+	delay := sinkBackoffMin
+	for attempt := 1; ; attempt++ {
+		status, answer, err := k.post(ctx, body)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err == nil && status/100 == 2:
+			k.count(outcomeSent)
+			return
+		case err == nil && status/100 == 4 && status != http.StatusTooManyRequests:
+			k.count(outcomeDropped)
+			k.log.Error("alert delivery rejected", "status", status, "answer", answer)
+			return
+		case attempt >= sinkAttempts:
+			k.count(outcomeDropped)
+			k.log.Error("alert delivery failed, dropped", "attempts", attempt, "err", describe(status, err))
+			return
+		}
+		k.count(outcomeRetried)
+		k.log.Warn("alert delivery failed, retrying", "attempt", attempt, "err", describe(status, err))
+		if !k.wait(ctx, delay/2+rand.N(delay/2+1)) {
+			return
+		}
+		delay = min(2*delay, sinkBackoffMax)
+	}
+}
+
+func describe(status int, err error) string {
+	if err != nil {
+		return err.Error()
+	}
+	return fmt.Sprintf("HTTP %d", status)
+}
+
+// post sends body once under sinkTimeout; answer is the start of the body
+// of a non-2xx answer, cleaned for the log.
+func (k *sink) post(ctx context.Context, body []byte) (status int, answer string, err error) {
+	ctx, cancel := context.WithTimeout(ctx, sinkTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, k.url, bytes.NewReader(body))
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := k.client.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodySize))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) // reuse the connection
+	if resp.StatusCode/100 == 2 {
+		return resp.StatusCode, "", nil
+	}
+	return resp.StatusCode, probes.CleanLine(string(b)), nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

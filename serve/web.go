@@ -1,0 +1,74 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/exporter-toolkit/web"
+)
+
+// httpShutdownGrace bounds how long stopping waits for scrapes in flight.
+const httpShutdownGrace = 5 * time.Second
+
+// metricsHandler routes the metrics listener: a landing page at /, the
+// metrics, and Prometheus' conventional health and readiness endpoints.
+func metricsHandler(reg *prometheus.Registry, fleet *fleetState, version string, log *slog.Logger) (http.Handler, error) {
+	landing, err := web.NewLandingPage(web.LandingConfig{
+		Name:        "hvconsole serve",
+		Description: "hvconsole collector: hypervisor fleet health for Prometheus and Alertmanager",
+		Version:     version,
+		Links: []web.LandingLinks{
+			{Address: "/metrics", Text: "Metrics"},
+			{Address: "/-/healthy", Text: "Health"},
+			{Address: "/-/ready", Text: "Readiness"},
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", landing)
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError), Registry: reg}))
+	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "Healthy.\n")
+	})
+	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) {
+		if !fleet.isReady() {
+			http.Error(w, "Not ready: waiting for the first complete round.", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "Ready.\n")
+	})
+	return mux, nil
+}
+
+// serveHTTP serves h on l (TLS and basic auth from the exporter-toolkit
+// web config when set) until ctx ends, then shuts down gracefully.
+func serveHTTP(ctx context.Context, l net.Listener, h http.Handler, webConfig string, log *slog.Logger) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	errc := make(chan error, 1)
+	go func() {
+		errc <- web.Serve(l, srv, &web.FlagConfig{WebConfigFile: &webConfig}, log)
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), httpShutdownGrace)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if serr := <-errc; !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, serr)
+	}
+	return err
+}

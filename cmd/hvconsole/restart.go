@@ -72,8 +72,11 @@ func runRestart(ctx context.Context, env *environment, opts restartOptions) erro
 			return &exitError{code: exitUnknown, err: err}
 		}
 	}
-	failed, refused := 0, 0
+	failed, refused, unaudited := 0, 0, 0
 	for _, res := range runner.Restart(ctx, selected, opts.service) {
+		if res.AuditErr != nil {
+			unaudited++
+		}
 		var ref *actions.RefusedError
 		switch {
 		case errors.As(res.Err, &ref):
@@ -89,8 +92,15 @@ func runRestart(ctx context.Context, env *environment, opts restartOptions) erro
 	if refused == len(selected) {
 		return &exitError{code: exitUnknown, err: errors.New("restart refused: nothing was run")}
 	}
+	var errs []error
 	if failed+refused > 0 {
-		return &exitError{code: exitCrit, err: fmt.Errorf("restart: %d of %d hosts did not come back OK", failed+refused, len(selected))}
+		errs = append(errs, fmt.Errorf("restart: %d of %d hosts did not come back OK", failed+refused, len(selected)))
+	}
+	if unaudited > 0 {
+		errs = append(errs, fmt.Errorf("restart: %d outcome(s) could not be written to the audit log %s", unaudited, cfg.AuditLog))
+	}
+	if len(errs) > 0 {
+		return &exitError{code: exitCrit, err: errors.Join(errs...)}
 	}
 	return nil
 }

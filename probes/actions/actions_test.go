@@ -23,6 +23,10 @@ func TestMain(m *testing.M) {
 		runChild()
 		return
 	}
+	if os.Getenv(fsizeChildEnv) != "" {
+		runFsizeChild()
+		return
+	}
 	goleak.VerifyTestMain(m)
 }
 
@@ -38,7 +42,11 @@ func (f *fakeRemote) Exec(ctx context.Context, cmd string) (probes.ExecResult, e
 	f.t.mu.Lock()
 	f.t.ran = append(f.t.ran, f.host+": "+cmd)
 	code := f.t.exits[f.host]
+	onExec := f.t.onExec
 	f.t.mu.Unlock()
+	if onExec != nil {
+		onExec()
+	}
 	if f.block {
 		<-ctx.Done()
 		return probes.ExecResult{}, ctx.Err()
@@ -70,6 +78,8 @@ type fakeTransport struct {
 	// peak count the commands held at once.
 	gate           chan struct{}
 	inflight, peak int
+	// onExec runs as each command starts (between intent and outcome).
+	onExec func()
 }
 
 func (f *fakeTransport) hold(ctx context.Context) error {

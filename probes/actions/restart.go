@@ -29,6 +29,9 @@ type RestartResult struct {
 	// Final is the last hypervisor check seen while verifying.
 	Final probes.Result
 	Err   error
+	// AuditErr is set when the outcome record could not be written (the
+	// audit log has the intent only); Summary says so.
+	AuditErr error
 }
 
 // OK reports whether the restart ran and the hypervisor came back.
@@ -36,6 +39,13 @@ func (r RestartResult) OK() bool { return r.Err == nil && r.BackOK }
 
 // Summary is the one line the event log shows.
 func (r RestartResult) Summary() string {
+	if r.AuditErr != nil {
+		return fmt.Sprintf("%s; outcome NOT in the audit log: %v", r.summary(), r.AuditErr)
+	}
+	return r.summary()
+}
+
+func (r RestartResult) summary() string {
 	switch {
 	case r.OK():
 		return fmt.Sprintf("restarted %s, hypervisor back OK in %.0f s", r.Unit, r.After.Seconds())
@@ -109,7 +119,7 @@ func (r *Runner) restartOne(ctx context.Context, h hosts.Host, unit string) Rest
 	if !res.OK() {
 		outcome.Error = res.Summary()
 	}
-	_ = r.record(outcome)
+	res.AuditErr = r.record(outcome)
 	return res
 }
 

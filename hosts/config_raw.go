@@ -53,6 +53,8 @@ type rawSettings struct {
 	DiskUseWarn    *string      `toml:"disk_use_warn"`
 	DiskUseCrit    *string      `toml:"disk_use_crit"`
 	LoadPerCPUWarn *float64     `toml:"load_per_cpu_warn"`
+	SecurityCrit   *[]string    `toml:"security_crit"`
+	SecurityIgnore *[]string    `toml:"security_ignore"`
 }
 
 type rawHost struct {

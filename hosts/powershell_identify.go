@@ -11,6 +11,7 @@ const (
 	ScriptBackups    = "backups"
 	ScriptJournal    = "journal"
 	ScriptRestart    = "restart"
+	ScriptSecurity   = "security"
 )
 
 // HyperVScript is a script recognised as one of ours, with the values its
@@ -35,6 +36,8 @@ func IdentifyHyperVScript(script string) (HyperVScript, bool) {
 		return HyperVScript{Kind: ScriptVMs}, true
 	case HyperVJournalScript:
 		return HyperVScript{Kind: ScriptJournal}, true
+	case HyperVSecurityScript:
+		return HyperVScript{Kind: ScriptSecurity}, true
 	}
 	if paths, ok := rebuildResources(script); ok {
 		return HyperVScript{Kind: ScriptResources, Paths: paths}, true

@@ -22,6 +22,7 @@ const (
 	CheckBackups    = "backups"
 	CheckResources  = "resources"
 	CheckStorage    = "storage"
+	CheckSecurity   = "security"
 )
 
 // Config is a loaded and validated inventory. Every Host has its defaults
@@ -95,6 +96,11 @@ type Host struct {
 	// LoadPerCPUWarn is the 1-minute load average per CPU above which the
 	// resources check warns.
 	LoadPerCPUWarn float64
+
+	// SecurityCrit are the security findings rated CRIT, the others WARN
+	// (nil: DefaultSecurityCrit); SecurityIgnore are findings not reported
+	// at all (see SecurityFindings and Host.SecurityLevel).
+	SecurityCrit, SecurityIgnore []string
 }
 
 // Hop is one jump host in a chain, resolved to a full endpoint.

@@ -111,7 +111,7 @@ func badPort(n int) string {
 }
 
 // checkNames are the names a host's checks list may hold.
-var checkNames = []string{CheckSSH, CheckHypervisor, CheckVMs, CheckKVM, CheckBackups, CheckResources, CheckStorage}
+var checkNames = []string{CheckSSH, CheckHypervisor, CheckVMs, CheckKVM, CheckBackups, CheckResources, CheckStorage, CheckSecurity}
 
 // noControl reports text holding control characters or spaces, which have
 // no place in paths, URIs and socket names.

@@ -14,6 +14,8 @@ type limits struct {
 	memFreeWarn, memFreeCrit float64
 	diskUseWarn, diskUseCrit float64
 	loadPerCPUWarn           float64
+	// securityCrit and securityIgnore rate the security check's findings.
+	securityCrit, securityIgnore []string
 }
 
 // Bounds of the resources keys: generous, but they catch a stray digit.
@@ -41,6 +43,7 @@ func (l limits) fill(h *Host) {
 	h.MemFreeWarn, h.MemFreeCrit = l.memFreeWarn, l.memFreeCrit
 	h.DiskUseWarn, h.DiskUseCrit = l.diskUseWarn, l.diskUseCrit
 	h.LoadPerCPUWarn = l.loadPerCPUWarn
+	h.SecurityCrit, h.SecurityIgnore = slices.Clone(l.securityCrit), slices.Clone(l.securityIgnore)
 }
 
 // applyLimits overlays the resources keys written in one table. A pair
@@ -82,6 +85,7 @@ func (ps *problems) applyLimits(l *limits, raw *rawSettings, prefix string) {
 			l.loadPerCPUWarn = v
 		}
 	}
+	ps.applySecurityLevels(l, raw, prefix)
 	ps.orderedPair(prefix, "mem_free_warn", "mem_free_crit", raw.MemFreeWarn, raw.MemFreeCrit,
 		l.memFreeCrit <= l.memFreeWarn, "mem_free_crit must not be above mem_free_warn")
 	ps.orderedPair(prefix, "disk_use_warn", "disk_use_crit", raw.DiskUseWarn, raw.DiskUseCrit,

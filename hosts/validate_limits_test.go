@@ -154,3 +154,27 @@ func FuzzParsePercent(f *testing.F) {
 		}
 	})
 }
+
+func TestSecurityLevels(t *testing.T) {
+	doc := "[defaults]\nsecurity_ignore = [\"qemu-root\"]\n" +
+		"[[hosts]]\nname = \"a\"\naddress = \"h1\"\n" +
+		"[[hosts]]\nname = \"b\"\naddress = \"h2\"\nsecurity_crit = []\nchecks = [\"security\"]\n"
+	cfg := mustLoad(t, doc, hermetic())
+	a, b := cfg.Hosts[0], cfg.Hosts[1]
+	for _, tc := range []struct {
+		h       Host
+		finding string
+		want    string
+	}{
+		{a, FindingTCPUnauth, "CRIT"}, {a, FindingGraphicsPublic, "CRIT"}, {a, FindingSVirtOff, "WARN"},
+		{a, FindingQEMURoot, ""}, {b, FindingTCPUnauth, "WARN"}, {b, FindingQEMURoot, ""},
+	} {
+		if got := tc.h.SecurityLevel(tc.finding); got != tc.want {
+			t.Errorf("host %s: SecurityLevel(%s) = %q, want %q", tc.h.Name, tc.finding, got, tc.want)
+		}
+	}
+	matchProblems(t, problemsOf(t, "[defaults]\nsecurity_crit = [\"tcp-unauth\", \"telnet\"]\nsecurity_ignore = [\"tcp-unauth\"]\n", hermetic()), []string{
+		`2:32 defaults.security_crit[1] | unknown security finding "telnet"`,
+		`3:19 defaults.security_ignore | security finding "tcp-unauth" is in both`,
+	})
+}

@@ -75,6 +75,9 @@ func ProbeHyperV(ctx context.Context, r Remote, h hosts.Host, now time.Time) Hyp
 		res, rep.Backups = CheckHyperVBackups(ctx, r, h, now)
 		rep.Checks = append(rep.Checks, res)
 	}
+	if h.HasCheck(hosts.CheckSecurity) {
+		rep.Checks = append(rep.Checks, CheckHyperVSecurity(ctx, r, h, now))
+	}
 	return rep
 }
 

@@ -39,6 +39,10 @@ type hostState struct {
 	apiDown bool // the libvirt API was silent last round
 	kvm     *Result
 	kvmAt   int // round of the cached kvm result
+	// security is the cached security check, read on the kvm cadence
+	// (config files and labels change rarely).
+	security   *Result
+	securityAt int
 	// viaVirsh is set while sshd refuses the libvirt socket channel and
 	// virsh answers instead; the tunnel is tried again every
 	// virshRetryEvery rounds.
@@ -67,7 +71,7 @@ type hostProbe struct {
 
 // checkOrder is the order of a host's checks after ssh, in every report.
 var checkOrder = []string{hosts.CheckHypervisor, hosts.CheckVMs, hosts.CheckKVM,
-	hosts.CheckResources, hosts.CheckStorage, hosts.CheckBackups}
+	hosts.CheckResources, hosts.CheckStorage, hosts.CheckBackups, hosts.CheckSecurity}
 
 // probeHost runs the host's configured checks once: connect, ask the open
 // libvirt connection, then at most one remote exec for the facts that are
@@ -113,6 +117,8 @@ func (p *hostProbe) probeLibvirt(ctx context.Context, rep HostReport) HostReport
 			rep.VMs = rateVMs(vms.vms)
 		case c == hosts.CheckKVM:
 			rep.Checks = append(rep.Checks, kvm)
+		case c == hosts.CheckSecurity:
+			rep.Checks = append(rep.Checks, p.security(ctx))
 		}
 	}
 	return rep
@@ -157,7 +163,7 @@ func (p *hostProbe) connect(ctx context.Context) Result {
 	}
 	if !sameRemote(p.st.remote, r) {
 		p.st.remote, p.st.rounds = r, 0
-		p.st.units, p.st.kvm = unitFacts{}, nil
+		p.st.units, p.st.kvm, p.st.security = unitFacts{}, nil, nil
 	}
 	p.r = r
 	return sshResult(p.h, r, p.s.now())

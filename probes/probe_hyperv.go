@@ -12,7 +12,9 @@ import (
 // and, under Run, its own worker, as on libvirt hosts.
 func (p *hostProbe) hyperV(ctx context.Context, rep HostReport) HostReport {
 	h := p.h
-	h.Checks = slices.DeleteFunc(slices.Clone(h.Checks), func(c string) bool { return c == hosts.CheckBackups })
+	h.Checks = slices.DeleteFunc(slices.Clone(h.Checks), func(c string) bool {
+		return c == hosts.CheckBackups || c == hosts.CheckSecurity
+	})
 	hv := ProbeHyperV(ctx, p.r, h, p.s.now())
 	rep.Checks = append(rep.Checks, hv.Checks...)
 	rep.VMs, rep.Version, rep.Resources = hv.VMs, hv.Version, hv.Resources
@@ -20,6 +22,9 @@ func (p *hostProbe) hyperV(ctx context.Context, rep HostReport) HostReport {
 		if b, ok := p.backups(ctx); ok {
 			rep.Checks = append(rep.Checks, b)
 		}
+	}
+	if p.h.HasCheck(hosts.CheckSecurity) {
+		rep.Checks = append(rep.Checks, CheckHyperVSecurity(ctx, p.r, p.h, p.s.now()))
 	}
 	return rep
 }

@@ -20,6 +20,9 @@ const (
 	HyperVVMMSStopped = "vmms-stopped"
 	// HyperVVMCritical: the VM web01 is RunningCritical.
 	HyperVVMCritical = "vm-critical"
+	// HyperVWeakSecurity: web01 (generation 2) without Secure Boot, VBS
+	// enabled but not running, HVCI configured but not running.
+	HyperVWeakSecurity = "weak-security"
 )
 
 // HyperV makes host n answer as a Windows Hyper-V host from the named

@@ -11,8 +11,10 @@
 // never touch the same host: hosts/sshx 1-4, probes 5-10, cmd/hvconsole
 // 11-16 (15-16 for the console in tmux), actions 17-20, probes 21
 // (backups), 22 (push detection), 23 (resources and storage), cmd 24
-// (Hyper-V stand-in), 25 (sshd without socket forwarding) and 26 (its
-// control host).
+// (Hyper-V stand-in), 25 (sshd without socket forwarding), 26 (its
+// control host), probes 27 (security check: a host given a weak posture),
+// 28 (security check: a clean host) and 29 (security check on a Hyper-V
+// stand-in), 30 (restore drills). lab/test-all.sh starts 30 hosts.
 package labtest
 
 import (

@@ -55,7 +55,7 @@ name = "hv-lab"
 address = "127.0.0.1"
 hypervisor = "hyperv"
 services = ["vmms"]
-checks = ["ssh", "hypervisor", "vms", "resources", "backups"]
+checks = ["ssh", "hypervisor", "vms", "resources", "backups", "security"]
 [[hosts.backups]]
 name = "vhdx"
 path = 'D:\Backups\*.vhdx'
@@ -91,6 +91,11 @@ func TestScenarios(t *testing.T) {
 			hosts.CheckVMs:        {probes.OK, ""},
 			hosts.CheckResources:  {probes.OK, "mem"},
 			hosts.CheckBackups:    {probes.OK, ""},
+			hosts.CheckSecurity:   {probes.OK, "no findings"},
+		}},
+		{"weak-security", map[string]want{
+			hosts.CheckHypervisor: {probes.OK, ""},
+			hosts.CheckSecurity:   {probes.WARN, "VM web01 (generation 2) runs without Secure Boot; host: virtualization-based security not running"},
 		}},
 		{"launch-off", map[string]want{
 			hosts.CheckHypervisor: {probes.CRIT, "bcdedit /set hypervisorlaunchtype auto`, then reboot"},

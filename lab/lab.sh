@@ -27,14 +27,15 @@ readonly SELF SRC
 readonly D=${HVLAB_DIR:-/tmp/hvlab}
 readonly PARALLEL=${HVLAB_PARALLEL:-8}
 readonly HOST_TIMEOUT=${HVLAB_HOST_TIMEOUT:-60}
-readonly DEFAULT_HOSTS=30
+readonly DEFAULT_HOSTS=34
 readonly NOFORWARD=${HVLAB_NOFORWARD-25}
 # HVLAB_NET: the first three octets of the hosts' loopback addresses, so that
 # two labs (two HVLAB_DIRs) can run side by side on one machine.
 readonly NET=${HVLAB_NET:-127.77.0}
 readonly VIRSH_URI=test+unix:///etc/libvirt/node.xml
 readonly NS_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-readonly PACKAGES=(openssh-server libvirt-daemon libvirt-clients tmux qemu-utils)
+readonly PACKAGES=(openssh-server libvirt-daemon libvirt-clients tmux qemu-utils
+	prometheus prometheus-alertmanager prometheus-libvirt-exporter)
 readonly MOUNT_POINTS=(/run/sshd /run/libvirt /var/lib/libvirt /var/cache/libvirt /var/log/libvirt /etc/libvirt /srv /usr/local/sbin)
 
 die() {

@@ -14,7 +14,9 @@
 // (Hyper-V stand-in), 25 (sshd without socket forwarding), 26 (its
 // control host), probes 27 (security check: a host given a weak posture),
 // 28 (security check: a clean host) and 29 (security check on a Hyper-V
-// stand-in), 30 (restore drills). lab/test-all.sh starts 30 hosts.
+// stand-in), 30 (restore drills), cmd 31-32 for `hvconsole serve` with
+// Prometheus and Alertmanager (31 faulted, 32 its healthy control) and
+// 33-34 for attached consoles. lab/test-all.sh starts 34 hosts.
 package labtest
 
 import (

@@ -44,7 +44,9 @@ const (
 	procConnectClose                  = 2
 	procConnectGetType                = 3
 	procConnectGetVersion             = 4
+	procConnectGetCapabilities        = 7
 	procNodeGetInfo                   = 6
+	procDomainGetXMLDesc              = 14
 	procDomainGetAutostart            = 15
 	procDomainGetInfo                 = 16
 	procNetworkGetAutostart           = 44
@@ -74,7 +76,9 @@ var replyTypes = map[uint32]reflect.Type{
 	procConnectClose:                  reflect.TypeFor[struct{}](),
 	procConnectGetType:                reflect.TypeFor[libvirt.ConnectGetTypeRet](),
 	procConnectGetVersion:             reflect.TypeFor[libvirt.ConnectGetVersionRet](),
+	procConnectGetCapabilities:        reflect.TypeFor[libvirt.ConnectGetCapabilitiesRet](),
 	procNodeGetInfo:                   reflect.TypeFor[libvirt.NodeGetInfoRet](),
+	procDomainGetXMLDesc:              reflect.TypeFor[libvirt.DomainGetXMLDescRet](),
 	procDomainGetAutostart:            reflect.TypeFor[libvirt.DomainGetAutostartRet](),
 	procDomainGetInfo:                 reflect.TypeFor[libvirt.DomainGetInfoRet](),
 	procNetworkGetAutostart:           reflect.TypeFor[libvirt.NetworkGetAutostartRet](),

@@ -22,7 +22,7 @@ const (
 
 // newResult builds a Result with all text cleaned and capped.
 func newResult(host, check string, st Status, summary, details string, err error, lat time.Duration, at time.Time) Result {
-	r := Result{Host: host, Check: check, Status: st, Summary: CleanLine(summary),
+	r := Result{Host: host, Check: check, Status: st, Summary: cleanSummary(summary),
 		Details: Clean(details), Latency: lat, Time: at}
 	if err != nil {
 		r.Err = Clean(err.Error())
@@ -46,7 +46,7 @@ func reason(err error) string {
 	case errors.Is(err, libvirt.ErrInterrupted):
 		return "connection lost during the call"
 	}
-	return strings.ReplaceAll(err.Error(), "probes: ", "")
+	return withoutPackages(err.Error())
 }
 
 // hvFacts is what the libvirt API told about the daemon this round.

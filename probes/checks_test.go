@@ -101,7 +101,7 @@ func TestReason(t *testing.T) {
 
 func TestDefaultClassify(t *testing.T) {
 	st, sum := DefaultClassify(fmt.Errorf("dial: %w", errors.New("connection refused")))
-	if st != CRIT || sum != "unreachable: dial: connection refused" {
+	if st != CRIT || sum != "unreachable: connection refused" {
 		t.Errorf("got %v %q", st, sum)
 	}
 }

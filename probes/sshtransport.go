@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -103,25 +104,24 @@ func ClassifySSH(err error) (Status, string) {
 	var sum string
 	switch {
 	case errors.As(err, &mismatch):
-		sum = fmt.Sprintf("host key mismatch%s: %s changed its key (may be an attack); fix %s:%d after verifying",
-			at, mismatch.Host, mismatch.File, mismatch.Line)
+		sum = fmt.Sprintf("host key changed%s: fix %s:%d after verifying (may be an attack)",
+			at, filepath.Base(mismatch.File), mismatch.Line)
 	case errors.As(err, &unknown):
-		sum = fmt.Sprintf("unknown host key%s: %s is in no known_hosts file (%s); verify and add it",
-			at, unknown.Host, unknown.Fingerprint)
+		sum = fmt.Sprintf("unknown host key%s: verify %s and add it to known_hosts", at, unknown.Fingerprint)
 	case errors.As(err, &revoked):
-		sum = fmt.Sprintf("host key revoked%s: %s, %s:%d", at, revoked.Host, revoked.File, revoked.Line)
+		sum = fmt.Sprintf("host key revoked%s: %s:%d", at, filepath.Base(revoked.File), revoked.Line)
 	case errors.As(err, &cert):
 		sum = "host certificate refused" + at + ": " + cert.Error()
 	case errors.Is(err, sshx.ErrWeakHostKeySignature):
 		sum = "host key refused" + at + ": it signs its RSA key only with SHA-1 (ssh-rsa); enable rsa-sha2 on the server"
 	case errors.Is(err, sshx.ErrAuth):
-		sum = "authentication failed" + at + ": " + err.Error()
+		sum = "authentication failed" + at + ": " + rootText(err)
 	case errors.Is(err, sshx.ErrHandshakeTimeout):
 		sum = "unreachable" + at + ": ssh handshake timed out"
 	case errors.Is(err, sshx.ErrUnreachable):
-		sum = "unreachable" + at + ": " + err.Error()
+		sum = "unreachable" + at + ": " + rootText(err)
 	default:
 		return DefaultClassify(err)
 	}
-	return CRIT, CleanLine(sum)
+	return CRIT, cleanSummary(sum)
 }

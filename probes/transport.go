@@ -3,7 +3,6 @@ package probes
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"time"
 
@@ -68,7 +67,7 @@ func DefaultClassify(err error) (Status, string) {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrCallTimeout) {
 		return CRIT, "unreachable: connect timeout"
 	}
-	return CRIT, fmt.Sprintf("unreachable: %v", err)
+	return CRIT, "unreachable: " + rootText(err)
 }
 
 // sameRemote reports whether a and b are the same connection without

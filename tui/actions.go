@@ -11,6 +11,7 @@ import (
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/probes/actions"
 	"github.com/hvconsole/hvconsole/tui/eventlog"
+	"github.com/hvconsole/hvconsole/tui/fleet"
 )
 
 // Actions is what the console asks of the action layer; *actions.Runner
@@ -149,7 +150,7 @@ func (m Model) applyRefused(msg refusedMsg) (tea.Model, tea.Cmd) {
 		e := eventlog.Event{Time: m.now(), Host: host, Action: actions.ActionRestart, Failed: true,
 			Summary: "restart of " + msg.unit + " refused: " + err.Error()}
 		if errors.Is(err, actions.ErrCancelled) {
-			e.Failed, e.Summary = false, "restart of "+msg.unit+" cancelled"
+			e.Failed, e.Cancelled, e.Summary = false, true, "restart of "+msg.unit+" cancelled"
 		}
 		evs = append(evs, e)
 	}
@@ -172,10 +173,19 @@ func (m Model) targets() []string {
 	if names := m.table.Marked(); len(names) > 0 {
 		return names
 	}
-	if h := m.table.Selected(); h != nil {
+	if h := m.current(); h != nil {
 		return []string{h.Name}
 	}
 	return nil
+}
+
+// current is the host the operator is looking at: the zoomed one, else
+// the table's selection.
+func (m Model) current() *fleet.Host {
+	if m.zoom && m.pane.Host() != nil {
+		return m.pane.Host()
+	}
+	return m.table.Selected()
 }
 
 // inventory resolves names to inventory entries; a host only known from a

@@ -168,8 +168,8 @@ func TestRestartFlow(t *testing.T) {
 			t.Fatalf("event summary %q", e.Summary)
 		}
 		out := plain(m)
-		for _, want := range []string{"✓ done   restarted virtlogd", "!! 09:26:53 kvm-03",
-			"✗ FAILED restart of virtlogd failed", "restart of virtlogd: 2 back OK, 1 failed"} {
+		for _, want := range []string{"✓ done      restarted virtlogd", "!! 09:26:53 kvm-03",
+			"✗ FAILED    restart of virtlogd failed", "restart of virtlogd: 2 back OK, 1 failed"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("screen lacks %q:\n%s", want, out)
 			}

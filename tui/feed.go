@@ -73,7 +73,7 @@ func (m Model) refreshCmd(one bool) tea.Cmd {
 	if !one {
 		return func() tea.Msg { src.Refresh(); return nil }
 	}
-	h := m.table.Selected()
+	h := m.current()
 	if h == nil {
 		return nil
 	}

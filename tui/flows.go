@@ -32,9 +32,11 @@ type flow struct {
 }
 
 // overlayKey routes a key to the open overlay and acts on its outcome.
+// ctrl+c cancels the overlay as esc does: in the middle of a dialog it
+// means "stop this", never "quit the console with the dialog open".
 func (m Model) overlayKey(k tea.KeyPressMsg) (Model, tea.Cmd) {
 	if k.String() == "ctrl+c" {
-		return m, tea.Quit
+		k = tea.KeyPressMsg{Code: tea.KeyEscape}
 	}
 	switch m.overlay {
 	case overlayRestartPick, overlayJournalPick:
@@ -109,7 +111,7 @@ func scope(names []string) string {
 // openJournal starts the journal flow for the selected host: the unit
 // picker (skipped when there is one unit), then the pane.
 func (m Model) openJournal() (Model, tea.Cmd) {
-	h := m.table.Selected()
+	h := m.current()
 	if h == nil {
 		m.note = "journal: no host selected"
 		return m, nil
@@ -219,5 +221,6 @@ func (m Model) backups() (Model, tea.Cmd) {
 		return m, nil
 	}
 	m.note = "checking backups on " + confirm.JoinLimited(names, 40, m.th.Glyphs.Ellipsis)
+	m.await(true, names)
 	return m, backupsCmd(br, names)
 }

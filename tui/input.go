@@ -60,6 +60,9 @@ func (m Model) warKey(k tea.KeyPressMsg, act keys.Action) (Model, tea.Cmd) {
 }
 
 func (m Model) consoleKey(k tea.KeyPressMsg, act keys.Action) (Model, tea.Cmd) {
+	if pinsSelection(act) {
+		m.table.Pin()
+	}
 	switch act {
 	case keys.WarRoom:
 		m.war = true
@@ -67,7 +70,7 @@ func (m Model) consoleKey(k tea.KeyPressMsg, act keys.Action) (Model, tea.Cmd) {
 		m.filtering = true
 	case keys.Sort:
 		m.table.SetSort(m.table.SortMode().Next())
-		m.pane.Show(m.table.Selected())
+		m.showSelected()
 	case keys.NextPane:
 		m.setFocus((m.focus + 1) % focusPanes)
 	case keys.Zoom:
@@ -77,12 +80,14 @@ func (m Model) consoleKey(k tea.KeyPressMsg, act keys.Action) (Model, tea.Cmd) {
 	case keys.Back:
 		m.back()
 	case keys.Refresh:
-		if h := m.table.Selected(); h != nil {
+		if h := m.current(); h != nil {
 			m.note = "probing " + h.Name + " now"
+			m.await(false, []string{h.Name})
 		}
 		return m, m.refreshCmd(true)
 	case keys.RefreshAll:
 		m.note = "probing all hosts now"
+		m.await(false, m.table.Names())
 		return m, m.refreshCmd(false)
 	case keys.Pause:
 		m.paused = !m.paused
@@ -104,6 +109,17 @@ func (m Model) consoleKey(k tea.KeyPressMsg, act keys.Action) (Model, tea.Cmd) {
 	return m, nil
 }
 
+// pinsSelection reports keys that look at, mark or act on the selected
+// host: after one, the selection stays on that host across re-sorts.
+func pinsSelection(act keys.Action) bool {
+	switch act {
+	case keys.Zoom, keys.Mark, keys.MarkAll, keys.NextPane, keys.Refresh, keys.Restart,
+		keys.Journal, keys.Backups:
+		return true
+	}
+	return false
+}
+
 // back undoes one level: zoom first (it hides the table, so the filter
 // and marks are out of sight), then an active filter, then the marks.
 // Overlays and help close before any of these, in their own handlers.
@@ -112,6 +128,7 @@ func (m *Model) back() {
 	case m.zoom:
 		m.zoom = false
 		m.setFocus(focusFleet)
+		m.pane.Show(m.table.Selected())
 		m.layout()
 	case m.filterText != "":
 		m.setFilter("")
@@ -138,9 +155,7 @@ func (m Model) navigate(k tea.KeyPressMsg) Model {
 // every keystroke. enter keeps the filter, esc clears it.
 func (m Model) filterKey(k tea.KeyPressMsg) (Model, tea.Cmd) {
 	switch k.String() {
-	case "ctrl+c":
-		return m, tea.Quit
-	case "esc":
+	case "ctrl+c", "esc":
 		m.filtering = false
 		m.setFilter("")
 	case "enter":
@@ -162,7 +177,7 @@ func (m Model) filterKey(k tea.KeyPressMsg) (Model, tea.Cmd) {
 func (m *Model) setFilter(text string) {
 	m.filterText = text
 	m.table.SetFilter(text)
-	m.pane.Show(m.table.Selected())
+	m.showSelected()
 }
 
 // unavailable explains a key whose action is refused in this mode or not
@@ -178,4 +193,12 @@ func (m Model) unavailable(k tea.KeyPressMsg) string {
 		return b.Short + " unavailable: no action layer"
 	}
 	return ""
+}
+
+// showSelected puts the table's selection in the host pane, except while
+// zoomed: a zoomed host stays on screen whatever the table does.
+func (m *Model) showSelected() {
+	if !m.zoom {
+		m.pane.Show(m.table.Selected())
+	}
 }

@@ -62,7 +62,10 @@ type Model struct {
 	filterText    string
 	paused        bool
 	closed        bool
-	note          string // one-shot footer message, cleared on the next key
+	note          string // one-shot message, cleared on the next key
+	// awaiting is the probe or backups check the operator asked for, whose
+	// result replaces the "probing ... now" note when it arrives.
+	awaiting *awaited
 
 	overlay    overlayKind
 	flow       flow
@@ -173,9 +176,10 @@ func (m Model) applyReports(msg reportsMsg) (tea.Model, tea.Cmd) {
 		added += len(evs)
 		bell = bell || (had && r.Status == probes.CRIT && prev.Status != probes.CRIT)
 		m.markRound(r)
+		m.answer(r)
 	}
 	m.table.Settle()
-	m.pane.Show(m.table.Selected())
+	m.showSelected()
 	m.events.Added(added)
 	m.refreshCrit()
 	cmds := []tea.Cmd{m.scheduleTick()}
@@ -205,7 +209,8 @@ func (m *Model) refreshCrit() {
 	if m.table.Counts().ByStatus[probes.CRIT] == 0 {
 		return
 	}
-	m.table.Ordered(func(h *fleet.Host) bool {
+	// every host, not only the shown ones: a filter never hides a CRIT
+	m.table.Each(func(h *fleet.Host) bool {
 		if !h.Pending() && h.Status() == probes.CRIT {
 			m.critNames = append(m.critNames, h.Name)
 		}

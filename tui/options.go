@@ -59,8 +59,9 @@ type Options struct {
 }
 
 // WithEnv returns the options adjusted for an environment: NO_COLOR set to
-// anything non-empty turns colour off, and a locale that is not UTF-8
-// selects ASCII glyphs. Flags can only turn these on, never off.
+// anything non-empty turns colour off, and a locale that is not UTF-8 or
+// TERM=linux (the kernel console, whose fonts lack most symbols) selects
+// ASCII glyphs. Flags can only turn these on, never off.
 func (o Options) WithEnv(environ []string) Options {
 	vars := map[string]string{}
 	for _, kv := range environ {
@@ -71,7 +72,8 @@ func (o Options) WithEnv(environ []string) Options {
 	if vars["NO_COLOR"] != "" {
 		o.NoColor = true
 	}
-	if !utf8Locale(vars) {
+	if !utf8Locale(vars) || vars["TERM"] == "linux" {
+		// the Linux console's fonts lack most symbols we draw
 		o.ASCII = true
 	}
 	return o

@@ -74,7 +74,13 @@ func (m *Model) layout() {
 
 // View draws the whole screen. Only the visible rows of the fleet are drawn.
 func (m Model) View() tea.View {
-	v := tea.NewView(m.render())
+	frame := m.render()
+	if m.opts.ASCII {
+		// the glyphs are ASCII already; this catches what came from text
+		// (remote names, "µs" in latencies, a "·" in a banner)
+		frame = cell.ASCII(frame)
+	}
+	v := tea.NewView(frame)
 	v.AltScreen = true
 	v.WindowTitle = "hvconsole"
 	if n := m.table.Counts().ByStatus[probes.CRIT]; n > 0 {

@@ -33,8 +33,16 @@ type checkOptions struct {
 }
 
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("hvconsole "+name, flag.ContinueOnError)
+	full := strings.TrimSpace("hvconsole " + name)
+	fs := flag.NewFlagSet(full, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: %s [flags]\n\nFlags:\n", full)
+		fs.PrintDefaults()
+		if name == "" {
+			fmt.Fprintf(stderr, "\nCommands: %s (hvconsole help)\n", strings.Join(subcommands, ", "))
+		}
+	}
 	return fs
 }
 

@@ -93,7 +93,7 @@ func TestCheckLabHostKeys(t *testing.T) {
 		want  []string
 	}{
 		{name: "changed key", known: knownHostsWithout(t, lab, target.Address, linesOf(t, lab, other.Address, target.Address)),
-			want: []string{"host key mismatch", "known_hosts:"}},
+			want: []string{"host key changed", "known_hosts:"}},
 		{name: "unknown host", known: knownHostsWithout(t, lab, target.Address, nil),
 			want: []string{"unknown host key"}},
 	}
@@ -130,7 +130,7 @@ func TestCheckLabJumpHost(t *testing.T) {
 		cfg := labConfig(t, lab, known, []int{labKeys, labTarget}, map[int]string{labTarget: "jump = \"" + jump.Name + "\"\n"})
 		doc, code, _ := runJSON(t, cfg, "--host", target.Name)
 		c := checkByName(t, hostByName(t, doc, target.Name), "ssh")
-		if code != exitCrit || !strings.Contains(c.Summary, "host key mismatch") || !strings.Contains(c.Summary, jump.Name) {
+		if code != exitCrit || !strings.Contains(c.Summary, "host key changed") || !strings.Contains(c.Summary, jump.Name) {
 			t.Fatalf("exit %d, ssh %q; want a mismatch at jump %s", code, c.Summary, jump.Name)
 		}
 	})

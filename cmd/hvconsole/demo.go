@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"sync"
 
 	"github.com/hvconsole/hvconsole/hosts"
@@ -20,18 +21,33 @@ type demoOptions struct {
 	serve       bool
 	printConfig string
 	readOnly    bool
+	warRoom     bool
+	ascii       bool
+	noColor     bool
 }
 
 func runDemoCommand(ctx context.Context, env *environment, args []string) error {
-	var opts demoOptions
+	opts := demoOptions{hyperV: -1}
 	fs := newFlagSet("demo", env.stderr)
 	fs.IntVar(&opts.hosts, "hosts", simfleet.DefaultHosts, "how many simulated hosts")
-	fs.IntVar(&opts.hyperV, "hyperv", -1, "how many of the hosts are Hyper-V (default: one in six)")
+	// a Func flag: its default (one in six of --hosts) is not a number
+	// PrintDefaults could show, so the text says it once
+	fs.Func("hyperv", "how many of the hosts are Hyper-V (default: one in six)", func(s string) error {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return fmt.Errorf("want a number of hosts, got %q", s)
+		}
+		opts.hyperV = n
+		return nil
+	})
 	fs.Int64Var(&opts.seed, "seed", 1, "seed of the incident timeline")
 	fs.BoolVar(&opts.quiet, "quiet", false, "no incidents")
 	fs.BoolVar(&opts.serve, "serve", false, "keep the fleet up without the console")
 	fs.StringVar(&opts.printConfig, "print-config", "", "write config.toml and known_hosts to DIR")
 	fs.BoolVar(&opts.readOnly, "read-only", false, "refuse every action that changes a host")
+	fs.BoolVar(&opts.warRoom, "war-room", false, "start in the war-room grid (implies --read-only)")
+	fs.BoolVar(&opts.ascii, "ascii", false, "7-bit glyphs only")
+	fs.BoolVar(&opts.noColor, "no-color", false, "no colour (also NO_COLOR=1)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -72,7 +88,10 @@ func runDemo(ctx context.Context, env *environment, opts demoOptions) error {
 		return &exitError{code: exitUnknown, err: err}
 	}
 	return runConsole(ctx, env, cfg, tui.Options{
-		ReadOnly:   opts.readOnly,
+		ReadOnly:   opts.readOnly || opts.warRoom,
+		WarRoom:    opts.warRoom,
+		ASCII:      opts.ascii,
+		NoColor:    opts.noColor,
 		DemoBanner: "demo · audit: " + cfg.AuditLog,
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -43,7 +44,10 @@ func (e *exitError) Unwrap() error { return e.err }
 
 func main() {
 	setMemoryLimit(os.Getenv) // a backstop: see memlimit.go
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGHUP (the terminal or the SSH session closed) ends the program
+	// like SIGTERM: the console restores the terminal and the demo removes
+	// its temporary directory and private key.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -91,23 +95,28 @@ func dispatch(ctx context.Context, env *environment, args []string) error {
 		case "demo":
 			return runDemoCommand(ctx, env, args[1:])
 		case "version", "--version":
-			fmt.Fprintln(env.stdout, "hvconsole", version)
+			fmt.Fprintln(env.stdout, "hvconsole", versionText())
 			return nil
 		case "help", "-h", "--help":
 			fmt.Fprint(env.stdout, usageText)
 			return nil
 		}
+		if !strings.HasPrefix(args[0], "-") {
+			return &exitError{code: exitUnknown, err: fmt.Errorf("%w: unknown command %q; commands: %s (see hvconsole help)",
+				errUsage, args[0], strings.Join(subcommands, ", "))}
+		}
 	}
 	return runConsoleCommand(ctx, env, args)
 }
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// subcommands are the words dispatch knows, for the unknown-command error.
+var subcommands = []string{"check", "backups", "restart", "validate", "demo", "version", "help"}
 
 const usageText = `hvconsole: a terminal operations console for hypervisor fleets
 
 Usage:
-  hvconsole [--config F] [--read-only] [--war-room] [--ascii]   open the live console
+  hvconsole [--config F] [--read-only] [--war-room] [--ascii] [--no-color]
+                                        open the live console
   hvconsole check [--config F] [--json] [--host NAME]... [--tag TAG]...
                                         one probe round; Nagios exit codes
   hvconsole backups [--config F] [--json] [--host NAME]... [--tag TAG]...
@@ -118,12 +127,18 @@ Usage:
   hvconsole serve [--config F] [--log-format logfmt|json]
                                         run as a collector: metrics, alerts, attach
   hvconsole validate [--config F]       report every problem in the config
-  hvconsole demo [--hosts N] [--seed S] [--quiet]
+  hvconsole demo [--hosts N] [--hyperv N] [--seed S] [--quiet] [--read-only]
+               [--war-room] [--ascii] [--no-color]
                                         the console on a built-in simulated fleet
+  hvconsole demo --serve [--print-config DIR]
+                                        the simulated fleet alone, for check
   hvconsole version
 
 The config is --config, else $HVCONSOLE_CONFIG, else
 $XDG_CONFIG_HOME/hvconsole/config.toml (~/.config/hvconsole/config.toml).
+
+Every command takes -h for its flags. NO_COLOR=1 turns colour off;
+a non-UTF-8 locale or TERM=linux selects ASCII glyphs.
 
 Exit codes (check): 0 OK, 1 WARN, 2 CRIT, 3 UNKNOWN or a config/usage error.
 `

@@ -68,7 +68,9 @@ func runRestart(ctx context.Context, env *environment, opts restartOptions) erro
 
 	if !opts.yes {
 		if err := confirmOnTerminal(env, selected, opts.service); err != nil {
-			runner.Refuse(selected, actions.ActionRestart, []string{opts.service}, actions.ErrCancelled)
+			// the audit says why: the operator said no, or there was no
+			// terminal to ask on
+			runner.Refuse(selected, actions.ActionRestart, []string{opts.service}, err)
 			return &exitError{code: exitUnknown, err: err}
 		}
 	}

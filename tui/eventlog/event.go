@@ -25,6 +25,8 @@ type Event struct {
 	// Failed marks an action that did not do what was asked: it is
 	// highlighted like a new CRIT.
 	Failed bool
+	// Cancelled marks an action the operator called off before it ran.
+	Cancelled bool
 }
 
 // Hot reports an event the operator must not miss: a new CRIT or a failed

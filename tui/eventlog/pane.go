@@ -114,8 +114,8 @@ func Line(th theme.Theme, e Event, withHost bool, width int) string {
 	if e.Action != "" {
 		// an action has no transition: its outcome word takes a short
 		// column and the summary (what happened) gets the room
-		b.WriteString(cell.Fit(actionOutcome(th, e), 8, "") + " ")
-		used += 9
+		b.WriteString(cell.Fit(actionOutcome(th, e), 11, "") + " ")
+		used += 12
 	} else {
 		b.WriteString(transitionText(th, e, hot) + " ")
 		used += 7 + 2 + arrowW + 7 + 1
@@ -147,12 +147,15 @@ func transitionText(th theme.Theme, e Event, hot bool) string {
 	return cell.FitRight(from, 7, "") + " " + th.Glyphs.Arrow + " " + to
 }
 
-// actionOutcome is an action's result as symbol and word: "✓ done" or
-// "✗ FAILED" ("[FAILED]" in ASCII).
+// actionOutcome is an action's result as symbol and word: "✓ done",
+// "✗ FAILED" or "- cancelled" ("[FAILED]" in ASCII).
 func actionOutcome(th theme.Theme, e Event) string {
 	sym, word := th.Glyphs.OK, "done"
-	if e.Failed {
+	switch {
+	case e.Failed:
 		sym, word = th.Glyphs.Crit, "FAILED"
+	case e.Cancelled:
+		sym, word = "-", "cancelled"
 	}
 	if th.Glyphs.Bracket {
 		return "[" + word + "]"

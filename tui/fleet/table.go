@@ -39,8 +39,10 @@ type Table struct {
 	cursor, offset int
 	selected       string
 	// follow keeps the cursor on the top row across re-sorts until the
-	// operator moves it (g brings it back): a fresh console shows the worst
-	// host, not whichever host happened to be first before any report.
+	// operator first moves, looks at or acts on a host (Pin): a fresh
+	// console shows the worst host, not whichever host happened to be
+	// first before any report. Once pinned it never comes back by itself,
+	// and the title says "following worst" while it is on.
 	follow bool
 
 	width, height int
@@ -275,9 +277,36 @@ func (t Table) Update(msg tea.Msg) (Table, tea.Cmd) {
 	default:
 		return t, nil
 	}
-	t.follow = act == keys.Top
+	t.follow = false
 	t.clamp()
 	return t, nil
+}
+
+// Pin ends following: the selected host stays selected across re-sorts
+// until the operator moves the cursor. The console pins on every key that
+// looks at, marks or acts on a host.
+func (t *Table) Pin() { t.follow = false }
+
+// Following reports whether the cursor still follows the top row.
+func (t Table) Following() bool { return t.follow }
+
+// Names returns every host's name in inventory order.
+func (t Table) Names() []string {
+	out := make([]string, len(t.rows))
+	for i, h := range t.rows {
+		out[i] = h.Name
+	}
+	return out
+}
+
+// Each calls fn for every host, shown or not, in inventory order until it
+// returns false.
+func (t Table) Each(fn func(*Host) bool) {
+	for _, h := range t.rows {
+		if !fn(h) {
+			return
+		}
+	}
 }
 
 // clamp keeps the cursor on a row and the row inside the viewport, and

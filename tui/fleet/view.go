@@ -116,6 +116,9 @@ func (t Table) title() string {
 		s += " " + g.Dot + " " + strconv.Itoa(n) + " marked"
 	}
 	s += " " + g.Dot + " sort: " + t.mode.String()
+	if t.follow {
+		s += " " + g.Dot + " following worst"
+	}
 	if !t.filter.Empty() || t.filter.Text() != "" {
 		s += " " + g.Dot + " filter: " + cell.Clean(t.filter.Text())
 	}

@@ -1,0 +1,159 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/hvconsole/hvconsole/probes"
+	"github.com/hvconsole/hvconsole/probes/actions"
+)
+
+// turn feeds one report that sets a host's status at a time.
+func turn(t *testing.T, m Model, i int, st probes.Status, sum string, at time.Time) Model {
+	t.Helper()
+	inv := m.opts.Hosts
+	return step(t, m, reportsMsg{reports: []probes.HostReport{report(inv[i], st, sum, at)}})
+}
+
+// The host the operator looked at stays selected, and a zoom stays on its
+// host, while reports re-sort the table under it.
+func TestSelectionStaysOnChosenHost(t *testing.T) {
+	inv := actionInventory(12)
+	tests := []struct {
+		name string
+		keys []string
+	}{
+		{"zoom", []string{"j", "enter"}},
+		{"zoom without moving first", []string{"enter"}},
+		{"mark", []string{"space"}},
+		{"tab to the host pane", []string{"tab"}},
+		{"journal key", []string{"l", "esc"}},
+		{"backups key", []string{"b"}},
+		{"g does not turn following back on", []string{"j", "g"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := mixedFleet(t, newActionModel(t, inv, newFakeActions(), nil, 80, 24), inv)
+			m = pressAll(t, m, tt.keys...)
+			want := m.current().Name
+			for i, st := range []probes.Status{probes.CRIT, probes.OK, probes.CRIT} {
+				// hosts turning CRIT sort above the chosen one
+				m = turn(t, m, 8+i, st, "libvirtd failed", t0.Add(time.Duration(i)*time.Second))
+			}
+			m = turn(t, m, 0, probes.CRIT, "libvirtd failed", t0.Add(5*time.Second))
+			if got := m.current().Name; got != want {
+				t.Fatalf("selection moved from %s to %s", want, got)
+			}
+			if strings.Contains(plain(m), "following worst") {
+				t.Fatal("the title still says the table follows the worst host")
+			}
+		})
+	}
+}
+
+func TestFreshConsoleSaysItFollows(t *testing.T) {
+	inv := inventory(6)
+	m := mixedFleet(t, newTestModel(t, inv, nil, 80, 24), inv)
+	if !strings.Contains(plain(m), "following worst") {
+		t.Fatalf("a following table does not say so:\n%s", plain(m))
+	}
+	m = step(t, m, press("j"))
+	if strings.Contains(plain(m), "following worst") {
+		t.Fatal("moving did not end following")
+	}
+}
+
+func TestCritBannerNamesHostsWhateverTheFilter(t *testing.T) {
+	inv := inventory(12)
+	m := mixedFleet(t, newTestModel(t, inv, nil, 120, 40), inv)
+	m = typeKeys(t, m, "/staging")
+	m = step(t, m, press("enter"))
+	m = turn(t, m, 6, probes.OK, "", t0) // any report refreshes the banner
+	banner := strings.Split(plain(m), "\n")[1]
+	for _, want := range []string{"2 hosts CRIT", "kvm-03", "kvm-06"} {
+		if !strings.Contains(banner, want) {
+			t.Fatalf("banner %q lacks %q", banner, want)
+		}
+	}
+}
+
+func TestCtrlCCancelsTheDialog(t *testing.T) {
+	inv := actionInventory(6)
+	act := newFakeActions()
+	m := pressAll(t, mixedFleet(t, newActionModel(t, inv, act, nil, 80, 24), inv), "s")
+	for _, keys := range [][]string{{"x", "ctrl+c"}, {"x", "enter", "ctrl+c"}, {"l", "ctrl+c"}} {
+		var got Model
+		var quit bool
+		got = m
+		for _, k := range keys {
+			next, cmd := stepCmd(t, got, press(k))
+			for _, c := range flatten(cmd) {
+				switch msg := c().(type) {
+				case tea.QuitMsg:
+					quit = true
+				case nil, ageTickMsg:
+				default:
+					next = step(t, next, msg)
+				}
+			}
+			got = next
+		}
+		if quit || got.overlay != overlayNone {
+			t.Fatalf("%v: quit %v, overlay %v; want the dialog cancelled and the console open", keys, quit, got.overlay)
+		}
+	}
+	_, refused, _ := act.snapshot()
+	if len(refused) != 1 {
+		t.Fatalf("refusals %v, want the cancelled confirmation audited once", refused)
+	}
+}
+
+func TestCancelledRestartIsNotDone(t *testing.T) {
+	inv := actionInventory(6)
+	m := pressAll(t, mixedFleet(t, newActionModel(t, inv, newFakeActions(), nil, 160, 48), inv), "s", "x", "enter", "esc")
+	scr := plain(m)
+	if !strings.Contains(scr, "- cancelled") || strings.Contains(scr, "✓ done") {
+		t.Fatalf("a cancelled restart must read cancelled, never done:\n%s", scr)
+	}
+	_ = actions.ErrCancelled
+}
+
+func TestProgressNoteTurnsIntoResult(t *testing.T) {
+	inv := inventory(6)
+	src := newFakeSource(8)
+	m := mixedFleet(t, newTestModel(t, inv, nil, 120, 40), inv)
+	m.src = src
+	m = pressAll(t, m, "s", "g", "j", "j", "r") // kvm-03, CRIT
+	if !strings.Contains(plain(m), "probing kvm-03 now") {
+		t.Fatalf("no progress note:\n%s", plain(m))
+	}
+	m = turn(t, m, 2, probes.CRIT, "hypervisor not running: libvirtd failed", t0.Add(time.Second))
+	if scr := plain(m); !strings.Contains(scr, "probe of kvm-03: ✗ CRIT hypervisor: libvirtd failed") {
+		t.Fatalf("the note did not turn into the result:\n%s", scr)
+	}
+}
+
+func TestASCIIFrameIsASCII(t *testing.T) {
+	inv := inventory(6)
+	m := mixedFleet(t, newTestModel(t, inv, func(o *Options) {
+		o.ASCII, o.DemoBanner = true, "demo · audit: x"
+	}, 120, 40), inv)
+	m = turn(t, m, 0, probes.WARN, "rtt 191µs · slow…", t0)
+	for _, r := range m.View().Content {
+		if r > 0x7e && r != 0x7f {
+			t.Fatalf("ASCII mode drew %q:\n%s", r, plain(m))
+		}
+	}
+}
+
+func TestTermLinuxSelectsASCII(t *testing.T) {
+	if !(Options{}).WithEnv([]string{"TERM=linux", "LANG=en_US.UTF-8"}).ASCII {
+		t.Fatal("TERM=linux kept the UTF-8 glyphs")
+	}
+	if (Options{}).WithEnv([]string{"TERM=xterm-256color", "LANG=en_US.UTF-8"}).ASCII {
+		t.Fatal("an xterm got ASCII")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -115,7 +116,13 @@ func ClassifySSH(err error) (Status, string) {
 	case errors.Is(err, sshx.ErrWeakHostKeySignature):
 		sum = "host key refused" + at + ": it signs its RSA key only with SHA-1 (ssh-rsa); enable rsa-sha2 on the server"
 	case errors.Is(err, sshx.ErrAuth):
-		sum = "authentication failed" + at + ": " + rootText(err)
+		// the whole reason: it names the key file to fix
+		inner := err
+		if de != nil {
+			inner = de.Err
+		}
+		sum = "authentication failed" + at + ": " +
+			strings.TrimPrefix(withoutPackages(inner.Error()), "authentication failed: ")
 	case errors.Is(err, sshx.ErrHandshakeTimeout):
 		sum = "unreachable" + at + ": ssh handshake timed out"
 	case errors.Is(err, sshx.ErrUnreachable):

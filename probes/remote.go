@@ -56,7 +56,9 @@ func (p *hostProbe) runCommands(ctx context.Context, hv hvFacts) Result {
 
 // exec runs cmds as one batch and splits its output; with no commands it
 // does nothing. A command that outlives its deadline suggests a dead link,
-// so the pooled connection is dropped for the next round.
+// so the pooled connection is dropped for the next round; the pool retires
+// it rather than killing it, so an action running on it (a restart) ends
+// on its own terms.
 func (p *hostProbe) exec(ctx context.Context, cmds []string) ([]hosts.BatchPart, time.Duration, error) {
 	parts := make([]hosts.BatchPart, len(cmds))
 	if len(cmds) == 0 {

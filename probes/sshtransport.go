@@ -75,6 +75,9 @@ type sshRemote struct{ c *sshx.Client }
 
 func (r *sshRemote) Exec(ctx context.Context, cmd string) (ExecResult, error) {
 	res, err := r.c.Exec(ctx, cmd)
+	if errors.Is(err, sshx.ErrExitUnknown) {
+		err = fmt.Errorf("%w: %w", ErrExitUnknown, err)
+	}
 	return ExecResult{Stdout: res.Stdout, Stderr: res.Stderr, ExitCode: res.ExitCode, Truncated: res.Truncated}, err
 }
 

@@ -56,6 +56,11 @@ type ConnectClassifier func(error) (Status, string)
 // closed or found broken; the next round reopens it.
 var ErrLibvirtClosed = errors.New("probes: libvirt connection closed")
 
+// ErrExitUnknown is wrapped by a Remote.Exec error when the command was
+// sent but its exit status never came (the session was closed locally, or
+// the connection died under it): the command may have run on the host.
+var ErrExitUnknown = errors.New("probes: command sent, exit status unknown")
+
 // ErrCallTimeout is returned when a libvirt call or a remote command does
 // not answer before its deadline.
 var ErrCallTimeout = errors.New("probes: deadline exceeded")

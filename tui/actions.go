@@ -123,17 +123,27 @@ func (m Model) applyRestart(msg restartDoneMsg) (tea.Model, tea.Cmd) {
 }
 
 // restartNote sums a restart up for the footer: "restart of libvirtd:
-// 2 back OK, 1 failed (see events)".
+// 2 back OK, 1 failed, 1 outcome unknown (see events)". A restart whose
+// exit status never came is not counted as failed: it may have run.
 func restartNote(msg restartDoneMsg) string {
-	ok := 0
+	ok, unknown := 0, 0
 	for _, r := range msg.results {
-		if r.OK() {
+		switch {
+		case r.OK():
 			ok++
+		case r.Unconfirmed():
+			unknown++
 		}
 	}
 	note := "restart of " + msg.unit + ": " + strconv.Itoa(ok) + " back OK"
-	if failed := len(msg.results) - ok; failed > 0 {
-		note += ", " + strconv.Itoa(failed) + " failed (see events)"
+	if failed := len(msg.results) - ok - unknown; failed > 0 {
+		note += ", " + strconv.Itoa(failed) + " failed"
+	}
+	if unknown > 0 {
+		note += ", " + strconv.Itoa(unknown) + " outcome unknown"
+	}
+	if ok < len(msg.results) {
+		note += " (see events)"
 	}
 	return note
 }

@@ -38,6 +38,10 @@ type Client struct {
 	wgMu     sync.Mutex // orders wg.Add against the final wg.Wait
 	closing  bool
 	wg       sync.WaitGroup // keepalive, waiter and exec helpers
+
+	execMu sync.Mutex
+	execs  int           // Exec calls in flight
+	idle   chan struct{} // set by retire; closed when execs is 0
 }
 
 // newClient starts the client's keepalive and waiter goroutines. life is
@@ -87,11 +91,50 @@ func (c *Client) die(err error) {
 
 // close kills the client and waits for its goroutines to exit.
 func (c *Client) close() {
-	c.die(fmt.Errorf("sshx: host %s: %w", c.name, ErrClosed))
+	c.closeWith(fmt.Errorf("sshx: host %s: %w", c.name, ErrClosed))
+}
+
+// closeWith is close with the reason Err will report.
+func (c *Client) closeWith(reason error) {
+	c.die(reason)
 	c.wgMu.Lock()
 	c.closing = true
 	c.wgMu.Unlock()
 	c.wg.Wait()
+}
+
+// retire returns a channel closed once no Exec runs on c (at once when
+// none does). The pool hands a retired client to no one, so the count only
+// falls, apart from callers that got c before it was retired.
+func (c *Client) retire() <-chan struct{} {
+	c.execMu.Lock()
+	defer c.execMu.Unlock()
+	if c.idle == nil {
+		c.idle = make(chan struct{})
+		if c.execs == 0 {
+			close(c.idle)
+		}
+	}
+	return c.idle
+}
+
+// beginExec and endExec count the Exec calls in flight for retire.
+func (c *Client) beginExec() {
+	c.execMu.Lock()
+	c.execs++
+	c.execMu.Unlock()
+}
+
+func (c *Client) endExec() {
+	c.execMu.Lock()
+	defer c.execMu.Unlock()
+	if c.execs--; c.execs == 0 && c.idle != nil {
+		select {
+		case <-c.idle:
+		default:
+			close(c.idle)
+		}
+	}
 }
 
 // goTracked runs f in a goroutine the client waits for on close; it

@@ -31,6 +31,12 @@ var (
 	ErrBackoff = errors.New("sshx: waiting before the next reconnect")
 	// ErrKeepalive is why a client died when keepalive replies stopped.
 	ErrKeepalive = errors.New("sshx: keepalive timed out, link considered dead")
+	// ErrExitUnknown means a command was sent but its exit status never
+	// came: the session was closed locally (a deadline, the connection
+	// retired or closed) or the server closed it without a status. The
+	// command may have run to its end on the host; an action must record
+	// its outcome as unknown, never as failed.
+	ErrExitUnknown = errors.New("sshx: command sent, exit status unknown")
 	// ErrClosed is why a client died when it was closed locally, and what Get
 	// returns after Pool.Close.
 	ErrClosed = errors.New("sshx: connection closed")

@@ -27,12 +27,16 @@ type ExecResult struct {
 // Exec runs cmd in a new session and collects its output. A non-zero exit
 // is not an error: it is in ExitCode. The whole call (channel open, exec
 // request, run) is bounded by ctx: at its end the session is closed (the
-// reliable way to stop a remote command) and ctx's error is returned.
+// reliable way to stop a remote command) and ctx's error is returned. Once
+// the command was sent, an error without an exit status wraps
+// ErrExitUnknown: the command may have run on the host.
 // cmd must come from the builders in package hosts.
 func (c *Client) Exec(ctx context.Context, cmd string) (ExecResult, error) {
 	if err := ctx.Err(); err != nil {
 		return ExecResult{ExitCode: -1}, fmt.Errorf("sshx: exec on %s: %w", c.name, err)
 	}
+	c.beginExec()
+	defer c.endExec()
 	run := &execRun{
 		stdout: &cappedBuffer{max: c.maxOutput},
 		stderr: &cappedBuffer{max: c.maxOutput},
@@ -43,21 +47,26 @@ func (c *Client) Exec(ctx context.Context, cmd string) (ExecResult, error) {
 	}
 	select {
 	case err := <-run.result:
-		return run.finish(c.name, err)
+		return run.finish(c, err)
 	case <-ctx.Done():
-		run.cancel()
+		if run.cancel() {
+			return ExecResult{ExitCode: -1}, fmt.Errorf("sshx: exec on %s: %w: session closed locally: %w",
+				c.name, ErrExitUnknown, ctx.Err())
+		}
 		return ExecResult{ExitCode: -1}, fmt.Errorf("sshx: exec on %s: %w", c.name, ctx.Err())
 	}
 }
 
-// execRun is one Exec: the session, once open, and whether the caller gave
-// up (then a late session is closed as soon as it opens).
+// execRun is one Exec: the session, once open, whether the command was
+// sent, and whether the caller gave up (then a late session is closed as
+// soon as it opens).
 type execRun struct {
 	stdout, stderr *cappedBuffer
 	result         chan error
 
 	mu        sync.Mutex
 	sess      *ssh.Session
+	started   bool
 	cancelled bool
 }
 
@@ -72,7 +81,7 @@ func (r *execRun) run(client *ssh.Client, cmd string) error {
 		r.mu.Unlock()
 		return context.Canceled
 	}
-	r.sess = sess
+	r.sess, r.started = sess, true
 	r.mu.Unlock()
 	sess.Stdout, sess.Stderr = r.stdout, r.stderr
 	if err := sess.Start(cmd); err != nil {
@@ -81,25 +90,26 @@ func (r *execRun) run(client *ssh.Client, cmd string) error {
 	return sess.Wait()
 }
 
-func (r *execRun) cancel() {
+// cancel closes the session and reports whether the command had been sent.
+func (r *execRun) cancel() (started bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.cancelled = true
 	if r.sess != nil {
 		_ = r.sess.Close()
 	}
+	return r.started
 }
 
 // finish turns Session.Wait's error into an ExecResult. Only called after
 // run returned, so the buffers are no longer written.
-func (r *execRun) finish(host string, err error) (ExecResult, error) {
+func (r *execRun) finish(c *Client, err error) (ExecResult, error) {
 	res := ExecResult{
 		Stdout:    r.stdout.buf,
 		Stderr:    r.stderr.buf,
 		Truncated: r.stdout.truncated || r.stderr.truncated,
 	}
 	var exitErr *ssh.ExitError
-	var missing *ssh.ExitMissingError
 	switch {
 	case err == nil:
 		return res, nil
@@ -109,11 +119,16 @@ func (r *execRun) finish(host string, err error) (ExecResult, error) {
 			res.ExitCode, res.Signal = -1, sanitize(sig)
 		}
 		return res, nil
-	case errors.As(err, &missing):
+	case r.started:
+		// Sent, but no status: say why the session ended when the
+		// connection died under it (retired, closed, keepalive).
 		res.ExitCode = -1
-		return res, fmt.Errorf("sshx: exec on %s: %w", host, err)
+		if cerr := c.Err(); cerr != nil {
+			err = fmt.Errorf("%w (%w)", err, cerr)
+		}
+		return res, fmt.Errorf("sshx: exec on %s: %w: %w", c.name, ErrExitUnknown, err)
 	default:
-		return ExecResult{ExitCode: -1}, fmt.Errorf("sshx: exec on %s: %w", host, err)
+		return ExecResult{ExitCode: -1}, fmt.Errorf("sshx: exec on %s: %w", c.name, err)
 	}
 }
 

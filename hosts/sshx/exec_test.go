@@ -37,8 +37,8 @@ func TestExec(t *testing.T) {
 			got, err := c.Exec(testCtx(t), tc.cmd)
 			var missing *ssh.ExitMissingError
 			if tc.wantErr {
-				if !errors.As(err, &missing) {
-					t.Fatalf("err = %v, want *ssh.ExitMissingError", err)
+				if !errors.As(err, &missing) || !errors.Is(err, ErrExitUnknown) {
+					t.Fatalf("err = %v, want *ssh.ExitMissingError and ErrExitUnknown", err)
 				}
 			} else if err != nil {
 				t.Fatal(err)
@@ -59,8 +59,8 @@ func TestExecDeadline(t *testing.T) {
 	c := mustGet(t, p, f.target("h1", s, f.trust(t, "kh", s)))
 	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
-	if _, err := c.Exec(ctx, "hang"); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Exec(hang) = %v, want DeadlineExceeded", err)
+	if _, err := c.Exec(ctx, "hang"); !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrExitUnknown) {
+		t.Fatalf("Exec(hang) = %v, want DeadlineExceeded and ErrExitUnknown (the command had started)", err)
 	}
 	if res, err := c.Exec(testCtx(t), "echo after"); err != nil || string(res.Stdout) != "after\n" {
 		t.Fatalf("Exec after a deadline = %q, %v", res.Stdout, err)

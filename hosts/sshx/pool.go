@@ -57,6 +57,11 @@ type Options struct {
 	// BackoffMin and BackoffMax bound the reconnect delay after failures
 	// (defaults 1s and 60s); it doubles per failure, with full jitter.
 	BackoffMin, BackoffMax time.Duration
+	// RetireGrace bounds how long a connection dropped by Reconnect stays
+	// open for the commands already running on it (default 2m, beyond an
+	// action's default 60s command deadline): a restart in flight is not
+	// cut off because a probe on the same connection timed out.
+	RetireGrace time.Duration
 	// MaxOutput caps stdout and stderr of each Exec (default 1 MiB).
 	MaxOutput int
 	// Dial opens network connections: TCP to hosts, unix to the agent.
@@ -78,6 +83,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.BackoffMax < o.BackoffMin {
 		o.BackoffMax = max(60*time.Second, o.BackoffMin)
+	}
+	if o.RetireGrace <= 0 {
+		o.RetireGrace = 2 * time.Minute
 	}
 	if o.MaxOutput <= 0 {
 		o.MaxOutput = 1 << 20
@@ -101,10 +109,11 @@ type Pool struct {
 	sem     chan struct{}
 	closing chan struct{}
 
-	mu      sync.Mutex
-	closed  bool
-	entries map[string]*entry
-	dials   sync.WaitGroup
+	mu       sync.Mutex
+	closed   bool
+	entries  map[string]*entry
+	dials    sync.WaitGroup
+	retiring sync.WaitGroup // closeWhenIdle goroutines
 }
 
 // entry is one host's slot: its live client, the dial in flight, and the
@@ -237,19 +246,44 @@ func (p *Pool) backoff(n int) time.Duration {
 }
 
 // Reconnect drops name's current client and clears its backoff, so the next
-// Get dials at once (the operator pressed "reconnect", or libvirt saw the
-// connection die).
+// Get dials at once (the operator pressed "reconnect", a probe's command
+// outlived its deadline, or the host left the inventory). The dropped
+// client is retired, not killed: it is handed to no one again and closed
+// once the commands already running on it end, or after RetireGrace, so a
+// restart in flight on it is not torn down by a probe's timeout. A dead
+// link still ends it sooner through the keepalive.
 func (p *Pool) Reconnect(name string) {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	e := p.entries[name]
-	var stale *Client
-	if e != nil {
-		stale, e.client = e.client, nil
-		e.failures, e.lastErr, e.retryAt = 0, nil, time.Time{}
+	if e == nil {
+		return
 	}
-	p.mu.Unlock()
-	if stale != nil {
-		stale.close()
+	stale := e.client
+	e.client = nil
+	e.failures, e.lastErr, e.retryAt = 0, nil, time.Time{}
+	if stale != nil { // Close clears every client under p.mu: not closed yet
+		p.retiring.Add(1)
+		go p.closeWhenIdle(stale)
+	}
+}
+
+// closeWhenIdle closes a retired client once no Exec runs on it, it died,
+// RetireGrace passed or the pool closes.
+func (p *Pool) closeWhenIdle(c *Client) {
+	defer p.retiring.Done()
+	grace := time.NewTimer(p.opts.RetireGrace)
+	defer grace.Stop()
+	select {
+	case <-c.retire():
+		c.close()
+	case <-c.Done():
+		c.close()
+	case <-p.closing:
+		c.close()
+	case <-grace.C:
+		c.closeWith(fmt.Errorf("sshx: host %s: %w: retired, commands still running after %s",
+			c.name, ErrClosed, p.opts.RetireGrace))
 	}
 }
 
@@ -278,6 +312,7 @@ func (p *Pool) Close() error {
 		c.close()
 	}
 	p.dials.Wait()
+	p.retiring.Wait()
 	p.creds.close()
 	return nil
 }

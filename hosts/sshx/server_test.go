@@ -40,6 +40,7 @@ type testServer struct {
 	silentKeepalive atomic.Bool                     // stop answering keepalives
 	holdStreamlocal atomic.Bool                     // never answer streamlocal opens
 	gate            chan struct{}                   // when set, each handshake waits for a token
+	release         chan struct{}                   // closed to let "wait" commands finish
 
 	mu          sync.Mutex
 	offered     []ssh.PublicKey
@@ -47,6 +48,7 @@ type testServer struct {
 	inflight    int
 	maxInflight int
 	accepts     int
+	waiting     int           // "wait" commands running
 	changed     chan struct{} // signalled on every counter change
 	keepalives  chan struct{}
 	wg          sync.WaitGroup
@@ -63,7 +65,7 @@ func withGate() serverOption { return func(s *testServer) { s.gate = make(chan s
 func newTestServer(t testing.TB, opts ...serverOption) *testServer {
 	t.Helper()
 	s := &testServer{t: t, open: map[net.Conn]bool{}, changed: make(chan struct{}, 1),
-		keepalives: make(chan struct{}, 64)}
+		keepalives: make(chan struct{}, 64), release: make(chan struct{})}
 	for _, o := range opts {
 		o(s)
 	}
@@ -301,9 +303,38 @@ func (s *testServer) session(nc ssh.NewChannel) {
 			ssh.DiscardRequests(reqs) // until the client closes the channel
 			return
 		}
+		if m.Command == "wait" {
+			s.wait(ch, reqs)
+			return
+		}
 		go ssh.DiscardRequests(reqs)
 		runCommand(ch, m.Command)
 		return
+	}
+}
+
+// wait runs a command that ends when the test closes s.release (or the
+// client closes the channel); it counts in s.waiting meanwhile.
+func (s *testServer) wait(ch ssh.Channel, reqs <-chan *ssh.Request) {
+	s.mu.Lock()
+	s.waiting++
+	s.mu.Unlock()
+	s.notify()
+	defer func() {
+		s.mu.Lock()
+		s.waiting--
+		s.mu.Unlock()
+		s.notify()
+	}()
+	closed := make(chan struct{})
+	go func() {
+		ssh.DiscardRequests(reqs) // ends when the client closes the channel
+		close(closed)
+	}()
+	select {
+	case <-s.release:
+		runCommand(ch, "echo done")
+	case <-closed:
 	}
 }
 

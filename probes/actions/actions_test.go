@@ -51,6 +51,9 @@ func (f *fakeRemote) Exec(ctx context.Context, cmd string) (probes.ExecResult, e
 		<-ctx.Done()
 		return probes.ExecResult{}, ctx.Err()
 	}
+	if f.t.execErr != nil {
+		return probes.ExecResult{ExitCode: -1}, f.t.execErr
+	}
 	if f.t.gate != nil {
 		if err := f.t.hold(ctx); err != nil {
 			return probes.ExecResult{}, err
@@ -80,6 +83,8 @@ type fakeTransport struct {
 	inflight, peak int
 	// onExec runs as each command starts (between intent and outcome).
 	onExec func()
+	// execErr, when set, is every Exec's error.
+	execErr error
 }
 
 func (f *fakeTransport) hold(ctx context.Context) error {

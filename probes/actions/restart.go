@@ -34,6 +34,10 @@ type RestartResult struct {
 	AuditErr error
 }
 
+// Unconfirmed reports whether the command was sent but its exit status
+// never came: the restart may have happened, so it is neither ok nor failed.
+func (r RestartResult) Unconfirmed() bool { return errors.Is(r.Err, probes.ErrExitUnknown) }
+
 // OK reports whether the restart ran and the hypervisor came back.
 func (r RestartResult) OK() bool { return r.Err == nil && r.BackOK }
 
@@ -47,6 +51,9 @@ func (r RestartResult) Summary() string {
 
 func (r RestartResult) summary() string {
 	switch {
+	case r.Unconfirmed():
+		return fmt.Sprintf("restart of %s: outcome unknown, the command was sent but no exit status came (check the host before retrying): %v",
+			r.Unit, r.Err)
 	case r.OK():
 		return fmt.Sprintf("restarted %s, hypervisor back OK in %.0f s", r.Unit, r.After.Seconds())
 	case r.Err != nil && r.Stderr != "":
@@ -127,6 +134,8 @@ func outcomeWord(res RestartResult) string {
 	switch {
 	case res.OK():
 		return "ok"
+	case res.Unconfirmed():
+		return "unknown"
 	case res.Err != nil:
 		return "failed"
 	}

@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"testing/synctest"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/probes"
 )
 
 func TestRestartRefusals(t *testing.T) {
@@ -169,5 +171,22 @@ func TestBulkRestartConcurrency(t *testing.T) {
 	}
 	if want := fmt.Sprintf("at most %d hosts", BulkRestarts); !strings.Contains(strings.Join(strings.Fields(string(readme)), " "), want) {
 		t.Fatalf("README does not say %q", want)
+	}
+}
+
+// A restart whose command was sent but whose exit status never came (the
+// session torn down locally, as when the connection is retired) is
+// recorded as unknown with the reason, never as failed: it may have run.
+func TestRestartUnconfirmedIsUnknown(t *testing.T) {
+	tr := &fakeTransport{execErr: fmt.Errorf("sshx: exec on a: %w: session closed locally: %w",
+		probes.ErrExitUnknown, context.DeadlineExceeded)}
+	r, path := newRunner(t, false, tr)
+	res := r.Restart(t.Context(), []hosts.Host{host("a")}, "libvirtd")[0]
+	if res.OK() || strings.Contains(res.Summary(), "failed") || !strings.Contains(res.Summary(), "unknown") {
+		t.Fatalf("summary = %q, want an unknown outcome, not a failure", res.Summary())
+	}
+	recs := readAudit(t, path)
+	if len(recs) != 2 || recs[1].Outcome != "unknown" || !strings.Contains(recs[1].Error, "session closed locally") {
+		t.Fatalf("audit = %+v, want an unknown outcome with the reason", recs)
 	}
 }

@@ -1,6 +1,7 @@
 package hosts
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -91,6 +92,12 @@ type LoadOptions struct {
 	// CheckDir reports why a directory (serve.socket's) can neither be used
 	// nor created, or nil. nil means look at the file system.
 	CheckDir func(dir string) error
+	// SSH resolves host names through ssh_config; nil makes a resolver for
+	// this load alone. A session keeps one so each alias is asked once.
+	SSH *SSHResolver
+	// Context bounds ssh_config resolution (each lookup also has its own
+	// deadline); nil means no bound beyond those deadlines.
+	Context context.Context
 }
 
 // Load reads, decodes and validates the config file at path. An invalid file
@@ -147,6 +154,7 @@ func parseConfig(path string, data []byte, opts LoadOptions) (*Config, error) {
 		return nil, ps.err(path)
 	}
 	cfg.Path = path
+	cfg.Notices = ps.notices
 	return cfg, nil
 }
 

@@ -20,6 +20,7 @@ type rawConfig struct {
 	AuditLog          *string      `toml:"audit_log"`
 	MaxHandshakes     *int         `toml:"max_handshakes"`
 	KeepaliveInterval *string      `toml:"keepalive_interval"`
+	SSHConfig         *string      `toml:"ssh_config"`
 	Defaults          *rawSettings `toml:"defaults"`
 	Hosts             []rawHost    `toml:"hosts"`
 	Serve             *rawServe    `toml:"serve"`

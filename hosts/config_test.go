@@ -27,8 +27,12 @@ func fakeEnv(m map[string]string) func(string) string {
 // hermetic options: a fixed environment and every file readable, except
 // those listed as missing.
 func hermetic(missing ...string) LoadOptions {
+	getenv := fakeEnv(map[string]string{"HOME": "/home/op", "USER": "op"})
 	return LoadOptions{
-		Getenv: fakeEnv(map[string]string{"HOME": "/home/op", "USER": "op"}),
+		Getenv: getenv,
+		// ssh -F /dev/null: OpenSSH's defaults only, whatever this machine's
+		// ssh_config says.
+		SSH: NewSSHResolver(SSHResolverOptions{File: "/dev/null"}, getenv),
 		CheckFile: func(p string) error {
 			for _, m := range missing {
 				if p == m {
@@ -156,11 +160,15 @@ func TestLoadReportsEachProblemKind(t *testing.T) {
 			nil, []string{`2:15 defaults.known_hosts | host keys must be checked`}},
 		{"port out of range", host1 + "port = 65536\n",
 			nil, []string{`4:8 hosts[0].port | port 65536 out of range 1-65535`}},
-		{"missing name and address", "[[hosts]]\ntags = [\"x\"]\n",
+		{"missing name and address", "ssh_config = \"off\"\n[[hosts]]\ntags = [\"x\"]\n",
 			nil, []string{
-				`1:3 hosts[0].address | missing required key "address"`,
-				`1:3 hosts[0].name | missing required key "name"`,
+				`2:3 hosts[0].address | missing required key "address"`,
+				`2:3 hosts[0].name | missing required key "name"`,
 			}},
+		{"missing name, address from ssh_config", "[[hosts]]\ntags = [\"x\"]\n",
+			nil, []string{`1:3 hosts[0].name | missing required key "name"`}},
+		{"bad ssh_config mode", "ssh_config = \"yes\"\n",
+			nil, []string{`1:14 ssh_config | unknown ssh_config mode "yes"`}},
 		{"concurrency per host", host1 + "concurrency = 4\n",
 			nil, []string{`4:1 hosts[0].concurrency | concurrency is global`}},
 		{"concurrency out of range", "[defaults]\nconcurrency = 0\n",

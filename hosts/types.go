@@ -43,11 +43,20 @@ type Config struct {
 	// KeepaliveInterval is how often keepalive@openssh.com is sent; a link is
 	// declared dead after 3 missed replies.
 	KeepaliveInterval time.Duration
+	// SSHConfig is how hosts are completed from ssh_config: SSHConfigSSH,
+	// SSHConfigParse or SSHConfigOff.
+	SSHConfig string
+	// Notices are things worth saying about a valid config (a loosening
+	// ssh_config setting that is ignored); validate prints them.
+	Notices []Problem
 	// Hosts in inventory order. Names are unique.
 	Hosts []Host
 	// Serve and Alerting configure `hvconsole serve` (defaults applied).
 	Serve    Serve
 	Alerting Alerting
+
+	// explain holds each host's connection settings and their sources.
+	explain map[string][]Setting
 }
 
 // Host is one inventory entry with defaults applied.

@@ -19,6 +19,8 @@ type problems struct {
 	// bad holds the key paths already reported with a wrong type, so their
 	// absence is not reported a second time as "missing".
 	bad map[string]bool
+	// notices are remarks that do not make the config invalid.
+	notices []Problem
 }
 
 // at reports a problem with the value at path (or the nearest key written

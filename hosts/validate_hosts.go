@@ -1,6 +1,7 @@
 package hosts
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -20,6 +21,11 @@ type hostEntry struct {
 	prefix string
 	jump   *string
 	s      settings
+	// addressSet is whether the inventory writes the address.
+	addressSet bool
+	// sshJump is the chain ssh_config's ProxyJump gives (outermost first),
+	// used when the inventory sets no jump.
+	sshJump []Hop
 }
 
 // build turns the decoded file into a Config, reporting every problem.
@@ -29,9 +35,18 @@ func build(raw *rawConfig, ps *problems, opts LoadOptions) *Config {
 	d := ps.apply(builtinSettings(opts.Getenv), raw.Defaults, "defaults", home)
 	entries := make([]hostEntry, 0, len(raw.Hosts))
 	for i := range raw.Hosts {
-		entries = append(entries, ps.hostEntry(&raw.Hosts[i], joinIndex("hosts", i), d, home))
+		entries = append(entries, ps.hostEntry(&raw.Hosts[i], joinIndex("hosts", i), d, home, cfg.SSHConfig))
 	}
 	ps.uniqueNames(entries)
+	ctx := opts.Context
+	if ctx == nil {
+		ctx = context.Background() // each lookup still has its own deadline
+	}
+	r := opts.SSH
+	if r == nil {
+		r = NewSSHResolver(SSHResolverOptions{}, opts.Getenv)
+	}
+	ps.sshFill(ctx, cfg, entries, r)
 	ps.resolveJumps(entries)
 	ps.checkFiles(entries, opts.CheckFile)
 	for _, e := range entries {
@@ -45,6 +60,8 @@ func build(raw *rawConfig, ps *problems, opts LoadOptions) *Config {
 // globals reads the top-level keys and [defaults].concurrency.
 func (ps *problems) globals(raw *rawConfig, getenv func(string) string, home string) *Config {
 	cfg := &Config{
+		SSHConfig:         SSHConfigSSH,
+		explain:           map[string][]Setting{},
 		Bell:              true,
 		AuditLog:          filepath.Join(xdgDir(getenv, "XDG_STATE_HOME", filepath.Join(".local", "state")), "hvconsole", "audit.jsonl"),
 		Concurrency:       32,
@@ -70,6 +87,11 @@ func (ps *problems) globals(raw *rawConfig, getenv func(string) string, home str
 	if raw.KeepaliveInterval != nil {
 		cfg.KeepaliveInterval, _ = ps.duration("keepalive_interval", *raw.KeepaliveInterval)
 	}
+	if raw.SSHConfig != nil {
+		if v, ok := ps.validString("ssh_config", raw.SSHConfig, badSSHConfigMode); ok {
+			cfg.SSHConfig = v
+		}
+	}
 	if raw.Defaults != nil && raw.Defaults.Concurrency != nil {
 		cfg.Concurrency, _ = ps.positive("defaults.concurrency", *raw.Defaults.Concurrency, maxConcurrency)
 	}
@@ -77,13 +99,16 @@ func (ps *problems) globals(raw *rawConfig, getenv func(string) string, home str
 }
 
 // hostEntry validates one [[hosts]] entry and applies defaults to it.
-func (ps *problems) hostEntry(rh *rawHost, prefix string, d settings, home string) hostEntry {
+func (ps *problems) hostEntry(rh *rawHost, prefix string, d settings, home, sshMode string) hostEntry {
 	var h Host
 	if v, ok := ps.required(prefix, "name", rh.Name); ok {
 		h.Name, _ = ps.validString(joinKey(prefix, "name"), &v, badName)
 	}
-	if v, ok := ps.required(prefix, "address", rh.Address); ok {
-		h.Address, _ = ps.validString(joinKey(prefix, "address"), &v, badAddress)
+	// With ssh_config in use the name alone is enough, as with `ssh NAME`.
+	if rh.Address != nil || sshMode == SSHConfigOff {
+		if v, ok := ps.required(prefix, "address", rh.Address); ok {
+			h.Address, _ = ps.validString(joinKey(prefix, "address"), &v, badAddress)
+		}
 	}
 	if rh.Tags != nil {
 		h.Tags, _ = ps.stringList(joinKey(prefix, "tags"), *rh.Tags, badTag)
@@ -97,7 +122,7 @@ func (ps *problems) hostEntry(rh *rawHost, prefix string, d settings, home strin
 		s.services = s.units
 	}
 	fillHost(&h, s)
-	return hostEntry{host: h, prefix: prefix, jump: rh.Jump, s: s}
+	return hostEntry{host: h, prefix: prefix, jump: rh.Jump, s: s, addressSet: rh.Address != nil}
 }
 
 // fillHost copies resolved settings into a host; slices are cloned so hosts
@@ -155,8 +180,13 @@ func (ps *problems) uniqueNames(entries []hostEntry) {
 func (ps *problems) checkFiles(entries []hostEntry, check func(string) error) {
 	seen := map[string]bool{}
 	for _, e := range entries {
-		ps.checkFileList(seen, "identity file", e.s.identityFrom, "defaults.identity_files", e.host.IdentityFiles, check)
-		ps.checkFileList(seen, "known_hosts file", e.s.knownHostsFrom, "defaults.known_hosts", e.host.KnownHosts, check)
+		ps.checkFileList(seen, sshWhat("identity file", e.s.identitySSH), e.s.identityFrom, "defaults.identity_files", e.host.IdentityFiles, check)
+		ps.checkFileList(seen, sshWhat("known_hosts file", e.s.knownHostsSSH), e.s.knownHostsFrom, "defaults.known_hosts", e.host.KnownHosts, check)
+		for _, hop := range e.sshJump {
+			jump := joinKey(e.prefix, "jump")
+			ps.checkFileList(seen, "identity file of ProxyJump hop "+quote(hop.Name)+" (from ssh_config)", jump, "", hop.IdentityFiles, check)
+			ps.checkFileList(seen, "known_hosts file of ProxyJump hop "+quote(hop.Name)+" (from ssh_config)", jump, "", hop.KnownHosts, check)
+		}
 		if e.s.userFrom == "" && !seen["user"] {
 			seen["user"] = true
 			if why := badUser(e.host.User); why != "" {
@@ -164,6 +194,14 @@ func (ps *problems) checkFiles(entries []hostEntry, check func(string) error) {
 			}
 		}
 	}
+}
+
+// sshWhat names a file kind, marking files taken from ssh_config.
+func sshWhat(what string, fromSSH bool) string {
+	if fromSSH {
+		return what + " (from ssh_config)"
+	}
+	return what
 }
 
 func (ps *problems) checkFileList(seen map[string]bool, what, from, builtinKey string, files []string, check func(string) error) {

@@ -19,10 +19,13 @@ func (ps *problems) resolveJumps(entries []hostEntry) {
 		}
 	}
 	next := make([]int, len(entries))
-	adhoc := make([]*Hop, len(entries))
+	// adhoc holds hops that are not inventory hosts, outermost first: an
+	// ad-hoc jump, or the chain ssh_config's ProxyJump gave.
+	adhoc := make([][]Hop, len(entries))
 	for i, e := range entries {
 		next[i] = -1
 		if e.jump == nil {
+			adhoc[i] = e.sshJump
 			continue
 		}
 		key, v := joinKey(e.prefix, "jump"), *e.jump
@@ -37,7 +40,7 @@ func (ps *problems) resolveJumps(entries []hostEntry) {
 			if why != "" {
 				ps.at(key, why)
 			} else {
-				adhoc[i] = &hop
+				adhoc[i] = []Hop{hop}
 			}
 		default:
 			ps.atf(key, "jump names unknown host %s", quote(v))
@@ -96,11 +99,13 @@ func (ps *problems) reportLoop(entries []hostEntry, next []int, cycle []int) {
 
 // chain collects host i's hops, innermost first, then reverses them. The
 // walk is bounded by the host count; jumpLoops has excluded cycles.
-func chain(entries []hostEntry, next []int, adhoc []*Hop, i int) []Hop {
+func chain(entries []hostEntry, next []int, adhoc [][]Hop, i int) []Hop {
 	var hops []Hop
 	for cur, steps := i, 0; steps <= len(entries); steps++ {
-		if adhoc[cur] != nil {
-			hops = append(hops, *adhoc[cur])
+		if len(adhoc[cur]) > 0 {
+			for k := len(adhoc[cur]) - 1; k >= 0; k-- {
+				hops = append(hops, adhoc[cur][k])
+			}
 			break
 		}
 		j := next[cur]

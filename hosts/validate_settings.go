@@ -36,6 +36,11 @@ type settings struct {
 	// Where user, identity_files and known_hosts came from ("" for a
 	// built-in default), to place problems found only after resolving.
 	userFrom, identityFrom, knownHostsFrom string
+	// Where port, use_agent and connect_timeout came from ("" for a
+	// built-in default): ssh_config fills only what the inventory leaves.
+	portFrom, useAgentFrom, connectTimeoutFrom string
+	// identitySSH and knownHostsSSH mark files taken from ssh_config.
+	identitySSH, knownHostsSSH bool
 }
 
 // builtinSettings are the defaults of every per-host key.
@@ -88,7 +93,7 @@ func (ps *problems) applySSH(s *settings, raw *rawSettings, prefix, home string)
 		if why := badPort(*raw.Port); why != "" {
 			ps.at(joinKey(prefix, "port"), why)
 		} else {
-			s.port = *raw.Port
+			s.port, s.portFrom = *raw.Port, joinKey(prefix, "port")
 		}
 	}
 	if raw.IdentityFiles != nil {
@@ -96,7 +101,7 @@ func (ps *problems) applySSH(s *settings, raw *rawSettings, prefix, home string)
 		s.identityFiles, s.identityFrom = ps.paths(key, *raw.IdentityFiles, home), key
 	}
 	if raw.UseAgent != nil {
-		s.useAgent = *raw.UseAgent
+		s.useAgent, s.useAgentFrom = *raw.UseAgent, joinKey(prefix, "use_agent")
 	}
 	if raw.KnownHosts != nil {
 		key := joinKey(prefix, "known_hosts")
@@ -124,6 +129,9 @@ func (ps *problems) applyTimes(s *settings, raw *rawSettings, prefix string) {
 		if v, ok := ps.duration(joinKey(prefix, d.key), *d.raw); ok {
 			*d.dst = v
 		}
+	}
+	if raw.ConnectTimeout != nil {
+		s.connectTimeoutFrom = joinKey(prefix, "connect_timeout")
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // mustLoad loads doc hermetically and fails the test on any problem.
@@ -256,11 +257,11 @@ func TestBuiltinDefaults(t *testing.T) {
 	}{
 		{"user and state dir from the environment",
 			map[string]string{"HOME": "/home/op", "USER": "op", "XDG_STATE_HOME": "/state"},
-			Config{Bell: true, AuditLog: "/state/hvconsole/audit.jsonl", Concurrency: 32, MaxHandshakes: 8,
+			Config{SSHConfig: SSHConfigSSH, Bell: true, AuditLog: "/state/hvconsole/audit.jsonl", Concurrency: 32, MaxHandshakes: 8,
 				KeepaliveInterval: 10 * time.Second, Hosts: []Host{builtinHost("a", "10.0.0.1")}}},
 		{"no USER means root, relative XDG ignored",
 			map[string]string{"HOME": "/home/op", "XDG_STATE_HOME": "rel"},
-			Config{Bell: true, AuditLog: "/home/op/.local/state/hvconsole/audit.jsonl", Concurrency: 32, MaxHandshakes: 8,
+			Config{SSHConfig: SSHConfigSSH, Bell: true, AuditLog: "/home/op/.local/state/hvconsole/audit.jsonl", Concurrency: 32, MaxHandshakes: 8,
 				KeepaliveInterval: 10 * time.Second, Hosts: func() []Host {
 					h := builtinHost("a", "10.0.0.1")
 					h.User = "root"
@@ -273,7 +274,7 @@ func TestBuiltinDefaults(t *testing.T) {
 			opts.Getenv = fakeEnv(tc.env)
 			cfg := mustLoad(t, host1, opts)
 			cfg.Path = ""
-			if diff := cmp.Diff(&tc.want, cfg, ignoreServe); diff != "" {
+			if diff := cmp.Diff(&tc.want, cfg, ignoreServe, cmpopts.IgnoreUnexported(Config{})); diff != "" {
 				t.Errorf("config (-want +got):\n%s", diff)
 			}
 		})
@@ -293,14 +294,15 @@ bell = false
 audit_log = "~/audit.jsonl"
 max_handshakes = 16
 keepalive_interval = "3s"
+ssh_config = "off"
 [defaults]
 concurrency = 64
 `
 	cfg := mustLoad(t, doc, hermetic())
 	want := &Config{ReadOnly: true, Bell: false, AuditLog: "/home/op/audit.jsonl", Concurrency: 64,
-		MaxHandshakes: 16, KeepaliveInterval: 3 * time.Second}
+		MaxHandshakes: 16, KeepaliveInterval: 3 * time.Second, SSHConfig: SSHConfigOff}
 	cfg.Path = ""
-	if diff := cmp.Diff(want, cfg, ignoreServe); diff != "" {
+	if diff := cmp.Diff(want, cfg, ignoreServe, cmpopts.IgnoreUnexported(Config{})); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)
 	}
 }

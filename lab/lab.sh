@@ -27,7 +27,7 @@ readonly SELF SRC
 readonly D=${HVLAB_DIR:-/tmp/hvlab}
 readonly PARALLEL=${HVLAB_PARALLEL:-8}
 readonly HOST_TIMEOUT=${HVLAB_HOST_TIMEOUT:-60}
-readonly DEFAULT_HOSTS=34
+readonly DEFAULT_HOSTS=36
 readonly NOFORWARD=${HVLAB_NOFORWARD-25}
 # HVLAB_NET: the first three octets of the hosts' loopback addresses, so that
 # two labs (two HVLAB_DIRs) can run side by side on one machine.

@@ -84,7 +84,7 @@ func checkCommand(ctx context.Context, env *environment, name string, args []str
 }
 
 func runCheck(ctx context.Context, env *environment, opts checkOptions) error {
-	cfg, err := loadConfig(opts.config)
+	cfg, err := loadConfig(ctx, env, opts.config)
 	if err != nil {
 		return err
 	}
@@ -114,30 +114,5 @@ func runCheck(ctx context.Context, env *environment, opts checkOptions) error {
 	if code := fleetStatus(reports).ExitCode(); code != exitOK {
 		return &exitError{code: code}
 	}
-	return nil
-}
-
-// loadConfig resolves and loads the config; any problem is a usage exit.
-func loadConfig(flagPath string) (*hosts.Config, error) {
-	path := hosts.ResolvePath(flagPath)
-	cfg, err := hosts.Load(path)
-	if err != nil {
-		return nil, &exitError{code: exitUnknown, err: err}
-	}
-	return cfg, nil
-}
-
-func runValidateCommand(env *environment, args []string) error {
-	var config string
-	fs := newFlagSet("validate", env.stderr)
-	fs.StringVar(&config, "config", "", "config file")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(config)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(env.stdout, "%s: ok, %d hosts\n", cfg.Path, len(cfg.Hosts))
 	return nil
 }

@@ -30,7 +30,7 @@ func runConsoleCommand(ctx context.Context, env *environment, args []string) err
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(opts.config)
+	cfg, err := loadConfig(ctx, env, opts.config)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/hvconsole/hvconsole/hosts"
 )
 
 // Exit codes follow the Nagios plugin convention; main alone decides them.
@@ -77,6 +79,9 @@ type environment struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// ssh answers ssh_config lookups for the whole run, so each alias is
+	// resolved once however often the config is loaded.
+	ssh *hosts.SSHResolver
 }
 
 func dispatch(ctx context.Context, env *environment, args []string) error {
@@ -91,7 +96,7 @@ func dispatch(ctx context.Context, env *environment, args []string) error {
 		case "backups":
 			return runBackupsCommand(ctx, env, args[1:])
 		case "validate":
-			return runValidateCommand(env, args[1:])
+			return runValidateCommand(ctx, env, args[1:])
 		case "demo":
 			return runDemoCommand(ctx, env, args[1:])
 		case "version", "--version":

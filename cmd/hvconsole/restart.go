@@ -47,7 +47,7 @@ func runRestartCommand(ctx context.Context, env *environment, args []string) err
 }
 
 func runRestart(ctx context.Context, env *environment, opts restartOptions) error {
-	cfg, err := loadConfig(opts.config)
+	cfg, err := loadConfig(ctx, env, opts.config)
 	if err != nil {
 		return err
 	}

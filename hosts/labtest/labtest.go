@@ -16,7 +16,9 @@
 // 28 (security check: a clean host) and 29 (security check on a Hyper-V
 // stand-in), 30 (restore drills), cmd 31-32 for `hvconsole serve` with
 // Prometheus and Alertmanager (31 faulted, 32 its healthy control) and
-// 33-34 for attached consoles. lab/test-all.sh starts 34 hosts.
+// 33-34 for attached consoles, cmd 35-36 (hosts reached only by their
+// ssh_config alias, 36 through 35 as its ProxyJump; also the Ansible
+// import test). lab/test-all.sh starts 36 hosts.
 package labtest
 
 import (

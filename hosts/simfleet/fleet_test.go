@@ -186,8 +186,9 @@ func TestAuthRefused(t *testing.T) {
 // demoConfig mirrors the keys of hvconsole's config that the fleet writes;
 // strict decoding proves there are no others.
 type demoConfig struct {
-	AuditLog string `toml:"audit_log"`
-	Defaults struct {
+	AuditLog  string `toml:"audit_log"`
+	SSHConfig string `toml:"ssh_config"`
+	Defaults  struct {
 		User           string   `toml:"user"`
 		IdentityFiles  []string `toml:"identity_files"`
 		UseAgent       bool     `toml:"use_agent"`
@@ -236,7 +237,7 @@ func TestConfigFile(t *testing.T) {
 	cfg := loadDemoConfig(t, f.ConfigPath())
 	if len(cfg.Hosts) != 4 || cfg.Defaults.User != User || cfg.Defaults.UseAgent ||
 		cfg.Defaults.IdentityFiles[0] != f.IdentityPath() || cfg.Defaults.KnownHosts[0] != f.KnownHostsPath() ||
-		cfg.AuditLog != f.AuditLogPath() || len(cfg.Defaults.Checks) != 5 {
+		cfg.AuditLog != f.AuditLogPath() || len(cfg.Defaults.Checks) != 5 || cfg.SSHConfig != "off" {
 		t.Errorf("config defaults: %+v", cfg)
 	}
 	for i, h := range f.Hosts() {

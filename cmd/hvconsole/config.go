@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/hvconsole/hvconsole/hosts"
+)
+
+// loadConfig resolves and loads the config; any problem is a usage exit.
+// Host aliases are resolved through ssh_config with the run's resolver;
+// $HVCONSOLE_SSH_CONFIG names an ssh_config file to use instead of the
+// user's own (as `ssh -F` does).
+func loadConfig(ctx context.Context, env *environment, flagPath string) (*hosts.Config, error) {
+	if env.ssh == nil {
+		env.ssh = hosts.NewSSHResolver(hosts.SSHResolverOptions{File: env.getenv("HVCONSOLE_SSH_CONFIG")}, env.getenv)
+	}
+	path := hosts.ResolvePath(flagPath)
+	cfg, err := hosts.LoadWith(path, hosts.LoadOptions{Getenv: env.getenv, SSH: env.ssh, Context: ctx})
+	if err != nil {
+		return nil, &exitError{code: exitUnknown, err: err}
+	}
+	return cfg, nil
+}
+
+func runValidateCommand(ctx context.Context, env *environment, args []string) error {
+	var config string
+	var explain listFlag
+	fs := newFlagSet("validate", env.stderr)
+	fs.StringVar(&config, "config", "", "config file")
+	fs.Var(&explain, "explain", "print this host's connection settings and where each came from (repeatable)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(ctx, env, config)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "%s: ok, %d hosts\n", cfg.Path, len(cfg.Hosts))
+	for _, n := range cfg.Notices {
+		fmt.Fprintf(env.stdout, "%s: note: %s\n", cfg.Path, n.Reason)
+	}
+	for _, name := range explain {
+		settings, ok := cfg.Explain(name)
+		if !ok {
+			return &exitError{code: exitUnknown, err: fmt.Errorf("%w %q", hosts.ErrUnknownHost, name)}
+		}
+		writeExplain(env.stdout, name, cfg.SSHConfig, settings)
+	}
+	return nil
+}
+
+// writeExplain prints one host's effective connection settings: setting,
+// value and, in brackets, where it came from; a note follows a value that
+// hvconsole does not use as ssh would. Widths do not depend on the values,
+// so paths of any length keep the layout.
+func writeExplain(w io.Writer, name, mode string, settings []hosts.Setting) {
+	fmt.Fprintf(w, "\n%s (ssh_config = %q):\n", name, mode)
+	for _, s := range settings {
+		fmt.Fprintf(w, "  %-16s %s  [%s]\n", s.Key, s.Value, s.Source)
+		if s.Note != "" {
+			fmt.Fprintf(w, "  %-16s note: %s\n", "", s.Note)
+		}
+	}
+}

@@ -82,6 +82,7 @@ func TestOpenMissingLab(t *testing.T) {
 }
 
 func TestHostByNumber(t *testing.T) {
+	t.Setenv("HVLAB_NET", "") // the default prefix, whatever lab this shell uses
 	l := &Lab{hosts: map[int]HostInfo{3: {Name: "lab03", Number: 3, Address: "127.77.0.3", Port: 22}}}
 	if got := l.Host(3); got.Name != "lab03" || !l.Has(3) {
 		t.Errorf("Host(3) = %+v, Has = %v", got, l.Has(3))

@@ -9,19 +9,27 @@ import (
 )
 
 // loadConfig resolves and loads the config; any problem is a usage exit.
-// Host aliases are resolved through ssh_config with the run's resolver;
-// $HVCONSOLE_SSH_CONFIG names an ssh_config file to use instead of the
-// user's own (as `ssh -F` does).
 func loadConfig(ctx context.Context, env *environment, flagPath string) (*hosts.Config, error) {
-	if env.ssh == nil {
-		env.ssh = hosts.NewSSHResolver(hosts.SSHResolverOptions{File: env.getenv("HVCONSOLE_SSH_CONFIG")}, env.getenv)
-	}
-	path := hosts.ResolvePath(flagPath)
-	cfg, err := hosts.LoadWith(path, hosts.LoadOptions{Getenv: env.getenv, SSH: env.ssh, Context: ctx})
+	cfg, err := loadConfigFile(ctx, env, hosts.ResolvePath(flagPath))
 	if err != nil {
 		return nil, &exitError{code: exitUnknown, err: err}
 	}
 	return cfg, nil
+}
+
+// loadConfigFile loads path, resolving host aliases through ssh_config
+// with the run's resolver, so each alias is asked once however often the
+// config is read; $HVCONSOLE_SSH_CONFIG names an ssh_config file to read
+// instead of the user's own (as `ssh -F` does).
+func loadConfigFile(ctx context.Context, env *environment, path string) (*hosts.Config, error) {
+	if env.ssh == nil {
+		env.ssh = newSSHResolver(env)
+	}
+	return hosts.LoadWith(path, hosts.LoadOptions{Getenv: env.getenv, SSH: env.ssh, Context: ctx})
+}
+
+func newSSHResolver(env *environment) *hosts.SSHResolver {
+	return hosts.NewSSHResolver(hosts.SSHResolverOptions{File: env.getenv("HVCONSOLE_SSH_CONFIG")}, env.getenv)
 }
 
 func runValidateCommand(ctx context.Context, env *environment, args []string) error {

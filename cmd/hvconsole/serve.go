@@ -33,7 +33,7 @@ func runServeCommand(ctx context.Context, env *environment, args []string) error
 		return &exitError{code: exitUnknown, err: err}
 	}
 	path := hosts.ResolvePath(opts.config)
-	cfg, err := loadConfig(path)
+	cfg, err := loadConfig(ctx, env, path)
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,10 @@ func runServeCommand(ctx context.Context, env *environment, args []string) error
 	wg.Go(func() { forwardSignals(fwdCtx, hup, reloads) })
 	err = serve.Run(ctx, serve.Options{
 		Config: cfg, Scheduler: f.sched, Logger: log, Version: version, Reloads: reloads,
-		Reload: func() (*hosts.Config, error) { return hosts.Load(path) },
+		// A reload reads ssh_config afresh too: a new resolver, not the cache.
+		Reload: func() (*hosts.Config, error) {
+			return hosts.LoadWith(path, hosts.LoadOptions{Getenv: env.getenv, SSH: newSSHResolver(env), Context: ctx})
+		},
 	})
 	stopFwd()
 	wg.Wait()

@@ -69,7 +69,7 @@ func (p *Pool) connectHop(ctx context.Context, prev *ssh.Client, e Endpoint, tim
 		return nil, 0, fmt.Errorf("%w: no user configured", ErrAuth)
 	}
 	addr := e.addr()
-	hk, err := newHostKeyChecker(e.KnownHosts, addr)
+	hk, err := newHostKeyChecker(p.knownHosts, e.KnownHosts, addr)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -1,14 +1,10 @@
 package sshx
 
 import (
-	"bufio"
 	"bytes"
-	"crypto/ed25519"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"slices"
 	"sync/atomic"
 
@@ -17,59 +13,86 @@ import (
 )
 
 // hostKeyChecker verifies one endpoint's host key strictly against its own
-// known_hosts files and turns knownhosts errors into our typed errors.
+// known_hosts files, read through the pool's shared cache: a check looks the
+// host up in files parsed once, never reads them itself.
 type hostKeyChecker struct {
-	host     string // as known_hosts spells it, for messages
-	files    []string
-	callback ssh.HostKeyCallback // knownhosts.New: plain keys, @cert-authority, @revoked
-	index    knownHostsIndex
-	want     []knownhosts.KnownKey // entries matching this host (from the probe)
-	algos    []string              // pinned HostKeyAlgorithms (nil: library default)
-	verified atomic.Bool           // the host key was accepted
+	host       string // as known_hosts spells it, for messages
+	name, port string // the address checked
+	files      []string
+	cache      *knownHostsCache
+	algos      []string    // pinned HostKeyAlgorithms (nil: library default)
+	verified   atomic.Bool // the host key was accepted
 }
 
-// newHostKeyChecker loads files for the endpoint at addr ("host:port").
-// Keys are never auto-accepted, so at least one file is required.
-func newHostKeyChecker(files []string, addr string) (*hostKeyChecker, error) {
+// newHostKeyChecker prepares the check of the endpoint at addr
+// ("host:port"). Keys are never auto-accepted, so at least one file is
+// required.
+func newHostKeyChecker(cache *knownHostsCache, files []string, addr string) (*hostKeyChecker, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("%w: no known_hosts file configured for %s; host keys are never auto-accepted",
 			ErrHostKey, addr)
 	}
-	cb, err := knownhosts.New(files...)
+	name, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, fmt.Errorf("sshx: known_hosts: %w", err)
+		return nil, fmt.Errorf("sshx: address %s: %w", addr, err)
 	}
-	idx := newKnownHostsIndex()
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return nil, fmt.Errorf("sshx: known_hosts: %w", err)
-		}
-		idx.add(data, f)
+	h := &hostKeyChecker{host: knownhosts.Normalize(addr), name: name, port: port, files: files, cache: cache}
+	k, err := h.knowledge()
+	if err != nil {
+		return nil, err
 	}
-	h := &hostKeyChecker{host: knownhosts.Normalize(addr), files: files, callback: cb, index: idx}
-	h.want = knownEntries(cb, addr)
-	h.algos = pinnedAlgorithms(h.want, idx)
+	h.algos = pinnedAlgorithms(k.entries)
 	return h, nil
 }
 
-// knownEntries returns the known_hosts entries (plain and @cert-authority)
-// whose pattern matches addr. knownhosts exposes them only through the
-// KeyError of a failed check, so it checks a throwaway key that cannot match.
-func knownEntries(cb ssh.HostKeyCallback, addr string) []knownhosts.KnownKey {
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		return nil
+// knownEntry is a plain or @cert-authority entry matching the host.
+type knownEntry struct {
+	hostEntry
+	file string
+}
+
+// hostKnowledge is what the known_hosts files say about one host now.
+type hostKnowledge struct {
+	entries []knownEntry // in file and line order
+	files   []*knownHostsFile
+}
+
+func (h *hostKeyChecker) knowledge() (hostKnowledge, error) {
+	var k hostKnowledge
+	for _, path := range h.files {
+		f, err := h.cache.get(path)
+		if err != nil {
+			return k, err
+		}
+		k.files = append(k.files, f)
+		for _, i := range f.lookup(h.name, h.port) {
+			k.entries = append(k.entries, knownEntry{hostEntry: f.entries[i], file: path})
+		}
 	}
-	signer, err := ssh.NewSignerFromKey(priv)
-	if err != nil {
-		return nil
+	return k, nil
+}
+
+// revoked finds a @revoked entry for key, or for the certified key or the
+// signing CA when key is a certificate.
+func (k hostKnowledge) revoked(key ssh.PublicKey) (lineRef, bool) {
+	keys := []ssh.PublicKey{key}
+	if cert, ok := key.(*ssh.Certificate); ok {
+		keys = []ssh.PublicKey{cert.Key, cert.SignatureKey}
 	}
-	var keyErr *knownhosts.KeyError
-	if err := cb(addr, &net.TCPAddr{}, signer.PublicKey()); errors.As(err, &keyErr) {
-		return keyErr.Want
+	for _, f := range k.files {
+		for _, key := range keys {
+			if line := f.revokedLine(key); line > 0 {
+				return lineRef{f.path, line}, true
+			}
+		}
 	}
-	return nil
+	return lineRef{}, false
+}
+
+// lineRef locates one known_hosts line.
+type lineRef struct {
+	file string
+	line int
 }
 
 // certHostKeyAlgos are the certificate algorithms offered when an
@@ -84,15 +107,15 @@ var certHostKeyAlgos = []string{
 // known for a host, so a server holding several key types presents the one
 // we know instead of failing with "key mismatch". Nil means the host is
 // unknown; the library default is used and the check refuses the key.
-func pinnedAlgorithms(want []knownhosts.KnownKey, idx knownHostsIndex) []string {
+func pinnedAlgorithms(want []knownEntry) []string {
 	var algos []string
 	ca := false
 	for _, w := range want {
-		if idx.isCA(w.Filename, w.Line) {
+		if w.ca {
 			ca = true
 			continue
 		}
-		algos = append(algos, algorithmsForKeyType(w.Key.Type())...)
+		algos = append(algos, algorithmsForKeyType(w.key.Type())...)
 	}
 	if ca {
 		algos = append(slices.Clone(certHostKeyAlgos), algos...)
@@ -120,81 +143,91 @@ func dedup(in []string) []string {
 	return out
 }
 
-// check is the ssh.HostKeyCallback for this endpoint.
-func (h *hostKeyChecker) check(hostname string, remote net.Addr, key ssh.PublicKey) error {
+// check is the ssh.HostKeyCallback for this endpoint. It runs at the
+// handshake and at every re-key, each time against the files as they are.
+func (h *hostKeyChecker) check(_ string, _ net.Addr, key ssh.PublicKey) error {
 	fp := ssh.FingerprintSHA256(key)
-	if ref, ok := h.index.revokedFor(key); ok {
+	k, err := h.knowledge()
+	if err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrHostKey, h.host, err)
+	}
+	if ref, ok := k.revoked(key); ok {
 		return &RevokedKeyError{Host: h.host, File: ref.file, Line: ref.line, Fingerprint: fp}
 	}
-	if err := h.refuseCAAsHostKey(key, fp); err != nil {
-		return err
+	if cert, ok := key.(*ssh.Certificate); ok {
+		err = h.checkCert(k, cert, fp)
+	} else {
+		err = h.checkPlain(k, key, fp)
 	}
-	err := h.callback(hostname, remote, key)
 	if err == nil {
 		h.verified.Store(true)
-		return nil
 	}
-	return h.translate(err, key, fp)
+	return err
 }
 
 // errCAAsHostKey is why a plain host key equal to a @cert-authority key is
 // refused: knownhosts accepts it, OpenSSH does not.
 var errCAAsHostKey = errors.New("a @cert-authority key is trusted only to sign host certificates, not as a host key")
 
-// refuseCAAsHostKey refuses a plain (non-certificate) key that matches only
-// @cert-authority entries of this host.
-func (h *hostKeyChecker) refuseCAAsHostKey(key ssh.PublicKey, fp string) error {
-	if _, ok := key.(*ssh.Certificate); ok {
-		return nil
-	}
-	var ca *knownhosts.KnownKey
-	for i, w := range h.want {
-		if !bytes.Equal(w.Key.Marshal(), key.Marshal()) {
+// checkPlain accepts a plain key held by a plain entry of the host. A key
+// that only a @cert-authority entry holds is refused.
+func (h *hostKeyChecker) checkPlain(k hostKnowledge, key ssh.PublicKey, fp string) error {
+	blob := key.Marshal()
+	var ca *knownEntry
+	for i, e := range k.entries {
+		if !bytes.Equal(e.key.Marshal(), blob) {
 			continue
 		}
-		if !h.index.isCA(w.Filename, w.Line) {
+		if !e.ca {
 			return nil
 		}
-		ca = &h.want[i]
+		ca = &k.entries[i]
 	}
-	if ca == nil {
-		return nil
+	if ca != nil {
+		return &HostCertError{Host: h.host, Fingerprint: fp,
+			Err: fmt.Errorf("it presented the key of %s:%d as a plain host key: %w", ca.file, ca.line, errCAAsHostKey)}
 	}
-	return &HostCertError{Host: h.host, Fingerprint: fp,
-		Err: fmt.Errorf("it presented the key of %s:%d as a plain host key: %w", ca.Filename, ca.Line, errCAAsHostKey)}
+	return h.mismatch(k.entries, key.Type(), fp)
 }
 
-func (h *hostKeyChecker) translate(err error, key ssh.PublicKey, fp string) error {
-	var revoked *knownhosts.RevokedError
-	var keyErr *knownhosts.KeyError
-	switch {
-	case errors.As(err, &revoked):
-		return &RevokedKeyError{Host: h.host, File: revoked.Revoked.Filename, Line: revoked.Revoked.Line, Fingerprint: fp}
-	case errors.As(err, &keyErr) && len(keyErr.Want) == 0:
-		return &UnknownHostError{Host: h.host, Files: h.files, Fingerprint: fp}
-	case errors.As(err, &keyErr):
-		return h.mismatch(keyErr.Want, key.Type(), fp)
+// checkCert accepts a host certificate signed by a @cert-authority of the
+// host, valid now and for the host's name (as OpenSSH, the name without
+// the port is the principal).
+func (h *hostKeyChecker) checkCert(k hostKnowledge, cert *ssh.Certificate, fp string) error {
+	refuse := func(err error) error { return &HostCertError{Host: h.host, Fingerprint: fp, Err: err} }
+	if cert.CertType != ssh.HostCert {
+		return refuse(fmt.Errorf("a certificate of type %d is not a host certificate", cert.CertType))
 	}
-	if _, ok := key.(*ssh.Certificate); ok {
-		return &HostCertError{Host: h.host, Fingerprint: fp, Err: err}
+	signer := cert.SignatureKey.Marshal()
+	if !slices.ContainsFunc(k.entries, func(e knownEntry) bool { return e.ca && bytes.Equal(e.key.Marshal(), signer) }) {
+		return refuse(fmt.Errorf("no @cert-authority for %s signed it", h.host))
 	}
-	return fmt.Errorf("%w: %s: %w", ErrHostKey, h.host, err)
+	var checker ssh.CertChecker // revocation was checked before
+	if err := checker.CheckCert(h.name, cert); err != nil {
+		return refuse(err)
+	}
+	return nil
 }
 
-// mismatch builds the changed-key error, pointing at the entry of the same
+// mismatch builds the refusal of a key no entry holds: unknown host when
+// there is no entry, else a changed key pointing at the entry of the same
 // key type when there is one: that is the line the operator must fix.
-func (h *hostKeyChecker) mismatch(want []knownhosts.KnownKey, keyType, fp string) error {
+func (h *hostKeyChecker) mismatch(want []knownEntry, keyType, fp string) error {
 	if len(want) == 0 {
 		return &UnknownHostError{Host: h.host, Files: h.files, Fingerprint: fp}
 	}
 	best := want[0]
 	for _, w := range want {
-		if w.Key.Type() == keyType && !h.index.isCA(w.Filename, w.Line) {
+		if w.key.Type() == keyType && !w.ca {
 			best = w
 			break
 		}
 	}
-	return &HostKeyMismatchError{Host: h.host, File: best.Filename, Line: best.Line, Want: want, Fingerprint: fp}
+	known := make([]knownhosts.KnownKey, len(want))
+	for i, w := range want {
+		known[i] = knownhosts.KnownKey{Key: w.key, Filename: w.file, Line: w.line}
+	}
+	return &HostKeyMismatchError{Host: h.host, File: best.file, Line: best.line, Want: known, Fingerprint: fp}
 }
 
 // negotiationError turns "no common host key algorithm" into a host key
@@ -202,69 +235,16 @@ func (h *hostKeyChecker) mismatch(want []knownhosts.KnownKey, keyType, fp string
 // longer offers any key type we know for it (a changed key).
 func (h *hostKeyChecker) negotiationError(err error) error {
 	var neg *ssh.AlgorithmNegotiationError
-	if !errors.As(err, &neg) || neg.What != "host key" || len(h.want) == 0 {
+	if !errors.As(err, &neg) || neg.What != "host key" {
+		return nil
+	}
+	k, kerr := h.knowledge()
+	if kerr != nil || len(k.entries) == 0 {
 		return nil
 	}
 	if slices.Contains(neg.RequestedAlgorithms, ssh.KeyAlgoRSA) && slices.Contains(h.algos, ssh.KeyAlgoRSASHA256) {
 		return fmt.Errorf("%w: %w: %s offers only SHA-1 signatures for its RSA host key, refused as OpenSSH 8.8+ does; "+
 			"enable rsa-sha2-256/512 on the server or give it an ed25519 key", ErrHostKey, ErrWeakHostKeySignature, h.host)
 	}
-	return h.mismatch(h.want, "", "")
-}
-
-// lineRef locates one known_hosts line.
-type lineRef struct {
-	file string
-	line int
-}
-
-// knownHostsIndex records what knownhosts does not expose: which lines are
-// @cert-authority, and where each @revoked key is, so revoked certificate
-// keys and CAs are refused with the file:line to look at.
-type knownHostsIndex struct {
-	ca      map[lineRef]bool
-	revoked map[string]lineRef // key blob -> line
-}
-
-func newKnownHostsIndex() knownHostsIndex {
-	return knownHostsIndex{ca: map[lineRef]bool{}, revoked: map[string]lineRef{}}
-}
-
-// add indexes one file's contents. Line numbers count every line, exactly
-// as knownhosts does; lines it cannot parse are skipped like knownhosts.
-func (x knownHostsIndex) add(data []byte, file string) {
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for n := 1; sc.Scan(); n++ {
-		line := bytes.Trim(sc.Bytes(), " \t")
-		if len(line) == 0 || line[0] != '@' {
-			continue
-		}
-		marker, _, key, _, _, err := ssh.ParseKnownHosts(line)
-		if err != nil || key == nil {
-			continue
-		}
-		switch marker {
-		case "cert-authority":
-			x.ca[lineRef{file, n}] = true
-		case "revoked":
-			x.revoked[string(key.Marshal())] = lineRef{file, n}
-		}
-	}
-}
-
-func (x knownHostsIndex) isCA(file string, line int) bool { return x.ca[lineRef{file, line}] }
-
-// revokedFor finds a @revoked entry for key, or for the certified key or
-// signing CA when key is a certificate.
-func (x knownHostsIndex) revokedFor(key ssh.PublicKey) (lineRef, bool) {
-	keys := []ssh.PublicKey{key}
-	if cert, ok := key.(*ssh.Certificate); ok {
-		keys = []ssh.PublicKey{cert.Key, cert.SignatureKey}
-	}
-	for _, k := range keys {
-		if ref, ok := x.revoked[string(k.Marshal())]; ok {
-			return ref, true
-		}
-	}
-	return lineRef{}, false
+	return h.mismatch(k.entries, "", "")
 }

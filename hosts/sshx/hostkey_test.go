@@ -186,7 +186,7 @@ func TestPinnedAlgorithms(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.addr, func(t *testing.T) {
-			h, err := newHostKeyChecker([]string{kh}, tc.addr)
+			h, err := newHostKeyChecker(newKnownHostsCache(), []string{kh}, tc.addr)
 			if err != nil {
 				t.Fatal(err)
 			}

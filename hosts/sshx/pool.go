@@ -104,10 +104,11 @@ func (o Options) withDefaults() Options {
 // dials on demand, shares a dial among concurrent callers, backs off after
 // failures, and owns every goroutine it starts until Close.
 type Pool struct {
-	opts    Options
-	creds   *credentials
-	sem     chan struct{}
-	closing chan struct{}
+	opts       Options
+	creds      *credentials
+	knownHosts *knownHostsCache // every known_hosts file, parsed once
+	sem        chan struct{}
+	closing    chan struct{}
 
 	mu       sync.Mutex
 	closed   bool
@@ -138,11 +139,12 @@ type dialCall struct {
 func NewPool(opts Options) *Pool {
 	opts = opts.withDefaults()
 	return &Pool{
-		opts:    opts,
-		creds:   newCredentials(opts),
-		sem:     make(chan struct{}, opts.MaxHandshakes),
-		closing: make(chan struct{}),
-		entries: map[string]*entry{},
+		opts:       opts,
+		creds:      newCredentials(opts),
+		knownHosts: newKnownHostsCache(),
+		sem:        make(chan struct{}, opts.MaxHandshakes),
+		closing:    make(chan struct{}),
+		entries:    map[string]*entry{},
 	}
 }
 

@@ -132,11 +132,12 @@ func BackupListCommand(glob string) (string, error) {
 	return `for f in ` + glob + `; do [ -f "$f" ] && stat -c '%Y %s %n' -- "$f"; done; true`, nil
 }
 
-// SHA256VerifyCommand prints the file's sha256sum line, then the sidecar
-// FILE.sha256 behind a "--sidecar--" line ("--no-sidecar--" when missing),
-// or only "--no-tool--" without sha256sum. It never exits early, so it can
-// stand inside a Batch, and the sidecar always ends with a newline.
-// file comes from a remote listing, so it is quoted, never interpolated.
+// SHA256VerifyCommand prints the file's sha256sum line, then the first
+// 4096 bytes of the sidecar FILE.sha256 as a hex dump (DecodeHexDump)
+// behind a "--sidecar--" line ("--no-sidecar--" when missing), or only
+// "--no-tool--" without sha256sum. It never exits early, so it can stand
+// inside a Batch. file comes from a remote listing, so it is quoted, never
+// interpolated.
 func SHA256VerifyCommand(file string) (string, error) {
 	if file == "" || strings.ContainsAny(file, "\x00\n") {
 		return "", fmt.Errorf("%w: file %q", ErrBadArgument, file)
@@ -144,7 +145,7 @@ func SHA256VerifyCommand(file string) (string, error) {
 	q := ShellQuote(file)
 	sc := ShellQuote(file + ".sha256")
 	return `if command -v sha256sum >/dev/null; then sha256sum -- ` + q +
-		`; if [ -f ` + sc + ` ]; then echo --sidecar--; head -c 4096 -- ` + sc + `; echo; else echo --no-sidecar--; fi` +
+		`; if [ -f ` + sc + ` ]; then echo --sidecar--; head -c 4096 -- ` + sc + ` | ` + hexDump + `; else echo --no-sidecar--; fi` +
 		`; else echo --no-tool--; fi`, nil
 }
 
@@ -211,84 +212,6 @@ func DiskUsageCommand(paths []string) (string, error) {
 	return "df -P -B1 -- " + strings.Join(q, " "), nil
 }
 
-// Batches: all of a host's commands in one round run in one SSH session.
-// Each command must be a single line. The output of part i is framed by
-// "@@hv:i" and "@@hv:i:RC" lines.
-
-const batchTag = "@@hv:"
-
-// Batch joins single-line commands into one script.
-func Batch(cmds ...string) (string, error) {
-	var b strings.Builder
-	for i, c := range cmds {
-		if strings.ContainsAny(c, "\n\r") {
-			return "", fmt.Errorf("%w: multi-line command in batch", ErrBadArgument)
-		}
-		fmt.Fprintf(&b, "echo %s%d; %s; echo %s%d:$?\n", batchTag, i, c, batchTag, i)
-	}
-	return b.String(), nil
-}
-
-// UnBatch recovers the commands of a script made by Batch; ok is false when
-// script is not a batch.
-func UnBatch(script string) (cmds []string, ok bool) {
-	lines := strings.Split(strings.TrimSuffix(script, "\n"), "\n")
-	for i, l := range lines {
-		head := fmt.Sprintf("echo %s%d; ", batchTag, i)
-		tail := fmt.Sprintf("; echo %s%d:$?", batchTag, i)
-		if !strings.HasPrefix(l, head) || !strings.HasSuffix(l, tail) || len(l) < len(head)+len(tail) {
-			return nil, false
-		}
-		cmds = append(cmds, l[len(head):len(l)-len(tail)])
-	}
-	return cmds, len(cmds) > 0
-}
-
-// BatchPart is one command's share of a batch's output.
-type BatchPart struct {
-	Output string
-	// Exit is the command's exit status, or -1 when its end marker is missing
-	// (the batch was cut short).
-	Exit int
-}
-
-// SplitBatch splits a batch's stdout into n parts. Text outside the frames
-// is ignored; a part whose frame never started has Exit -1 and no output.
-func SplitBatch(stdout string, n int) []BatchPart {
-	parts := make([]BatchPart, n)
-	for i := range parts {
-		parts[i].Exit = -1
-	}
-	cur := -1
-	var buf strings.Builder
-	for _, line := range strings.SplitAfter(stdout, "\n") {
-		t := strings.TrimRight(line, "\r\n")
-		if rest, found := strings.CutPrefix(t, batchTag); found {
-			idx, rc, hasRC := strings.Cut(rest, ":")
-			i, err := strconv.Atoi(idx)
-			if err == nil && i >= 0 && i < n {
-				if !hasRC {
-					cur = i
-					buf.Reset()
-					continue
-				}
-				if code, err := strconv.Atoi(rc); err == nil && i == cur {
-					parts[i] = BatchPart{Output: buf.String(), Exit: code}
-					cur = -1
-					continue
-				}
-			}
-		}
-		if cur >= 0 {
-			buf.WriteString(line)
-		}
-	}
-	if cur >= 0 {
-		parts[cur].Output = buf.String()
-	}
-	return parts
-}
-
 // The virsh fallback. Hardened sites forbid SSH socket forwarding, so the
 // libvirt channel cannot be opened; read-only virsh over exec answers the
 // same questions. Every virsh command runs with "-r" (read-only socket, no
@@ -313,7 +236,9 @@ const (
 	// the state group needs no domain job, and older virsh lacks the flag.
 	VirshDomStates
 	// VirshAutostart is "list --all --autostart --name": the names of the
-	// domains marked autostart, one per line.
+	// domains marked autostart, one per line, printed as a hex dump
+	// (DecodeHexDump) since a name is remote content that could otherwise
+	// fill a whole output line.
 	VirshAutostart
 )
 
@@ -362,7 +287,8 @@ const MaxVirshLimit = 10 * time.Minute
 // VirshCommand builds "LC_ALL=C timeout -k 1 SECS virsh -r -c 'URI' ARGS"
 // for a fixed query. uri is mapped with VirshURI; limit (rounded up to whole
 // seconds, 1s to MaxVirshLimit) is how long the remote virsh may run before
-// timeout kills it: exit 124, or 137 when it ignored SIGTERM.
+// timeout kills it: exit 124, or 137 when it ignored SIGTERM. The
+// autostart query prints its names through a hex dump (see VirshAutostart).
 func VirshCommand(uri string, q VirshQuery, limit time.Duration) (string, error) {
 	args, ok := virshArgs[q]
 	if !ok {
@@ -376,5 +302,10 @@ func VirshCommand(uri string, q VirshQuery, limit time.Duration) (string, error)
 		return "", err
 	}
 	secs := int((limit + time.Second - 1) / time.Second)
-	return "LC_ALL=C timeout -k 1 " + strconv.Itoa(secs) + " virsh -r -c " + ShellQuote(du) + " " + args, nil
+	cmd := "LC_ALL=C timeout -k 1 " + strconv.Itoa(secs) + " virsh -r -c " + ShellQuote(du) + " " + args
+	if q == VirshAutostart {
+		// Bare names, one a line: printed as a hex dump, virsh's status kept.
+		cmd = "n=$(" + cmd + "); rc=$?; printf '%s\\n' \"$n\" | " + hexDump + "; (exit $rc)"
+	}
+	return cmd, nil
 }

@@ -47,7 +47,7 @@ func TestResourceCommandsBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmds, ok := UnBatch(script)
+	_, cmds, ok := UnBatch(script.Script)
 	if !ok || strings.Join(cmds, "|") != HostLoadCommand+"|"+MemInfoCommand+"|"+df {
 		t.Errorf("UnBatch = %q, %v", cmds, ok)
 	}

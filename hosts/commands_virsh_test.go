@@ -58,7 +58,8 @@ func TestVirshCommand(t *testing.T) {
 		{"states via daemon", "test:///etc/libvirt/node.xml", VirshDomStates, 1500 * time.Millisecond,
 			"LC_ALL=C timeout -k 1 2 virsh -r -c 'test+unix:///etc/libvirt/node.xml' domstats --state --raw"},
 		{"autostart", "qemu:///system", VirshAutostart, time.Millisecond,
-			"LC_ALL=C timeout -k 1 1 virsh -r -c 'qemu:///system' list --all --autostart --name"},
+			"n=$(LC_ALL=C timeout -k 1 1 virsh -r -c 'qemu:///system' list --all --autostart --name); rc=$?; " +
+				`printf '%s\n' "$n" | od -An -v -tx1; (exit $rc)`},
 		{"unknown query", "qemu:///system", VirshQuery(99), time.Second, ""},
 		{"bad uri", "qemu+ssh://x/system", VirshVersion, time.Second, ""},
 		{"zero limit", "qemu:///system", VirshVersion, 0, ""},

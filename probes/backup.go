@@ -161,11 +161,11 @@ func backupBatch(ctx context.Context, r Remote, cmds []string) (parts []hosts.Ba
 	if err != nil {
 		return nil, "", false, fmt.Errorf("probes: backups batch: %w", err)
 	}
-	res, err := r.Exec(ctx, script)
+	res, err := r.Exec(ctx, script.Script)
 	if err != nil {
 		return nil, "", false, fmt.Errorf("probes: backups exec: %w", err)
 	}
-	return hosts.SplitBatch(string(res.Stdout), len(cmds)), string(res.Stderr), res.Truncated, nil
+	return script.Split(string(res.Stdout)), string(res.Stderr), res.Truncated, nil
 }
 
 // listBackups lists every spec's glob in one exec and stores the files or

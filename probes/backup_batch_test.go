@@ -26,7 +26,7 @@ func TestCheckBackupsOneListingOneVerifyExec(t *testing.T) {
 		t.Fatalf("%d execs, want 2 (one listing batch, one verify batch)", len(f.execs))
 	}
 	for i, e := range f.execs {
-		if cmds, ok := hosts.UnBatch(e); !ok || len(cmds) != 2 {
+		if _, cmds, ok := hosts.UnBatch(e); !ok || len(cmds) != 2 {
 			t.Errorf("exec %d is not a batch of 2: %q", i, e)
 		}
 	}

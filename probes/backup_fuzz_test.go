@@ -104,14 +104,19 @@ func FuzzParseQemuImgOutput(f *testing.F) {
 	})
 }
 
-// fuzzBackupRemote answers every exec with the same fuzzed output.
+// fuzzBackupRemote answers every exec with the same fuzzed output, where
+// "@@hv:" stands for the batch's own tag, so fuzzed frames can match.
 type fuzzBackupRemote struct {
 	out, stderr string
 	exit        int
 }
 
-func (r fuzzBackupRemote) Exec(context.Context, string) (ExecResult, error) {
-	return ExecResult{Stdout: []byte(r.out), Stderr: []byte(r.stderr), ExitCode: r.exit}, nil
+func (r fuzzBackupRemote) Exec(_ context.Context, cmd string) (ExecResult, error) {
+	out := r.out
+	if boundary, _, ok := hosts.UnBatch(cmd); ok {
+		out = strings.ReplaceAll(out, "@@hv:", "@@hv:"+boundary+":")
+	}
+	return ExecResult{Stdout: []byte(out), Stderr: []byte(r.stderr), ExitCode: r.exit}, nil
 }
 func (r fuzzBackupRemote) DialUnix(context.Context, string) (net.Conn, error) {
 	return nil, errors.New("fuzz remote: no sockets")

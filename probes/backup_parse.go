@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hvconsole/hvconsole/hosts"
 )
 
 // Parsers for the output of the three backup commands of hosts/commands.go:
@@ -120,7 +122,7 @@ type sha256Output struct {
 }
 
 // parseSHA256Output parses the verify script's output: one sha256sum line,
-// then a "--sidecar--" line and the sidecar content, or a "--no-sidecar--"
+// then a "--sidecar--" line and the sidecar content as a hex dump, or a "--no-sidecar--"
 // line; or just "--no-tool--". No hash line before the marker yields
 // errSHA256NoHash.
 func parseSHA256Output(out string) (sha256Output, error) {
@@ -160,7 +162,11 @@ func parseSHA256Output(out string) (sha256Output, error) {
 		}
 		return res, nil
 	}
-	res.HasSidecar, res.Sidecar = true, rest
+	sidecar, err := hosts.DecodeHexDump(rest)
+	if err != nil {
+		return sha256Output{}, fmt.Errorf("%w: sha256 verify: sidecar: %w", errBackupOutput, err)
+	}
+	res.HasSidecar, res.Sidecar = true, string(sidecar)
 	return res, nil
 }
 

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/hvconsole/hvconsole/hosts"
 )
 
 func TestParseBackupListing(t *testing.T) {
@@ -78,8 +80,9 @@ func TestParseSHA256Output(t *testing.T) {
 	}{
 		{"no tool", "--no-tool--\n", sha256Output{ToolMissing: true}, nil},
 		{"no sidecar", hashA + line + "--no-sidecar--\n", sha256Output{FileHash: hashA}, nil},
-		{"sidecar", hashA + line + "--sidecar--\n" + hashA + "\n",
+		{"sidecar", hashA + line + "--sidecar--\n" + hosts.HexDump([]byte(hashA+"\n")),
 			sha256Output{FileHash: hashA, HasSidecar: true, Sidecar: hashA + "\n"}, nil},
+		{"sidecar not a hex dump", hashA + line + "--sidecar--\n" + hashA + "\n", sha256Output{}, errBackupOutput},
 		{"upper-case hash, binary mode", strings.ToUpper(hashA) + " */srv/b/a.img\n--no-sidecar--\n",
 			sha256Output{FileHash: hashA}, nil},
 		{"escaped name", `\` + hashA + "  /srv/b/a\\nb.img\n--no-sidecar--\n", sha256Output{FileHash: hashA}, nil},

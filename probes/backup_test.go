@@ -51,15 +51,15 @@ func (f *fakeBackupRemote) Exec(ctx context.Context, cmd string) (ExecResult, er
 	}
 	var out, errs strings.Builder
 	code := 0
-	if parts, ok := hosts.UnBatch(cmd); ok {
+	if boundary, parts, ok := hosts.UnBatch(cmd); ok {
 		for i, p := range parts {
 			a := f.answer(p)
-			fmt.Fprintf(&out, "@@hv:%d\n%s", i, a.out)
+			fmt.Fprintf(&out, "@@hv:%s:%d\n%s", boundary, i, a.out)
 			errs.WriteString(a.stderr)
 			if a.exitsShell {
 				break
 			}
-			fmt.Fprintf(&out, "@@hv:%d:%d\n", i, a.exit)
+			fmt.Fprintf(&out, "@@hv:%s:%d:%d\n", boundary, i, a.exit)
 		}
 	} else {
 		a := f.answer(cmd)
@@ -140,7 +140,7 @@ func shaOut(file, sum string, sidecar *string) fakeBackupAnswer {
 	if sidecar == nil {
 		return fakeBackupAnswer{out: out + "--no-sidecar--\n"}
 	}
-	return fakeBackupAnswer{out: out + "--sidecar--\n" + *sidecar}
+	return fakeBackupAnswer{out: out + "--sidecar--\n" + hosts.HexDump([]byte(*sidecar))}
 }
 
 func ptr(s string) *string { return &s }
@@ -223,10 +223,10 @@ func TestCheckBackupsRules(t *testing.T) {
 			f.list("/srv/backups/*.qcow2", bf(n1, time.Hour, gib))
 			f.sha(n1, shaOut(n1, hashA, ptr(strings.ToUpper(hashA)+"\n")))
 		}, wantSpec{OK, "newest 1h old", BackupVerifyOK}, 2},
-		{"sidecar without final newline is run alone", nightly("sha256"), func(f *fakeBackupRemote) {
+		{"sidecar without final newline", nightly("sha256"), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*.qcow2", bf(n1, time.Hour, gib))
 			f.sha(n1, shaOut(n1, hashA, ptr(hashA)))
-		}, wantSpec{OK, "newest 1h old", BackupVerifyOK}, 3},
+		}, wantSpec{OK, "newest 1h old", BackupVerifyOK}, 2},
 		{"sha256 mismatch", nightly("sha256"), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*.qcow2", bf(n1, time.Hour, gib))
 			f.sha(n1, shaOut(n1, hashA, ptr(hashB+"  vm-2025-03-10.qcow2\n")))

@@ -244,22 +244,23 @@ func (r *fakeRemote) Exec(ctx context.Context, cmd string) (ExecResult, error) {
 	fh.mu.Lock()
 	hang, verbatim, gate := fh.hangExec, fh.execOut, fh.backupsGate
 	fh.mu.Unlock()
+	boundary, cmds, ok := hosts.UnBatch(cmd)
 	if gate != nil && strings.Contains(cmd, "stat -c") {
 		select {
 		case <-gate:
 		case <-ctx.Done():
 			return ExecResult{}, fmt.Errorf("fake exec: %w", ctx.Err())
 		}
-		return ExecResult{Stdout: []byte("@@hv:0\n@@hv:0:0\n")}, nil
+		return ExecResult{Stdout: []byte(hosts.BatchFrame(boundary, 0, "", 0))}, nil
 	}
 	if hang {
 		<-ctx.Done()
 		return ExecResult{}, fmt.Errorf("fake exec: %w", ctx.Err())
 	}
 	if verbatim != "" {
-		return ExecResult{Stdout: []byte(verbatim)}, nil
+		// "@@hv:" in a test's verbatim answer stands for this batch's tag.
+		return ExecResult{Stdout: []byte(strings.ReplaceAll(verbatim, "@@hv:", "@@hv:"+boundary+":"))}, nil
 	}
-	cmds, ok := hosts.UnBatch(cmd)
 	if !ok {
 		out, rc := r.answer(cmd)
 		return ExecResult{Stdout: []byte(out), ExitCode: rc}, nil
@@ -267,7 +268,7 @@ func (r *fakeRemote) Exec(ctx context.Context, cmd string) (ExecResult, error) {
 	var b strings.Builder
 	for i, c := range cmds {
 		out, rc := r.answer(c)
-		fmt.Fprintf(&b, "@@hv:%d\n%s@@hv:%d:%d\n", i, out, i, rc)
+		b.WriteString(hosts.BatchFrame(boundary, i, out, rc))
 	}
 	return ExecResult{Stdout: []byte(b.String())}, nil
 }

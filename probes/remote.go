@@ -71,7 +71,7 @@ func (p *hostProbe) exec(ctx context.Context, cmds []string) ([]hosts.BatchPart,
 	ectx, cancel := context.WithTimeout(ctx, probeTimeout(p.h))
 	defer cancel()
 	start := time.Now()
-	res, err := p.r.Exec(ectx, script)
+	res, err := p.r.Exec(ectx, script.Script)
 	lat := time.Since(start)
 	switch {
 	case err != nil && ectx.Err() != nil && ctx.Err() == nil:
@@ -82,7 +82,7 @@ func (p *hostProbe) exec(ctx context.Context, cmds []string) ([]hosts.BatchPart,
 	case res.Truncated:
 		return parts, lat, fmt.Errorf("%w: output truncated by the transport", ErrUnparseable)
 	}
-	return hosts.SplitBatch(string(res.Stdout), len(cmds)), lat, nil
+	return script.Split(string(res.Stdout)), lat, nil
 }
 
 // errPartMissing marks a batch part whose end marker never came.

@@ -227,7 +227,7 @@ func runBatch(ctx context.Context, exec ExecFunc, cmds []string) ([]hosts.BatchP
 	if err != nil {
 		return parts, fmt.Errorf("probes: batch: %w", err)
 	}
-	res, err := exec(ctx, script)
+	res, err := exec(ctx, script.Script)
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return parts, fmt.Errorf("probes: exec: %w (%w)", ErrCallTimeout, err)
@@ -236,7 +236,7 @@ func runBatch(ctx context.Context, exec ExecFunc, cmds []string) ([]hosts.BatchP
 	case res.Truncated:
 		return parts, fmt.Errorf("%w: output truncated by the transport", ErrUnparseable)
 	}
-	return hosts.SplitBatch(string(res.Stdout), len(cmds)), nil
+	return script.Split(string(res.Stdout)), nil
 }
 
 // partOr parses one batch part, or says why it cannot be parsed. A

@@ -155,7 +155,7 @@ func (s *fakeShell) exec(_ context.Context, script string) (ExecResult, error) {
 	if s.err != nil {
 		return ExecResult{}, s.err
 	}
-	cmds, ok := hosts.UnBatch(script)
+	boundary, cmds, ok := hosts.UnBatch(script)
 	if !ok {
 		return ExecResult{ExitCode: 2}, nil
 	}
@@ -165,7 +165,7 @@ func (s *fakeShell) exec(_ context.Context, script string) (ExecResult, error) {
 		if !ok {
 			a = fakeAnswer{exit: 127}
 		}
-		fmt.Fprintf(&b, "@@hv:%d\n%s@@hv:%d:%d\n", i, a.out, i, a.exit)
+		b.WriteString(hosts.BatchFrame(boundary, i, a.out, a.exit))
 	}
 	return ExecResult{Stdout: []byte(b.String())}, nil
 }
@@ -173,7 +173,7 @@ func (s *fakeShell) exec(_ context.Context, script string) (ExecResult, error) {
 // ran reports whether cmd was part of any script.
 func (s *fakeShell) ran(cmd string) bool {
 	for _, sc := range s.scripts {
-		if cmds, ok := hosts.UnBatch(sc); ok {
+		if _, cmds, ok := hosts.UnBatch(sc); ok {
 			for _, c := range cmds {
 				if c == cmd {
 					return true

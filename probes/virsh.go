@@ -98,13 +98,18 @@ func VirshFacts(ctx context.Context, r Remote, h hosts.Host) (VirshResult, error
 	return res, nil
 }
 
-// readDomains joins the domain states with the autostart names.
+// readDomains joins the domain states with the autostart names (a hex
+// dump of virsh's list).
 func (res *VirshResult) readDomains(states, autostart string) error {
 	doms, err := ParseVirshDomStats(states)
 	if err != nil {
 		return err
 	}
-	auto, err := ParseVirshNames(autostart)
+	names, err := hosts.DecodeHexDump(autostart)
+	if err != nil {
+		return fmt.Errorf("%w: virsh %s: %w", ErrUnparseable, hosts.VirshAutostart, err)
+	}
+	auto, err := ParseVirshNames(string(names))
 	if err != nil {
 		return err
 	}
@@ -128,7 +133,7 @@ func execBatch(ctx context.Context, r Remote, limit time.Duration, cmds []string
 	ectx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	start := time.Now()
-	out, err := r.Exec(ectx, script)
+	out, err := r.Exec(ectx, script.Script)
 	lat := time.Since(start)
 	switch {
 	case err != nil && ectx.Err() != nil && ctx.Err() == nil:
@@ -138,7 +143,7 @@ func execBatch(ctx context.Context, r Remote, limit time.Duration, cmds []string
 	case out.Truncated:
 		return nil, "", lat, fmt.Errorf("%w: output truncated by the transport", ErrUnparseable)
 	}
-	return hosts.SplitBatch(string(out.Stdout), len(cmds)), string(out.Stderr), lat, nil
+	return script.Split(string(out.Stdout)), string(out.Stderr), lat, nil
 }
 
 // virshPartErr turns one command's exit status into an error: cut short,

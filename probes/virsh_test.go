@@ -34,7 +34,7 @@ type virshPart struct {
 
 func (r *virshRemote) Exec(ctx context.Context, cmd string) (ExecResult, error) {
 	r.execs++
-	cmds, ok := hosts.UnBatch(cmd)
+	boundary, cmds, ok := hosts.UnBatch(cmd)
 	if !ok {
 		return ExecResult{}, fmt.Errorf("not a batch: %q", cmd)
 	}
@@ -48,11 +48,11 @@ func (r *virshRemote) Exec(ctx context.Context, cmd string) (ExecResult, error) 
 	}
 	var b strings.Builder
 	for i, p := range r.parts {
-		fmt.Fprintf(&b, "@@hv:%d\n%s", i, p.out)
+		fmt.Fprintf(&b, "@@hv:%s:%d\n%s", boundary, i, p.out)
 		if p.exit < 0 {
 			break
 		}
-		fmt.Fprintf(&b, "@@hv:%d:%d\n", i, p.exit)
+		fmt.Fprintf(&b, "@@hv:%s:%d:%d\n", boundary, i, p.exit)
 	}
 	return ExecResult{Stdout: []byte(b.String()), Stderr: []byte(r.stderr), Truncated: r.trunc}, nil
 }
@@ -77,7 +77,8 @@ const (
 )
 
 func healthyVirsh() *virshRemote {
-	return &virshRemote{parts: []virshPart{{virshVersionOut, 0}, {virshStatsOut, 0}, {virshAutoOut, 0}}}
+	return &virshRemote{parts: []virshPart{{virshVersionOut, 0}, {virshStatsOut, 0},
+		{hosts.HexDump([]byte(virshAutoOut)), 0}}}
 }
 
 func virshHost() hosts.Host {
@@ -148,6 +149,7 @@ func TestVirshFactsFailures(t *testing.T) {
 		{"garbage stats", withPart(1, virshPart{"Domain: web\n", 0}), "", ErrUnparseable, ""},
 		{"stats cut short", withPart(1, virshPart{"Domain: 'a'\n  state.state=1\n", -1}), "", ErrUnparseable, ""},
 		{"autostart failed", withPart(2, virshPart{"", 1}), "", nil, "no error text"},
+		{"autostart not hex", withPart(2, virshPart{virshAutoOut, 0}), "", ErrUnparseable, ""},
 		{"truncated", func() *virshRemote { r := healthyVirsh(); r.trunc = true; return r }(), "", ErrUnparseable, ""},
 		{"exec error", &virshRemote{err: net.ErrClosed}, "", net.ErrClosed, ""},
 		{"hung exec", &virshRemote{hang: true}, "", ErrCallTimeout, ""},

@@ -64,7 +64,8 @@ func matchSHA256(h *Host, cmd string) (result, bool) {
 		}, true
 	}
 	sum := f.hash()
-	return result{stdout: sum + "  " + file + "\n--sidecar--\n" + sum + "  " + path.Base(file) + "\n\n"}, true
+	sidecar := hosts.HexDump([]byte(sum + "  " + path.Base(file) + "\n"))
+	return result{stdout: sum + "  " + file + "\n--sidecar--\n" + sidecar}, true
 }
 
 var qemuImgPrefix = builderPrefix(hosts.QemuImgCheckCommand)

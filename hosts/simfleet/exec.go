@@ -1,7 +1,6 @@
 package simfleet
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -41,8 +40,8 @@ func (h *Host) run(cmd string) result {
 	if h.hv != nil {
 		return h.runHyperV(cmd)
 	}
-	if parts, ok := hosts.UnBatch(cmd); ok {
-		return h.runBatch(parts)
+	if boundary, parts, ok := hosts.UnBatch(cmd); ok {
+		return h.runBatch(boundary, parts)
 	}
 	return h.runOne(cmd)
 }
@@ -57,12 +56,11 @@ func (h *Host) runOne(cmd string) result {
 }
 
 // runBatch frames each part's output like the script hosts.Batch builds.
-func (h *Host) runBatch(parts []string) result {
+func (h *Host) runBatch(boundary string, parts []string) result {
 	var out, errs strings.Builder
 	for i, p := range parts {
 		res := h.runOne(p)
-		fmt.Fprintf(&out, "@@hv:%d\n%s", i, res.stdout)
-		fmt.Fprintf(&out, "@@hv:%d:%d\n", i, res.code)
+		out.WriteString(hosts.BatchFrame(boundary, i, res.stdout, res.code))
 		errs.WriteString(res.stderr)
 	}
 	return result{stdout: out.String(), stderr: errs.String()}

@@ -160,8 +160,9 @@ func TestVerifyCommands(t *testing.T) {
 	b := h.w.backups[0]
 	t.Run("sha256 matches sidecar", func(t *testing.T) {
 		res := h.run(must(t)(hosts.SHA256VerifyCommand(b.path)))
-		sum, sidecar, ok := strings.Cut(res.stdout, "--sidecar--\n")
-		if !ok || strings.Fields(sum)[0] != strings.Fields(sidecar)[0] || len(strings.Fields(sum)[0]) != 64 {
+		sum, dump, ok := strings.Cut(res.stdout, "--sidecar--\n")
+		sidecar, err := hosts.DecodeHexDump(dump)
+		if !ok || err != nil || strings.Fields(sum)[0] != strings.Fields(string(sidecar))[0] || len(strings.Fields(sum)[0]) != 64 {
 			t.Errorf("sha256 output %q", res.stdout)
 		}
 	})
@@ -200,9 +201,12 @@ func TestBatch(t *testing.T) {
 		"uptime",
 		must(t)(hosts.JournalCommand("libvirtd", 1)),
 	}
-	script := must(t)(hosts.Batch(cmds...))
-	res := h.run(script)
-	parts := hosts.SplitBatch(res.stdout, len(cmds))
+	script, err := hosts.Batch(cmds...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := h.run(script.Script)
+	parts := script.Split(res.stdout)
 	for i, c := range cmds {
 		want := h.runOne(c)
 		if parts[i].Output != want.stdout || parts[i].Exit != want.code {
@@ -260,7 +264,7 @@ func FuzzRun(f *testing.F) {
 		"systemctl is-active -- 'libvirtd' 'virtlogd'",
 		"systemctl restart -- 'libvirtd'",
 		"journalctl -u 'libvirtd' -n 10 --no-pager",
-		"echo @@hv:0; systemctl is-active -- 'libvirtd'; echo @@hv:0:$?\n",
+		"echo @@hv:0123456789abcdef0123456789abcdef:0; systemctl is-active -- 'libvirtd'; echo @@hv:0123456789abcdef0123456789abcdef:0:$?\n",
 		"for f in /srv/backups/*.qcow2; do [ -f \"$f\" ] && stat -c '%Y %s %n' -- \"$f\"; done; true",
 		"", "'", "''\\'", "\x00\x1b[31m",
 	} {

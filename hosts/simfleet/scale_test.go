@@ -93,7 +93,7 @@ func BenchmarkRound1000(b *testing.B) {
 		var g errgroup.Group
 		g.SetLimit(32)
 		for _, c := range clients {
-			g.Go(func() error { return probeRound(c, script) })
+			g.Go(func() error { return probeRound(c, script.Script) })
 		}
 		if err := g.Wait(); err != nil {
 			b.Fatal(err)

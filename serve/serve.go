@@ -21,6 +21,7 @@ import (
 
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/probes"
+	"github.com/hvconsole/hvconsole/probes/wire"
 )
 
 // Scheduler is what serve needs of *probes.Scheduler.
@@ -75,6 +76,11 @@ type server struct {
 	firing  atomic.Int64
 	metrics net.Listener
 	handler http.Handler
+	// site is [serve] site as started (a reload does not change it).
+	site string
+	hub  *hub
+	// attach is the attach socket's listener (nil: no socket).
+	attach net.Listener
 }
 
 func newServer(opts Options) (*server, error) {
@@ -89,7 +95,7 @@ func newServer(opts Options) (*server, error) {
 		return nil, fmt.Errorf("serve: web config %s: %w", cfg.Serve.WebConfig, err)
 	}
 	s := &server{opts: opts, log: opts.Logger, cfg: cfg, fleet: newFleetState(cfg.Hosts),
-		alerts: newAlerts(cfg.Alerting, cfg.Serve.Site)}
+		alerts: newAlerts(cfg.Alerting, cfg.Serve.Site), site: cfg.Serve.Site, hub: newHub(opts.Logger)}
 	reg, sent := newRegistry(s.fleet, func() int { return int(s.firing.Load()) }, cfg.Alerting.ExternalLabels, opts.Version)
 	s.notify = newNotifier(cfg.Alerting, "", opts.HTTPClient, s.log, sent)
 	h, err := metricsHandler(reg, s.fleet, opts.Version, s.log)
@@ -101,6 +107,12 @@ func newServer(opts Options) (*server, error) {
 	if s.metrics == nil {
 		if s.metrics, err = net.Listen("tcp", cfg.Serve.Listen); err != nil {
 			return nil, fmt.Errorf("serve: metrics listener: %w", err)
+		}
+	}
+	if cfg.Serve.Socket != "" {
+		if s.attach, err = listenSocket(cfg.Serve.Socket, cfg.Serve.SocketMode); err != nil {
+			s.metrics.Close()
+			return nil, fmt.Errorf("serve: attach socket: %w", err)
 		}
 	}
 	return s, nil
@@ -116,9 +128,16 @@ func (s *server) run(ctx context.Context) error {
 			cancel() // the listener failed: stop the collector rather than run blind
 		}
 	})
+	if s.attach != nil {
+		wg.Go(func() {
+			if err := serveAttach(ctx, s.attach, s.attachHandler(), s.log); err != nil {
+				s.log.Error("attach socket failed", "err", err)
+			}
+		})
+	}
 	s.notify.run(ctx, &wg)
 	wg.Go(func() { _ = s.opts.Scheduler.Run(ctx) })
-	s.log.Info("serving", "hosts", len(s.cfg.Hosts), "metrics", s.metrics.Addr().String(),
+	s.log.Info("serving", "hosts", len(s.cfg.Hosts), "metrics", s.metrics.Addr().String(), "socket", s.cfg.Serve.Socket,
 		"alertmanagers", len(s.cfg.Alerting.Alertmanagers), "webhooks", len(s.cfg.Alerting.Webhooks))
 	s.loop(ctx)
 	cancel()
@@ -136,6 +155,8 @@ func (s *server) run(ctx context.Context) error {
 func (s *server) loop(ctx context.Context) {
 	resend := time.NewTicker(s.cfg.Alerting.ResendInterval)
 	defer resend.Stop()
+	heartbeat := time.NewTicker(wire.HeartbeatInterval)
+	defer heartbeat.Stop()
 	updates := s.opts.Scheduler.Updates()
 	for {
 		select {
@@ -148,6 +169,9 @@ func (s *server) loop(ctx context.Context) {
 			}
 		case <-s.opts.Reloads:
 			s.reload()
+			s.hub.publish(wire.Message{Type: wire.TypeSnapshot, Time: s.opts.Now(), Snapshot: new(s.snapshot())})
+		case <-heartbeat.C:
+			s.hub.publish(wire.Message{Type: wire.TypeHeartbeat, Time: s.opts.Now()})
 		case <-resend.C:
 			s.notify.resendAll(s.alerts.due(s.opts.Now()), s.opts.Now())
 		}
@@ -167,6 +191,9 @@ func (s *server) observe(rep probes.HostReport) {
 		s.log.Info("ready", "hosts", len(s.cfg.Hosts))
 	}
 	s.alertsChanged(s.alerts.observe(rep, s.opts.Now()))
+	if s.hub.active() {
+		s.hub.publish(wire.Message{Type: wire.TypeReport, Time: s.opts.Now(), Host: new(wire.FromReport(rep))})
+	}
 }
 
 // alertsChanged logs and sends alerts that started or resolved.

@@ -103,7 +103,8 @@ func TestJSONShape(t *testing.T) {
         {
           "name": "web-1",
           "state": "running",
-          "reason": "booted"
+          "reason": "booted",
+          "rating": "OK"
         }
       ]
     }

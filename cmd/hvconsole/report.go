@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/probes"
+	"github.com/hvconsole/hvconsole/probes/wire"
 )
 
 // checkJSON is the documented `check --json` document. Field names are a
@@ -19,55 +20,22 @@ type checkJSON struct {
 	Hosts  []hostJSON    `json:"hosts"`
 }
 
-type hostJSON struct {
-	Name    string        `json:"name"`
-	Address string        `json:"address"`
-	Status  probes.Status `json:"status"`
-	Checks  []checkResult `json:"checks"`
-	VMs     []vmJSON      `json:"vms"`
-}
-
-type checkResult struct {
-	Name      string        `json:"name"`
-	Status    probes.Status `json:"status"`
-	Summary   string        `json:"summary"`
-	Details   string        `json:"details"`
-	LatencyMS float64       `json:"latency_ms"`
-}
-
-type vmJSON struct {
-	Name   string `json:"name"`
-	State  string `json:"state"`
-	Reason string `json:"reason"`
-}
+// The host, check and VM shapes are the wire package's, shared with the
+// attach API.
+type (
+	hostJSON    = wire.Host
+	checkResult = wire.Check
+	vmJSON      = wire.VM
+)
 
 // fleetStatus is the worst host status; an empty fleet is UNKNOWN because
 // nothing was checked.
-func fleetStatus(reports []probes.HostReport) probes.Status {
-	if len(reports) == 0 {
-		return probes.UNKNOWN
-	}
-	s := probes.OK
-	for _, r := range reports {
-		s = s.Worse(r.Status)
-	}
-	return s
-}
+func fleetStatus(reports []probes.HostReport) probes.Status { return wire.FleetStatus(reports) }
 
 func toJSON(now time.Time, reports []probes.HostReport) checkJSON {
 	doc := checkJSON{Time: now.UTC().Format(time.RFC3339), Status: fleetStatus(reports), Hosts: []hostJSON{}}
 	for _, r := range reports {
-		h := hostJSON{Name: r.Host, Address: r.Address, Status: r.Status, Checks: []checkResult{}, VMs: []vmJSON{}}
-		for _, c := range r.Checks {
-			h.Checks = append(h.Checks, checkResult{
-				Name: c.Check, Status: c.Status, Summary: c.Summary, Details: c.Details,
-				LatencyMS: float64(c.Latency.Microseconds()) / 1000,
-			})
-		}
-		for _, v := range r.VMs {
-			h.VMs = append(h.VMs, vmJSON{Name: v.Name, State: v.State, Reason: v.Reason})
-		}
-		doc.Hosts = append(doc.Hosts, h)
+		doc.Hosts = append(doc.Hosts, wire.FromReport(r))
 	}
 	return doc
 }

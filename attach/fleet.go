@@ -1,0 +1,294 @@
+package attach
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/hvconsole/hvconsole/probes"
+	"github.com/hvconsole/hvconsole/probes/wire"
+)
+
+// Reconnect backoff after a collector goes away, and how long a stream may
+// stay silent (three heartbeats) before the collector counts as gone.
+const (
+	backoffMin    = time.Second
+	backoffMax    = 30 * time.Second
+	silenceLimit  = 3 * wire.HeartbeatInterval
+	dialTimeout   = 10 * time.Second
+	updatesBuffer = 256
+)
+
+// CheckCollector is the check name of the reports an attached console
+// makes up when a collector is unreachable.
+const CheckCollector = "collector"
+
+// UnreachableSummary is what a host of an unreachable collector says: we
+// do not know that the host is down, only that we cannot see it.
+const UnreachableSummary = "collector unreachable"
+
+// Fleet follows several collectors and merges their hosts into one stream
+// of reports. It satisfies the console's Source; it is read-only: Refresh
+// and SetPaused do nothing (each collector probes on its own schedule).
+type Fleet struct {
+	dialer     Dialer
+	collectors []*collector
+	updates    chan probes.HostReport
+	started    bool
+}
+
+// collector is one target and what it last said.
+type collector struct {
+	target Target
+	label  string // the name prefix of its hosts when several are merged
+	mu     sync.Mutex
+	site   string
+	hosts  []string // as last listed, already prefixed
+}
+
+// New follows targets through d. With more than one target, each host's
+// name is prefixed with its collector's site (or the target) and "/", so
+// hosts of different sites never collide.
+func New(d Dialer, targets []Target) *Fleet {
+	f := &Fleet{dialer: d, updates: make(chan probes.HostReport, updatesBuffer)}
+	for _, t := range targets {
+		f.collectors = append(f.collectors, &collector{target: t})
+	}
+	return f
+}
+
+// Updates is the merged stream; it is closed when Run returns.
+func (f *Fleet) Updates() <-chan probes.HostReport { return f.updates }
+
+// Refresh does nothing: an attached console never asks for probes.
+func (f *Fleet) Refresh(...string) {}
+
+// SetPaused does nothing: the collectors' schedules are theirs.
+func (f *Fleet) SetPaused(bool) {}
+
+// Prime fetches each collector's snapshot once, under ctx, so the console
+// opens with the sites and hosts known. A collector that does not answer
+// is followed anyway (its hosts appear when it does).
+func (f *Fleet) Prime(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, c := range f.collectors {
+		wg.Go(func() {
+			if snap, err := FetchSnapshot(ctx, f.dialer, c.target); err == nil {
+				c.setSite(snap.Site)
+			}
+		})
+	}
+	wg.Wait()
+	f.label()
+}
+
+// label names each collector for the merged view.
+func (f *Fleet) label() {
+	if len(f.collectors) < 2 {
+		return
+	}
+	for i, c := range f.collectors {
+		c.mu.Lock()
+		c.label = c.site
+		if c.label == "" || slices.ContainsFunc(f.collectors[:i], func(o *collector) bool { return o.label == c.label }) {
+			c.label = c.target.Raw
+		}
+		c.mu.Unlock()
+	}
+}
+
+func (c *collector) setSite(site string) {
+	c.mu.Lock()
+	c.site = probes.CleanLine(site)
+	c.mu.Unlock()
+}
+
+// Sites lists each collector's site, or its target when it has none (yet).
+func (f *Fleet) Sites() []string {
+	var out []string
+	for _, c := range f.collectors {
+		c.mu.Lock()
+		s := c.site
+		c.mu.Unlock()
+		if s == "" {
+			s = c.target.Raw
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// Run follows every collector until ctx ends, then closes Updates.
+func (f *Fleet) Run(ctx context.Context) error {
+	if f.started {
+		return errors.New("attach: fleet already running")
+	}
+	f.started = true
+	defer close(f.updates)
+	var wg sync.WaitGroup
+	for _, c := range f.collectors {
+		wg.Go(func() { f.follow(ctx, c) })
+	}
+	wg.Wait()
+	return ctx.Err()
+}
+
+// follow keeps one collector's stream open, reconnecting with backoff and
+// jitter; while it is away its hosts are UNKNOWN "collector unreachable".
+func (f *Fleet) follow(ctx context.Context, c *collector) {
+	delay := backoffMin
+	for {
+		got, _ := f.session(ctx, c)
+		if ctx.Err() != nil {
+			return
+		}
+		f.unreachable(ctx, c)
+		if got {
+			delay = backoffMin // it was up: come back quickly
+		}
+		t := time.NewTimer(delay/2 + rand.N(delay/2+1))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		delay = min(2*delay, backoffMax)
+	}
+}
+
+// unreachable marks every host the collector last listed.
+func (f *Fleet) unreachable(ctx context.Context, c *collector) {
+	c.mu.Lock()
+	names := slices.Clone(c.hosts)
+	c.mu.Unlock()
+	now := time.Now()
+	for _, n := range names {
+		rep := probes.HostReport{Host: n, Status: probes.UNKNOWN, Time: now, Checks: []probes.Result{{
+			Host: n, Check: CheckCollector, Status: probes.UNKNOWN, Summary: UnreachableSummary,
+			Details: "the collector at " + c.target.Raw + " does not answer; reconnecting", Time: now}}}
+		if !f.emit(ctx, rep) {
+			return
+		}
+	}
+}
+
+func (f *Fleet) emit(ctx context.Context, rep probes.HostReport) bool {
+	select {
+	case f.updates <- rep:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// session reads one stream until it fails; got reports whether any message
+// arrived.
+func (f *Fleet) session(ctx context.Context, c *collector) (got bool, err error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	body, err := open(ctx, f.dialer, c.target, "/v1/stream")
+	if err != nil {
+		return false, err
+	}
+	defer body.Close()
+	// A silent collector is a gone one: the watchdog cuts the stream.
+	watchdog := time.AfterFunc(silenceLimit, cancel)
+	defer watchdog.Stop()
+	dec := wire.NewDecoder(body)
+	for {
+		m, err := dec.Next()
+		if err != nil {
+			return got, err
+		}
+		got = true
+		watchdog.Reset(silenceLimit)
+		if !f.apply(ctx, c, m) {
+			return got, ctx.Err()
+		}
+	}
+}
+
+// apply turns one message into reports.
+func (f *Fleet) apply(ctx context.Context, c *collector, m wire.Message) bool {
+	switch m.Type {
+	case wire.TypeSnapshot:
+		c.setSite(m.Snapshot.Site)
+		names := make([]string, 0, len(m.Snapshot.Hosts))
+		for _, h := range m.Snapshot.Hosts {
+			rep := c.qualify(h.Report())
+			names = append(names, rep.Host)
+			if !rep.Time.IsZero() && !f.emit(ctx, rep) {
+				return false
+			}
+		}
+		c.mu.Lock()
+		c.hosts = names
+		c.mu.Unlock()
+	case wire.TypeReport:
+		return f.emit(ctx, c.qualify(m.Host.Report()))
+	}
+	return true
+}
+
+// qualify prefixes a host's name with its collector's label.
+func (c *collector) qualify(rep probes.HostReport) probes.HostReport {
+	c.mu.Lock()
+	label := c.label
+	c.mu.Unlock()
+	if label != "" {
+		rep.Host = label + "/" + rep.Host
+		for i := range rep.Checks {
+			rep.Checks[i].Host = rep.Host
+		}
+	}
+	return rep
+}
+
+// FetchSnapshot asks a collector for its current state once.
+func FetchSnapshot(ctx context.Context, d Dialer, t Target) (wire.Snapshot, error) {
+	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
+	defer cancel()
+	body, err := open(ctx, d, t, "/v1/snapshot")
+	if err != nil {
+		return wire.Snapshot{}, err
+	}
+	defer body.Close()
+	return wire.DecodeSnapshot(body)
+}
+
+// open makes one GET request over a fresh connection to the target.
+func open(ctx context.Context, d Dialer, t Target, path string) (bodyCloser, error) {
+	tr := &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			dctx, cancel := context.WithTimeout(ctx, dialTimeout)
+			defer cancel()
+			return d.DialTarget(dctx, t)
+		},
+		DisableKeepAlives: true, ResponseHeaderTimeout: dialTimeout,
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://hvconsole"+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		return nil, fmt.Errorf("attach %s: %w", t.Raw, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, fmt.Errorf("attach %s: HTTP %d", t.Raw, resp.StatusCode)
+	}
+	return resp.Body, nil
+}
+
+type bodyCloser interface {
+	Read(p []byte) (int, error)
+	Close() error
+}

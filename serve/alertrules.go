@@ -71,10 +71,10 @@ func alertName(rep probes.HostReport, res probes.Result) string {
 // in which a Result carries the cause.
 func sshCause(summary string) string {
 	switch {
-	case strings.HasPrefix(summary, "host key mismatch"), strings.HasPrefix(summary, "host key revoked"):
-		return AlertHostKeyMismatch
 	case strings.HasPrefix(summary, "unknown host key"):
 		return AlertHostKeyUnknown
+	case strings.HasPrefix(summary, "host key"), strings.HasPrefix(summary, "host certificate"):
+		return AlertHostKeyMismatch // changed, revoked or refused: the key is not the one we trust
 	}
 	return AlertHostUnreachable
 }

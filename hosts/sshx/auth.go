@@ -18,21 +18,34 @@ import (
 // hold a handshake (or a Pool.Close) forever.
 const agentCallTimeout = 5 * time.Second
 
+// agentBackoff is how long an agent that failed or did not answer is passed
+// over before it is asked again, so a hung agent costs one wait, not one
+// per dial.
+const agentBackoff = 30 * time.Second
+
 // credentials loads and caches what endpoints authenticate with: decrypted
 // identity files (asked for a passphrase at most once per pool while the
-// key stays cached) and one shared ssh-agent connection.
+// key stays cached) and one shared ssh-agent connection. mu is never held
+// across I/O: a slow disk or a hung agent never blocks another dial's
+// bookkeeping.
 type credentials struct {
 	passphrase func(keyFile string) ([]byte, error)
 	getenv     func(string) string
 	dial       func(ctx context.Context, network, addr string) (net.Conn, error)
 
 	loadLock  chan struct{} // serializes key loading: one passphrase prompt at a time
-	mu        sync.Mutex
-	signers   map[string]ssh.Signer // identity file -> decrypted signer
-	pubs      map[string]ssh.PublicKey
-	agentSock string
-	agentConn net.Conn
-	agent     agent.ExtendedAgent
+	agentLock chan struct{} // one agent exchange at a time; waiters give up at their ctx
+	agentWG   sync.WaitGroup
+
+	mu           sync.Mutex
+	signers      map[string]ssh.Signer // identity file -> decrypted signer
+	pubs         map[string]ssh.PublicKey
+	agentSock    string
+	agentConn    net.Conn
+	agent        agent.ExtendedAgent
+	agentErr     error // the last failure, passed on until agentRetryAt
+	agentErrSock string
+	agentRetryAt time.Time
 }
 
 func newCredentials(opts Options) *credentials {
@@ -41,6 +54,7 @@ func newCredentials(opts Options) *credentials {
 		getenv:     opts.Getenv,
 		dial:       opts.Dial,
 		loadLock:   make(chan struct{}, 1),
+		agentLock:  make(chan struct{}, 1),
 		signers:    map[string]ssh.Signer{},
 		pubs:       map[string]ssh.PublicKey{},
 	}
@@ -50,14 +64,16 @@ func newCredentials(opts Options) *credentials {
 // configured identity, the agent's copy when the agent holds it (no
 // passphrase needed), else the decrypted file. With no identity files,
 // every agent key is offered.
-func (c *credentials) signersFor(ctx context.Context, e Endpoint) ([]ssh.Signer, error) {
+// Agent calls are bounded by actx, key loading (which may ask for a
+// passphrase) by ctx only.
+func (c *credentials) signersFor(ctx, actx context.Context, e Endpoint) ([]ssh.Signer, error) {
 	// Like OpenSSH, an agent that is absent or broken is passed over when
 	// identity files can still authenticate; it is fatal only when the
 	// agent was the one way in.
 	var agentSigners []ssh.Signer
 	var agentErr error
 	if e.UseAgent {
-		agentSigners, agentErr = c.agentSigners(ctx)
+		agentSigners, agentErr = c.agentSigners(actx)
 	}
 	if len(e.IdentityFiles) == 0 {
 		if agentErr != nil {
@@ -100,28 +116,37 @@ func matchAgent(signers []ssh.Signer, pub ssh.PublicKey) ssh.Signer {
 // the OpenSSH format stores in the clear. Nil when none is readable.
 func (c *credentials) publicKey(file string) ssh.PublicKey {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if pub, ok := c.pubs[file]; ok {
+	pub, ok := c.pubs[file]
+	c.mu.Unlock()
+	if ok {
 		return pub
 	}
-	var pub ssh.PublicKey
+	pub = readPublicKey(file) // outside the lock: file I/O
+	c.mu.Lock()
+	c.pubs[file] = pub
+	c.mu.Unlock()
+	return pub
+}
+
+func readPublicKey(file string) ssh.PublicKey {
 	if data, err := os.ReadFile(file + ".pub"); err == nil {
-		pub, _, _, _, _ = ssh.ParseAuthorizedKey(data)
-	}
-	if pub == nil {
-		if data, err := os.ReadFile(file); err == nil {
-			s, err := ssh.ParsePrivateKey(data)
-			var missing *ssh.PassphraseMissingError
-			switch {
-			case err == nil:
-				pub = s.PublicKey()
-			case errors.As(err, &missing):
-				pub = missing.PublicKey
-			}
+		if pub, _, _, _, err := ssh.ParseAuthorizedKey(data); err == nil {
+			return pub
 		}
 	}
-	c.pubs[file] = pub
-	return pub
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil
+	}
+	s, err := ssh.ParsePrivateKey(data)
+	var missing *ssh.PassphraseMissingError
+	switch {
+	case err == nil:
+		return s.PublicKey()
+	case errors.As(err, &missing):
+		return missing.PublicKey
+	}
+	return nil
 }
 
 // loadKey reads and decrypts one identity file, asking Options.Passphrase
@@ -179,32 +204,85 @@ func (c *credentials) parseKey(file string) (ssh.Signer, error) {
 }
 
 // agentSigners lists the agent's keys, dialing SSH_AUTH_SOCK on first use
-// (and again after a failure).
+// (and again after a failure). The whole exchange, including the wait for
+// another dial's exchange, is bounded by ctx; a failure or a timeout is
+// remembered for agentBackoff, during which the agent is passed over at
+// once.
 func (c *credentials) agentSigners(ctx context.Context) ([]ssh.Signer, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	sock := c.getenv("SSH_AUTH_SOCK")
 	if sock == "" {
 		return nil, errors.New("SSH_AUTH_SOCK is not set")
 	}
-	if c.agent == nil || sock != c.agentSock {
+	if err := c.agentBackingOff(sock); err != nil {
+		return nil, err
+	}
+	select {
+	case c.agentLock <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for ssh-agent: %w", ctx.Err())
+	}
+	defer func() { <-c.agentLock }()
+	if err := c.agentBackingOff(sock); err != nil { // it failed while we waited
+		return nil, err
+	}
+	signers, err := c.listAgent(ctx, sock)
+	if err != nil {
+		c.mu.Lock()
+		c.agentErr, c.agentErrSock, c.agentRetryAt = err, sock, time.Now().Add(agentBackoff)
 		c.closeAgentLocked()
-		dctx, cancel := context.WithTimeout(ctx, agentCallTimeout)
-		conn, err := c.dial(dctx, "unix", sock)
-		cancel()
+		c.mu.Unlock()
+	}
+	return signers, err
+}
+
+// agentBackingOff returns the remembered failure while sock is backing off.
+func (c *credentials) agentBackingOff(sock string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if wait := time.Until(c.agentRetryAt); wait > 0 && sock == c.agentErrSock {
+		return fmt.Errorf("%w (not asked again for %s)", c.agentErr, wait.Round(time.Second))
+	}
+	return nil
+}
+
+// listAgent asks the agent at sock for its keys under ctx; the caller holds
+// agentLock. At ctx's end the connection is closed, which ends the call.
+func (c *credentials) listAgent(ctx context.Context, sock string) ([]ssh.Signer, error) {
+	c.mu.Lock()
+	if c.agent != nil && sock != c.agentSock {
+		c.closeAgentLocked()
+	}
+	ag := c.agent
+	c.mu.Unlock()
+	if ag == nil {
+		conn, err := c.dial(ctx, "unix", sock)
 		if err != nil {
 			return nil, err
 		}
-		c.agentConn = &deadlineConn{Conn: conn, timeout: agentCallTimeout}
-		c.agent = agent.NewClient(c.agentConn)
-		c.agentSock = sock
+		dc := &deadlineConn{Conn: conn, timeout: agentCallTimeout}
+		ag = agent.NewClient(dc)
+		c.mu.Lock()
+		c.agentConn, c.agent, c.agentSock = dc, ag, sock
+		c.mu.Unlock()
 	}
-	signers, err := c.agent.Signers()
-	if err != nil {
+	type reply struct {
+		signers []ssh.Signer
+		err     error
+	}
+	ch := make(chan reply, 1)
+	c.agentWG.Go(func() {
+		s, err := ag.Signers()
+		ch <- reply{s, err}
+	})
+	select {
+	case r := <-ch:
+		return r.signers, r.err
+	case <-ctx.Done():
+		c.mu.Lock()
 		c.closeAgentLocked()
-		return nil, err
+		c.mu.Unlock()
+		return nil, fmt.Errorf("no answer from ssh-agent: %w", ctx.Err())
 	}
-	return signers, nil
 }
 
 func (c *credentials) closeAgentLocked() {
@@ -214,12 +292,14 @@ func (c *credentials) closeAgentLocked() {
 	c.agentConn, c.agent, c.agentSock = nil, nil, ""
 }
 
-// close drops the agent connection and forgets decrypted keys.
+// close drops the agent connection, waits for a call it ended, and forgets
+// decrypted keys.
 func (c *credentials) close() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.closeAgentLocked()
 	clear(c.signers)
+	c.mu.Unlock()
+	c.agentWG.Wait()
 }
 
 // deadlineConn gives every request/reply exchange on the agent socket its

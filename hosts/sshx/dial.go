@@ -63,7 +63,8 @@ func (e Endpoint) addr() string {
 
 // connectHop opens one SSH connection to e, over TCP when prev is nil or
 // through prev otherwise. Credentials are loaded (and a passphrase asked
-// for) before a handshake slot is taken and before the deadline starts.
+// for) before a handshake slot is taken and before the deadline starts;
+// ssh-agent gets half the connect timeout of its own.
 func (p *Pool) connectHop(ctx context.Context, prev *ssh.Client, e Endpoint, timeout time.Duration) (*ssh.Client, time.Duration, error) {
 	if e.User == "" {
 		return nil, 0, fmt.Errorf("%w: no user configured", ErrAuth)
@@ -73,7 +74,11 @@ func (p *Pool) connectHop(ctx context.Context, prev *ssh.Client, e Endpoint, tim
 	if err != nil {
 		return nil, 0, err
 	}
-	signers, err := p.creds.signersFor(ctx, e)
+	// The agent may take at most half the hop's connect timeout (its
+	// failure is then remembered), leaving the rest for the handshake.
+	actx, cancel := context.WithTimeout(ctx, min(timeout/2, agentCallTimeout))
+	signers, err := p.creds.signersFor(ctx, actx, e)
+	cancel()
 	if err != nil {
 		return nil, 0, err
 	}

@@ -374,6 +374,13 @@ func frozenServer(t testing.TB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	silent(t, ln)
+	return ln.Addr().String()
+}
+
+// silent accepts connections on ln and never reads or writes, until the
+// test ends; it returns how many it accepted so far.
+func silent(t testing.TB, ln net.Listener) (accepted func() int) {
 	var mu sync.Mutex
 	var conns []net.Conn
 	done := make(chan struct{})
@@ -398,7 +405,7 @@ func frozenServer(t testing.TB) string {
 			_ = c.Close()
 		}
 	})
-	return ln.Addr().String()
+	return func() int { mu.Lock(); defer mu.Unlock(); return len(conns) }
 }
 
 func newEd25519(t testing.TB) ssh.Signer {

@@ -45,6 +45,9 @@ type Options struct {
 	Bell bool
 	// WarRoom starts in the war-room view.
 	WarRoom bool
+	// Badge, when set, is shown in brackets beside the header's other
+	// badges, e.g. "ATTACHED dc1,dc2" for a console attached to collectors.
+	Badge string
 	// DemoBanner, when set, is shown in the header (e.g. "demo · audit: x").
 	DemoBanner string
 	// Now is the clock (tests pass a fixed one); nil means time.Now.

@@ -184,6 +184,9 @@ func (m Model) summaryLine() string {
 	}
 	left := strings.Join(parts, sep)
 	var badges []string
+	if m.opts.Badge != "" {
+		badges = append(badges, m.th.Badge.Render("["+cell.Clean(m.opts.Badge)+"]"))
+	}
 	if m.opts.ReadOnly {
 		badges = append(badges, m.th.Badge.Render("[READ-ONLY]"))
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/probes"
 )
 
 // listFlag collects a repeatable string flag (--host a --host b).
@@ -30,6 +31,8 @@ type checkOptions struct {
 	tags   listFlag
 	// backupsOnly runs only the ssh and backups checks (`hvconsole backups`).
 	backupsOnly bool
+	// attach answers from these collectors instead of probing.
+	attach listFlag
 }
 
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
@@ -77,6 +80,9 @@ func checkCommand(ctx context.Context, env *environment, name string, args []str
 	fs.BoolVar(&opts.json, "json", false, "print JSON instead of a table")
 	fs.Var(&opts.hosts, "host", "only this host (repeatable)")
 	fs.Var(&opts.tags, "tag", "only hosts with this tag (repeatable)")
+	if !backupsOnly {
+		fs.Var(&opts.attach, "attach", "answer from a collector (`hvconsole serve`): unix:PATH or ssh://[user@]host[:port]/PATH (repeatable)")
+	}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -84,6 +90,9 @@ func checkCommand(ctx context.Context, env *environment, name string, args []str
 }
 
 func runCheck(ctx context.Context, env *environment, opts checkOptions) error {
+	if len(opts.attach) > 0 {
+		return runCheckAttached(ctx, env, opts)
+	}
 	cfg, err := loadConfig(ctx, env, opts.config)
 	if err != nil {
 		return err
@@ -102,7 +111,13 @@ func runCheck(ctx context.Context, env *environment, opts checkOptions) error {
 		return &exitError{code: exitUnknown, err: err}
 	}
 	defer fleet.Close()
-	reports := fleet.sched.Round(ctx, selected)
+	return writeCheckResult(env, opts, fleet.sched.Round(ctx, selected))
+}
+
+// writeCheckResult prints reports as check does and turns the worst status
+// into the exit code.
+func writeCheckResult(env *environment, opts checkOptions, reports []probes.HostReport) error {
+	var err error
 	if opts.json {
 		err = writeJSON(env.stdout, time.Now(), reports)
 	} else {

@@ -17,6 +17,7 @@ type consoleOptions struct {
 	warRoom  bool
 	ascii    bool
 	noColor  bool
+	attach   listFlag
 }
 
 func runConsoleCommand(ctx context.Context, env *environment, args []string) error {
@@ -27,8 +28,12 @@ func runConsoleCommand(ctx context.Context, env *environment, args []string) err
 	fs.BoolVar(&opts.warRoom, "war-room", false, "start in the war-room grid (implies --read-only)")
 	fs.BoolVar(&opts.ascii, "ascii", false, "7-bit glyphs only")
 	fs.BoolVar(&opts.noColor, "no-color", false, "no colour (also NO_COLOR=1)")
+	fs.Var(&opts.attach, "attach", "follow a collector (`hvconsole serve`) instead of probing: unix:PATH or ssh://[user@]host[:port]/PATH (repeatable)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if len(opts.attach) > 0 {
+		return runAttachedConsole(ctx, env, opts.attach, opts)
 	}
 	cfg, err := loadConfig(ctx, env, opts.config)
 	if err != nil {

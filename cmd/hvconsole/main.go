@@ -122,8 +122,14 @@ const usageText = `hvconsole: a terminal operations console for hypervisor fleet
 Usage:
   hvconsole [--config F] [--read-only] [--war-room] [--ascii] [--no-color]
                                         open the live console
+  hvconsole --attach TARGET [--attach TARGET]... [--war-room]
+                                        the console on collectors (hvconsole serve),
+                                        read-only; TARGET is unix:/path/serve.sock
+                                        or ssh://[user@]host[:port]/path/serve.sock
   hvconsole check [--config F] [--json] [--host NAME]... [--tag TAG]...
                                         one probe round; Nagios exit codes
+  hvconsole check --attach TARGET [--json]
+                                        the same from a collector's current state
   hvconsole backups [--config F] [--json] [--host NAME]... [--tag TAG]...
                                         the backups check alone; same exit codes
   hvconsole restart --host NAME [--host NAME]... --service UNIT [--yes]

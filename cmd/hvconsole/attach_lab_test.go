@@ -1,0 +1,90 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hvconsole/hvconsole/hosts/labtest"
+)
+
+// Lab hosts 33-34 belong to the attached-console tests.
+const (
+	labAttachA = 33
+	labAttachB = 34
+)
+
+// collectorTables is a [serve] table for a collector of site with its
+// socket in dir, and no alerting.
+func collectorTables(t *testing.T, dir, site string) (tables, sock string) {
+	sock = filepath.Join(dir, site+".sock")
+	return fmt.Sprintf("[serve]\nlisten = %q\nsocket = %q\nsite = %q\n", freePort(t), sock, site), sock
+}
+
+// TestAttachedConsoleLab: a console attached over the unix socket shows the
+// collector's fleet, turns CRIT when libvirtd dies, turns the hosts
+// UNKNOWN "collector unreachable" when serve stops, and recovers when it
+// starts again.
+func TestAttachedConsoleLab(t *testing.T) {
+	lab := labtest.Require(t)
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	tables, sock := collectorTables(t, dir, "dc1")
+	cfg := serveConfig(t, lab, []int{labAttachA, labAttachB}, tables)
+	srv := startServe(t, bin, cfg)
+	a, b := lab.Host(labAttachA).Name, lab.Host(labAttachB).Name
+
+	s := startTmux(t, 160, 40, []string{"NO_COLOR=1"}, bin, "--attach", "unix:"+sock)
+	allOK := func(scr string) bool {
+		return strings.Contains(rowOf(scr, a), "OK") && strings.Contains(rowOf(scr, b), "OK")
+	}
+	scr := s.waitFor("both hosts OK on the attached console", 30*time.Second, allOK)
+	if !strings.Contains(scr, "ATTACHED dc1") || !strings.Contains(scr, "READ-ONLY") {
+		t.Errorf("header lacks ATTACHED dc1 / READ-ONLY:\n%s", scr)
+	}
+
+	lab.Libvirtd(t, "kill", labAttachA)
+	s.waitFor(a+" CRIT on the attached console", 10*time.Second, func(scr string) bool {
+		return strings.Contains(rowOf(scr, a), "CRIT")
+	})
+	lab.Libvirtd(t, "start", labAttachA)
+	s.waitFor(a+" OK again", 30*time.Second, allOK)
+
+	srv.stop(t)
+	s.waitFor("hosts UNKNOWN collector unreachable", 20*time.Second, func(scr string) bool {
+		return strings.Contains(rowOf(scr, a), "UNKNOWN") && strings.Contains(rowOf(scr, b), "UNKNOWN") &&
+			strings.Contains(scr, "collector unreachable")
+	})
+	startServe(t, bin, cfg)
+	s.waitFor("the console to recover when serve is back", 60*time.Second, allOK)
+	s.keys("q")
+}
+
+// TestAttachedConsoleSSHMergedLab: two collectors, one reached through a
+// lab host over SSH (strict host key, a streamlocal channel), merged into
+// one fleet with each host under its site.
+func TestAttachedConsoleSSHMergedLab(t *testing.T) {
+	lab := labtest.Require(t)
+	bin := buildBinary(t)
+	dir := t.TempDir()
+	tablesA, sockA := collectorTables(t, dir, "dc1")
+	tablesB, sockB := collectorTables(t, dir, "dc2")
+	startServe(t, bin, serveConfig(t, lab, []int{labAttachA}, tablesA))
+	cfgB := serveConfig(t, lab, []int{labAttachB}, tablesB)
+	startServe(t, bin, cfgB)
+	a, b := lab.Host(labAttachA).Name, lab.Host(labAttachB).Name
+	// The lab hosts share this machine's /tmp, so lab host A's sshd reaches
+	// collector B's socket; the inventory of cfgB names the SSH settings.
+	gw := lab.Host(labAttachA).Name
+	s := startTmux(t, 160, 40, []string{"NO_COLOR=1"}, bin, "--config", serveConfig(t, lab, []int{labAttachA}, ""),
+		"--attach", "unix:"+sockA, "--attach", "ssh://root@"+gw+sockB)
+	scr := s.waitFor("both sites' hosts OK", 30*time.Second, func(scr string) bool {
+		return strings.Contains(rowOf(scr, "dc1/"+a), "OK") && strings.Contains(rowOf(scr, "dc2/"+b), "OK")
+	})
+	if !strings.Contains(scr, "ATTACHED dc1,dc2") {
+		t.Errorf("header lacks ATTACHED dc1,dc2:\n%s", scr)
+	}
+	s.keys("q")
+}

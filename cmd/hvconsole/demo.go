@@ -58,6 +58,17 @@ func runDemo(ctx context.Context, env *environment, opts demoOptions) error {
 	if opts.hyperV < 0 {
 		opts.hyperV = opts.hosts / 6
 	}
+	// Each simulated host holds a listener and its accepted connection; the
+	// console in the same process holds the client's end too.
+	perHost := 3
+	if opts.serve {
+		perHost = 2
+	}
+	if opts.hosts > 0 && opts.hosts <= simfleet.MaxHosts {
+		if err := ensureFileLimit(opts.hosts, uint64(perHost*opts.hosts)+fdReserve, processRlimit); err != nil {
+			return &exitError{code: exitUnknown, err: err}
+		}
+	}
 	sim := simfleet.Options{Hosts: opts.hosts, HyperV: opts.hyperV, Seed: opts.seed, Quiet: opts.quiet}
 	if opts.printConfig != "" {
 		if err := os.MkdirAll(opts.printConfig, 0o700); err != nil {

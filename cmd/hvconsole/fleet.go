@@ -23,6 +23,9 @@ type fleet struct {
 }
 
 func openFleet(ctx context.Context, env *environment, cfg *hosts.Config) (*fleet, error) {
+	if err := ensureFileLimit(len(cfg.Hosts), fleetFiles(len(cfg.Hosts)), processRlimit); err != nil {
+		return nil, err
+	}
 	pass, err := unlockKeys(cfg, env)
 	if err != nil {
 		return nil, err

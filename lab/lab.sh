@@ -10,9 +10,11 @@
 #
 # Usage: lab.sh install | up [N] | down | status   (up: N defaults to 30)
 #        lab.sh libvirtd stop|start|restart|kill|freeze|thaw N
-#        lab.sh sshd stop|start|kill|freeze|thaw N
+#        lab.sh sshd stop|start|kill|freeze|hang|thaw N
 #        lab.sh heal N | exec N CMD... | world N FILE|default
 #        lab.sh hyperv N SCENARIO   (a Hyper-V scenario from lab/hyperv/)
+#        lab.sh net N latency RTT [JITTER] | rate RATE | stall | loss PCT |
+#                     partition | heal | route | direct   (network faults)
 # State lives in ${HVLAB_DIR:-/tmp/hvlab}; addresses are ${HVLAB_NET:-127.77.0}.N.
 # Needs root.
 # HVLAB_NOFORWARD (default "25", "" for none): space- or comma-separated host
@@ -24,6 +26,8 @@ set -euo pipefail
 SELF=$(realpath "${BASH_SOURCE[0]}")
 SRC=$(dirname "$SELF")
 readonly SELF SRC
+# shellcheck source=lab/net.sh
+source "$SRC/net.sh"
 readonly D=${HVLAB_DIR:-/tmp/hvlab}
 readonly PARALLEL=${HVLAB_PARALLEL:-8}
 readonly HOST_TIMEOUT=${HVLAB_HOST_TIMEOUT:-60}
@@ -32,10 +36,16 @@ readonly NOFORWARD=${HVLAB_NOFORWARD-25}
 # HVLAB_NET: the first three octets of the hosts' loopback addresses, so that
 # two labs (two HVLAB_DIRs) can run side by side on one machine.
 readonly NET=${HVLAB_NET:-127.77.0}
+# Network faults (lab/README.md): the faultproxy (toxiproxy) of host N
+# listens on N:PROXY_PORT and forwards to sshd's second port N:DIRECT_PORT;
+# nftables in the table NFT_TABLE redirects N:22 to the proxy and drops
+# packets for loss and partitions.
+readonly PROXY_PORT=2200 DIRECT_PORT=2222 API_PORT=8474
+readonly NFT_TABLE=hvlab_${NET//./_}
 readonly VIRSH_URI=test+unix:///etc/libvirt/node.xml
 readonly NS_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 readonly PACKAGES=(openssh-server libvirt-daemon libvirt-clients tmux qemu-utils
-	prometheus prometheus-alertmanager prometheus-libvirt-exporter)
+	prometheus prometheus-alertmanager prometheus-libvirt-exporter nftables iproute2)
 readonly MOUNT_POINTS=(/run/sshd /run/libvirt /var/lib/libvirt /var/cache/libvirt /var/log/libvirt /etc/libvirt /srv /usr/local/sbin)
 
 die() {
@@ -175,6 +185,7 @@ write_sshd_conf() {
 	cat >"$h/ssh/sshd_config" <<-EOF
 		# hvconsole lab host $(name_of "$n")
 		ListenAddress $(addr_of "$n"):22
+		ListenAddress $(addr_of "$n"):$DIRECT_PORT
 		HostKey $h/ssh/ssh_host_ed25519_key
 		HostKey $h/ssh/ssh_host_ecdsa_key
 		PidFile $h/sshd.pid
@@ -245,9 +256,10 @@ cmd__init() {
 	exec sleep infinity
 }
 
+# port_open ADDR [PORT]: true when ADDR:PORT (default 22) accepts a connection.
 port_open() {
-	# shellcheck disable=SC2016 # $0 expands in the inner shell.
-	timeout 1 bash -c ': >"/dev/tcp/$0/22"' "$1" 2>/dev/null
+	# shellcheck disable=SC2016 # $0 and $1 expand in the inner shell.
+	timeout 1 bash -c ': >"/dev/tcp/$0/$1"' "$1" "${2:-22}" 2>/dev/null
 }
 
 # wait_host N: polls the init marker, the SSH port and a libvirt call.
@@ -349,6 +361,7 @@ cmd_up() {
 	touch "$D/.hvlab"
 	install -m 755 "$SRC/systemctl" "$SRC/journalctl" "$D/sbin/"
 	build_powershell
+	build_faultproxy
 	ssh-keygen -q -t ed25519 -N '' -C hvlab-client -f "$D/id_ed25519"
 	say "starting $count hosts in $D ($PARALLEL at a time)"
 	for ((n = 1; n <= count; n++)); do
@@ -408,6 +421,7 @@ cmd_down() {
 		say "no lab in $D"
 		return 0
 	fi
+	net_down
 	for h in "$D"/hosts/*/; do
 		for f in "$h/sshd.pid" "$h/run/libvirtd.pid" "$h/holder.pid"; do
 			pid=$(pidfile_pid "$f") || continue
@@ -480,12 +494,36 @@ cmd_sshd() {
 		wait_gone "$pid" 5 || kill -KILL "$pid" 2>/dev/null || true
 		rm -f "$h/sshd.pid"
 		;;
-	freeze | thaw)
+	freeze)
 		pid=$(pidfile_pid "$h/sshd.pid") || die "$(name_of "$n"): sshd not running"
-		if [[ $verb == freeze ]]; then kill -STOP "$pid"; else kill -CONT "$pid"; fi
+		kill -STOP "$pid"
 		;;
-	*) die "usage: lab.sh sshd stop|start|kill|freeze|thaw N" ;;
+	hang)
+		# Every sshd of the host, open sessions included: the far end of an
+		# established connection stops answering (a half-open link).
+		pid=$(pidfile_pid "$h/sshd.pid") || die "$(name_of "$n"): sshd not running"
+		# shellcheck disable=SC2046 # one pid per word
+		kill -STOP "$pid" $(host_sshds "$n")
+		;;
+	thaw)
+		# shellcheck disable=SC2046 # one pid per word
+		kill -CONT $(host_sshds "$n") 2>/dev/null || true
+		;;
+	*) die "usage: lab.sh sshd stop|start|kill|freeze|hang|thaw N" ;;
 	esac
+}
+
+# host_sshds N: pids of every sshd process (listener and sessions) living
+# in host N's mount namespace.
+host_sshds() {
+	local ns f line
+	ns=$(<"$(hdir "$1")/mntns")
+	find /proc/[0-9]*/ns/mnt -maxdepth 0 -printf '%p %l\n' 2>/dev/null | while read -r f line; do
+		[[ $line == "$ns" ]] || continue
+		f=${f#/proc/}
+		f=${f%%/*}
+		[[ $(cat "/proc/$f/comm" 2>/dev/null) == sshd ]] && echo "$f"
+	done || true
 }
 
 # cmd_heal N: thaws both daemons and starts whichever is down.
@@ -493,9 +531,9 @@ cmd_heal() {
 	local n=${1:-} h pid
 	check_n "$n"
 	h=$(hdir "$n")
-	for f in "$h/sshd.pid" "$h/run/libvirtd.pid"; do
-		if pid=$(pidfile_pid "$f"); then kill -CONT "$pid"; fi
-	done
+	net_heal "$n"
+	cmd_sshd thaw "$n"
+	if pid=$(pidfile_pid "$h/run/libvirtd.pid"); then kill -CONT "$pid"; fi
 	cmd_sshd start "$n"
 	in_host "$n" /usr/local/sbin/systemctl start libvirtd
 }
@@ -617,8 +655,9 @@ main() {
 	exec) cmd_exec "$@" ;;
 	world) cmd_world "$@" ;;
 	hyperv) cmd_hyperv "$@" ;;
+	net) cmd_net "$@" ;;
 	_init) cmd__init "$@" ;;
-	*) sed -n '2,20s/^# \{0,1\}//p' "$SELF" >&2 && exit 2 ;;
+	*) sed -n '2,22s/^# \{0,1\}//p' "$SELF" >&2 && exit 2 ;;
 	esac
 }
 

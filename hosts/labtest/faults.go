@@ -70,11 +70,13 @@ func (l *Lab) Libvirtd(t testing.TB, verb string, n int) {
 
 // Sshd applies a fault to host n's sshd: "stop" (SIGTERM; open sessions
 // live on), "kill" (SIGKILL), "start", "freeze" (SIGSTOP: new connections
-// hang in the handshake) and "thaw". The host is healed when the test ends.
+// hang in the handshake), "hang" (SIGSTOP of every sshd of the host, open
+// sessions included: a half-open link) and "thaw" (of every sshd). The
+// host is healed when the test ends.
 func (l *Lab) Sshd(t testing.TB, verb string, n int) {
 	t.Helper()
 	switch verb {
-	case "stop", "start", "kill", "freeze", "thaw":
+	case "stop", "start", "kill", "freeze", "hang", "thaw":
 	default:
 		t.Fatalf("labtest: unknown sshd verb %q", verb)
 	}
@@ -156,4 +158,77 @@ func (l *Lab) cleanupVerb(t testing.TB, args ...string) {
 	if _, err := l.Run(ctx, args...); err != nil {
 		t.Errorf("labtest: restoring the host: %v", err)
 	}
+}
+
+// NetLatency routes host n's SSH traffic through the lab's fault proxy
+// (toxiproxy) and adds rtt to every round trip, with jitter (+/-). Only
+// connections opened after the host was first routed are affected: call
+// NetRoute before connecting to degrade a connection already open. The
+// link is healed and the host routed directly again when the test ends.
+func (l *Lab) NetLatency(t testing.TB, n int, rtt, jitter time.Duration) {
+	t.Helper()
+	l.netVerb(t, n, "latency", rtt.String(), jitter.String())
+}
+
+// NetRate caps host n's bandwidth each way (a rate such as "1mbit") through
+// the fault proxy; see NetLatency.
+func (l *Lab) NetRate(t testing.TB, n int, rate string) {
+	t.Helper()
+	l.netVerb(t, n, "rate", rate)
+}
+
+// NetStall holds every byte to and from host n in the fault proxy, with the
+// connections left open, until NetHeal; see NetLatency.
+func (l *Lab) NetStall(t testing.TB, n int) {
+	t.Helper()
+	l.netVerb(t, n, "stall")
+}
+
+// NetRoute sends host n's new connections through the fault proxy with no
+// fault yet, so later latency or stalls reach them.
+func (l *Lab) NetRoute(t testing.TB, n int) {
+	t.Helper()
+	l.netVerb(t, n, "route")
+}
+
+// NetLoss drops pct percent of host n's packets, each way, at random
+// (nftables numgen); existing connections are affected at once.
+func (l *Lab) NetLoss(t testing.TB, n, pct int) {
+	t.Helper()
+	l.netVerb(t, n, "loss", strconv.Itoa(pct))
+}
+
+// NetPartition drops every packet to and from host n; existing connections
+// are affected at once.
+func (l *Lab) NetPartition(t testing.TB, n int) {
+	t.Helper()
+	l.netVerb(t, n, "partition")
+}
+
+// NetHeal removes host n's loss, partition and proxy faults, leaving its
+// routing as it is (open connections through the proxy live on).
+func (l *Lab) NetHeal(t testing.TB, n int) {
+	t.Helper()
+	l.verb(t, "net", strconv.Itoa(n), "heal")
+}
+
+// netVerb registers, once per test and host, a cleanup that heals host n's
+// link and routes it directly again, then applies the verb.
+func (l *Lab) netVerb(t testing.TB, n int, args ...string) {
+	t.Helper()
+	k := healKey{t: t, n: -n}
+	healState.Lock()
+	first := !healState.done[k]
+	healState.done[k] = true
+	healState.Unlock()
+	if first {
+		t.Cleanup(func() {
+			healState.Lock()
+			delete(healState.done, k)
+			healState.Unlock()
+			l.cleanupVerb(t, "net", strconv.Itoa(n), "heal")
+			l.cleanupVerb(t, "net", strconv.Itoa(n), "direct")
+		})
+	}
+	l.verb(t, append([]string{"net", strconv.Itoa(n)}, args...)...)
 }

@@ -18,7 +18,8 @@
 // Prometheus and Alertmanager (31 faulted, 32 its healthy control) and
 // 33-34 for attached consoles, cmd 35-36 (hosts reached only by their
 // ssh_config alias, 36 through 35 as its ProxyJump; also the Ansible
-// import test). lab/test-all.sh starts 36 hosts.
+// import test), probes/reliability 37-44 (network-fault scenarios and the
+// chaos soak). lab/test-all.sh starts 44 hosts.
 package labtest
 
 import (

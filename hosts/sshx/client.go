@@ -31,6 +31,7 @@ type Client struct {
 	life     context.Context // ends when the client dies
 	stopLife context.CancelFunc
 	rtt      atomic.Int64
+	wedged   atomic.Bool // a channel open went unanswered
 	done     chan struct{}
 	dieOnce  sync.Once
 	errMu    sync.Mutex
@@ -230,16 +231,49 @@ func (c *Client) alive() bool {
 }
 
 // DialUnix opens a direct-streamlocal@openssh.com channel to the unix socket
-// path on the host (the libvirt socket). The channel open is bounded by ctx:
-// ssh.Client.DialContext returns at ctx's end and closes a late channel.
+// path on the host (the libvirt socket). The channel open is bounded by ctx;
+// a channel that opens after ctx ended is closed. An open still unanswered
+// at ctx's deadline marks the connection wedged (sshd answers every open at
+// once, even to refuse it): the pool then retires it, so a host that never
+// answers does not pile up a goroutine and a pending channel per round.
 // The returned conn does not support deadlines; close it to unblock I/O.
 func (c *Client) DialUnix(ctx context.Context, path string) (net.Conn, error) {
-	conn, err := c.ssh.DialContext(ctx, "unix", path)
-	if err != nil {
-		return nil, fmt.Errorf("sshx: host %s: open unix socket %s: %w", c.name, path, err)
+	type opened struct {
+		conn net.Conn
+		err  error
 	}
-	return conn, nil
+	got, abandon := make(chan opened), make(chan struct{})
+	open := func() {
+		conn, err := c.ssh.Dial("unix", path)
+		select {
+		case got <- opened{conn, err}:
+		case <-abandon:
+			if conn != nil {
+				_ = conn.Close()
+			}
+		}
+	}
+	if !c.goTracked(open) {
+		return nil, fmt.Errorf("sshx: host %s: open unix socket %s: %w", c.name, path, ErrClosed)
+	}
+	select {
+	case r := <-got:
+		if r.err != nil {
+			return nil, fmt.Errorf("sshx: host %s: open unix socket %s: %w", c.name, path, r.err)
+		}
+		return r.conn, nil
+	case <-ctx.Done():
+		close(abandon)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			c.wedged.Store(true)
+		}
+		return nil, fmt.Errorf("sshx: host %s: open unix socket %s: %w (channel open unanswered; connection retired)",
+			c.name, path, ctx.Err())
+	}
 }
+
+// usable reports whether the pool may hand c out: alive and not wedged.
+func (c *Client) usable() bool { return c.alive() && !c.wedged.Load() }
 
 // LibvirtDialer returns a go-libvirt socket.Dialer that opens a new
 // streamlocal channel to path over c each time go-libvirt (re)connects, so

@@ -171,7 +171,7 @@ func (p *Pool) Get(ctx context.Context, t Target) (*Client, error) {
 
 // lookup decides under the lock: a live client, a backoff error, or a dial
 // to wait for (joining one in flight or starting one). stale is a dead
-// client to reap outside the lock.
+// client to reap outside the lock; a wedged one is retired.
 func (p *Pool) lookup(ctx context.Context, t Target) (call *dialCall, c *Client, stale *Client, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -184,10 +184,16 @@ func (p *Pool) lookup(ctx context.Context, t Target) (call *dialCall, c *Client,
 		p.entries[t.Name] = e
 	}
 	if e.client != nil {
-		if e.client.alive() {
+		switch {
+		case e.client.usable():
 			return nil, e.client, nil, nil
+		case e.client.alive(): // wedged: retire it, its commands may end
+			p.retiring.Add(1)
+			go p.closeWhenIdle(e.client)
+		default:
+			stale = e.client
 		}
-		stale, e.client = e.client, nil
+		e.client = nil
 	}
 	if e.dial != nil {
 		return e.dial, nil, stale, nil

@@ -1,7 +1,9 @@
 package sshx
 
 import (
+	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -77,4 +79,43 @@ func TestReconnectClosesIdleClient(t *testing.T) {
 	old := mustGet(t, p, f.target("h1", s, f.trust(t, "kh", s)))
 	p.Reconnect("h1")
 	waitDone(t, old)
+}
+
+// A host that answers keepalives but never answers streamlocal opens
+// (libvirt's socket) must not cost a goroutine and a pending channel per
+// round: a channel open that times out marks the connection wedged, the
+// next Get retires it and dials afresh, and the retired one is closed.
+func TestUnansweredOpensDoNotLeak(t *testing.T) {
+	f := newFixture(t)
+	s := newTestServer(t)
+	s.holdStreamlocal.Store(true)
+	p := newPool(t, Options{})
+	tg := f.target("h1", s, f.trust(t, "kh", s))
+	round := func() {
+		c := mustGet(t, p, tg)
+		ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+		defer cancel()
+		if _, err := c.DialUnix(ctx, "/run/libvirt/libvirt-sock"); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("DialUnix on an unanswered open = %v, want DeadlineExceeded", err)
+		}
+	}
+	round()
+	base := runtime.NumGoroutine()
+	const rounds = 20
+	for range rounds {
+		round()
+	}
+	s.waitFor("the retired connections to close", func() bool { return s.openConns() <= 2 })
+	// Closed connections' goroutines end on their own; wait (bounded) for
+	// the count to settle rather than sleeping a fixed time.
+	deadline := time.After(waitLimit)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for n := runtime.NumGoroutine(); n > base+rounds/4; n = runtime.NumGoroutine() {
+		select {
+		case <-deadline:
+			t.Fatalf("%d goroutines after %d rounds, %d before: one leaks per round", n, rounds, base)
+		case <-tick.C:
+		}
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/probes/actions"
+	confirmui "github.com/hvconsole/hvconsole/tui/confirm"
 )
 
 // restartOptions are the flags of `hvconsole restart`.
@@ -122,7 +123,8 @@ func confirmOnTerminal(env *environment, hs []hosts.Host, unit string) error {
 	return confirm(tty, tty, hs, unit)
 }
 
-// confirm writes the plan to w and reads the operator's answer from r.
+// confirm writes the plan to w and reads the operator's answer from r. A
+// Hyper-V command is followed by the script its -EncodedCommand carries.
 func confirm(r io.Reader, w io.Writer, hs []hosts.Host, unit string) error {
 	fmt.Fprintf(w, "Restart %s on %d host(s):\n", unit, len(hs))
 	for _, h := range hs {
@@ -131,6 +133,11 @@ func confirm(r io.Reader, w io.Writer, hs []hosts.Host, unit string) error {
 			return err // the action layer refuses it too; say so before asking
 		}
 		fmt.Fprintf(w, "  %s (%s): %s\n", h.Name, h.Address, cmd)
+		label := "script: "
+		for _, line := range confirmui.ScriptLines(cmd) {
+			fmt.Fprintf(w, "    %8s%s\n", label, line)
+			label = ""
+		}
 	}
 	want := "yes"
 	if len(hs) > 1 {

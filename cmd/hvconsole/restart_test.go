@@ -50,3 +50,19 @@ func TestRestartUsage(t *testing.T) {
 		}
 	}
 }
+
+// The terminal prompt for a Hyper-V host shows the script its
+// -EncodedCommand carries, decoded from the exact command, beside it.
+func TestConfirmShowsHyperVScript(t *testing.T) {
+	hv := []hosts.Host{{Name: "hv-01", Address: "10.0.0.9", Hypervisor: hosts.KindHyperV, Services: []string{"vmms"}}}
+	var w bytes.Buffer
+	if err := confirm(strings.NewReader("yes\n"), &w, hv, "vmms"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"-EncodedCommand ", "script: $ProgressPreference='SilentlyContinue'",
+		"        Restart-Service -Name 'vmms' -ErrorAction Stop\n"} {
+		if !strings.Contains(w.String(), want) {
+			t.Fatalf("the prompt lacks %q:\n%s", want, w.String())
+		}
+	}
+}

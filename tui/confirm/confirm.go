@@ -1,5 +1,6 @@
 // Package confirm is the confirmation dialog of a mutating action: it shows
-// the hosts, the service and the exact remote command, puts the focus on
+// the hosts, the service and the exact remote command (with the script a
+// Hyper-V -EncodedCommand carries, decoded), puts the focus on
 // Cancel, and for more than one host makes the operator type the number of
 // hosts before Confirm works. A slip of the enter key can only cancel.
 package confirm
@@ -11,6 +12,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/tui/cell"
 	"github.com/hvconsole/hvconsole/tui/theme"
 )
@@ -172,12 +174,37 @@ func (d Dialog) commandLines(inner int) []string {
 			break
 		}
 		out = append(out, "Hosts    "+JoinLimited(byCmd[c], inner-9, d.th.Glyphs.Ellipsis))
-		for j, part := range Wrap(cell.Clean(c), inner-9) {
-			label := "Command  "
-			if j > 0 {
-				label = cell.Spaces(9)
-			}
+		out = append(out, labelled("Command  ", []string{cell.Clean(c)}, inner-9)...)
+		out = append(out, labelled("Script   ", ScriptLines(c), inner-9)...)
+	}
+	return out
+}
+
+// labelled wraps each line to width and labels the first row.
+func labelled(label string, lines []string, width int) []string {
+	var out []string
+	for _, line := range lines {
+		for _, part := range Wrap(line, width) {
 			out = append(out, label+part)
+			label = cell.Spaces(9)
+		}
+	}
+	return out
+}
+
+// ScriptLines is the PowerShell script a Hyper-V command carries as
+// -EncodedCommand, decoded from the exact command line and cleaned like
+// remote text, one entry per non-empty line; nil for any other command.
+// The operator confirms what will run, not an opaque base64 string.
+func ScriptLines(cmd string) []string {
+	script, ok := hosts.DecodeEncodedCommand(cmd)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, l := range cell.CleanLines(script) {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
 		}
 	}
 	return out

@@ -6,7 +6,9 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/tui/theme"
 )
 
@@ -86,5 +88,42 @@ func TestWrapAndJoin(t *testing.T) {
 		if got := JoinLimited(names, tt.width, "…"); got != tt.want {
 			t.Errorf("JoinLimited(%d) = %q, want %q", tt.width, got, tt.want)
 		}
+	}
+}
+
+// A Hyper-V restart shows the script its -EncodedCommand carries, decoded
+// from the exact command sent, beside the opaque command itself.
+// Regenerate with: go test ./tui/confirm -run TestGoldenHyperV -update.
+func TestGoldenHyperV(t *testing.T) {
+	cmd, err := hosts.HyperVRestartCommand("vmms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := New(theme.New(true, false), "Restart", "vmms", []Target{{"hv-01", cmd}})
+	d.SetSize(80, 24)
+	view := ansi.Strip(d.View())
+	if !strings.Contains(view, "Restart-Service -Name 'vmms' -ErrorAction Stop") {
+		t.Fatalf("the decoded script is not shown:\n%s", view)
+	}
+	golden.RequireEqual(t, []byte(view))
+}
+
+// Only a command that decodes exactly gets a script line; control
+// characters in a decoded script are stripped like remote text.
+func TestScriptLines(t *testing.T) {
+	tests := []struct {
+		name, cmd string
+		want      []string
+	}{
+		{"plain command", "systemctl restart -- 'libvirtd'", nil},
+		{"not base64", "powershell.exe -NoProfile -NonInteractive -EncodedCommand !!", nil},
+		{"script", hosts.EncodedCommand("a\r\n\nb\x1b[31m\n"), []string{"a", "b[31m"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := ScriptLines(tc.cmd); strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Fatalf("ScriptLines = %q, want %q", got, tc.want)
+			}
+		})
 	}
 }

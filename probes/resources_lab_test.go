@@ -111,7 +111,10 @@ func (lr *labResources) storage(t *testing.T) Result {
 // The figures are the host's own: CPUs from the lab world, memory from
 // /proc/meminfo, disk from df, all read independently here.
 func TestLabResourcesReal(t *testing.T) {
-	lr := openLabResources(t, resourcesLabHost, `image_paths = ["/var/lib/libvirt", "/srv"]`+"\n")
+	// A lab host shares the machine's load average, which other work on a
+	// small machine can push past the default 2 per CPU: the load threshold
+	// is lifted so the verdict speaks of this host's own figures only.
+	lr := openLabResources(t, resourcesLabHost, `image_paths = ["/var/lib/libvirt", "/srv"]`+"\nload_per_cpu_warn = 1000\n")
 	res, figs := lr.resources(t)
 	t.Logf("%v %s\n%s", res.Status, res.Summary, res.Details)
 	if res.Status != OK || figs == nil {

@@ -83,7 +83,7 @@ func testConfig(alertmanager string, names ...string) *hosts.Config {
 	return cfg
 }
 
-func startServer(t *testing.T, cfg *hosts.Config, reload func() (*hosts.Config, error)) *harness {
+func startServer(t testing.TB, cfg *hosts.Config, reload func() (*hosts.Config, error)) *harness {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -122,7 +122,7 @@ func (h *harness) get(t *testing.T, path string) (int, string) {
 }
 
 // waitLog waits until the log holds want.
-func (h *harness) waitLog(t *testing.T, want string) {
+func (h *harness) waitLog(t testing.TB, want string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(h.log.String(), want) {

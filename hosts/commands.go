@@ -132,32 +132,6 @@ func BackupListCommand(glob string) (string, error) {
 	return `for f in ` + glob + `; do [ -f "$f" ] && stat -c '%Y %s %n' -- "$f"; done; true`, nil
 }
 
-// SHA256VerifyCommand prints the file's sha256sum line, then the first
-// 4096 bytes of the sidecar FILE.sha256 as a hex dump (DecodeHexDump)
-// behind a "--sidecar--" line ("--no-sidecar--" when missing), or only
-// "--no-tool--" without sha256sum. It never exits early, so it can stand
-// inside a Batch. file comes from a remote listing, so it is quoted, never
-// interpolated.
-func SHA256VerifyCommand(file string) (string, error) {
-	if file == "" || strings.ContainsAny(file, "\x00\n") {
-		return "", fmt.Errorf("%w: file %q", ErrBadArgument, file)
-	}
-	q := ShellQuote(file)
-	sc := ShellQuote(file + ".sha256")
-	return `if command -v sha256sum >/dev/null; then sha256sum -- ` + q +
-		`; if [ -f ` + sc + ` ]; then echo --sidecar--; head -c 4096 -- ` + sc + ` | ` + hexDump + `; else echo --no-sidecar--; fi` +
-		`; else echo --no-tool--; fi`, nil
-}
-
-// QemuImgCheckCommand runs "qemu-img check" on file; "--no-tool--" is printed
-// when qemu-img is not installed.
-func QemuImgCheckCommand(file string) (string, error) {
-	if file == "" || strings.ContainsAny(file, "\x00\n") {
-		return "", fmt.Errorf("%w: file %q", ErrBadArgument, file)
-	}
-	return `if command -v qemu-img >/dev/null; then qemu-img check -- ` + ShellQuote(file) + `; else echo --no-tool--; fi`, nil
-}
-
 // HostLoadCommand prints the load averages, one line as the kernel gives it:
 // "0.30 0.41 0.45 2/428 8054" (1, 5 and 15 minutes, runnable/total tasks,
 // last pid).

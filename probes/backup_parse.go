@@ -238,6 +238,7 @@ const (
 	qemuLeaks                          // exit 3: leaked clusters only, data intact
 	qemuUnsupported                    // exit 63: the format has no checks (e.g. raw)
 	qemuToolMissing                    // "--no-tool--"
+	qemuExternalData                   // not checked: the header names an external data file
 )
 
 // qemuCheck is what hosts.QemuImgCheckCommand reported. Errors and Leaks
@@ -259,6 +260,10 @@ func parseQemuImgOutput(out string, exit int) (qemuCheck, error) {
 	c := qemuCheck{Errors: -1, Leaks: -1, InternalErrs: -1}
 	if exit == 0 && backupNoTool(out) {
 		c.Verdict = qemuToolMissing
+		return c, nil
+	}
+	if exit == 0 && strings.TrimSpace(out) == hosts.QemuImgExternalData {
+		c.Verdict = qemuExternalData
 		return c, nil
 	}
 	clean := false

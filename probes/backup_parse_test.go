@@ -146,6 +146,7 @@ func TestParseQemuImgOutput(t *testing.T) {
 	}{
 		{"clean", qemuCleanOut, 0, qemuCheck{qemuClean, -1, -1, -1}, false},
 		{"no tool", "--no-tool--\n", 0, qemuCheck{qemuToolMissing, -1, -1, -1}, false},
+		{"external data file", hosts.QemuImgExternalData + "\n", 0, qemuCheck{qemuExternalData, -1, -1, -1}, false},
 		{"corrupt with leaks", "ERROR cluster 5 refcount=0 reference=1\n\n9493 errors were found on the image.\n" +
 			"Data may be corrupted, or further writes to the image may corrupt it.\n\n" +
 			"2 leaked clusters were found on the image.\nThis means waste of disk space, but no harm to data.\n",

@@ -105,7 +105,7 @@ func (f *fakeBackupRemote) list(glob string, files ...backupFile) {
 
 // sha makes the host answer SHA256VerifyCommand(file) with out.
 func (f *fakeBackupRemote) sha(file string, a fakeBackupAnswer) {
-	cmd, err := hosts.SHA256VerifyCommand(file)
+	cmd, err := hosts.SHA256VerifyCommand(file, bkVerifyLimit)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func (f *fakeBackupRemote) sha(file string, a fakeBackupAnswer) {
 
 // qemu makes the host answer QemuImgCheckCommand(file) with a.
 func (f *fakeBackupRemote) qemu(file string, a fakeBackupAnswer) {
-	cmd, err := hosts.QemuImgCheckCommand(file)
+	cmd, err := hosts.QemuImgCheckCommand(file, bkVerifyLimit)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -147,6 +147,10 @@ func ptr(s string) *string { return &s }
 
 const qemuCleanOut = "No errors were found on the image.\n" +
 	"29491/32768 = 90.00% allocated, 1.50% fragmented, 0.00% compressed clusters\nImage end offset: 1933000704\n"
+
+// bkVerifyLimit is the verify commands' time limit on bkHost: its backup
+// interval.
+const bkVerifyLimit = 15 * time.Minute
 
 func bkHost(specs ...hosts.Backup) hosts.Host {
 	return hosts.Host{Name: "kvm-01", ProbeTimeout: 5 * time.Second, BackupInterval: 15 * time.Minute,
@@ -274,6 +278,10 @@ func TestCheckBackupsRules(t *testing.T) {
 			f.list("/srv/backups/*.qcow2", bf(n1, time.Hour, gib))
 			f.qemu(n1, fakeBackupAnswer{stderr: "qemu-img: This image format does not support checks\n", exit: 63})
 		}, wantSpec{UNKNOWN, "does not support checks", BackupVerifyFailed}, 2},
+		{"qemu-img image with an external data file", nightly("qemu-img"), func(f *fakeBackupRemote) {
+			f.list("/srv/backups/*.qcow2", bf(n1, time.Hour, gib))
+			f.qemu(n1, fakeBackupAnswer{out: hosts.QemuImgExternalData + "\n"})
+		}, wantSpec{UNKNOWN, "names an external data file", BackupVerifyFailed}, 2},
 		{"qemu-img missing", nightly("qemu-img"), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*.qcow2", bf(n1, time.Hour, gib))
 			f.qemu(n1, noToolSh)

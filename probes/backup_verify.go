@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
 )
@@ -21,8 +22,8 @@ type backupVerifyJob struct {
 
 // planBackupVerify builds the verification commands, sha256 ones first. Specs
 // with nothing to verify keep "skipped"; a path or method the builders
-// refuse is UNKNOWN.
-func planBackupVerify(runs []*backupRun) []backupVerifyJob {
+// refuse is UNKNOWN. limit bounds each tool's run on the host.
+func planBackupVerify(runs []*backupRun, limit time.Duration) []backupVerifyJob {
 	var jobs []backupVerifyJob
 	for _, run := range runs {
 		if run.listErr != nil || len(run.files) == 0 {
@@ -35,9 +36,9 @@ func planBackupVerify(runs []*backupRun) []backupVerifyJob {
 		case "", hosts.VerifyNone:
 			continue
 		case hosts.VerifySHA256:
-			cmd, err = hosts.SHA256VerifyCommand(file)
+			cmd, err = hosts.SHA256VerifyCommand(file, limit)
 		case hosts.VerifyQemuImg:
-			cmd, err = hosts.QemuImgCheckCommand(file)
+			cmd, err = hosts.QemuImgCheckCommand(file, limit)
 		default:
 			err = fmt.Errorf("probes: unknown verify method %q", run.spec.Verify)
 		}
@@ -69,11 +70,12 @@ func verifyOrder(tool string) int {
 // missing for every job) and when a sidecar does not end in a newline (the
 // end marker is glued to its last line).
 func verifyBackups(ctx context.Context, r Remote, h hosts.Host, runs []*backupRun) {
-	jobs := planBackupVerify(runs)
+	limit := min(backupVerifyTimeout(h), hosts.MaxVerifyLimit)
+	jobs := planBackupVerify(runs, limit)
 	if len(jobs) == 0 {
 		return
 	}
-	vctx, cancel := context.WithTimeout(ctx, backupVerifyTimeout(h))
+	vctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	cmds := make([]string, len(jobs))
 	for i, j := range jobs {
@@ -169,6 +171,9 @@ func readQemuImgVerify(out string, exit int, hint string) backupVerifyOutcome {
 		return backupVerifyFail("qemu-img check", backupWithHint(err, hint))
 	case qemuUnsupported:
 		return backupVerifyFail("qemu-img check", errors.New("the image format does not support checks"))
+	case qemuExternalData:
+		// qemu-img would open the file the header names: not run.
+		return backupVerifyFail("qemu-img check", errors.New("not run: the image names an external data file"))
 	}
 	return backupVerifyOutcome{word: BackupVerifyOK}
 }

@@ -3,7 +3,10 @@ package simfleet
 import (
 	"fmt"
 	"path"
+	"regexp"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
 )
@@ -48,12 +51,24 @@ func matchBackupList(h *Host, cmd string) (result, bool) {
 	return result{stdout: out.String()}, true
 }
 
-var sha256Prefix = builderPrefix(hosts.SHA256VerifyCommand)
+// verifyLimitRE finds the time limit a verify command was built with.
+var verifyLimitRE = regexp.MustCompile(`timeout -k \d+ (\d+) `)
+
+// verifyBuilder is build with the limit cmd carries, so that the command
+// can be rebuilt byte for byte.
+func verifyBuilder(cmd string, build func(string, time.Duration) (string, error)) func(string) (string, error) {
+	secs := 1
+	if m := verifyLimitRE.FindStringSubmatch(cmd); m != nil {
+		secs, _ = strconv.Atoi(m[1])
+	}
+	return func(file string) (string, error) { return build(file, time.Duration(secs)*time.Second) }
+}
 
 // matchSHA256 answers sha256sum FILE plus the sidecar section. A missing
 // file makes sha256sum complain on stderr; the script still exits 0.
 func matchSHA256(h *Host, cmd string) (result, bool) {
-	file, f, found, ok := h.backupArg(cmd, sha256Prefix, hosts.SHA256VerifyCommand)
+	build := verifyBuilder(cmd, hosts.SHA256VerifyCommand)
+	file, f, found, ok := h.backupArg(cmd, builderPrefix(build), build)
 	if !ok {
 		return result{}, false
 	}
@@ -68,11 +83,10 @@ func matchSHA256(h *Host, cmd string) (result, bool) {
 	return result{stdout: sum + "  " + file + "\n--sidecar--\n" + sidecar}, true
 }
 
-var qemuImgPrefix = builderPrefix(hosts.QemuImgCheckCommand)
-
 // matchQemuImg answers qemu-img check like qemu-img 7.2 on a clean image.
 func matchQemuImg(h *Host, cmd string) (result, bool) {
-	file, f, found, ok := h.backupArg(cmd, qemuImgPrefix, hosts.QemuImgCheckCommand)
+	build := verifyBuilder(cmd, hosts.QemuImgCheckCommand)
+	file, f, found, ok := h.backupArg(cmd, builderPrefix(build), build)
 	if !ok {
 		return result{}, false
 	}

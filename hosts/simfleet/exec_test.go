@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
 )
@@ -159,7 +160,7 @@ func TestVerifyCommands(t *testing.T) {
 	h := newTestHost(t, 1)
 	b := h.w.backups[0]
 	t.Run("sha256 matches sidecar", func(t *testing.T) {
-		res := h.run(must(t)(hosts.SHA256VerifyCommand(b.path)))
+		res := h.run(must(t)(hosts.SHA256VerifyCommand(b.path, time.Minute)))
 		sum, dump, ok := strings.Cut(res.stdout, "--sidecar--\n")
 		sidecar, err := hosts.DecodeHexDump(dump)
 		if !ok || err != nil || strings.Fields(sum)[0] != strings.Fields(string(sidecar))[0] || len(strings.Fields(sum)[0]) != 64 {
@@ -167,25 +168,25 @@ func TestVerifyCommands(t *testing.T) {
 		}
 	})
 	t.Run("sha256 of missing file", func(t *testing.T) {
-		res := h.run(must(t)(hosts.SHA256VerifyCommand("/srv/backups/gone.qcow2")))
+		res := h.run(must(t)(hosts.SHA256VerifyCommand("/srv/backups/gone.qcow2", time.Minute)))
 		if res.stdout != "--no-sidecar--\n" || !strings.Contains(res.stderr, "No such file") {
 			t.Errorf("sha256 missing = %q / %q", res.stdout, res.stderr)
 		}
 	})
 	t.Run("qemu-img check", func(t *testing.T) {
-		res := h.run(must(t)(hosts.QemuImgCheckCommand(b.path)))
+		res := h.run(must(t)(hosts.QemuImgCheckCommand(b.path, time.Minute)))
 		if !strings.HasPrefix(res.stdout, "No errors were found on the image.\n") || res.code != 0 {
 			t.Errorf("qemu-img = %q exit %d", res.stdout, res.code)
 		}
 	})
 	t.Run("qemu-img of missing file", func(t *testing.T) {
-		res := h.run(must(t)(hosts.QemuImgCheckCommand("/srv/backups/gone.qcow2")))
+		res := h.run(must(t)(hosts.QemuImgCheckCommand("/srv/backups/gone.qcow2", time.Minute)))
 		if res.code != 1 || !strings.Contains(res.stderr, "Could not open") {
 			t.Errorf("qemu-img missing = %q exit %d", res.stderr, res.code)
 		}
 	})
 	t.Run("quoted name", func(t *testing.T) {
-		res := h.run(must(t)(hosts.SHA256VerifyCommand("/srv/it's here.qcow2")))
+		res := h.run(must(t)(hosts.SHA256VerifyCommand("/srv/it's here.qcow2", time.Minute)))
 		if !strings.Contains(res.stderr, "/srv/it's here.qcow2: No such file") {
 			t.Errorf("quote round trip lost the name: %q", res.stderr)
 		}

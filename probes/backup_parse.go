@@ -232,13 +232,13 @@ func isSHA256Hex(s string) bool {
 type qemuVerdict int
 
 const (
-	qemuClean       qemuVerdict = iota // exit 0
-	qemuIncomplete                     // exit 1: the check could not run to the end
-	qemuCorrupt                        // exit 2
-	qemuLeaks                          // exit 3: leaked clusters only, data intact
-	qemuUnsupported                    // exit 63: the format has no checks (e.g. raw)
-	qemuToolMissing                    // "--no-tool--"
-	qemuExternalData                   // not checked: the header names an external data file
+	qemuClean        qemuVerdict = iota // exit 0
+	qemuIncomplete                      // exit 1: the check could not run to the end
+	qemuCorrupt                         // exit 2
+	qemuLeaks                           // exit 3: leaked clusters only, data intact
+	qemuUnsupported                     // exit 63: the format has no checks (e.g. raw)
+	qemuToolMissing                     // "--no-tool--"
+	qemuExternalData                    // not checked: the header names an external data file
 )
 
 // qemuCheck is what hosts.QemuImgCheckCommand reported. Errors and Leaks

@@ -1,6 +1,8 @@
 package probes
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -13,6 +15,44 @@ const (
 	// MaxDetails is the longest Details or error text, in runes.
 	MaxDetails = 4000
 )
+
+// Caps for a log shown in the journal view, kept from its end.
+const (
+	// MaxLogLines is the most lines CleanLog keeps.
+	MaxLogLines = 2000
+	// MaxLogLineRunes is the longest line CleanLog keeps, in runes.
+	MaxLogLineRunes = 1000
+	// MaxLogRunes is the most runes CleanLog keeps in all.
+	MaxLogRunes = 200_000
+)
+
+// CleanLog cleans a log printed oldest line first (journalctl,
+// Get-WinEvent) for the journal view: each line on its own as Clean does
+// (an escape sequence never spans lines), capped at MaxLogLineRunes; and
+// where the whole is over MaxLogLines or MaxLogRunes, the newest lines are
+// kept and a first line says how many earlier ones were cut.
+func CleanLog(s string) string {
+	s = strings.TrimSuffix(s, "\n")
+	if s == "" {
+		return ""
+	}
+	lines := strings.Split(s, "\n")
+	kept := make([]string, 0, min(len(lines), MaxLogLines))
+	total := 0
+	for i := len(lines) - 1; i >= 0 && len(kept) < MaxLogLines; i-- {
+		l := clean(lines[i], false, MaxLogLineRunes)
+		if total += utf8.RuneCountInString(l) + 1; total > MaxLogRunes {
+			break
+		}
+		kept = append(kept, l)
+	}
+	slices.Reverse(kept)
+	out := strings.Join(kept, "\n") + "\n"
+	if cut := len(lines) - len(kept); cut > 0 {
+		out = fmt.Sprintf("[%d earlier lines cut]\n", cut) + out
+	}
+	return out
+}
 
 // Clean makes remote text safe to render and store: it drops ANSI escape
 // sequences (CSI, OSC, DCS and two-byte ESC forms, 7- and 8-bit), every

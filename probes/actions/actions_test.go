@@ -62,6 +62,9 @@ func (f *fakeRemote) Exec(ctx context.Context, cmd string) (probes.ExecResult, e
 	if code != 0 {
 		return probes.ExecResult{ExitCode: code, Stderr: []byte("Job for libvirtd.service failed.\x1b[31m\n")}, nil
 	}
+	if f.t.stdout != "" {
+		return probes.ExecResult{Stdout: []byte(f.t.stdout)}, nil
+	}
 	return probes.ExecResult{Stdout: []byte("journal line\n")}, nil
 }
 func (f *fakeRemote) DialUnix(context.Context, string) (net.Conn, error) {
@@ -85,6 +88,8 @@ type fakeTransport struct {
 	onExec func()
 	// execErr, when set, is every Exec's error.
 	execErr error
+	// stdout, when set, is every successful Exec's output.
+	stdout string
 }
 
 func (f *fakeTransport) hold(ctx context.Context) error {

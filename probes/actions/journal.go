@@ -61,7 +61,7 @@ func (r *Runner) read(ctx context.Context, h hosts.Host, cmd string) (string, in
 	if err != nil {
 		return "", -1, fmt.Errorf("actions: journal on %s: %w", h.Name, err)
 	}
-	text := probes.Clean(string(out.Stdout))
+	text := probes.CleanLog(string(out.Stdout))
 	if out.ExitCode != 0 {
 		return text, out.ExitCode, fmt.Errorf("actions: journal on %s: exit %d: %s", h.Name, out.ExitCode, probes.CleanLine(string(out.Stderr)))
 	}

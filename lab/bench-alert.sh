@@ -34,6 +34,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # port: a free loopback port (the kernel picks it).
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -95,12 +96,19 @@ measure() {
 		# own start-up would count against both sides).
 		t0=$(now_ms)
 		kill -9 "$(cat "$pidfile")"
-		until alert_listed "$alert" "$name"; do sleep 0.005; done
+		until alert_listed "$alert" "$name"; do
+			(($(now_ms) - t0 < 120000)) || { echo "bench-alert: ($label) no alert after 120 s" >&2; return 1; }
+			sleep 0.005
+		done
 		t1=$(now_ms)
 		echo $((t1 - t0)) >>"$out"
 		echo "bench-alert: ($label) kill $i: alert listed after $((t1 - t0)) ms" >&2
 		bash lab/lab.sh libvirtd start "$target" >/dev/null
-		while alert_listed "$alert" "$name"; do sleep 0.2; done
+		t0=$(now_ms)
+		while alert_listed "$alert" "$name"; do
+			(($(now_ms) - t0 < 120000)) || { echo "bench-alert: ($label) alert not resolved after 120 s" >&2; return 1; }
+			sleep 0.2
+		done
 	done
 }
 
@@ -132,8 +140,8 @@ rss_kb=$(awk '/^VmRSS/ {print $2}' "/proc/$serve_pid/status")
 kill "$serve_pid"
 wait "$serve_pid" || true
 
-# (b) Prometheus + prometheus-libvirt-exporter on every lab host.
-prom=127.0.0.1:$(port)
+# (b) Prometheus + prometheus-libvirt-exporter on every lab host. Each
+# port is taken right before its program binds it.
 {
 	echo "global: {scrape_interval: 15s, evaluation_interval: 15s}"
 	echo "rule_files: [$work/rules.yml]"
@@ -149,6 +157,7 @@ while read -r hname _ _ _ _ _; do
 		--libvirt.uri "test+unix:///etc/libvirt/node.xml?socket=$HVLAB_DIR/hosts/$hname/run/libvirt-sock" \
 		>>"$work/exporters.log" 2>&1 &
 	pids+=($!)
+	wait_http "http://$p/metrics"
 	echo "      - {targets: ['$p'], labels: {host: $hname}}" >>"$work/prometheus.yml"
 done <"$HVLAB_DIR/hosts.tsv"
 cat >"$work/rules.yml" <<'EOF'
@@ -158,6 +167,7 @@ groups:
       - alert: LibvirtDown
         expr: libvirt_up == 0
 EOF
+prom=127.0.0.1:$(port)
 prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/prom" \
 	--web.listen-address="$prom" >"$work/prom.log" 2>&1 &
 pids+=($!)

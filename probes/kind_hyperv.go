@@ -33,7 +33,6 @@ func (hyperVKind) probe(ctx context.Context, p *hostProbe, rep HostReport) HostR
 	return p.hyperV(ctx, rep)
 }
 
-func (hyperVKind) backups(ctx context.Context, r Remote, h hosts.Host, now time.Time) Result {
-	res, _ := CheckHyperVBackups(ctx, r, h, now)
-	return res
+func (hyperVKind) backups(ctx context.Context, r Remote, h hosts.Host, now time.Time) (Result, []BackupResult) {
+	return CheckHyperVBackups(ctx, r, h, now)
 }

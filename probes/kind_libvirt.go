@@ -26,7 +26,6 @@ func (libvirtKind) probe(ctx context.Context, p *hostProbe, rep HostReport) Host
 	return p.probeLibvirt(ctx, rep)
 }
 
-func (libvirtKind) backups(ctx context.Context, r Remote, h hosts.Host, now time.Time) Result {
-	res, _ := CheckBackups(ctx, r, h, now)
-	return res
+func (libvirtKind) backups(ctx context.Context, r Remote, h hosts.Host, now time.Time) (Result, []BackupResult) {
+	return CheckBackups(ctx, r, h, now)
 }

@@ -51,7 +51,7 @@ type hostState struct {
 	// interval or when RefreshBackups set backupsDue. Under Run it is
 	// written by the host's backups worker, hence the mutex.
 	backupsMu  sync.Mutex
-	backups    *Result
+	backups    *backupRecord
 	backupsDue atomic.Bool
 	// backupsKick wakes the host's backups worker under Run.
 	backupsKick chan struct{}
@@ -105,10 +105,11 @@ func (p *hostProbe) probeLibvirt(ctx context.Context, rep HostReport) HostReport
 			res, figures := p.resources(ctx)
 			rep.Checks, rep.Resources = append(rep.Checks, res), figures
 		case c == hosts.CheckStorage:
-			rep.Checks = append(rep.Checks, p.storage(ctx))
+			res, pools := p.storage(ctx)
+			rep.Checks, rep.Pools = append(rep.Checks, res), pools
 		case c == hosts.CheckBackups:
-			if b, ok := p.backups(ctx); ok {
-				rep.Checks = append(rep.Checks, b)
+			if b, specs, ok := p.backups(ctx); ok {
+				rep.Checks, rep.Backups = append(rep.Checks, b), specs
 			}
 		case c == hosts.CheckHypervisor:
 			rep.Checks = append(rep.Checks, hypervisorResult(h, hv, st.units, s.now()))

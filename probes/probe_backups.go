@@ -13,16 +13,15 @@ import (
 // result (none before the first one, rather than a status that means
 // nothing).
 
-// backups returns the host's backups check for this round; ok is false
-// under Run before the first result exists.
-func (p *hostProbe) backups(ctx context.Context) (Result, bool) {
+// backups returns the host's backups check for this round and its
+// per-spec outcomes; ok is false under Run before the first result exists.
+func (p *hostProbe) backups(ctx context.Context) (Result, []BackupResult, bool) {
 	due := p.backupsDue()
 	if !p.s.started.Load() {
 		if due {
-			res := runBackups(ctx, p.r, p.h, p.s)
-			p.st.storeBackups(res)
+			p.st.storeBackups(runBackups(ctx, p.r, p.h, p.s))
 		}
-		return p.st.cachedBackups()
+		return p.st.cachedBackupRecord()
 	}
 	if due {
 		select {
@@ -30,7 +29,7 @@ func (p *hostProbe) backups(ctx context.Context) (Result, bool) {
 		default: // a run is already asked for
 		}
 	}
-	return p.st.cachedBackups()
+	return p.st.cachedBackupRecord()
 }
 
 // backupsDue reports whether the backups check must run: never run yet,
@@ -42,24 +41,37 @@ func (p *hostProbe) backupsDue() bool {
 	return !ok || forced || p.s.now().Sub(last.Time) >= interval
 }
 
-// runBackups runs the backups check of h's kind over r.
-func runBackups(ctx context.Context, r Remote, h hosts.Host, s *Scheduler) Result {
-	return KindOf(h).backups(ctx, r, h, s.now())
+// backupRecord is one run of the backups check: the check's result and
+// each spec's outcome.
+type backupRecord struct {
+	res   Result
+	specs []BackupResult
 }
 
-func (st *hostState) storeBackups(res Result) {
+// runBackups runs the backups check of h's kind over r.
+func runBackups(ctx context.Context, r Remote, h hosts.Host, s *Scheduler) backupRecord {
+	res, specs := KindOf(h).backups(ctx, r, h, s.now())
+	return backupRecord{res: res, specs: specs}
+}
+
+func (st *hostState) storeBackups(rec backupRecord) {
 	st.backupsMu.Lock()
-	st.backups = &res
+	st.backups = &rec
 	st.backupsMu.Unlock()
 }
 
 func (st *hostState) cachedBackups() (Result, bool) {
+	res, _, ok := st.cachedBackupRecord()
+	return res, ok
+}
+
+func (st *hostState) cachedBackupRecord() (Result, []BackupResult, bool) {
 	st.backupsMu.Lock()
 	defer st.backupsMu.Unlock()
 	if st.backups == nil {
-		return Result{}, false
+		return Result{}, nil, false
 	}
-	return *st.backups, true
+	return st.backups.res, st.backups.specs, true
 }
 
 // backupsWorker runs the host's backups check whenever a probe finds it

@@ -52,6 +52,11 @@ func TestRunBackupsDoNotBlockProbes(t *testing.T) {
 			if b.Status != CRIT { // the listing found no file
 				t.Fatalf("backups = %s %q, want CRIT (no file)", b.Status, b.Summary)
 			}
+			// The report carries each spec's outcome too (the collector's
+			// backup metrics read them).
+			if len(r.Backups) != 1 || r.Backups[0].Spec != "nightly" || r.Backups[0].Newest != "" {
+				t.Errorf("report's backups = %+v, want the nightly spec without a file", r.Backups)
+			}
 			return
 		}
 	}

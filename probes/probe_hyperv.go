@@ -19,8 +19,8 @@ func (p *hostProbe) hyperV(ctx context.Context, rep HostReport) HostReport {
 	rep.Checks = append(rep.Checks, hv.Checks...)
 	rep.VMs, rep.Version, rep.Resources = hv.VMs, hv.Version, hv.Resources
 	if p.h.HasCheck(hosts.CheckBackups) {
-		if b, ok := p.backups(ctx); ok {
-			rep.Checks = append(rep.Checks, b)
+		if b, specs, ok := p.backups(ctx); ok {
+			rep.Checks, rep.Backups = append(rep.Checks, b), specs
 		}
 	}
 	if p.h.HasCheck(hosts.CheckSecurity) {

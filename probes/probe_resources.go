@@ -28,18 +28,18 @@ func (p *hostProbe) resources(ctx context.Context) (Result, *Resources) {
 }
 
 // storage runs the storage pools check over the host's libvirt session.
-func (p *hostProbe) storage(ctx context.Context) Result {
+func (p *hostProbe) storage(ctx context.Context) (Result, []Pool) {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout(p.h))
 	defer cancel()
 	sess, err := p.session(ctx)
 	if err != nil {
-		return p.unavailable(hosts.CheckStorage, err)
+		return p.unavailable(hosts.CheckStorage, err), nil
 	}
 	api, ok := sess.api.(StorageAPI)
 	if !ok {
-		return p.unavailable(hosts.CheckStorage, errNoResourceAPI)
+		return p.unavailable(hosts.CheckStorage, errNoResourceAPI), nil
 	}
-	return StorageCheck(ctx, api, sess.do, p.h, p.s.now())
+	return StoragePools(ctx, api, sess.do, p.h, p.s.now())
 }
 
 // unavailable is a check that could not ask libvirt: UNKNOWN with why.

@@ -147,6 +147,11 @@ type HostReport struct {
 	// SSHLatency is the latest round-trip time to the host (0 if unreachable).
 	SSHLatency time.Duration
 	Time       time.Time
+	// Backups are the backups check's per-spec outcomes and Pools the
+	// storage check's pools (nil when those checks did not run), for the
+	// collector's metrics.
+	Backups []BackupResult
+	Pools   []Pool
 	// Resources are the host's figures from the resources check, for the
 	// host pane's gauges and the fleet table's mem/disk column (nil when
 	// the check is not configured or read nothing).

@@ -61,6 +61,13 @@ func PoolStateWord(st uint8) string {
 //
 // Details hold one line per pool, in name order.
 func StorageCheck(ctx context.Context, api StorageAPI, call CallFunc, h hosts.Host, now time.Time) Result {
+	res, _ := StoragePools(ctx, api, call, h, now)
+	return res
+}
+
+// StoragePools is StorageCheck that also returns the pools it read (nil
+// when it could not list them).
+func StoragePools(ctx context.Context, api StorageAPI, call CallFunc, h hosts.Host, now time.Time) (Result, []Pool) {
 	start := time.Now()
 	var pools []Pool
 	err := call(ctx, "storage pools", func() error {
@@ -70,9 +77,9 @@ func StorageCheck(ctx context.Context, api StorageAPI, call CallFunc, h hosts.Ho
 	})
 	lat := time.Since(start)
 	if err != nil {
-		return newResult(h.Name, hosts.CheckStorage, UNKNOWN, "storage pools unavailable: "+reason(err), "", err, lat, now)
+		return newResult(h.Name, hosts.CheckStorage, UNKNOWN, "storage pools unavailable: "+reason(err), "", err, lat, now), nil
 	}
-	return storageResult(h, pools, lat, now)
+	return storageResult(h, pools, lat, now), pools
 }
 
 // listPools reads every pool; one deleted meanwhile is skipped.

@@ -46,6 +46,13 @@ var (
 		"Unix time of the host's latest report. A scrape reads the latest reports and never starts a "+
 			"probe: push detection and each host's probe_interval keep them fresh, so alert on "+
 			"time() minus this rather than scraping faster.", "host")
+	descBackupSuccess = desc("backup_last_success_timestamp_seconds",
+		"Unix time of the newest backup file of each backup spec whose verification did not fail "+
+			"(its modification time; the backups check judges its age).", "host", "backup")
+	descBackupBytes = desc("backup_newest_bytes",
+		"Size of the newest backup file of each backup spec.", "host", "backup")
+	descPoolFill = desc("storage_pool_fill_ratio",
+		"Allocation over capacity of each running libvirt storage pool (0 to 1).", "host", "pool")
 	descReady = desc("ready",
 		"1 once every inventory host has reported once since start or reload (what /-/ready says).")
 	descFiring = desc("alerts_firing",
@@ -61,7 +68,8 @@ type reportCollector struct {
 // Describe sends every description.
 func (c reportCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descHostUp, descHypervisorUp, descCheckStatus, descDomainState, descVMs,
-		descMemory, descProbeDuration, descLastReport, descReady, descFiring} {
+		descMemory, descProbeDuration, descLastReport, descBackupSuccess, descBackupBytes, descPoolFill,
+		descReady, descFiring} {
 		ch <- d
 	}
 }
@@ -113,11 +121,43 @@ func collectHost(ch chan<- prometheus.Metric, h hosts.Host, rep probes.HostRepor
 	if h.HasCheck(hosts.CheckVMs) {
 		collectVMs(ch, name, rep.VMs)
 	}
+	collectBackups(ch, name, rep.Backups, rep.Time)
+	for _, p := range rep.Pools {
+		if p.Capacity > 0 && p.Err == nil {
+			gauge(ch, descPoolFill, float64(p.Allocation)/float64(p.Capacity), name, p.Name)
+		}
+	}
 	if r := rep.Resources; r != nil && r.MemTotal > 0 {
 		gauge(ch, descMemory, float64(r.MemTotal), name, "total")
 		gauge(ch, descMemory, float64(r.MemFree), name, "free")
 		gauge(ch, descMemory, float64(r.MemCommitted), name, "committed")
 	}
+}
+
+// collectBackups exports each spec's newest file. Its time is the report's
+// time minus the file's age as the check measured it.
+func collectBackups(ch chan<- prometheus.Metric, host string, specs []probes.BackupResult, at time.Time) {
+	seen := map[string]bool{}
+	for _, b := range specs {
+		if b.Newest == "" || seen[b.Spec] {
+			continue // no file; or a spec name twice (validation forbids it)
+		}
+		seen[b.Spec] = true
+		gauge(ch, descBackupBytes, float64(b.Size), host, b.Spec)
+		if !failedVerify(b.Verify) {
+			gauge(ch, descBackupSuccess, float64(at.Add(-b.Age).UnixNano())/1e9, host, b.Spec)
+		}
+	}
+}
+
+// failedVerify tells a newest file that is not a good backup.
+func failedVerify(word string) bool {
+	switch word {
+	case probes.BackupVerifyMismatch, probes.BackupVerifyNoSidecar, probes.BackupVerifyBadSidecar,
+		probes.BackupVerifyCorrupt:
+		return true
+	}
+	return false
 }
 
 func collectVMs(ch chan<- prometheus.Metric, host string, vms []probes.VM) {

@@ -145,7 +145,13 @@ func TestServeAlertsMetricsAndShutdown(t *testing.T) {
 	}
 	web := probes.VM{Name: "web", State: "running"}
 	h.sched.updates <- report("kvm1", t0, nil, web)
-	h.sched.updates <- report("kvm2", t0, nil, probes.VM{Name: "db", State: "running"})
+	kvm2 := report("kvm2", t0, nil, probes.VM{Name: "db", State: "running"})
+	kvm2.Backups = []probes.BackupResult{
+		{Spec: "nightly", Newest: "/b/n.qcow2", Age: time.Hour, Size: 5e9, Verify: probes.BackupVerifyOK},
+		{Spec: "bad", Newest: "/b/x", Age: time.Minute, Size: 10, Verify: probes.BackupVerifyMismatch},
+		{Spec: "none"}}
+	kvm2.Pools = []probes.Pool{{Name: "default", State: "running", Capacity: 400, Allocation: 100}, {Name: "off"}}
+	h.sched.updates <- kvm2
 	h.waitLog(t, "msg=ready hosts=2")
 	if code, _ := h.get(t, "/-/ready"); code != 200 {
 		t.Errorf("/-/ready after a round = %d, want 200", code)
@@ -170,11 +176,21 @@ func TestServeAlertsMetricsAndShutdown(t *testing.T) {
 		`hvconsole_domain_state{domain="db",host="kvm2",region="eu",state="running"} 1`,
 		`hvconsole_alerts_sent_total{outcome="dropped",region="eu",sink="` + am.URL + `"} 0`,
 		`hvconsole_alerts_firing{region="eu"} 1`,
+		`hvconsole_backup_newest_bytes{backup="nightly",host="kvm2",region="eu"} 5e+09`,
+		`hvconsole_backup_last_success_timestamp_seconds{backup="nightly",host="kvm2",region="eu"} 1.7957448e+09`,
+		`hvconsole_backup_newest_bytes{backup="bad",host="kvm2",region="eu"} 10`,
+		`hvconsole_storage_pool_fill_ratio{host="kvm2",pool="default",region="eu"} 0.25`,
 		`hvconsole_build_info{goversion="go`,
 		`# HELP hvconsole_last_report_timestamp_seconds Unix time of the host's latest report. A scrape reads the latest reports and never starts a probe`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %s", want)
+		}
+	}
+	for _, unwanted := range []string{`backup="none"`, `pool="off"`,
+		`hvconsole_backup_last_success_timestamp_seconds{backup="bad"`} {
+		if strings.Contains(body, unwanted) {
+			t.Errorf("metrics hold %s", unwanted)
 		}
 	}
 	promtool(t, body)

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/hvconsole/hvconsole/hosts/safetext"
 )
 
 // Length caps for text stored in a Result. Remote hosts choose what they
@@ -56,8 +58,11 @@ func CleanLog(s string) string {
 
 // Clean makes remote text safe to render and store: it drops ANSI escape
 // sequences (CSI, OSC, DCS and two-byte ESC forms, 7- and 8-bit), every
-// other C0/C1 control character except '\n' and '\t', DEL, and the Unicode
-// bidi controls that can make text read differently from what it is.
+// other C0/C1 control character except '\n' and '\t', DEL, and the
+// characters that show nothing or make text read differently from what it
+// is: Unicode format characters (bidi controls, zero-width characters,
+// BOM, soft hyphen, tag characters, ...) and the line and paragraph
+// separators (hosts/safetext).
 // Invalid UTF-8 becomes U+FFFD. The result is capped at MaxDetails runes.
 func Clean(s string) string { return clean(s, false, MaxDetails) }
 
@@ -97,21 +102,10 @@ func clean(s string, oneLine bool, max int) string {
 	return out
 }
 
-// dropRune reports whether r is a control or bidi character to remove.
+// dropRune reports whether r is a control, bidi or invisible character to
+// remove (safetext.Drop, the rule the console applies too).
 func dropRune(r rune) bool {
-	switch {
-	case r == '\n' || r == '\t':
-		return false
-	case r < 0x20 || r == 0x7f:
-		return true
-	case r >= 0x80 && r <= 0x9f:
-		return true
-	case r == 0x200e || r == 0x200f || r == 0x061c:
-		return true
-	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
-		return true
-	}
-	return false
+	return r != '\n' && r != '\t' && safetext.Drop(r)
 }
 
 // escapeLen returns how many bytes of s an escape sequence starting with r

@@ -28,6 +28,11 @@ func TestClean(t *testing.T) {
 		{"lone esc", "ok\x1b", "ok", "ok"},
 		{"line collapses space", "  a \n\n b  ", "  a \n\n b  ", "a b"},
 		{"unicode kept", "ünïcødé ✓", "ünïcødé ✓", "ünïcødé ✓"},
+		{"zero width and joiners", "we\u200bb\u200c-\u200d1", "web-1", "web-1"},
+		{"word joiner, bom, soft hyphen", "\ufeffdb\u2060-\u00ad1", "db-1", "db-1"},
+		{"line and paragraph separators", "a\u2028b\u2029c", "abc", "abc"},
+		{"tag characters", "vm\U000e0041\U000e007f", "vm", "vm"},
+		{"other format characters", "a\u180eb\u061cc\U0001d173d", "abcd", "abcd"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

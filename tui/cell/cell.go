@@ -13,11 +13,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/hvconsole/hvconsole/hosts/safetext"
 )
 
 // Clean returns s as one safe line: control characters (C0, DEL, C1),
-// escape sequences' introducer, bidirectional overrides and invalid UTF-8
-// are dropped, and tabs and line breaks become spaces. Remote text has
+// escape sequences' introducer, bidirectional overrides, invisible format
+// characters and separators (hosts/safetext) and invalid UTF-8 are dropped, and tabs and line breaks become spaces. Remote text has
 // already been cleaned by probes; the console cleans again because a
 // terminal that executes a stray escape is worse than a wasted scan.
 // Text that needs no change is returned as is, without allocating.
@@ -69,20 +71,11 @@ func isClean(s string) bool {
 	return true
 }
 
-// unsafeRune reports runes a terminal may act on rather than print:
-// controls, and the bidi overrides and isolates that can make text read
-// differently from what it is ("Trojan Source").
-func unsafeRune(r rune) bool {
-	switch {
-	case r < 0x20, r == 0x7f, r >= 0x80 && r <= 0x9f:
-		return true
-	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
-		return true
-	case r == 0x200e || r == 0x200f || r == 0x061c:
-		return true
-	}
-	return false
-}
+// unsafeRune reports runes a terminal may act on rather than print, and
+// runes that print nothing (hosts/safetext, the rule the probes apply too):
+// controls, bidi overrides and isolates ("Trojan Source"), zero-width and
+// other format characters, line and paragraph separators.
+func unsafeRune(r rune) bool { return safetext.Drop(r) }
 
 // Width is the display width of s in cells, ignoring ANSI styling. Plain
 // ASCII and the narrow symbols the console itself draws are measured
@@ -123,7 +116,7 @@ func narrow(r rune) bool {
 	case r >= 0x2500 && r <= 0x259f: // box drawing, block elements
 		return true
 	case r >= 0xa0 && r < 0x300: // Latin-1 and Latin Extended letters
-		return true
+		return r != 0xad // the soft hyphen takes no cell
 	}
 	switch r {
 	case '✓', '✗', '×', '·', '→', '…', '›', '●', '█', '⁣':

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/charmbracelet/x/ansi"
 )
 
 func TestClean(t *testing.T) {
@@ -17,6 +19,9 @@ func TestClean(t *testing.T) {
 		{"bidi\u202eevil\u2066x\u2069", "bidievilx"},
 		{"bad\xffutf8", "badutf8"},
 		{"ünïcødé ✓", "ünïcødé ✓"},
+		{"we\u200bb\u200c-\u200d1\u2060\ufeff", "web-1"},
+		{"a\u2028b\u2029c\u00add", "abcd"},
+		{"vm\U000e0041\U000e007f", "vm"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -88,10 +93,19 @@ func FuzzFit(f *testing.F) {
 	f.Add("\x1b[1mx\x1b[m", 2)
 	f.Fuzz(func(t *testing.T, s string, w int) {
 		w = w % 300
-		s = Clean(s)
-		got := Fit(s, w, "…")
-		if w > 0 && Width(got) != w {
-			t.Fatalf("Fit(%q, %d) is %d wide", s, w, Width(got))
+		// Cleaned remote text, and any printable text (format characters
+		// such as U+00AD kept): Width must agree with how Fit cuts.
+		printable := strings.Map(func(r rune) rune {
+			if r < 0x20 || (r >= 0x7f && r <= 0x9f) {
+				return -1
+			}
+			return r
+		}, s)
+		for _, s := range []string{Clean(s), printable} {
+			got := Fit(s, w, "…")
+			if w > 0 && (Width(got) != w || ansi.StringWidth(got) != w) {
+				t.Fatalf("Fit(%q, %d) is %d wide (%d by ansi)", s, w, Width(got), ansi.StringWidth(got))
+			}
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -229,5 +230,18 @@ func TestHyperVResourcesThresholds(t *testing.T) {
 			r, _ := hyperVResourcesResult(h, f, 0, hvNow)
 			hvWantResult(t, r, tc.st, tc.want)
 		})
+	}
+}
+
+// A state of only blanks or invisible characters is no state: the VM list
+// is UNKNOWN with the reason, not a VM with an empty state.
+func TestHyperVBlankStateIsUnknown(t *testing.T) {
+	for _, state := range []string{"   ", `\t `, "\u200b\u00ad"} {
+		out := `{"VMs":[{"Name":"dc01","State":"` + state + `","Status":"ok","Uptime":0,"AutomaticStartAction":"Start"}],"Error":null}`
+		_, err := ParseHyperVVMs(out)
+		res := hyperVChecked("hv", hosts.CheckVMs, "VM list", err, 0, hvNow, func() Result { return Result{Status: OK} })
+		if !errors.Is(err, ErrUnparseable) || res.Status != UNKNOWN || !strings.Contains(res.Summary, "VM without a state") {
+			t.Errorf("state %q: %v; %v %q", state, err, res.Status, res.Summary)
+		}
 	}
 }

@@ -167,7 +167,7 @@ func (v *HyperVVM) readState(raw json.RawMessage) error {
 	switch {
 	case err != nil:
 		return err
-	case name == "":
+	case CleanLine(name) == "": // also blanks or only invisible characters
 		return fmt.Errorf("%w: VM without a state", errPSType)
 	}
 	v.HyperVState, v.Known = CleanLine(name), known

@@ -56,6 +56,8 @@ type rawSettings struct {
 	LoadPerCPUWarn *float64     `toml:"load_per_cpu_warn"`
 	SecurityCrit   *[]string    `toml:"security_crit"`
 	SecurityIgnore *[]string    `toml:"security_ignore"`
+	RestoreDir     *string      `toml:"restore_dir"`
+	DrillRateMiB   *int         `toml:"drill_rate_mib"`
 }
 
 type rawHost struct {
@@ -74,6 +76,9 @@ type rawBackup struct {
 	MinCount *int    `toml:"min_count"`
 	Verify   *string `toml:"verify"`
 	WSB      *bool   `toml:"wsb"`
+	// Drill and DrillMaxAge: see Backup.
+	Drill       *string `toml:"drill"`
+	DrillMaxAge *string `toml:"drill_max_age"`
 }
 
 // decodeRaw decodes the document strictly. ok is false when nothing useful

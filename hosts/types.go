@@ -110,6 +110,14 @@ type Host struct {
 	// (nil: DefaultSecurityCrit); SecurityIgnore are findings not reported
 	// at all (see SecurityFindings and Host.SecurityLevel).
 	SecurityCrit, SecurityIgnore []string
+
+	// RestoreDir is the scratch folder on the host where restore drills
+	// copy a backup (removed again whatever happens); "" means
+	// DefaultRestoreDir.
+	RestoreDir string
+	// DrillRateMiB bounds a drill's copy to that many MiB per second, so a
+	// drill never starves the host's production I/O (0: unbounded).
+	DrillRateMiB int
 }
 
 // Hop is one jump host in a chain, resolved to a full endpoint.
@@ -136,7 +144,20 @@ type Backup struct {
 	// WSB also checks Windows Server Backup's summary (Get-WBSummary) on
 	// Hyper-V hosts: last successful backup within MaxAge, last result OK.
 	WSB bool
+	// Drill is the strongest restore drill the spec allows: DrillRestore
+	// (L0 integrity and L1 restore; "" means this) or DrillBoot (also L2).
+	Drill string
+	// DrillMaxAge, when set, makes the backups check WARN once the last
+	// successful drill of this spec is older (CRIT when the last drill
+	// failed, whatever its age).
+	DrillMaxAge time.Duration
 }
+
+// Restore drill levels a backup spec allows.
+const (
+	DrillRestore = "restore"
+	DrillBoot    = "boot"
+)
 
 // Backup verification methods.
 const (

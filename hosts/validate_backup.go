@@ -54,6 +54,12 @@ func (ps *problems) backup(key string, raw *rawBackup) Backup {
 	if raw.WSB != nil {
 		b.WSB = *raw.WSB
 	}
+	if raw.Drill != nil {
+		b.Drill, _ = ps.validString(joinKey(key, "drill"), raw.Drill, badDrill)
+	}
+	if raw.DrillMaxAge != nil {
+		b.DrillMaxAge, _ = ps.duration(joinKey(key, "drill_max_age"), *raw.DrillMaxAge)
+	}
 	return b
 }
 
@@ -126,4 +132,11 @@ func badVerify(s string) string {
 		return ""
 	}
 	return "unknown verify method " + quote(s) + ": want " + quote(VerifyNone) + ", " + quote(VerifySHA256) + " or " + quote(VerifyQemuImg)
+}
+
+func badDrill(s string) string {
+	if s == DrillRestore || s == DrillBoot {
+		return ""
+	}
+	return "unknown drill level " + quote(s) + ": want " + quote(DrillRestore) + " or " + quote(DrillBoot)
 }

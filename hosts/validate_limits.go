@@ -16,6 +16,9 @@ type limits struct {
 	loadPerCPUWarn           float64
 	// securityCrit and securityIgnore rate the security check's findings.
 	securityCrit, securityIgnore []string
+	// restoreDir and drillRateMiB: see Host.
+	restoreDir   string
+	drillRateMiB int
 }
 
 // Bounds of the resources keys: generous, but they catch a stray digit.
@@ -44,6 +47,7 @@ func (l limits) fill(h *Host) {
 	h.DiskUseWarn, h.DiskUseCrit = l.diskUseWarn, l.diskUseCrit
 	h.LoadPerCPUWarn = l.loadPerCPUWarn
 	h.SecurityCrit, h.SecurityIgnore = slices.Clone(l.securityCrit), slices.Clone(l.securityIgnore)
+	h.RestoreDir, h.DrillRateMiB = l.restoreDir, l.drillRateMiB
 }
 
 // applyLimits overlays the resources keys written in one table. A pair
@@ -86,6 +90,7 @@ func (ps *problems) applyLimits(l *limits, raw *rawSettings, prefix string) {
 		}
 	}
 	ps.applySecurityLevels(l, raw, prefix)
+	ps.applyDrill(l, raw, prefix)
 	ps.orderedPair(prefix, "mem_free_warn", "mem_free_crit", raw.MemFreeWarn, raw.MemFreeCrit,
 		l.memFreeCrit <= l.memFreeWarn, "mem_free_crit must not be above mem_free_warn")
 	ps.orderedPair(prefix, "disk_use_warn", "disk_use_crit", raw.DiskUseWarn, raw.DiskUseCrit,

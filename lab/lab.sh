@@ -8,7 +8,7 @@
 # /usr/local/sbin (systemctl, journalctl and powershell.exe stand-ins). See
 # lab/README.md.
 #
-# Usage: lab.sh install | up [N] | down | status   (up: N defaults to 30)
+# Usage: lab.sh install | up [N] | down | status   (up: N defaults to 45)
 #        lab.sh libvirtd stop|start|restart|kill|freeze|thaw N
 #        lab.sh sshd stop|start|kill|freeze|hang|thaw N
 #        lab.sh heal N | exec N CMD... | world N FILE|default
@@ -31,7 +31,7 @@ source "$SRC/net.sh"
 readonly D=${HVLAB_DIR:-/tmp/hvlab}
 readonly PARALLEL=${HVLAB_PARALLEL:-8}
 readonly HOST_TIMEOUT=${HVLAB_HOST_TIMEOUT:-60}
-readonly DEFAULT_HOSTS=36
+readonly DEFAULT_HOSTS=45
 readonly NOFORWARD=${HVLAB_NOFORWARD-25}
 # HVLAB_NET: the first three octets of the hosts' loopback addresses, so that
 # two labs (two HVLAB_DIRs) can run side by side on one machine.

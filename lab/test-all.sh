@@ -3,13 +3,13 @@
 # need, starts the lab, runs go vet and every test with the race detector
 # (integration tests included: HVLAB_REQUIRE=1 makes a missing lab a
 # failure, not a skip), and always stops the lab, also on failure.
-# Environment: HVLAB_DIR (default /tmp/hvlab), HVLAB_HOSTS (default 44),
+# Environment: HVLAB_DIR (default /tmp/hvlab), HVLAB_HOSTS (default 45),
 # HVLAB_PKGS (packages to vet and test, default ./...; CI uses the default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export HVLAB_DIR=${HVLAB_DIR:-/tmp/hvlab}
-hosts=${HVLAB_HOSTS:-44}
+hosts=${HVLAB_HOSTS:-45}
 read -r -a pkgs <<<"${HVLAB_PKGS:-./...}"
 command -v go >/dev/null || export PATH=/usr/local/go/bin:$PATH
 

@@ -51,7 +51,23 @@ type backupRecord struct {
 // runBackups runs the backups check of h's kind over r.
 func runBackups(ctx context.Context, r Remote, h hosts.Host, s *Scheduler) backupRecord {
 	res, specs := KindOf(h).backups(ctx, r, h, s.now())
-	return backupRecord{res: res, specs: specs}
+	return backupRecord{res: s.withDrills(res, specs, h), specs: specs}
+}
+
+// withDrills rates the specs' drill_max_age against the drill records,
+// when the scheduler has a drill store.
+func (s *Scheduler) withDrills(res Result, specs []BackupResult, h hosts.Host) Result {
+	if s.opts.Drills == nil {
+		return res
+	}
+	recs, err := s.opts.Drills.Load()
+	if err != nil {
+		res.Status = res.Status.Worse(UNKNOWN)
+		res.Summary = CleanLine(res.Summary + "; restore drill records unreadable")
+		res.Err = Clean(err.Error())
+		return res
+	}
+	return ApplyDrills(res, specs, h, recs, s.now())
 }
 
 func (st *hostState) storeBackups(rec backupRecord) {

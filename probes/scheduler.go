@@ -57,6 +57,9 @@ type SchedulerOptions struct {
 	ReconnectMax time.Duration
 	// Now is the clock for result times (default time.Now).
 	Now func() time.Time
+	// Drills, when set, holds the restore drill records the backups check
+	// rates against each spec's drill_max_age.
+	Drills *DrillStore
 }
 
 func (o SchedulerOptions) withDefaults() SchedulerOptions {

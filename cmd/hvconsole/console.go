@@ -91,6 +91,7 @@ func newActionRunner(cfg *hosts.Config, f *fleet, readOnly bool) (*actions.Runne
 		Audit:     audit,
 		Transport: f.transport,
 		Prober:    f.sched,
+		Drills:    f.drills,
 	})
 	return r, func() { _ = audit.Close() }, nil
 }

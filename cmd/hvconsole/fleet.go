@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/term"
@@ -20,6 +21,13 @@ type fleet struct {
 	pool      *sshx.Pool
 	transport *probes.SSHTransport
 	sched     *probes.Scheduler
+	// drills holds the restore drill records, in the state directory.
+	drills *probes.DrillStore
+}
+
+// drillFile is drills.json beside the audit log, in the state directory.
+func drillFile(cfg *hosts.Config) string {
+	return filepath.Join(filepath.Dir(cfg.AuditLog), "drills.json")
 }
 
 func openFleet(ctx context.Context, env *environment, cfg *hosts.Config) (*fleet, error) {
@@ -36,8 +44,9 @@ func openFleet(ctx context.Context, env *environment, cfg *hosts.Config) (*fleet
 		Passphrase:        pass,
 	})
 	tr := probes.NewSSHTransport(pool)
-	sched := probes.NewScheduler(cfg, tr, probes.SchedulerOptions{Classify: probes.ClassifySSH})
-	return &fleet{pool: pool, transport: tr, sched: sched}, nil
+	drills := probes.NewDrillStore(drillFile(cfg))
+	sched := probes.NewScheduler(cfg, tr, probes.SchedulerOptions{Classify: probes.ClassifySSH, Drills: drills})
+	return &fleet{pool: pool, transport: tr, sched: sched, drills: drills}, nil
 }
 
 // Close stops the scheduler first (it uses the pool), then the pool.

@@ -93,6 +93,8 @@ func dispatch(ctx context.Context, env *environment, args []string) error {
 			return runServeCommand(ctx, env, args[1:])
 		case "restart":
 			return runRestartCommand(ctx, env, args[1:])
+		case "drill":
+			return runDrillCommand(ctx, env, args[1:])
 		case "backups":
 			return runBackupsCommand(ctx, env, args[1:])
 		case "validate":
@@ -115,7 +117,7 @@ func dispatch(ctx context.Context, env *environment, args []string) error {
 }
 
 // subcommands are the words dispatch knows, for the unknown-command error.
-var subcommands = []string{"check", "backups", "restart", "validate", "demo", "version", "help"}
+var subcommands = []string{"check", "backups", "restart", "drill", "validate", "demo", "version", "help"}
 
 const usageText = `hvconsole: a terminal operations console for hypervisor fleets
 
@@ -135,6 +137,10 @@ Usage:
   hvconsole restart --host NAME [--host NAME]... --service UNIT [--yes]
                                         restart an allow-listed service and wait
                                         for the hypervisor to be OK again
+  hvconsole drill --host NAME --backup SPEC [--level 0|1|2] [--yes]
+                                        a restore drill of the spec's newest backup:
+                                        L0 integrity, L1 restore into restore_dir
+                                        (default); exit 0 passed, 2 failed, 3 other
   hvconsole serve [--config F] [--log-format logfmt|json]
                                         run as a collector: metrics, alerts, attach
   hvconsole validate [--config F]       report every problem in the config

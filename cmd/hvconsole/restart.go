@@ -48,24 +48,11 @@ func runRestartCommand(ctx context.Context, env *environment, args []string) err
 }
 
 func runRestart(ctx context.Context, env *environment, opts restartOptions) error {
-	cfg, err := loadConfig(ctx, env, opts.config)
+	cfg, selected, runner, closeAll, err := openActions(ctx, env, opts.config, opts.hosts, opts.readOnly)
 	if err != nil {
 		return err
 	}
-	selected, err := cfg.Select(opts.hosts, nil)
-	if err != nil {
-		return &exitError{code: exitUnknown, err: err}
-	}
-	f, err := openFleet(ctx, env, cfg)
-	if err != nil {
-		return &exitError{code: exitUnknown, err: err}
-	}
-	defer f.Close()
-	runner, closeAudit, err := newActionRunner(cfg, f, opts.readOnly || cfg.ReadOnly)
-	if err != nil {
-		return &exitError{code: exitUnknown, err: err}
-	}
-	defer closeAudit()
+	defer closeAll()
 
 	if !opts.yes {
 		if err := confirmOnTerminal(env, selected, opts.service); err != nil {
@@ -106,6 +93,29 @@ func runRestart(ctx context.Context, env *environment, opts restartOptions) erro
 		return &exitError{code: exitCrit, err: errors.Join(errs...)}
 	}
 	return nil
+}
+
+// openActions loads the config, selects the named hosts and opens the
+// fleet and the action runner for an action command; closeAll releases
+// them (the audit log, then the fleet).
+func openActions(ctx context.Context, env *environment, config string, names []string, readOnly bool) (
+	cfg *hosts.Config, selected []hosts.Host, runner *actions.Runner, closeAll func(), err error) {
+	if cfg, err = loadConfig(ctx, env, config); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if selected, err = cfg.Select(names, nil); err != nil {
+		return nil, nil, nil, nil, &exitError{code: exitUnknown, err: err}
+	}
+	f, err := openFleet(ctx, env, cfg)
+	if err != nil {
+		return nil, nil, nil, nil, &exitError{code: exitUnknown, err: err}
+	}
+	runner, closeAudit, err := newActionRunner(cfg, f, readOnly || cfg.ReadOnly)
+	if err != nil {
+		f.Close()
+		return nil, nil, nil, nil, &exitError{code: exitUnknown, err: err}
+	}
+	return cfg, selected, runner, func() { closeAudit(); f.Close() }, nil
 }
 
 // confirmOnTerminal shows what will run and asks on the controlling

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -58,4 +59,40 @@ func restoreFile(p string, old []byte, existed bool) error {
 		return fmt.Errorf("remove: %w", err)
 	}
 	return nil
+}
+
+// CutSessions kills (SIGKILL) every sshd process serving a connection to
+// host n, leaving the listener alone: each open SSH link dies at once, as
+// when a network path goes, and the commands those sessions ran lose their
+// output pipes. The processes are found by host n's mount namespace, so no
+// other host's (or the machine's own) sshd is touched. It returns how many
+// were killed.
+func (l *Lab) CutSessions(t testing.TB, n int) int {
+	t.Helper()
+	dir := l.hostDir(n)
+	ns, err := os.ReadFile(filepath.Join(dir, "mntns"))
+	if err != nil {
+		t.Fatalf("labtest: %v", err)
+	}
+	listener, _ := os.ReadFile(filepath.Join(dir, "sshd.pid"))
+	procs, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatalf("labtest: %v", err)
+	}
+	killed := 0
+	for _, p := range procs {
+		pid, err := strconv.Atoi(p.Name())
+		if err != nil || p.Name() == strings.TrimSpace(string(listener)) {
+			continue
+		}
+		comm, _ := os.ReadFile(filepath.Join("/proc", p.Name(), "comm"))
+		link, _ := os.Readlink(filepath.Join("/proc", p.Name(), "ns", "mnt"))
+		if strings.TrimSpace(string(comm)) != "sshd" || link != strings.TrimSpace(string(ns)) {
+			continue
+		}
+		if proc, err := os.FindProcess(pid); err == nil && proc.Kill() == nil {
+			killed++
+		}
+	}
+	return killed
 }

@@ -19,7 +19,7 @@
 // 33-34 for attached consoles, cmd 35-36 (hosts reached only by their
 // ssh_config alias, 36 through 35 as its ProxyJump; also the Ansible
 // import test), probes/reliability 37-44 (network-fault scenarios and the
-// chaos soak). lab/test-all.sh starts 44 hosts.
+// chaos soak), cmd 45 (the drill command). lab/test-all.sh starts 45 hosts.
 package labtest
 
 import (

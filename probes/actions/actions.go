@@ -64,6 +64,10 @@ type Options struct {
 	// (default 90s); VerifyEvery is the re-probe cadence (default 2s).
 	VerifyTimeout, VerifyEvery time.Duration
 	Now                        func() time.Time
+	// Drills records restore drill outcomes (nil: not recorded);
+	// DrillTimeout bounds one drill (default 2h).
+	Drills       *probes.DrillStore
+	DrillTimeout time.Duration
 }
 
 // Runner carries out actions. It is safe for concurrent use.
@@ -71,6 +75,8 @@ type Runner struct {
 	opts Options
 	seq  sync.Mutex
 	n    int
+	// drilling admits one restore drill per host at a time (drill.go).
+	drilling drillLocks
 }
 
 // New returns a Runner with defaults filled in.
@@ -83,6 +89,9 @@ func New(opts Options) *Runner {
 	}
 	if opts.VerifyEvery <= 0 {
 		opts.VerifyEvery = 2 * time.Second
+	}
+	if opts.DrillTimeout <= 0 {
+		opts.DrillTimeout = 2 * time.Hour
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

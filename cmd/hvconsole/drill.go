@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/probes"
+	"github.com/hvconsole/hvconsole/probes/actions"
+)
+
+// drillOptions are the flags of `hvconsole drill`.
+type drillOptions struct {
+	config   string
+	host     string
+	backup   string
+	level    int
+	yes      bool
+	readOnly bool
+}
+
+func runDrillCommand(ctx context.Context, env *environment, args []string) error {
+	opts := drillOptions{level: hosts.DrillL1}
+	fs := newFlagSet("drill", env.stderr)
+	fs.StringVar(&opts.config, "config", "", "config file")
+	fs.StringVar(&opts.host, "host", "", "host holding the backup (required)")
+	fs.StringVar(&opts.backup, "backup", "", "backup spec name on that host (required)")
+	fs.IntVar(&opts.level, "level", hosts.DrillL1, "0 integrity, 1 restore into restore_dir, 2 boot (drill = \"boot\" specs)")
+	fs.BoolVar(&opts.yes, "yes", false, "do not ask for confirmation")
+	fs.BoolVar(&opts.readOnly, "read-only", false, "refuse (for a dry check of the guards)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if opts.host == "" || opts.backup == "" {
+		return &exitError{code: exitUnknown, err: fmt.Errorf("%w: drill needs --host and --backup", errUsage)}
+	}
+	return runDrill(ctx, env, opts)
+}
+
+func runDrill(ctx context.Context, env *environment, opts drillOptions) error {
+	_, selected, runner, closeAll, err := openActions(ctx, env, opts.config, []string{opts.host}, opts.readOnly)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	h := selected[0]
+	args := []string{opts.backup, fmt.Sprintf("L%d", opts.level)}
+	if !opts.yes {
+		if err := confirmDrill(h, opts); err != nil {
+			runner.Refuse(selected, actions.ActionDrill, args, actions.ErrCancelled)
+			return &exitError{code: exitUnknown, err: err}
+		}
+	}
+	res := runner.Drill(ctx, actions.DrillRequest{Host: h, Backup: opts.backup, Level: opts.level,
+		Progress: drillPrinter(env)})
+	fmt.Fprintf(env.stdout, "%s: %s\n", h.Name, res.Summary())
+	switch res.Outcome {
+	case probes.DrillPassed:
+		return nil
+	case probes.DrillFailed:
+		return &exitError{code: exitCrit}
+	}
+	return &exitError{code: exitUnknown}
+}
+
+// drillPrinter prints each phase once and the copy's progress at most
+// every few seconds, to stderr (stdout carries the result line).
+func drillPrinter(env *environment) func(actions.DrillProgress) {
+	var mu sync.Mutex
+	var last string
+	var lastAt time.Time
+	return func(p actions.DrillProgress) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case p.Phase != last:
+			fmt.Fprintf(env.stderr, "%s: %s\n", p.Host, p.Phase)
+		case p.Phase == actions.PhaseCopy && p.Total > 0 && time.Since(lastAt) >= 5*time.Second:
+			fmt.Fprintf(env.stderr, "%s: copied %d of %d bytes (%.0f%%)\n", p.Host, p.Bytes, p.Total,
+				100*float64(p.Bytes)/float64(p.Total))
+		default:
+			return
+		}
+		last, lastAt = p.Phase, time.Now()
+	}
+}
+
+// confirmDrill shows what the drill does and asks "yes" on the terminal.
+func confirmDrill(h hosts.Host, opts drillOptions) error {
+	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if err != nil || !term.IsTerminal(int(tty.Fd())) {
+		if tty != nil {
+			tty.Close()
+		}
+		return errors.New("no terminal to confirm on; pass --yes to run the drill without asking")
+	}
+	defer tty.Close()
+	dir := h.RestoreDir
+	if dir == "" {
+		dir = hosts.DefaultRestoreDir
+	}
+	fmt.Fprintf(tty, "Restore drill L%d of backup %q on %s (%s):\n", opts.level, opts.backup, h.Name, h.Address)
+	if opts.level >= hosts.DrillL1 {
+		fmt.Fprintf(tty, "  copies the newest file into %s/hvconsole-drill-ID, verifies the copy, deletes it\n", dir)
+	} else {
+		fmt.Fprintln(tty, "  verifies the newest file where it lies (sha256, qemu-img check)")
+	}
+	fmt.Fprint(tty, "Type yes to confirm: ")
+	line := make([]byte, 64)
+	n, _ := tty.Read(line)
+	if strings.TrimSpace(string(line[:n])) != "yes" {
+		return actions.ErrCancelled
+	}
+	return nil
+}

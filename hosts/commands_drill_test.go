@@ -1,0 +1,66 @@
+package hosts
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDrillCommandRefuses(t *testing.T) {
+	good := DrillSpec{ID: "1764-1", File: "/srv/b/n.qcow2", Level: DrillL1, QCOW2: true, RestoreDir: "/var/tmp", ToolTimeout: time.Hour}
+	tests := map[string]func(*DrillSpec){
+		"id with a slash":         func(s *DrillSpec) { s.ID = "../x" },
+		"empty id":                func(s *DrillSpec) { s.ID = "" },
+		"relative file":           func(s *DrillSpec) { s.File = "n.qcow2" },
+		"file with a quote":       func(s *DrillSpec) { s.File = `/srv/"x.qcow2` },
+		"file with a backslash":   func(s *DrillSpec) { s.File = `/srv/x\.qcow2` },
+		"file with a newline":     func(s *DrillSpec) { s.File = "/srv/x\n.qcow2" },
+		"file with ..":            func(s *DrillSpec) { s.File = "/srv/../etc/shadow" },
+		"restore dir /":           func(s *DrillSpec) { s.RestoreDir = "/" },
+		"restore dir relative":    func(s *DrillSpec) { s.RestoreDir = "tmp" },
+		"level 2 is not a script": func(s *DrillSpec) { s.Level = DrillL2 },
+		"no tool timeout":         func(s *DrillSpec) { s.ToolTimeout = 0 },
+		"negative rate":           func(s *DrillSpec) { s.RateMiB = -1 },
+	}
+	if _, err := DrillCommand(good); err != nil {
+		t.Fatalf("good spec: %v", err)
+	}
+	for name, mutate := range tests {
+		s := good
+		mutate(&s)
+		if _, err := DrillCommand(s); !errors.Is(err, ErrBadArgument) {
+			t.Errorf("%s: err = %v, want ErrBadArgument", name, err)
+		}
+	}
+}
+
+// The file is quoted for the shell and opened by qemu-img only through a
+// JSON filename that cuts the backing chain, with an explicit format, a
+// timeout and resource limits.
+func TestDrillCommandIsolatesQemuImg(t *testing.T) {
+	s := DrillSpec{ID: "7", File: "/srv/b/it's $(x).qcow2", Level: DrillL1, QCOW2: true, RestoreDir: "/var/tmp", RateMiB: 8, ToolTimeout: time.Minute}
+	cmd, err := DrillCommand(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(cmd, `src='/srv/b/it'\''s $(x).qcow2'`) {
+		t.Errorf("file not single-quoted:\n%s", cmd)
+	}
+	for _, l := range strings.Split(cmd, "\n") {
+		if !strings.Contains(l, "qemu-img ") || strings.HasPrefix(l, "command -v") {
+			continue
+		}
+		for _, want := range []string{"timeout -k 5 60 prlimit --as=4294967296 --cpu=60 -- qemu-img", "-f qcow2", `\"backing\":null`} {
+			if !strings.Contains(l, want) && !strings.Contains(l, strings.ReplaceAll(want, `\"`, `"`)) {
+				t.Errorf("qemu-img line without %q:\n%s", want, l)
+			}
+		}
+	}
+	if !strings.Contains(cmd, "count=8 conv=notrunc") || !strings.Contains(cmd, "sleep 1") {
+		t.Errorf("rate limit not applied:\n%s", cmd)
+	}
+	if c, _ := DrillCleanupCommand("/var/tmp", "7"); c != "rm -rf -- '/var/tmp/hvconsole-drill-7'" {
+		t.Errorf("cleanup %q", c)
+	}
+}

@@ -1,0 +1,314 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/probes"
+)
+
+// ActionDrill is the audit name of a restore drill.
+const ActionDrill = "drill"
+
+// Reasons a drill is refused.
+var (
+	ErrNoSuchBackup = errors.New("no backup spec of that name on the host")
+	ErrDrillBusy    = errors.New("a drill is already running on the host")
+	ErrDrillLevel   = errors.New("drill level not available")
+)
+
+// Drill phases reported to DrillRequest.Progress.
+const (
+	PhaseList    = "list"
+	PhaseCopy    = "copy"
+	PhaseVerify  = "verify"
+	PhaseCleanup = "cleanup"
+	PhaseDone    = "done"
+)
+
+// DrillProgress is one progress report of a running drill.
+type DrillProgress struct {
+	Host, Spec, Phase string
+	// Bytes copied so far, of Total (L1).
+	Bytes, Total int64
+}
+
+// DrillRequest asks for one drill.
+type DrillRequest struct {
+	Host   hosts.Host
+	Backup string // the spec's name: the allow-list is the host's specs
+	Level  int    // hosts.DrillL0 or hosts.DrillL1
+	// Progress, when set, is called from the drill's goroutine with each
+	// phase and, while copying, the bytes copied about once a second.
+	Progress func(DrillProgress)
+}
+
+// drillLocks admits one drill per host at a time.
+type drillLocks struct {
+	mu   sync.Mutex
+	busy map[string]bool
+}
+
+func (l *drillLocks) take(host string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.busy[host] {
+		return false
+	}
+	if l.busy == nil {
+		l.busy = map[string]bool{}
+	}
+	l.busy[host] = true
+	return true
+}
+
+func (l *drillLocks) release(host string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.busy, host)
+}
+
+// drillProgressEvery is how often a running copy's size is read.
+const drillProgressEvery = time.Second
+
+// cleanupTimeout bounds the clean-up command sent after a drill that did
+// not end by itself.
+const cleanupTimeout = 15 * time.Second
+
+// Drill runs one restore drill (README, "Restore drills"): L0 verifies the
+// spec's newest backup where it lies; L1 copies it into restore_dir,
+// verifies the copy and deletes it. It is refused in read-only mode, for a
+// spec the host does not have, for a level the spec does not allow, and
+// while another drill runs on the host. It is audited like every action
+// (intent before, outcome after). Cancelling ctx stops it; the scratch
+// copy is removed by the remote script itself when its session goes, and
+// by a clean-up command sent afterwards.
+func (r *Runner) Drill(ctx context.Context, req DrillRequest) probes.DrillResult {
+	h := req.Host
+	res := probes.DrillResult{Host: h.Name, Spec: req.Backup, Level: req.Level, Outcome: probes.DrillUnknown}
+	args := []string{req.Backup, "L" + strconv.Itoa(req.Level)}
+	spec, err := r.permitDrill(h, req)
+	if err == nil && !r.drilling.take(h.Name) {
+		err = ErrDrillBusy
+	}
+	if err != nil {
+		res.Reason = r.Refuse([]hosts.Host{h}, ActionDrill, args, err)[0].Error()
+		res.Outcome = "refused"
+		return res
+	}
+	defer r.drilling.release(h.Name)
+	progress := func(phase string, bytes, total int64) {
+		if req.Progress != nil {
+			req.Progress(DrillProgress{Host: h.Name, Spec: req.Backup, Phase: phase, Bytes: bytes, Total: total})
+		}
+	}
+	dctx, cancel := context.WithTimeout(ctx, r.opts.DrillTimeout)
+	defer cancel()
+	res.Started = r.opts.Now()
+	progress(PhaseList, 0, 0)
+	remote, err := r.opts.Transport.Connect(dctx, h)
+	if err == nil {
+		res.File, res.Size, err = probes.NewestBackup(dctx, remote, h, spec)
+	}
+	if err != nil {
+		res.Reason = "cannot find the newest backup: " + probes.CleanLine(err.Error())
+		if errors.Is(err, probes.ErrNoBackupFile) {
+			res.Outcome = probes.DrillFailed
+		}
+		// Nothing was started on the host: audited as not carried out.
+		r.Refuse([]hosts.Host{h}, ActionDrill, args, errors.New(res.Reason))
+		res.Ended = r.opts.Now()
+		r.recordDrill(&res)
+		return res
+	}
+	ds := r.drillSpec(h, spec, res)
+	cmd, err := hosts.DrillCommand(ds)
+	base := Record{ID: ds.ID, SSHUser: h.User, Host: h.Name, Action: ActionDrill, Args: append(args, res.File), Command: cmd}
+	if err != nil {
+		res.Reason = "cannot build the drill command: " + err.Error()
+		r.Refuse([]hosts.Host{h}, ActionDrill, args, err)
+		return res
+	}
+	intent := base
+	intent.Phase = PhaseIntent
+	if err := r.record(intent); err != nil {
+		res.Outcome, res.Reason = "refused", (&RefusedError{Host: h.Name, Action: ActionDrill, Reason: err}).Error()
+		return res
+	}
+	out, exit, runErr := r.runDrill(dctx, remote, cmd, ds, res.Size, progress)
+	res.Ended = r.opts.Now()
+	switch {
+	case ctx.Err() != nil:
+		res.Outcome, res.Reason = probes.DrillCancelled, "cancelled by the operator"
+	case runErr != nil:
+		// The full chain goes to the audit log's error text (Summary).
+		res.Outcome, res.Reason = probes.DrillUnknown, "the SSH session ended before the drill did"
+		res.Notes = append(res.Notes, probes.CleanLine(runErr.Error()))
+	default:
+		probes.FinishDrill(&res, out, spec, ds.QCOW2)
+	}
+	var cleanupErr error
+	if ds.Level == hosts.DrillL1 && (runErr != nil || ctx.Err() != nil) {
+		progress(PhaseCleanup, 0, 0)
+		cleanupErr = r.cleanupDrill(ctx, h, remote, ds)
+	}
+	progress(PhaseDone, 0, 0)
+	return r.finishDrill(res, base, &exit, cleanupErr)
+}
+
+// permitDrill is the drill's guard: read-only, the spec, the level.
+func (r *Runner) permitDrill(h hosts.Host, req DrillRequest) (hosts.Backup, error) {
+	if r.opts.ReadOnly {
+		return hosts.Backup{}, ErrReadOnly
+	}
+	for _, b := range h.Backups {
+		if b.Name != req.Backup {
+			continue
+		}
+		switch {
+		case h.Hypervisor == hosts.KindHyperV:
+			return b, fmt.Errorf("%w: drills on Hyper-V hosts are not implemented yet", ErrDrillLevel)
+		case req.Level == hosts.DrillL2 && b.Drill != hosts.DrillBoot:
+			return b, fmt.Errorf("%w: L2 needs drill = \"boot\" in the spec", ErrDrillLevel)
+		case req.Level == hosts.DrillL2:
+			return b, fmt.Errorf("%w: the L2 boot drill is not implemented yet", ErrDrillLevel)
+		case req.Level != hosts.DrillL0 && req.Level != hosts.DrillL1:
+			return b, fmt.Errorf("%w: level %d", ErrDrillLevel, req.Level)
+		}
+		return b, nil
+	}
+	return hosts.Backup{}, fmt.Errorf("%w: %q", ErrNoSuchBackup, req.Backup)
+}
+
+func (r *Runner) drillSpec(h hosts.Host, spec hosts.Backup, res probes.DrillResult) hosts.DrillSpec {
+	dir := h.RestoreDir
+	if dir == "" {
+		dir = hosts.DefaultRestoreDir
+	}
+	return hosts.DrillSpec{
+		ID: r.nextID(), File: res.File, Level: res.Level, RestoreDir: dir, RateMiB: h.DrillRateMiB,
+		QCOW2:       spec.Verify == hosts.VerifyQemuImg || strings.HasSuffix(res.File, ".qcow2"),
+		ToolTimeout: r.opts.DrillTimeout.Truncate(time.Second),
+	}
+}
+
+// runDrill runs the drill script and, for L1, reads the copy's size about
+// once a second while it runs.
+func (r *Runner) runDrill(ctx context.Context, remote probes.Remote, cmd string, ds hosts.DrillSpec, total int64,
+	progress func(string, int64, int64)) (string, int, error) {
+	type done struct {
+		out probes.ExecResult
+		err error
+	}
+	ch := make(chan done, 1)
+	go func() {
+		out, err := remote.Exec(ctx, cmd)
+		ch <- done{out, err}
+	}()
+	phase := PhaseVerify
+	if ds.Level == hosts.DrillL1 {
+		phase = PhaseCopy
+	}
+	progress(phase, 0, total)
+	tick := time.NewTicker(drillProgressEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case d := <-ch:
+			return string(d.out.Stdout), d.out.ExitCode, d.err
+		case <-tick.C:
+			if ds.Level != hosts.DrillL1 {
+				continue
+			}
+			if n, ok := drillCopied(ctx, remote, ds); ok {
+				progress(phase, n, total)
+				if n >= total {
+					phase = PhaseVerify
+				}
+			}
+		}
+	}
+}
+
+// drillCopied reads how many bytes the scratch copy holds.
+func drillCopied(ctx context.Context, remote probes.Remote, ds hosts.DrillSpec) (int64, bool) {
+	cmd, err := hosts.DrillProgressCommand(ds.RestoreDir, ds.ID)
+	if err != nil {
+		return 0, false
+	}
+	pctx, cancel := context.WithTimeout(ctx, drillProgressEvery)
+	defer cancel()
+	out, err := remote.Exec(pctx, cmd)
+	if err != nil {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(string(out.Stdout)), 10, 64)
+	return n, err == nil && n >= 0
+}
+
+// cleanupDrill removes the scratch folder, under its own deadline (the
+// drill's context may be what was cancelled): over the drill's connection,
+// else over a fresh one (the old one may be what died).
+func (r *Runner) cleanupDrill(ctx context.Context, h hosts.Host, remote probes.Remote, ds hosts.DrillSpec) error {
+	cmd, err := hosts.DrillCleanupCommand(ds.RestoreDir, ds.ID)
+	if err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	out, err := remote.Exec(cctx, cmd)
+	if err != nil {
+		r.opts.Transport.Reconnect(h.Name)
+		if remote, err = r.opts.Transport.Connect(cctx, h); err != nil {
+			return fmt.Errorf("clean-up: connect: %w", err)
+		}
+		out, err = remote.Exec(cctx, cmd)
+	}
+	if err == nil && out.ExitCode != 0 {
+		err = fmt.Errorf("clean-up: exit %d: %s", out.ExitCode, probes.CleanLine(string(out.Stderr)))
+	}
+	return err
+}
+
+// finishDrill records the outcome in the drill store and the audit log.
+func (r *Runner) finishDrill(res probes.DrillResult, base Record, exit *int, cleanupErr error) probes.DrillResult {
+	if res.Ended.IsZero() {
+		res.Ended = r.opts.Now()
+	}
+	if cleanupErr != nil {
+		res.Notes = append(res.Notes, "scratch copy NOT confirmed removed: "+probes.CleanLine(cleanupErr.Error()))
+	}
+	r.recordDrill(&res)
+	rec := base
+	rec.Phase = PhaseOutcome
+	rec.Outcome = map[string]string{probes.DrillPassed: "ok", probes.DrillFailed: "failed",
+		probes.DrillCancelled: "cancelled"}[res.Outcome]
+	if rec.Outcome == "" {
+		rec.Outcome = "unknown"
+	}
+	rec.Exit = exit
+	rec.Duration = res.Ended.Sub(res.Started).Seconds()
+	if res.Outcome != probes.DrillPassed {
+		rec.Error = res.Summary()
+	}
+	if err := r.record(rec); err != nil {
+		res.Notes = append(res.Notes, "outcome NOT in the audit log: "+err.Error())
+	}
+	return res
+}
+
+// recordDrill keeps a passed or failed drill in the drill store.
+func (r *Runner) recordDrill(res *probes.DrillResult) {
+	if r.opts.Drills == nil {
+		return
+	}
+	if err := r.opts.Drills.Record(*res); err != nil {
+		res.Notes = append(res.Notes, "drill NOT recorded: "+probes.CleanLine(err.Error()))
+	}
+}

@@ -1,0 +1,34 @@
+package probes
+
+import (
+	"testing"
+	"time"
+
+	"github.com/hvconsole/hvconsole/hosts"
+)
+
+func FuzzParseDrillOutput(f *testing.F) {
+	f.Add(drillOut())
+	f.Add(drillOut("@@check 2", "@@backing /x"))
+	f.Add("@@size 100\n@@free 5\n@@fail space\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		r := DrillResult{Level: 1}
+		FinishDrill(&r, in, hosts.Backup{Verify: hosts.VerifySHA256}, true)
+		if r.Outcome == "" {
+			t.Errorf("no outcome for %q", in)
+		}
+	})
+}
+
+func FuzzParseDrillRecords(f *testing.F) {
+	f.Add([]byte(`[{"host":"a","spec":"b","last":{"time":"2026-11-27T00:00:00Z","level":1,"outcome":"passed","restore_seconds":1},"last_success":"2026-11-27T00:00:00Z"}]`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		recs, err := ParseDrillRecords(in)
+		if err != nil {
+			return
+		}
+		h := hosts.Host{Name: "a", Backups: []hosts.Backup{{Name: "b", DrillMaxAge: time.Hour}}}
+		_ = ApplyDrills(Result{}, []BackupResult{{Spec: "b"}}, h, recs, time.Now())
+	})
+}

@@ -52,6 +52,8 @@ type Options struct {
 	HTTPClient *http.Client
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
+	// Drills, when set, is exported as the restore drill metrics.
+	Drills *probes.DrillStore
 }
 
 // Run collects until ctx ends. It returns after every goroutine it started
@@ -97,6 +99,7 @@ func newServer(opts Options) (*server, error) {
 	s := &server{opts: opts, log: opts.Logger, cfg: cfg, fleet: newFleetState(cfg.Hosts),
 		alerts: newAlerts(cfg.Alerting, cfg.Serve.Site), site: cfg.Serve.Site, hub: newHub(opts.Logger)}
 	reg, sent := newRegistry(s.fleet, func() int { return int(s.firing.Load()) }, cfg.Alerting.ExternalLabels, opts.Version)
+	registerDrills(reg, cfg.Alerting.ExternalLabels, opts.Drills)
 	s.notify = newNotifier(cfg.Alerting, "", opts.HTTPClient, s.log, sent)
 	h, err := metricsHandler(reg, s.fleet, opts.Version, s.log)
 	if err != nil {

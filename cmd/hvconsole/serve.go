@@ -49,7 +49,7 @@ func runServeCommand(ctx context.Context, env *environment, args []string) error
 	var wg sync.WaitGroup
 	wg.Go(func() { forwardSignals(fwdCtx, hup, reloads) })
 	err = serve.Run(ctx, serve.Options{
-		Config: cfg, Scheduler: f.sched, Logger: log, Version: version, Reloads: reloads,
+		Config: cfg, Scheduler: f.sched, Logger: log, Version: version, Reloads: reloads, Drills: f.drills,
 		// A reload reads ssh_config afresh too: a new resolver, not the cache.
 		Reload: func() (*hosts.Config, error) {
 			return hosts.LoadWith(path, hosts.LoadOptions{Getenv: env.getenv, SSH: newSSHResolver(env), Context: ctx})

@@ -12,6 +12,18 @@ import (
 // TextUnmarshaler, so a bad one becomes a positioned problem next to all
 // the others instead of stopping the decoder.
 
+// The shortest accepted intervals and timeouts. Below them a setting
+// stops measuring the host: a keepalive of 1ns declares every healthy
+// link dead, a probe deadline under a round trip fails every probe, an
+// interval of microseconds turns the scheduler into a busy loop.
+const (
+	MinKeepaliveInterval = time.Second
+	MinConnectTimeout    = 100 * time.Millisecond
+	MinProbeTimeout      = 100 * time.Millisecond
+	MinProbeInterval     = time.Second
+	MinBackupInterval    = 10 * time.Second
+)
+
 // parsePositiveDuration parses a Go duration that must be greater than zero
 // (every duration in the config is a timeout, an interval or an age). It
 // returns the reason when s is not acceptable.

@@ -173,6 +173,17 @@ func (ps *problems) duration(path string, s string) (time.Duration, bool) {
 	return d, true
 }
 
+// durationAtLeast is duration with a floor: a value under least is
+// reported (it would make healthy hosts fail, or busy-loop).
+func (ps *problems) durationAtLeast(path, s string, least time.Duration) (time.Duration, bool) {
+	d, ok := ps.duration(path, s)
+	if ok && d < least {
+		ps.at(path, "duration "+quote(s)+" is too short: at least "+least.String())
+		return 0, false
+	}
+	return d, ok
+}
+
 // stringList checks each element of a list, reporting every bad one.
 func (ps *problems) stringList(path string, list []string, bad func(string) string) ([]string, bool) {
 	ok := true

@@ -85,7 +85,9 @@ func (ps *problems) globals(raw *rawConfig, getenv func(string) string, home str
 		cfg.MaxHandshakes, _ = ps.positive("max_handshakes", *raw.MaxHandshakes, maxHandshakesCap)
 	}
 	if raw.KeepaliveInterval != nil {
-		cfg.KeepaliveInterval, _ = ps.duration("keepalive_interval", *raw.KeepaliveInterval)
+		if d, ok := ps.durationAtLeast("keepalive_interval", *raw.KeepaliveInterval, MinKeepaliveInterval); ok {
+			cfg.KeepaliveInterval = d
+		}
 	}
 	if raw.SSHConfig != nil {
 		if v, ok := ps.validString("ssh_config", raw.SSHConfig, badSSHConfigMode); ok {

@@ -47,11 +47,49 @@ func (ps *problems) resolveJumps(entries []hostEntry) {
 		}
 	}
 	loops := ps.jumpLoops(entries, next)
-	for i := range entries {
-		if !loops[i] {
+	depth := jumpDepths(next, adhoc, loops)
+	for i, e := range entries {
+		switch {
+		case loops[i]:
+		case depth[i] <= MaxJumpDepth:
 			entries[i].host.Jump = chain(entries, next, adhoc, i)
+		case next[i] < 0 || depth[next[i]] <= MaxJumpDepth: // the first host past the cap
+			ps.atf(joinKey(e.prefix, "jump"), "jump chain of %d hops: at most %d", depth[i], MaxJumpDepth)
 		}
 	}
+}
+
+// MaxJumpDepth caps the hops in front of a host. Each hop is a full SSH
+// handshake inside the previous one; real networks need two or three, and
+// without a cap a long chain made validation build chains quadratic in the
+// inventory (a 2000-deep chain took 432 MB).
+const MaxJumpDepth = 8
+
+// jumpDepths is each host's number of hops, found without building the
+// chains: a walk up the jumps, remembering every depth found. Hosts in or
+// leading into a loop are left at 0.
+func jumpDepths(next []int, adhoc [][]Hop, loops []bool) []int {
+	depth := make([]int, len(next))
+	known := make([]bool, len(next))
+	var path []int
+	for i := range next {
+		path = path[:0]
+		cur := i
+		for !known[cur] && !loops[cur] && len(adhoc[cur]) == 0 && next[cur] >= 0 {
+			path = append(path, cur)
+			cur = next[cur]
+		}
+		d := depth[cur]
+		if !known[cur] {
+			d = len(adhoc[cur]) // 0 for a direct host or a loop
+			depth[cur], known[cur] = d, true
+		}
+		for k := len(path) - 1; k >= 0; k-- {
+			d++
+			depth[path[k]], known[path[k]] = d, true
+		}
+	}
+	return depth
 }
 
 // jumpLoops reports each cycle of inventory jumps once, at the jump of its

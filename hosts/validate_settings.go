@@ -114,19 +114,20 @@ func (ps *problems) applySSH(s *settings, raw *rawSettings, prefix, home string)
 
 func (ps *problems) applyTimes(s *settings, raw *rawSettings, prefix string) {
 	for _, d := range []struct {
-		key string
-		raw *string
-		dst *time.Duration
+		key   string
+		raw   *string
+		dst   *time.Duration
+		least time.Duration
 	}{
-		{"connect_timeout", raw.ConnectTimeout, &s.connectTimeout},
-		{"probe_timeout", raw.ProbeTimeout, &s.probeTimeout},
-		{"probe_interval", raw.ProbeInterval, &s.probeInterval},
-		{"backup_interval", raw.BackupInterval, &s.backupInterval},
+		{"connect_timeout", raw.ConnectTimeout, &s.connectTimeout, MinConnectTimeout},
+		{"probe_timeout", raw.ProbeTimeout, &s.probeTimeout, MinProbeTimeout},
+		{"probe_interval", raw.ProbeInterval, &s.probeInterval, MinProbeInterval},
+		{"backup_interval", raw.BackupInterval, &s.backupInterval, MinBackupInterval},
 	} {
 		if d.raw == nil {
 			continue
 		}
-		if v, ok := ps.duration(joinKey(prefix, d.key), *d.raw); ok {
+		if v, ok := ps.durationAtLeast(joinKey(prefix, d.key), *d.raw, d.least); ok {
 			*d.dst = v
 		}
 	}

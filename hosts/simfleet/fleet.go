@@ -38,7 +38,7 @@ const DefaultLibvirtSocket = "/run/libvirt/libvirt-sock"
 // Defaults and bounds of Options.
 const (
 	DefaultHosts        = 12
-	MaxHosts            = 5000
+	MaxHosts            = 10000
 	DefaultRestartDelay = 800 * time.Millisecond
 )
 

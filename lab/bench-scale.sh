@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The scale benchmark: hvconsole's client side against N simulated hosts
+# (default 1000) that run in other processes (`hvconsole demo --serve`,
+# at most 5,000 hosts per process: each simulated host holds a listener
+# and a connection, and 10,000 of them pass a 20,000 open file limit).
+#
+# It prints one table: heap, goroutine stacks, goroutines and descriptors
+# per host, RSS, the cold round (connect + probe), the slowest steady
+# round, a /metrics scrape of serve's collector, the console's key-to-frame
+# time while every host reports once a second, and what the steady rounds
+# added to the goroutines and descriptors (nothing may grow with time). Heap and
+# goroutine profiles are written next to the figures, in $HVBENCH_OUT
+# (default /tmp/hvconsole-bench-scale-N). No root needed; loopback only.
+# Heavy at 10,000 hosts (both cores for a minute or two): run it rarely.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v go >/dev/null || export PATH=/usr/local/go/bin:$PATH
+n=${1:-1000}
+per=${HVBENCH_PER_PROCESS:-5000}
+out=${HVBENCH_OUT:-/tmp/hvconsole-bench-scale-$n}
+rm -rf "$out"
+mkdir -p "$out"
+
+go build -o "$out/hvconsole" ./cmd/hvconsole
+go test -c -o "$out/scale.test" ./cmd/hvconsole
+go test -c -o "$out/tui.test" ./tui
+
+pids=()
+stop() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+}
+trap stop EXIT
+
+configs=()
+left=$n
+i=0
+while ((left > 0)); do
+	k=$((left < per ? left : per))
+	"$out/hvconsole" demo --serve --quiet --seed "$i" --hosts "$k" --print-config "$out/fleet$i" \
+		>"$out/fleet$i.log" 2>&1 &
+	pids+=("$!")
+	configs+=("$out/fleet$i/config.toml")
+	left=$((left - k))
+	i=$((i + 1))
+done
+for ((j = 0; j < i; j++)); do
+	for ((t = 0; t < 120; t++)); do
+		grep -q "is up" "$out/fleet$j.log" && break
+		kill -0 "${pids[$j]}" 2>/dev/null || { cat "$out/fleet$j.log"; exit 1; }
+		sleep 1
+	done
+	grep -q "is up" "$out/fleet$j.log" || { echo "fleet $j did not start" >&2; exit 1; }
+done
+HVBENCH_CONFIG=$(IFS=:; echo "${configs[*]}") HVBENCH_OUT=$out \
+	"$out/scale.test" -test.run '^$' -test.bench '^BenchmarkScale$' -test.benchtime 1x | tee "$out/scale.txt"
+HVBENCH_HOSTS=$n "$out/tui.test" -test.run '^$' -test.bench '^BenchmarkKeyToFrame$' -test.benchtime 200x |
+	tee "$out/keys.txt"
+fleet_rss=0 # peak, summed over the simulated fleet's processes
+for p in "${pids[@]}"; do
+	fleet_rss=$((fleet_rss + $(awk '/^VmHWM:/ {print $2}' "/proc/$p/status")))
+done
+
+# One table from the benchmark metrics ("value unit" pairs).
+awk -v fleet_rss="$fleet_rss" '
+	/^Benchmark/ { for (f = 3; f < NF; f += 2) m[$(f + 1)] = $f }
+	END {
+		printf "| hosts (not OK) | heap/host | stacks/host | goroutines/host | FDs/host | RSS | cold round | steady round | scrape (series/host) | key-to-frame p50 / p99 | simulated fleet peak RSS | growth over steady rounds (goroutines, FDs) |\n"
+		printf "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+		printf "| %d (%d) | %.0f KB (serve %.0f) | %.0f KB (serve %.0f) | %.1f (serve %.1f) | %.2f | %.0f MB (serve %.0f) | %.2f s | %.2f s | %.2f s (%.0f) | %.0f / %.0f ms | %.0f MB | %d, %d |\n",
+			m["hosts"], m["not-ok"], m["round-heap-KB/host"], m["serve-heap-KB/host"],
+			m["round-stack-KB/host"], m["serve-stack-KB/host"],
+			m["round-goroutines/host"], m["serve-goroutines/host"], m["serve-fds/host"],
+			m["round-rss-MB"], m["serve-rss-MB"], m["cold-s"], m["steady-s"],
+			m["scrape-s"], m["series/host"], m["p50-ms"], m["p99-ms"], fleet_rss / 1024,
+			m["steady-growth-goroutines"], m["steady-growth-fds"]
+	}' "$out/scale.txt" "$out/keys.txt" | tee "$out/table.md"
+echo "profiles: $out/heap-*.pprof $out/goroutines-*.txt (go tool pprof $out/scale.test $out/heap-serve-$n.pprof)"

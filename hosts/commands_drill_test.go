@@ -64,3 +64,27 @@ func TestDrillCommandIsolatesQemuImg(t *testing.T) {
 		t.Errorf("cleanup %q", c)
 	}
 }
+
+func TestHyperVDrillScript(t *testing.T) {
+	s := DrillSpec{ID: "17-3", File: `D:\Backups\dc 01.vhdx`, Level: DrillL1, RestoreDir: `E:\Restore`}
+	script, err := HyperVDrillScript(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok := IdentifyHyperVScript(script)
+	if !ok || got.Kind != ScriptDrill || got.Drill.File != s.File || got.Drill.RestoreDir != s.RestoreDir || got.Drill.Level != DrillL1 || got.Drill.ID != s.ID {
+		t.Errorf("identify: %+v %v", got, ok)
+	}
+	if _, ok := IdentifyHyperVScript(strings.Replace(script, "Remove-Item", "Remove-Itemx", 1)); ok {
+		t.Error("an altered drill script was recognised")
+	}
+	for _, bad := range []DrillSpec{
+		{ID: "1", File: `D:\a$b.vhdx`, Level: DrillL1, RestoreDir: `E:\R`},
+		{ID: "1", File: `D:\a.vhdx`, Level: DrillL1, RestoreDir: `/var/tmp`},
+		{ID: "x/y", File: `D:\a.vhdx`, Level: DrillL0},
+	} {
+		if _, err := HyperVDrillScript(bad); !errors.Is(err, ErrBadArgument) {
+			t.Errorf("%+v: %v", bad, err)
+		}
+	}
+}

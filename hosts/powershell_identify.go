@@ -12,15 +12,17 @@ const (
 	ScriptJournal    = "journal"
 	ScriptRestart    = "restart"
 	ScriptSecurity   = "security"
+	ScriptDrill      = "drill"
 )
 
 // HyperVScript is a script recognised as one of ours, with the values its
 // builder was given.
 type HyperVScript struct {
 	Kind    string
-	Paths   []string // ScriptResources
-	Backup  Backup   // ScriptBackups (Path, Verify, WSB; the name is not in the script)
-	Service string   // ScriptRestart
+	Paths   []string  // ScriptResources
+	Backup  Backup    // ScriptBackups (Path, Verify, WSB; the name is not in the script)
+	Service string    // ScriptRestart
+	Drill   DrillSpec // ScriptDrill (ID, File, Level, RestoreDir)
 }
 
 // IdentifyHyperVScript recognises a decoded script that this package
@@ -44,6 +46,9 @@ func IdentifyHyperVScript(script string) (HyperVScript, bool) {
 	}
 	if spec, ok := rebuildBackups(script); ok {
 		return HyperVScript{Kind: ScriptBackups, Backup: spec}, true
+	}
+	if d, ok := rebuildDrill(script); ok {
+		return HyperVScript{Kind: ScriptDrill, Drill: d}, true
 	}
 	if svc, ok := rebuildRestart(script); ok {
 		return HyperVScript{Kind: ScriptRestart, Service: svc}, true

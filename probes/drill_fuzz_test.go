@@ -32,3 +32,15 @@ func FuzzParseDrillRecords(f *testing.F) {
 		_ = ApplyDrills(Result{}, []BackupResult{{Spec: "b"}}, h, recs, time.Now())
 	})
 }
+
+func FuzzParseHyperVDrill(f *testing.F) {
+	f.Add(`{"Size":42949672960,"Free":1,"Hash":"` + goodSHA + `","Sidecar":"` + goodSHA + `  x.vhdx","NoSidecar":false,"TestVHD":true,"CopyMs":1,"VerifyMs":2}`)
+	f.Add(`{"Fail":"space","Size":1,"Free":0}`)
+	f.Fuzz(func(t *testing.T, in string) {
+		r := DrillResult{Level: 1}
+		FinishHyperVDrill(&r, in, hosts.Backup{})
+		if r.Outcome == "" {
+			t.Errorf("no outcome for %q", in)
+		}
+	})
+}

@@ -142,3 +142,31 @@ func TestParseDrillRecordsRefuses(t *testing.T) {
 		}
 	}
 }
+
+func TestRateHyperVDrill(t *testing.T) {
+	good, err := os.ReadFile(filepath.Join("..", "lab", "hyperv", "healthy", "drill.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sha := hosts.Backup{Verify: hosts.VerifySHA256}
+	tests := []struct {
+		name, out, outcome, reason string
+	}{
+		{"passes", string(good), DrillPassed, ""},
+		{"hash differs", strings.Replace(string(good), `"Hash":"3A`, `"Hash":"4A`, 1), DrillFailed, "sha256 of the copy differs"},
+		{"Test-VHD fails", strings.Replace(string(good), `"TestVHD":true`, `"TestVHD":false`, 1), DrillFailed, "Test-VHD"},
+		{"no space", `{"Size":100,"Free":5,"Fail":"space"}`, DrillFailed, "not enough free space"},
+		{"cut short", `{"Size":100,"Free":500}`, DrillUnknown, "cut short"},
+		{"no sidecar", `{"Size":1,"Hash":"` + goodSHA + `","NoSidecar":true,"TestVHD":true}`, DrillFailed, "no FILE.sha256"},
+		{"garbage", `{"Size":"many"}`, DrillUnknown, "unreadable"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := DrillResult{Level: 1}
+			FinishHyperVDrill(&r, tc.out, sha)
+			if r.Outcome != tc.outcome || !strings.Contains(r.Reason, tc.reason) {
+				t.Errorf("%s %q, want %s %q", r.Outcome, r.Reason, tc.outcome, tc.reason)
+			}
+		})
+	}
+}

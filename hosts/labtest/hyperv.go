@@ -23,6 +23,9 @@ const (
 	// HyperVWeakSecurity: web01 (generation 2) without Secure Boot, VBS
 	// enabled but not running, HVCI configured but not running.
 	HyperVWeakSecurity = "weak-security"
+	// HyperVDrillCorrupt: the restore drill's Test-VHD fails on the copy
+	// (the healthy scenario's drill passes).
+	HyperVDrillCorrupt = "drill-corrupt"
 )
 
 // HyperV makes host n answer as a Windows Hyper-V host from the named

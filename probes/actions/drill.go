@@ -112,9 +112,10 @@ func (r *Runner) Drill(ctx context.Context, req DrillRequest) probes.DrillResult
 	defer cancel()
 	res.Started = r.opts.Now()
 	progress(PhaseList, 0, 0)
+	ops := drillOpsFor(h)
 	remote, err := r.opts.Transport.Connect(dctx, h)
 	if err == nil {
-		res.File, res.Size, err = probes.NewestBackup(dctx, remote, h, spec)
+		res.File, res.Size, err = ops.newest(dctx, remote, h, spec)
 	}
 	if err != nil {
 		res.Reason = "cannot find the newest backup: " + probes.CleanLine(err.Error())
@@ -127,8 +128,8 @@ func (r *Runner) Drill(ctx context.Context, req DrillRequest) probes.DrillResult
 		r.recordDrill(&res)
 		return res
 	}
-	ds := r.drillSpec(h, spec, res)
-	cmd, err := hosts.DrillCommand(ds)
+	ds := r.drillSpec(h, spec, res, ops)
+	cmd, err := ops.command(ds)
 	base := Record{ID: ds.ID, SSHUser: h.User, Host: h.Name, Action: ActionDrill, Args: append(args, res.File), Command: cmd}
 	if err != nil {
 		res.Reason = "cannot build the drill command: " + err.Error()
@@ -141,7 +142,7 @@ func (r *Runner) Drill(ctx context.Context, req DrillRequest) probes.DrillResult
 		res.Outcome, res.Reason = "refused", (&RefusedError{Host: h.Name, Action: ActionDrill, Reason: err}).Error()
 		return res
 	}
-	out, exit, runErr := r.runDrill(dctx, remote, cmd, ds, res.Size, progress)
+	out, exit, runErr := r.runDrill(dctx, remote, cmd, ds, ops.poll, res.Size, progress)
 	res.Ended = r.opts.Now()
 	switch {
 	case ctx.Err() != nil:
@@ -151,12 +152,12 @@ func (r *Runner) Drill(ctx context.Context, req DrillRequest) probes.DrillResult
 		res.Outcome, res.Reason = probes.DrillUnknown, "the SSH session ended before the drill did"
 		res.Notes = append(res.Notes, probes.CleanLine(runErr.Error()))
 	default:
-		probes.FinishDrill(&res, out, spec, ds.QCOW2)
+		ops.finish(&res, out, spec, ds)
 	}
 	var cleanupErr error
 	if ds.Level == hosts.DrillL1 && (runErr != nil || ctx.Err() != nil) {
 		progress(PhaseCleanup, 0, 0)
-		cleanupErr = r.cleanupDrill(ctx, h, remote, ds)
+		cleanupErr = r.cleanupDrill(ctx, h, remote, ops, ds)
 	}
 	progress(PhaseDone, 0, 0)
 	return r.finishDrill(res, base, &exit, cleanupErr)
@@ -172,8 +173,6 @@ func (r *Runner) permitDrill(h hosts.Host, req DrillRequest) (hosts.Backup, erro
 			continue
 		}
 		switch {
-		case h.Hypervisor == hosts.KindHyperV:
-			return b, fmt.Errorf("%w: drills on Hyper-V hosts are not implemented yet", ErrDrillLevel)
 		case req.Level == hosts.DrillL2 && b.Drill != hosts.DrillBoot:
 			return b, fmt.Errorf("%w: L2 needs drill = \"boot\" in the spec", ErrDrillLevel)
 		case req.Level == hosts.DrillL2:
@@ -186,13 +185,9 @@ func (r *Runner) permitDrill(h hosts.Host, req DrillRequest) (hosts.Backup, erro
 	return hosts.Backup{}, fmt.Errorf("%w: %q", ErrNoSuchBackup, req.Backup)
 }
 
-func (r *Runner) drillSpec(h hosts.Host, spec hosts.Backup, res probes.DrillResult) hosts.DrillSpec {
-	dir := h.RestoreDir
-	if dir == "" {
-		dir = hosts.DefaultRestoreDir
-	}
+func (r *Runner) drillSpec(h hosts.Host, spec hosts.Backup, res probes.DrillResult, ops drillOps) hosts.DrillSpec {
 	return hosts.DrillSpec{
-		ID: r.nextID(), File: res.File, Level: res.Level, RestoreDir: dir, RateMiB: h.DrillRateMiB,
+		ID: r.nextID(), File: res.File, Level: res.Level, RestoreDir: ops.dir(h), RateMiB: h.DrillRateMiB,
 		QCOW2:       spec.Verify == hosts.VerifyQemuImg || strings.HasSuffix(res.File, ".qcow2"),
 		ToolTimeout: r.opts.DrillTimeout.Truncate(time.Second),
 	}
@@ -200,7 +195,7 @@ func (r *Runner) drillSpec(h hosts.Host, spec hosts.Backup, res probes.DrillResu
 
 // runDrill runs the drill script and, for L1, reads the copy's size about
 // once a second while it runs.
-func (r *Runner) runDrill(ctx context.Context, remote probes.Remote, cmd string, ds hosts.DrillSpec, total int64,
+func (r *Runner) runDrill(ctx context.Context, remote probes.Remote, cmd string, ds hosts.DrillSpec, poll bool, total int64,
 	progress func(string, int64, int64)) (string, int, error) {
 	type done struct {
 		out probes.ExecResult
@@ -223,7 +218,7 @@ func (r *Runner) runDrill(ctx context.Context, remote probes.Remote, cmd string,
 		case d := <-ch:
 			return string(d.out.Stdout), d.out.ExitCode, d.err
 		case <-tick.C:
-			if ds.Level != hosts.DrillL1 {
+			if ds.Level != hosts.DrillL1 || !poll {
 				continue
 			}
 			if n, ok := drillCopied(ctx, remote, ds); ok {
@@ -255,8 +250,8 @@ func drillCopied(ctx context.Context, remote probes.Remote, ds hosts.DrillSpec) 
 // cleanupDrill removes the scratch folder, under its own deadline (the
 // drill's context may be what was cancelled): over the drill's connection,
 // else over a fresh one (the old one may be what died).
-func (r *Runner) cleanupDrill(ctx context.Context, h hosts.Host, remote probes.Remote, ds hosts.DrillSpec) error {
-	cmd, err := hosts.DrillCleanupCommand(ds.RestoreDir, ds.ID)
+func (r *Runner) cleanupDrill(ctx context.Context, h hosts.Host, remote probes.Remote, ops drillOps, ds hosts.DrillSpec) error {
+	cmd, err := ops.cleanup(ds.RestoreDir, ds.ID)
 	if err != nil {
 		return err
 	}

@@ -219,3 +219,25 @@ func TestLabDrillLinkDies(t *testing.T) {
 		t.Errorf("scratch left after the link died: %v", left)
 	}
 }
+
+// A drill on a Hyper-V host (the powershell.exe stand-in on host 30, over
+// real SSH): the listing and the drill script are our exact scripts; the
+// healthy scenario's drill passes, drill-corrupt's Test-VHD fails.
+func TestLabDrillHyperV(t *testing.T) {
+	d := openDrillLab(t, 0, nil, nil)
+	h := d.h
+	h.Hypervisor, h.RestoreDir = hosts.KindHyperV, `E:\Restore`
+	h.Backups = []hosts.Backup{{Name: "vhdx", Path: `D:\Backups\*.vhdx`, MaxAge: time.Hour, Verify: hosts.VerifySHA256}}
+	for _, tc := range []struct {
+		scenario, outcome, text string
+	}{
+		{labtest.HyperVHealthy, probes.DrillPassed, "L1 drill of vhdx passed: restored 40 GiB in 4m22s"},
+		{labtest.HyperVDrillCorrupt, probes.DrillFailed, "Test-VHD: the copy is not a usable virtual disk"},
+	} {
+		d.lab.HyperV(t, drillLabHost, tc.scenario)
+		res := d.runner.Drill(t.Context(), DrillRequest{Host: h, Backup: "vhdx", Level: hosts.DrillL1})
+		if res.Outcome != tc.outcome || !strings.Contains(res.Summary(), tc.text) || res.File != `D:\Backups\dc01-20261126.vhdx` {
+			t.Errorf("%s: %s %s: %s", tc.scenario, res.Outcome, res.File, res.Summary())
+		}
+	}
+}

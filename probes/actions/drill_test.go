@@ -18,8 +18,6 @@ func drillHost(name string) hosts.Host {
 }
 
 func TestDrillRefusals(t *testing.T) {
-	hv := drillHost("hv-01")
-	hv.Hypervisor = hosts.KindHyperV
 	tests := []struct {
 		name     string
 		readOnly bool
@@ -34,7 +32,6 @@ func TestDrillRefusals(t *testing.T) {
 		{"L2 without drill = boot", false, drillHost("a"), "nightly", 2, ErrDrillLevel, `drill = "boot"`},
 		{"L2 not built", false, drillHost("a"), "bootable", 2, ErrDrillLevel, "not implemented"},
 		{"level 7", false, drillHost("a"), "nightly", 7, ErrDrillLevel, ""},
-		{"Hyper-V", false, hv, "nightly", 1, ErrDrillLevel, "Hyper-V"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,67 @@
+package actions
+
+import (
+	"context"
+
+	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/probes"
+)
+
+// DefaultHyperVRestoreDir is where drills copy a backup on a Windows host
+// whose restore_dir is not a Windows folder (the inventory default is a
+// POSIX one).
+const DefaultHyperVRestoreDir = `C:\Windows\Temp`
+
+// drillOps is how a drill is done on one hypervisor kind: POSIX shell
+// with dd and qemu-img on libvirt hosts, PowerShell with Copy-Item,
+// Get-FileHash and Test-VHD on Hyper-V hosts.
+type drillOps struct {
+	newest  func(context.Context, probes.Remote, hosts.Host, hosts.Backup) (string, int64, error)
+	command func(hosts.DrillSpec) (string, error)
+	cleanup func(dir, id string) (string, error)
+	finish  func(*probes.DrillResult, string, hosts.Backup, hosts.DrillSpec)
+	// poll reads the copy's size while it runs, for progress.
+	poll bool
+	// dir is the restore folder for h.
+	dir func(hosts.Host) string
+}
+
+func drillOpsFor(h hosts.Host) drillOps {
+	if h.Hypervisor == hosts.KindHyperV {
+		return drillOps{
+			newest: probes.NewestHyperVBackup,
+			command: func(s hosts.DrillSpec) (string, error) {
+				script, err := hosts.HyperVDrillScript(s)
+				return hosts.EncodedCommand(script), err
+			},
+			cleanup: func(dir, id string) (string, error) {
+				script, err := hosts.HyperVDrillCleanupScript(dir, id)
+				return hosts.EncodedCommand(script), err
+			},
+			finish: func(r *probes.DrillResult, out string, spec hosts.Backup, _ hosts.DrillSpec) {
+				probes.FinishHyperVDrill(r, out, spec)
+			},
+			dir: func(h hosts.Host) string {
+				if hosts.ValidWindowsPath(h.RestoreDir) {
+					return h.RestoreDir
+				}
+				return DefaultHyperVRestoreDir
+			},
+		}
+	}
+	return drillOps{
+		newest:  probes.NewestBackup,
+		command: hosts.DrillCommand,
+		cleanup: hosts.DrillCleanupCommand,
+		finish: func(r *probes.DrillResult, out string, spec hosts.Backup, ds hosts.DrillSpec) {
+			probes.FinishDrill(r, out, spec, ds.QCOW2)
+		},
+		poll: true,
+		dir: func(h hosts.Host) string {
+			if h.RestoreDir == "" {
+				return hosts.DefaultRestoreDir
+			}
+			return h.RestoreDir
+		},
+	}
+}

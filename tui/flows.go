@@ -22,13 +22,15 @@ const (
 	overlayJournalPick
 	overlayConfirm
 	overlayJournal
+	overlayDrillPick
 )
 
 // flow is the state of the action the operator is setting up: the hosts
 // it applies to and the unit picked.
 type flow struct {
 	hosts []hosts.Host
-	unit  string
+	unit  string // the service, or the backup spec of a drill
+	drill bool   // a restore drill (drill.go), not a restart
 }
 
 // overlayKey routes a key to the open overlay and acts on its outcome.
@@ -39,7 +41,7 @@ func (m Model) overlayKey(k tea.KeyPressMsg) (Model, tea.Cmd) {
 		k = tea.KeyPressMsg{Code: tea.KeyEscape}
 	}
 	switch m.overlay {
-	case overlayRestartPick, overlayJournalPick:
+	case overlayRestartPick, overlayJournalPick, overlayDrillPick:
 		m.picker, _ = m.picker.Update(k)
 		return m.afterPick()
 	case overlayConfirm:
@@ -154,6 +156,9 @@ func (m Model) afterPick() (Model, tea.Cmd) {
 		if m.overlay == overlayJournalPick {
 			return m.showJournal(m.flow.hosts[0], unit)
 		}
+		if m.overlay == overlayDrillPick {
+			return m.openDrillConfirm(unit)
+		}
 		return m.openConfirm(unit)
 	}
 	return m, nil
@@ -181,6 +186,9 @@ func (m Model) openConfirm(unit string) (Model, tea.Cmd) {
 // afterConfirm runs or cancels the restart once the dialog is decided.
 // Both go through the action layer in a command: it audits either way.
 func (m Model) afterConfirm() (Model, tea.Cmd) {
+	if m.flow.drill {
+		return m.afterDrillConfirm()
+	}
 	f := m.flow
 	switch m.confirm.Outcome() {
 	case confirm.Cancelled:

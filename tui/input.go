@@ -103,6 +103,8 @@ func (m Model) consoleKey(k tea.KeyPressMsg, act keys.Action) (Model, tea.Cmd) {
 		return m.openJournal()
 	case keys.Backups:
 		return m.backups()
+	case keys.Drill:
+		return m.openDrill()
 	default:
 		return m.navigate(k), nil
 	}
@@ -114,7 +116,7 @@ func (m Model) consoleKey(k tea.KeyPressMsg, act keys.Action) (Model, tea.Cmd) {
 func pinsSelection(act keys.Action) bool {
 	switch act {
 	case keys.Zoom, keys.Mark, keys.MarkAll, keys.NextPane, keys.Refresh, keys.Restart,
-		keys.Journal, keys.Backups:
+		keys.Journal, keys.Backups, keys.Drill:
 		return true
 	}
 	return false

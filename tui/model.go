@@ -67,8 +67,11 @@ type Model struct {
 	// result replaces the "probing ... now" note when it arrives.
 	awaiting *awaited
 
-	overlay    overlayKind
-	flow       flow
+	overlay overlayKind
+	flow    flow
+	// drills cancels each host's running restore drill (D again); only
+	// Update touches it.
+	drills     map[string]context.CancelFunc
 	picker     picker.Picker
 	confirm    confirm.Dialog
 	journal    journal.Pane
@@ -152,6 +155,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.applyRefused(msg)
 	case journalMsg:
 		return m.applyJournal(msg)
+	case drillProgressMsg:
+		return m.applyDrillProgress(msg)
+	case drillDoneMsg:
+		return m.applyDrill(msg)
 	case tea.KeyPressMsg:
 		m.note = ""
 		m, cmd := m.handleKey(msg)

@@ -117,7 +117,7 @@ func (m Model) render() string {
 		body = m.table.View() + "\n" + m.pane.View()
 	}
 	switch m.overlay {
-	case overlayRestartPick, overlayJournalPick:
+	case overlayRestartPick, overlayJournalPick, overlayDrillPick:
 		body = overlayBox(body, m.picker.View(), m.width)
 	case overlayConfirm:
 		body = overlayBox(body, m.confirm.View(), m.width)

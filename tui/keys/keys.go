@@ -41,6 +41,7 @@ const (
 	MarkAll
 	Backups
 	Journal
+	Drill
 )
 
 // Group orders bindings in the help overlay.
@@ -147,6 +148,7 @@ func Default() Map {
 		action(MarkAll, "mark all", "mark all shown", false, false, "ctrl+a"),
 		action(Backups, "backups", "check backups now", false, false, "b"),
 		action(Journal, "journal", "service journal", false, true, "l"),
+		action(Drill, "drill", "restore drill (again: cancel)", true, true, "D"),
 	}
 	for i := range m {
 		switch m[i].Action {

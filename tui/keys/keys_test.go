@@ -49,7 +49,7 @@ func TestActionBindings(t *testing.T) {
 		}
 		mutating[b.Action] = b.Mutating
 	}
-	want := map[Action]bool{Restart: true, Mark: false, MarkAll: false, Backups: false, Journal: false}
+	want := map[Action]bool{Restart: true, Mark: false, MarkAll: false, Backups: false, Journal: false, Drill: true}
 	if len(mutating) != len(want) {
 		t.Fatalf("host actions %v, want %v", mutating, want)
 	}

@@ -28,12 +28,11 @@ const (
 type sshEval struct {
 	q         sshQuery
 	localUser string
-	home      string
 	final     bool // the second pass, after a "Match final"
 	sawFinal  bool
 	vals      map[string][]string
 	unres     map[string]string
-	readBytes int
+	files     sshFiles
 }
 
 // sshBlock is whether the directives being read apply: yes, no, or
@@ -51,7 +50,7 @@ func (r *SSHResolver) parseFallback(q sshQuery) *sshLookup {
 		files = []string{filepath.Join(r.home, ".ssh", "config")}
 		system = "/etc/ssh/ssh_config"
 	}
-	ev := &sshEval{q: q, localUser: r.localUser, home: r.home, vals: map[string][]string{}, unres: map[string]string{}}
+	ev := &sshEval{q: q, localUser: r.localUser, files: sshFiles{home: r.home}, vals: map[string][]string{}, unres: map[string]string{}}
 	if q.hostName != "" {
 		ev.vals[kwHostName] = []string{q.hostName}
 	}
@@ -89,38 +88,22 @@ func (ev *sshEval) readTop(path string, mustExist bool, base string) error {
 }
 
 func (ev *sshEval) readFile(path, base string, depth int, blk sshBlock) error {
-	f, err := os.Open(path)
+	lines, err := ev.files.read(path)
 	if err != nil {
-		return fmt.Errorf("ssh_config %s: %w", path, err)
+		return err
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, sshMaxFileBytes+1))
-	if err != nil {
-		return fmt.Errorf("ssh_config %s: %w", path, err)
-	}
-	ev.readBytes += len(data)
-	if len(data) > sshMaxFileBytes || ev.readBytes > sshMaxTotalBytes {
-		return fmt.Errorf("ssh_config %s: too large", path)
-	}
-	n := 0
-	for line := range strings.Lines(string(data)) {
-		n++
-		kw, args := splitSSHLine(line)
-		if kw == "" {
-			continue
-		}
-		where := fmt.Sprintf("%s:%d", path, n)
-		switch kw {
+	for _, l := range lines {
+		switch l.kw {
 		case "host":
-			blk = sshBlock{active: matchPatternList(strings.ToLower(ev.q.alias), args)}
+			blk = sshBlock{active: matchPatternList(strings.ToLower(ev.q.alias), l.args)}
 		case "match":
-			blk = ev.match(args, where)
+			blk = ev.match(l.args, l.where)
 		case "include":
-			if err := ev.include(args, base, depth, blk, where); err != nil {
+			if err := ev.include(l.args, base, depth, blk, l.where); err != nil {
 				return err
 			}
 		default:
-			ev.set(kw, args, blk)
+			ev.set(l.kw, l.args, blk)
 		}
 	}
 	return nil
@@ -130,31 +113,81 @@ func (ev *sshEval) readFile(path, base string, depth int, blk sshBlock) error {
 // base), in the block state of the Include line; like OpenSSH, a file's
 // own Host and Match lines do not outlive it.
 func (ev *sshEval) include(args []string, base string, depth int, blk sshBlock, where string) error {
-	if depth+1 > sshIncludeDepth {
-		return fmt.Errorf("ssh_config %s: Include nested more than %d deep", where, sshIncludeDepth)
-	}
 	if !blk.active && blk.unknown == "" {
 		return nil
 	}
+	files, err := ev.files.included(args, base, depth, where)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if err := ev.readFile(f, base, depth+1, blk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sshFiles reads ssh_config files within the bounds above.
+type sshFiles struct {
+	home      string
+	readBytes int
+}
+
+// sshLine is one directive: its lower-case keyword, arguments and place.
+type sshLine struct {
+	kw    string
+	args  []string
+	where string
+}
+
+// read returns the directives of one file.
+func (sf *sshFiles) read(path string) ([]sshLine, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("ssh_config %s: %w", path, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, sshMaxFileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("ssh_config %s: %w", path, err)
+	}
+	sf.readBytes += len(data)
+	if len(data) > sshMaxFileBytes || sf.readBytes > sshMaxTotalBytes {
+		return nil, fmt.Errorf("ssh_config %s: too large", path)
+	}
+	var out []sshLine
+	n := 0
+	for line := range strings.Lines(string(data)) {
+		n++
+		if kw, args := splitSSHLine(line); kw != "" {
+			out = append(out, sshLine{kw: kw, args: args, where: fmt.Sprintf("%s:%d", path, n)})
+		}
+	}
+	return out, nil
+}
+
+// included lists the files an Include names: globs, ~, relative to base.
+func (sf *sshFiles) included(args []string, base string, depth int, where string) ([]string, error) {
+	if depth+1 > sshIncludeDepth {
+		return nil, fmt.Errorf("ssh_config %s: Include nested more than %d deep", where, sshIncludeDepth)
+	}
+	var out []string
 	for _, pat := range args {
-		pat = tildeHome(pat, ev.home)
+		pat = tildeHome(pat, sf.home)
 		if !filepath.IsAbs(pat) {
 			pat = filepath.Join(base, pat)
 		}
 		matches, err := filepath.Glob(pat)
 		if err != nil {
-			return fmt.Errorf("ssh_config %s: Include %q: %w", where, pat, err)
+			return nil, fmt.Errorf("ssh_config %s: Include %q: %w", where, pat, err)
 		}
 		if len(matches) > sshMaxGlobFiles {
-			return fmt.Errorf("ssh_config %s: Include %q names more than %d files", where, pat, sshMaxGlobFiles)
+			return nil, fmt.Errorf("ssh_config %s: Include %q names more than %d files", where, pat, sshMaxGlobFiles)
 		}
-		for _, m := range matches {
-			if err := ev.readFile(m, base, depth+1, blk); err != nil {
-				return err
-			}
-		}
+		out = append(out, matches...)
 	}
-	return nil
+	return out, nil
 }
 
 // set records a keyword's value: the first one obtained wins, and a

@@ -45,7 +45,8 @@ readonly NFT_TABLE=hvlab_${NET//./_}
 readonly VIRSH_URI=test+unix:///etc/libvirt/node.xml
 readonly NS_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 readonly PACKAGES=(openssh-server libvirt-daemon libvirt-clients tmux qemu-utils
-	prometheus prometheus-alertmanager prometheus-libvirt-exporter nftables iproute2)
+	prometheus prometheus-alertmanager prometheus-libvirt-exporter nftables iproute2
+	ansible-core)
 readonly MOUNT_POINTS=(/run/sshd /run/libvirt /var/lib/libvirt /var/cache/libvirt /var/log/libvirt /etc/libvirt /srv /usr/local/sbin)
 
 die() {

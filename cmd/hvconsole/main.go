@@ -97,6 +97,8 @@ func dispatch(ctx context.Context, env *environment, args []string) error {
 			return runDrillCommand(ctx, env, args[1:])
 		case "backups":
 			return runBackupsCommand(ctx, env, args[1:])
+		case "import":
+			return runImportCommand(ctx, env, args[1:])
 		case "validate":
 			return runValidateCommand(ctx, env, args[1:])
 		case "demo":
@@ -117,7 +119,7 @@ func dispatch(ctx context.Context, env *environment, args []string) error {
 }
 
 // subcommands are the words dispatch knows, for the unknown-command error.
-var subcommands = []string{"check", "backups", "restart", "drill", "validate", "demo", "version", "help"}
+var subcommands = []string{"check", "backups", "restart", "drill", "validate", "import", "demo", "version", "help"}
 
 const usageText = `hvconsole: a terminal operations console for hypervisor fleets
 
@@ -143,7 +145,17 @@ Usage:
                                         (default); exit 0 passed, 2 failed, 3 other
   hvconsole serve [--config F] [--log-format logfmt|json]
                                         run as a collector: metrics, alerts, attach
-  hvconsole validate [--config F]       report every problem in the config
+  hvconsole validate [--config F] [--explain NAME]...
+                                        report every problem in the config; with
+                                        --explain, each connection setting of NAME
+                                        and where it came from (inventory,
+                                        ssh_config, default)
+  hvconsole import ansible [-i INVENTORY]... [--limit PATTERN] [--group-tag]
+                                        an inventory from ansible-inventory
+                                        (-i - reads its --list JSON on stdin)
+  hvconsole import ssh-config [--match PATTERN]
+                                        an inventory of your ssh_config's Host
+                                        aliases (both print TOML on stdout)
   hvconsole demo [--hosts N] [--hyperv N] [--seed S] [--quiet] [--read-only]
                [--war-room] [--ascii] [--no-color]
                                         the console on a built-in simulated fleet

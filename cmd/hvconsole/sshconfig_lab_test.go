@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/exp/golden"
+
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/hosts/labtest"
 	"github.com/hvconsole/hvconsole/probes"
@@ -104,4 +106,20 @@ func TestConsoleReachesHostsByAlias(t *testing.T) {
 	s.waitFor("the console to quit", 10*time.Second, func(string) bool {
 		return exec.Command("tmux", "has-session", "-t", s.name).Run() != nil
 	})
+}
+
+// TestImportSSHConfigLab: `import ssh-config` lists the concrete aliases
+// (the wildcard block is skipped and listed), the output validates as
+// written, and check reaches both hosts through it.
+// Regenerate with: go test ./cmd/hvconsole -run TestImportSSHConfigLab -update
+func TestImportSSHConfigLab(t *testing.T) {
+	lab := labtest.Require(t)
+	_, sshConfig := aliasFleet(t, lab)
+	t.Setenv("HVCONSOLE_SSH_CONFIG", sshConfig)
+	code, out, stderr := runCapture(t, "import", "ssh-config")
+	if code != exitOK {
+		t.Fatalf("import ssh-config: exit %d: %s", code, stderr)
+	}
+	golden.RequireEqual(t, []byte(strings.ReplaceAll(out, filepath.Dir(sshConfig), "$DIR")))
+	validateAndCheck(t, out)
 }

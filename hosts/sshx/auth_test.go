@@ -2,6 +2,7 @@ package sshx
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"errors"
 	"net"
@@ -14,6 +15,15 @@ import (
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
 )
+
+// kdfCtx bounds a dial that decrypts a passphrase-protected key: bcrypt's
+// deliberate cost, under the race detector on a busy 2-core machine, has
+// taken over 10 s, so it gets more room than an ordinary test dial.
+func kdfCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), 6*waitLimit)
+	t.Cleanup(cancel)
+	return ctx
+}
 
 func TestPassphraseProtectedKey(t *testing.T) {
 	f := newFixture(t)
@@ -49,14 +59,14 @@ func TestPassphraseProtectedKey(t *testing.T) {
 			p := newPool(t, Options{Passphrase: cb})
 			tg := f.target("h1", s, kh)
 			tg.IdentityFiles = []string{keyFile}
-			_, err := p.Get(testCtx(t), tg)
+			_, err := p.Get(kdfCtx(t), tg)
 			if tc.wantErr == nil {
 				if err != nil {
 					t.Fatal(err)
 				}
 				// A second host with the same key does not ask again.
 				tg.Name = "h2"
-				if _, err := p.Get(testCtx(t), tg); err != nil {
+				if _, err := p.Get(kdfCtx(t), tg); err != nil {
 					t.Fatal(err)
 				}
 				if n := asked.Load(); n != 1 {

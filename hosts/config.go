@@ -198,13 +198,26 @@ func describeFileErr(err error) string {
 // ~/.config/hvconsole/config.toml. It does not check that the file exists:
 // Load reports that with the path it tried.
 func ResolvePath(flag string) string {
+	p, _ := ResolvePathFrom(flag, os.Getenv)
+	return p
+}
+
+// ResolvePathFrom is ResolvePath with the environment read through getenv;
+// it also says which rule chose the path ("--config", "$HVCONSOLE_CONFIG",
+// "$XDG_CONFIG_HOME" or "the default"), so a missing file can be reported
+// with where hvconsole looked.
+func ResolvePathFrom(flag string, getenv func(string) string) (string, string) {
 	if flag != "" {
-		return flag
+		return flag, "--config"
 	}
-	if p := os.Getenv("HVCONSOLE_CONFIG"); p != "" {
-		return p
+	if p := getenv("HVCONSOLE_CONFIG"); p != "" {
+		return p, "$HVCONSOLE_CONFIG"
 	}
-	return filepath.Join(xdgDir(os.Getenv, "XDG_CONFIG_HOME", ".config"), "hvconsole", "config.toml")
+	source := "the default"
+	if filepath.IsAbs(getenv("XDG_CONFIG_HOME")) {
+		source = "$XDG_CONFIG_HOME"
+	}
+	return filepath.Join(xdgDir(getenv, "XDG_CONFIG_HOME", ".config"), "hvconsole", "config.toml"), source
 }
 
 // xdgDir applies the XDG base-directory rule: the variable when it holds an
@@ -227,12 +240,12 @@ func (c *Config) Select(names, tags []string) ([]Host, error) {
 	}
 	for _, n := range names {
 		if !slices.ContainsFunc(c.Hosts, func(h Host) bool { return h.Name == n }) {
-			return nil, fmt.Errorf("%w %q", ErrUnknownHost, n)
+			return nil, fmt.Errorf("%w %q%s", ErrUnknownHost, n, c.nearestNames(n))
 		}
 	}
 	for _, t := range tags {
 		if !slices.ContainsFunc(c.Hosts, func(h Host) bool { return slices.Contains(h.Tags, t) }) {
-			return nil, fmt.Errorf("%w %q", ErrUnknownTag, t)
+			return nil, fmt.Errorf("%w %q%s", ErrUnknownTag, t, didYouMean(t, c.allTags()))
 		}
 	}
 	var out []Host
@@ -242,4 +255,45 @@ func (c *Config) Select(names, tags []string) ([]Host, error) {
 		}
 	}
 	return out, nil
+}
+
+// maxSuggestions bounds how many near names an unknown-host error lists.
+const maxSuggestions = 3
+
+// nearestNames suggests the inventory names closest to a mistyped one:
+// those within typo distance, closest first (at most three), or ", no host
+// is named like it" when none is near.
+func (c *Config) nearestNames(name string) string {
+	type scored struct {
+		name string
+		d    int
+	}
+	limit := max(2, len(name)/3+1)
+	var near []scored
+	for _, h := range c.Hosts {
+		if d := editDistance(strings.ToLower(name), strings.ToLower(h.Name)); d < limit {
+			near = append(near, scored{h.Name, d})
+		}
+	}
+	if len(near) == 0 {
+		return ""
+	}
+	slices.SortStableFunc(near, func(a, b scored) int { return a.d - b.d })
+	var out []string
+	for _, s := range near[:min(len(near), maxSuggestions)] {
+		out = append(out, quote(s.name))
+	}
+	return ": did you mean " + strings.Join(out, " or ") + "?"
+}
+
+func (c *Config) allTags() []string {
+	var out []string
+	for _, h := range c.Hosts {
+		for _, t := range h.Tags {
+			if !slices.Contains(out, t) {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
 }

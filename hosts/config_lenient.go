@@ -119,7 +119,7 @@ func assignTable(dst reflect.Value, m map[string]any, path string, ps *problems)
 		kp := joinKey(path, k)
 		f, ok := fieldByTag(dst, k)
 		if !ok {
-			ps.list = append(ps.list, Problem{Pos: ps.idx.keyPos(kp), KeyPath: kp, Reason: unknownKeyReason(k)})
+			ps.list = append(ps.list, Problem{Pos: ps.idx.keyPos(kp), KeyPath: kp, Reason: unknownKeyReason(kp, k)})
 			continue
 		}
 		assign(f, m[k], kp, ps)

@@ -128,7 +128,7 @@ func (ps *problems) unknownKey(e *toml.DecodeError) {
 			path = joinKey(path, k)
 		}
 	}
-	ps.list = append(ps.list, Problem{Pos: pos, KeyPath: path, Reason: unknownKeyReason(lastKey(e.Key()))})
+	ps.list = append(ps.list, Problem{Pos: pos, KeyPath: path, Reason: unknownKeyReason(path, lastKey(e.Key()))})
 }
 
 // decodeError reports an error go-toml could not get past.
@@ -154,12 +154,13 @@ func lastKey(k toml.Key) string {
 	return k[len(k)-1]
 }
 
-// unknownKeyReason words an unknown key; secrets get a pointed answer since
-// the config never holds them.
-func unknownKeyReason(key string) string {
+// unknownKeyReason words an unknown key at path, suggesting the nearest
+// key allowed there; secrets get a pointed answer since the config never
+// holds them.
+func unknownKeyReason(path, key string) string {
 	switch strings.ToLower(key) {
 	case "password", "passphrase", "secret":
 		return "unknown key " + quote(key) + ": secrets never go in the config (use ssh-agent or key files)"
 	}
-	return "unknown key " + quote(key)
+	return "unknown key " + quote(key) + didYouMean(key, keysAt(path))
 }

@@ -179,6 +179,12 @@ func TestLoadReportsEachProblemKind(t *testing.T) {
 			nil, []string{`1:3 hosts[0].name | missing required key "name"`}},
 		{"bad ssh_config mode", "ssh_config = \"yes\"\n",
 			nil, []string{`1:14 ssh_config | unknown ssh_config mode "yes"`}},
+		{"a missing key is reported once, a mistyped one not as missing", "ssh_config = \"off\"\n[[hosts]]\nname = 5\nadress = \"x\"\n",
+			nil, []string{
+				`2:3 hosts[0].address | missing required key "address"`,
+				`3:8 hosts[0].name | wrong type: want a string, got an integer`,
+				`4:1 hosts[0].adress | unknown key "adress": did you mean "address"?`,
+			}},
 		{"concurrency per host", host1 + "concurrency = 4\n",
 			nil, []string{`4:1 hosts[0].concurrency | concurrency is global`}},
 		{"concurrency out of range", "[defaults]\nconcurrency = 0\n",

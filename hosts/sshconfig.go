@@ -137,5 +137,6 @@ func badSSHConfigMode(s string) string {
 	case SSHConfigSSH, SSHConfigParse, SSHConfigOff:
 		return ""
 	}
-	return "unknown ssh_config mode " + quote(s) + `: want "ssh", "parse" or "off"`
+	return "unknown ssh_config mode " + quote(s) + `: want "ssh", "parse" or "off"` +
+		didYouMean(s, []string{SSHConfigSSH, SSHConfigParse, SSHConfigOff})
 }

@@ -177,7 +177,7 @@ func (ps *problems) checkList(key string, list []string) []string {
 		switch {
 		case ps.bad[joinIndex(key, i)]:
 		case !slices.Contains(checkNames, c):
-			ps.atf(joinIndex(key, i), "unknown check %s: want one of %v", quote(c), checkNames)
+			ps.atf(joinIndex(key, i), "unknown check %s: want one of %v%s", quote(c), checkNames, didYouMean(c, checkNames))
 		case slices.Index(list, c) < i:
 			ps.atf(joinIndex(key, i), "check %s listed twice", quote(c))
 		}

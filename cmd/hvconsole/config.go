@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -9,13 +10,26 @@ import (
 )
 
 // loadConfig resolves and loads the config; any problem is a usage exit.
+// A missing file is the first run: the error says where hvconsole looked
+// and what to do. A file without hosts is an error too: every command that
+// loads a config probes hosts, and "all OK" over none would be a lie.
 func loadConfig(ctx context.Context, env *environment, flagPath string) (*hosts.Config, error) {
-	cfg, err := loadConfigFile(ctx, env, hosts.ResolvePath(flagPath))
+	path, from := hosts.ResolvePathFrom(flagPath, env.getenv)
+	if configMissing(path) {
+		return nil, &exitError{code: exitUnknown, err: firstRunError(env, path, from)}
+	}
+	cfg, err := loadConfigFile(ctx, env, path)
 	if err != nil {
 		return nil, &exitError{code: exitUnknown, err: err}
 	}
+	if len(cfg.Hosts) == 0 {
+		return nil, &exitError{code: exitUnknown, err: fmt.Errorf("%w %s: add a [[hosts]] entry (see config.example.toml)", errNoHosts, path)}
+	}
 	return cfg, nil
 }
+
+// errNoHosts marks a config that lists no host.
+var errNoHosts = errors.New("no hosts in")
 
 // loadConfigFile loads path, resolving host aliases through ssh_config
 // with the run's resolver, so each alias is asked once however often the

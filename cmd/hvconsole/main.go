@@ -99,6 +99,8 @@ func dispatch(ctx context.Context, env *environment, args []string) error {
 			return runBackupsCommand(ctx, env, args[1:])
 		case "import":
 			return runImportCommand(ctx, env, args[1:])
+		case "init":
+			return runInitCommand(env, args[1:])
 		case "validate":
 			return runValidateCommand(ctx, env, args[1:])
 		case "demo":
@@ -119,7 +121,7 @@ func dispatch(ctx context.Context, env *environment, args []string) error {
 }
 
 // subcommands are the words dispatch knows, for the unknown-command error.
-var subcommands = []string{"check", "backups", "restart", "drill", "validate", "import", "demo", "version", "help"}
+var subcommands = []string{"check", "backups", "restart", "drill", "validate", "import", "init", "demo", "version", "help"}
 
 const usageText = `hvconsole: a terminal operations console for hypervisor fleets
 
@@ -150,6 +152,8 @@ Usage:
                                         --explain, each connection setting of NAME
                                         and where it came from (inventory,
                                         ssh_config, default)
+  hvconsole init [--config F]           write a commented starter config (from
+                                        ~/.ssh/config's hosts), never overwriting
   hvconsole import ansible [-i INVENTORY]... [--limit PATTERN] [--group-tag]
                                         an inventory from ansible-inventory
                                         (-i - reads its --list JSON on stdin)

@@ -32,7 +32,8 @@ func FuzzParseSSHG(f *testing.F) {
 }
 
 // FuzzSSHConfigParser feeds arbitrary ssh_config text (with an Include of
-// itself, bounded by the depth limit) to the parse fallback.
+// itself, bounded by the depth limit) to the parse fallback and to the
+// alias listing of import ssh-config and init.
 func FuzzSSHConfigParser(f *testing.F) {
 	f.Add("Host kvm-*\n  User ops\nMatch host 10.* !user root\n  Port 2\nMatch exec \"x\"\n  HostName y\nInclude self\n", "kvm-01")
 	f.Add("Match final all\nConnectTimeout 9\nHost=a b !c\nIdentityFile \"~/x y\" # c\nUserKnownHostsFile a b\n", "a")
@@ -45,6 +46,13 @@ func FuzzSSHConfigParser(f *testing.F) {
 		file := filepath.Join(dir, "self")
 		if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
 			t.Fatal(err)
+		}
+		if a, err := ReadSSHAliases(file, dir); err == nil {
+			for _, alias := range a.Aliases {
+				if badName(alias) != "" {
+					t.Fatalf("listed alias %q is not a valid name", alias)
+				}
+			}
 		}
 		r := NewSSHResolver(SSHResolverOptions{File: file, Home: dir}, nil)
 		l := r.parseFallback(sshQuery{mode: SSHConfigParse, alias: alias})

@@ -50,8 +50,8 @@ func (c *pumpConn) pump(onExit func()) {
 		n, err := c.Conn.Read(buf)
 		if n > 0 {
 			ferr := c.in.feed(buf[:n], c.deliver)
-			if errors.Is(ferr, io.ErrClosedPipe) {
-				c.Close()
+			if ferr != nil && !errors.Is(ferr, ErrMalformedReply) {
+				c.Close() // go-libvirt's side of the pipe is closed
 				return
 			}
 			if ferr != nil {
@@ -70,7 +70,9 @@ func (c *pumpConn) pump(onExit func()) {
 	}
 }
 
-// deliver hands go-libvirt one whole packet once the guard accepted it.
+// deliver hands go-libvirt one whole packet once the guard accepted it. A
+// failed write means go-libvirt's side is closed (net.ErrClosed from
+// Close), never a fault of the daemon.
 func (c *pumpConn) deliver(pkt []byte) error {
 	if err := c.guard.check(pkt); err != nil {
 		return err

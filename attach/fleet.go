@@ -23,6 +23,7 @@ const (
 	silenceLimit  = 3 * wire.HeartbeatInterval
 	dialTimeout   = 10 * time.Second
 	updatesBuffer = 256
+	primeRetry    = 200 * time.Millisecond
 )
 
 // CheckCollector is the check name of the reports an attached console
@@ -72,15 +73,26 @@ func (f *Fleet) Refresh(...string) {}
 // SetPaused does nothing: the collectors' schedules are theirs.
 func (f *Fleet) SetPaused(bool) {}
 
-// Prime fetches each collector's snapshot once, under ctx, so the console
-// opens with the sites and hosts known. A collector that does not answer
-// is followed anyway (its hosts appear when it does).
+// Prime fetches each collector's snapshot, trying again every
+// primeRetry until ctx ends, so the console opens with the sites known. A
+// collector that does not answer is followed anyway (its hosts appear when
+// it does).
 func (f *Fleet) Prime(ctx context.Context) {
 	var wg sync.WaitGroup
 	for _, c := range f.collectors {
 		wg.Go(func() {
-			if snap, err := FetchSnapshot(ctx, f.dialer, c.target); err == nil {
-				c.setSite(snap.Site)
+			for {
+				if snap, err := FetchSnapshot(ctx, f.dialer, c.target); err == nil {
+					c.setSite(snap.Site)
+					return
+				}
+				t := time.NewTimer(primeRetry)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return
+				case <-t.C:
+				}
 			}
 		})
 	}

@@ -157,7 +157,7 @@ while read -r hname _ _ _ _ _; do
 		--libvirt.uri "test+unix:///etc/libvirt/node.xml?socket=$HVLAB_DIR/hosts/$hname/run/libvirt-sock" \
 		>>"$work/exporters.log" 2>&1 &
 	pids+=($!)
-	wait_http "http://$p/metrics"
+	wait_http "http://$p/"
 	echo "      - {targets: ['$p'], labels: {host: $hname}}" >>"$work/prometheus.yml"
 done <"$HVLAB_DIR/hosts.tsv"
 cat >"$work/rules.yml" <<'EOF'

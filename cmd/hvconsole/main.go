@@ -48,8 +48,13 @@ func main() {
 	setMemoryLimit(os.Getenv) // a backstop: see memlimit.go
 	// SIGHUP (the terminal or the SSH session closed) ends the program
 	// like SIGTERM: the console restores the terminal and the demo removes
-	// its temporary directory and private key.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	// its temporary directory and private key. `serve` is a daemon: there
+	// SIGHUP reloads the config (serve.go) and never stops it.
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
+	if len(os.Args) > 1 && os.Args[1] == "serve" {
+		sigs = sigs[:2]
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), sigs...)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

@@ -268,14 +268,18 @@ func eventually(t *testing.T, what string, within time.Duration, cond func() boo
 	return time.Now()
 }
 
-// httptestHanging is a webhook that never answers until release closes.
-func httptestHanging(t *testing.T, release <-chan struct{}) string {
+// httptestHanging is a webhook that never answers until the test ends.
+func httptestHanging(t *testing.T) string {
+	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-release:
 		case <-r.Context().Done():
 		}
 	}))
-	t.Cleanup(srv.Close)
+	t.Cleanup(func() {
+		close(release) // before Close, which waits for the handlers
+		srv.Close()
+	})
 	return srv.URL
 }

@@ -22,14 +22,15 @@ const (
 
 // serveProcess is the real hvconsole binary running `serve`.
 type serveProcess struct {
-	cmd  *exec.Cmd
-	log  string
-	done chan error
+	cmd    *exec.Cmd
+	log    string
+	err    error         // the exit, once exited is closed
+	exited chan struct{} // closed when the process has been waited for
 }
 
 func startServe(t *testing.T, bin, cfg string) *serveProcess {
 	t.Helper()
-	p := &serveProcess{log: filepath.Join(t.TempDir(), "serve.log"), done: make(chan error, 1)}
+	p := &serveProcess{log: filepath.Join(t.TempDir(), "serve.log"), exited: make(chan struct{})}
 	f, err := os.Create(p.log)
 	if err != nil {
 		t.Fatal(err)
@@ -40,14 +41,25 @@ func startServe(t *testing.T, bin, cfg string) *serveProcess {
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { p.done <- p.cmd.Wait() }()
+	go func() {
+		p.err = p.cmd.Wait()
+		close(p.exited)
+	}()
 	t.Cleanup(func() {
-		if p.cmd.ProcessState == nil {
+		select {
+		case <-p.exited:
+		default:
 			_ = p.cmd.Process.Kill()
-			<-p.done
+			<-p.exited
 		}
 	})
 	return p
+}
+
+// waitReady waits until serve answers /-/ready on listen.
+func (p *serveProcess) waitReady(t *testing.T, listen string) {
+	t.Helper()
+	waitHTTP(t, "http://"+listen+"/-/ready", 30*time.Second, p.log)
 }
 
 func (p *serveProcess) logText() string {
@@ -60,9 +72,9 @@ func (p *serveProcess) stop(t *testing.T) {
 	t.Helper()
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case err := <-p.done:
-		if err != nil {
-			t.Errorf("serve exited with %v:\n%s", err, p.logText())
+	case <-p.exited:
+		if p.err != nil {
+			t.Errorf("serve exited with %v:\n%s", p.err, p.logText())
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatalf("serve did not stop on SIGTERM:\n%s", p.logText())
@@ -105,8 +117,7 @@ func TestServeLabMonitoring(t *testing.T) {
 	dir := t.TempDir()
 	viaAM := newHookReceiver(t)  // Alertmanager's webhook receiver
 	direct := newHookReceiver(t) // serve's own webhook sink
-	hang := make(chan struct{})
-	hanging := httptestHanging(t, hang)
+	hanging := httptestHanging(t)
 	am := startAlertmanager(t, dir, viaAM.srv.URL)
 	listen := freePort(t)
 	const resend = 3 * time.Second
@@ -123,7 +134,7 @@ resolved_retention = "1m"
 	faulted, calm := lab.Host(labServeFault).Name, lab.Host(labServeCalm).Name
 	cfg := serveConfig(t, lab, []int{labServeFault, labServeCalm}, tables)
 	srv := startServe(t, bin, cfg)
-	waitHTTP(t, "http://"+listen+"/-/ready", 30*time.Second, srv.log)
+	srv.waitReady(t, listen)
 
 	// 1. Prometheus scrapes serve.
 	prom := startPrometheus(t, dir, listen)
@@ -228,6 +239,5 @@ resolved_retention = "1m"
 			promValue(t, prom.addr, `hvconsole_hypervisor_up{host="`+calm+`"}`) == "1"
 	})
 
-	close(hang)
 	srv.stop(t)
 }

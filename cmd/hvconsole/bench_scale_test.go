@@ -64,6 +64,9 @@ func BenchmarkScale(b *testing.B) {
 			writeHeapProfile(b, filepath.Join(out, "heap-"+tag+".pprof"))
 			writeProfile(b, "goroutine", filepath.Join(out, "goroutines-"+tag+".txt"), 1)
 			r.scrape, r.series = timeScrapes(b, url, 5)
+			stop := startCPUProfile(b, filepath.Join(out, "cpu-rest-"+strconv.Itoa(r.n)+".pprof"))
+			r.idleCPU = pausedCPU(f.sched)
+			stop()
 		})
 		if err := f.Close(); err != nil {
 			b.Logf("close: %v", err) // a figure of its own, not a failed measurement
@@ -77,6 +80,7 @@ type scaleResult struct {
 	n, notOK                   int
 	cold, steady, scrape       time.Duration
 	cpuPerHost                 time.Duration // client CPU per host per steady round
+	idleCPU                    float64       // share of one core used with probing paused
 	series                     int
 	afterCold, rounds, serving sample
 }
@@ -115,6 +119,7 @@ func (r scaleResult) report(b *testing.B, base sample) {
 	b.ReportMetric(r.steady.Seconds(), "steady-s")
 	b.ReportMetric(float64(r.cpuPerHost.Microseconds())/1000, "steady-cpu-ms/host")
 	b.ReportMetric(r.scrape.Seconds(), "scrape-s")
+	b.ReportMetric(r.idleCPU*100, "idle-cpu-%")
 	b.ReportMetric(float64(r.series)/n, "series/host")
 	for _, m := range []struct {
 		s    sample
@@ -162,6 +167,20 @@ func residentBytes() uint64 {
 		}
 	}
 	return 0
+}
+
+// pausedCPU pauses s's rounds, lets the probes in flight end, and returns
+// the share of one core the process then uses over ten seconds: what the
+// open connections cost at rest (keepalives, idle libvirt sessions). The
+// waits are measurement windows, not synchronisation.
+func pausedCPU(s *probes.Scheduler) float64 {
+	s.SetPaused(true)
+	defer s.SetPaused(false)
+	time.Sleep(5 * time.Second)
+	const window = 10 * time.Second
+	cpu0 := processCPU()
+	time.Sleep(window)
+	return float64(processCPU()-cpu0) / float64(window)
 }
 
 // processCPU is the CPU time (user and system) this process used so far.

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Restore drill levels (see DrillCommand).
@@ -42,31 +43,12 @@ var drillIDRE = regexp.MustCompile(`^[0-9a-z][0-9a-z-]{0,47}$`)
 func ValidDrillID(s string) bool { return drillIDRE.MatchString(s) }
 
 // drillPathOK accepts a path that may go into the shell (quoted) and into
-// qemu-img's JSON filename: ValidPath without a quote or a backslash.
-func drillPathOK(p string) bool { return ValidPath(p) && !strings.ContainsAny(p, `"\`) }
-
-// QemuImgAddressSpace and the CPU limit (the tool timeout) bound every
-// qemu-img run on an untrusted image (prlimit), beside the wall-clock
-// timeout: a crafted image cannot make it eat the host.
-const QemuImgAddressSpace = 4 << 30
+// qemu-img's JSON filename (escaped by encoding/json, hence UTF-8 only).
+func drillPathOK(p string) bool { return ValidPath(p) && utf8.ValidString(p) }
 
 // DrillScratch is the scratch folder of drill id under dir.
 func DrillScratch(dir, id string) string {
 	return strings.TrimSuffix(dir, "/") + "/hvconsole-drill-" + id
-}
-
-// qemuImgJSON is the filename that opens path as qcow2 with its backing
-// chain cut ("backing": null): an image header naming a backing file (any
-// path, or an nbd:// URL) is never followed. path passed drillPathOK.
-func qemuImgJSON(path string) string {
-	return `json:{"driver":"qcow2","backing":null,"file":{"driver":"file","filename":"` + path + `"}}`
-}
-
-// isolatedQemuImg is qemu-img with an explicit format, the backing chain
-// cut, a wall-clock timeout and resource limits; args are already quoted.
-func isolatedQemuImg(secs int, args string) string {
-	return "timeout -k 5 " + strconv.Itoa(secs) + " prlimit --as=" + strconv.Itoa(QemuImgAddressSpace) +
-		" --cpu=" + strconv.Itoa(secs) + " -- qemu-img " + args
 }
 
 // DrillCommand builds the shell script of an L0 or L1 drill. It prints
@@ -100,7 +82,7 @@ func DrillCommand(s DrillSpec) (string, error) {
 	case s.RateMiB < 0 || s.ToolTimeout < time.Second || s.ToolTimeout > 24*time.Hour:
 		return "", fmt.Errorf("%w: drill rate %d MiB/s, tool timeout %v", ErrBadArgument, s.RateMiB, s.ToolTimeout)
 	}
-	secs := int(s.ToolTimeout / time.Second)
+	secs := strconv.Itoa(int(s.ToolTimeout / time.Second))
 	src := ShellQuote(s.File)
 	var b strings.Builder
 	b.WriteString("LC_ALL=C; export LC_ALL\n")
@@ -118,20 +100,23 @@ func DrillCommand(s DrillSpec) (string, error) {
 	b.WriteString(`echo "@@phase verify"; echo "@@t verify $(date +%s%N)"` + "\n")
 	b.WriteString(`if [ -f "$src.sha256" ]; then ` +
 		`echo "@@sidecar $(head -c 4096 -- "$src.sha256" | head -n 1 | awk '{print $1}' | tr -cd '0-9a-fA-F' | cut -c1-128)"; ` +
-		`echo "@@sha256 $(timeout -k 5 ` + strconv.Itoa(secs) + ` sha256sum -- ` + target + ` | awk '{print $1}' | cut -c1-128)"; ` +
+		`echo "@@sha256 $(timeout -k ` + killGrace + ` ` + secs + ` sha256sum -- ` + target + ` | awk '{print $1}' | cut -c1-128)"; ` +
 		`else echo "@@no-sidecar"; fi` + "\n")
 	if s.QCOW2 {
-		copyJSON := ShellQuote(qemuImgJSON(s.File))
+		image := ShellQuote(qemuImgTarget(s.File))
 		if s.Level == DrillL1 {
-			copyJSON = `"json:{\"driver\":\"qcow2\",\"backing\":null,\"file\":{\"driver\":\"file\",\"filename\":\"$d/image\"}}"`
+			image = ShellQuote(qemuImgTarget(DrillScratch(s.RestoreDir, s.ID) + "/image"))
 		}
 		b.WriteString(`command -v qemu-img >/dev/null || { echo "@@fail tool qemu-img"; exit 7; }` + "\n")
-		b.WriteString(isolatedQemuImg(secs, "check -f qcow2 "+copyJSON) + ` >/dev/null 2>&1; echo "@@check $?"` + "\n")
+		// An external data file is the one file a qcow2 header can still
+		// name with the backing chain cut: such an image is not opened.
+		b.WriteString(`if ` + qcow2ExternalData(`"$src"`) + `; then echo "@@fail external-data"; exit 8; fi` + "\n")
+		b.WriteString(boundedQemuImg(secs, "check -f qcow2 "+image) + ` >/dev/null 2>&1; echo "@@check $?"` + "\n")
 		if s.Level == DrillL1 {
-			b.WriteString(isolatedQemuImg(secs, "compare -f qcow2 -F qcow2 "+copyJSON+" "+ShellQuote(qemuImgJSON(s.File))) +
+			b.WriteString(boundedQemuImg(secs, "compare -f qcow2 -F qcow2 "+image+" "+ShellQuote(qemuImgTarget(s.File))) +
 				` >/dev/null 2>&1; echo "@@compare $?"` + "\n")
 		}
-		b.WriteString(isolatedQemuImg(secs, "info -f qcow2 --output=json "+copyJSON) +
+		b.WriteString(boundedQemuImg(secs, "info -f qcow2 --output=json "+image) +
 			` 2>/dev/null | grep -o '"backing-filename": *"[^"]*"' | head -n 1 | cut -c1-600 | sed 's/^"backing-filename": *"/@@backing /; s/"$//'` + "\n")
 	}
 	b.WriteString(`echo "@@t end $(date +%s%N)"; echo "@@done"` + "\n")

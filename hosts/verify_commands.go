@@ -92,8 +92,21 @@ func QemuImgCheckCommand(file string, limit time.Duration) (string, error) {
 		return "", err
 	}
 	q := ShellQuote(file)
-	return `if command -v qemu-img >/dev/null; then set -- $(od -An -v -tu1 -N80 -- ` + q + `); ` +
-		`if [ "$1.$2.$3.$4.$8" = 81.70.73.251.3 ] && [ $(( ${80:-0} & 4 )) -ne 0 ]; then echo ` + QemuImgExternalData + `; ` +
-		`else timeout -k ` + killGrace + ` ` + secs + ` prlimit --as=` + strconv.Itoa(qemuImgMaxMemory) + ` --cpu=` + secs +
-		` -- qemu-img check -f qcow2 ` + ShellQuote(qemuImgTarget(file)) + `; fi; else echo --no-tool--; fi`, nil
+	return `if command -v qemu-img >/dev/null; then if ` + qcow2ExternalData(q) + `; then echo ` + QemuImgExternalData + `; ` +
+		`else ` + boundedQemuImg(secs, "check -f qcow2 "+ShellQuote(qemuImgTarget(file))) + `; fi; else echo --no-tool--; fi`, nil
+}
+
+// qcow2ExternalData is a shell test that holds when the file (q, quoted)
+// is a v3 qcow2 whose header names an external data file: magic, version
+// 3, incompatible feature bit 2, read with od. It sets the positional
+// parameters.
+func qcow2ExternalData(q string) string {
+	return `set -- $(od -An -v -tu1 -N80 -- ` + q + `); [ "$1.$2.$3.$4.$8" = 81.70.73.251.3 ] && [ $(( ${80:-0} & 4 )) -ne 0 ]`
+}
+
+// boundedQemuImg is "qemu-img ARGS" under timeout(1) and prlimit (address
+// space and CPU time) for secs seconds; args are already quoted.
+func boundedQemuImg(secs, args string) string {
+	return `timeout -k ` + killGrace + ` ` + secs + ` prlimit --as=` + strconv.Itoa(qemuImgMaxMemory) + ` --cpu=` + secs +
+		` -- qemu-img ` + args
 }

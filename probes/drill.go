@@ -125,6 +125,8 @@ func drillFailure(f DrillFacts) (string, string, []string) {
 		return DrillFailed, "the copy failed", nil
 	case "tool":
 		return DrillUnknown, "qemu-img is not installed on the host", nil
+	case "external-data":
+		return DrillUnknown, "the image names an external data file: not opened (qemu-img would follow it)", nil
 	}
 	return DrillUnknown, "the drill stopped: " + f.Fail, nil
 }

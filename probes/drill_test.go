@@ -64,6 +64,7 @@ func TestRateDrill(t *testing.T) {
 		{"no sidecar, sha256 spec", drillOut("@@sidecar -", "@@sha256 -", "@@no-sidecar"), shaSpec, 1, false, DrillFailed, "no FILE.sha256"},
 		{"empty sidecar", drillOut("@@sidecar "), shaSpec, 1, false, DrillFailed, "holds no sha256"},
 		{"no space", "@@size 100\n@@free 5\n@@fail space\n", qemuSpec, 1, true, DrillFailed, "not enough free space"},
+		{"external data file", "@@phase verify\n@@no-sidecar\n@@fail external-data\n", qemuSpec, 0, true, DrillUnknown, "external data file"},
 		{"no qemu-img", drillOut("@@check -", "@@compare -", "@@done -", "@@fail tool qemu-img"), qemuSpec, 1, true, DrillUnknown, "not installed"},
 		{"cut short", drillOut("@@done -"), qemuSpec, 1, true, DrillUnknown, "cut short"},
 	}

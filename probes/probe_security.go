@@ -24,9 +24,9 @@ func (p *hostProbe) security(ctx context.Context) Result {
 	if !ok {
 		return p.unavailable(hosts.CheckSecurity, errNoResourceAPI)
 	}
+	// Cached whatever it says: an unreadable qemu.conf (UNKNOWN) stays
+	// unreadable, and asking again every round would cost an exec each.
 	res := SecurityCheck(ctx, api, sess.do, p.r.Exec, p.h, now)
-	if res.Status != UNKNOWN {
-		st.security, st.securityAt = &res, st.rounds
-	}
+	st.security, st.securityAt = &res, st.rounds
 	return res
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -87,12 +88,14 @@ func TestLabDrillRatings(t *testing.T) {
 	trunc := good[:len(good)/2]
 	flip := slices.Clone(good)
 	flip[len(flip)-4096] ^= 1
-	cases := map[string][]byte{"good": good, "truncated": trunc, "metadata": labtest.CorruptQcowRefcount(t, good), "content": flip}
+	cases := map[string][]byte{"good": good, "truncated": trunc, "metadata": labtest.CorruptQcowRefcount(t, good), "content": flip,
+		"external": externalDataImage(t)}
 	// The sidecar is written from the bytes as the backup tool saw them: a
 	// truncated or metadata-corrupted image with its own sidecar is caught
 	// by qemu-img check alone, a byte flipped later by sha256 alone
 	// (qemu-img check validates metadata only).
-	sidecars := map[string][]byte{"good": good, "truncated": trunc, "metadata": cases["metadata"], "content": good}
+	sidecars := map[string][]byte{"good": good, "truncated": trunc, "metadata": cases["metadata"], "content": good,
+		"external": cases["external"]}
 	d := openDrillLab(t, 0, cases, sidecars)
 	tests := []struct {
 		spec   string
@@ -108,6 +111,10 @@ func TestLabDrillRatings(t *testing.T) {
 		{"metadata", hosts.DrillL1, probes.DrillFailed, "qemu-img check: the image is corrupt"},
 		{"content", hosts.DrillL0, probes.DrillFailed, "sha256 of the backup differs"},
 		{"content", hosts.DrillL1, probes.DrillFailed, "sha256 of the copy differs"},
+		// The header names an external data file: qemu-img would open it,
+		// so it is never run on the image.
+		{"external", hosts.DrillL0, probes.DrillUnknown, "external data file"},
+		{"external", hosts.DrillL1, probes.DrillUnknown, "external data file"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.spec+"/L"+strconv.Itoa(tc.level), func(t *testing.T) {
@@ -240,4 +247,21 @@ func TestLabDrillHyperV(t *testing.T) {
 			t.Errorf("%s: %s %s: %s", tc.scenario, res.Outcome, res.File, res.Summary())
 		}
 	}
+}
+
+// externalDataImage is a qcow2 image whose header names an external data
+// file (a path on this machine, never opened by the drill).
+func externalDataImage(t *testing.T) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "ext.qcow2")
+	out, err := exec.Command("qemu-img", "create", "-q", "-f", "qcow2", "-o", "data_file="+filepath.Join(dir, "data.raw"), p, "64M").CombinedOutput()
+	if err != nil {
+		t.Fatalf("qemu-img create: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

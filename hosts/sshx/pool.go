@@ -187,9 +187,8 @@ func (p *Pool) lookup(ctx context.Context, t Target) (call *dialCall, c *Client,
 		switch {
 		case e.client.usable():
 			return nil, e.client, nil, nil
-		case e.client.alive(): // wedged: retire it, its commands may end
-			p.retiring.Add(1)
-			go p.closeWhenIdle(e.client)
+		case e.client.alive(): // wedged: its commands may still end
+			p.retireLocked(e.client)
 		default:
 			stale = e.client
 		}
@@ -270,10 +269,17 @@ func (p *Pool) Reconnect(name string) {
 	stale := e.client
 	e.client = nil
 	e.failures, e.lastErr, e.retryAt = 0, nil, time.Time{}
-	if stale != nil { // Close clears every client under p.mu: not closed yet
-		p.retiring.Add(1)
-		go p.closeWhenIdle(stale)
+	if stale != nil {
+		p.retireLocked(stale)
 	}
+}
+
+// retireLocked hands c, just taken out of its entry under p.mu, to
+// closeWhenIdle. The pool is not closed yet: Close clears every entry's
+// client under p.mu before it waits for these goroutines.
+func (p *Pool) retireLocked(c *Client) {
+	p.retiring.Add(1)
+	go p.closeWhenIdle(c)
 }
 
 // closeWhenIdle closes a retired client once no Exec runs on it, it died,

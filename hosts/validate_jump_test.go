@@ -41,7 +41,9 @@ func TestDeepJumpChainCheap(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	problemsOf(t, doc, hermetic())
 	runtime.ReadMemStats(&after)
-	if got := after.TotalAlloc - before.TotalAlloc; got > 64<<20 {
+	got := after.TotalAlloc - before.TotalAlloc
+	if got > 64<<20 {
 		t.Errorf("validating a 2000-deep chain allocated %d MiB", got>>20)
 	}
+	t.Logf("validating a 2000-deep chain allocated %d MiB", got>>20)
 }

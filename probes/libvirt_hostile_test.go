@@ -54,9 +54,11 @@ func TestHostileLibvirtReply(t *testing.T) {
 			wantCheck(t, reps[1], "vms", OK, "")
 			// A round of two hosts allocates well under a MiB; a reply that
 			// made the decoder trust its counts costs gigabytes.
-			if got := after.TotalAlloc - before.TotalAlloc; got > 8<<20 {
+			got := after.TotalAlloc - before.TotalAlloc
+			if got > 8<<20 {
 				t.Errorf("a round allocated %d bytes", got)
 			}
+			t.Logf("a round of both hosts allocated %d KiB", got>>10)
 		})
 	}
 }

@@ -13,6 +13,13 @@ const (
 	KindHyperV  = "hyperv"
 )
 
+// DefaultKeepaliveInterval is keepalive_interval's default. A monitor can
+// afford a fast dead-link check: three missed 1 s keepalives call a host
+// unreachable within 3-4 s of a partition, while one packet each way per
+// second costs nothing and TCP's retransmissions over a 5% lossy link stay
+// far inside the 3 s.
+const DefaultKeepaliveInterval = time.Second
+
 // Check names a host can run.
 const (
 	CheckSSH        = "ssh"
@@ -41,7 +48,7 @@ type Config struct {
 	// MaxHandshakes bounds concurrent new SSH connections (server CPU).
 	MaxHandshakes int
 	// KeepaliveInterval is how often keepalive@openssh.com is sent; a link is
-	// declared dead after 3 missed replies.
+	// declared dead after 3 missed replies (DefaultKeepaliveInterval).
 	KeepaliveInterval time.Duration
 	// SSHConfig is how hosts are completed from ssh_config: SSHConfigSSH,
 	// SSHConfigParse or SSHConfigOff.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"time"
 )
 
 // Limits for the global counts: generous, but they catch a stray digit.
@@ -66,7 +65,7 @@ func (ps *problems) globals(raw *rawConfig, getenv func(string) string, home str
 		AuditLog:          filepath.Join(xdgDir(getenv, "XDG_STATE_HOME", filepath.Join(".local", "state")), "hvconsole", "audit.jsonl"),
 		Concurrency:       32,
 		MaxHandshakes:     8,
-		KeepaliveInterval: 10 * time.Second,
+		KeepaliveInterval: DefaultKeepaliveInterval,
 	}
 	if raw.ReadOnly != nil {
 		cfg.ReadOnly = *raw.ReadOnly

@@ -258,11 +258,11 @@ func TestBuiltinDefaults(t *testing.T) {
 		{"user and state dir from the environment",
 			map[string]string{"HOME": "/home/op", "USER": "op", "XDG_STATE_HOME": "/state"},
 			Config{SSHConfig: SSHConfigSSH, Bell: true, AuditLog: "/state/hvconsole/audit.jsonl", Concurrency: 32, MaxHandshakes: 8,
-				KeepaliveInterval: 10 * time.Second, Hosts: []Host{builtinHost("a", "10.0.0.1")}}},
+				KeepaliveInterval: DefaultKeepaliveInterval, Hosts: []Host{builtinHost("a", "10.0.0.1")}}},
 		{"no USER means root, relative XDG ignored",
 			map[string]string{"HOME": "/home/op", "XDG_STATE_HOME": "rel"},
 			Config{SSHConfig: SSHConfigSSH, Bell: true, AuditLog: "/home/op/.local/state/hvconsole/audit.jsonl", Concurrency: 32, MaxHandshakes: 8,
-				KeepaliveInterval: 10 * time.Second, Hosts: func() []Host {
+				KeepaliveInterval: DefaultKeepaliveInterval, Hosts: func() []Host {
 					h := builtinHost("a", "10.0.0.1")
 					h.User = "root"
 					return []Host{h}

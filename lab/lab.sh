@@ -10,7 +10,7 @@
 #
 # Usage: lab.sh install | up [N] | down | status   (up: N defaults to 45)
 #        lab.sh libvirtd stop|start|restart|kill|freeze|thaw N
-#        lab.sh sshd stop|start|kill|freeze|hang|thaw N
+#        lab.sh sshd stop|start|kill|freeze|hang|thaw N | sshd limit N MAXSTARTUPS
 #        lab.sh heal N | exec N CMD... | world N FILE|default
 #        lab.sh hyperv N SCENARIO   (a Hyper-V scenario from lab/hyperv/)
 #        lab.sh net N latency RTT [JITTER] | rate RATE | stall | loss PCT |
@@ -510,7 +510,18 @@ cmd_sshd() {
 		# shellcheck disable=SC2046 # one pid per word
 		kill -CONT $(host_sshds "$n") 2>/dev/null || true
 		;;
-	*) die "usage: lab.sh sshd stop|start|kill|freeze|hang|thaw N" ;;
+	limit)
+		# MaxStartups START[:RATE:FULL]: how many unauthenticated
+		# connections sshd keeps; beyond it new ones are dropped, as a
+		# busy host does when many consoles connect at once. The listener
+		# restarts (open sessions live on).
+		[[ ${3:-} =~ ^[0-9]{1,4}(:[0-9]{1,3}:[0-9]{1,4})?$ ]] ||
+			die "usage: lab.sh sshd limit N START[:RATE:FULL] (lab default 100:30:200)"
+		sed -i "s/^MaxStartups .*/MaxStartups $3/" "$h/ssh/sshd_config"
+		cmd_sshd stop "$n"
+		cmd_sshd start "$n"
+		;;
+	*) die "usage: lab.sh sshd stop|start|kill|freeze|hang|thaw N | sshd limit N START[:RATE:FULL]" ;;
 	esac
 }
 

@@ -149,7 +149,10 @@ func (s *Scheduler) sessionLost(ctx context.Context, h hosts.Host, st *hostState
 		w.backoff.reset()
 	}
 	w.reconnecting = true
-	if w.hasLast {
+	// A session killed because a call outlived its deadline was ended by
+	// the probe, whose report already says the daemon did not answer (over
+	// a lossy link, rightly not "connection lost").
+	if w.hasLast && !lost.timedOut.Load() {
 		rep := lostReport(w.last, h, isClosed(lost.remote.Done()), s.now())
 		s.updates.put(rep)
 		w.last = rep

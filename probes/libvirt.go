@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/digitalocean/go-libvirt"
@@ -53,6 +54,9 @@ type lvSession struct {
 	dialer *lvDialer
 	// dead is closed once the stream is closed or broken.
 	dead <-chan struct{}
+	// timedOut is set when a call outlived its deadline and the session
+	// was killed for it: the probe that timed out has already said so.
+	timedOut atomic.Bool
 
 	mu      sync.Mutex
 	closing bool

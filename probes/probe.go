@@ -67,6 +67,9 @@ type hostProbe struct {
 	h  hosts.Host
 	st *hostState
 	r  Remote
+	// dropped is set when this probe dropped the connection itself (a
+	// command outlived its deadline): its end is then no lost link.
+	dropped bool
 }
 
 // checkOrder is the order of a host's checks after ssh, in every report.
@@ -87,7 +90,22 @@ func (s *Scheduler) probeHost(ctx context.Context, h hosts.Host, st *hostState) 
 	}
 	rep.SSHLatency = sshLatency(p.r)
 	p.st.rounds++
-	return finish(KindOf(h).probe(ctx, p, rep), s.now())
+	rep = KindOf(h).probe(ctx, p, rep)
+	if isClosed(p.r.Done()) && !p.dropped && ctx.Err() == nil {
+		return linkLost(rep, h, s.now())
+	}
+	return finish(rep, s.now())
+}
+
+// linkLost is the report of a probe whose SSH connection died under it (a
+// partition or a hung sshd, found by the keepalive): the checks that failed
+// with it failed for that reason, not because the hypervisor stopped, so
+// the host is reported unreachable, as a probe that cannot connect is.
+func linkLost(rep HostReport, h hosts.Host, at time.Time) HostReport {
+	rep.Checks = append([]Result{newResult(h.Name, hosts.CheckSSH, CRIT, "unreachable: ssh connection lost", "", nil, 0, at)},
+		dependents(h, SummaryUnreachable, at)...)
+	rep.VMs, rep.Version, rep.SSHLatency = nil, "", 0
+	return finish(rep, at)
 }
 
 // probeLibvirt runs a libvirt host's checks after ssh: ask the open
@@ -373,6 +391,7 @@ func call[T any](ctx context.Context, s *lvSession, what string, fn func(libvirt
 	case a := <-ch:
 		return a.v, s.callErr(what, a.err)
 	case <-ctx.Done():
+		s.timedOut.Store(true)
 		s.kill()
 		return zero, fmt.Errorf("probes: libvirt %s: %w (%w)", what, ErrCallTimeout, ctx.Err())
 	}

@@ -75,6 +75,7 @@ func (p *hostProbe) exec(ctx context.Context, cmds []string) ([]hosts.BatchPart,
 	lat := time.Since(start)
 	switch {
 	case err != nil && ectx.Err() != nil && ctx.Err() == nil:
+		p.dropped = true
 		p.s.tr.Reconnect(p.h.Name)
 		return parts, lat, fmt.Errorf("probes: exec: %w (%w)", ErrCallTimeout, err)
 	case err != nil:

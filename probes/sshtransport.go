@@ -52,6 +52,23 @@ func (t *SSHTransport) Reconnect(host string) {
 	t.pool.Reconnect(host)
 }
 
+// PoolBackoff is the SSH pool's reconnect delay under the scheduler: short
+// and fixed, because the scheduler paces reconnects itself (ReconnectMin
+// doubling up to the host's probe interval). The pool's own growing backoff
+// on top of that kept a host CRIT for up to a minute after its link healed.
+const PoolBackoff = time.Second
+
+// PoolOptions are the SSH pool options the scheduler is made for: the
+// config's keepalive interval and handshake bound, and PoolBackoff.
+func PoolOptions(cfg *hosts.Config) sshx.Options {
+	return sshx.Options{
+		KeepaliveInterval: cfg.KeepaliveInterval,
+		MaxHandshakes:     cfg.MaxHandshakes,
+		BackoffMin:        PoolBackoff,
+		BackoffMax:        PoolBackoff,
+	}
+}
+
 // Target maps an inventory host and its jump chain to an SSH target.
 func Target(h hosts.Host) sshx.Target {
 	t := sshx.Target{
@@ -88,6 +105,14 @@ func (r *sshRemote) DialUnix(ctx context.Context, path string) (net.Conn, error)
 func (r *sshRemote) HandshakeLatency() time.Duration { return r.c.HandshakeLatency() }
 func (r *sshRemote) RTT() time.Duration              { return r.c.RTT() }
 func (r *sshRemote) Done() <-chan struct{}           { return r.c.Done() }
+
+// unreachableWhy is the short reason of a connect failure.
+func unreachableWhy(err error) string {
+	if errors.Is(err, sshx.ErrHandshakeTimeout) {
+		return "ssh handshake timed out"
+	}
+	return rootText(err)
+}
 
 // ClassifySSH rates an SSH connect error for the ssh check. Every refusal
 // is CRIT; the summary leads with what an operator must act on and where:
@@ -126,10 +151,11 @@ func ClassifySSH(err error) (Status, string) {
 		}
 		sum = "authentication failed" + at + ": " +
 			strings.TrimPrefix(withoutPackages(inner.Error()), "authentication failed: ")
-	case errors.Is(err, sshx.ErrHandshakeTimeout):
-		sum = "unreachable" + at + ": ssh handshake timed out"
-	case errors.Is(err, sshx.ErrUnreachable):
-		sum = "unreachable" + at + ": " + rootText(err)
+	case at != "" && (errors.Is(err, sshx.ErrHandshakeTimeout) || errors.Is(err, sshx.ErrUnreachable)):
+		// Every host behind a dead jump host says the same one cause.
+		sum = "unreachable: jump host " + de.Hop + " unreachable (" + unreachableWhy(err) + ")"
+	case errors.Is(err, sshx.ErrHandshakeTimeout), errors.Is(err, sshx.ErrUnreachable):
+		sum = "unreachable: " + unreachableWhy(err)
 	default:
 		return DefaultClassify(err)
 	}

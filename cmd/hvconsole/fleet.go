@@ -38,11 +38,9 @@ func openFleet(ctx context.Context, env *environment, cfg *hosts.Config) (*fleet
 	if err != nil {
 		return nil, err
 	}
-	pool := sshx.NewPool(sshx.Options{
-		KeepaliveInterval: cfg.KeepaliveInterval,
-		MaxHandshakes:     cfg.MaxHandshakes,
-		Passphrase:        pass,
-	})
+	opts := probes.PoolOptions(cfg)
+	opts.Passphrase = pass
+	pool := sshx.NewPool(opts)
 	tr := probes.NewSSHTransport(pool)
 	drills := probes.NewDrillStore(drillFile(cfg))
 	sched := probes.NewScheduler(cfg, tr, probes.SchedulerOptions{Classify: probes.ClassifySSH, Drills: drills})

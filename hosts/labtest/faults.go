@@ -232,3 +232,12 @@ func (l *Lab) netVerb(t testing.TB, n int, args ...string) {
 	}
 	l.verb(t, append([]string{"net", strconv.Itoa(n)}, args...)...)
 }
+
+// SshdMaxStartups sets host n's sshd MaxStartups to spec (e.g. "2:100:2":
+// beyond two unauthenticated connections new ones are dropped) and restarts
+// its listener; the lab's 100:30:200 is restored when the test ends.
+func (l *Lab) SshdMaxStartups(t testing.TB, n int, spec string) {
+	t.Helper()
+	t.Cleanup(func() { l.cleanupVerb(t, "sshd", "limit", strconv.Itoa(n), "100:30:200") })
+	l.verb(t, "sshd", "limit", strconv.Itoa(n), spec)
+}

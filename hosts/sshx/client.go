@@ -77,16 +77,19 @@ func (c *Client) waitConn() {
 	c.die(fmt.Errorf("sshx: host %s: %w", c.name, err))
 }
 
-// die records why the client died (first reason wins), closes the whole
-// chain and wakes everyone waiting on Done.
+// die records why the client died (first reason wins), wakes everyone
+// waiting on Done and closes the whole chain.
 func (c *Client) die(err error) {
 	c.dieOnce.Do(func() {
 		c.errMu.Lock()
 		c.err = err
 		c.errMu.Unlock()
 		c.stopLife()
-		closeChain(c.chain)
+		// Done closes before the chain does: a call that fails because
+		// the chain closed then always finds the client dead, so a probe
+		// cut off by a dead link says so instead of blaming the daemon.
 		close(c.done)
+		closeChain(c.chain)
 	})
 }
 

@@ -45,7 +45,7 @@ type Target struct {
 // Options configure a Pool. Zero values get defaults from NewPool.
 type Options struct {
 	// KeepaliveInterval between keepalive@openssh.com requests (default
-	// 10s); a link is dead after 3 intervals without a reply.
+	// 1s); a link is dead after 3 intervals without a reply.
 	KeepaliveInterval time.Duration
 	// MaxHandshakes bounds concurrent new connections (default 8): each
 	// costs the server ~50 ms of CPU and a burst makes some time out.
@@ -73,7 +73,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	if o.KeepaliveInterval <= 0 {
-		o.KeepaliveInterval = 10 * time.Second
+		o.KeepaliveInterval = time.Second
 	}
 	if o.MaxHandshakes <= 0 {
 		o.MaxHandshakes = 8

@@ -1,0 +1,78 @@
+package reliability
+
+import (
+	"testing"
+	"time"
+
+	"github.com/hvconsole/hvconsole/probes"
+)
+
+// The oracle must fail a run for each broken promise, and only then.
+func TestJudge(t *testing.T) {
+	t0 := time.Date(2026, 11, 27, 4, 0, 0, 0, time.UTC)
+	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+	rep := func(host string, s float64, st probes.Status, c cause) observed {
+		return observed{host: host, at: at(s), status: st, cause: c, text: string(c)}
+	}
+	partition := injected{host: "a", kind: "partition", want: causeUnreachable, detect: 5 * time.Second,
+		recover: 5 * time.Second, start: at(10), repaired: at(30)}
+	latency := injected{host: "b", kind: "latency", recover: 5 * time.Second, start: at(10), repaired: at(30)}
+	restart := injected{host: "a", kind: "restart", want: causeHypervisor, detect: 5 * time.Second,
+		recover: 5 * time.Second, start: at(10), repaired: at(10), instant: true}
+	tests := []struct {
+		name                    string
+		faults                  []injected
+		reports                 []observed
+		missed, slow, falseAlrm int
+	}{
+		{"detected and recovered", []injected{partition}, []observed{
+			rep("a", 9, probes.OK, causeNone), rep("a", 14, probes.CRIT, causeUnreachable),
+			rep("a", 20, probes.UNKNOWN, causeOther), rep("a", 32, probes.OK, causeNone)}, 0, 0, 0},
+		{"detected late", []injected{partition}, []observed{
+			rep("a", 16, probes.CRIT, causeUnreachable), rep("a", 32, probes.OK, causeNone)}, 1, 0, 0},
+		{"wrong cause is not a detection", []injected{partition}, []observed{
+			rep("a", 12, probes.CRIT, causeHypervisor), rep("a", 32, probes.OK, causeNone)}, 1, 0, 0},
+		{"never recovered", []injected{partition}, []observed{
+			rep("a", 12, probes.CRIT, causeUnreachable), rep("a", 36, probes.CRIT, causeUnreachable)}, 0, 1, 1},
+		{"alarm on an unfaulted host", []injected{partition}, []observed{
+			rep("a", 12, probes.CRIT, causeUnreachable), rep("a", 31, probes.OK, causeNone),
+			rep("c", 20, probes.WARN, causeOther)}, 0, 0, 1},
+		{"alarm after recovery", []injected{partition}, []observed{
+			rep("a", 12, probes.CRIT, causeUnreachable), rep("a", 31, probes.OK, causeNone),
+			rep("a", 33, probes.CRIT, causeUnreachable)}, 0, 0, 1},
+		{"a fault that must raise nothing raised something", []injected{latency}, []observed{
+			rep("b", 15, probes.CRIT, causeUnreachable), rep("b", 31, probes.OK, causeNone)}, 0, 0, 1},
+		{"a quiet benign fault", []injected{latency}, []observed{
+			rep("b", 15, probes.OK, causeNone), rep("b", 31, probes.OK, causeNone)}, 0, 0, 0},
+		{"an instant fault recovers after its detection", []injected{restart}, []observed{
+			rep("a", 10.5, probes.OK, causeNone), rep("a", 11, probes.CRIT, causeHypervisor),
+			rep("a", 12, probes.OK, causeNone)}, 0, 0, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			v := judge(tc.faults, tc.reports)
+			if len(v.Missed) != tc.missed || len(v.SlowRecoveries) != tc.slow || len(v.FalseAlarms) != tc.falseAlrm {
+				t.Errorf("missed %q, slow %q, false alarms %q; want %d, %d, %d",
+					v.Missed, v.SlowRecoveries, v.FalseAlarms, tc.missed, tc.slow, tc.falseAlrm)
+			}
+			if v.failed() != (tc.missed+tc.slow+tc.falseAlrm > 0) {
+				t.Errorf("failed() = %v", v.failed())
+			}
+		})
+	}
+}
+
+func TestQuantile(t *testing.T) {
+	ds := []time.Duration{5, 1, 4, 2, 3}
+	for _, tc := range []struct {
+		q    float64
+		want time.Duration
+	}{{0, 1}, {0.5, 3}, {0.99, 5}, {1, 5}} {
+		if got := quantile(ds, tc.q); got != tc.want {
+			t.Errorf("quantile(%v) = %v, want %v", tc.q, got, tc.want)
+		}
+	}
+	if quantile(nil, 0.5) != 0 {
+		t.Error("quantile of nothing is not 0")
+	}
+}

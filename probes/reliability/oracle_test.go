@@ -1,0 +1,194 @@
+package reliability
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/probes"
+)
+
+// cause is what the oracle reads a report's trouble as.
+type cause string
+
+const (
+	causeNone        cause = ""            // OK
+	causeUnreachable cause = "unreachable" // the ssh check is CRIT
+	causeHypervisor  cause = "hypervisor"  // the hypervisor check is CRIT, ssh is not
+	causeVMs         cause = "vms"         // only the vms check is CRIT
+	causeOther       cause = "other"       // WARN or UNKNOWN without a CRIT
+)
+
+// causeOf reads a report as the oracle does: the first CRIT in the order
+// ssh, hypervisor, vms names the cause.
+func causeOf(rep probes.HostReport) cause {
+	switch {
+	case rep.Status == probes.OK:
+		return causeNone
+	case checkOf(rep, hosts.CheckSSH).Status == probes.CRIT:
+		return causeUnreachable
+	case checkOf(rep, hosts.CheckHypervisor).Status == probes.CRIT:
+		return causeHypervisor
+	case checkOf(rep, hosts.CheckVMs).Status == probes.CRIT:
+		return causeVMs
+	}
+	return causeOther
+}
+
+// observed is one report as the oracle keeps it.
+type observed struct {
+	host   string
+	at     time.Time
+	status probes.Status
+	cause  cause
+	text   string
+}
+
+// injected is one fault as the injector applied it.
+type injected struct {
+	host string
+	kind string
+	// want is the cause the fault must be reported with; causeNone for a
+	// fault that must raise nothing (latency, 5% loss).
+	want            cause
+	detect, recover time.Duration // bounds
+	// start is just before the fault verb ran; repaired is just after the
+	// repair verb returned (== start for a fault that repairs itself).
+	start, repaired time.Time
+	instant         bool
+}
+
+// verdict is the oracle's judgement of a whole run.
+type verdict struct {
+	Injected, Benign, Detected int
+	DetectTimes                []time.Duration
+	RecoverTimes               []time.Duration
+	Missed                     []string // no CRIT with the right cause within the bound
+	SlowRecoveries             []string // no OK within the bound after the repair
+	FalseAlarms                []string // a non-OK report no fault explains
+	ByKind                     map[string]int
+	DetectByKind               map[string][]time.Duration
+}
+
+// failed reports whether the run broke a promise.
+func (v verdict) failed() bool {
+	return len(v.Missed)+len(v.SlowRecoveries)+len(v.FalseAlarms) > 0
+}
+
+// judge checks every report against the faults: each fault with a cause is
+// reported CRIT with that cause within its detection bound; every faulted
+// host is OK again within the recovery bound after the repair; no non-OK
+// report falls outside a fault's window (from its start to the recovery),
+// and none at all during a fault that must raise nothing.
+func judge(faults []injected, reports []observed) verdict {
+	v := verdict{Injected: len(faults), ByKind: map[string]int{}, DetectByKind: map[string][]time.Duration{}}
+	byHost := map[string][]observed{}
+	for _, r := range reports {
+		byHost[r.host] = append(byHost[r.host], r)
+	}
+	covered := map[string][][2]time.Time{} // host -> windows explaining non-OK reports
+	for _, f := range faults {
+		v.ByKind[f.kind]++
+		rs := byHost[f.host]
+		slices.SortStableFunc(rs, func(a, b observed) int { return a.at.Compare(b.at) })
+		detectedAt := time.Time{}
+		if f.want == causeNone {
+			v.Benign++
+		} else if i := slices.IndexFunc(rs, func(r observed) bool {
+			return !r.at.Before(f.start) && r.status == probes.CRIT && r.cause == f.want
+		}); i >= 0 && rs[i].at.Sub(f.start) <= f.detect {
+			detectedAt = rs[i].at
+			v.Detected++
+			v.DetectTimes = append(v.DetectTimes, detectedAt.Sub(f.start))
+			v.DetectByKind[f.kind] = append(v.DetectByKind[f.kind], detectedAt.Sub(f.start))
+		} else {
+			v.Missed = append(v.Missed, fmt.Sprintf("%s %s at %s: no CRIT %s within %s; first trouble: %s",
+				f.host, f.kind, f.start.Format(time.TimeOnly), f.want, f.detect, firstTrouble(rs, f.start)))
+		}
+		from := f.repaired
+		if f.instant && !detectedAt.IsZero() {
+			from = detectedAt
+		}
+		end := f.repaired.Add(f.recover)
+		i := slices.IndexFunc(rs, func(r observed) bool { return !r.at.Before(from) && r.status == probes.OK })
+		if i >= 0 && !rs[i].at.After(end) {
+			end = rs[i].at
+			v.RecoverTimes = append(v.RecoverTimes, rs[i].at.Sub(f.repaired))
+		} else {
+			v.SlowRecoveries = append(v.SlowRecoveries, fmt.Sprintf("%s %s repaired at %s: not OK within %s",
+				f.host, f.kind, f.repaired.Format(time.TimeOnly), f.recover))
+		}
+		if f.want == causeNone { // every non-OK report in its window is a false alarm, counted here
+			for _, r := range rs {
+				if r.status != probes.OK && !r.at.Before(f.start) && !r.at.After(end) {
+					v.FalseAlarms = append(v.FalseAlarms, fmt.Sprintf("%s during %s: %s", r.at.Format(time.TimeOnly), f.kind, r.text))
+				}
+			}
+		}
+		covered[f.host] = append(covered[f.host], [2]time.Time{f.start, end})
+	}
+	for _, r := range reports {
+		if r.status == probes.OK || inAny(covered[r.host], r.at) {
+			continue
+		}
+		v.FalseAlarms = append(v.FalseAlarms, fmt.Sprintf("%s unfaulted: %s", r.at.Format(time.TimeOnly), r.text))
+	}
+	return v
+}
+
+// firstTrouble describes the first non-OK report at or after from.
+func firstTrouble(rs []observed, from time.Time) string {
+	for _, r := range rs {
+		if !r.at.Before(from) && r.status != probes.OK {
+			return fmt.Sprintf("+%s %s", r.at.Sub(from).Round(time.Millisecond), r.text)
+		}
+	}
+	return "none"
+}
+
+func inAny(ws [][2]time.Time, at time.Time) bool {
+	for _, w := range ws {
+		if !at.Before(w[0]) && !at.After(w[1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// quantile is the q-quantile (0..1) of ds by the nearest-rank method.
+func quantile(ds []time.Duration, q float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := int(q*float64(len(s))+0.999999) - 1
+	return s[min(max(i, 0), len(s)-1)]
+}
+
+// summary is the verdict's figures as the README quotes them.
+func (v verdict) summary() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "faults injected %d (%d that must raise nothing); detected %d of %d, detection median %s p99 %s max %s;\n",
+		v.Injected, v.Benign, v.Detected, v.Injected-v.Benign,
+		quantile(v.DetectTimes, 0.5).Round(time.Millisecond), quantile(v.DetectTimes, 0.99).Round(time.Millisecond),
+		quantile(v.DetectTimes, 1).Round(time.Millisecond))
+	fmt.Fprintf(&b, "recovery median %s p99 %s max %s; missed %d; slow recoveries %d; false alarms %d\n",
+		quantile(v.RecoverTimes, 0.5).Round(time.Millisecond), quantile(v.RecoverTimes, 0.99).Round(time.Millisecond),
+		quantile(v.RecoverTimes, 1).Round(time.Millisecond), len(v.Missed), len(v.SlowRecoveries), len(v.FalseAlarms))
+	kinds := make([]string, 0, len(v.ByKind))
+	for k, n := range v.ByKind {
+		d := v.DetectByKind[k]
+		if len(d) == 0 {
+			kinds = append(kinds, fmt.Sprintf("%s %d", k, n))
+			continue
+		}
+		kinds = append(kinds, fmt.Sprintf("%s %d (detected in %s-%s)", k, n,
+			quantile(d, 0).Round(time.Millisecond), quantile(d, 1).Round(time.Millisecond)))
+	}
+	slices.Sort(kinds)
+	fmt.Fprintf(&b, "by kind: %s", strings.Join(kinds, ", "))
+	return b.String()
+}

@@ -50,7 +50,7 @@ func attachDialer(ctx context.Context, env *environment, configFlag string, targ
 	var cfg *hosts.Config
 	path := hosts.ResolvePath(configFlag)
 	if _, err := os.Stat(path); configFlag != "" || err == nil {
-		c, err := loadConfig(ctx, env, configFlag)
+		c, _, err := loadAnyConfig(ctx, env, configFlag)
 		if err != nil {
 			return attach.NetDialer{}, nil, err
 		}

@@ -14,18 +14,29 @@ import (
 // and what to do. A file without hosts is an error too: every command that
 // loads a config probes hosts, and "all OK" over none would be a lie.
 func loadConfig(ctx context.Context, env *environment, flagPath string) (*hosts.Config, error) {
-	path, from := hosts.ResolvePathFrom(flagPath, env.getenv)
-	if configMissing(path) {
-		return nil, &exitError{code: exitUnknown, err: firstRunError(env, path, from)}
-	}
-	cfg, err := loadConfigFile(ctx, env, path)
+	cfg, path, err := loadAnyConfig(ctx, env, flagPath)
 	if err != nil {
-		return nil, &exitError{code: exitUnknown, err: err}
+		return nil, err
 	}
 	if len(cfg.Hosts) == 0 {
 		return nil, &exitError{code: exitUnknown, err: fmt.Errorf("%w %s: add a [[hosts]] entry (see config.example.toml)", errNoHosts, path)}
 	}
 	return cfg, nil
+}
+
+// loadAnyConfig is loadConfig for commands that probe no host from the
+// config (an attached console uses only its SSH defaults): a config
+// without hosts is fine there.
+func loadAnyConfig(ctx context.Context, env *environment, flagPath string) (*hosts.Config, string, error) {
+	path, from := hosts.ResolvePathFrom(flagPath, env.getenv)
+	if configMissing(path) {
+		return nil, path, &exitError{code: exitUnknown, err: firstRunError(env, path, from)}
+	}
+	cfg, err := loadConfigFile(ctx, env, path)
+	if err != nil {
+		return nil, path, &exitError{code: exitUnknown, err: err}
+	}
+	return cfg, path, nil
 }
 
 // errNoHosts marks a config that lists no host.

@@ -120,6 +120,11 @@ func TestEmptyInventory(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want 3 and no hosts in %s", args, code, stderr, path)
 		}
 	}
+	// An attached console takes only SSH defaults from the config.
+	env := &environment{getenv: os.Getenv}
+	if _, _, err := loadAnyConfig(t.Context(), env, path); err != nil {
+		t.Errorf("a config without hosts refused where none are probed: %v", err)
+	}
 }
 
 // TestUnknownHostSuggests: a mistyped --host names the nearest hosts.

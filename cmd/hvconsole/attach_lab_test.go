@@ -1,13 +1,17 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts/labtest"
+	"github.com/hvconsole/hvconsole/probes"
 )
 
 // Lab hosts 33-34 belong to the attached-console tests.
@@ -27,6 +31,24 @@ func collectorTables(t *testing.T, dir, site string) (tables, sock string) {
 // collector's fleet, turns CRIT when libvirtd dies, turns the hosts
 // UNKNOWN "collector unreachable" when serve stops, and recovers when it
 // starts again.
+// checkAttached runs `hvconsole check --attach unix:SOCK --json`.
+func checkAttached(t *testing.T, bin, sock string) (int, checkJSON) {
+	t.Helper()
+	out, err := exec.Command(bin, "check", "--attach", "unix:"+sock, "--json").Output()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	var doc checkJSON
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatalf("check --attach printed %q: %v", out, err)
+	}
+	return code, doc
+}
+
 func TestAttachedConsoleLab(t *testing.T) {
 	lab := labtest.Require(t)
 	bin := buildBinary(t)
@@ -45,10 +67,18 @@ func TestAttachedConsoleLab(t *testing.T) {
 		t.Errorf("header lacks ATTACHED dc1 / READ-ONLY:\n%s", scr)
 	}
 
+	if code, doc := checkAttached(t, bin, sock); code != 0 || len(doc.Hosts) != 2 {
+		t.Errorf("check --attach on a healthy fleet: exit %d, %d hosts; want 0, 2", code, len(doc.Hosts))
+	}
+
 	lab.Libvirtd(t, "kill", labAttachA)
 	s.waitFor(a+" CRIT on the attached console", 10*time.Second, func(scr string) bool {
 		return strings.Contains(rowOf(scr, a), "CRIT")
 	})
+	// check --attach answers from the collector's state, with Nagios codes.
+	if code, doc := checkAttached(t, bin, sock); code != 2 || doc.Status != probes.CRIT {
+		t.Errorf("check --attach with %s down: exit %d, status %s; want 2, CRIT", a, code, doc.Status)
+	}
 	lab.Libvirtd(t, "start", labAttachA)
 	s.waitFor(a+" OK again", 30*time.Second, allOK)
 

@@ -152,8 +152,11 @@ func (r *SSHResolver) runSSH(ctx context.Context, q sshQuery) *sshLookup {
 	l := &sshLookup{via: "ssh -G " + q.alias}
 	if err := cmd.Run(); err != nil {
 		why := firstLine(stderr.buf.String())
-		if ctx.Err() != nil {
+		switch {
+		case errors.Is(ctx.Err(), context.DeadlineExceeded):
 			why = "no answer within " + sshResolveTimeout.String()
+		case ctx.Err() != nil:
+			why = "cancelled (hvconsole is stopping)"
 		}
 		if why == "" {
 			why = err.Error()

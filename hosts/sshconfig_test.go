@@ -1,6 +1,7 @@
 package hosts
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"os/user"
@@ -229,4 +230,17 @@ func problemStrings(t *testing.T, err error) []string {
 		out = append(out, p.KeyPath+": "+p.Reason)
 	}
 	return out
+}
+
+// TestSSHConfigLookupCancelled: a lookup cut short by the caller says so,
+// rather than blaming ssh for a timeout.
+func TestSSHConfigLookupCancelled(t *testing.T) {
+	requireSSH(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	r := NewSSHResolver(SSHResolverOptions{File: "/dev/null"}, nil)
+	l := r.lookup(ctx, sshQuery{mode: SSHConfigSSH, alias: "kvm-01"})
+	if l.err == nil || !strings.Contains(l.err.Error(), "cancelled") {
+		t.Errorf("lookup with a cancelled context: err = %v, want cancelled", l.err)
+	}
 }

@@ -21,6 +21,7 @@ type rawConfig struct {
 	MaxHandshakes     *int         `toml:"max_handshakes"`
 	KeepaliveInterval *string      `toml:"keepalive_interval"`
 	SSHConfig         *string      `toml:"ssh_config"`
+	HostKeyRecheck    *string      `toml:"host_key_recheck"`
 	Defaults          *rawSettings `toml:"defaults"`
 	Hosts             []rawHost    `toml:"hosts"`
 	Serve             *rawServe    `toml:"serve"`

@@ -20,6 +20,10 @@ const (
 // far inside the 3 s.
 const DefaultKeepaliveInterval = time.Second
 
+// DefaultHostKeyRecheck is how often the console checks a host's key again
+// on a fresh handshake when host_key_recheck is unset.
+const DefaultHostKeyRecheck = time.Minute
+
 // Check names a host can run.
 const (
 	CheckSSH        = "ssh"
@@ -56,6 +60,9 @@ type Config struct {
 	// Notices are things worth saying about a valid config (a loosening
 	// ssh_config setting that is ignored); validate prints them.
 	Notices []Problem
+	// HostKeyRecheck is how often the console checks each host's key again
+	// on a fresh handshake while its pooled connection lives on.
+	HostKeyRecheck time.Duration
 	// Hosts in inventory order. Names are unique.
 	Hosts []Host
 	// Serve and Alerting configure `hvconsole serve` (defaults applied).

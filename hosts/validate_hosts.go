@@ -66,6 +66,7 @@ func (ps *problems) globals(raw *rawConfig, getenv func(string) string, home str
 		Concurrency:       32,
 		MaxHandshakes:     8,
 		KeepaliveInterval: DefaultKeepaliveInterval,
+		HostKeyRecheck:    DefaultHostKeyRecheck,
 	}
 	if raw.ReadOnly != nil {
 		cfg.ReadOnly = *raw.ReadOnly
@@ -92,6 +93,9 @@ func (ps *problems) globals(raw *rawConfig, getenv func(string) string, home str
 		if v, ok := ps.validString("ssh_config", raw.SSHConfig, badSSHConfigMode); ok {
 			cfg.SSHConfig = v
 		}
+	}
+	if raw.HostKeyRecheck != nil {
+		cfg.HostKeyRecheck, _ = ps.duration("host_key_recheck", *raw.HostKeyRecheck)
 	}
 	if raw.Defaults != nil && raw.Defaults.Concurrency != nil {
 		cfg.Concurrency, _ = ps.positive("defaults.concurrency", *raw.Defaults.Concurrency, maxConcurrency)

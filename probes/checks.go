@@ -140,6 +140,10 @@ func hypervisorResult(h hosts.Host, hv hvFacts, u unitFacts, at time.Time) Resul
 		// The daemon answered, but with garbage: neither up nor down.
 		return newResult(h.Name, hosts.CheckHypervisor, UNKNOWN, reason(hv.err), strings.Join(details, "\n"), hv.err, hv.latency, at)
 	}
+	if linkInDoubt(u) {
+		return newResult(h.Name, hosts.CheckHypervisor, UNKNOWN, SummaryLinkInDoubt, strings.Join(details, "\n"),
+			errors.Join(hv.err, u.err), hv.latency, at)
+	}
 	sum := SummaryNotRunning + ": "
 	switch {
 	case u.err != nil || !u.known:

@@ -35,8 +35,10 @@ func TestHypervisorResult(t *testing.T) {
 			known: true, fresh: true}, CRIT, "hypervisor not running: libvirtd inactive, virtlogd failed"},
 		{"down, active", down, unitFacts{states: active, known: true, fresh: true},
 			CRIT, "hypervisor not running: libvirt API not answering (no answer before the deadline); libvirtd active"},
+		// the root-cause rule: no answer from the API nor from a command is
+		// not a dead daemon
 		{"down, exec failed", down, unitFacts{err: errors.New("probes: exec: broken pipe"), known: true, fresh: true},
-			CRIT, "hypervisor not running: libvirt API not answering (no answer before the deadline); unit state unknown (exec: broken pipe)"},
+			UNKNOWN, SummaryLinkInDoubt},
 		{"down, libvirt error", hvFacts{err: libvirt.Error{Code: 38, Message: "Failed to connect socket"}},
 			unitFacts{states: active, known: true, fresh: true},
 			CRIT, "hypervisor not running: libvirt API not answering (Failed to connect socket); libvirtd active"},

@@ -172,26 +172,19 @@ func lostReport(last HostReport, h hosts.Host, sshLost bool, at time.Time) HostR
 	rep := last
 	rep.Tags = slices.Clone(last.Tags)
 	rep.Checks = slices.Clone(last.Checks)
-	rep.VMs, rep.Version = nil, ""
-	why := "connection lost"
+	rep.Version = ""
+	rep.VMs, rep.VMsAsOf = staleVMs(last)
 	if sshLost {
-		why = "ssh connection lost"
-		rep.SSHLatency = 0
+		return linkLostKeepVMs(rep, h, at)
 	}
 	for i, c := range rep.Checks {
 		switch c.Check {
-		case hosts.CheckSSH:
-			if sshLost {
-				rep.Checks[i] = newResult(h.Name, c.Check, CRIT, "unreachable: ssh connection lost", "", nil, 0, at)
-			}
 		case hosts.CheckHypervisor:
-			sum := SummaryConnectionLost
-			if sshLost {
-				sum += " with the ssh connection"
-			}
-			rep.Checks[i] = newResult(h.Name, c.Check, CRIT, sum, "probing the host to explain", nil, 0, at)
+			// not a dead daemon until the link is known good: the probe
+			// that follows at once decides (see rootcause.go)
+			rep.Checks[i] = newResult(h.Name, c.Check, UNKNOWN, SummaryCheckingLink, "probing the host to explain", nil, 0, at)
 		case hosts.CheckVMs:
-			rep.Checks[i] = newResult(h.Name, c.Check, UNKNOWN, "VM list unavailable: libvirt "+why, "", nil, 0, at)
+			rep.Checks[i] = newResult(h.Name, c.Check, UNKNOWN, "VM list unavailable: libvirt connection lost", "", nil, 0, at)
 		}
 	}
 	return finish(rep, at)
@@ -244,7 +237,7 @@ func withVMs(last HostReport, res Result, vms []VM, at time.Time) HostReport {
 			rep.Checks[i] = res
 		}
 	}
-	rep.VMs = rateVMs(vms)
+	rep.VMs, rep.VMsAsOf = rateVMs(vms), time.Time{}
 	return finish(rep, at)
 }
 

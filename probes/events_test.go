@@ -42,18 +42,24 @@ func currentSession(t *testing.T, s *Scheduler) *lvSession {
 	return sess
 }
 
-// A dying libvirt stream or SSH link is published as CRIT at once, before
-// the probe that explains it (held here in its connect) can answer.
+// A dying libvirt stream or SSH link is published at once, before the
+// probe that explains it (held here in its connect) can answer, and by the
+// root-cause rule: a lost libvirt stream is not yet a dead daemon (the link
+// is being checked), a dead link is the host's cause (unreachable, every
+// check behind it UNKNOWN). Either way the last VM list stays, as of when
+// it was read.
 func TestPushLossPublishesAtOnce(t *testing.T) {
 	for _, tc := range []struct {
-		name    string
-		cut     func(*lvSession, *fakeHost)
-		sshSt   Status
-		hvWords string
+		name          string
+		cut           func(*lvSession, *fakeHost)
+		sshSt, hostSt Status
+		hvWords, vmsW string
+		kvmSt         Status
 	}{
-		{"libvirt stream dies", func(s *lvSession, _ *fakeHost) { s.kill() }, OK, SummaryConnectionLost},
-		{"ssh keepalive fails", func(_ *lvSession, fh *fakeHost) { fh.remote.drop() }, CRIT,
-			SummaryConnectionLost + " with the ssh connection"},
+		{"libvirt stream dies", func(s *lvSession, _ *fakeHost) { s.kill() }, OK, UNKNOWN,
+			SummaryCheckingLink, "VM list unavailable", OK},
+		{"ssh keepalive fails", func(_ *lvSession, fh *fakeHost) { fh.remote.drop() }, CRIT, CRIT,
+			SummaryUnreachable, SummaryUnreachable, UNKNOWN},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fh := healthyHost()
@@ -69,12 +75,14 @@ func TestPushLossPublishesAtOnce(t *testing.T) {
 			tc.cut(currentSession(t, s), fh)
 			rep := within(t, s.Updates(), "the connection-lost report")
 			t.Logf("loss published after %v", time.Since(start))
-			wantCheck(t, rep, "hypervisor", CRIT, tc.hvWords)
-			wantCheck(t, rep, "vms", UNKNOWN, "VM list unavailable")
+			wantCheck(t, rep, "hypervisor", UNKNOWN, tc.hvWords)
+			wantCheck(t, rep, "vms", UNKNOWN, tc.vmsW)
 			wantCheck(t, rep, "ssh", tc.sshSt, "")
-			wantCheck(t, rep, "kvm", OK, "") // kept from the last probe
-			if rep.Status != CRIT || rep.VMs != nil {
-				t.Errorf("host status %v, VMs %v", rep.Status, rep.VMs)
+			wantCheck(t, rep, "kvm", tc.kvmSt, "")
+			if rep.Status != tc.hostSt || len(rep.VMs) != len(first.VMs) ||
+				!rep.VMsAsOf.Equal(first.Time) {
+				t.Errorf("host status %v, VMs %v as of %v; want %v and the last list as of %v",
+					rep.Status, rep.VMs, rep.VMsAsOf, tc.hostSt, first.Time)
 			}
 			within(t, fh.connectEntered, "the probe that explains the loss")
 		})
@@ -124,7 +132,7 @@ func TestPushReconnectBackoff(t *testing.T) {
 	}
 	opens := fh.opens.Load()
 	currentSession(t, s).kill() // drops again at once: no immediate probe
-	wantCheck(t, within(t, s.Updates(), "second loss report"), "hypervisor", CRIT, SummaryConnectionLost)
+	wantCheck(t, within(t, s.Updates(), "second loss report"), "hypervisor", UNKNOWN, SummaryCheckingLink)
 	if tm := within(t, ft.made, "the retry after a flap"); tm.d != 4*time.Second {
 		t.Errorf("retry after a flap %v, want the backoff's ceiling", tm.d)
 	}

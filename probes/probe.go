@@ -32,13 +32,22 @@ type hostState struct {
 	sess *lvSession
 
 	// The rest is touched only by the probe holding busy.
-	remote  Remote
-	rounds  int // rounds since the connection was made
-	units   unitFacts
-	unitAt  int  // round of the last unit read
-	apiDown bool // the libvirt API was silent last round
-	kvm     *Result
-	kvmAt   int // round of the cached kvm result
+	remote Remote
+	rounds int       // rounds since the connection was made
+	keyAt  time.Time // when the connection's host key was last checked
+	// lastVMs is the last VM list read and when (see keepVMs).
+	lastVMs   []VM
+	lastVMsAt time.Time
+	// connFailed is set while the host's connect fails: the next probe asks
+	// the pool to dial at once instead of waiting out the pool's backoff,
+	// so a host that answers again is OK within one probe interval (the
+	// probe cadence already paces the dials).
+	connFailed bool
+	units      unitFacts
+	unitAt     int  // round of the last unit read
+	apiDown    bool // the libvirt API was silent last round
+	kvm        *Result
+	kvmAt      int // round of the cached kvm result
 	// security is the cached security check, read on the kvm cadence
 	// (config files and labels change rarely).
 	security   *Result
@@ -83,18 +92,24 @@ func (s *Scheduler) probeHost(ctx context.Context, h hosts.Host, st *hostState) 
 	rep := HostReport{Host: h.Name, Address: h.Address, Tags: slices.Clone(h.Tags), Kind: h.Hypervisor}
 	p := &hostProbe{s: s, h: h, st: st}
 	ssh := p.connect(ctx)
+	why := SummaryUnreachable
+	if p.r != nil {
+		if refused, bad := p.recheckKey(ctx); bad {
+			ssh, p.r, why = refused, nil, SummaryKeyRefused
+		}
+	}
 	rep.Checks = append(rep.Checks, ssh)
 	if p.r == nil {
-		rep.Checks = append(rep.Checks, dependents(h, SummaryUnreachable, s.now())...)
-		return finish(rep, s.now())
+		rep.Checks = append(rep.Checks, dependents(h, why, s.now())...)
+		return p.keepVMs(finish(rep, s.now()))
 	}
 	rep.SSHLatency = sshLatency(p.r)
 	p.st.rounds++
 	rep = KindOf(h).probe(ctx, p, rep)
 	if isClosed(p.r.Done()) && !p.dropped && ctx.Err() == nil {
-		return linkLost(rep, h, s.now())
+		return p.keepVMs(linkLost(rep, h, s.now()))
 	}
-	return finish(rep, s.now())
+	return p.keepVMs(finish(rep, s.now()))
 }
 
 // linkLost is the report of a probe whose SSH connection died under it (a
@@ -166,7 +181,11 @@ func (p *hostProbe) connect(ctx context.Context) Result {
 	cctx, cancel := context.WithTimeout(ctx, connectTimeout(p.h))
 	defer cancel()
 	start := time.Now()
+	if p.st.connFailed {
+		p.s.tr.Reconnect(p.h.Name)
+	}
 	r, err := p.s.tr.Connect(cctx, p.h)
+	p.st.connFailed = err != nil || r == nil
 	if err == nil && r == nil {
 		err = errors.New("probes: transport returned no connection")
 	}
@@ -181,7 +200,7 @@ func (p *hostProbe) connect(ctx context.Context) Result {
 		return newResult(p.h.Name, hosts.CheckSSH, st, sum, "", err, time.Since(start), p.s.now())
 	}
 	if !sameRemote(p.st.remote, r) {
-		p.st.remote, p.st.rounds = r, 0
+		p.st.remote, p.st.rounds, p.st.keyAt = r, 0, p.s.now()
 		p.st.units, p.st.kvm, p.st.security = unitFacts{}, nil, nil
 	}
 	p.r = r

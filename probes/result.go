@@ -144,6 +144,10 @@ type HostReport struct {
 	// Checks in a stable order: ssh first, then the configured checks.
 	Checks []Result
 	VMs    []VM
+	// VMsAsOf is set when VMs is not this round's answer but the last list
+	// read (the daemon or the host did not answer): it is when that list was
+	// read. Zero means VMs is this round's.
+	VMsAsOf time.Time
 	// SSHLatency is the latest round-trip time to the host (0 if unreachable).
 	SSHLatency time.Duration
 	Time       time.Time

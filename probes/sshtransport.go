@@ -69,6 +69,15 @@ func PoolOptions(cfg *hosts.Config) sshx.Options {
 	}
 }
 
+// VerifyHostKey checks h's key again on a fresh handshake (see
+// sshx.Pool.VerifyHostKey); only a refused key is an error here.
+func (t *SSHTransport) VerifyHostKey(ctx context.Context, h hosts.Host) error {
+	if err := t.pool.VerifyHostKey(ctx, Target(h)); errors.Is(err, sshx.ErrHostKey) {
+		return err
+	}
+	return nil
+}
+
 // Target maps an inventory host and its jump chain to an SSH target.
 func Target(h hosts.Host) sshx.Target {
 	t := sshx.Target{

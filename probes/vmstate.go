@@ -136,7 +136,53 @@ func VMSummary(vms []VM) (Status, string, string) {
 	if down > 0 {
 		line += fmt.Sprintf("; %d autostart VM down", down)
 	}
+	if named := namedProblem(vms, st); named != "" {
+		line = named + "; " + line
+	}
 	return st, line, strings.Join(details, "\n")
+}
+
+// namedProblem leads a vms summary that is not OK with the VM to look at,
+// by name: "VM db-main crashed (autostart)", "+2 more" when there are
+// others as bad.
+func namedProblem(vms []VM, worst Status) string {
+	if worst == OK {
+		return ""
+	}
+	var first VM
+	n := 0
+	for _, v := range vms {
+		if VMStatus(v) == worst {
+			if n == 0 {
+				first = v
+			}
+			n++
+		}
+	}
+	s := "VM " + first.Name + " " + vmProblemWords(first)
+	if n > 1 {
+		s += fmt.Sprintf(" +%d more", n-1)
+	}
+	return s
+}
+
+// vmProblemWords says what is wrong with one VM in a few words.
+func vmProblemWords(v VM) string {
+	var s string
+	switch {
+	case v.State == "crashed", v.State == "shutoff" && v.Reason == "crashed":
+		s = "crashed"
+	case v.Autostart && autostartDown(v.State):
+		return "down (autostart)"
+	case v.Reason != "" && v.Reason != "unknown":
+		s = v.State + " (" + v.Reason + ")"
+	default:
+		s = v.State
+	}
+	if v.Autostart {
+		s += " (autostart)"
+	}
+	return s
 }
 
 func autostartNote(v VM) string {

@@ -111,16 +111,16 @@ func TestVMSummary(t *testing.T) {
 			{Name: "a", State: "running", Reason: "booted"}, {Name: "b", State: "running", Reason: "unpaused"},
 			{Name: "c", State: "paused", Reason: "ioerror"}, {Name: "d", State: "crashed", Reason: "unknown"},
 			{Name: "e", State: "shutoff", Reason: "destroyed"},
-		}, CRIT, "5 VMs: 2 running, 1 paused (ioerror), 1 shutoff, 1 crashed"},
+		}, CRIT, "VM d crashed; 5 VMs: 2 running, 1 paused (ioerror), 1 shutoff, 1 crashed"},
 		{"paused mix", []VM{
 			{Name: "a", State: "paused", Reason: "user"}, {Name: "b", State: "paused", Reason: "ioerror"},
 			{Name: "c", State: "paused", Reason: "ioerror"},
-		}, WARN, "3 VMs: 3 paused (2 ioerror, 1 user)"},
-		{"killed qemu", []VM{{Name: "a", State: "shutoff", Reason: "crashed"}}, CRIT, "1 VM: 1 shutoff (crashed)"},
+		}, WARN, "VM b paused (ioerror) +1 more; 3 VMs: 3 paused (2 ioerror, 1 user)"},
+		{"killed qemu", []VM{{Name: "a", State: "shutoff", Reason: "crashed"}}, CRIT, "VM a crashed; 1 VM: 1 shutoff (crashed)"},
 		{"autostart down", []VM{{Name: "a", State: "shutoff", Reason: "shutdown", Autostart: true}},
-			WARN, "1 VM: 1 shutoff; 1 autostart VM down"},
+			WARN, "VM a down (autostart); 1 VM: 1 shutoff; 1 autostart VM down"},
 		{"user pause mentioned", []VM{{Name: "a", State: "paused", Reason: "user"}}, OK, "1 VM: 1 paused (user)"},
-		{"undefined state", []VM{{Name: "a", State: "state-9", Reason: "reason-0"}}, UNKNOWN, "1 VM: 1 state-9"},
+		{"undefined state", []VM{{Name: "a", State: "state-9", Reason: "reason-0"}}, UNKNOWN, "VM a state-9 (reason-0); 1 VM: 1 state-9"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

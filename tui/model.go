@@ -126,6 +126,7 @@ func New(opts Options, src Source) Model {
 		war:    opts.WarRoom,
 		round:  rounds{seen: make(map[string]struct{}, len(opts.Hosts))},
 	}
+	m.stop = opts.Done
 	m.tick = m.stoppableTick
 	m.pane.Show(m.table.Selected())
 	m.setFocus(focusFleet)

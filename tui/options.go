@@ -59,6 +59,10 @@ type Options struct {
 	ASCII bool
 	// EventCapacity bounds the event log (default 1,000).
 	EventCapacity int
+	// Done, when closed, ends the console's pending report wait and age
+	// wake-up, for a program run without Run (Run sets it from its
+	// context).
+	Done <-chan struct{}
 }
 
 // WithEnv returns the options adjusted for an environment: NO_COLOR set to

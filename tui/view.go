@@ -169,7 +169,12 @@ func (m Model) summaryLine() string {
 	if c.Pending > 0 {
 		parts = append(parts, m.th.Pending.Render(m.th.StatusLabel(probes.UNKNOWN, true)+" "+strconv.Itoa(c.Pending)))
 	}
-	parts = append(parts, "VMs "+strconv.Itoa(c.Running)+"/"+strconv.Itoa(c.VMsTotal))
+	vms := "VMs " + strconv.Itoa(c.Running) + "/" + strconv.Itoa(c.VMsTotal)
+	if c.StaleVMs > 0 {
+		// partial: those hosts' lists are the last ones read
+		vms += " (" + strconv.Itoa(c.StaleVMs) + " stale)"
+	}
+	parts = append(parts, vms)
 	switch {
 	case m.closed:
 		parts = append(parts, "probing stopped")

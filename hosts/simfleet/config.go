@@ -110,7 +110,9 @@ func renderConfig(spec ConfigSpec) string {
 	b.WriteString("# Every host is a real SSH server with its own key, pinned in known_hosts below.\n\n")
 	fmt.Fprintf(&b, "audit_log = %s\n", tomlString(spec.AuditLog))
 	// Simulated hosts are not in anyone's ssh_config: no `ssh -G` per host.
-	b.WriteString("ssh_config = \"off\"\n\n")
+	b.WriteString("ssh_config = \"off\"\n")
+	// the key-change incident lasts 30 s: check keys often enough to see it
+	b.WriteString("host_key_recheck = \"10s\"\n\n")
 	b.WriteString("[defaults]\n")
 	fmt.Fprintf(&b, "user = %s\n", tomlString(User))
 	fmt.Fprintf(&b, "identity_files = [%s]\n", tomlString(spec.IdentityFile))

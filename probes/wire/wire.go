@@ -26,6 +26,9 @@ type Host struct {
 	Version string    `json:"version,omitempty"`
 	Tags    []string  `json:"tags,omitempty"`
 	Time    time.Time `json:"time,omitzero"`
+	// VMsAsOf is set when VMs is not this round's answer but the last list
+	// read (probes.HostReport.VMsAsOf).
+	VMsAsOf time.Time `json:"vms_as_of,omitzero"`
 	// Events are the host's recent status changes (snapshots only).
 	Events []Event `json:"events,omitempty"`
 }
@@ -96,7 +99,8 @@ type Message struct {
 // FromReport converts a report.
 func FromReport(r probes.HostReport) Host {
 	h := Host{Name: r.Host, Address: r.Address, Status: r.Status, Checks: make([]Check, 0, len(r.Checks)),
-		VMs: make([]VM, 0, len(r.VMs)), Kind: r.Kind, Version: r.Version, Tags: r.Tags, Time: r.Time}
+		VMs: make([]VM, 0, len(r.VMs)), Kind: r.Kind, Version: r.Version, Tags: r.Tags, Time: r.Time,
+		VMsAsOf: r.VMsAsOf}
 	for _, c := range r.Checks {
 		h.Checks = append(h.Checks, Check{Name: c.Check, Status: c.Status, Summary: c.Summary, Details: c.Details,
 			LatencyMS: float64(c.Latency.Microseconds()) / 1000, Time: c.Time})
@@ -112,7 +116,7 @@ func FromReport(r probes.HostReport) Host {
 // process boundary.
 func (h Host) Report() probes.HostReport {
 	r := probes.HostReport{Host: probes.CleanLine(h.Name), Address: probes.CleanLine(h.Address), Status: h.Status,
-		Kind: probes.CleanLine(h.Kind), Version: probes.CleanLine(h.Version), Time: h.Time}
+		Kind: probes.CleanLine(h.Kind), Version: probes.CleanLine(h.Version), Time: h.Time, VMsAsOf: h.VMsAsOf}
 	for _, t := range h.Tags {
 		r.Tags = append(r.Tags, probes.CleanLine(t))
 	}

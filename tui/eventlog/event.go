@@ -52,7 +52,7 @@ func Diff(prev probes.HostReport, hadPrev bool, next probes.HostReport) []Event 
 	var out []Event
 	hostSummary := ""
 	if w, ok := next.Worst(); ok && w.Status != probes.OK {
-		hostSummary = w.Check + ": " + w.Summary
+		hostSummary = w.Check + ": " + probes.ShortCause(w)
 	}
 	if ev, ok := transition(at, next.Host, "", prev.Status, hadPrev, next.Status, hostSummary); ok {
 		out = append(out, ev)

@@ -92,6 +92,10 @@ func (h *Host) Latency() time.Duration { return h.Report.SSHLatency }
 // VMs returns the running and total VM counts of the latest report.
 func (h *Host) VMs() (running, total int) { return h.running, h.total }
 
+// VMsStale reports a VM list that is the last one read, not this round's
+// (the host or its daemon did not answer); Report.VMsAsOf says when.
+func (h *Host) VMsStale() bool { return h.Reported && !h.Report.VMsAsOf.IsZero() }
+
 // Cells returns the cached text of the name+tags, kind+version, VM count,
 // worst failing check and latency columns, all cleaned.
 func (h *Host) Cells() (nameTags, kindVer, vms, worst, latency string) {
@@ -128,9 +132,13 @@ func (h *Host) apply(r probes.HostReport, now time.Time) change {
 	}
 	h.running, h.total = r.VMCounts()
 	h.vms = strconv.Itoa(h.running) + "/" + strconv.Itoa(h.total)
+	if h.VMsStale() {
+		// the last list read, not this round's: "(4/6)"
+		h.vms = "(" + h.vms + ")"
+	}
 	h.worst = ""
 	if w, ok := r.Worst(); ok && w.Status != probes.OK {
-		h.worst = cell.Clean(w.Check) + ": " + cell.Clean(w.Summary)
+		h.worst = cell.Clean(w.Check) + ": " + cell.Clean(probes.ShortCause(w))
 	}
 	h.latency = cell.Latency(r.SSHLatency)
 	h.pushLatency(r.SSHLatency)

@@ -18,6 +18,9 @@ type Counts struct {
 	ByStatus          [4]int
 	Pending           int
 	Running, VMsTotal int
+	// StaleVMs counts hosts whose VM list is the last one read, not this
+	// round's: the totals are partial then.
+	StaleVMs int
 }
 
 // Table is the fleet table widget and the store of host rows behind it.
@@ -112,12 +115,18 @@ func (t *Table) uncount(h *Host) {
 	t.counts.ByStatus[statusIndex(h.Status())]--
 	t.counts.Running -= h.running
 	t.counts.VMsTotal -= h.total
+	if h.VMsStale() {
+		t.counts.StaleVMs--
+	}
 }
 
 func (t *Table) count(h *Host) {
 	t.counts.ByStatus[statusIndex(h.Status())]++
 	t.counts.Running += h.running
 	t.counts.VMsTotal += h.total
+	if h.VMsStale() {
+		t.counts.StaleVMs++
+	}
 }
 
 func statusIndex(s probes.Status) int {

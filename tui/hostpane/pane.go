@@ -11,6 +11,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/tui/cell"
@@ -85,17 +86,67 @@ func (p Pane) View() string {
 	}
 	out := make([]string, 0, p.height)
 	out = append(out, p.titleLine(title))
-	body := p.content()
+	body := p.wrapped(p.content())
 	rows := p.height - 1
 	off := min(p.offset, max(len(body)-rows, 0))
-	for i := off; i < len(body) && len(out) < p.height; i++ {
+	end := min(off+rows, len(body))
+	for i := off; i < end; i++ {
 		out = append(out, cell.Fit(body[i], p.width, p.th.Glyphs.Ellipsis))
+	}
+	// say so when the pane scrolls: a failing check below the fold must
+	// not look like nothing
+	if below := len(body) - end; below > 0 && rows > 1 {
+		out[len(out)-1] = p.th.Dim.Render(cell.Fit("  "+p.moreGlyph(false)+" "+strconv.Itoa(below)+
+			" more lines below (j/k scroll, enter zoom)", p.width, p.th.Glyphs.Ellipsis))
+	}
+	if off > 0 && rows > 2 {
+		out[1] = p.th.Dim.Render(cell.Fit("  "+p.moreGlyph(true)+" "+strconv.Itoa(off)+" more lines above",
+			p.width, p.th.Glyphs.Ellipsis))
 	}
 	for len(out) < p.height {
 		out = append(out, "")
 	}
 	return strings.Join(out, "\n")
 }
+
+// moreGlyph points up or down at hidden lines.
+func (p Pane) moreGlyph(up bool) string {
+	switch {
+	case p.th.Glyphs.Bracket && up:
+		return "^"
+	case p.th.Glyphs.Bracket:
+		return "v"
+	case up:
+		return "↑"
+	}
+	return "↓"
+}
+
+// wrapped breaks lines wider than the pane, continuing under the text:
+// the cause is read whole in the pane, not cut at its edge.
+func (p Pane) wrapped(lines []string) []string {
+	if p.width < 20 {
+		return lines
+	}
+	out := make([]string, 0, len(lines))
+	for _, l := range lines {
+		if cell.Width(l) <= p.width {
+			out = append(out, l)
+			continue
+		}
+		indent := cell.Spaces(min(leadingSpaces(ansi.Strip(l))+2, p.width/2))
+		parts := strings.Split(ansi.Wrap(l, p.width, " "), "\n")
+		out = append(out, parts[0])
+		for _, rest := range parts[1:] {
+			for _, w := range strings.Split(ansi.Wrap(strings.TrimLeft(rest, " "), p.width-len(indent), " "), "\n") {
+				out = append(out, indent+w)
+			}
+		}
+	}
+	return out
+}
+
+func leadingSpaces(s string) int { return len(s) - len(strings.TrimLeft(s, " ")) }
 
 func (p Pane) titleLine(title string) string {
 	g := p.th.Glyphs
@@ -118,20 +169,24 @@ func (p Pane) content() []string {
 		return []string{"  " + p.th.StatusLabel(probes.UNKNOWN, true) + "  waiting for the first probe of this host"}
 	}
 	r := h.Report
-	lines := []string{p.summaryLine(h), "  latency " + Sparkline(h.History(), p.th.Glyphs) + "  " + cell.Latency(r.SSHLatency)}
+	lines := []string{p.summaryLine(h)}
+	// what is wrong first: failing checks with their details, then the
+	// passing ones one line each (their details are in the details view)
 	lines = append(lines, p.th.Title.Render("Checks"))
 	for _, c := range r.Checks {
-		lines = append(lines, p.checkLines(c)...)
+		if c.Status != probes.OK {
+			lines = append(lines, p.checkLines(c, true)...)
+		}
 	}
-	running, total := h.VMs()
+	for _, c := range r.Checks {
+		if c.Status == probes.OK {
+			lines = append(lines, p.checkLines(c, false)...)
+		}
+	}
+	running, _ := h.VMs()
+	lines = append(lines, p.vmLines(h)...)
 	lines = append(lines, p.resourceLines(r, running)...)
-	lines = append(lines, p.th.Title.Render("VMs "+strconv.Itoa(running)+"/"+strconv.Itoa(total)+" running"))
-	for _, vm := range r.VMs {
-		lines = append(lines, p.vmLine(vm))
-	}
-	if total == 0 {
-		lines = append(lines, "  none")
-	}
+	lines = append(lines, "  latency "+Sparkline(h.History(), p.th.Glyphs)+"  "+cell.Latency(r.SSHLatency))
 	lines = append(lines, p.th.Title.Render("Recent events"))
 	evs := p.log.Recent(h.Name, recentEvents)
 	for _, e := range evs {
@@ -154,19 +209,43 @@ func (p Pane) summaryLine(h *fleet.Host) string {
 	return line
 }
 
-func (p Pane) checkLines(c probes.Result) []string {
+// checkLines is a check's status, name and summary (its cause first), and
+// with details its detail lines. The error chain is for the details view
+// (d), not for the pane.
+func (p Pane) checkLines(c probes.Result, details bool) []string {
 	label := cell.Fit(p.th.StatusLabel(c.Status, false), 9, "")
 	head := "  " + p.th.Status(c.Status, false).Render(label) + " " +
 		cell.Fit(cell.Clean(c.Check), 11, p.th.Glyphs.Ellipsis) + " " + cell.Clean(c.Summary)
 	out := []string{head}
+	if !details {
+		return out
+	}
 	indent := cell.Spaces(2 + 9 + 1 + 11 + 1)
 	for _, d := range cell.CleanLines(c.Details) {
 		out = append(out, indent+d)
 	}
-	if c.Err != "" && c.Status != probes.OK {
-		out = append(out, indent+"error: "+cell.Clean(c.Err))
-	}
 	return out
+}
+
+// vmLines are the VM list under its heading. A stale list (the host or its
+// daemon did not answer) says so and when it was read: it is the blast
+// radius an operator needs first, never "none".
+func (p Pane) vmLines(h *fleet.Host) []string {
+	r := h.Report
+	running, total := h.VMs()
+	head := "VMs " + strconv.Itoa(running) + "/" + strconv.Itoa(total) + " running"
+	if h.VMsStale() {
+		head = strconv.Itoa(total) + " VMs as of " + cell.Clock(r.VMsAsOf, p.now()) +
+			" (last read; " + strconv.Itoa(running) + " running then)"
+	}
+	lines := []string{p.th.Title.Render(head)}
+	for _, vm := range r.VMs {
+		lines = append(lines, p.vmLine(vm))
+	}
+	if total == 0 {
+		lines = append(lines, "  none")
+	}
+	return lines
 }
 
 func (p Pane) vmLine(vm probes.VM) string {

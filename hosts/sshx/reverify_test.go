@@ -1,0 +1,43 @@
+package sshx
+
+import (
+	"errors"
+	"os"
+	"testing"
+)
+
+// A pooled connection outlives a key change on the server; VerifyHostKey
+// sees it on a fresh handshake, without authenticating.
+func TestVerifyHostKey(t *testing.T) {
+	f := newFixture(t)
+	s := newTestServer(t)
+	known := f.trust(t, "known_hosts", s)
+	p := newPool(t, Options{})
+	target := f.target("kvm-01", s, known)
+	if err := p.VerifyHostKey(t.Context(), target); err != nil {
+		t.Fatalf("no pooled connection: %v, want nil (nothing to re-check)", err)
+	}
+	if _, err := p.Get(t.Context(), target); err != nil {
+		t.Fatal(err)
+	}
+	offered := len(s.offeredKeys())
+	if err := p.VerifyHostKey(t.Context(), target); err != nil {
+		t.Fatalf("same key: %v", err)
+	}
+	if n := len(s.offeredKeys()); n != offered {
+		t.Fatalf("the re-check authenticated (%d keys offered, was %d)", n, offered)
+	}
+	// The server now answers with a key known_hosts does not hold for it.
+	other := newEd25519(t)
+	if err := os.WriteFile(known, []byte(hostLine(s.addr, other.PublicKey())+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := p.VerifyHostKey(t.Context(), target)
+	var mismatch *HostKeyMismatchError
+	if !errors.As(err, &mismatch) || !errors.Is(err, ErrHostKey) {
+		t.Fatalf("changed key: %v, want *HostKeyMismatchError", err)
+	}
+	if _, err := p.Get(t.Context(), target); err != nil {
+		t.Fatalf("the pooled connection itself is the caller's to drop: %v", err)
+	}
+}

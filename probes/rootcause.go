@@ -1,0 +1,75 @@
+package probes
+
+import (
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/hvconsole/hvconsole/hosts"
+)
+
+// The root-cause rule: a host's report names what actually went wrong,
+// not what followed from it. When the SSH link dies, the libvirt channel
+// riding on it drops first, so "libvirt connection lost" is the first
+// symptom an observer sees; reporting it as a dead daemon would blame the
+// hypervisor for a network fault. So:
+//
+//   - a lost libvirt connection is not a dead daemon until the link is known
+//     good (lostReport says "checking" and the probe that follows decides);
+//   - when the link died, the ssh check is CRIT unreachable and every check
+//     behind it is UNKNOWN "host unreachable", never CRIT;
+//   - when the libvirt API is silent and the host did not answer a command
+//     either, the hypervisor check is UNKNOWN (link in doubt), not CRIT.
+
+// SummaryLinkInDoubt is the hypervisor check's summary when the libvirt API
+// is silent and the host did not answer a command either.
+const SummaryLinkInDoubt = "libvirt not answering and the host did not answer a command either: link in doubt"
+
+// SummaryCheckingLink is the hypervisor check's summary published the
+// moment the libvirt connection drops while the SSH link still looks up.
+const SummaryCheckingLink = "libvirt connection lost: checking the link"
+
+// linkInDoubt reports a unit-state read that failed for want of an answer
+// (the exec itself failed), as opposed to an answer we could not parse.
+func linkInDoubt(u unitFacts) bool {
+	return u.fresh && u.err != nil && !errors.Is(u.err, ErrUnparseable)
+}
+
+// keepVMs makes a report whose VM list could not be read this round carry
+// the last list read, with its time (VMsAsOf): the blast radius of a dead
+// daemon or an unreachable host is the VMs it had, not zero. A list read
+// this round is remembered for next time.
+func (p *hostProbe) keepVMs(rep HostReport) HostReport {
+	if !p.h.HasCheck(hosts.CheckVMs) {
+		return rep
+	}
+	if c, ok := rep.Check(hosts.CheckVMs); (ok && c.Status != UNKNOWN) || len(rep.VMs) > 0 {
+		p.st.lastVMs, p.st.lastVMsAt = rep.VMs, rep.Time
+		return rep
+	}
+	if p.st.lastVMsAt.IsZero() {
+		return rep
+	}
+	rep.VMs, rep.VMsAsOf = slices.Clone(p.st.lastVMs), p.st.lastVMsAt
+	return rep
+}
+
+// staleVMs is last's VM list marked as of when it was read, for a report
+// published when the connection drops.
+func staleVMs(last HostReport) ([]VM, time.Time) {
+	if !last.VMsAsOf.IsZero() {
+		return slices.Clone(last.VMs), last.VMsAsOf
+	}
+	if c, ok := last.Check(hosts.CheckVMs); ok && c.Status != UNKNOWN {
+		return slices.Clone(last.VMs), last.Time
+	}
+	return nil, time.Time{}
+}
+
+// linkLostKeepVMs is linkLost keeping rep's (stale) VM list.
+func linkLostKeepVMs(rep HostReport, h hosts.Host, at time.Time) HostReport {
+	vms, asOf := rep.VMs, rep.VMsAsOf
+	rep = linkLost(rep, h, at)
+	rep.VMs, rep.VMsAsOf = vms, asOf
+	return rep
+}

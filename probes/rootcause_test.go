@@ -1,0 +1,130 @@
+package probes
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hvconsole/hvconsole/hosts"
+)
+
+// clock is a settable clock for the scheduler's Now.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func twoVMHost() *fakeHost {
+	fh := healthyHost()
+	fh.lv.doms = []fakeDom{{name: "db-main", state: 1, reason: 1, autostart: true}, {name: "web", state: 1, reason: 1}}
+	return fh
+}
+
+// An unreachable host and a silent daemon keep the last VM list, marked as
+// of when it was read: unknown VMs are never shown as zero.
+func TestStaleVMListKept(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fault func(*fakeHost)
+		check string
+		st    Status
+	}{
+		{"host unreachable", func(fh *fakeHost) { fh.connectErr = errors.New("connection refused") }, "ssh", CRIT},
+		{"daemon down", func(fh *fakeHost) { fh.lv.callErr = errLibvirtdDown; fh.units = []string{"failed"} }, "hypervisor", CRIT},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fh := twoVMHost()
+			c := &clock{t: time.Date(2026, 11, 27, 2, 16, 40, 0, time.UTC)}
+			cfg, _, s := fleet([]string{"hv1"}, []*fakeHost{fh}, SchedulerOptions{Now: c.now})
+			defer s.Close()
+			first := s.Round(t.Context(), cfg.Hosts)[0]
+			if len(first.VMs) != 2 || !first.VMsAsOf.IsZero() {
+				t.Fatalf("first round: VMs %v as of %v", first.VMs, first.VMsAsOf)
+			}
+			c.add(time.Minute)
+			fh.mu.Lock()
+			tc.fault(fh)
+			fh.mu.Unlock()
+			rep := s.Round(t.Context(), cfg.Hosts)[0]
+			wantCheck(t, rep, tc.check, tc.st, "")
+			if len(rep.VMs) != 2 || !rep.VMsAsOf.Equal(first.Time) {
+				t.Fatalf("VMs %v as of %v, want the 2 VMs as of %v", rep.VMs, rep.VMsAsOf, first.Time)
+			}
+		})
+	}
+}
+
+// A host whose connect failed is dialed at once on its next probe, not
+// after the pool's backoff: it turns OK within one probe interval.
+func TestRecoveryNotHeldByBackoff(t *testing.T) {
+	fh := healthyHost()
+	cfg, _, s := fleet([]string{"hv1"}, []*fakeHost{fh}, SchedulerOptions{})
+	defer s.Close()
+	fh.connectErr = errors.New("connection refused")
+	s.Round(t.Context(), cfg.Hosts)
+	before := fh.reconnects.Load()
+	fh.mu.Lock()
+	fh.connectErr = nil
+	fh.mu.Unlock()
+	if rep := s.Round(t.Context(), cfg.Hosts)[0]; rep.Status != OK {
+		t.Fatalf("after the host came back: %v %+v", rep.Status, rep.Checks)
+	}
+	if fh.reconnects.Load() == before {
+		t.Fatal("the probe did not ask the pool to dial at once")
+	}
+}
+
+// keyTransport is the fake transport with a host key re-check.
+type keyTransport struct {
+	*fakeTransport
+	mu      sync.Mutex
+	refused error
+	checks  int
+}
+
+func (k *keyTransport) VerifyHostKey(context.Context, hosts.Host) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.checks++
+	return k.refused
+}
+
+// A key that changes under a live connection turns the host CRIT on the
+// next re-check, and the connection is dropped.
+func TestHostKeyRecheck(t *testing.T) {
+	fh := healthyHost()
+	c := &clock{t: time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC)}
+	cfg, tr, _ := fleet([]string{"hv1"}, []*fakeHost{fh}, SchedulerOptions{})
+	cfg.HostKeyRecheck = time.Minute
+	kt := &keyTransport{fakeTransport: tr}
+	s := NewScheduler(cfg, kt, SchedulerOptions{Now: c.now, Classify: func(err error) (Status, string) {
+		return CRIT, "host key changed: fix known_hosts:2"
+	}})
+	s.open = tr.fakeOpen
+	defer s.Close()
+	if rep := s.Round(t.Context(), cfg.Hosts)[0]; rep.Status != OK || kt.checks != 0 {
+		t.Fatalf("fresh connection: %v, %d re-checks", rep.Status, kt.checks)
+	}
+	c.add(30 * time.Second)
+	s.Round(t.Context(), cfg.Hosts)
+	if kt.checks != 0 {
+		t.Fatal("re-checked before host_key_recheck passed")
+	}
+	kt.refused = errors.New("key mismatch")
+	c.add(31 * time.Second)
+	rep := s.Round(t.Context(), cfg.Hosts)[0]
+	wantCheck(t, rep, "ssh", CRIT, "host key changed")
+	wantCheck(t, rep, "hypervisor", UNKNOWN, SummaryKeyRefused)
+	if kt.checks != 1 || fh.reconnects.Load() == 0 {
+		t.Fatalf("%d re-checks, %d reconnects; want the connection dropped after one", kt.checks, fh.reconnects.Load())
+	}
+}

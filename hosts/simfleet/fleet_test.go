@@ -186,9 +186,10 @@ func TestAuthRefused(t *testing.T) {
 // demoConfig mirrors the keys of hvconsole's config that the fleet writes;
 // strict decoding proves there are no others.
 type demoConfig struct {
-	AuditLog  string `toml:"audit_log"`
-	SSHConfig string `toml:"ssh_config"`
-	Defaults  struct {
+	AuditLog       string `toml:"audit_log"`
+	SSHConfig      string `toml:"ssh_config"`
+	HostKeyRecheck string `toml:"host_key_recheck"`
+	Defaults       struct {
 		User           string   `toml:"user"`
 		IdentityFiles  []string `toml:"identity_files"`
 		UseAgent       bool     `toml:"use_agent"`

@@ -8,6 +8,7 @@ import (
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/tui/confirm"
+	"github.com/hvconsole/hvconsole/tui/details"
 	"github.com/hvconsole/hvconsole/tui/journal"
 	"github.com/hvconsole/hvconsole/tui/picker"
 )
@@ -23,6 +24,7 @@ const (
 	overlayConfirm
 	overlayJournal
 	overlayDrillPick
+	overlayDetails
 )
 
 // flow is the state of the action the operator is setting up: the hosts
@@ -53,7 +55,30 @@ func (m Model) overlayKey(k tea.KeyPressMsg) (Model, tea.Cmd) {
 			return m, nil
 		}
 		m.journal, _ = m.journal.Update(k)
+	case overlayDetails:
+		switch k.String() {
+		case "esc", "q", "d":
+			m.closeOverlay()
+		case "c":
+			m.note = "details of " + m.details.Host() + " copied (OSC 52: the terminal must allow it)"
+			return m, tea.SetClipboard(m.details.Copy())
+		default:
+			m.details, _ = m.details.Update(k)
+		}
 	}
+	return m, nil
+}
+
+// openDetails shows the full text of the host the operator looks at.
+func (m Model) openDetails() (Model, tea.Cmd) {
+	h := m.current()
+	if h == nil {
+		m.note = "details: no host selected"
+		return m, nil
+	}
+	m.details = details.New(m.th, m.keys, h, m.now())
+	m.overlay = overlayDetails
+	m.layout()
 	return m, nil
 }
 

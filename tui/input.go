@@ -105,6 +105,8 @@ func (m Model) consoleKey(k tea.KeyPressMsg, act keys.Action) (Model, tea.Cmd) {
 		return m.backups()
 	case keys.Drill:
 		return m.openDrill()
+	case keys.Details:
+		return m.openDetails()
 	default:
 		return m.navigate(k), nil
 	}
@@ -115,7 +117,7 @@ func (m Model) consoleKey(k tea.KeyPressMsg, act keys.Action) (Model, tea.Cmd) {
 // host: after one, the selection stays on that host across re-sorts.
 func pinsSelection(act keys.Action) bool {
 	switch act {
-	case keys.Zoom, keys.Mark, keys.MarkAll, keys.NextPane, keys.Refresh, keys.Restart,
+	case keys.Zoom, keys.Mark, keys.MarkAll, keys.NextPane, keys.Refresh, keys.Restart, keys.Details,
 		keys.Journal, keys.Backups, keys.Drill:
 		return true
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/tui/confirm"
+	"github.com/hvconsole/hvconsole/tui/details"
 	"github.com/hvconsole/hvconsole/tui/eventlog"
 	"github.com/hvconsole/hvconsole/tui/fleet"
 	"github.com/hvconsole/hvconsole/tui/hostpane"
@@ -76,6 +77,7 @@ type Model struct {
 	confirm    confirm.Dialog
 	journal    journal.Pane
 	journalGen int
+	details    details.View
 
 	round     rounds
 	critNames []string
@@ -121,7 +123,7 @@ func New(opts Options, src Source) Model {
 		opts: opts, src: src, th: th, keys: km, now: opts.Now, log: log, inv: inv,
 		table:  fleet.New(opts.Hosts, th, km, opts.Now),
 		pane:   hostpane.New(th, km, log, opts.Now),
-		events: eventlog.NewPane(th, km, log),
+		events: eventlog.NewPane(th, km, log, opts.Now),
 		grid:   warroom.New(th, km),
 		war:    opts.WarRoom,
 		round:  rounds{seen: make(map[string]struct{}, len(opts.Hosts))},

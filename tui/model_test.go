@@ -23,7 +23,7 @@ func TestNavigation(t *testing.T) {
 	inv := inventory(40)
 	base := newTestModel(t, inv, nil, 80, 24)
 	base = step(t, base, press("s")) // name order: kvm-01 .. kvm-40
-	page := base.narrowSplit() - 2
+	page := base.tableHeight() - 2
 	tests := []struct {
 		name string
 		keys []string
@@ -278,7 +278,7 @@ func TestPanesZoomHelpWarRoom(t *testing.T) {
 		t.Fatalf("tab: focus %v, want host", m.focus)
 	}
 	m = step(t, m, press("tab"))
-	if m.focus != focusEvents || !strings.Contains(plain(m), "─ Events") {
+	if m.focus != focusEvents || !strings.Contains(plain(m), "═ Events") {
 		t.Fatal("second tab should show the event log")
 	}
 	m = step(t, m, press("tab"))
@@ -286,7 +286,7 @@ func TestPanesZoomHelpWarRoom(t *testing.T) {
 		t.Fatal("third tab should return to the fleet")
 	}
 	m = step(t, m, press("enter"))
-	if !m.zoom || strings.Contains(plain(m), "─ Fleet") {
+	if !m.zoom || strings.Contains(plain(m), " Fleet ") {
 		t.Fatal("enter should zoom the host pane over the whole body")
 	}
 	m = step(t, m, press("esc"))

@@ -8,17 +8,23 @@ import (
 
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/tui/cell"
+	"github.com/hvconsole/hvconsole/tui/keys"
 )
 
 // Smallest usable terminal; below it the console shows one line saying so.
 const (
 	minWidth  = 60
 	minHeight = 16
-	// wideWidth and wideBody switch to the side-by-side layout.
-	wideWidth = 140
-	wideBody  = 20
-	headerH   = 2
-	footerH   = 1
+	// gridWidth and gridBody switch to the grid layout: the table across
+	// the whole width (its cause column grows with it), the host pane and
+	// the event log side by side below.
+	gridWidth = 120
+	gridBody  = 20
+	// eventsBelow is the least height the stacked layout gives the event
+	// log under the host pane; below that the log is one tab away.
+	eventsBelow = 8
+	headerH     = 2
+	footerH     = 1
 )
 
 func (m *Model) resize(w, h int) {
@@ -30,46 +36,58 @@ func (m Model) tooSmall() bool { return m.width < minWidth || m.height < minHeig
 
 func (m Model) bodyHeight() int { return max(m.height-headerH-footerH, 0) }
 
-func (m Model) wide() bool { return m.width >= wideWidth && m.bodyHeight() >= wideBody }
+// grid reports the grid layout (see gridWidth).
+func (m Model) grid3() bool { return m.width >= gridWidth && m.bodyHeight() >= gridBody }
 
-// tableWidth is the fleet table's width in the wide layout.
-func (m Model) tableWidth() int { return m.width * 11 / 20 }
+// tableHeight is what the table takes: its rows (title, header and one row
+// per host) and no more, at most 55% of the body and at least 4 lines.
+func (m Model) tableHeight() int {
+	return max(min(m.table.Total()+2, m.bodyHeight()*11/20), 4)
+}
 
-// narrowSplit is the fleet table's height in the stacked layout.
-func (m Model) narrowSplit() int { return max(m.bodyHeight()*11/20, 4) }
+// paneWidth is the host pane's width in the grid layout.
+func (m Model) paneWidth() int { return m.width * 11 / 20 }
+
+// stackedEvents is the event log's height under the host pane in the
+// stacked layout, 0 when there is no room for it.
+func (m Model) stackedEvents() int {
+	rest := m.bodyHeight() - m.tableHeight()
+	if rest < 2*eventsBelow {
+		return 0
+	}
+	return rest / 3
+}
 
 // paneVisible reports whether the host pane is on screen outside zoom.
-func (m Model) paneVisible() bool { return m.wide() || m.focus != focusEvents }
+func (m Model) paneVisible() bool {
+	return m.grid3() || m.focus != focusEvents || m.stackedEvents() > 0
+}
 
 // layout hands every pane its box for the current size and mode.
 func (m *Model) layout() {
 	body := m.bodyHeight()
 	m.grid.SetSize(m.width, body)
+	th := m.tableHeight()
+	m.table.SetSize(m.width, th)
 	switch {
 	case m.zoom:
 		m.pane.SetSize(m.width, body)
-	case m.wide():
-		tw := m.tableWidth()
-		rw := m.width - tw - 1
-		ph := body * 3 / 5
-		m.table.SetSize(tw, body)
-		m.pane.SetSize(rw, ph)
-		m.events.SetSize(rw, body-ph)
+	case m.grid3():
+		pw := m.paneWidth()
+		m.pane.SetSize(pw, body-th)
+		m.events.SetSize(m.width-pw-1, body-th)
+	case m.stackedEvents() > 0:
+		ev := m.stackedEvents()
+		m.pane.SetSize(m.width, body-th-ev)
+		m.events.SetSize(m.width, ev)
 	default:
-		th := m.narrowSplit()
-		m.table.SetSize(m.width, th)
 		m.pane.SetSize(m.width, body-th)
 		m.events.SetSize(m.width, body-th)
 	}
 	m.picker.SetSize(m.width-4, body)
 	m.confirm.SetSize(m.width-4, body)
 	m.journal.SetSize(m.width, body)
-	// the table keeps its box while zoomed so paging stays consistent
-	if m.zoom && m.wide() {
-		m.table.SetSize(m.tableWidth(), body)
-	} else if m.zoom {
-		m.table.SetSize(m.width, m.narrowSplit())
-	}
+	m.details.SetSize(m.width, body)
 }
 
 // View draws the whole screen. Only the visible rows of the fleet are drawn.
@@ -106,11 +124,15 @@ func (m Model) render() string {
 		body = m.grid.View(m.table)
 	case m.overlay == overlayJournal:
 		body = m.journal.View()
+	case m.overlay == overlayDetails:
+		body = m.details.View()
 	case m.zoom:
 		body = m.pane.View()
-	case m.wide():
-		right := m.pane.View() + "\n" + m.events.View()
-		body = joinColumns(m.table.View(), m.tableWidth(), right, m.width-m.tableWidth()-1, m.th.Glyphs.Rule == "-")
+	case m.grid3():
+		pw := m.paneWidth()
+		body = m.table.View() + "\n" + joinColumns(m.pane.View(), pw, m.events.View(), m.width-pw-1, m.th.Glyphs.Bracket)
+	case m.stackedEvents() > 0:
+		body = m.table.View() + "\n" + m.pane.View() + "\n" + m.events.View()
 	case m.focus == focusEvents:
 		body = m.table.View() + "\n" + m.events.View()
 	default:
@@ -206,11 +228,17 @@ func (m Model) summaryLine() string {
 	return cell.Fit(left, max(m.width-rw-1, 0), m.th.Glyphs.Ellipsis) + " " + right
 }
 
+// bannerLine is the CRIT banner on the left and, on the right, the latest
+// note (an action's progress or result) or else the demo banner.
 func (m Model) bannerLine() string {
 	demo := cell.Clean(m.opts.DemoBanner)
+	right := m.th.Dim
+	if m.note != "" {
+		demo, right = cell.Clean(m.note), m.th.Highlight
+	}
 	n := m.table.Counts().ByStatus[probes.CRIT]
 	if n == 0 {
-		return m.th.Dim.Render(cell.Fit(demo, m.width, m.th.Glyphs.Ellipsis))
+		return right.Render(cell.Fit(demo, m.width, m.th.Glyphs.Ellipsis))
 	}
 	hostsWord := " hosts"
 	if n == 1 {
@@ -223,38 +251,61 @@ func (m Model) bannerLine() string {
 	}
 	bw := m.width
 	if demo != "" {
-		dw := min(cell.Width(demo), m.width/3)
+		share := m.width / 3
+		if m.note != "" {
+			share = m.width / 2 // a note answers what the operator just asked
+		}
+		dw := min(cell.Width(demo), share)
 		bw = m.width - dw - 1
 		demo = " " + cell.Fit(demo, dw, m.th.Glyphs.Ellipsis)
 	}
-	return m.th.Banner.Render(cell.Fit(text, bw, m.th.Glyphs.Ellipsis)) + m.th.Dim.Render(demo)
+	return m.th.Banner.Render(cell.Fit(text, bw, m.th.Glyphs.Ellipsis)) + right.Render(demo)
 }
 
-// footerView is the short key help, the filter prompt, or a one-shot note.
+// footerView is the key hints for where the operator is, or the filter
+// prompt. Notes have their own place (the header's second line), so the
+// hints are never replaced.
 func (m Model) footerView() string {
 	if m.filtering {
 		cursor := "█"
-		if m.th.Glyphs.Rule == "-" {
+		if m.th.Glyphs.Bracket {
 			cursor = "_"
 		}
 		prompt := "/" + cell.Clean(m.filterText) + cursor + "   enter keep " + m.th.Glyphs.Dot + " esc clear " +
 			m.th.Glyphs.Dot + " status:crit tag:X"
 		return cell.Fit(prompt, m.width, m.th.Glyphs.Ellipsis)
 	}
-	if m.note != "" {
-		return m.th.Highlight.Render(cell.Fit(m.note, m.width, m.th.Glyphs.Ellipsis))
-	}
-	if m.overlay == overlayJournal {
-		d := "  " + m.th.Glyphs.Dot + "  "
+	d := "  " + m.th.Glyphs.Dot + "  "
+	switch m.overlay {
+	case overlayJournal:
 		return cell.Fit("j/k scroll"+d+"pgup/pgdn page"+d+"g/G first/last"+d+"esc close", m.width, m.th.Glyphs.Ellipsis)
+	case overlayDetails:
+		return cell.Fit("j/k scroll"+d+"pgup/pgdn page"+d+"c copy (OSC 52)"+d+"esc close", m.width, m.th.Glyphs.Ellipsis)
+	}
+	gap := "  "
+	if m.width < 100 {
+		gap = " "
 	}
 	var b strings.Builder
-	for i, it := range m.keys.Footer(m.opts.ReadOnly, m.war) {
+	for i, it := range m.keys.FooterFor(m.footerContext(), m.opts.ReadOnly) {
 		if i > 0 {
-			b.WriteString("  ")
+			b.WriteString(gap)
 		}
 		b.WriteString(m.th.Key.Render(it.Key))
 		b.WriteString(" " + it.Desc)
 	}
 	return cell.Fit(b.String(), m.width, m.th.Glyphs.Ellipsis)
+}
+
+// footerContext is where the keys go now.
+func (m Model) footerContext() keys.FooterContext {
+	switch {
+	case m.war:
+		return keys.FooterWarRoom
+	case m.zoom || m.focus == focusHost:
+		return keys.FooterHost
+	case m.focus == focusEvents:
+		return keys.FooterEvents
+	}
+	return keys.FooterFleet
 }

@@ -122,7 +122,7 @@ func TestActionLine(t *testing.T) {
 			if tt.e.Hot() != tt.hot || tt.e.IsNewCrit() {
 				t.Fatalf("Hot %v IsNewCrit %v", tt.e.Hot(), tt.e.IsNewCrit())
 			}
-			line := ansi.Strip(Line(th, tt.e, true, 120))
+			line := ansi.Strip(Line(th, tt.e, true, 120, t0))
 			for _, w := range tt.want {
 				if !strings.Contains(line, w) {
 					t.Errorf("line %q lacks %q", line, w)

@@ -3,6 +3,7 @@ package eventlog
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -15,6 +16,7 @@ import (
 // events that fit.
 type Pane struct {
 	th     theme.Theme
+	now    func() time.Time
 	keys   keys.Map
 	log    *Log
 	width  int
@@ -24,8 +26,8 @@ type Pane struct {
 }
 
 // NewPane returns a pane over log.
-func NewPane(th theme.Theme, km keys.Map, log *Log) Pane {
-	return Pane{th: th, keys: km, log: log}
+func NewPane(th theme.Theme, km keys.Map, log *Log, now func() time.Time) Pane {
+	return Pane{th: th, keys: km, log: log, now: now}
 }
 
 // SetSize sets the pane's box including its title line.
@@ -59,8 +61,9 @@ func (p Pane) View() string {
 	}
 	out := make([]string, 0, p.height)
 	out = append(out, p.title())
+	now := p.now()
 	for i := p.offset; i < p.log.Len() && len(out) < p.height; i++ {
-		out = append(out, Line(p.th, p.log.At(i), true, p.width))
+		out = append(out, Line(p.th, p.log.At(i), true, p.width, now))
 	}
 	if p.log.Len() == 0 && len(out) < p.height {
 		out = append(out, "  no status changes yet")
@@ -73,11 +76,11 @@ func (p Pane) View() string {
 
 func (p Pane) title() string {
 	g := p.th.Glyphs
-	s := g.Rule + " Events " + strconv.Itoa(p.log.Len())
+	s := p.th.TitleLead(p.focus) + " Events " + strconv.Itoa(p.log.Len())
 	if p.offset > 0 {
 		s += " " + g.Dot + " " + strconv.Itoa(p.offset) + " newer above"
 	}
-	s = cell.Fit(s+" "+p.th.Rule(p.width), p.width, "")
+	s = cell.Fit(s+" "+p.th.TitleRule(p.width, p.focus), p.width, "")
 	if p.focus {
 		return p.th.Title.Render(s)
 	}
@@ -85,11 +88,11 @@ func (p Pane) title() string {
 }
 
 // Line formats one event: time, host (when withHost), check, old -> new,
-// summary. A hot event (new CRIT, failed action) is marked with "!!" and
+// summary, the time dated when it is not today's (see cell.Clock). A hot event (new CRIT, failed action) is marked with "!!" and
 // highlighted as a whole line, so it stands out without colour too. The
 // line is exactly width cells; the summary is cut before styling so no
 // styled text is ever truncated.
-func Line(th theme.Theme, e Event, withHost bool, width int) string {
+func Line(th theme.Theme, e Event, withHost bool, width int, now time.Time) string {
 	hot := e.Hot()
 	var b strings.Builder
 	if hot {
@@ -97,7 +100,8 @@ func Line(th theme.Theme, e Event, withHost bool, width int) string {
 	} else {
 		b.WriteString("   ")
 	}
-	b.WriteString(e.Time.Format("15:04:05") + " ")
+	at := cell.Clock(e.Time, now)
+	b.WriteString(at + " ")
 	if withHost {
 		b.WriteString(cell.Fit(cell.Clean(e.Host), 14, th.Glyphs.Ellipsis) + " ")
 	}
@@ -110,7 +114,7 @@ func Line(th theme.Theme, e Event, withHost bool, width int) string {
 	}
 	b.WriteString(cell.Fit(cell.Clean(check), 10, th.Glyphs.Ellipsis) + " ")
 	arrowW := len([]rune(th.Glyphs.Arrow))
-	used := 3 + 9 + 11
+	used := 3 + len(at) + 1 + 11
 	if e.Action != "" {
 		// an action has no transition: its outcome word takes a short
 		// column and the summary (what happened) gets the room

@@ -108,7 +108,7 @@ func (t Table) emptyText() string {
 
 func (t Table) title() string {
 	g := t.th.Glyphs
-	s := g.Rule + " Fleet " + strconv.Itoa(len(t.order))
+	s := t.th.TitleLead(t.focused) + " Fleet " + strconv.Itoa(len(t.order))
 	if len(t.order) != len(t.rows) {
 		s += " of " + strconv.Itoa(len(t.rows))
 	}
@@ -125,7 +125,7 @@ func (t Table) title() string {
 	s += " "
 	s = cell.Fit(s, t.width, g.Ellipsis)
 	s = strings.TrimRight(s, " ") + " "
-	s += t.th.Rule(t.width - len([]rune(s)))
+	s += t.th.TitleRule(t.width-len([]rune(s)), t.focused)
 	s = cell.Fit(s, t.width, "")
 	if t.focused {
 		return t.th.Title.Render(s)
@@ -154,7 +154,8 @@ func (t Table) header() string {
 	b.WriteByte(' ')
 	b.WriteString(cell.FitRight("SSH", latW, ""))
 	b.WriteByte(' ')
-	b.WriteString(cell.FitRight("SINCE", sinceW, ""))
+	// SEEN: how long this console has seen the host in its state
+	b.WriteString(cell.FitRight("SEEN", sinceW, ""))
 	return cell.Fit(b.String(), t.width, "")
 }
 

@@ -150,9 +150,9 @@ func leadingSpaces(s string) int { return len(s) - len(strings.TrimLeft(s, " "))
 
 func (p Pane) titleLine(title string) string {
 	g := p.th.Glyphs
-	s := cell.Fit(g.Rule+" "+cell.Clean(title)+" ", max(p.width-1, 0), g.Ellipsis)
+	s := cell.Fit(p.th.TitleLead(p.focus)+" "+cell.Clean(title)+" ", max(p.width-1, 0), g.Ellipsis)
 	s = strings.TrimRight(s, " ") + " "
-	s = cell.Fit(s+p.th.Rule(p.width), p.width, "")
+	s = cell.Fit(s+p.th.TitleRule(p.width, p.focus), p.width, "")
 	if p.focus {
 		return p.th.Title.Render(s)
 	}
@@ -190,7 +190,7 @@ func (p Pane) content() []string {
 	lines = append(lines, p.th.Title.Render("Recent events"))
 	evs := p.log.Recent(h.Name, recentEvents)
 	for _, e := range evs {
-		lines = append(lines, "  "+eventlog.Line(p.th, e, false, p.width-2))
+		lines = append(lines, "  "+eventlog.Line(p.th, e, false, p.width-2, p.now()))
 	}
 	if len(evs) == 0 {
 		lines = append(lines, "  none")
@@ -201,8 +201,10 @@ func (p Pane) content() []string {
 func (p Pane) summaryLine(h *fleet.Host) string {
 	s := h.Status()
 	_, kindVer, _, _, _ := h.Cells()
+	// "seen since": the console saw the change then; the host's own time
+	// of it is in the checks' details where the host told it
 	line := "  " + p.th.Status(s, false).Render(p.th.StatusLabel(s, false)) +
-		"  since " + cell.Age(p.now().Sub(h.Changed)) + "  " + kindVer
+		"  seen since " + cell.Clock(h.Changed, p.now()) + " (" + cell.Age(p.now().Sub(h.Changed)) + ")  " + kindVer
 	if len(h.Tags) > 0 {
 		line += "  tags " + strings.Join(h.Tags, ",")
 	}

@@ -35,6 +35,8 @@ const (
 	RefreshAll
 	Pause
 	WarRoom
+	// Details opens the full text of the selected host's checks.
+	Details
 	// Host actions.
 	Restart
 	Mark
@@ -137,6 +139,7 @@ func Default() Map {
 		bind(Back, GroupView, "back/clear", "esc"),
 		bind(Filter, GroupView, "filter", "/"),
 		bind(Sort, GroupView, "cycle sort", "s"),
+		bind(Details, GroupView, "details: full text, c copies", "d"),
 		bind(WarRoom, GroupView, "war room", "w"),
 		bind(Help, GroupView, "help", "?"),
 		bind(Quit, GroupView, "quit", "q", "ctrl+c"),
@@ -174,37 +177,67 @@ func (m Map) Resolve(msg tea.KeyPressMsg, readOnly, warRoom bool) Action {
 	return None
 }
 
-// footer lists the footer's entries, most important first: a narrow
-// terminal truncates from the end.
-var footer = []struct {
+// FooterContext is what the footer's hints are about: the keys that act
+// where the operator is.
+type FooterContext int
+
+// Footer contexts.
+const (
+	FooterFleet FooterContext = iota
+	FooterHost
+	FooterEvents
+	FooterWarRoom
+)
+
+type footerEntry struct {
 	action    Action
 	key, desc string
-}{
-	{Help, "?", "help"}, {Quit, "q", "quit"}, {Down, "j/k", "move"}, {Filter, "/", "filter"},
-	{Sort, "s", "sort"}, {Zoom, "enter", "zoom"}, {NextPane, "tab", "pane"},
-	{Refresh, "r/R", "probe"}, {Mark, "space", "mark"}, {Restart, "x", "restart"},
-	{Journal, "l", "journal"}, {Backups, "b", "backups"}, {Pause, "p", "pause"}, {WarRoom, "w", "war room"},
+}
+
+// footers list each context's entries, most important first: a narrow
+// terminal cuts from the end, so the host actions come before what the
+// help overlay teaches once (filter, sort, pane).
+var footers = [...][]footerEntry{
+	FooterFleet: {{Help, "?", "help"}, {Zoom, "enter", "zoom"}, {Restart, "x", "restart"}, {Journal, "l", "journal"},
+		{Backups, "b", "backups"}, {Pause, "p", "pause"}, {WarRoom, "w", "war"}, {Details, "d", "details"},
+		{Refresh, "r", "probe"}, {Drill, "D", "drill"}, {Filter, "/", "filter"}, {Mark, "space", "mark"}, {Sort, "s", "sort"},
+		{NextPane, "tab", "pane"}, {Quit, "q", "quit"}},
+	FooterHost: {{Help, "?", "help"}, {Back, "esc", "back"}, {Details, "d", "details"}, {Restart, "x", "restart"},
+		{Journal, "l", "journal"}, {Backups, "b", "backups"}, {Refresh, "r", "probe"}, {Drill, "D", "drill"},
+		{Down, "j/k", "scroll"},
+		{Pause, "p", "pause"}, {WarRoom, "w", "war"}, {NextPane, "tab", "pane"}, {Quit, "q", "quit"}},
+	FooterEvents: {{Help, "?", "help"}, {Down, "j/k", "scroll"}, {NextPane, "tab", "pane"}, {Zoom, "enter", "zoom"},
+		{Pause, "p", "pause"}, {WarRoom, "w", "war"}, {Quit, "q", "quit"}},
+	FooterWarRoom: {{Help, "?", "help"}, {WarRoom, "w", "back"}, {PageDown, "pgup/pgdn", "page"}, {Quit, "q", "quit"}},
 }
 
 // FooterItem is one "key desc" pair of the footer.
 type FooterItem struct{ Key, Desc string }
 
-// Footer returns the footer entries that are bound and allowed in the view.
+// Footer returns the fleet's (or the war room's) footer entries; see
+// FooterFor.
 func (m Map) Footer(readOnly, warRoom bool) []FooterItem {
+	if warRoom {
+		return m.FooterFor(FooterWarRoom, readOnly)
+	}
+	return m.FooterFor(FooterFleet, readOnly)
+}
+
+// FooterFor returns the entries of a context that are bound, enabled and
+// allowed (no mutating key in read-only mode, only war-room keys there).
+func (m Map) FooterFor(ctx FooterContext, readOnly bool) []FooterItem {
+	war := ctx == FooterWarRoom
 	var out []FooterItem
-	for _, f := range footer {
+	for _, f := range footers[ctx] {
 		for _, b := range m {
 			if b.Action != f.action || !b.Key.Enabled() {
 				continue
 			}
-			if (warRoom && !b.WarRoom) || (b.Mutating && readOnly) {
+			if (war && !b.WarRoom) || (b.Mutating && readOnly) {
 				continue
 			}
 			out = append(out, FooterItem{Key: f.key, Desc: f.desc})
 		}
-	}
-	if warRoom {
-		out = append(out, FooterItem{Key: "pgup/pgdown", Desc: "page"})
 	}
 	return out
 }

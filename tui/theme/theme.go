@@ -19,8 +19,9 @@ type Glyphs struct {
 	OK, Warn, Crit, Unknown, Pending string
 	// Bracket wraps the word instead of a symbol ("[CRIT]") in ASCII mode.
 	Bracket bool
-	// Rule draws horizontal separators.
-	Rule string
+	// Rule draws horizontal separators; FocusRule draws the title rule of
+	// the pane keys go to, so focus shows without colour or bold.
+	Rule, FocusRule string
 	// Cursor marks the selected row; Mark a row marked for a bulk action.
 	Cursor, Mark string
 	// Spark are the sparkline levels from low to high; SparkMissing marks
@@ -48,7 +49,7 @@ type Glyphs struct {
 // code points that common terminal fonts carry.
 var UTF8 = Glyphs{
 	OK: "✓", Warn: "!", Crit: "✗", Unknown: "?", Pending: "-",
-	Rule: "─", Cursor: "›", Mark: "●", Spark: []string{"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"},
+	Rule: "─", FocusRule: "═", Cursor: "›", Mark: "●", Spark: []string{"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"},
 	SparkMissing: "×", Ellipsis: "…", Arrow: "→", Dot: "·",
 	Frame: [5]string{"┌", "┐", "└", "┘", "│"},
 	Gauge: []string{"▏", "▎", "▍", "▌", "▋", "▊", "▉", "█"}, GaugeEmpty: "░",
@@ -57,7 +58,7 @@ var UTF8 = Glyphs{
 // ASCII is the fallback for --ascii and non-UTF-8 locales.
 var ASCII = Glyphs{
 	OK: "OK", Warn: "WARN", Crit: "CRIT", Unknown: "UNKNOWN", Pending: "PENDING",
-	Bracket: true, Rule: "-", Cursor: ">", Mark: "*", Spark: []string{"_", ".", "-", "~", "=", "+", "*", "#"},
+	Bracket: true, Rule: "-", FocusRule: "=", Cursor: ">", Mark: "*", Spark: []string{"_", ".", "-", "~", "=", "+", "*", "#"},
 	SparkMissing: "x", Ellipsis: "~", Arrow: "->", Dot: "|",
 	Frame: [5]string{"+", "+", "+", "+", "|"},
 	Gauge: []string{"#"}, GaugeEmpty: ".", GaugeOpen: "[", GaugeClose: "]",
@@ -217,13 +218,31 @@ func (t Theme) Band(s probes.Status, pending bool) Paint {
 }
 
 // Rule returns a horizontal separator n cells wide.
-func (t Theme) Rule(n int) string {
+func (t Theme) Rule(n int) string { return repeat(t.Glyphs.Rule, n) }
+
+// TitleRule is the rule of a pane title: the focus rule when focused.
+func (t Theme) TitleRule(n int, focused bool) string {
+	if focused {
+		return repeat(t.Glyphs.FocusRule, n)
+	}
+	return t.Rule(n)
+}
+
+// TitleLead is the rule glyph a pane title starts with.
+func (t Theme) TitleLead(focused bool) string {
+	if focused {
+		return t.Glyphs.FocusRule
+	}
+	return t.Glyphs.Rule
+}
+
+func repeat(g string, n int) string {
 	if n <= 0 {
 		return ""
 	}
-	out := make([]byte, 0, n*len(t.Glyphs.Rule))
+	out := make([]byte, 0, n*len(g))
 	for i := 0; i < n; i++ {
-		out = append(out, t.Glyphs.Rule...)
+		out = append(out, g...)
 	}
 	return string(out)
 }

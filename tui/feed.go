@@ -7,6 +7,7 @@ import (
 
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/tui/cell"
+	"github.com/hvconsole/hvconsole/tui/warroom"
 )
 
 // maxBatch bounds one reports message so a flood cannot starve key presses.
@@ -139,6 +140,9 @@ func (m Model) nextAgeChange() time.Duration {
 		soonest(cell.NextAgeChange(now.Sub(m.round.last)))
 	}
 	if m.war {
+		// the wall's clock shows seconds: a wall that stops ticking is
+		// seen to be frozen
+		soonest(time.Second - now.Sub(now.Truncate(time.Second)))
 		return next
 	}
 	if !m.zoom {
@@ -148,6 +152,31 @@ func (m Model) nextAgeChange() time.Duration {
 		soonest(cell.NextAgeChange(now.Sub(h.Changed)))
 	}
 	return next
+}
+
+// warPageMsg turns the war-room wall's page; gen ties it to the wall that
+// asked, so a wall left and entered again runs one pager.
+type warPageMsg struct{ gen int }
+
+// warPagerCmd schedules the wall's next page turn.
+func (m *Model) warPagerCmd() tea.Cmd {
+	m.warGen++
+	return m.pagerTick(m.warGen)
+}
+
+func (m Model) pagerTick(gen int) tea.Cmd {
+	return m.tick(warroom.PageEvery, func(time.Time) tea.Msg { return warPageMsg{gen: gen} })
+}
+
+// turnWarPage advances the wall when it still shows and has pages to turn.
+func (m Model) turnWarPage(msg warPageMsg) (tea.Model, tea.Cmd) {
+	if msg.gen != m.warGen || !m.war {
+		return m, nil
+	}
+	if m.grid.Pages(m.table) > 1 {
+		m.grid.NextPage(m.table)
+	}
+	return m, m.warPagerCmd()
 }
 
 // stoppableTick is tea.Tick that also ends when the model's stop channel

@@ -47,7 +47,7 @@ func TestSelectionStaysOnChosenHost(t *testing.T) {
 			if got := m.current().Name; got != want {
 				t.Fatalf("selection moved from %s to %s", want, got)
 			}
-			if strings.Contains(plain(m), "following worst") {
+			if strings.Contains(plain(m), "following top row") {
 				t.Fatal("the title still says the table follows the worst host")
 			}
 		})
@@ -57,11 +57,11 @@ func TestSelectionStaysOnChosenHost(t *testing.T) {
 func TestFreshConsoleSaysItFollows(t *testing.T) {
 	inv := inventory(6)
 	m := mixedFleet(t, newTestModel(t, inv, nil, 80, 24), inv)
-	if !strings.Contains(plain(m), "following worst") {
+	if !strings.Contains(plain(m), "following top row") {
 		t.Fatalf("a following table does not say so:\n%s", plain(m))
 	}
 	m = step(t, m, press("j"))
-	if strings.Contains(plain(m), "following worst") {
+	if strings.Contains(plain(m), "following top row") {
 		t.Fatal("moving did not end following")
 	}
 }

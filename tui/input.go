@@ -66,6 +66,7 @@ func (m Model) consoleKey(k tea.KeyPressMsg, act keys.Action) (Model, tea.Cmd) {
 	switch act {
 	case keys.WarRoom:
 		m.war = true
+		return m, m.warPagerCmd()
 	case keys.Filter:
 		m.filtering = true
 	case keys.Sort:

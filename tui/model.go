@@ -83,6 +83,7 @@ type Model struct {
 	critNames []string
 	tickAt    time.Time
 	tickGen   int
+	warGen    int // the war-room pager's generation (see warPageMsg)
 	// tick makes the age wake-up command; tests swap in one that does not
 	// sleep.
 	tick func(time.Duration, func(time.Time) tea.Msg) tea.Cmd
@@ -129,6 +130,9 @@ func New(opts Options, src Source) Model {
 		round:  rounds{seen: make(map[string]struct{}, len(opts.Hosts))},
 	}
 	m.stop = opts.Done
+	if m.war {
+		m.warGen = 1 // Init starts this pager
+	}
 	m.tick = m.stoppableTick
 	m.pane.Show(m.table.Selected())
 	m.setFocus(focusFleet)
@@ -136,7 +140,12 @@ func New(opts Options, src Source) Model {
 }
 
 // Init starts listening for reports.
-func (m Model) Init() tea.Cmd { return m.waitCmd() }
+func (m Model) Init() tea.Cmd {
+	if m.war {
+		return tea.Batch(m.waitCmd(), m.pagerTick(m.warGen))
+	}
+	return m.waitCmd()
+}
 
 // Update routes a message: window size and data first, then keys.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -152,6 +161,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.tickAt = time.Time{}
 		return m, m.scheduleTick()
+	case warPageMsg:
+		return m.turnWarPage(msg)
 	case restartDoneMsg:
 		return m.applyRestart(msg)
 	case refusedMsg:

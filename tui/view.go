@@ -121,7 +121,7 @@ func (m Model) render() string {
 	case m.help:
 		body = m.helpView()
 	case m.war:
-		body = m.grid.View(m.table)
+		body = m.grid.View(m.table, m.now(), m.round.last)
 	case m.overlay == overlayJournal:
 		body = m.journal.View()
 	case m.overlay == overlayDetails:

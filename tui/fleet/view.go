@@ -117,7 +117,7 @@ func (t Table) title() string {
 	}
 	s += " " + g.Dot + " sort: " + t.mode.String()
 	if t.follow {
-		s += " " + g.Dot + " following worst"
+		s += " " + g.Dot + " following top row"
 	}
 	if !t.filter.Empty() || t.filter.Text() != "" {
 		s += " " + g.Dot + " filter: " + cell.Clean(t.filter.Text())

@@ -216,17 +216,34 @@ func (p Pane) summaryLine(h *fleet.Host) string {
 // (d), not for the pane.
 func (p Pane) checkLines(c probes.Result, details bool) []string {
 	label := cell.Fit(p.th.StatusLabel(c.Status, false), 9, "")
-	head := "  " + p.th.Status(c.Status, false).Render(label) + " " +
-		cell.Fit(cell.Clean(c.Check), 11, p.th.Glyphs.Ellipsis) + " " + cell.Clean(c.Summary)
-	out := []string{head}
+	indent := cell.Spaces(2 + 9 + 1 + 11 + 1)
+	sum := p.hang(cell.Clean(c.Summary), indent)
+	out := []string{"  " + p.th.Status(c.Status, false).Render(label) + " " +
+		cell.Fit(cell.Clean(c.Check), 11, p.th.Glyphs.Ellipsis) + " " + sum[0]}
+	out = append(out, sum[1:]...)
 	if !details {
 		return out
 	}
-	indent := cell.Spaces(2 + 9 + 1 + 11 + 1)
 	for _, d := range cell.CleanLines(c.Details) {
-		out = append(out, indent+d)
+		dl := p.hang(d, indent)
+		dl[0] = indent + dl[0]
+		out = append(out, dl...)
 	}
 	return out
+}
+
+// hang wraps text to the pane's width after indent, every line but the
+// first indented: a check's cause reads whole, aligned under itself.
+func (p Pane) hang(text, indent string) []string {
+	room := p.width - len(indent)
+	if room < 16 || cell.Width(text) <= room {
+		return []string{text}
+	}
+	lines := strings.Split(ansi.Wrap(text, room, " "), "\n")
+	for i := 1; i < len(lines); i++ {
+		lines[i] = indent + strings.TrimLeft(lines[i], " ")
+	}
+	return lines
 }
 
 // vmLines are the VM list under its heading. A stale list (the host or its

@@ -1,15 +1,21 @@
-// Package warroom draws the war-room view: a full-screen grid of host
-// tiles, worst first, readable across a room. Each tile is a solid status
-// band with the status word, then the host name, its VM counts and the
-// failing check. It is read-only: it only pages.
+// Package warroom draws the war-room wall: problems first. CRIT, UNKNOWN
+// and WARN hosts get large tiles (a solid status band, the name, the cause
+// and how long the console has seen it); healthy hosts are condensed to
+// small name cells, or to a count when even those do not fit. A clock and
+// the time of the last update head the wall, so a frozen screen is seen to
+// be frozen. When the problems do not fit one screen the wall pages by
+// itself (the console advances it on a timer) and with pgup/pgdn. It is
+// read-only.
 package warroom
 
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/tui/cell"
 	"github.com/hvconsole/hvconsole/tui/fleet"
 	"github.com/hvconsole/hvconsole/tui/keys"
@@ -17,14 +23,18 @@ import (
 )
 
 const (
-	minTileW = 18
-	maxTileW = 34
-	tileH    = 4 // band, name, VMs, check
+	minTileW = 24
+	maxTileW = 40
+	tileH    = 5 // band, name, cause (two lines), seen for + VMs
 	gapX     = 1
 	gapY     = 1
+	okCellW  = 14
+	// PageEvery is how often the console turns the wall's page when the
+	// problems do not fit.
+	PageEvery = 8 * time.Second
 )
 
-// Source is what the grid needs from the fleet: hosts in worst-first
+// Source is what the wall needs from the fleet: hosts in worst-first
 // order. fleet.Table satisfies it.
 type Source interface {
 	Ordered(fn func(*fleet.Host) bool)
@@ -40,13 +50,13 @@ type Grid struct {
 	page   int
 }
 
-// New returns an empty grid.
+// New returns an empty wall.
 func New(th theme.Theme, km keys.Map) Grid { return Grid{th: th, keys: km} }
 
-// SetSize sets the grid's box.
+// SetSize sets the wall's box.
 func (g *Grid) SetSize(w, h int) { g.width, g.height = max(w, 0), max(h, 0) }
 
-// Update pages through tiles when the fleet does not fit on one screen.
+// Update pages on the paging keys.
 func (g Grid) Update(msg tea.Msg) (Grid, tea.Cmd) {
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
@@ -66,67 +76,107 @@ func (g Grid) Update(msg tea.Msg) (Grid, tea.Cmd) {
 	return g, nil
 }
 
-// geometry returns columns, rows of tiles and the tile width for the box.
-func (g Grid) geometry() (cols, rows, tileW int) {
-	cols = max((g.width+gapX)/(minTileW+gapX), 1)
-	tileW = min((g.width+gapX)/cols-gapX, maxTileW)
-	rows = max((g.height+gapY)/(tileH+gapY), 0)
-	return cols, rows, tileW
+// NextPage turns to the next page, back to the first after the last; the
+// console calls it every PageEvery while the wall has several pages.
+func (g *Grid) NextPage(src Source) {
+	g.page++
+	if g.page >= g.Pages(src) {
+		g.page = 0
+	}
 }
 
-// View draws one page of tiles from src in its order; the last line says
-// how many hosts are on other pages.
-func (g Grid) View(src Source) string {
+// split sorts the shown hosts into problems (in worst-first order) and the
+// healthy rest.
+func split(src Source) (problems, healthy []*fleet.Host) {
+	src.Ordered(func(h *fleet.Host) bool {
+		if h.Reported && h.Status() != probes.OK {
+			problems = append(problems, h)
+		} else {
+			healthy = append(healthy, h)
+		}
+		return true
+	})
+	return problems, healthy
+}
+
+// geometry returns the tile columns and width and how many tile rows fit
+// in rows lines.
+func (g Grid) geometry(rows int) (cols, tileW, tileRows int) {
+	cols = max((g.width+gapX)/(minTileW+gapX), 1)
+	tileW = min((g.width+gapX)/cols-gapX, maxTileW)
+	tileRows = max((rows+gapY)/(tileH+gapY), 0)
+	return cols, tileW, tileRows
+}
+
+// body is the lines under the head line; the last is the paging note.
+func (g Grid) bodyRows() int { return max(g.height-2, 0) }
+
+// Pages is how many pages the problems need.
+func (g Grid) Pages(src Source) int {
+	problems, _ := split(src)
+	cols, _, tileRows := g.geometry(g.bodyRows() - 1)
+	per := max(cols*tileRows, 1)
+	return max((len(problems)+per-1)/per, 1)
+}
+
+// View draws the wall: the head line (counts, clock, last update), one
+// page of problem tiles, the healthy hosts condensed, and the page note.
+// lastUpdate is when every host last reported (zero: not yet).
+func (g Grid) View(src Source, now, lastUpdate time.Time) string {
 	if g.width <= 0 || g.height <= 0 {
 		return ""
 	}
-	cols, rows, tileW := g.geometry()
-	perPage := cols * rows
-	if perPage == 0 || tileW < 4 {
-		return cell.Fit("enlarge the terminal for the war-room grid", g.width, "")
+	cols, tileW, tileRows := g.geometry(g.bodyRows() - 1)
+	if tileW < 12 || g.height < 4 {
+		return cell.Fit("enlarge the terminal for the war-room wall", g.width, "")
 	}
-	pages := max((src.Shown()+perPage-1)/perPage, 1)
+	problems, healthy := split(src)
+	per := max(cols*tileRows, 1)
+	pages := max((len(problems)+per-1)/per, 1)
 	page := min(g.page, pages-1)
-	if pages > 1 && rows > 1 && src.Shown() > perPage {
-		// keep the last line for the page note
-		rows = (g.height - 1 + gapY) / (tileH + gapY)
-		perPage = cols * rows
-		pages = max((src.Shown()+perPage-1)/perPage, 1)
-		page = min(g.page, pages-1)
-	}
-	tiles := make([]*fleet.Host, 0, perPage)
-	skip := page * perPage
-	src.Ordered(func(h *fleet.Host) bool {
-		if skip > 0 {
-			skip--
-			return true
-		}
-		tiles = append(tiles, h)
-		return len(tiles) < perPage
-	})
-	lines := make([]string, 0, g.height)
-	for r := 0; r*cols < len(tiles); r++ {
-		row := tiles[r*cols : min((r+1)*cols, len(tiles))]
-		lines = append(lines, g.tileRow(row, tileW)...)
-		if len(lines) < g.height {
-			lines = append(lines, "")
-		}
-	}
-	if pages > 1 {
-		for len(lines) < g.height-1 {
-			lines = append(lines, "")
-		}
-		note := "page " + strconv.Itoa(page+1) + "/" + strconv.Itoa(pages) + "  pgup/pgdown for more hosts"
-		lines = append(lines[:min(len(lines), g.height-1)], cell.Fit(note, g.width, ""))
-	}
-	for len(lines) < g.height {
+	lines := []string{g.head(len(problems), len(healthy), now, lastUpdate)}
+	shown := problems[min(page*per, len(problems)):min((page+1)*per, len(problems))]
+	for r := 0; r*cols < len(shown); r++ {
+		row := shown[r*cols : min((r+1)*cols, len(shown))]
+		lines = append(lines, g.tileRow(row, tileW, now)...)
 		lines = append(lines, "")
 	}
-	return strings.Join(lines[:g.height], "\n")
+	if len(problems) == 0 {
+		lines = append(lines, g.th.BandOK.Render(cell.Fit("  every host OK", g.width, "")), "")
+	}
+	room := g.height - 1 - len(lines)
+	lines = append(lines, g.healthyLines(healthy, room)...)
+	for len(lines) < g.height-1 {
+		lines = append(lines, "")
+	}
+	note := ""
+	if pages > 1 {
+		note = "problems page " + strconv.Itoa(page+1) + "/" + strconv.Itoa(pages) + " " + g.th.Glyphs.Dot +
+			" turns every " + strconv.Itoa(int(PageEvery/time.Second)) + "s " + g.th.Glyphs.Dot + " pgup/pgdn"
+	}
+	lines = append(lines[:g.height-1], cell.Fit(note, g.width, ""))
+	return strings.Join(lines, "\n")
 }
 
-// tileRow draws one row of tiles as tileH lines.
-func (g Grid) tileRow(row []*fleet.Host, tileW int) []string {
+// head is "4 CRIT · 2 WARN · 494 OK        04:40:12 · updated 04:40:10 (2s ago)".
+func (g Grid) head(problems, healthy int, now, last time.Time) string {
+	d := " " + g.th.Glyphs.Dot + " "
+	counts := strconv.Itoa(problems) + " need attention" + d + strconv.Itoa(healthy) + " OK"
+	clock := now.Format("15:04:05") + d
+	if last.IsZero() {
+		clock += "first round running"
+	} else {
+		clock += "updated " + cell.Clock(last, now) + " (" + cell.Age(now.Sub(last)) + " ago)"
+	}
+	gap := g.width - cell.Width(counts) - cell.Width(clock)
+	if gap < 1 {
+		return g.th.Title.Render(cell.Fit(clock+"  "+counts, g.width, g.th.Glyphs.Ellipsis))
+	}
+	return g.th.Title.Render(counts + cell.Spaces(gap) + clock)
+}
+
+// tileRow draws one row of problem tiles as tileH lines.
+func (g Grid) tileRow(row []*fleet.Host, tileW int, now time.Time) []string {
 	var b [tileH]strings.Builder
 	ell := g.th.Glyphs.Ellipsis
 	for i, h := range row {
@@ -136,16 +186,12 @@ func (g Grid) tileRow(row []*fleet.Host, tileW int) []string {
 			}
 		}
 		label := g.th.StatusLabel(h.Status(), h.Pending())
-		band := cell.Fit(center(label, tileW), tileW, "")
-		b[0].WriteString(g.th.Band(h.Status(), h.Pending()).Render(band))
-		b[1].WriteString(g.th.Title.Render(cell.Fit(" "+h.Name, tileW, ell)))
-		running, total := h.VMs()
-		vms := " -"
-		if h.Reported {
-			vms = " VMs " + strconv.Itoa(running) + "/" + strconv.Itoa(total)
-		}
-		b[2].WriteString(cell.Fit(vms, tileW, ell))
-		b[3].WriteString(cell.Fit(" "+h.WorstFailing(), tileW, ell))
+		b[0].WriteString(g.th.Band(h.Status(), h.Pending()).Render(cell.Fit(center(label+"  "+h.Name, tileW), tileW, ell)))
+		cause := wrapTwo(" "+h.WorstFailing(), tileW)
+		b[1].WriteString(g.th.Title.Render(cell.Fit(cause[0], tileW, ell)))
+		b[2].WriteString(cell.Fit(cause[1], tileW, ell))
+		b[3].WriteString(cell.Fit(" seen for "+cell.Age(now.Sub(h.Changed)), tileW, ell))
+		b[4].WriteString(cell.Fit(" "+vmText(h, now), tileW, ell))
 	}
 	out := make([]string, tileH)
 	for l := range b {
@@ -154,8 +200,70 @@ func (g Grid) tileRow(row []*fleet.Host, tileW int) []string {
 	return out
 }
 
+// vmText is "VMs 4/6", or "VMs (4/6) as of 02:16:40" for a stale list.
+func vmText(h *fleet.Host, now time.Time) string {
+	running, total := h.VMs()
+	s := strconv.Itoa(running) + "/" + strconv.Itoa(total)
+	if h.VMsStale() {
+		return "VMs (" + s + ") as of " + cell.Clock(h.Report.VMsAsOf, now)
+	}
+	return "VMs " + s
+}
+
+// wrapTwo splits s over two lines of width cells at a space when it can.
+func wrapTwo(s string, width int) [2]string {
+	if cell.Width(s) <= width {
+		return [2]string{s, ""}
+	}
+	cut := strings.LastIndex(cell.Fit(s, width, ""), " ")
+	if cut <= 1 {
+		return [2]string{s, ""}
+	}
+	return [2]string{s[:cut], " " + strings.TrimLeft(s[cut:], " ")}
+}
+
+// healthyLines condenses the healthy hosts into rows of name cells in
+// room lines, ending with a count of those that do not fit.
+func (g Grid) healthyLines(healthy []*fleet.Host, room int) []string {
+	if len(healthy) == 0 || room <= 0 {
+		return nil
+	}
+	perLine := max(g.width/(okCellW+1), 1)
+	title := g.th.Dim.Render(cell.Fit(strconv.Itoa(len(healthy))+" OK or not yet probed", g.width, ""))
+	if room == 1 {
+		return []string{title}
+	}
+	lines := []string{title}
+	i := 0
+	for len(lines) < room && i < len(healthy) {
+		var b strings.Builder
+		for c := 0; c < perLine && i < len(healthy); c++ {
+			if len(lines) == room-1 && c == perLine-1 && i < len(healthy)-1 {
+				b.WriteString(cell.Fit("+"+strconv.Itoa(len(healthy)-i)+" more", okCellW, ""))
+				i = len(healthy)
+				break
+			}
+			h := healthy[i]
+			mark := g.th.Glyphs.OK
+			if h.Pending() {
+				mark = g.th.Glyphs.Pending
+			}
+			if g.th.Glyphs.Bracket {
+				mark = "+"
+				if h.Pending() {
+					mark = "-"
+				}
+			}
+			b.WriteString(cell.Fit(mark+" "+h.Name, okCellW, g.th.Glyphs.Ellipsis) + " ")
+			i++
+		}
+		lines = append(lines, cell.Fit(b.String(), g.width, ""))
+	}
+	return lines
+}
+
 // center pads s on the left so it sits in the middle of width cells.
 func center(s string, width int) string {
-	pad := (width - len([]rune(s))) / 2
+	pad := max((width-cell.Width(s))/2, 0)
 	return cell.Spaces(pad) + s
 }

@@ -154,3 +154,53 @@ func TestRestartFlowProgram(t *testing.T) {
 		t.Fatalf("Refresh after restart: %v, want the two hosts", refreshed)
 	}
 }
+
+// TestZoomStaysOnHostProgram drives the real program: the operator zooms
+// on a host and restarts it while other hosts turn CRIT and re-sort the
+// table; the zoom, the selection and the restart stay on that host.
+func TestZoomStaysOnHostProgram(t *testing.T) {
+	inv := actionInventory(6)
+	src := newFakeSource(len(inv) * 4)
+	act := newFakeActions()
+	m := New(Options{Hosts: inv, Now: fixedNow, NoColor: true, Actions: act}, src).withStop(t.Context().Done()).withContext(t.Context())
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+	for i, h := range inv {
+		st := probes.OK
+		if i == 4 {
+			st = probes.CRIT
+		}
+		src.ch <- report(h, st, "hypervisor not running: libvirtd failed", t0.Add(-time.Minute))
+	}
+	waitOut(t, tm, "1 host CRIT: kvm-05")
+	tm.Send(press("enter")) // zoom on the worst host, kvm-05
+	// other hosts turn CRIT and sort above it, twice over
+	for i, at := range []int{1, 2, 0} {
+		src.ch <- report(inv[at], probes.CRIT, "hypervisor not running: libvirtd failed", t0.Add(time.Duration(i)*time.Second))
+	}
+	waitOut(t, tm, "4 hosts CRIT")
+	tm.Send(press("x"))
+	waitOut(t, tm, "Restart which service?")
+	tm.Send(press("enter"))
+	waitOut(t, tm, "Restart libvirtd on 1 host")
+	tm.Send(press("tab")) // from Cancel to Restart
+	tm.Send(press("enter"))
+	select {
+	case <-act.called:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Restart was not called")
+	}
+	src.ch <- report(inv[3], probes.CRIT, "hypervisor not running: libvirtd failed", t0.Add(5*time.Second))
+	tm.Send(press("q"))
+	final, ok := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if !ok {
+		t.Fatal("final model has the wrong type")
+	}
+	restarts, _, _ := act.snapshot()
+	if len(restarts) != 1 || len(restarts[0].hosts) != 1 || restarts[0].hosts[0] != "kvm-05" {
+		t.Fatalf("restarted %+v, want kvm-05 only", restarts)
+	}
+	if !final.zoom || final.pane.Host().Name != "kvm-05" || selectedName(final) != "kvm-05" {
+		t.Fatalf("zoom %v on %s, selected %s; want still zoomed on kvm-05", final.zoom, final.pane.Host().Name,
+			selectedName(final))
+	}
+}

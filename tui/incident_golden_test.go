@@ -114,7 +114,7 @@ func TestGoldenIncidents(t *testing.T) {
 			for _, tt := range tests {
 				t.Run(tt.name+"_"+size.name+look.name, func(t *testing.T) {
 					m := newTestModel(t, tt.inv, func(o *Options) {
-						o.ASCII = look.ascii
+						o.ASCII, o.Actions = look.ascii, newFakeActions()
 						if tt.opts != nil {
 							tt.opts(o)
 						}

@@ -68,7 +68,8 @@ func (m Model) consoleKey(k tea.KeyPressMsg, act keys.Action) (Model, tea.Cmd) {
 		m.war = true
 		return m, m.warPagerCmd()
 	case keys.Filter:
-		m.filtering = true
+		// in the event log, / filters the events; elsewhere the fleet
+		m.filtering, m.filterEvents = true, m.focus == focusEvents && !m.zoom
 	case keys.Sort:
 		m.table.SetSort(m.table.SortMode().Next())
 		m.showSelected()
@@ -159,21 +160,25 @@ func (m Model) navigate(k tea.KeyPressMsg) Model {
 // filterKey edits the filter as the operator types; the table follows
 // every keystroke. enter keeps the filter, esc clears it.
 func (m Model) filterKey(k tea.KeyPressMsg) (Model, tea.Cmd) {
+	text, set := m.filterText, m.setFilter
+	if m.filterEvents {
+		text, set = m.events.Filter(), m.events.SetFilter
+	}
 	switch k.String() {
 	case "ctrl+c", "esc":
 		m.filtering = false
-		m.setFilter("")
+		set("")
 	case "enter":
 		m.filtering = false
 	case "backspace":
-		if _, size := utf8.DecodeLastRuneInString(m.filterText); size > 0 {
-			m.setFilter(m.filterText[:len(m.filterText)-size])
+		if _, size := utf8.DecodeLastRuneInString(text); size > 0 {
+			set(text[:len(text)-size])
 		}
 	case "ctrl+u":
-		m.setFilter("")
+		set("")
 	default:
-		if t := cell.Clean(k.Text); t != "" && len(m.filterText)+len(t) <= maxFilterLen {
-			m.setFilter(m.filterText + t)
+		if t := cell.Clean(k.Text); t != "" && len(text)+len(t) <= maxFilterLen {
+			set(text + t)
 		}
 	}
 	return m, nil

@@ -60,6 +60,7 @@ type Model struct {
 	help          bool
 	war           bool
 	filtering     bool
+	filterEvents  bool // the prompt edits the event log's filter
 	filterText    string
 	paused        bool
 	closed        bool

@@ -273,6 +273,10 @@ func (m Model) footerView() string {
 		}
 		prompt := "/" + cell.Clean(m.filterText) + cursor + "   enter keep " + m.th.Glyphs.Dot + " esc clear " +
 			m.th.Glyphs.Dot + " status:crit tag:X"
+		if m.filterEvents {
+			prompt = "events /" + cell.Clean(m.events.Filter()) + cursor + "   enter keep " + m.th.Glyphs.Dot +
+				" esc clear " + m.th.Glyphs.Dot + " words match host, check, status, cause"
+		}
 		return cell.Fit(prompt, m.width, m.th.Glyphs.Ellipsis)
 	}
 	d := "  " + m.th.Glyphs.Dot + "  "

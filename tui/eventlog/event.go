@@ -4,6 +4,7 @@
 package eventlog
 
 import (
+	"strings"
 	"time"
 
 	"github.com/hvconsole/hvconsole/probes"
@@ -27,6 +28,9 @@ type Event struct {
 	Failed bool
 	// Cancelled marks an action the operator called off before it ran.
 	Cancelled bool
+	// Folded are the check transitions a host event stands for ("ssh OK →
+	// CRIT"): one line per host and cause instead of one per check.
+	Folded []string
 }
 
 // Hot reports an event the operator must not miss: a new CRIT or a failed
@@ -44,26 +48,62 @@ func (e Event) IsNewCrit() bool {
 	return e.Action == "" && e.To == probes.CRIT && (e.New || e.From != probes.CRIT)
 }
 
-// Diff returns the transitions from prev to next, host first then checks in
-// report order. With no previous report (hadPrev false) only statuses that
-// are not OK become events: a host that starts healthy is not news.
+// Diff returns the transitions from prev to next. When the host's status
+// changes it is one event naming the root cause (the worst check's short
+// cause; on recovery, the cause it recovered from), with the checks'
+// transitions folded into it: an unreachable spell is one line down and
+// one up, not one per check. When only checks change, each is an event.
+// With no previous report (hadPrev false) only statuses that are not OK
+// become events: a host that starts healthy is not news.
 func Diff(prev probes.HostReport, hadPrev bool, next probes.HostReport) []Event {
 	at := next.Time
-	var out []Event
-	hostSummary := ""
-	if w, ok := next.Worst(); ok && w.Status != probes.OK {
-		hostSummary = w.Check + ": " + probes.ShortCause(w)
-	}
-	if ev, ok := transition(at, next.Host, "", prev.Status, hadPrev, next.Status, hostSummary); ok {
-		out = append(out, ev)
-	}
+	var checks []Event
 	for _, c := range next.Checks {
 		old, had := prev.Check(c.Check)
-		if ev, ok := transition(at, next.Host, c.Check, old.Status, had && hadPrev, c.Status, c.Summary); ok {
-			out = append(out, ev)
+		if ev, ok := transition(at, next.Host, c.Check, old.Status, had && hadPrev, c.Status, probes.ShortCause(c)); ok {
+			checks = append(checks, ev)
 		}
 	}
-	return out
+	host, ok := transition(at, next.Host, "", prev.Status, hadPrev, next.Status, rootCause(prev, next))
+	if !ok {
+		return checks
+	}
+	for _, c := range checks {
+		host.Folded = append(host.Folded, c.Check+" "+fromWord(c)+" -> "+c.To.String())
+	}
+	return []Event{host}
+}
+
+// rootCause is the host event's summary: the worst check's short cause,
+// or for a recovery the cause it recovered from.
+func rootCause(prev, next probes.HostReport) string {
+	if w, ok := next.Worst(); ok && w.Status != probes.OK {
+		return w.Check + ": " + probes.ShortCause(w)
+	}
+	if w, ok := prev.Worst(); ok && w.Status != probes.OK {
+		return "recovered from " + w.Check + ": " + probes.ShortCause(w)
+	}
+	return ""
+}
+
+func fromWord(e Event) string {
+	if e.New {
+		return "new"
+	}
+	return e.From.String()
+}
+
+// Matches reports whether the event mentions every word of filter (its
+// host, check, action, statuses or summary), case-insensitively.
+func (e Event) Matches(filter string) bool {
+	text := strings.ToLower(e.Host + " " + e.Check + " " + e.Action + " " + e.From.String() + " " + e.To.String() +
+		" " + e.Summary + " " + strings.Join(e.Folded, " "))
+	for _, w := range strings.Fields(strings.ToLower(filter)) {
+		if !strings.Contains(text, w) {
+			return false
+		}
+	}
+	return true
 }
 
 func transition(at time.Time, host, check string, from probes.Status, had bool, to probes.Status, summary string) (Event, bool) {

@@ -31,14 +31,16 @@ func TestDiff(t *testing.T) {
 	}{
 		{"first OK: nothing", probes.HostReport{}, false, rep("a", probes.OK, chk("ssh", probes.OK)), nil},
 		{"first CRIT", probes.HostReport{}, false, rep("a", probes.CRIT, chk("ssh", probes.OK), chk("hv", probes.CRIT)),
-			[]string{":new>CRIT", "hv:new>CRIT"}},
+			[]string{":new>CRIT"}},
 		{"unchanged", rep("a", probes.WARN, chk("hv", probes.WARN)), true, rep("a", probes.WARN, chk("hv", probes.WARN)), nil},
 		{"host and check change", rep("a", probes.OK, chk("hv", probes.OK)), true, rep("a", probes.CRIT, chk("hv", probes.CRIT)),
-			[]string{":OK>CRIT", "hv:OK>CRIT"}},
+			[]string{":OK>CRIT"}},
 		{"check appears failing", rep("a", probes.OK, chk("ssh", probes.OK)), true,
-			rep("a", probes.WARN, chk("ssh", probes.OK), chk("vms", probes.WARN)), []string{":OK>WARN", "vms:new>WARN"}},
+			rep("a", probes.WARN, chk("ssh", probes.OK), chk("vms", probes.WARN)), []string{":OK>WARN"}},
+		{"a second check fails under a CRIT host", rep("a", probes.CRIT, chk("hv", probes.CRIT), chk("vms", probes.OK)), true,
+			rep("a", probes.CRIT, chk("hv", probes.CRIT), chk("vms", probes.WARN)), []string{"vms:OK>WARN"}},
 		{"recovery", rep("a", probes.CRIT, chk("hv", probes.CRIT)), true, rep("a", probes.OK, chk("hv", probes.OK)),
-			[]string{":CRIT>OK", "hv:CRIT>OK"}},
+			[]string{":CRIT>OK"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -135,5 +137,26 @@ func TestActionLine(t *testing.T) {
 				t.Errorf("line is %d wide, want 120", w)
 			}
 		})
+	}
+}
+
+// An unreachable spell is one line down and one up, naming the cause, with
+// the checks' transitions folded in.
+func TestDiffFoldsASpell(t *testing.T) {
+	ok := rep("a", probes.OK, chk("ssh", probes.OK), chk("hypervisor", probes.OK), chk("vms", probes.OK),
+		chk("kvm", probes.OK), chk("resources", probes.OK), chk("storage", probes.OK), chk("backups", probes.OK))
+	down := rep("a", probes.CRIT, probes.Result{Check: "ssh", Status: probes.CRIT, Summary: "unreachable: connection refused"},
+		chk("hypervisor", probes.UNKNOWN), chk("vms", probes.UNKNOWN), chk("kvm", probes.UNKNOWN),
+		chk("resources", probes.UNKNOWN), chk("storage", probes.UNKNOWN), chk("backups", probes.UNKNOWN))
+	evs := Diff(ok, true, down)
+	if len(evs) != 1 || evs[0].Summary != "ssh: unreachable: connection refused" || len(evs[0].Folded) != 7 {
+		t.Fatalf("down: %+v", evs)
+	}
+	evs = Diff(down, true, ok)
+	if len(evs) != 1 || evs[0].Summary != "recovered from ssh: unreachable: connection refused" || len(evs[0].Folded) != 7 {
+		t.Fatalf("up: %+v", evs)
+	}
+	if !evs[0].Matches("a recovered ssh") || evs[0].Matches("kvm-99") {
+		t.Fatal("Matches")
 	}
 }

@@ -23,7 +23,14 @@ type Pane struct {
 	height int
 	offset int
 	focus  bool
+	filter string
 }
+
+// SetFilter shows only the events that match text (see Event.Matches).
+func (p *Pane) SetFilter(text string) { p.filter, p.offset = text, 0 }
+
+// Filter is the events filter.
+func (p Pane) Filter() string { return p.filter }
 
 // NewPane returns a pane over log.
 func NewPane(th theme.Theme, km keys.Map, log *Log, now func() time.Time) Pane {
@@ -63,7 +70,9 @@ func (p Pane) View() string {
 	out = append(out, p.title())
 	now := p.now()
 	for i := p.offset; i < p.log.Len() && len(out) < p.height; i++ {
-		out = append(out, Line(p.th, p.log.At(i), true, p.width, now))
+		if e := p.log.At(i); p.filter == "" || e.Matches(p.filter) {
+			out = append(out, Line(p.th, e, true, p.width, now))
+		}
 	}
 	if p.log.Len() == 0 && len(out) < p.height {
 		out = append(out, "  no status changes yet")
@@ -77,6 +86,9 @@ func (p Pane) View() string {
 func (p Pane) title() string {
 	g := p.th.Glyphs
 	s := p.th.TitleLead(p.focus) + " Events " + strconv.Itoa(p.log.Len())
+	if p.filter != "" {
+		s += " " + g.Dot + " filter: " + cell.Clean(p.filter)
+	}
 	if p.offset > 0 {
 		s += " " + g.Dot + " " + strconv.Itoa(p.offset) + " newer above"
 	}
@@ -130,7 +142,11 @@ func Line(th theme.Theme, e Event, withHost bool, width int, now time.Time) stri
 	if used > width {
 		return cell.Fit(b.String(), width, "")
 	}
-	b.WriteString(cell.Fit(cell.Clean(e.Summary), width-used, th.Glyphs.Ellipsis))
+	sum := cell.Clean(e.Summary)
+	if n := len(e.Folded); n > 0 {
+		sum += " (" + strconv.Itoa(n) + " checks)"
+	}
+	b.WriteString(cell.Fit(sum, width-used, th.Glyphs.Ellipsis))
 	if hot {
 		return th.Highlight.Render(b.String())
 	}

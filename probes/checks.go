@@ -174,7 +174,13 @@ type vmFacts struct {
 
 func vmsResult(h hosts.Host, f vmFacts, at time.Time) Result {
 	if f.err != nil {
-		return newResult(h.Name, hosts.CheckVMs, UNKNOWN, "VM list unavailable: "+reason(f.err), "", f.err, f.latency, at)
+		why := reason(f.err)
+		if IsChannelRefused(f.err) {
+			// the daemon's socket refused: the hypervisor check says why;
+			// the chain is in Err for the details view
+			why = "libvirt not answering"
+		}
+		return newResult(h.Name, hosts.CheckVMs, UNKNOWN, "VM list unavailable: "+why, "", f.err, f.latency, at)
 	}
 	st, sum, details := VMSummary(f.vms)
 	if f.capped {

@@ -1,6 +1,7 @@
 package eventlog
 
 import (
+	"cmp"
 	"strconv"
 	"strings"
 	"time"
@@ -99,9 +100,11 @@ func (p Pane) title() string {
 	return s
 }
 
-// Line formats one event: time, host (when withHost), check, old -> new,
-// summary, the time dated when it is not today's (see cell.Clock). A hot event (new CRIT, failed action) is marked with "!!" and
-// highlighted as a whole line, so it stands out without colour too. The
+// Line formats one event: time (dated when it is not today's, see
+// cell.Clock), host (when withHost), check (none for a host's own change),
+// old -> new, summary. A hot event (new CRIT, failed action) is marked
+// with "!!" and highlighted as a whole line, so it stands out without
+// colour too. The
 // line is exactly width cells; the summary is cut before styling so no
 // styled text is ever truncated.
 func Line(th theme.Theme, e Event, withHost bool, width int, now time.Time) string {
@@ -117,16 +120,14 @@ func Line(th theme.Theme, e Event, withHost bool, width int, now time.Time) stri
 	if withHost {
 		b.WriteString(cell.Fit(cell.Clean(e.Host), 14, th.Glyphs.Ellipsis) + " ")
 	}
-	check := e.Check
-	switch {
-	case e.Action != "":
-		check = e.Action
-	case check == "":
-		check = "host"
+	// a host's own change names its cause check in the summary
+	// ("hypervisor: libvirtd failed"): it needs no check column
+	used := 3 + len(at) + 1
+	if check := cmp.Or(e.Action, e.Check); check != "" {
+		b.WriteString(cell.Fit(cell.Clean(check), 10, th.Glyphs.Ellipsis) + " ")
+		used += 11
 	}
-	b.WriteString(cell.Fit(cell.Clean(check), 10, th.Glyphs.Ellipsis) + " ")
 	arrowW := len([]rune(th.Glyphs.Arrow))
-	used := 3 + len(at) + 1 + 11
 	if e.Action != "" {
 		// an action has no transition: its outcome word takes a short
 		// column and the summary (what happened) gets the room

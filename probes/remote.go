@@ -77,7 +77,6 @@ func (p *hostProbe) exec(ctx context.Context, cmds []string) ([]hosts.BatchPart,
 	case err != nil && ectx.Err() != nil && ctx.Err() == nil:
 		p.dropped = true
 		p.s.tr.Reconnect(p.h.Name)
-		p.dropped = true
 		return parts, lat, fmt.Errorf("probes: exec: %w (%w)", ErrCallTimeout, err)
 	case err != nil:
 		return parts, lat, fmt.Errorf("probes: exec: %w", err)

@@ -23,34 +23,46 @@ func TestJudge(t *testing.T) {
 		name                    string
 		faults                  []injected
 		reports                 []observed
+		outages                 []outage
 		missed, slow, falseAlrm int
 	}{
 		{"detected and recovered", []injected{partition}, []observed{
 			rep("a", 9, probes.OK, causeNone), rep("a", 14, probes.CRIT, causeUnreachable),
-			rep("a", 20, probes.UNKNOWN, causeOther), rep("a", 32, probes.OK, causeNone)}, 0, 0, 0},
+			rep("a", 20, probes.UNKNOWN, causeOther), rep("a", 32, probes.OK, causeNone)}, nil, 0, 0, 0},
 		{"detected late", []injected{partition}, []observed{
-			rep("a", 16, probes.CRIT, causeUnreachable), rep("a", 32, probes.OK, causeNone)}, 1, 0, 0},
+			rep("a", 16, probes.CRIT, causeUnreachable), rep("a", 32, probes.OK, causeNone)}, nil, 1, 0, 0},
 		{"wrong cause is not a detection", []injected{partition}, []observed{
-			rep("a", 12, probes.CRIT, causeHypervisor), rep("a", 32, probes.OK, causeNone)}, 1, 0, 0},
+			rep("a", 12, probes.CRIT, causeHypervisor), rep("a", 32, probes.OK, causeNone)}, nil, 1, 0, 0},
 		{"never recovered", []injected{partition}, []observed{
-			rep("a", 12, probes.CRIT, causeUnreachable), rep("a", 36, probes.CRIT, causeUnreachable)}, 0, 1, 1},
+			rep("a", 12, probes.CRIT, causeUnreachable), rep("a", 36, probes.CRIT, causeUnreachable)}, nil, 0, 1, 1},
 		{"alarm on an unfaulted host", []injected{partition}, []observed{
 			rep("a", 12, probes.CRIT, causeUnreachable), rep("a", 31, probes.OK, causeNone),
-			rep("c", 20, probes.WARN, causeOther)}, 0, 0, 1},
+			rep("c", 20, probes.WARN, causeOther)}, nil, 0, 0, 1},
 		{"alarm after recovery", []injected{partition}, []observed{
 			rep("a", 12, probes.CRIT, causeUnreachable), rep("a", 31, probes.OK, causeNone),
-			rep("a", 33, probes.CRIT, causeUnreachable)}, 0, 0, 1},
+			rep("a", 33, probes.CRIT, causeUnreachable)}, nil, 0, 0, 1},
 		{"a fault that must raise nothing raised something", []injected{latency}, []observed{
-			rep("b", 15, probes.CRIT, causeUnreachable), rep("b", 31, probes.OK, causeNone)}, 0, 0, 1},
+			rep("b", 15, probes.CRIT, causeUnreachable), rep("b", 31, probes.OK, causeNone)}, nil, 0, 0, 1},
 		{"a quiet benign fault", []injected{latency}, []observed{
-			rep("b", 15, probes.OK, causeNone), rep("b", 31, probes.OK, causeNone)}, 0, 0, 0},
+			rep("b", 15, probes.OK, causeNone), rep("b", 31, probes.OK, causeNone)}, nil, 0, 0, 0},
 		{"an instant fault recovers after its detection", []injected{restart}, []observed{
 			rep("a", 10.5, probes.OK, causeNone), rep("a", 11, probes.CRIT, causeHypervisor),
-			rep("a", 12, probes.OK, causeNone)}, 0, 0, 0},
+			rep("a", 12, probes.OK, causeNone)}, nil, 0, 0, 0},
+		{"the lab's own outage is no false alarm", []injected{partition}, []observed{
+			rep("a", 12, probes.CRIT, causeUnreachable), rep("a", 31, probes.OK, causeNone),
+			rep("c", 20, probes.CRIT, causeHypervisor), rep("c", 25, probes.OK, causeNone)},
+			[]outage{{host: "c", from: at(19), to: at(24)}}, 0, 0, 0},
+		{"but an outage the sampler did not see is", []injected{partition}, []observed{
+			rep("a", 12, probes.CRIT, causeUnreachable), rep("a", 31, probes.OK, causeNone),
+			rep("c", 20, probes.CRIT, causeHypervisor)},
+			[]outage{{host: "c", from: at(40), to: at(44)}}, 0, 0, 1},
+		{"an injected outage is the fault's, not the lab's", []injected{partition}, []observed{
+			rep("a", 12, probes.CRIT, causeUnreachable), rep("a", 31, probes.OK, causeNone)},
+			[]outage{{host: "a", from: at(10), to: at(30)}}, 0, 0, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			v := judge(tc.faults, tc.reports)
+			v := judge(tc.faults, tc.reports, tc.outages)
 			if len(v.Missed) != tc.missed || len(v.SlowRecoveries) != tc.slow || len(v.FalseAlarms) != tc.falseAlrm {
 				t.Errorf("missed %q, slow %q, false alarms %q; want %d, %d, %d",
 					v.Missed, v.SlowRecoveries, v.FalseAlarms, tc.missed, tc.slow, tc.falseAlrm)

@@ -60,16 +60,49 @@ type injected struct {
 	instant         bool
 }
 
+// outage is a span in which a host's libvirtd process was really gone, as
+// a sampler outside the monitor saw it (the lab's pid file and /proc).
+type outage struct {
+	host     string
+	from, to time.Time
+}
+
+// outageSlack is how long after an outage ends its reports (and its
+// recovery) are still its own.
+const outageSlack = 10 * time.Second
+
+// spontaneous returns the outages no injected fault explains: a lab daemon
+// that died on its own. Reports of it are the monitor telling the truth,
+// not false alarms, and a fault injected into it cannot be judged.
+func spontaneous(outs []outage, faults []injected) []outage {
+	var out []outage
+	for _, o := range outs {
+		explained := slices.ContainsFunc(faults, func(f injected) bool {
+			return f.host == o.host && overlaps(o.from, o.to, f.start.Add(-time.Second), f.repaired.Add(f.recover))
+		})
+		if !explained {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func overlaps(a0, a1, b0, b1 time.Time) bool { return !a1.Before(b0) && !b1.Before(a0) }
+
 // verdict is the oracle's judgement of a whole run.
 type verdict struct {
 	Injected, Benign, Detected int
-	DetectTimes                []time.Duration
-	RecoverTimes               []time.Duration
-	Missed                     []string // no CRIT with the right cause within the bound
-	SlowRecoveries             []string // no OK within the bound after the repair
-	FalseAlarms                []string // a non-OK report no fault explains
-	ByKind                     map[string]int
-	DetectByKind               map[string][]time.Duration
+	// Spontaneous outages happened without a fault; Explained reports were
+	// theirs; Void faults fell into one and are not judged.
+	Spontaneous, Explained int
+	Void                   []string
+	DetectTimes            []time.Duration
+	RecoverTimes           []time.Duration
+	Missed                 []string // no CRIT with the right cause within the bound
+	SlowRecoveries         []string // no OK within the bound after the repair
+	FalseAlarms            []string // a non-OK report no fault explains
+	ByKind                 map[string]int
+	DetectByKind           map[string][]time.Duration
 }
 
 // failed reports whether the run broke a promise.
@@ -82,8 +115,15 @@ func (v verdict) failed() bool {
 // host is OK again within the recovery bound after the repair; no non-OK
 // report falls outside a fault's window (from its start to the recovery),
 // and none at all during a fault that must raise nothing.
-func judge(faults []injected, reports []observed) verdict {
+func judge(faults []injected, reports []observed, outs []outage) verdict {
 	v := verdict{Injected: len(faults), ByKind: map[string]int{}, DetectByKind: map[string][]time.Duration{}}
+	sp := spontaneous(outs, faults)
+	v.Spontaneous = len(sp)
+	inOutage := func(host string, a, b time.Time) bool {
+		return slices.ContainsFunc(sp, func(o outage) bool {
+			return o.host == host && overlaps(a, b, o.from, o.to.Add(outageSlack))
+		})
+	}
 	byHost := map[string][]observed{}
 	for _, r := range reports {
 		byHost[r.host] = append(byHost[r.host], r)
@@ -91,6 +131,11 @@ func judge(faults []injected, reports []observed) verdict {
 	covered := map[string][][2]time.Time{} // host -> windows explaining non-OK reports
 	for _, f := range faults {
 		v.ByKind[f.kind]++
+		if inOutage(f.host, f.start, f.repaired.Add(f.recover)) {
+			v.Void = append(v.Void, fmt.Sprintf("%s %s at %s", f.host, f.kind, f.start.Format(time.TimeOnly)))
+			covered[f.host] = append(covered[f.host], [2]time.Time{f.start, f.repaired.Add(f.recover)})
+			continue
+		}
 		rs := byHost[f.host]
 		slices.SortStableFunc(rs, func(a, b observed) int { return a.at.Compare(b.at) })
 		detectedAt := time.Time{}
@@ -133,6 +178,10 @@ func judge(faults []injected, reports []observed) verdict {
 		if r.status == probes.OK || inAny(covered[r.host], r.at) {
 			continue
 		}
+		if r.cause == causeHypervisor && inOutage(r.host, r.at, r.at) {
+			v.Explained++
+			continue
+		}
 		v.FalseAlarms = append(v.FalseAlarms, fmt.Sprintf("%s unfaulted: %s", r.at.Format(time.TimeOnly), r.text))
 	}
 	return v
@@ -171,8 +220,8 @@ func quantile(ds []time.Duration, q float64) time.Duration {
 // summary is the verdict's figures as the README quotes them.
 func (v verdict) summary() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "faults injected %d (%d that must raise nothing); detected %d of %d, detection median %s p99 %s max %s;\n",
-		v.Injected, v.Benign, v.Detected, v.Injected-v.Benign,
+	fmt.Fprintf(&b, "faults injected %d (%d that must raise nothing, %d void); detected %d of %d, detection median %s p99 %s max %s;\n",
+		v.Injected, v.Benign, len(v.Void), v.Detected, v.Injected-v.Benign-len(v.Void),
 		quantile(v.DetectTimes, 0.5).Round(time.Millisecond), quantile(v.DetectTimes, 0.99).Round(time.Millisecond),
 		quantile(v.DetectTimes, 1).Round(time.Millisecond))
 	fmt.Fprintf(&b, "recovery median %s p99 %s max %s; missed %d; slow recoveries %d; false alarms %d\n",
@@ -189,6 +238,7 @@ func (v verdict) summary() string {
 			quantile(d, 0).Round(time.Millisecond), quantile(d, 1).Round(time.Millisecond)))
 	}
 	slices.Sort(kinds)
-	fmt.Fprintf(&b, "by kind: %s", strings.Join(kinds, ", "))
+	fmt.Fprintf(&b, "daemon outages not injected (the lab's own): %d, their %d reports true; by kind: %s",
+		v.Spontaneous, v.Explained, strings.Join(kinds, ", "))
 	return b.String()
 }

@@ -118,6 +118,7 @@ func TestSoak(t *testing.T) {
 	rec := newRecorder(f.sched.Updates())
 	rec.waitAllOK(t, cfg.Hosts, time.Minute)
 	samples := startSampler(t, sampleEvery(*soakFor))
+	truth := startTruth(l, cfg.Hosts)
 	inj := &injector{t: t, lab: l, rng: rand.New(rand.NewPCG(seed, seed^0x5eed)), world: crashedWorld(t, l)}
 	for _, n := range ns {
 		inj.hosts = append(inj.hosts, &soakHost{n: n, name: l.Host(n).Name})
@@ -128,11 +129,14 @@ func TestSoak(t *testing.T) {
 	rec.waitAllOKSince(t, cfg.Hosts, time.Now(), 30*time.Second)
 	stop()
 	faults, reports := inj.faults, rec.all()
-	v := judge(faults, reports)
+	v := judge(faults, reports, truth.stop())
 	res := samples.stop()
 	t.Logf("reports %d\n%s", len(reports), v.summary())
 	t.Logf("resources:\n%s", res.table())
 	writeSoakReport(t, seed, v, res, len(reports))
+	for _, m := range v.Void {
+		t.Logf("not judged (applied during the lab's own daemon outage): %s", m)
+	}
 	for _, m := range v.Missed {
 		t.Errorf("missed: %s", m)
 	}
@@ -357,7 +361,7 @@ func (inj *injector) runVerbs(h *soakHost, vs [][]string) {
 		}
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(inj.t.Context()), labtest.VerbTimeout)
 		if _, err := inj.lab.Run(ctx, args...); err != nil {
-			inj.t.Errorf("injector: %v", err)
+			inj.t.Errorf("injector at %s: %v", time.Now().Format(time.TimeOnly), err)
 		}
 		cancel()
 	}
@@ -373,6 +377,7 @@ func writeSoakReport(t *testing.T, seed uint64, v verdict, res resources, report
 		"duration": soakFor.String(), "seed": seed, "reports": reports,
 		"injected": v.Injected, "benign": v.Benign, "detected": v.Detected,
 		"missed": len(v.Missed), "slow_recoveries": len(v.SlowRecoveries), "false_alarms": len(v.FalseAlarms),
+		"void": len(v.Void), "spontaneous_outages": v.Spontaneous, "explained_reports": v.Explained,
 		"detect_median_ms":  quantile(v.DetectTimes, 0.5).Milliseconds(),
 		"detect_p99_ms":     quantile(v.DetectTimes, 0.99).Milliseconds(),
 		"detect_max_ms":     quantile(v.DetectTimes, 1).Milliseconds(),
@@ -388,4 +393,72 @@ func writeSoakReport(t *testing.T, seed uint64, v verdict, res resources, report
 	if err := os.WriteFile(*soakReport, append(data, '\n'), 0o644); err != nil {
 		t.Error(err)
 	}
+}
+
+// truth samples, from outside the monitor, whether each host's libvirtd
+// process lives (its pid file and /proc), so the oracle can tell a lab
+// daemon that died on its own from a false alarm.
+type truth struct {
+	quit chan struct{}
+	done chan struct{}
+	outs []outage
+}
+
+func startTruth(l *labtest.Lab, hs []hosts.Host) *truth {
+	tr := &truth{quit: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(tr.done)
+		down := map[string]time.Time{}
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			now := time.Now()
+			for _, h := range hs {
+				alive := libvirtdAlive(filepath.Join(l.Dir, "hosts", h.Name, "run", "libvirtd.pid"))
+				since, isDown := down[h.Name]
+				switch {
+				case !alive && !isDown:
+					down[h.Name] = now
+				case alive && isDown:
+					tr.outs = append(tr.outs, outage{host: h.Name, from: since, to: now})
+					delete(down, h.Name)
+				}
+			}
+			select {
+			case <-tick.C:
+			case <-tr.quit:
+				for name, since := range down {
+					tr.outs = append(tr.outs, outage{host: name, from: since, to: time.Now()})
+				}
+				return
+			}
+		}
+	}()
+	return tr
+}
+
+func (tr *truth) stop() []outage {
+	close(tr.quit)
+	<-tr.done
+	return tr.outs
+}
+
+// libvirtdAlive reports whether the pid in pidFile is a live process (a
+// stopped one counts: a frozen daemon is a fault of its own).
+func libvirtdAlive(pidFile string) bool {
+	data, err := os.ReadFile(pidFile)
+	if err != nil {
+		return false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+	if err != nil || pid <= 0 {
+		return false
+	}
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// The state follows the parenthesised command name.
+	i := strings.LastIndexByte(string(stat), ')')
+	return i > 0 && i+2 < len(stat) && stat[i+2] != 'Z' && stat[i+2] != 'X'
 }

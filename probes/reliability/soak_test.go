@@ -197,8 +197,11 @@ func newRecorder(updates <-chan probes.HostReport) *recorder {
 		defer close(r.done)
 		for rep := range updates {
 			r.mu.Lock()
-			r.reports = append(r.reports, observed{host: rep.Host, at: rep.Time, status: rep.Status,
-				cause: causeOf(rep), text: describe(rep)})
+			o := observed{host: rep.Host, at: rep.Time, status: rep.Status, cause: causeOf(rep)}
+			if rep.Status != probes.OK { // the text only where the oracle may quote it: the heap samples measure the monitor
+				o.text = describe(rep)
+			}
+			r.reports = append(r.reports, o)
 			if rep.Status == probes.OK {
 				r.ok[rep.Host] = rep.Time
 			}

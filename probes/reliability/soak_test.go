@@ -35,7 +35,7 @@ const (
 	// soakMinFault is the shortest fault (the longest twice that): longer
 	// than every detection bound, so no fault is repaired before it could
 	// be seen. soakQuiet ends injection before the run does.
-	soakMinFault = 12 * time.Second
+	soakMinFault = 15 * time.Second
 	soakQuiet    = 15 * time.Second
 )
 
@@ -51,8 +51,10 @@ type faultKind struct {
 
 // soakFaults are every fault the injector picks from. Detection bounds:
 // libvirt's connection drop is pushed at once; a frozen daemon answers
-// nothing until the next probe's deadline (interval + probe timeout); a
-// dead link is found by three missed 1 s keepalives. Recovery: the
+// nothing until the next probe's deadline (interval + probe timeout), or,
+// frozen between a probe's two calls, only the second call times out and
+// the next probe says CRIT (interval + two probe timeouts, found by the
+// 25-minute run); a dead link is found by three missed 1 s keepalives. Recovery: the
 // scheduler reconnects within its backoff, capped at the probe interval.
 var soakFaults = []faultKind{
 	{name: "libvirtd-kill", apply: verbs("libvirtd kill N"), repair: verbs("libvirtd start N"),
@@ -60,7 +62,7 @@ var soakFaults = []faultKind{
 	{name: "libvirtd-stop", apply: verbs("libvirtd stop N"), repair: verbs("libvirtd start N"),
 		want: causeHypervisor, detect: 5 * time.Second, recover: 10 * time.Second},
 	{name: "libvirtd-freeze", apply: verbs("libvirtd freeze N"), repair: verbs("libvirtd thaw N"),
-		want: causeHypervisor, detect: soakInterval + soakProbeTimeout + 3*time.Second, recover: 10 * time.Second},
+		want: causeHypervisor, detect: soakInterval + 2*soakProbeTimeout + 2*time.Second, recover: 10 * time.Second},
 	{name: "libvirtd-restart", apply: verbs("libvirtd restart N"),
 		want: causeHypervisor, detect: 5 * time.Second, recover: 10 * time.Second},
 	{name: "sshd-hang", apply: verbs("sshd hang N"), repair: verbs("sshd thaw N"),
@@ -272,7 +274,7 @@ type soakHost struct {
 }
 
 // injector applies random faults to random hosts: at most soakMaxFaulted
-// at once, each for 12-24 s, a new one every 1-4 s while a host is free; a
+// at once, each for 15-30 s, a new one every 1-4 s while a host is free; a
 // repaired host rests until its recovery bound has passed.
 type injector struct {
 	t      *testing.T

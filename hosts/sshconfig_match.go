@@ -10,14 +10,18 @@ func (ev *sshEval) match(args []string, where string) sshBlock {
 	}
 	active, unknown := true, ""
 	for i := 0; i < len(args); i++ {
-		crit, negate := strings.ToLower(args[i]), false
+		// The criterion is cut from its argument before lowering: lowering
+		// may change the length of invalid UTF-8, so offsets into the lowered
+		// text do not fit the original (a fuzz crasher).
+		crit, negate := args[i], false
 		if rest, ok := strings.CutPrefix(crit, "!"); ok {
 			crit, negate = rest, true
 		}
 		arg, hasArg := "", false
 		if k, v, ok := strings.Cut(crit, "="); ok {
-			crit, arg, hasArg = k, args[i][len(args[i])-len(v):], true
+			crit, arg, hasArg = k, v, true
 		}
+		crit = strings.ToLower(crit)
 		switch crit {
 		case "all":
 			continue

@@ -22,6 +22,13 @@ var (
 	soakFor    = flag.Duration("soak", 0, "run the chaos soak for this long (e.g. 2m, 60m); 0 skips it")
 	soakSeed   = flag.Uint64("soak-seed", 0, "seed of the fault injector (0: from the clock; logged)")
 	soakReport = flag.String("soak-report", "", "write the soak's figures to this file (JSON)")
+	// A lab libvirtd thawed after a long SIGSTOP has been seen to die by
+	// itself seconds later (CI run of 2026-11-27: "libvirtd failed" on the
+	// thawed host, no fault injected); the oracle counts the true reports
+	// that follow as false alarms. Until that is understood the freeze is
+	// left out of the soak by default; the frozen-daemon scenario tests in
+	// probes still run.
+	soakFreeze = flag.Bool("soak-freeze", false, "also inject libvirtd-freeze faults (see the comment)")
 	soakHosts  = flag.String("soak-hosts", "", "lab host numbers FIRST-LAST for the soak (default: this package's reserved hosts)")
 )
 
@@ -80,6 +87,21 @@ var soakFaults = []faultKind{
 		recover: 10 * time.Second},
 	{name: "rate-1mbit", apply: verbs("net N rate 1mbit"), repair: verbs("net N heal"),
 		recover: 10 * time.Second},
+}
+
+// soakKinds are the fault kinds the injector picks from: every one, or all
+// but the libvirtd freeze.
+func soakKinds(freeze bool) []faultKind {
+	if freeze {
+		return soakFaults
+	}
+	var out []faultKind
+	for _, k := range soakFaults {
+		if k.name != "libvirtd-freeze" {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 func verbs(lines ...string) [][]string {
@@ -286,6 +308,7 @@ type injector struct {
 }
 
 func (inj *injector) run(d time.Duration) {
+	kinds := soakKinds(*soakFreeze)
 	end := time.Now().Add(d)
 	next := time.Now()
 	tick := time.NewTicker(250 * time.Millisecond)
@@ -302,7 +325,7 @@ func (inj *injector) run(d time.Duration) {
 			continue
 		}
 		if h := inj.pick(now); h != nil {
-			inj.apply(h, &soakFaults[inj.rng.IntN(len(soakFaults))])
+			inj.apply(h, &kinds[inj.rng.IntN(len(kinds))])
 			next = time.Now().Add(time.Second + time.Duration(inj.rng.Int64N(int64(3*time.Second))))
 		}
 	}

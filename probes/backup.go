@@ -99,7 +99,7 @@ func CheckBackups(ctx context.Context, r Remote, h hosts.Host, now time.Time) (R
 
 // backupCheckResult builds the check's Result with all text cleaned.
 func backupCheckResult(h hosts.Host, st Status, sum, details, errText string, lat time.Duration, at time.Time) Result {
-	return Result{Host: h.Name, Check: hosts.CheckBackups, Status: st, Summary: cleanSummary(sum),
+	return Result{Host: h.Name, Check: hosts.CheckBackups, Status: st, Summary: CleanSummary(sum),
 		Details: Clean(details), Latency: lat, Time: at, Err: Clean(errText)}
 }
 

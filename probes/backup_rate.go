@@ -51,7 +51,7 @@ func (run *backupRun) rate(now time.Time) BackupResult {
 	if len(found) == 0 {
 		br.Summary = fmt.Sprintf("newest %s old, %s", formatBackupAge(br.Age), formatBytes(br.Size))
 	}
-	br.Summary = cleanSummary(br.Summary)
+	br.Summary = CleanSummary(br.Summary)
 	return br
 }
 

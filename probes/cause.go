@@ -49,11 +49,11 @@ func rootText(err error) string {
 	return ""
 }
 
-// cleanSummary is CleanLine without its short cap: a summary is our own
+// CleanSummary is CleanLine without its short cap: a summary is our own
 // sentence around remote pieces each already capped, and machine output
 // (check --json) must carry it whole. The MaxDetails cap still bounds what
 // a hostile host can make us hold.
-func cleanSummary(s string) string { return clean(s, true, MaxDetails) }
+func CleanSummary(s string) string { return clean(s, true, MaxDetails) }
 
 // withoutPackages drops the Go package prefixes our errors carry
 // ("probes: ", "sshx: ", "hosts: "): they tell a developer which layer

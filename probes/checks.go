@@ -22,7 +22,7 @@ const (
 
 // newResult builds a Result with all text cleaned and capped.
 func newResult(host, check string, st Status, summary, details string, err error, lat time.Duration, at time.Time) Result {
-	r := Result{Host: host, Check: check, Status: st, Summary: cleanSummary(summary),
+	r := Result{Host: host, Check: check, Status: st, Summary: CleanSummary(summary),
 		Details: Clean(details), Latency: lat, Time: at}
 	if err != nil {
 		r.Err = Clean(err.Error())

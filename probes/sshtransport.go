@@ -168,5 +168,5 @@ func ClassifySSH(err error) (Status, string) {
 	default:
 		return DefaultClassify(err)
 	}
-	return CRIT, cleanSummary(sum)
+	return CRIT, CleanSummary(sum)
 }

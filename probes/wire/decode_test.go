@@ -40,6 +40,17 @@ func TestReportRoundTrip(t *testing.T) {
 	}
 }
 
+// A summary crosses the attach stream whole, as check --json prints it:
+// an attached console never shows less than a local one.
+func TestReportKeepsLongSummary(t *testing.T) {
+	h := FromReport(sampleReport())
+	long := strings.TrimSuffix(strings.Repeat("libvirtd-unit-with-a-long-name inactive, ", 40), ", ")
+	h.Checks[1].Summary = long
+	if got := h.Report().Checks[1].Summary; got != long {
+		t.Errorf("summary cut to %d of %d bytes", len(got), len(long))
+	}
+}
+
 func TestReportCleansRemoteText(t *testing.T) {
 	h := FromReport(sampleReport())
 	h.Checks[1].Summary = "evil\x1b]0;title\x07 text"

@@ -122,7 +122,7 @@ func (h Host) Report() probes.HostReport {
 	}
 	for _, c := range h.Checks {
 		r.Checks = append(r.Checks, probes.Result{Host: r.Host, Check: probes.CleanLine(c.Name), Status: c.Status,
-			Summary: probes.CleanLine(c.Summary), Details: probes.Clean(c.Details),
+			Summary: probes.CleanSummary(c.Summary), Details: probes.Clean(c.Details),
 			Latency: time.Duration(c.LatencyMS * float64(time.Millisecond)), Time: c.Time})
 	}
 	for _, v := range h.VMs {

@@ -55,10 +55,17 @@ func metricsHandler(reg *prometheus.Registry, fleet *fleetState, version string,
 func serveHTTP(ctx context.Context, l net.Listener, h http.Handler, webConfig string, log *slog.Logger) error {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	return runServer(ctx, srv, func() error {
+		return web.Serve(l, srv, &web.FlagConfig{WebConfigFile: &webConfig}, log)
+	})
+}
+
+// runServer runs serve (srv's Serve on its listener) until it fails or ctx
+// ends; then srv is shut down within httpShutdownGrace. The metrics and the
+// attach listeners stop alike.
+func runServer(ctx context.Context, srv *http.Server, serve func() error) error {
 	errc := make(chan error, 1)
-	go func() {
-		errc <- web.Serve(l, srv, &web.FlagConfig{WebConfigFile: &webConfig}, log)
-	}()
+	go func() { errc <- serve() }()
 	select {
 	case err := <-errc:
 		return err

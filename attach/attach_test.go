@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -148,6 +149,9 @@ func TestFleetFollowsMergesAndReconnects(t *testing.T) {
 	for len(seen) < 2 {
 		r := next(t, f)
 		seen[r.Host] = r.Status
+		if site, _, _ := strings.Cut(r.Host, "/"); r.Site != site {
+			t.Errorf("%s carries site %q, want %q (the console's SITE column)", r.Host, r.Site, site)
+		}
 	}
 	if seen["dc1/kvm1"] != probes.OK || seen["dc2/kvm1"] != probes.OK {
 		t.Errorf("merged hosts = %v, want dc1/kvm1 and dc2/kvm1", seen)
@@ -160,7 +164,7 @@ func TestFleetFollowsMergesAndReconnects(t *testing.T) {
 
 	a.stop()
 	r := next(t, f)
-	if r.Host != "dc1/kvm1" || r.Status != probes.UNKNOWN || r.Checks[0].Summary != UnreachableSummary {
+	if r.Host != "dc1/kvm1" || r.Site != "dc1" || r.Status != probes.UNKNOWN || r.Checks[0].Summary != UnreachableSummary {
 		t.Errorf("collector gone: %s %s %+v; want UNKNOWN %q", r.Host, r.Status, r.Checks, UnreachableSummary)
 	}
 	a.start()
@@ -175,5 +179,25 @@ func TestFleetFollowsMergesAndReconnects(t *testing.T) {
 		t.Errorf("Run = %v", err)
 	}
 	for range f.Updates() { // closed once Run returns
+	}
+}
+
+// One collector: host names stay as the collector has them, and each
+// report still carries the site for the SITE column.
+func TestSingleCollectorStampsSite(t *testing.T) {
+	c := startCollector(t, filepath.Join(t.TempDir(), "a.sock"), "dc1")
+	defer c.stop()
+	tg, _ := ParseTarget("unix:" + c.path)
+	f := New(NetDialer{}, []Target{tg})
+	f.Prime(t.Context())
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- f.Run(ctx) }()
+	if r := next(t, f); r.Host != "kvm1" || r.Site != "dc1" {
+		t.Errorf("report %q site %q, want kvm1 at dc1", r.Host, r.Site)
+	}
+	cancel()
+	<-done
+	for range f.Updates() {
 	}
 }

@@ -53,9 +53,10 @@ type collector struct {
 	hosts  []string // as last listed, already prefixed
 }
 
-// New follows targets through d. With more than one target, each host's
-// name is prefixed with its collector's site (or the target) and "/", so
-// hosts of different sites never collide.
+// New follows targets through d. Every report carries its collector's
+// site (HostReport.Site) for the console's SITE column. With more than one
+// target, each host's name is also prefixed with that site and "/", so the
+// same host name at two sites is two hosts, never one.
 func New(d Dialer, targets []Target) *Fleet {
 	f := &Fleet{dialer: d, updates: make(chan probes.HostReport, updatesBuffer)}
 	for _, t := range targets {
@@ -121,17 +122,12 @@ func (c *collector) setSite(site string) {
 	c.mu.Unlock()
 }
 
-// Sites lists each collector's site, or its target when it has none (yet).
+// Sites lists what the SITE column shows for each collector (see
+// siteName), in target order.
 func (f *Fleet) Sites() []string {
-	var out []string
+	out := make([]string, 0, len(f.collectors))
 	for _, c := range f.collectors {
-		c.mu.Lock()
-		s := c.site
-		c.mu.Unlock()
-		if s == "" {
-			s = c.target.Raw
-		}
-		out = append(out, s)
+		out = append(out, c.siteName())
 	}
 	return out
 }
@@ -181,8 +177,9 @@ func (f *Fleet) unreachable(ctx context.Context, c *collector) {
 	names := slices.Clone(c.hosts)
 	c.mu.Unlock()
 	now := time.Now()
+	site := c.siteName()
 	for _, n := range names {
-		rep := probes.HostReport{Host: n, Status: probes.UNKNOWN, Time: now, Checks: []probes.Result{{
+		rep := probes.HostReport{Host: n, Site: site, Status: probes.UNKNOWN, Time: now, Checks: []probes.Result{{
 			Host: n, Check: CheckCollector, Status: probes.UNKNOWN, Summary: UnreachableSummary,
 			Details: "the collector at " + c.target.Raw + " does not answer; reconnecting", Time: now}}}
 		if !f.emit(ctx, rep) {
@@ -249,8 +246,25 @@ func (f *Fleet) apply(ctx context.Context, c *collector, m wire.Message) bool {
 	return true
 }
 
-// qualify prefixes a host's name with its collector's label.
+// siteName is what the SITE column shows for the collector's hosts: its
+// label when several are merged (unique among them), else its site, else
+// its target.
+func (c *collector) siteName() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.label != "":
+		return c.label
+	case c.site != "":
+		return c.site
+	}
+	return c.target.Raw
+}
+
+// qualify stamps a report with its collector's site and, when several are
+// merged, prefixes the host's name with the collector's label.
 func (c *collector) qualify(rep probes.HostReport) probes.HostReport {
+	rep.Site = c.siteName()
 	c.mu.Lock()
 	label := c.label
 	c.mu.Unlock()

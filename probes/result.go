@@ -133,7 +133,10 @@ type VM struct {
 // HostReport is everything one probe round learned about one host. It is a
 // value: the scheduler never mutates a report after sending it.
 type HostReport struct {
-	Host    string
+	Host string
+	// Site is the collector a report came through on an attached console
+	// (its [serve] site, else its target); empty for a host probed here.
+	Site    string
 	Address string
 	Tags    []string
 	// Kind is the hypervisor kind (hosts.KindLibvirt, ...).

@@ -71,7 +71,7 @@ func (m Model) consoleKey(k tea.KeyPressMsg, act keys.Action) (Model, tea.Cmd) {
 		// in the event log, / filters the events; elsewhere the fleet
 		m.filtering, m.filterEvents = true, m.focus == focusEvents && !m.zoom
 	case keys.Sort:
-		m.table.SetSort(m.table.SortMode().Next())
+		m.table.SetSort(m.table.NextSort())
 		m.showSelected()
 	case keys.NextPane:
 		m.setFocus((m.focus + 1) % focusPanes)

@@ -188,6 +188,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m Model) applyReports(msg reportsMsg) (tea.Model, tea.Cmd) {
 	bell := false
 	added := 0
+	rows := m.table.Total()
 	for _, r := range msg.reports {
 		if r.Time.IsZero() {
 			r.Time = m.now()
@@ -201,6 +202,11 @@ func (m Model) applyReports(msg reportsMsg) (tea.Model, tea.Cmd) {
 		m.answer(r)
 	}
 	m.table.Settle()
+	if m.table.Total() != rows {
+		// hosts not in the inventory arrived (an attached console has
+		// none): the table's height follows its row count
+		m.layout()
+	}
 	m.showSelected()
 	m.events.Added(added)
 	m.refreshCrit()

@@ -27,10 +27,6 @@ func collectorTables(t *testing.T, dir, site string) (tables, sock string) {
 	return fmt.Sprintf("[serve]\nlisten = %q\nsocket = %q\nsite = %q\n", freePort(t), sock, site), sock
 }
 
-// TestAttachedConsoleLab: a console attached over the unix socket shows the
-// collector's fleet, turns CRIT when libvirtd dies, turns the hosts
-// UNKNOWN "collector unreachable" when serve stops, and recovers when it
-// starts again.
 // checkAttached runs `hvconsole check --attach unix:SOCK --json`.
 func checkAttached(t *testing.T, bin, sock string) (int, checkJSON) {
 	t.Helper()
@@ -49,6 +45,10 @@ func checkAttached(t *testing.T, bin, sock string) (int, checkJSON) {
 	return code, doc
 }
 
+// TestAttachedConsoleLab: a console attached over the unix socket shows the
+// collector's fleet under its site, turns CRIT when libvirtd dies, turns
+// the hosts UNKNOWN "collector unreachable" when serve stops (the event log
+// says so), and reconnects and recovers when serve starts again.
 func TestAttachedConsoleLab(t *testing.T) {
 	lab := labtest.Require(t)
 	bin := buildBinary(t)
@@ -82,39 +82,85 @@ func TestAttachedConsoleLab(t *testing.T) {
 	lab.Libvirtd(t, "start", labAttachA)
 	s.waitFor(a+" OK again", 30*time.Second, allOK)
 
+	if siteRowOf(scr, "dc1", a) == "" {
+		t.Errorf("no SITE dc1 cell before %s:\n%s", a, scr)
+	}
+
 	srv.stop(t)
-	s.waitFor("hosts UNKNOWN collector unreachable", 20*time.Second, func(scr string) bool {
+	s.waitFor("hosts UNKNOWN collector unreachable, and the event log saying so", 20*time.Second, func(scr string) bool {
 		return strings.Contains(rowOf(scr, a), "UNKNOWN") && strings.Contains(rowOf(scr, b), "UNKNOWN") &&
-			strings.Contains(scr, "collector unreachable")
+			strings.Contains(scr, "collector unreachable") && eventOnScreen(scr, a, "→ UNKNOWN", "collector: collector")
 	})
 	startServe(t, bin, cfg)
-	s.waitFor("the console to recover when serve is back", 60*time.Second, allOK)
+	s.waitFor("the console to reconnect and recover, the event log saying so", 60*time.Second, func(scr string) bool {
+		return allOK(scr) && eventOnScreen(scr, a, "UNKNOWN → OK", "recovered from collector")
+	})
 	s.keys("q")
+}
+
+// siteRowOf returns the fleet-table line whose SITE and HOST cells, right
+// after the status word, are site and host.
+func siteRowOf(screen, site, host string) string {
+	for _, l := range strings.Split(screen, "\n") {
+		f := strings.Fields(l)
+		for i := 1; i+1 < len(f); i++ {
+			switch f[i-1] {
+			case "OK", "WARN", "CRIT", "UNKNOWN":
+				if f[i] == site && f[i+1] == host {
+					return l
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// eventOnScreen finds an event-log line of host with the transition and
+// summary; panes drawn side by side are looked at one by one.
+func eventOnScreen(screen, host, transition, summary string) bool {
+	for _, l := range strings.Split(screen, "\n") {
+		for _, pane := range strings.Split(l, "│") {
+			if strings.Contains(pane, host) && strings.Contains(pane, transition) && strings.Contains(pane, summary) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // TestAttachedConsoleSSHMergedLab: two collectors, one reached through a
 // lab host over SSH (strict host key, a streamlocal channel), merged into
-// one fleet with each host under its site.
+// one fleet with a SITE column. Both sites probe host B: the same host name
+// at two sites is two rows. When dc1's collector stops, only dc1's hosts
+// turn UNKNOWN and the event log says so.
 func TestAttachedConsoleSSHMergedLab(t *testing.T) {
 	lab := labtest.Require(t)
 	bin := buildBinary(t)
 	dir := t.TempDir()
 	tablesA, sockA := collectorTables(t, dir, "dc1")
 	tablesB, sockB := collectorTables(t, dir, "dc2")
-	startServe(t, bin, serveConfig(t, lab, []int{labAttachA}, tablesA))
-	cfgB := serveConfig(t, lab, []int{labAttachB}, tablesB)
-	startServe(t, bin, cfgB)
+	srvA := startServe(t, bin, serveConfig(t, lab, []int{labAttachA, labAttachB}, tablesA))
+	startServe(t, bin, serveConfig(t, lab, []int{labAttachB}, tablesB))
 	a, b := lab.Host(labAttachA).Name, lab.Host(labAttachB).Name
 	// The lab hosts share this machine's /tmp, so lab host A's sshd reaches
-	// collector B's socket; the inventory of cfgB names the SSH settings.
+	// collector B's socket; the console's inventory names the SSH settings.
 	gw := lab.Host(labAttachA).Name
 	s := startTmux(t, 160, 40, []string{"NO_COLOR=1"}, bin, "--config", serveConfig(t, lab, []int{labAttachA}, ""),
 		"--attach", "unix:"+sockA, "--attach", "ssh://root@"+gw+sockB)
-	scr := s.waitFor("both sites' hosts OK", 30*time.Second, func(scr string) bool {
-		return strings.Contains(rowOf(scr, "dc1/"+a), "OK") && strings.Contains(rowOf(scr, "dc2/"+b), "OK")
-	})
-	if !strings.Contains(scr, "ATTACHED dc1,dc2") {
-		t.Errorf("header lacks ATTACHED dc1,dc2:\n%s", scr)
+	has := func(scr, site, host, status string) bool {
+		return strings.Contains(siteRowOf(scr, site, host), status)
 	}
+	scr := s.waitFor("three rows under two sites, all OK", 30*time.Second, func(scr string) bool {
+		return has(scr, "dc1", a, "OK") && has(scr, "dc1", b, "OK") && has(scr, "dc2", b, "OK")
+	})
+	if !strings.Contains(scr, "ATTACHED dc1,dc2") || !strings.Contains(scr, " SITE ") {
+		t.Errorf("header lacks ATTACHED dc1,dc2 or the SITE column:\n%s", scr)
+	}
+
+	srvA.stop(t)
+	s.waitFor("dc1's hosts UNKNOWN, dc2's still OK, the event log saying so", 20*time.Second, func(scr string) bool {
+		return has(scr, "dc1", a, "UNKNOWN") && has(scr, "dc1", b, "UNKNOWN") && has(scr, "dc2", b, "OK") &&
+			eventOnScreen(scr, "dc1/"+b, "→ UNKNOWN", "collector: collector")
+	})
 	s.keys("q")
 }

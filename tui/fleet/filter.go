@@ -8,12 +8,14 @@ import (
 
 // Filter is a parsed filter expression: whitespace-separated terms that
 // must all match. "status:crit" (any status word, or "pending") matches the
-// host status, "tag:X" a tag exactly (case-insensitive), and any other term
-// a substring of the name or a tag.
+// host status, "tag:X" a tag exactly (case-insensitive), "site:X" the
+// site exactly, and any other term a substring of the name, a tag or the
+// site.
 type Filter struct {
 	text     string
 	statuses []statusTerm
 	tags     []string
+	sites    []string
 	subs     []string
 }
 
@@ -47,6 +49,10 @@ func ParseFilter(text string) Filter {
 			if t := strings.TrimPrefix(term, "tag:"); t != "" {
 				f.tags = append(f.tags, t)
 			}
+		case strings.HasPrefix(term, "site:"):
+			if s := strings.TrimPrefix(term, "site:"); s != "" {
+				f.sites = append(f.sites, s)
+			}
 		default:
 			f.subs = append(f.subs, term)
 		}
@@ -58,7 +64,7 @@ func ParseFilter(text string) Filter {
 func (f Filter) Text() string { return f.text }
 
 // Empty reports a filter that matches every host.
-func (f Filter) Empty() bool { return len(f.statuses)+len(f.tags)+len(f.subs) == 0 }
+func (f Filter) Empty() bool { return len(f.statuses)+len(f.tags)+len(f.sites)+len(f.subs) == 0 }
 
 // Match reports whether the host passes every term.
 func (f Filter) Match(h *Host) bool {
@@ -72,8 +78,13 @@ func (f Filter) Match(h *Host) bool {
 			return false
 		}
 	}
+	for _, s := range f.sites {
+		if h.lowerSite != s {
+			return false
+		}
+	}
 	for _, sub := range f.subs {
-		if !strings.Contains(h.lowerName, sub) && !containsSub(h.lowerTags, sub) {
+		if !strings.Contains(h.lowerName, sub) && !containsSub(h.lowerTags, sub) && !strings.Contains(h.lowerSite, sub) {
 			return false
 		}
 	}

@@ -25,6 +25,9 @@ type Host struct {
 	Address string
 	Tags    []string
 	Kind    string
+	// Site is the collector the host is seen through on an attached
+	// console (probes.HostReport.Site), cleaned; "" for a host probed here.
+	Site string
 
 	// Report is the latest report; Reported is false until the first one.
 	Report   probes.HostReport
@@ -36,16 +39,19 @@ type Host struct {
 	histLen int
 	histPos int
 
-	// cached, cleaned cells
-	nameTags  string
-	kindVer   string
-	vms       string
-	worst     string
-	latency   string
-	lowerName string
-	lowerTags []string
-	running   int
-	total     int
+	// cached, cleaned cells; siteNameTags is nameTags without the
+	// "site/" prefix, for a table that shows the site in its own column
+	nameTags     string
+	siteNameTags string
+	kindVer      string
+	vms          string
+	worst        string
+	latency      string
+	lowerName    string
+	lowerTags    []string
+	lowerSite    string
+	running      int
+	total        int
 	// memDisk and memDiskStyled are the MEM/DISK cell, padded to its
 	// column, plain (for the selected row) and coloured by the resources
 	// check's status; memDiskKey is what they show.
@@ -74,9 +80,14 @@ func (h *Host) setTags(tags []string) {
 		h.lowerTags[i] = strings.ToLower(h.Tags[i])
 	}
 	h.lowerName = strings.ToLower(h.Name)
-	h.nameTags = h.Name
+	h.nameTags, h.siteNameTags = h.Name, h.Name
+	if h.Site != "" {
+		h.siteNameTags = strings.TrimPrefix(h.Name, h.Site+"/")
+	}
 	if len(h.Tags) > 0 {
-		h.nameTags += " " + strings.Join(h.Tags, ",")
+		tags := " " + strings.Join(h.Tags, ",")
+		h.nameTags += tags
+		h.siteNameTags += tags
 	}
 }
 
@@ -108,7 +119,7 @@ func (h *Host) WorstFailing() string { return h.worst }
 
 // change says which order-affecting fields an Apply touched.
 type change struct {
-	status, latency, changed bool
+	status, latency, changed, site bool
 }
 
 // apply folds a report into the row and caches its cells.
@@ -122,6 +133,11 @@ func (h *Host) apply(r probes.HostReport, now time.Time) change {
 		}
 	}
 	c.latency = r.SSHLatency != h.Report.SSHLatency
+	if site := cell.Clean(r.Site); site != h.Site {
+		c.site = true
+		h.Site, h.lowerSite = site, strings.ToLower(site)
+		h.setTags(h.Tags)
+	}
 	h.Report, h.Reported = r, true
 	if r.Kind != "" {
 		h.Kind = cell.Clean(r.Kind)

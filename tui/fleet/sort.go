@@ -15,6 +15,7 @@ const (
 	SortName                    // name A-Z
 	SortLatency                 // slowest first, unreachable last
 	SortChange                  // most recent status change first
+	SortSite                    // site A-Z, worst first within a site
 	sortModes
 )
 
@@ -27,6 +28,8 @@ func (s SortMode) String() string {
 		return "latency"
 	case SortChange:
 		return "last change"
+	case SortSite:
+		return "site"
 	}
 	return "worst"
 }
@@ -53,6 +56,8 @@ func compareHosts(mode SortMode, a, b *Host) int {
 		c = compareLatency(a, b)
 	case SortChange:
 		c = b.Changed.Compare(a.Changed)
+	case SortSite:
+		c = cmp.Or(strings.Compare(a.lowerSite, b.lowerSite), cmp.Compare(rank(b), rank(a)))
 	}
 	if c != 0 {
 		return c
@@ -82,6 +87,8 @@ func (s SortMode) affectedBy(c change) bool {
 		return c.latency
 	case SortChange:
 		return c.changed
+	case SortSite:
+		return c.status || c.site
 	}
 	return false
 }

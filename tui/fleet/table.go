@@ -8,6 +8,7 @@ import (
 
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/probes"
+	"github.com/hvconsole/hvconsole/tui/cell"
 	"github.com/hvconsole/hvconsole/tui/keys"
 	"github.com/hvconsole/hvconsole/tui/theme"
 )
@@ -50,9 +51,12 @@ type Table struct {
 
 	width, height int
 	cols          layout
-	counts        Counts
-	focused       bool
-	labels        statusCells
+	// siteW is the widest site any row has shown (0: no row has a site,
+	// so no SITE column); it only grows, so the columns never jump back.
+	siteW   int
+	counts  Counts
+	focused bool
+	labels  statusCells
 
 	// marks are the hosts marked for a bulk action, by name; they survive
 	// filtering and re-sorting. busy holds the text shown instead of the
@@ -101,10 +105,35 @@ func (t *Table) Apply(r probes.HostReport) (prev probes.HostReport, hadPrev bool
 	c := h.apply(r, t.now())
 	h.setMemDisk(newMemDiskKey(r), t.th)
 	t.count(h)
-	if t.mode.affectedBy(c) || (c.status && t.filter.dependsOnStatus()) {
+	if c.site {
+		t.growSite(h.Site)
+	}
+	if t.mode.affectedBy(c) || (c.status && t.filter.dependsOnStatus()) || (c.site && !t.filter.Empty()) {
 		t.moved = append(t.moved, i)
 	}
 	return prev, hadPrev
+}
+
+// growSite widens the SITE column (showing it first) for a new site.
+func (t *Table) growSite(site string) {
+	if w := cell.Width(site); w > t.siteW {
+		t.siteW = w
+		t.cols = newLayout(t.width, t.siteW)
+	}
+}
+
+// HasSites reports whether any host came through a collector, i.e. the
+// table has a SITE column (when wide enough) and a site sort.
+func (t Table) HasSites() bool { return t.siteW > 0 }
+
+// NextSort is the order s moves to: the next mode, skipping the site
+// order when no host has a site.
+func (t Table) NextSort() SortMode {
+	m := t.mode.Next()
+	if m == SortSite && !t.HasSites() {
+		m = m.Next()
+	}
+	return m
 }
 
 func (t *Table) uncount(h *Host) {
@@ -255,7 +284,7 @@ func (t *Table) SetFocused(f bool) { t.focused = f }
 // SetSize sets the table's box, including its title and header lines.
 func (t *Table) SetSize(w, h int) {
 	t.width, t.height = max(w, 0), max(h, 0)
-	t.cols = newLayout(t.width)
+	t.cols = newLayout(t.width, t.siteW)
 	t.clamp()
 }
 

@@ -12,23 +12,39 @@ import (
 // Fixed column widths. The name and check columns share what is left; the
 // kind column only appears from 100 columns up and the MEM/DISK column
 // from memDiskFrom up (see resources.go), the latter taking its cells from
-// the check column alone.
+// the check column alone. The SITE column appears when hosts have sites
+// (an attached console) and the table is at least siteFrom wide, as wide
+// as the widest site but at most siteMaxW and an eighth of the table.
 const (
-	cursorW = 3 // cursor, mark, space
-	statusW = 9 // "? UNKNOWN", "[PENDING]"
-	vmsW    = 7
-	latW    = 6
-	sinceW  = 5
+	cursorW  = 3 // cursor, mark, space
+	statusW  = 9 // "? UNKNOWN", "[PENDING]"
+	vmsW     = 7
+	latW     = 6
+	sinceW   = 5
+	siteFrom = 60
+	siteMaxW = 16
 )
 
 // layout is the column widths for one table width (0: column hidden).
 type layout struct {
-	name, kind, memDisk, check int
+	site, name, kind, memDisk, check int
 }
 
-func newLayout(w int) layout {
+// siteCells is what the SITE column takes with its gap (0 when hidden).
+func (l layout) siteCells() int {
+	if l.site == 0 {
+		return 0
+	}
+	return l.site + 1
+}
+
+func newLayout(w, siteW int) layout {
 	fixed := cursorW + statusW + 1 + 1 + vmsW + 1 + 1 + latW + 1 + sinceW
 	var l layout
+	if siteW > 0 && w >= siteFrom {
+		l.site = min(max(siteW, len("SITE")), siteMaxW, w/8)
+		fixed += l.site + 1
+	}
 	if w >= 100 {
 		l.kind = min(28, w/6)
 		fixed += l.kind + 1
@@ -138,6 +154,10 @@ func (t Table) header() string {
 	b.WriteString(cell.Spaces(cursorW))
 	b.WriteString(cell.Fit("STATUS", statusW, ""))
 	b.WriteByte(' ')
+	if t.cols.site > 0 {
+		b.WriteString(cell.Fit("SITE", t.cols.site, ""))
+		b.WriteByte(' ')
+	}
 	b.WriteString(cell.Fit("HOST", t.cols.name, ""))
 	b.WriteByte(' ')
 	if t.cols.kind > 0 {
@@ -170,7 +190,15 @@ func (t Table) writeRow(b *strings.Builder, h *Host, selected bool, now time.Tim
 		row.WriteString(t.labels.styled[h.cellIndex()])
 	}
 	row.WriteByte(' ')
-	writeFit(&row, h.nameTags, t.cols.name, ell)
+	if t.cols.site > 0 {
+		// the site has its column: the name goes without its "site/"
+		// prefix (which keeps it unique among merged collectors)
+		writeFit(&row, h.Site, t.cols.site, ell)
+		row.WriteByte(' ')
+		writeFit(&row, h.siteNameTags, t.cols.name, ell)
+	} else {
+		writeFit(&row, h.nameTags, t.cols.name, ell)
+	}
 	row.WriteByte(' ')
 	if t.cols.kind > 0 {
 		writeFit(&row, h.kindVer, t.cols.kind, ell)
@@ -201,7 +229,7 @@ func (t Table) writeRow(b *strings.Builder, h *Host, selected bool, now time.Tim
 	}
 	writeFitRight(&row, since, sinceW, ell)
 	line := row.String()
-	if t.cols.check == 0 || cursorW+statusW+1+t.cols.name > t.width {
+	if t.cols.check == 0 || cursorW+statusW+1+t.cols.siteCells()+t.cols.name > t.width {
 		line = cell.Fit(line, t.width, "")
 	}
 	if selected {

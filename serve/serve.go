@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/incident"
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/probes/wire"
 )
@@ -54,6 +55,9 @@ type Options struct {
 	Now func() time.Time
 	// Drills, when set, is exported as the restore drill metrics.
 	Drills *probes.DrillStore
+	// Journal, when set, journals every host's status changes (the
+	// collector's own incident journal, in its state directory).
+	Journal *incident.Journal
 }
 
 // Run collects until ctx ends. It returns after every goroutine it started
@@ -192,6 +196,9 @@ func (s *server) observe(rep probes.HostReport) {
 	}
 	if ready {
 		s.log.Info("ready", "hosts", len(s.cfg.Hosts))
+	}
+	if s.opts.Journal != nil {
+		s.opts.Journal.Observe(rep)
 	}
 	s.alertsChanged(s.alerts.observe(rep, s.opts.Now()))
 	if s.hub.active() {

@@ -193,6 +193,9 @@ func (m Model) applyReports(msg reportsMsg) (tea.Model, tea.Cmd) {
 		if r.Time.IsZero() {
 			r.Time = m.now()
 		}
+		if m.opts.Journal != nil {
+			m.opts.Journal.Observe(r) // queued, never blocking
+		}
 		prev, had := m.table.Apply(r)
 		evs := eventlog.Diff(prev, had, r)
 		m.log.Append(evs...)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/incident"
 	"github.com/hvconsole/hvconsole/probes"
 )
 
@@ -57,6 +58,10 @@ type Options struct {
 	NoColor bool
 	// ASCII uses 7-bit glyphs only. Run also sets it for a non-UTF-8 locale.
 	ASCII bool
+	// Journal, when set, journals every host's status changes (the
+	// incident journal; a memory-only one for an attached console) and
+	// is what the incidents view shows.
+	Journal *incident.Journal
 	// EventCapacity bounds the event log (default 1,000).
 	EventCapacity int
 	// Done, when closed, ends the console's pending report wait and age

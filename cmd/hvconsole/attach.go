@@ -125,7 +125,8 @@ func runAttachedConsole(ctx context.Context, env *environment, raw []string, opt
 	err = tui.Run(ctx, tui.Options{
 		ReadOnly: true, // actions stay with a console that owns its connections
 		WarRoom:  opts.warRoom, ASCII: opts.ascii, NoColor: opts.noColor,
-		Badge: "ATTACHED " + strings.Join(fleet.Sites(), ","),
+		Badge:   "ATTACHED " + strings.Join(fleet.Sites(), ","),
+		Journal: memoryJournal(), // the collectors journal; nothing is written twice
 	}, fleet)
 	cancel()
 	wg.Wait()

@@ -58,6 +58,10 @@ func runConsole(ctx context.Context, env *environment, cfg *hosts.Config, opts t
 	opts.Hosts = cfg.Hosts
 	opts.Bell = cfg.Bell
 	opts.ReadOnly = opts.ReadOnly || cfg.ReadOnly || opts.WarRoom
+	if err := f.openJournal(cfg, "console"); err != nil {
+		return errors.Join(&exitError{code: exitUnknown, err: err}, f.Close())
+	}
+	opts.Journal = f.journal
 
 	runner, closeAudit, err := newActionRunner(cfg, f, opts.ReadOnly)
 	if err != nil {
@@ -86,12 +90,16 @@ func newActionRunner(cfg *hosts.Config, f *fleet, readOnly bool) (*actions.Runne
 	if err != nil {
 		return nil, nil, err
 	}
-	r := actions.New(actions.Options{
+	opts := actions.Options{
 		ReadOnly:  readOnly,
 		Audit:     audit,
 		Transport: f.transport,
 		Prober:    f.sched,
 		Drills:    f.drills,
-	})
+	}
+	if f.journal != nil {
+		opts.Journal = f.journal.Action
+	}
+	r := actions.New(opts)
 	return r, func() { _ = audit.Close() }, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/hosts/sshx"
+	"github.com/hvconsole/hvconsole/incident"
 	"github.com/hvconsole/hvconsole/probes"
 )
 
@@ -23,6 +24,9 @@ type fleet struct {
 	sched     *probes.Scheduler
 	// drills holds the restore drill records, in the state directory.
 	drills *probes.DrillStore
+	// journal is the incident journal, when the command keeps one
+	// (openJournal); nil for commands that only look.
+	journal *incident.Journal
 }
 
 // drillFile is drills.json beside the audit log, in the state directory.
@@ -47,9 +51,14 @@ func openFleet(ctx context.Context, env *environment, cfg *hosts.Config) (*fleet
 	return &fleet{pool: pool, transport: tr, sched: sched, drills: drills}, nil
 }
 
-// Close stops the scheduler first (it uses the pool), then the pool.
+// Close stops the scheduler first (it uses the pool), then the pool, then
+// flushes the journal.
 func (f *fleet) Close() error {
-	return errors.Join(f.sched.Close(), f.pool.Close())
+	err := errors.Join(f.sched.Close(), f.pool.Close())
+	if f.journal != nil {
+		err = errors.Join(err, f.journal.Close())
+	}
+	return err
 }
 
 // unlockKeys asks, once and before any UI owns the terminal, for the

@@ -110,6 +110,10 @@ func openActions(ctx context.Context, env *environment, config string, names []s
 	if err != nil {
 		return nil, nil, nil, nil, &exitError{code: exitUnknown, err: err}
 	}
+	if err = f.openJournal(cfg, "cli"); err != nil {
+		f.Close()
+		return nil, nil, nil, nil, &exitError{code: exitUnknown, err: err}
+	}
 	runner, closeAudit, err := newActionRunner(cfg, f, readOnly || cfg.ReadOnly)
 	if err != nil {
 		f.Close()

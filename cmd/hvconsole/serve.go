@@ -41,6 +41,10 @@ func runServeCommand(ctx context.Context, env *environment, args []string) error
 	if err != nil {
 		return &exitError{code: exitUnknown, err: err}
 	}
+	if err := f.openJournal(cfg, "serve"); err != nil {
+		f.Close()
+		return &exitError{code: exitUnknown, err: err}
+	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -50,6 +54,7 @@ func runServeCommand(ctx context.Context, env *environment, args []string) error
 	wg.Go(func() { forwardSignals(fwdCtx, hup, reloads) })
 	err = serve.Run(ctx, serve.Options{
 		Config: cfg, Scheduler: f.sched, Logger: log, Version: version, Reloads: reloads, Drills: f.drills,
+		Journal: f.journal,
 		// A reload reads ssh_config afresh too: a new resolver, not the cache.
 		Reload: func() (*hosts.Config, error) {
 			return hosts.LoadWith(path, hosts.LoadOptions{Getenv: env.getenv, SSH: newSSHResolver(env), Context: ctx})

@@ -68,6 +68,10 @@ type Options struct {
 	// DrillTimeout bounds one drill (default 2h).
 	Drills       *probes.DrillStore
 	DrillTimeout time.Duration
+	// Journal, when set, is handed every record once it is in the audit
+	// log (the incident journal keeps actions on its timeline). It must
+	// return at once.
+	Journal func(Record)
 }
 
 // Runner carries out actions. It is safe for concurrent use.
@@ -128,6 +132,9 @@ func (r *Runner) record(rec Record) error {
 	rec.LocalUser = r.opts.LocalUser
 	if err := r.opts.Audit.Write(rec); err != nil {
 		return fmt.Errorf("%w: %w", ErrNoAudit, err)
+	}
+	if r.opts.Journal != nil {
+		r.opts.Journal(rec)
 	}
 	return nil
 }

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"sync"
 	"time"
 )
@@ -36,22 +34,15 @@ const (
 	PhaseRefused = "refused"
 )
 
-// AuditLog appends records to a JSON-lines file (see openAuditFile for
-// what the file must be). Every record is fsynced before Write returns, so
-// an intent survives a crash of the console during the action it
-// announces, and a record is whole or absent: a write that fails part way
-// (a full disk) is cut back off the file.
+// AuditLog appends records to a JSON-lines file (an AppendFile: see
+// openAuditFile for what the file must be). Every record is fsynced before
+// Write returns, so an intent survives a crash of the console during the
+// action it announces, and a record is whole or absent: a write that fails
+// part way (a full disk) is cut back off the file.
 type AuditLog struct {
 	mu sync.Mutex
-	f  *os.File
-	// broken is why the file may hold a partial record (a failed write
-	// could not be cut back): every later Write is refused until the log
-	// is reopened, since a record appended to a fragment is unreadable.
-	broken error
+	f  *AppendFile
 }
-
-// ErrAuditBroken refuses writes after a partial record could not be removed.
-var ErrAuditBroken = errors.New("audit log holds a partial record; reopen it")
 
 // OpenAuditLog opens (creating with its folder) the audit file at path.
 func OpenAuditLog(path string) (*AuditLog, error) { return openAuditLog(path, syncDir) }
@@ -60,7 +51,7 @@ func openAuditLog(path string, sync func(dir string) error) (*AuditLog, error) {
 	if path == "" {
 		return nil, errors.New("actions: no audit log path")
 	}
-	f, err := openAuditFile(path, sync)
+	f, err := openAppendFile(path, sync)
 	if err != nil {
 		return nil, fmt.Errorf("actions: audit log %s: %w", path, err)
 	}
@@ -68,7 +59,7 @@ func openAuditLog(path string, sync func(dir string) error) (*AuditLog, error) {
 }
 
 // Path is the file the log writes to.
-func (a *AuditLog) Path() string { return a.f.Name() }
+func (a *AuditLog) Path() string { return a.f.Path() }
 
 // Write appends rec as one line and fsyncs it. The file is locked while it
 // writes so that two consoles sharing a log never cut each other's record.
@@ -77,43 +68,10 @@ func (a *AuditLog) Write(rec Record) error {
 	if err != nil {
 		return fmt.Errorf("actions: audit record: %w", err)
 	}
-	b = append(b, '\n')
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.broken != nil {
-		return fmt.Errorf("actions: audit write: %w: %w", ErrAuditBroken, a.broken)
-	}
-	unlock, err := lockFile(a.f)
-	if err != nil {
-		return fmt.Errorf("actions: audit lock: %w", err)
-	}
-	defer unlock()
-	fi, err := a.f.Stat()
-	if err != nil {
+	if err := a.f.Append(append(b, '\n')); err != nil {
 		return fmt.Errorf("actions: audit write: %w", err)
-	}
-	if err := a.append(b); err != nil {
-		// Not confirmed on disk: cut it back so the next record starts on
-		// a line of its own, and make that cut durable too.
-		if terr := errors.Join(a.f.Truncate(fi.Size()), a.f.Sync()); terr != nil {
-			a.broken = fmt.Errorf("%w (cutting it back: %w)", err, terr)
-		}
-		return fmt.Errorf("actions: audit write: %w", err)
-	}
-	return nil
-}
-
-// append writes b whole and fsyncs it.
-func (a *AuditLog) append(b []byte) error {
-	n, err := a.f.Write(b)
-	switch {
-	case err != nil:
-		return err
-	case n != len(b):
-		return io.ErrShortWrite
-	}
-	if err := a.f.Sync(); err != nil {
-		return fmt.Errorf("fsync: %w", err)
 	}
 	return nil
 }

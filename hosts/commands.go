@@ -71,11 +71,8 @@ func checkUnits(units []string) error {
 	return nil
 }
 
-// UnitsActiveCommand asks systemd whether each unit is active. It prints one
-// word per unit, in order ("active", "inactive", "failed", ...). Read the
-// words, not the exit code: systemd exits 0 when ANY unit is active, 3 when
-// none is, and 4 when every unit is unknown.
-func UnitsActiveCommand(units []string) (string, error) {
+// quotedUnits is units checked and quoted, one shell word each.
+func quotedUnits(units []string) (string, error) {
 	if err := checkUnits(units); err != nil {
 		return "", err
 	}
@@ -83,7 +80,40 @@ func UnitsActiveCommand(units []string) (string, error) {
 	for i, u := range units {
 		q[i] = ShellQuote(u)
 	}
-	return "systemctl is-active -- " + strings.Join(q, " "), nil
+	return strings.Join(q, " "), nil
+}
+
+// UnitsActiveCommand asks systemd whether each unit is active. It prints one
+// word per unit, in order ("active", "inactive", "failed", ...). Read the
+// words, not the exit code: systemd exits 0 when ANY unit is active, 3 when
+// none is, and 4 when every unit is unknown.
+func UnitsActiveCommand(units []string) (string, error) {
+	q, err := quotedUnits(units)
+	if err != nil {
+		return "", err
+	}
+	return "systemctl is-active -- " + q, nil
+}
+
+// UnitTimesCommand asks the host when each unit last stopped being active,
+// on the host's own monotonic clock, and what that clock reads now, so the
+// age of a failure is the host's difference of two readings of one clock
+// (a host whose wall clock is wrong still gives the right age). Output: the
+// /proc/uptime line ("SECONDS.FRACTION IDLE"), then one block per unit, in
+// order, separated by blank lines, of "Key=microseconds" lines for the two
+// properties (0 when the event never happened since boot):
+//
+//	ActiveExitTimestampMonotonic=N
+//	InactiveEnterTimestampMonotonic=N
+//
+// /proc/uptime counts suspended time and systemd's monotonic clock does
+// not; on a host that was suspended the age reads long by that time.
+func UnitTimesCommand(units []string) (string, error) {
+	q, err := quotedUnits(units)
+	if err != nil {
+		return "", err
+	}
+	return "cat /proc/uptime && systemctl show -p ActiveExitTimestampMonotonic -p InactiveEnterTimestampMonotonic -- " + q, nil
 }
 
 // KVMFactsCommand reports whether /dev/kvm exists and is usable, and which

@@ -87,6 +87,20 @@ type unitFacts struct {
 	at     time.Time
 	fresh  bool // read this round
 	known  bool // states or err hold an answer
+	// since is when the host says the first unit not active left the
+	// active state (zero when it does not know or was not asked).
+	since time.Time
+}
+
+// downUnits names the units that are not active.
+func (u unitFacts) downUnits() []string {
+	var out []string
+	for _, s := range u.states {
+		if s.State != "active" {
+			out = append(out, s.Unit)
+		}
+	}
+	return out
 }
 
 // notActive lists units that are not active, as "libvirtd inactive".
@@ -153,6 +167,9 @@ func hypervisorResult(h hosts.Host, hv hvFacts, u unitFacts, at time.Time) Resul
 		}
 	case len(u.notActive()) > 0:
 		sum += strings.Join(u.notActive(), ", ")
+		r := newResult(h.Name, hosts.CheckHypervisor, CRIT, sum, strings.Join(details, "\n"), hv.err, hv.latency, at)
+		r.Since = u.since
+		return r
 	default:
 		active := make([]string, len(u.states))
 		for i, s := range u.states {

@@ -11,11 +11,6 @@ import (
 	"github.com/hvconsole/hvconsole/hosts"
 )
 
-// SummaryConnectionLost is the hypervisor check's summary published the
-// moment a host's libvirt connection drops, before the probe that follows
-// explains why.
-const SummaryConnectionLost = SummaryNotRunning + ": libvirt connection lost"
-
 // hostWatch is one host's push state in Run. It is owned by the host's
 // prober goroutine: nothing else touches it.
 type hostWatch struct {
@@ -30,6 +25,8 @@ type hostWatch struct {
 	reconnecting bool
 	backoff      backoff
 	retry        timer
+	// held is the loss report waiting for the probe that explains it.
+	held *heldReport
 }
 
 func (w *hostWatch) deadC() <-chan struct{} {
@@ -149,16 +146,24 @@ func (s *Scheduler) sessionLost(ctx context.Context, h hosts.Host, st *hostState
 		w.backoff.reset()
 	}
 	w.reconnecting = true
+	w.stopRetry()
+	d := w.backoff.next()
 	// A session killed because a call outlived its deadline was ended by
 	// the probe, whose report already says the daemon did not answer (over
 	// a lossy link, rightly not "connection lost").
 	if w.hasLast && !lost.timedOut.Load() {
-		rep := lostReport(w.last, h, isClosed(lost.remote.Done()), s.now())
-		s.updates.put(rep)
+		sshLost := isClosed(lost.remote.Done())
+		rep := lostReport(w.last, h, sshLost, s.now())
 		w.last = rep
+		if d == 0 && !sshLost {
+			// the probe that follows at once names the cause: one event
+			// (see rootcause.go)
+			w.held = s.hold(rep)
+		} else {
+			s.updates.put(rep)
+		}
 	}
-	w.stopRetry()
-	if d := w.backoff.next(); d > 0 {
+	if d > 0 {
 		w.retry = s.newTimer(d)
 		return
 	}

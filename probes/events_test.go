@@ -42,9 +42,9 @@ func currentSession(t *testing.T, s *Scheduler) *lvSession {
 	return sess
 }
 
-// A dying libvirt stream or SSH link is published at once, before the
-// probe that explains it (held here in its connect) can answer, and by the
-// root-cause rule: a lost libvirt stream is not yet a dead daemon (the link
+// A dying libvirt stream or SSH link is published within LossGrace, before
+// the probe that explains it (held here in its connect) can answer, and by
+// the root-cause rule: a lost libvirt stream is not yet a dead daemon (the link
 // is being checked), a dead link is the host's cause (unreachable, every
 // check behind it UNKNOWN). Either way the last VM list stays, as of when
 // it was read.
@@ -63,7 +63,7 @@ func TestPushLossPublishesAtOnce(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fh := healthyHost()
-			s, _, first, stop := pushRun(t, fh, SchedulerOptions{})
+			s, _, first, stop := pushRun(t, fh, SchedulerOptions{LossGrace: 50 * time.Millisecond})
 			defer stop()
 			if first.Status != OK {
 				t.Fatalf("first report %v %+v", first.Status, first.Checks)

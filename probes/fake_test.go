@@ -164,6 +164,7 @@ type fakeHost struct {
 	openErr     error
 	lv          *fakeLibvirt
 	units       []string // state words answered by systemctl is-active
+	timesOut    string   // answered to the unit-times command ("" = not found)
 	kvmOut      string
 	execOut     string // when set, answered verbatim to every exec
 	hangExec    bool
@@ -278,6 +279,7 @@ func (r *fakeRemote) answer(cmd string) (string, int) {
 	fh.mu.Lock()
 	defer fh.mu.Unlock()
 	unitsCmd, _ := hosts.UnitsActiveCommand(r.units)
+	timesCmd, _ := hosts.UnitTimesCommand(r.units)
 	switch cmd {
 	case unitsCmd:
 		rc := 0
@@ -289,6 +291,10 @@ func (r *fakeRemote) answer(cmd string) (string, int) {
 		return strings.Join(fh.units, "\n") + "\n", rc
 	case hosts.KVMFactsCommand:
 		return fh.kvmOut, 0
+	case timesCmd:
+		if fh.timesOut != "" {
+			return fh.timesOut, 0
+		}
 	}
 	return "sh: command not found\n", 127
 }

@@ -76,13 +76,33 @@ func TestLabHealthyHost(t *testing.T) {
 	}
 }
 
+// A stopped daemon is CRIT, and its SINCE is the host's own time of the
+// stop (read from the unit's timestamps), not the time of the probe; a
+// daemon killed behind the unit manager's back has no such time here (the
+// lab's systemctl cannot know when it died): Since stays zero, "seen since".
 func TestLabLibvirtdStopped(t *testing.T) {
 	l, s, hs := labFleet(t, 6, 7)
+	before := time.Now()
 	l.Libvirtd(t, "stop", 6)
+	stopped := time.Now()
 	reps := s.Round(t.Context(), hs)
 	wantCheck(t, reps[0], "hypervisor", CRIT, "hypervisor not running: libvirtd inactive")
 	if reps[0].Status != CRIT || reps[1].Status != OK {
 		t.Errorf("stopped host %v, other host %v %+v", reps[0].Status, reps[1].Status, reps[1].Checks)
+	}
+	hv := checkOf(t, reps[0], "hypervisor")
+	t.Logf("stop between %s and %s; host says since %s; probed at %s", before.Format(time.StampMilli),
+		stopped.Format(time.StampMilli), hv.Since.Format(time.StampMilli), hv.Time.Format(time.StampMilli))
+	// the host's clock ticks in 10 ms; the conversion is good to one round trip
+	if hv.Since.Before(before.Add(-time.Second)) || hv.Since.After(stopped.Add(time.Second)) {
+		t.Errorf("Since %v, want the stop's time (between %v and %v)", hv.Since, before, stopped)
+	}
+	l.Libvirtd(t, "start", 6)
+	l.Libvirtd(t, "kill", 6)
+	rep := s.Round(t.Context(), hs[:1])[0]
+	wantCheck(t, rep, "hypervisor", CRIT, "libvirtd failed")
+	if hv := checkOf(t, rep, "hypervisor"); !hv.Since.IsZero() {
+		t.Errorf("a killed daemon's Since %v, want zero (the host does not know)", hv.Since)
 	}
 }
 

@@ -114,19 +114,26 @@ func TestParseKVMFacts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := ParseKVMFacts(tt.out)
-			if tt.want == nil {
-				if !errors.Is(err, ErrUnparseable) {
-					t.Fatalf("err = %v, want ErrUnparseable", err)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(*tt.want, got); diff != "" {
-				t.Errorf("facts (-want +got):\n%s", diff)
-			}
+			wantParsed(t, got, err, tt.want)
 		})
+	}
+}
+
+// wantParsed checks a parser's answer against want, nil meaning the
+// output must be refused as ErrUnparseable.
+func wantParsed[T any](t *testing.T, got T, err error, want *T) {
+	t.Helper()
+	if want == nil {
+		if !errors.Is(err, ErrUnparseable) {
+			t.Fatalf("err = %v, want ErrUnparseable", err)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(*want, got); diff != "" {
+		t.Errorf("parsed (-want +got):\n%s", diff)
 	}
 }
 

@@ -26,8 +26,15 @@ func (p *hostProbe) runCommands(ctx context.Context, hv hvFacts) Result {
 	st.units.fresh = false
 	var cmds []string
 	unitsCmd, uerr := hosts.UnitsActiveCommand(p.h.Units)
+	timesCmd, _ := hosts.UnitTimesCommand(p.h.Units)
+	// With the API silent, ask the host when its units went down too, so
+	// SINCE is the host's time of the failure, not when we first saw it.
+	wantTimes := wantUnits && uerr == nil && hv.err != nil
 	if wantUnits && uerr == nil {
 		cmds = append(cmds, unitsCmd)
+	}
+	if wantTimes {
+		cmds = append(cmds, timesCmd)
 	}
 	if wantKVM {
 		cmds = append(cmds, hosts.KVMFactsCommand)
@@ -44,6 +51,10 @@ func (p *hostProbe) runCommands(ctx context.Context, hv hvFacts) Result {
 		if uerr == nil {
 			parts = parts[1:]
 		}
+	}
+	if wantTimes {
+		st.units.since = p.readSince(parts[0], err, st.units, now)
+		parts = parts[1:]
 	}
 	if !wantKVM {
 		if st.kvm == nil {
@@ -100,6 +111,25 @@ func (p *hostProbe) readUnits(part hosts.BatchPart, err error, now time.Time) un
 		u.states, u.err = ParseUnitsActive(p.h.Units, part.Output, part.Exit)
 	}
 	return u
+}
+
+// readSince is when the host says the first of u's units that is not
+// active went down, on our clock (now less the host's own age of it);
+// zero when the host does not say. A bad answer only loses the time: the
+// unit state is read by its own command.
+func (p *hostProbe) readSince(part hosts.BatchPart, err error, u unitFacts, now time.Time) time.Time {
+	if err != nil || part.Exit != 0 || u.err != nil {
+		return time.Time{}
+	}
+	t, perr := ParseUnitTimes(p.h.Units, part.Output)
+	if perr != nil {
+		return time.Time{}
+	}
+	age, ok := t.DownFor(u.downUnits())
+	if !ok {
+		return time.Time{}
+	}
+	return now.Add(-age)
 }
 
 // readKVM rates the kvm facts and caches a result that came from a real

@@ -115,6 +115,13 @@ type Result struct {
 	Latency time.Duration
 	Time    time.Time
 	Err     string // the underlying error text, if any
+	// Since is when the host itself says the state reported began (a dead
+	// daemon: when its unit left the active state), on our clock: the
+	// host's own age of the event, by its monotonic clock, taken from when
+	// we read it, so a host whose wall clock is wrong still gives the right
+	// time, to within one command's round trip. Zero when the host does
+	// not know; the console then says "seen since" (when it saw it).
+	Since time.Time
 }
 
 // VM is one domain as seen by the vms check.

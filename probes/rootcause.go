@@ -3,6 +3,7 @@ package probes
 import (
 	"errors"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
@@ -16,6 +17,10 @@ import (
 //
 //   - a lost libvirt connection is not a dead daemon until the link is known
 //     good (lostReport says "checking" and the probe that follows decides);
+//     that probe runs at once, and the "checking" report is held back for
+//     LossGrace: a probe that answers sooner (a dead daemon on a live link
+//     is explained in milliseconds) replaces it, so a daemon death is one
+//     event, the CRIT with its cause, still within the second;
 //   - when the link died, the ssh check is CRIT unreachable and every check
 //     behind it is UNKNOWN "host unreachable", never CRIT;
 //   - when the libvirt API is silent and the host did not answer a command
@@ -72,4 +77,46 @@ func linkLostKeepVMs(rep HostReport, h hosts.Host, at time.Time) HostReport {
 	rep = linkLost(rep, h, at)
 	rep.VMs, rep.VMsAsOf = vms, asOf
 	return rep
+}
+
+// heldReport is a report published after the scheduler's LossGrace unless
+// the prober settles it first: drop when a newer report replaces it,
+// publish when none will come soon. The first of the timer and the prober
+// to settle it wins, so a held report never lands after its replacement.
+type heldReport struct {
+	mu   sync.Mutex
+	done bool
+	put  func()
+	t    *time.Timer
+}
+
+// hold publishes rep after LossGrace unless settled before.
+func (s *Scheduler) hold(rep HostReport) *heldReport {
+	hr := &heldReport{put: func() { s.updates.put(rep) }}
+	hr.mu.Lock()
+	defer hr.mu.Unlock()
+	hr.t = time.AfterFunc(s.opts.LossGrace, hr.publish)
+	return hr
+}
+
+// publish puts the report now unless it was settled; nil does nothing.
+func (hr *heldReport) publish() { hr.settle(true) }
+
+// drop forgets the report unless it was published; nil does nothing.
+func (hr *heldReport) drop() { hr.settle(false) }
+
+func (hr *heldReport) settle(put bool) {
+	if hr == nil {
+		return
+	}
+	hr.mu.Lock()
+	defer hr.mu.Unlock()
+	if hr.done {
+		return
+	}
+	hr.done = true
+	hr.t.Stop()
+	if put {
+		hr.put()
+	}
 }

@@ -128,3 +128,29 @@ func TestHostKeyRecheck(t *testing.T) {
 		t.Fatalf("%d re-checks, %d reconnects; want the connection dropped after one", kt.checks, fh.reconnects.Load())
 	}
 }
+
+// A daemon that dies under a live link is one event: the probe that
+// follows the loss at once explains it within LossGrace (an hour here, so
+// the test does not depend on speed), and its CRIT with the cause is the
+// first report published; the held "checking the link" report is never
+// published after it (the prober settles it before publishing). A dead
+// link is not held: see TestPushLossPublishesAtOnce.
+func TestDaemonDeathIsOneEvent(t *testing.T) {
+	fh := healthyHost()
+	s, _, first, stop := pushRun(t, fh, SchedulerOptions{LossGrace: time.Hour})
+	defer stop()
+	if first.Status != OK {
+		t.Fatalf("first report %v %+v", first.Status, first.Checks)
+	}
+	fh.mu.Lock()
+	fh.openErr, fh.units = errLibvirtdDown, []string{"failed"}
+	fh.timesOut = timesFailed
+	fh.mu.Unlock()
+	currentSession(t, s).kill()
+	rep := within(t, s.Updates(), "the report after the loss")
+	wantCheck(t, rep, "hypervisor", CRIT, "hypervisor not running: libvirtd failed")
+	wantCheck(t, rep, "ssh", OK, "")
+	if hv := checkOf(t, rep, "hypervisor"); hv.Since.IsZero() {
+		t.Errorf("the CRIT carries no host time of the failure")
+	}
+}

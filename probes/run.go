@@ -120,13 +120,21 @@ func (s *Scheduler) prober(ctx context.Context, h hosts.Host, st *hostState) {
 
 func (s *Scheduler) probeAndPublish(ctx context.Context, h hosts.Host, st *hostState, w *hostWatch) {
 	rep, ok := s.probeOne(ctx, h, true)
+	held := w.held
+	w.held = nil
 	switch {
 	case ok && ctx.Err() == nil:
+		held.drop()
 		s.updates.put(rep)
 		s.afterProbe(w, rep, st)
 	case !ok && w.reconnecting && w.retry == nil:
 		// A Round holds the host: try again after the next delay.
+		held.publish()
 		w.retry = s.newTimer(max(w.backoff.next(), time.Millisecond))
+	case ctx.Err() != nil:
+		held.drop()
+	default:
+		held.publish()
 	}
 }
 

@@ -24,6 +24,7 @@ const (
 	defaultCloseGrace     = 2 * time.Second
 	defaultReconnectMin   = time.Second
 	defaultReconnectMax   = 30 * time.Second
+	defaultLossGrace      = time.Second
 )
 
 // ErrAlreadyRunning is returned by a second call to Run.
@@ -55,6 +56,10 @@ type SchedulerOptions struct {
 	// probe interval), with jitter (defaults 1s and 30s).
 	ReconnectMin time.Duration
 	ReconnectMax time.Duration
+	// LossGrace is how long the "checking the link" report of a dropped
+	// libvirt connection waits for the probe that explains it (default 1s):
+	// an answer within it is published alone, as one event.
+	LossGrace time.Duration
 	// Now is the clock for result times (default time.Now).
 	Now func() time.Time
 	// Drills, when set, holds the restore drill records the backups check
@@ -73,6 +78,7 @@ func (o SchedulerOptions) withDefaults() SchedulerOptions {
 	o.CloseGrace = orDefault(o.CloseGrace, defaultCloseGrace)
 	o.ReconnectMin = orDefault(o.ReconnectMin, defaultReconnectMin)
 	o.ReconnectMax = max(orDefault(o.ReconnectMax, defaultReconnectMax), o.ReconnectMin)
+	o.LossGrace = orDefault(o.LossGrace, defaultLossGrace)
 	if o.Now == nil {
 		o.Now = time.Now
 	}

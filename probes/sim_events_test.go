@@ -68,3 +68,18 @@ func TestSimFleetCrashPushed(t *testing.T) {
 	}
 	t.Logf("crash to vms update: %v", time.Since(start))
 }
+
+// A simulated host answers the unit-times command as systemd would: a
+// stopped daemon's hypervisor check carries the host's time of the stop.
+func TestSimFleetDaemonStopSince(t *testing.T) {
+	f, s, hs := simFleet(t, 1)
+	before := time.Now()
+	f.Host(hs[0].Name).StopDaemon()
+	stopped := time.Now()
+	rep := s.Round(t.Context(), hs)[0]
+	wantCheck(t, rep, "hypervisor", CRIT, "libvirtd inactive")
+	hv := checkOf(t, rep, "hypervisor")
+	if hv.Since.Before(before.Add(-time.Second)) || hv.Since.After(stopped.Add(time.Second)) {
+		t.Errorf("Since %v, want the stop's time (between %v and %v)", hv.Since, before, stopped)
+	}
+}

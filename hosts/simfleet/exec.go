@@ -1,8 +1,10 @@
 package simfleet
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
 )
@@ -25,6 +27,7 @@ type matcher func(h *Host, cmd string) (result, bool)
 var matchers = []matcher{
 	matchKVMFacts,
 	matchIsActive,
+	matchUnitTimes,
 	matchRestart,
 	matchJournal,
 	matchBackupList,
@@ -129,19 +132,8 @@ var isActivePrefix = builderPrefix(func(u string) (string, error) {
 // matchIsActive answers "systemctl is-active -- U...": one word per unit;
 // like systemd, exit 0 when any unit is active, else 3.
 func matchIsActive(h *Host, cmd string) (result, bool) {
-	rest, ok := strings.CutPrefix(cmd, isActivePrefix)
+	units, ok := unitsArg(cmd, isActivePrefix, hosts.UnitsActiveCommand)
 	if !ok {
-		return result{}, false
-	}
-	var units []string
-	for rest != "" {
-		u, r, ok := hosts.ShellUnquote(strings.TrimPrefix(rest, " "))
-		if !ok {
-			return result{}, false
-		}
-		units, rest = append(units, u), r
-	}
-	if again, err := hosts.UnitsActiveCommand(units); err != nil || again != cmd {
 		return result{}, false
 	}
 	var out strings.Builder
@@ -154,6 +146,56 @@ func matchIsActive(h *Host, cmd string) (result, bool) {
 		out.WriteString(word + "\n")
 	}
 	return result{stdout: out.String(), code: code}, true
+}
+
+// unitsArg reads the quoted unit names after prefix, and checks that
+// build(units) == cmd.
+func unitsArg(cmd, prefix string, build func([]string) (string, error)) ([]string, bool) {
+	rest, ok := strings.CutPrefix(cmd, prefix)
+	if !ok {
+		return nil, false
+	}
+	var units []string
+	for rest != "" {
+		u, r, ok := hosts.ShellUnquote(strings.TrimPrefix(rest, " "))
+		if !ok {
+			return nil, false
+		}
+		units, rest = append(units, u), r
+	}
+	again, err := build(units)
+	return units, err == nil && again == cmd
+}
+
+var unitTimesPrefix = builderPrefix(func(u string) (string, error) {
+	return hosts.UnitTimesCommand([]string{u})
+})
+
+// matchUnitTimes answers hosts.UnitTimesCommand: the uptime line, then per
+// unit the two monotonic stamps, the daemon's last stop (0 if none since
+// boot, and for every other unit).
+func matchUnitTimes(h *Host, cmd string) (result, bool) {
+	units, ok := unitsArg(cmd, unitTimesPrefix, hosts.UnitTimesCommand)
+	if !ok {
+		return result{}, false
+	}
+	h.mu.Lock()
+	booted, stopped := h.w.booted, h.w.stoppedAt
+	h.mu.Unlock()
+	up := time.Since(booted)
+	var out strings.Builder
+	fmt.Fprintf(&out, "%.2f %.2f\n", up.Seconds(), up.Seconds()*1.7)
+	for i, u := range units {
+		var at int64
+		if strings.TrimSuffix(u, ".service") == daemonUnit && !stopped.IsZero() {
+			at = stopped.Sub(booted).Microseconds()
+		}
+		if i > 0 {
+			out.WriteString("\n")
+		}
+		fmt.Fprintf(&out, "ActiveExitTimestampMonotonic=%d\nInactiveEnterTimestampMonotonic=%d\n", at, at)
+	}
+	return result{stdout: out.String()}, true
 }
 
 // unitState is a unit's is-active word; unknown units are "inactive".

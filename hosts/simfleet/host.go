@@ -118,7 +118,7 @@ func (h *Host) stopDaemon(crash bool) {
 	h.mu.Lock()
 	if h.w.unit == unitActive {
 		h.w.journalStop(&h.journal, time.Now(), crash)
-		h.w.unit = unitInactive
+		h.w.unit, h.w.stoppedAt = unitInactive, time.Now()
 		if crash {
 			h.w.unit = unitFailed
 		}

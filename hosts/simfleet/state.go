@@ -87,6 +87,9 @@ type world struct {
 	// unit is the daemon unit's is-active word; pid its current main PID.
 	unit string
 	pid  int
+	// booted is when the host booted; stoppedAt when the daemon unit last
+	// left active (zero: not since boot), for systemctl show's timestamps.
+	booted, stoppedAt time.Time
 	// backupStale hides the newest backup set (last night's job "failed").
 	backupStale bool
 	unreachable bool
@@ -111,6 +114,7 @@ func newWorld(seed int64, idx int, now time.Time) world {
 		node:       newNodeInfo(rng),
 		unit:       unitActive,
 		pid:        1000 + rng.IntN(30000),
+		booted:     now.Add(-time.Duration(3+rng.IntN(60)) * 24 * time.Hour),
 	}
 	w.domains = newDomains(rng)
 	w.backups = newBackups(rng, w.domains, now)

@@ -44,6 +44,8 @@ func backupFailure(h hosts.Host, at time.Time) probes.HostReport {
 func hypervisorDown(h hosts.Host, at, listAt time.Time) probes.HostReport {
 	r := report(h, probes.CRIT, "hypervisor not running: libvirtd failed", at)
 	r.Checks[1].Details = "units: libvirtd=failed (as of 2026-03-14T09:24:51Z)"
+	// the host's own time of the failure (its unit's timestamps)
+	r.Checks[1].Since = at.Add(-7 * time.Minute)
 	r.Checks = append(r.Checks, probes.Result{Check: "vms", Status: probes.UNKNOWN, Time: at,
 		Summary: "VM list unavailable: libvirt API not answering"})
 	r.VMs = []probes.VM{
@@ -92,7 +94,12 @@ func TestGoldenIncidents(t *testing.T) {
 			var batch []probes.HostReport
 			for i, h := range big {
 				switch i {
-				case 17, 203, 341:
+				case 17:
+					// the host told when its daemon died: "for 9m (host's time)"
+					r := report(h, probes.CRIT, "hypervisor not running: libvirtd failed", t0.Add(-3*time.Minute))
+					r.Checks[1].Since = t0.Add(-9 * time.Minute)
+					batch = append(batch, r)
+				case 203, 341:
 					batch = append(batch, report(h, probes.CRIT, "hypervisor not running: libvirtd failed", t0.Add(-3*time.Minute)))
 				case 422:
 					batch = append(batch, keyMismatch(h, t0.Add(-40*time.Second)))

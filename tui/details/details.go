@@ -55,6 +55,9 @@ func Text(h *fleet.Host, now time.Time) []string {
 		out = append(out, c.Status.String()+" "+cell.Clean(c.Check)+" ("+cell.Clock(c.Time, now)+", took "+
 			cell.Latency(c.Latency)+")")
 		out = append(out, "  summary: "+cell.Clean(c.Summary))
+		if !c.Since.IsZero() {
+			out = append(out, "  since: "+cell.Clock(c.Since, now)+" by the host's own record")
+		}
 		for i, d := range cell.CleanLines(c.Details) {
 			if i == 0 {
 				out = append(out, "  details:")

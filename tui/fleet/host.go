@@ -32,8 +32,11 @@ type Host struct {
 	// Report is the latest report; Reported is false until the first one.
 	Report   probes.HostReport
 	Reported bool
-	// Changed is when the host's status last changed (or first arrived).
-	Changed time.Time
+	// Changed is when the host's status last changed (or first arrived):
+	// the host's own time of it where the host told it (ChangedByHost),
+	// else when this console saw it.
+	Changed       time.Time
+	ChangedByHost bool
 
 	history [HistoryLen]time.Duration
 	histLen int
@@ -127,10 +130,16 @@ func (h *Host) apply(r probes.HostReport, now time.Time) change {
 	var c change
 	if !h.Reported || r.Status != h.Report.Status {
 		c.status, c.changed = true, true
-		h.Changed = r.Time
+		h.Changed, h.ChangedByHost = r.Time, false
 		if h.Changed.IsZero() {
 			h.Changed = now
 		}
+	}
+	// the host's own time of the change may come with a later report of
+	// the same status (the probe that explains a loss)
+	if at := hostSince(r); !h.ChangedByHost && !at.IsZero() && !at.After(h.Changed) {
+		h.Changed, h.ChangedByHost = at, true
+		c.changed = true
 	}
 	c.latency = r.SSHLatency != h.Report.SSHLatency
 	if site := cell.Clean(r.Site); site != h.Site {
@@ -159,6 +168,26 @@ func (h *Host) apply(r probes.HostReport, now time.Time) change {
 	h.latency = cell.Latency(r.SSHLatency)
 	h.pushLatency(r.SSHLatency)
 	return c
+}
+
+// hostSince is the host's own time of its current status: the Since of
+// the worst check when that check has the host's status (zero if none).
+func hostSince(r probes.HostReport) time.Time {
+	if w, ok := r.Worst(); ok && w.Status == r.Status {
+		return w.Since
+	}
+	return time.Time{}
+}
+
+// SinceText says since when the host is in its state, and whose time that
+// is: "since 02:10:03 (6m) by the host" when the host told it, else "seen
+// since 02:16:40 (4s)" (when this console saw it).
+func (h *Host) SinceText(now time.Time) string {
+	at := cell.Clock(h.Changed, now) + " (" + cell.Age(now.Sub(h.Changed)) + ")"
+	if h.ChangedByHost {
+		return "since " + at + " by the host"
+	}
+	return "seen since " + at
 }
 
 func (h *Host) pushLatency(d time.Duration) {

@@ -174,8 +174,10 @@ func (t Table) header() string {
 	b.WriteByte(' ')
 	b.WriteString(cell.FitRight("SSH", latW, ""))
 	b.WriteByte(' ')
-	// SEEN: how long this console has seen the host in its state
-	b.WriteString(cell.FitRight("SEEN", sinceW, ""))
+	// SINCE: how long the host has been in its state, by the host's own
+	// time where it told it, else since this console saw it (the host
+	// pane and the war room say which)
+	b.WriteString(cell.FitRight("SINCE", sinceW, ""))
 	return cell.Fit(b.String(), t.width, "")
 }
 

@@ -201,10 +201,8 @@ func (p Pane) content() []string {
 func (p Pane) summaryLine(h *fleet.Host) string {
 	s := h.Status()
 	_, kindVer, _, _, _ := h.Cells()
-	// "seen since": the console saw the change then; the host's own time
-	// of it is in the checks' details where the host told it
 	line := "  " + p.th.Status(s, false).Render(p.th.StatusLabel(s, false)) +
-		"  seen since " + cell.Clock(h.Changed, p.now()) + " (" + cell.Age(p.now().Sub(h.Changed)) + ")  " + kindVer
+		"  " + h.SinceText(p.now()) + "  " + kindVer
 	if len(h.Tags) > 0 {
 		line += "  tags " + strings.Join(h.Tags, ",")
 	}

@@ -190,7 +190,7 @@ func (g Grid) tileRow(row []*fleet.Host, tileW int, now time.Time) []string {
 		cause := wrapTwo(" "+h.WorstFailing(), tileW)
 		b[1].WriteString(g.th.Title.Render(cell.Fit(cause[0], tileW, ell)))
 		b[2].WriteString(cell.Fit(cause[1], tileW, ell))
-		b[3].WriteString(cell.Fit(" seen for "+cell.Age(now.Sub(h.Changed)), tileW, ell))
+		b[3].WriteString(cell.Fit(" "+forText(h, now), tileW, ell))
 		b[4].WriteString(cell.Fit(" "+vmText(h, now), tileW, ell))
 	}
 	out := make([]string, tileH)
@@ -266,4 +266,13 @@ func (g Grid) healthyLines(healthy []*fleet.Host, room int) []string {
 func center(s string, width int) string {
 	pad := max((width-cell.Width(s))/2, 0)
 	return cell.Spaces(pad) + s
+}
+
+// forText is how long a tile's host has been in its state: "for 6m (host's
+// time)" when the host told it, else "seen for 4s".
+func forText(h *fleet.Host, now time.Time) string {
+	if h.ChangedByHost {
+		return "for " + cell.Age(now.Sub(h.Changed)) + " (host's time)"
+	}
+	return "seen for " + cell.Age(now.Sub(h.Changed))
 }

@@ -153,7 +153,12 @@ func (s *Scheduler) sessionLost(ctx context.Context, h hosts.Host, st *hostState
 	// a lossy link, rightly not "connection lost").
 	if w.hasLast && !lost.timedOut.Load() {
 		sshLost := isClosed(lost.remote.Done())
-		rep := lostReport(w.last, h, sshLost, s.now())
+		why := ""
+		if sshLost {
+			st.linkDown.Store(true)
+			why = s.lostWhy(h)
+		}
+		rep := lostReport(w.last, h, why, s.now())
 		w.last = rep
 		if d == 0 && !sshLost {
 			// the probe that follows at once names the cause: one event
@@ -171,16 +176,17 @@ func (s *Scheduler) sessionLost(ctx context.Context, h hosts.Host, st *hostState
 }
 
 // lostReport is last with the hypervisor check CRIT and the VM list
-// unknown; when the SSH link itself died the ssh check is CRIT too. The
-// kvm and backups checks keep their last results.
-func lostReport(last HostReport, h hosts.Host, sshLost bool, at time.Time) HostReport {
+// unknown; when the SSH link itself died (linkWhy, the ssh check's summary,
+// is set) the ssh check is CRIT too. The kvm and backups checks keep their
+// last results.
+func lostReport(last HostReport, h hosts.Host, linkWhy string, at time.Time) HostReport {
 	rep := last
 	rep.Tags = slices.Clone(last.Tags)
 	rep.Checks = slices.Clone(last.Checks)
 	rep.Version = ""
 	rep.VMs, rep.VMsAsOf = staleVMs(last)
-	if sshLost {
-		return linkLostKeepVMs(rep, h, at)
+	if linkWhy != "" {
+		return linkLostKeepVMs(rep, h, linkWhy, at)
 	}
 	for i, c := range rep.Checks {
 		switch c.Check {

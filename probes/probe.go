@@ -31,6 +31,11 @@ type hostState struct {
 	mu   sync.Mutex // guards sess against Close
 	sess *lvSession
 
+	// linkDown is set while the host's own SSH link is known down (its
+	// ssh check CRIT, or its connection lost); hosts reached through it
+	// as a jump host read it to name it (lostWhy).
+	linkDown atomic.Bool
+
 	// The rest is touched only by the probe holding busy.
 	remote Remote
 	rounds int       // rounds since the connection was made
@@ -99,6 +104,7 @@ func (s *Scheduler) probeHost(ctx context.Context, h hosts.Host, st *hostState) 
 		}
 	}
 	rep.Checks = append(rep.Checks, ssh)
+	st.linkDown.Store(ssh.Status == CRIT)
 	if p.r == nil {
 		rep.Checks = append(rep.Checks, dependents(h, why, s.now())...)
 		return p.keepVMs(finish(rep, s.now()))
@@ -107,7 +113,8 @@ func (s *Scheduler) probeHost(ctx context.Context, h hosts.Host, st *hostState) 
 	p.st.rounds++
 	rep = KindOf(h).probe(ctx, p, rep)
 	if isClosed(p.r.Done()) && !p.dropped && ctx.Err() == nil {
-		return p.keepVMs(linkLost(rep, h, s.now()))
+		st.linkDown.Store(true)
+		return p.keepVMs(linkLost(rep, h, s.lostWhy(h), s.now()))
 	}
 	return p.keepVMs(finish(rep, s.now()))
 }
@@ -115,9 +122,10 @@ func (s *Scheduler) probeHost(ctx context.Context, h hosts.Host, st *hostState) 
 // linkLost is the report of a probe whose SSH connection died under it (a
 // partition or a hung sshd, found by the keepalive): the checks that failed
 // with it failed for that reason, not because the hypervisor stopped, so
-// the host is reported unreachable, as a probe that cannot connect is.
-func linkLost(rep HostReport, h hosts.Host, at time.Time) HostReport {
-	rep.Checks = append([]Result{newResult(h.Name, hosts.CheckSSH, CRIT, "unreachable: ssh connection lost", "", nil, 0, at)},
+// the host is reported unreachable, as a probe that cannot connect is; why
+// is the ssh check's summary (lostWhy).
+func linkLost(rep HostReport, h hosts.Host, why string, at time.Time) HostReport {
+	rep.Checks = append([]Result{newResult(h.Name, hosts.CheckSSH, CRIT, why, "", nil, 0, at)},
 		dependents(h, SummaryUnreachable, at)...)
 	rep.VMs, rep.Version, rep.SSHLatency = nil, "", 0
 	return finish(rep, at)

@@ -71,10 +71,26 @@ func staleVMs(last HostReport) ([]VM, time.Time) {
 	return nil, time.Time{}
 }
 
+// lostWhy is the ssh check's summary for h's lost link: when a jump host in
+// front of h is itself known down, it names that jump host, as a connect
+// through it does, so every host behind it says one cause from its first
+// report; otherwise the link itself.
+func (s *Scheduler) lostWhy(h hosts.Host) string {
+	for _, hop := range h.Jump {
+		s.mu.Lock()
+		st := s.states[hop.Name]
+		s.mu.Unlock()
+		if st != nil && st.linkDown.Load() {
+			return "unreachable: jump host " + hop.Name + " unreachable (its own link is down)"
+		}
+	}
+	return "unreachable: ssh connection lost"
+}
+
 // linkLostKeepVMs is linkLost keeping rep's (stale) VM list.
-func linkLostKeepVMs(rep HostReport, h hosts.Host, at time.Time) HostReport {
+func linkLostKeepVMs(rep HostReport, h hosts.Host, why string, at time.Time) HostReport {
 	vms, asOf := rep.VMs, rep.VMsAsOf
-	rep = linkLost(rep, h, at)
+	rep = linkLost(rep, h, why, at)
 	rep.VMs, rep.VMsAsOf = vms, asOf
 	return rep
 }

@@ -189,7 +189,8 @@ func readAudit(t *testing.T, path string) []actions.Record {
 
 // Scenario 6: the jump host in front of two hosts is partitioned. Every
 // host behind it turns CRIT naming that jump host (one cause, not two
-// separate mysteries), and all recover when the jump host does.
+// separate mysteries), from its first report made once the jump host's own
+// link is known down, and all recover when the jump host does.
 func TestScenarioJumpHostPartitioned(t *testing.T) {
 	const jump = 44
 	l := labtestRequire(t)
@@ -225,6 +226,12 @@ func TestScenarioJumpHostPartitioned(t *testing.T) {
 	l.NetPartition(t, jump)
 	jumpName := l.Host(jump).Name
 	named := map[string]time.Duration{}
+	// jumpDown is the time of the jump host's own first CRIT report: from
+	// then on its state is known, and every report of a host behind it
+	// made later names it (the root-cause rule's lostWhy). A report made
+	// within lostWhyGap of it may have read the state just before.
+	const lostWhyGap = 100 * time.Millisecond
+	var jumpDown time.Time
 	deadline := time.Now().Add(30 * time.Second)
 	for len(named) < len(behind) {
 		if time.Now().After(deadline) {
@@ -233,7 +240,12 @@ func TestScenarioJumpHostPartitioned(t *testing.T) {
 		rep, at := waitFor(t, up, 20*time.Second, "hosts behind the jump naming it", func(probes.HostReport) bool { return true }, nil)
 		ssh := checkOf(rep, hosts.CheckSSH)
 		switch {
-		case rep.Host == jumpName || rep.Status == probes.OK:
+		case rep.Host == jumpName:
+			if jumpDown.IsZero() && ssh.Status == probes.CRIT {
+				jumpDown = rep.Time
+				t.Logf("%s itself after %s: %s", rep.Host, at.Sub(start).Round(time.Millisecond), ssh.Summary)
+			}
+		case rep.Status == probes.OK:
 		case ssh.Status == probes.CRIT && strings.Contains(ssh.Summary, "jump host "+jumpName):
 			if _, seen := named[rep.Host]; !seen {
 				named[rep.Host] = at.Sub(start)
@@ -241,6 +253,10 @@ func TestScenarioJumpHostPartitioned(t *testing.T) {
 			}
 		case named[rep.Host] > 0:
 			t.Errorf("after naming the jump host: %s", describe(rep))
+		case !jumpDown.IsZero() && rep.Time.After(jumpDown.Add(lostWhyGap)):
+			t.Errorf("made after %s was known down, without naming it: %s", jumpName, describe(rep))
+		default:
+			t.Logf("before %s was known down (%s): %s", jumpName, at.Sub(start).Round(time.Millisecond), describe(rep))
 		}
 	}
 	l.NetHeal(t, jump)

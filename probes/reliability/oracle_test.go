@@ -18,11 +18,16 @@ const (
 	causeUnreachable cause = "unreachable" // the ssh check is CRIT
 	causeHypervisor  cause = "hypervisor"  // the hypervisor check is CRIT, ssh is not
 	causeVMs         cause = "vms"         // only the vms check is CRIT
-	causeOther       cause = "other"       // WARN or UNKNOWN without a CRIT
+	// causeLibvirtLost: no CRIT, ssh OK and the hypervisor check UNKNOWN:
+	// the moment a libvirt connection drops ("libvirt connection lost:
+	// checking the link"), before the probe that follows explains it.
+	causeLibvirtLost cause = "libvirt-lost"
+	causeOther       cause = "other" // WARN or UNKNOWN otherwise
 )
 
 // causeOf reads a report as the oracle does: the first CRIT in the order
-// ssh, hypervisor, vms names the cause.
+// ssh, hypervisor, vms names the cause; without a CRIT, a hypervisor check
+// UNKNOWN behind a good link is a lost libvirt connection.
 func causeOf(rep probes.HostReport) cause {
 	switch {
 	case rep.Status == probes.OK:
@@ -33,6 +38,8 @@ func causeOf(rep probes.HostReport) cause {
 		return causeHypervisor
 	case checkOf(rep, hosts.CheckVMs).Status == probes.CRIT:
 		return causeVMs
+	case checkOf(rep, hosts.CheckHypervisor).Status == probes.UNKNOWN && checkOf(rep, hosts.CheckSSH).Status == probes.OK:
+		return causeLibvirtLost
 	}
 	return causeOther
 }
@@ -50,9 +57,10 @@ type observed struct {
 type injected struct {
 	host string
 	kind string
-	// want is the cause the fault must be reported with; causeNone for a
-	// fault that must raise nothing (latency, 5% loss).
-	want            cause
+	// want are the causes the fault may be reported with (a non-OK report
+	// with one of them detects it); none for a fault that must raise
+	// nothing (latency, 5% loss).
+	want            []cause
 	detect, recover time.Duration // bounds
 	// start is just before the fault verb ran; repaired is just after the
 	// repair verb returned (== start for a fault that repairs itself).
@@ -60,9 +68,18 @@ type injected struct {
 	instant         bool
 }
 
-// outage is a span in which a host's libvirtd process was really gone, as
-// a sampler outside the monitor saw it (the lab's pid file and /proc).
+// outage is a span in which a host's libvirtd process was really gone (or
+// replaced by another pid), as a sampler outside the monitor saw it (the
+// lab's pid file and /proc); evidence is what the kernel logged then.
 type outage struct {
+	host     string
+	from, to time.Time
+	evidence string
+}
+
+// span is a time on one host: an injector verb that ends the daemon
+// (libvirtd kill, stop, restart), from just before it ran to just after.
+type span struct {
 	host     string
 	from, to time.Time
 }
@@ -71,16 +88,22 @@ type outage struct {
 // recovery) are still its own.
 const outageSlack = 10 * time.Second
 
-// spontaneous returns the outages no injected fault explains: a lab daemon
-// that died on its own. Reports of it are the monitor telling the truth,
-// not false alarms, and a fault injected into it cannot be judged.
-func spontaneous(outs []outage, faults []injected) []outage {
+// truthEvery is the ground-truth sampler's period: a daemon's death is
+// seen at most this long after it happened.
+const truthEvery = 200 * time.Millisecond
+
+// spontaneous returns the outages no injector verb explains: a lab daemon
+// that died while nothing was ending it. That is the only evidence the
+// oracle accepts for "the lab broke": the process really gone, and no
+// kill, stop or restart of it running then (a daemon that dies during a
+// freeze, a partition or after a thaw is the lab's, not the fault's).
+func spontaneous(outs []outage, ends []span) []outage {
 	var out []outage
 	for _, o := range outs {
-		explained := slices.ContainsFunc(faults, func(f injected) bool {
-			return f.host == o.host && overlaps(o.from, o.to, f.start.Add(-time.Second), f.repaired.Add(f.recover))
+		injected := slices.ContainsFunc(ends, func(e span) bool {
+			return e.host == o.host && !o.from.Before(e.from) && !o.from.After(e.to.Add(2*truthEvery))
 		})
-		if !explained {
+		if !injected {
 			out = append(out, o)
 		}
 	}
@@ -92,9 +115,11 @@ func overlaps(a0, a1, b0, b1 time.Time) bool { return !a1.Before(b0) && !b1.Befo
 // verdict is the oracle's judgement of a whole run.
 type verdict struct {
 	Injected, Benign, Detected int
-	// Spontaneous outages happened without a fault; Explained reports were
-	// theirs; Void faults fell into one and are not judged.
+	// Spontaneous outages happened without a fault (LabOutages says when,
+	// with the kernel's record); Explained reports were theirs, naming the
+	// hypervisor; Void faults fell into one and are not judged.
 	Spontaneous, Explained int
+	LabOutages             []string
 	Void                   []string
 	DetectTimes            []time.Duration
 	RecoverTimes           []time.Duration
@@ -110,15 +135,22 @@ func (v verdict) failed() bool {
 	return len(v.Missed)+len(v.SlowRecoveries)+len(v.FalseAlarms) > 0
 }
 
-// judge checks every report against the faults: each fault with a cause is
-// reported CRIT with that cause within its detection bound; every faulted
-// host is OK again within the recovery bound after the repair; no non-OK
-// report falls outside a fault's window (from its start to the recovery),
-// and none at all during a fault that must raise nothing.
-func judge(faults []injected, reports []observed, outs []outage) verdict {
+// judge checks every report against the faults: each fault with causes is
+// reported non-OK with one of them within its detection bound; every
+// faulted host is OK again within the recovery bound after the repair; no
+// non-OK report falls outside a fault's window (from its start to the
+// recovery), and none at all during a fault that must raise nothing. The
+// only reports it excuses are those naming the hypervisor while the host's
+// daemon was really gone with no verb of the injector ending it (outs and
+// ends), and faults applied then are void, not judged.
+func judge(faults []injected, reports []observed, outs []outage, ends []span) verdict {
 	v := verdict{Injected: len(faults), ByKind: map[string]int{}, DetectByKind: map[string][]time.Duration{}}
-	sp := spontaneous(outs, faults)
+	sp := spontaneous(outs, ends)
 	v.Spontaneous = len(sp)
+	for _, o := range sp {
+		v.LabOutages = append(v.LabOutages, fmt.Sprintf("%s libvirtd gone %s-%s with no fault ending it; kernel: %s",
+			o.host, o.from.Format("15:04:05.0"), o.to.Format("15:04:05.0"), o.evidence))
+	}
 	inOutage := func(host string, a, b time.Time) bool {
 		return slices.ContainsFunc(sp, func(o outage) bool {
 			return o.host == host && overlaps(a, b, o.from, o.to.Add(outageSlack))
@@ -139,17 +171,17 @@ func judge(faults []injected, reports []observed, outs []outage) verdict {
 		rs := byHost[f.host]
 		slices.SortStableFunc(rs, func(a, b observed) int { return a.at.Compare(b.at) })
 		detectedAt := time.Time{}
-		if f.want == causeNone {
+		if len(f.want) == 0 {
 			v.Benign++
 		} else if i := slices.IndexFunc(rs, func(r observed) bool {
-			return !r.at.Before(f.start) && r.status == probes.CRIT && r.cause == f.want
+			return !r.at.Before(f.start) && r.status != probes.OK && slices.Contains(f.want, r.cause)
 		}); i >= 0 && rs[i].at.Sub(f.start) <= f.detect {
 			detectedAt = rs[i].at
 			v.Detected++
 			v.DetectTimes = append(v.DetectTimes, detectedAt.Sub(f.start))
 			v.DetectByKind[f.kind] = append(v.DetectByKind[f.kind], detectedAt.Sub(f.start))
 		} else {
-			v.Missed = append(v.Missed, fmt.Sprintf("%s %s at %s: no CRIT %s within %s; first trouble: %s",
+			v.Missed = append(v.Missed, fmt.Sprintf("%s %s at %s: no report %s within %s; first trouble: %s",
 				f.host, f.kind, f.start.Format(time.TimeOnly), f.want, f.detect, firstTrouble(rs, f.start)))
 		}
 		from := f.repaired
@@ -165,7 +197,7 @@ func judge(faults []injected, reports []observed, outs []outage) verdict {
 			v.SlowRecoveries = append(v.SlowRecoveries, fmt.Sprintf("%s %s repaired at %s: not OK within %s",
 				f.host, f.kind, f.repaired.Format(time.TimeOnly), f.recover))
 		}
-		if f.want == causeNone { // every non-OK report in its window is a false alarm, counted here
+		if len(f.want) == 0 { // every non-OK report in its window is a false alarm, counted here
 			for _, r := range rs {
 				if r.status != probes.OK && !r.at.Before(f.start) && !r.at.After(end) {
 					v.FalseAlarms = append(v.FalseAlarms, fmt.Sprintf("%s during %s: %s", r.at.Format(time.TimeOnly), f.kind, r.text))
@@ -178,7 +210,7 @@ func judge(faults []injected, reports []observed, outs []outage) verdict {
 		if r.status == probes.OK || inAny(covered[r.host], r.at) {
 			continue
 		}
-		if r.cause == causeHypervisor && inOutage(r.host, r.at, r.at) {
+		if (r.cause == causeHypervisor || r.cause == causeLibvirtLost) && inOutage(r.host, r.at, r.at) {
 			v.Explained++
 			continue
 		}

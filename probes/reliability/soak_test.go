@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -22,13 +24,6 @@ var (
 	soakFor    = flag.Duration("soak", 0, "run the chaos soak for this long (e.g. 2m, 60m); 0 skips it")
 	soakSeed   = flag.Uint64("soak-seed", 0, "seed of the fault injector (0: from the clock; logged)")
 	soakReport = flag.String("soak-report", "", "write the soak's figures to this file (JSON)")
-	// A lab libvirtd thawed after a long SIGSTOP has been seen to die by
-	// itself seconds later (CI run of 2026-11-27: "libvirtd failed" on the
-	// thawed host, no fault injected); the oracle counts the true reports
-	// that follow as false alarms. Until that is understood the freeze is
-	// left out of the soak by default; the frozen-daemon scenario tests in
-	// probes still run.
-	soakFreeze = flag.Bool("soak-freeze", false, "also inject libvirtd-freeze and libvirtd-restart faults (see soakKinds)")
 	soakHosts  = flag.String("soak-hosts", "", "lab host numbers FIRST-LAST for the soak (default: this package's reserved hosts)")
 )
 
@@ -52,9 +47,21 @@ const (
 type faultKind struct {
 	name            string
 	apply, repair   [][]string
-	want            cause
+	want            []cause
 	detect, recover time.Duration
 }
+
+var (
+	wantUnreachable = []cause{causeUnreachable}
+	wantHypervisor  = []cause{causeHypervisor}
+	wantVMs         = []cause{causeVMs}
+	// A restart is seen as the drop of the libvirt connection hvconsole
+	// holds open, published at once as UNKNOWN "libvirt connection lost:
+	// checking the link"; the probe that follows says CRIT if the daemon
+	// is still down or OK if it is back. Either report names the
+	// hypervisor, as the console shows it (lab/README.md, "The chaos soak's oracle").
+	wantRestart = []cause{causeHypervisor, causeLibvirtLost}
+)
 
 // soakFaults are every fault the injector picks from. Detection bounds:
 // libvirt's connection drop is pushed at once; a frozen daemon answers
@@ -65,48 +72,28 @@ type faultKind struct {
 // scheduler reconnects within its backoff, capped at the probe interval.
 var soakFaults = []faultKind{
 	{name: "libvirtd-kill", apply: verbs("libvirtd kill N"), repair: verbs("libvirtd start N"),
-		want: causeHypervisor, detect: 5 * time.Second, recover: 10 * time.Second},
+		want: wantHypervisor, detect: 5 * time.Second, recover: 10 * time.Second},
 	{name: "libvirtd-stop", apply: verbs("libvirtd stop N"), repair: verbs("libvirtd start N"),
-		want: causeHypervisor, detect: 5 * time.Second, recover: 10 * time.Second},
+		want: wantHypervisor, detect: 5 * time.Second, recover: 10 * time.Second},
 	{name: "libvirtd-freeze", apply: verbs("libvirtd freeze N"), repair: verbs("libvirtd thaw N"),
-		want: causeHypervisor, detect: soakInterval + 2*soakProbeTimeout + 2*time.Second, recover: 10 * time.Second},
+		want: wantHypervisor, detect: soakInterval + 2*soakProbeTimeout + 2*time.Second, recover: 10 * time.Second},
 	{name: "libvirtd-restart", apply: verbs("libvirtd restart N"),
-		want: causeHypervisor, detect: 5 * time.Second, recover: 10 * time.Second},
+		want: wantRestart, detect: 5 * time.Second, recover: 10 * time.Second},
 	{name: "sshd-hang", apply: verbs("sshd hang N"), repair: verbs("sshd thaw N"),
-		want: causeUnreachable, detect: 6 * time.Second, recover: 10 * time.Second},
+		want: wantUnreachable, detect: 6 * time.Second, recover: 10 * time.Second},
 	{name: "partition", apply: verbs("net N partition"), repair: verbs("net N heal"),
-		want: causeUnreachable, detect: 6 * time.Second, recover: 10 * time.Second},
+		want: wantUnreachable, detect: 6 * time.Second, recover: 10 * time.Second},
 	{name: "stall", apply: verbs("net N stall"), repair: verbs("net N heal"),
-		want: causeUnreachable, detect: 6 * time.Second, recover: 10 * time.Second},
+		want: wantUnreachable, detect: 6 * time.Second, recover: 10 * time.Second},
 	{name: "vm-crash", apply: verbs("world N WORLD", "libvirtd restart N"),
 		repair: verbs("world N default", "libvirtd restart N"),
-		want:   causeVMs, detect: 12 * time.Second, recover: 12 * time.Second},
+		want:   wantVMs, detect: 12 * time.Second, recover: 12 * time.Second},
 	{name: "latency", apply: verbs("net N latency 150ms 20ms"), repair: verbs("net N heal"),
 		recover: 10 * time.Second},
 	{name: "loss-5pct", apply: verbs("net N loss 5"), repair: verbs("net N heal"),
 		recover: 10 * time.Second},
 	{name: "rate-1mbit", apply: verbs("net N rate 1mbit"), repair: verbs("net N heal"),
 		recover: 10 * time.Second},
-}
-
-// soakKinds are the fault kinds the injector picks from: every one, or all
-// but the libvirtd freeze and restart.
-func soakKinds(freeze bool) []faultKind {
-	if freeze {
-		return soakFaults
-	}
-	var out []faultKind
-	for _, k := range soakFaults {
-		// A restart done in ~100 ms is over before the root-cause rule has
-		// checked the link: the host is UNKNOWN "libvirt connection lost"
-		// and then OK, never CRIT, which this oracle counts as a miss (CI
-		// run of 2026-11-27). Left out with the freeze until the oracle
-		// rates a transient restart.
-		if k.name != "libvirtd-freeze" && k.name != "libvirtd-restart" {
-			out = append(out, k)
-		}
-	}
-	return out
 }
 
 func verbs(lines ...string) [][]string {
@@ -148,7 +135,8 @@ func TestSoak(t *testing.T) {
 	rec.waitAllOK(t, cfg.Hosts, time.Minute)
 	samples := startSampler(t, sampleEvery(*soakFor))
 	truth := startTruth(l, cfg.Hosts)
-	inj := &injector{t: t, lab: l, rng: rand.New(rand.NewPCG(seed, seed^0x5eed)), world: crashedWorld(t, l)}
+	inj := &injector{t: t, lab: l, rng: rand.New(rand.NewPCG(seed, seed^0x5eed)), world: crashedWorld(t, l),
+		daemonUp: func(h *soakHost) bool { return libvirtdPID(pidFile(l, h.name)) != 0 }}
 	for _, n := range ns {
 		inj.hosts = append(inj.hosts, &soakHost{n: n, name: l.Host(n).Name})
 	}
@@ -158,11 +146,17 @@ func TestSoak(t *testing.T) {
 	rec.waitAllOKSince(t, cfg.Hosts, time.Now(), 30*time.Second)
 	stop()
 	faults, reports := inj.faults, rec.all()
-	v := judge(faults, reports, truth.stop())
+	v := judge(faults, reports, withEvidence(truth.stop()), inj.ends)
 	res := samples.stop()
 	t.Logf("reports %d\n%s", len(reports), v.summary())
 	t.Logf("resources:\n%s", res.table())
 	writeSoakReport(t, seed, v, res, len(reports))
+	for _, m := range v.LabOutages {
+		t.Logf("the lab broke (not judged as hvconsole's): %s", m)
+	}
+	for _, m := range inj.labRepairs {
+		t.Logf("lab repair: %s", m)
+	}
 	for _, m := range v.Void {
 		t.Logf("not judged (applied during the lab's own daemon outage): %s", m)
 	}
@@ -310,10 +304,18 @@ type injector struct {
 	world  string
 	hosts  []*soakHost
 	faults []injected
+	// ends are the verbs that ended a daemon on purpose: the oracle's
+	// evidence that an outage was injected, not the lab's own.
+	ends []span
+	// daemonUp is the ground truth: whether a host's libvirtd lives.
+	daemonUp func(*soakHost) bool
+	// labRepairs are daemons the injector started again after they died
+	// with no fault on their host (the lab broke).
+	labRepairs []string
 }
 
 func (inj *injector) run(d time.Duration) {
-	kinds := soakKinds(*soakFreeze)
+	kinds := soakFaults
 	end := time.Now().Add(d)
 	next := time.Now()
 	tick := time.NewTicker(250 * time.Millisecond)
@@ -322,6 +324,9 @@ func (inj *injector) run(d time.Duration) {
 		for _, h := range inj.hosts {
 			if h.fault != nil && !now.Before(h.repairAt) {
 				inj.repair(h)
+			}
+			if h.fault == nil && !inj.daemonUp(h) {
+				inj.labRepair(h)
 			}
 		}
 		// No new fault in the last stretch: each must have time to be
@@ -380,6 +385,15 @@ func (inj *injector) repair(h *soakHost) {
 	h.fault = nil
 }
 
+// labRepair starts a host's libvirtd that died with no fault on the host,
+// so the lab keeps its fleet; the truth sampler has recorded the outage.
+func (inj *injector) labRepair(h *soakHost) {
+	inj.labRepairs = append(inj.labRepairs, fmt.Sprintf("%s libvirtd found dead at %s with no fault on it: started",
+		h.name, time.Now().Format("15:04:05.0")))
+	inj.runVerbs(h, verbs("libvirtd start N"))
+	h.idleAfter = time.Now().Add(outageSlack)
+}
+
 func (inj *injector) runVerbs(h *soakHost, vs [][]string) {
 	for _, v := range vs {
 		args := make([]string, len(v))
@@ -392,11 +406,16 @@ func (inj *injector) runVerbs(h *soakHost, vs [][]string) {
 			}
 			args[i] = a
 		}
+		ends := len(v) == 3 && v[0] == "libvirtd" && (v[1] == "kill" || v[1] == "stop" || v[1] == "restart")
+		from := time.Now()
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(inj.t.Context()), labtest.VerbTimeout)
 		if _, err := inj.lab.Run(ctx, args...); err != nil {
 			inj.t.Errorf("injector at %s: %v", time.Now().Format(time.TimeOnly), err)
 		}
 		cancel()
+		if ends {
+			inj.ends = append(inj.ends, span{host: h.name, from: from, to: time.Now()})
+		}
 	}
 }
 
@@ -411,6 +430,7 @@ func writeSoakReport(t *testing.T, seed uint64, v verdict, res resources, report
 		"injected": v.Injected, "benign": v.Benign, "detected": v.Detected,
 		"missed": len(v.Missed), "slow_recoveries": len(v.SlowRecoveries), "false_alarms": len(v.FalseAlarms),
 		"void": len(v.Void), "spontaneous_outages": v.Spontaneous, "explained_reports": v.Explained,
+		"lab_outages":       v.LabOutages,
 		"detect_median_ms":  quantile(v.DetectTimes, 0.5).Milliseconds(),
 		"detect_p99_ms":     quantile(v.DetectTimes, 0.99).Milliseconds(),
 		"detect_max_ms":     quantile(v.DetectTimes, 1).Milliseconds(),
@@ -428,41 +448,49 @@ func writeSoakReport(t *testing.T, seed uint64, v verdict, res resources, report
 	}
 }
 
-// truth samples, from outside the monitor, whether each host's libvirtd
-// process lives (its pid file and /proc), so the oracle can tell a lab
-// daemon that died on its own from a false alarm.
+// truth samples, from outside the monitor, which libvirtd process each
+// host runs (its pid file and /proc), so the oracle can tell a lab daemon
+// that died on its own from a false alarm: a pid gone, or replaced by
+// another between two samples, is an outage.
 type truth struct {
 	quit chan struct{}
 	done chan struct{}
+	mu   sync.Mutex
+	pids map[string]int // latest sample: 0 while down
 	outs []outage
 }
 
 func startTruth(l *labtest.Lab, hs []hosts.Host) *truth {
-	tr := &truth{quit: make(chan struct{}), done: make(chan struct{})}
+	tr := &truth{quit: make(chan struct{}), done: make(chan struct{}), pids: map[string]int{}}
+	sample := func() {
+		now := time.Now()
+		tr.mu.Lock()
+		defer tr.mu.Unlock()
+		for _, h := range hs {
+			pid := libvirtdPID(pidFile(l, h.Name))
+			was, seen := tr.pids[h.Name]
+			tr.pids[h.Name] = pid
+			switch {
+			case !seen && pid == 0: // down from the start
+				tr.outs = append(tr.outs, outage{host: h.Name, from: now, to: now})
+			case !seen:
+			case was != 0 && pid != was: // gone, or replaced between two samples
+				tr.outs = append(tr.outs, outage{host: h.Name, from: now, to: now})
+			case was == 0 && pid != 0: // back
+				tr.outs[tr.open(h.Name)].to = now
+			}
+		}
+	}
+	sample()
 	go func() {
 		defer close(tr.done)
-		down := map[string]time.Time{}
-		tick := time.NewTicker(200 * time.Millisecond)
+		tick := time.NewTicker(truthEvery)
 		defer tick.Stop()
 		for {
-			now := time.Now()
-			for _, h := range hs {
-				alive := libvirtdAlive(filepath.Join(l.Dir, "hosts", h.Name, "run", "libvirtd.pid"))
-				since, isDown := down[h.Name]
-				switch {
-				case !alive && !isDown:
-					down[h.Name] = now
-				case alive && isDown:
-					tr.outs = append(tr.outs, outage{host: h.Name, from: since, to: now})
-					delete(down, h.Name)
-				}
-			}
 			select {
 			case <-tick.C:
+				sample()
 			case <-tr.quit:
-				for name, since := range down {
-					tr.outs = append(tr.outs, outage{host: name, from: since, to: time.Now()})
-				}
 				return
 			}
 		}
@@ -470,28 +498,111 @@ func startTruth(l *labtest.Lab, hs []hosts.Host) *truth {
 	return tr
 }
 
+// open is the index of host's latest outage (one exists while it is down).
+func (tr *truth) open(host string) int {
+	for i := len(tr.outs) - 1; i >= 0; i-- {
+		if tr.outs[i].host == host {
+			return i
+		}
+	}
+	panic("truth: no outage open for " + host)
+}
+
+// stop ends the sampler; an outage still open ends now.
 func (tr *truth) stop() []outage {
 	close(tr.quit)
 	<-tr.done
+	now := time.Now()
+	for i, o := range tr.outs {
+		if tr.pids[o.host] == 0 && i == tr.open(o.host) {
+			tr.outs[i].to = now
+		}
+	}
 	return tr.outs
 }
 
-// libvirtdAlive reports whether the pid in pidFile is a live process (a
-// stopped one counts: a frozen daemon is a fault of its own).
-func libvirtdAlive(pidFile string) bool {
+// pidFile is the lab host's libvirtd pid file.
+func pidFile(l *labtest.Lab, host string) string {
+	return filepath.Join(l.Dir, "hosts", host, "run", "libvirtd.pid")
+}
+
+// libvirtdPID is the pid in pidFile when it is a live process (a stopped
+// one counts: a frozen daemon is a fault of its own), else 0.
+func libvirtdPID(pidFile string) int {
 	data, err := os.ReadFile(pidFile)
 	if err != nil {
-		return false
+		return 0
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
 	if err != nil || pid <= 0 {
-		return false
+		return 0
 	}
 	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return false
+		return 0
 	}
 	// The state follows the parenthesised command name.
 	i := strings.LastIndexByte(string(stat), ')')
-	return i > 0 && i+2 < len(stat) && stat[i+2] != 'Z' && stat[i+2] != 'X'
+	if i > 0 && i+2 < len(stat) && stat[i+2] != 'Z' && stat[i+2] != 'X' {
+		return pid
+	}
+	return 0
+}
+
+// withEvidence adds to each outage what the kernel logged about a libvirtd
+// near its start (a segfault, an OOM kill), or says it logged nothing.
+// Other labs on the machine run libvirtd too: the line is evidence shown
+// with the outage, not what decides it (the pid is).
+func withEvidence(outs []outage) []outage {
+	lines := kernelLines()
+	for i, o := range outs {
+		outs[i].evidence = "nothing about libvirtd within a second"
+		for _, kl := range lines {
+			if !kl.at.Before(o.from.Add(-time.Second-truthEvery)) && !kl.at.After(o.from.Add(time.Second)) {
+				outs[i].evidence = kl.text
+				break
+			}
+		}
+	}
+	return outs
+}
+
+type kernelLine struct {
+	at   time.Time
+	text string
+}
+
+// kernelLines are the kernel log's lines about libvirtd processes, with
+// their times (dmesg's seconds since boot, placed by /proc/uptime).
+func kernelLines() []kernelLine {
+	out, err := exec.Command("dmesg").Output()
+	if err != nil {
+		return nil
+	}
+	up, err := os.ReadFile("/proc/uptime")
+	if err != nil {
+		return nil
+	}
+	f := strings.Fields(string(up))
+	if len(f) == 0 {
+		return nil
+	}
+	secs, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return nil
+	}
+	boot := time.Now().Add(-time.Duration(secs * float64(time.Second)))
+	var ls []kernelLine
+	for _, line := range strings.Split(string(out), "\n") {
+		stamp, text, ok := strings.Cut(strings.TrimPrefix(line, "["), "]")
+		if !ok || !strings.Contains(text, "libvirtd") {
+			continue
+		}
+		s, err := strconv.ParseFloat(strings.TrimSpace(stamp), 64)
+		if err != nil {
+			continue
+		}
+		ls = append(ls, kernelLine{at: boot.Add(time.Duration(s * float64(time.Second))), text: strings.TrimSpace(text)})
+	}
+	return ls
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestDecodeSkipsWhatIsNotARecord(t *testing.T) {
@@ -45,6 +46,17 @@ func FuzzDecode(f *testing.F) {
 			if r.Host == "" || r.Time.IsZero() {
 				t.Fatalf("record without host or time: %+v", r)
 			}
+		}
+		rep := NewReport(d.Records, BuildOptions{}, time.Time{})
+		var out bytes.Buffer
+		if err := rep.WriteMarkdown(&out); err != nil {
+			t.Fatal(err)
+		}
+		if err := rep.WriteTable(&out); err != nil {
+			t.Fatal(err)
+		}
+		if bytes.ContainsAny(out.Bytes(), "\x1b\u202e") {
+			t.Fatalf("rendered a control character: %q", out.String())
 		}
 	})
 }

@@ -100,6 +100,8 @@ func dispatch(ctx context.Context, env *environment, args []string) error {
 			return runRestartCommand(ctx, env, args[1:])
 		case "drill":
 			return runDrillCommand(ctx, env, args[1:])
+		case "incidents":
+			return runIncidentsCommand(ctx, env, args[1:])
 		case "backups":
 			return runBackupsCommand(ctx, env, args[1:])
 		case "import":
@@ -126,7 +128,7 @@ func dispatch(ctx context.Context, env *environment, args []string) error {
 }
 
 // subcommands are the words dispatch knows, for the unknown-command error.
-var subcommands = []string{"check", "backups", "restart", "drill", "validate", "import", "init", "demo", "version", "help"}
+var subcommands = []string{"check", "backups", "restart", "drill", "incidents", "validate", "import", "init", "demo", "version", "help"}
 
 const usageText = `hvconsole: a terminal operations console for hypervisor fleets
 
@@ -150,6 +152,12 @@ Usage:
                                         a restore drill of the spec's newest backup:
                                         L0 integrity, L1 restore into restore_dir
                                         (default); exit 0 passed, 2 failed, 3 other
+  hvconsole incidents [--since 24h] [--host NAME]... [--format table|json|markdown]
+               [--journal F] [--until T]
+                                        the incidents in the journal: detected,
+                                        acknowledged, actions, recovered; time to
+                                        detect, acknowledge, recover; markdown is
+                                        a postmortem skeleton
   hvconsole serve [--config F] [--log-format logfmt|json]
                                         run as a collector: metrics, alerts, attach
   hvconsole validate [--config F] [--explain NAME]...

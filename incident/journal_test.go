@@ -93,6 +93,29 @@ func TestJournalRecordsChangesAcksAndActions(t *testing.T) {
 	}
 }
 
+// The host's own time of a change is journaled where the report has it.
+func TestJournalHostTime(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.jsonl")
+	j := openTest(t, path, Options{})
+	r := report("b", probes.CRIT, t0)
+	r.Checks[0].Since = t0.Add(-6 * time.Second)
+	j.Observe(r)
+	late := report("c", probes.CRIT, t0)
+	late.Checks[0].Since = t0.Add(time.Second) // later than we saw it: not believed
+	j.Observe(late)
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	recs := load(t, path)
+	if len(recs) != 2 || recs[0].HostTime == nil || !recs[0].HostTime.Equal(t0.Add(-6*time.Second)) || recs[1].HostTime != nil {
+		t.Fatalf("records %+v", recs)
+	}
+	incs := Build(recs, BuildOptions{})
+	if d, ok := incs[0].TimeToDetect(); !ok || d != 6*time.Second {
+		t.Errorf("time to detect %v %v", d, ok)
+	}
+}
+
 // A restarted console continues the incidents the journal left open: a
 // host still CRIT writes nothing, its recovery writes CRIT > OK.
 func TestJournalSurvivesRestart(t *testing.T) {

@@ -40,7 +40,12 @@ func cause(r probes.HostReport) string {
 }
 
 // hostTime is the host's own time of the change, when the report carries
-// it (zero otherwise).
+// it: the worst check's Since (a dead daemon's unit timestamps), kept only
+// when it is no later than the report (zero otherwise).
 func hostTime(r probes.HostReport) time.Time {
-	return time.Time{}
+	w, ok := r.Worst()
+	if !ok || w.Status == probes.OK || w.Since.IsZero() || (!r.Time.IsZero() && w.Since.After(r.Time)) {
+		return time.Time{}
+	}
+	return w.Since
 }

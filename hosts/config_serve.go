@@ -53,8 +53,8 @@ type Alerting struct {
 	MinSeverity string
 	// AlertUnknown makes an UNKNOWN check alert (as a warning).
 	AlertUnknown bool
-	// RunbookURL is a text/template with .AlertName, .Host and .Check; ""
-	// for none.
+	// RunbookURL is a text/template with .AlertName, .Host, .Check and
+	// .Cause; "" for none.
 	RunbookURL string
 	// ExternalLabels are added to every alert and every metric series.
 	ExternalLabels map[string]string

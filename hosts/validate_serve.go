@@ -189,9 +189,11 @@ func badSeverity(s string) string {
 	return "unknown severity " + quote(s) + ": want " + quote(SeverityWarning) + " or " + quote(SeverityCritical)
 }
 
-// RunbookData is what the runbook_url template sees.
+// RunbookData is what the runbook_url template sees. Cause is the
+// result's cause key (probes.CauseOf: "libvirtd-inactive"), "" when none
+// is known.
 type RunbookData struct {
-	AlertName, Host, Check string
+	AlertName, Host, Check, Cause string
 }
 
 // ParseRunbook parses a runbook_url template; it never fails on a value
@@ -206,7 +208,7 @@ func badRunbook(s string) string {
 		return "runbook_url template: " + err.Error()
 	}
 	var b strings.Builder
-	if err := t.Execute(&b, RunbookData{AlertName: "HypervisorDown", Host: "kvm-01", Check: "hypervisor"}); err != nil {
+	if err := t.Execute(&b, RunbookData{AlertName: "HypervisorDown", Host: "kvm-01", Check: "hypervisor", Cause: "libvirtd-inactive"}); err != nil {
 		return "runbook_url template: " + err.Error()
 	}
 	return badSinkURL(b.String())

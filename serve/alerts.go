@@ -138,9 +138,13 @@ func (a *alerts) build(rep probes.HostReport, res probes.Result) *alert {
 	if name == AlertHypervisorDown {
 		ann["running_vms"] = runningWords(a.running[rep.Host])
 	}
+	cause, _ := probes.CauseOf(res)
+	if cause.Remedy != "" {
+		ann["remedy"] = cause.Remedy
+	}
 	if a.runbook != nil {
 		var b strings.Builder
-		if a.runbook.Execute(&b, hosts.RunbookData{AlertName: name, Host: rep.Host, Check: res.Check}) == nil {
+		if a.runbook.Execute(&b, hosts.RunbookData{AlertName: name, Host: rep.Host, Check: res.Check, Cause: cause.Name}) == nil {
 			ann["runbook_url"] = b.String()
 		}
 	}

@@ -76,7 +76,7 @@ func (m Model) openDetails() (Model, tea.Cmd) {
 		m.note = "details: no host selected"
 		return m, nil
 	}
-	m.details = details.New(m.th, m.keys, h, m.now())
+	m.details = details.New(m.th, m.keys, h, m.now(), runbook(m.opts.RunbookURL))
 	m.overlay = overlayDetails
 	m.layout()
 	return m, nil

@@ -62,6 +62,9 @@ type Options struct {
 	// incident journal; a memory-only one for an attached console) and
 	// is what the incidents view shows.
 	Journal *incident.Journal
+	// RunbookURL is [alerting] runbook_url, a validated template: the
+	// details view links each problem to the team's page. "" for none.
+	RunbookURL string
 	// EventCapacity bounds the event log (default 1,000).
 	EventCapacity int
 	// Done, when closed, ends the console's pending report wait and age

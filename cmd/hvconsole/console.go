@@ -57,6 +57,7 @@ func runConsole(ctx context.Context, env *environment, cfg *hosts.Config, opts t
 	}
 	opts.Hosts = cfg.Hosts
 	opts.Bell = cfg.Bell
+	opts.RunbookURL = cfg.Alerting.RunbookURL
 	opts.ReadOnly = opts.ReadOnly || cfg.ReadOnly || opts.WarRoom
 	if err := f.openJournal(cfg, "console"); err != nil {
 		return errors.Join(&exitError{code: exitUnknown, err: err}, f.Close())

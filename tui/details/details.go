@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/tui/cell"
 	"github.com/hvconsole/hvconsole/tui/fleet"
 	"github.com/hvconsole/hvconsole/tui/keys"
@@ -32,19 +33,25 @@ type View struct {
 	height int
 }
 
-// New builds the view of h's latest report; now dates the times.
-func New(th theme.Theme, km keys.Map, h *fleet.Host, now time.Time) View {
+// Runbook gives the team's runbook page for a host's check and cause
+// key (probes.Cause.Name), or "" for none.
+type Runbook func(host, check, cause string) string
+
+// New builds the view of h's latest report; now dates the times and
+// runbook (nil for none) links each problem to the team's page.
+func New(th theme.Theme, km keys.Map, h *fleet.Host, now time.Time, runbook Runbook) View {
 	v := View{th: th, keys: km}
 	if h != nil {
 		v.host = h.Name
-		v.text = Text(h, now)
+		v.text = Text(h, now, runbook)
 	}
 	return v
 }
 
 // Text is the host's report as plain lines: the same text the view shows
-// and the copy key copies. Remote text is cleaned.
-func Text(h *fleet.Host, now time.Time) []string {
+// and the copy key copies. Remote text is cleaned. A CRIT or WARN check
+// has its remedy and, with a runbook, the team's page under its summary.
+func Text(h *fleet.Host, now time.Time, runbook Runbook) []string {
 	if !h.Reported {
 		return []string{h.Name + ": not probed yet"}
 	}
@@ -58,6 +65,7 @@ func Text(h *fleet.Host, now time.Time) []string {
 		if !c.Since.IsZero() {
 			out = append(out, "  since: "+cell.Clock(c.Since, now)+" by the host's own record")
 		}
+		out = append(out, remedyLines(h.Name, c, runbook)...)
 		for i, d := range cell.CleanLines(c.Details) {
 			if i == 0 {
 				out = append(out, "  details:")
@@ -83,6 +91,24 @@ func Text(h *fleet.Host, now time.Time) []string {
 			line += ", autostart"
 		}
 		out = append(out, line+", "+vm.Status.String())
+	}
+	return out
+}
+
+// remedyLines are a problem's "remedy:" and "runbook:" lines.
+func remedyLines(host string, c probes.Result, runbook Runbook) []string {
+	if c.Status != probes.CRIT && c.Status != probes.WARN {
+		return nil
+	}
+	cause, _ := probes.CauseOf(c)
+	var out []string
+	if cause.Remedy != "" {
+		out = append(out, "  remedy: "+cause.Remedy)
+	}
+	if runbook != nil {
+		if u := runbook(host, c.Check, cause.Name); u != "" {
+			out = append(out, "  runbook: "+cell.Clean(u))
+		}
 	}
 	return out
 }

@@ -85,7 +85,6 @@ func remedyCases() []remedyCase {
 		{"libvirtd inactive", hvResult(ErrLibvirtClosed, UnitState{Unit: "libvirtd", State: "inactive"}), "libvirtd-inactive"},
 		{"libvirtd failed", hvResult(ErrLibvirtClosed, UnitState{Unit: "libvirtd", State: "failed"}), "libvirtd-inactive"},
 		{"unit down, API up", hvResult(nil, active, UnitState{Unit: "virtlogd", State: "inactive"}), "libvirtd-inactive"},
-		{"pushed loss", hostCheck(hosts.CheckHypervisor, CRIT, SummaryConnectionLost), "libvirtd-inactive"},
 		{"socket missing", hvResult(fmt.Errorf("probes: libvirt connect: %w", refused), active), "libvirt-socket-missing"},
 		{"daemon hung", hvResult(ErrCallTimeout, active), "libvirtd-hung"},
 		{"units unknown", hvResult(ErrLibvirtClosed), "libvirt-not-answering"},

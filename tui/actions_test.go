@@ -407,7 +407,12 @@ func TestGoldenActions(t *testing.T) {
 				act := newFakeActions()
 				act.journal = "Mar 14 09:00:01 kvm-01 systemd[1]: Started libvirtd.service.\n" +
 					"Mar 14 09:00:02 kvm-01 libvirtd[42]: libvirt version: 9.0.0\n" +
-					"Mar 14 09:00:03 kvm-01 libvirtd[42]: internal error: \x1b[31mno such domain\x1b[0m\n"
+					"Mar 14 09:00:03 kvm-01 libvirtd[42]: internal error: \x1b[31mno such domain\x1b[0m\n" +
+					// a long line wraps under itself, read whole at 80 columns too
+					"Mar 14 09:00:04 kvm-01 libvirtd[42]: Unable to read from monitor: Connection reset by peer; " +
+					"guest db-main (uuid 6f1c2a4e-93b1-4d0e-b1a2-7c9d2e5f3a10) will be marked crashed, " +
+					"see /var/log/libvirt/qemu/db-main.log for the last lines QEMU wrote\n" +
+					"Mar 14 09:00:05 kvm-01 systemd[1]: libvirtd.service: Main process exited, code=killed, status=9/KILL\n"
 				m := mixedFleet(t, newActionModel(t, inv, act, nil, size.w, size.h), inv)
 				m = pressAll(t, m, "s")
 				golden.RequireEqual(t, []byte(plain(tt.setup(t, m))))

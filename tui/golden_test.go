@@ -27,6 +27,11 @@ func TestGoldenView(t *testing.T) {
 		{"help_overlay", func(o *Options) { o.ReadOnly = true }, func(tb testing.TB, m Model) Model {
 			return step(tb, mixedFleet(tb, m, inv), press("?"))
 		}},
+		{"help_overlay_scrolled", nil, func(tb testing.TB, m Model) Model {
+			// the bottom of the help: the legend's long lines wrap, and
+			// the top says how much is above
+			return step(tb, step(tb, mixedFleet(tb, m, inv), press("?")), press("G"))
+		}},
 		{"war_room", func(o *Options) { o.WarRoom = true }, func(tb testing.TB, m Model) Model { return mixedFleet(tb, m, inv) }},
 		{"zoomed_host", nil, func(tb testing.TB, m Model) Model {
 			m = mixedFleet(tb, m, inv)

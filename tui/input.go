@@ -27,12 +27,13 @@ func (m Model) handleKey(k tea.KeyPressMsg) (Model, tea.Cmd) {
 	case act == keys.Quit:
 		return m, tea.Quit
 	case act == keys.Help:
-		m.help = !m.help
+		m.help, m.helpOffset = !m.help, 0
 		return m, nil
 	case m.help:
 		if act == keys.Back {
 			m.help = false
 		}
+		m.helpOffset = keys.Scroll(act, m.helpOffset, max(m.bodyHeight()-2, 1), m.helpMaxOffset())
 		return m, nil
 	case m.war:
 		return m.warKey(k, act)

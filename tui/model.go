@@ -58,6 +58,7 @@ type Model struct {
 	focus         focusPane
 	zoom          bool
 	help          bool
+	helpOffset    int // the help's first line shown when it scrolls
 	war           bool
 	filtering     bool
 	filterEvents  bool // the prompt edits the event log's filter

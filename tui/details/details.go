@@ -11,7 +11,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/tui/cell"
@@ -124,18 +123,7 @@ func (v *View) SetSize(w, h int) {
 	v.width, v.height = max(w, 0), max(h, 0)
 	v.lines = v.lines[:0]
 	for _, l := range v.text {
-		if v.width < 10 || cell.Width(l) <= v.width {
-			v.lines = append(v.lines, l)
-			continue
-		}
-		indent := cell.Spaces(min(len(l)-len(strings.TrimLeft(l, " "))+2, v.width/2))
-		parts := strings.Split(ansi.Wrap(l, v.width, " "), "\n")
-		v.lines = append(v.lines, parts[0])
-		for _, p := range parts[1:] {
-			for _, w := range strings.Split(ansi.Wrap(strings.TrimLeft(p, " "), v.width-len(indent), " "), "\n") {
-				v.lines = append(v.lines, indent+w)
-			}
-		}
+		v.lines = append(v.lines, cell.Wrap(l, v.width)...)
 	}
 	v.offset = min(v.offset, v.maxOffset())
 }

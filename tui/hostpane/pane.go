@@ -96,30 +96,17 @@ func (p Pane) View() string {
 	// say so when the pane scrolls: a failing check below the fold must
 	// not look like nothing
 	if below := len(body) - end; below > 0 && rows > 1 {
-		out[len(out)-1] = p.th.Dim.Render(cell.Fit("  "+p.moreGlyph(false)+" "+strconv.Itoa(below)+
+		out[len(out)-1] = p.th.Dim.Render(cell.Fit("  "+p.th.More(false)+" "+strconv.Itoa(below)+
 			" more lines below (j/k scroll, enter zoom)", p.width, p.th.Glyphs.Ellipsis))
 	}
 	if off > 0 && rows > 2 {
-		out[1] = p.th.Dim.Render(cell.Fit("  "+p.moreGlyph(true)+" "+strconv.Itoa(off)+" more lines above",
+		out[1] = p.th.Dim.Render(cell.Fit("  "+p.th.More(true)+" "+strconv.Itoa(off)+" more lines above",
 			p.width, p.th.Glyphs.Ellipsis))
 	}
 	for len(out) < p.height {
 		out = append(out, "")
 	}
 	return strings.Join(out, "\n")
-}
-
-// moreGlyph points up or down at hidden lines.
-func (p Pane) moreGlyph(up bool) string {
-	switch {
-	case p.th.Glyphs.Bracket && up:
-		return "^"
-	case p.th.Glyphs.Bracket:
-		return "v"
-	case up:
-		return "↑"
-	}
-	return "↓"
 }
 
 // wrapped breaks lines wider than the pane, continuing under the text:
@@ -130,23 +117,10 @@ func (p Pane) wrapped(lines []string) []string {
 	}
 	out := make([]string, 0, len(lines))
 	for _, l := range lines {
-		if cell.Width(l) <= p.width {
-			out = append(out, l)
-			continue
-		}
-		indent := cell.Spaces(min(leadingSpaces(ansi.Strip(l))+2, p.width/2))
-		parts := strings.Split(ansi.Wrap(l, p.width, " "), "\n")
-		out = append(out, parts[0])
-		for _, rest := range parts[1:] {
-			for _, w := range strings.Split(ansi.Wrap(strings.TrimLeft(rest, " "), p.width-len(indent), " "), "\n") {
-				out = append(out, indent+w)
-			}
-		}
+		out = append(out, cell.Wrap(l, p.width)...)
 	}
 	return out
 }
-
-func leadingSpaces(s string) int { return len(s) - len(strings.TrimLeft(s, " ")) }
 
 func (p Pane) titleLine(title string) string {
 	g := p.th.Glyphs

@@ -1,11 +1,12 @@
 // Package journal is the pane that shows a service's journal on one host:
 // loading, then the text (or the error) in a scrollable box that opens on
-// the newest lines. The text is cleaned again as it is drawn, whatever the
-// action layer already did: a terminal that runs a stray escape sequence
-// from a remote log is worse than a wasted scan.
+// the newest lines, long lines wrapped. The text is cleaned again as it
+// arrives, whatever the action layer already did: a terminal that runs a
+// stray escape sequence from a remote log is worse than a wasted scan.
 package journal
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -26,7 +27,12 @@ type Pane struct {
 	host    string
 	unit    string
 	loading bool
-	lines   []string // raw lines; cleaned when drawn
+	lines   []string // the journal's lines, cleaned
+	// rows are lines wrapped to the width (a long line is read whole, not
+	// cut), and src the index in lines each row comes from; offset counts
+	// rows.
+	wrapped []string
+	src     []int
 	err     string
 	offset  int
 	width   int
@@ -59,32 +65,60 @@ func (p *Pane) SetText(text string, err error) {
 	if len(p.lines) > maxLines {
 		p.lines = p.lines[len(p.lines)-maxLines:]
 	}
+	for i, l := range p.lines {
+		p.lines[i] = cell.Clean(l)
+	}
 	p.err = ""
 	if err != nil {
 		p.err = err.Error()
 	}
+	p.wrap()
 	p.offset = p.maxOffset()
 }
 
-// SetSize sets the pane's box including its title line.
+// SetSize sets the pane's box including its title line and rewraps,
+// keeping the first line shown in view.
 func (p *Pane) SetSize(w, h int) {
+	first := -1
+	if p.offset < len(p.src) {
+		first = p.src[p.offset]
+	}
+	atEnd := p.offset >= p.maxOffset()
 	p.width, p.height = max(w, 0), max(h, 0)
-	p.offset = min(p.offset, p.maxOffset())
+	p.wrap()
+	switch {
+	case atEnd:
+		p.offset = p.maxOffset()
+	case first >= 0:
+		p.offset = min(slices.Index(p.src, first), p.maxOffset())
+	}
+}
+
+// wrap rebuilds the rows from the lines at the current width.
+func (p *Pane) wrap() {
+	p.wrapped, p.src = p.wrapped[:0], p.src[:0]
+	for i, l := range p.lines {
+		for _, r := range cell.Wrap(l, p.width) {
+			p.wrapped, p.src = append(p.wrapped, r), append(p.src, i)
+		}
+	}
 }
 
 // Offset is the index of the first line shown.
 func (p Pane) Offset() int { return p.offset }
 
-// rows is how many text lines fit under the title and the error line.
-func (p Pane) rows() int {
-	r := p.height - 1
-	if p.err != "" {
-		r--
+// rows is how many text rows fit under the title and the error.
+func (p Pane) rows() int { return max(p.height-1-len(p.errLines()), 1) }
+
+// errLines is the error, wrapped, marked "!!" (none without an error).
+func (p Pane) errLines() []string {
+	if p.err == "" {
+		return nil
 	}
-	return max(r, 1)
+	return cell.Wrap("!! "+cell.Clean(p.err), p.width)
 }
 
-func (p Pane) maxOffset() int { return max(len(p.lines)-p.rows(), 0) }
+func (p Pane) maxOffset() int { return max(len(p.wrapped)-p.rows(), 0) }
 
 // Update scrolls: j/k, PgUp/PgDn, g/G.
 func (p Pane) Update(msg tea.Msg) (Pane, tea.Cmd) {
@@ -104,8 +138,8 @@ func (p Pane) View() string {
 	ell := p.th.Glyphs.Ellipsis
 	out := make([]string, 0, p.height)
 	out = append(out, p.title())
-	if p.err != "" {
-		out = append(out, p.th.Highlight.Render(cell.Fit("!! "+cell.Clean(p.err), p.width, ell)))
+	for _, l := range p.errLines() {
+		out = append(out, p.th.Highlight.Render(cell.Fit(l, p.width, ell)))
 	}
 	switch {
 	case p.loading:
@@ -113,8 +147,8 @@ func (p Pane) View() string {
 	case len(p.lines) == 0:
 		out = append(out, cell.Fit("  (no journal lines)", p.width, ""))
 	}
-	for i := p.offset; i < len(p.lines) && len(out) < p.height; i++ {
-		out = append(out, cell.Fit(cell.Clean(p.lines[i]), p.width, ell))
+	for i := p.offset; i < len(p.wrapped) && len(out) < p.height; i++ {
+		out = append(out, cell.Fit(p.wrapped[i], p.width, ell))
 	}
 	for len(out) < p.height {
 		out = append(out, "")
@@ -125,9 +159,11 @@ func (p Pane) View() string {
 func (p Pane) title() string {
 	g := p.th.Glyphs
 	s := g.Rule + " Journal " + cell.Clean(p.unit) + " " + g.Dot + " " + cell.Clean(p.host)
-	if n := len(p.lines); n > 0 {
-		last := min(p.offset+p.rows(), n)
-		s += " " + g.Dot + " lines " + strconv.Itoa(p.offset+1) + "-" + strconv.Itoa(last) + " of " + strconv.Itoa(n)
+	if n := len(p.lines); n > 0 && len(p.src) > 0 {
+		// journal line numbers, however the lines wrap
+		first := p.src[min(p.offset, len(p.src)-1)]
+		last := p.src[min(p.offset+p.rows(), len(p.src))-1]
+		s += " " + g.Dot + " lines " + strconv.Itoa(first+1) + "-" + strconv.Itoa(last+1) + " of " + strconv.Itoa(n)
 	}
 	s += " " + g.Dot + " esc closes "
 	return p.th.Title.Render(cell.Fit(s+p.th.Rule(p.width), p.width, ""))

@@ -246,3 +246,16 @@ func repeat(g string, n int) string {
 	}
 	return string(out)
 }
+
+// More points up or down at lines a scrolled view hides ("^"/"v" in ASCII).
+func (t Theme) More(up bool) string {
+	switch {
+	case t.Glyphs.Bracket && up:
+		return "^"
+	case t.Glyphs.Bracket:
+		return "v"
+	case up:
+		return "↑"
+	}
+	return "↓"
+}

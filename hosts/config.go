@@ -92,6 +92,11 @@ type LoadOptions struct {
 	// CheckDir reports why a directory (serve.socket's) can neither be used
 	// nor created, or nil. nil means look at the file system.
 	CheckDir func(dir string) error
+	// CheckWebConfig reports why serve.web_config's file is not a usable
+	// Prometheus exporter-toolkit web config (cmd passes serve's check, so
+	// this package needs no knowledge of that format); nil checks only
+	// that the file can be read.
+	CheckWebConfig func(path string) error
 	// SSH resolves host names through ssh_config; nil makes a resolver for
 	// this load alone. A session keeps one so each alias is asked once.
 	SSH *SSHResolver
@@ -121,6 +126,9 @@ func LoadWith(path string, opts LoadOptions) (*Config, error) {
 	}
 	if opts.CheckDir == nil {
 		opts.CheckDir = checkDirCreatable
+	}
+	if opts.CheckWebConfig == nil {
+		opts.CheckWebConfig = func(string) error { return nil }
 	}
 	return parseConfig(path, data, opts)
 }

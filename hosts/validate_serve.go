@@ -37,6 +37,8 @@ func (ps *problems) serveTable(raw *rawServe, opts LoadOptions, home string) Ser
 			ps.at("serve.web_config", why)
 		} else if err := opts.CheckFile(p); err != nil {
 			ps.at("serve.web_config", "web config "+quote(p)+": "+describeFileErr(err))
+		} else if err := opts.CheckWebConfig(p); err != nil {
+			ps.at("serve.web_config", "web config "+quote(p)+": "+err.Error())
 		} else {
 			s.WebConfig = p
 		}

@@ -17,8 +17,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/prometheus/exporter-toolkit/web"
-
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/incident"
 	"github.com/hvconsole/hvconsole/probes"
@@ -97,7 +95,7 @@ func newServer(opts Options) (*server, error) {
 		opts.HTTPClient = &http.Client{}
 	}
 	cfg := opts.Config
-	if err := web.Validate(cfg.Serve.WebConfig); err != nil {
+	if err := CheckWebConfig(cfg.Serve.WebConfig); err != nil {
 		return nil, fmt.Errorf("serve: web config %s: %w", cfg.Serve.WebConfig, err)
 	}
 	s := &server{opts: opts, log: opts.Logger, cfg: cfg, fleet: newFleetState(cfg.Hosts),

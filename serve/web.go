@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -48,6 +49,18 @@ func metricsHandler(reg *prometheus.Registry, fleet *fleetState, version string,
 		_, _ = io.WriteString(w, "Ready.\n")
 	})
 	return mux, nil
+}
+
+// CheckWebConfig reports, on one line, why path is not a usable Prometheus
+// exporter-toolkit web config (YAML that does not parse, an unknown key, a
+// password that is not a bcrypt hash, TLS files that do not load); nil
+// for "" (no web config). The config loader calls it so `validate` and a
+// reload report it with the key's position.
+func CheckWebConfig(path string) error {
+	if err := web.Validate(path); err != nil {
+		return errors.New("not a usable web config: " + strings.Join(strings.Fields(err.Error()), " "))
+	}
+	return nil
 }
 
 // serveHTTP serves h on l (TLS and basic auth from the exporter-toolkit

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/serve"
 )
 
 // loadConfig resolves and loads the config; any problem is a usage exit.
@@ -50,7 +51,14 @@ func loadConfigFile(ctx context.Context, env *environment, path string) (*hosts.
 	if env.ssh == nil {
 		env.ssh = newSSHResolver(env)
 	}
-	return hosts.LoadWith(path, hosts.LoadOptions{Getenv: env.getenv, SSH: env.ssh, Context: ctx})
+	return hosts.LoadWith(path, loadOptions(ctx, env, env.ssh))
+}
+
+// loadOptions are what every config load uses: the run's environment and
+// ssh_config resolver, and serve's web-config check, so a serve.web_config
+// file that does not parse is a config problem with its file:line:col.
+func loadOptions(ctx context.Context, env *environment, ssh *hosts.SSHResolver) hosts.LoadOptions {
+	return hosts.LoadOptions{Getenv: env.getenv, SSH: ssh, Context: ctx, CheckWebConfig: serve.CheckWebConfig}
 }
 
 func newSSHResolver(env *environment) *hosts.SSHResolver {

@@ -57,7 +57,7 @@ func runServeCommand(ctx context.Context, env *environment, args []string) error
 		Journal: f.journal,
 		// A reload reads ssh_config afresh too: a new resolver, not the cache.
 		Reload: func() (*hosts.Config, error) {
-			return hosts.LoadWith(path, hosts.LoadOptions{Getenv: env.getenv, SSH: newSSHResolver(env), Context: ctx})
+			return hosts.LoadWith(path, loadOptions(ctx, env, newSSHResolver(env)))
 		},
 	})
 	stopFwd()

@@ -201,3 +201,44 @@ func TestSingleCollectorStampsSite(t *testing.T) {
 	for range f.Updates() {
 	}
 }
+
+// A collector that keeps its stream open but says nothing, not even a
+// heartbeat, for the silence limit counts as gone (a hung collector is as
+// good as a dead one); while heartbeats arrive it does not.
+func TestSilentCollectorCountsAsGone(t *testing.T) {
+	c := startCollector(t, filepath.Join(t.TempDir(), "a.sock"), "dc1")
+	defer c.stop()
+	tg, _ := ParseTarget("unix:" + c.path)
+	f := New(NetDialer{}, []Target{tg})
+	f.silence = 400 * time.Millisecond
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- f.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+		for range f.Updates() {
+		}
+	}()
+	if r := next(t, f); r.Status != probes.OK {
+		t.Fatalf("first report %s %s, want OK", r.Host, r.Status)
+	}
+	hb, _ := json.Marshal(wire.Message{Type: wire.TypeHeartbeat, Time: time.Now()})
+	hb = append(hb, '\n') // once: the handler writes it while the next is queued
+	beat := time.NewTicker(100 * time.Millisecond)
+	defer beat.Stop()
+	for range 12 { // 1.2 s of heartbeats: three silence limits
+		<-beat.C
+		c.lines <- hb
+		select {
+		case r := <-f.Updates():
+			t.Fatalf("a collector sending heartbeats counted as gone: %s %s", r.Host, r.Status)
+		default:
+		}
+	}
+	beat.Stop()
+	r := next(t, f) // the stream is still open, but silent
+	if r.Status != probes.UNKNOWN || r.Checks[0].Summary != UnreachableSummary {
+		t.Errorf("silent collector: %s %s %+v; want UNKNOWN %q", r.Host, r.Status, r.Checks, UnreachableSummary)
+	}
+}

@@ -42,6 +42,9 @@ type Fleet struct {
 	collectors []*collector
 	updates    chan probes.HostReport
 	started    bool
+	// silence is how long a stream may say nothing, not even a
+	// heartbeat, before its collector counts as gone (silenceLimit).
+	silence time.Duration
 }
 
 // collector is one target and what it last said.
@@ -58,7 +61,7 @@ type collector struct {
 // target, each host's name is also prefixed with that site and "/", so the
 // same host name at two sites is two hosts, never one.
 func New(d Dialer, targets []Target) *Fleet {
-	f := &Fleet{dialer: d, updates: make(chan probes.HostReport, updatesBuffer)}
+	f := &Fleet{dialer: d, updates: make(chan probes.HostReport, updatesBuffer), silence: silenceLimit}
 	for _, t := range targets {
 		f.collectors = append(f.collectors, &collector{target: t})
 	}
@@ -208,7 +211,7 @@ func (f *Fleet) session(ctx context.Context, c *collector) (got bool, err error)
 	}
 	defer body.Close()
 	// A silent collector is a gone one: the watchdog cuts the stream.
-	watchdog := time.AfterFunc(silenceLimit, cancel)
+	watchdog := time.AfterFunc(f.silence, cancel)
 	defer watchdog.Stop()
 	dec := wire.NewDecoder(body)
 	for {
@@ -217,7 +220,7 @@ func (f *Fleet) session(ctx context.Context, c *collector) (got bool, err error)
 			return got, err
 		}
 		got = true
-		watchdog.Reset(silenceLimit)
+		watchdog.Reset(f.silence)
 		if !f.apply(ctx, c, m) {
 			return got, ctx.Err()
 		}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/probes"
@@ -80,6 +81,8 @@ func TestAttachSocketSnapshotAndStream(t *testing.T) {
 	if err != nil || m.Type != wire.TypeReport || m.Host.Name != "kvm2" {
 		t.Fatalf("next message %+v, %v; want kvm2's report", m, err)
 	}
+	resp.Body.Close() // the viewer leaves: one log line says so
+	h.waitLog(t, "msg=detach viewer=1")
 }
 
 func TestSlowViewerIsDropped(t *testing.T) {
@@ -126,5 +129,35 @@ func TestListenSocketRefusesALiveOneAndReplacesAStaleOne(t *testing.T) {
 	_ = os.WriteFile(file, nil, 0o600)
 	if _, err := listenSocket(file, 0o660); err == nil {
 		t.Error("a regular file was replaced")
+	}
+}
+
+// The stream says the collector lives with a heartbeat every interval,
+// with no report in between, so an attached console tells a quiet fleet
+// from a dead collector.
+func TestAttachStreamSendsHeartbeats(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "serve.sock")
+	cfg := testConfig("", "kvm1")
+	cfg.Serve.Socket, cfg.Serve.SocketMode = sock, 0o600
+	h := startServerWith(t, cfg, func(o *Options) { o.Heartbeat = 20 * time.Millisecond })
+	defer func() {
+		if err := h.stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	h.waitLog(t, "msg=serving")
+	resp, err := unixClient(sock).Get("http://x/v1/stream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	dec := wire.NewDecoder(resp.Body)
+	if m, err := dec.Next(); err != nil || m.Type != wire.TypeSnapshot {
+		t.Fatalf("first message %+v, %v; want the snapshot", m, err)
+	}
+	for i := range 3 {
+		if m, err := dec.Next(); err != nil || m.Type != wire.TypeHeartbeat || m.Time.IsZero() {
+			t.Fatalf("message %d after the snapshot: %+v, %v; want a heartbeat", i, m, err)
+		}
 	}
 }

@@ -7,6 +7,7 @@
 package serve
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -56,6 +57,9 @@ type Options struct {
 	// Journal, when set, journals every host's status changes (the
 	// collector's own incident journal, in its state directory).
 	Journal *incident.Journal
+	// Heartbeat is how often the attach stream says the collector lives
+	// (0: wire.HeartbeatInterval, which attached consoles expect).
+	Heartbeat time.Duration
 }
 
 // Run collects until ctx ends. It returns after every goroutine it started
@@ -160,7 +164,7 @@ func (s *server) run(ctx context.Context) error {
 func (s *server) loop(ctx context.Context) {
 	resend := time.NewTicker(s.cfg.Alerting.ResendInterval)
 	defer resend.Stop()
-	heartbeat := time.NewTicker(wire.HeartbeatInterval)
+	heartbeat := time.NewTicker(cmp.Or(s.opts.Heartbeat, wire.HeartbeatInterval))
 	defer heartbeat.Stop()
 	updates := s.opts.Scheduler.Updates()
 	for {

@@ -85,6 +85,12 @@ func testConfig(alertmanager string, names ...string) *hosts.Config {
 
 func startServer(t testing.TB, cfg *hosts.Config, reload func() (*hosts.Config, error)) *harness {
 	t.Helper()
+	return startServerWith(t, cfg, func(o *Options) { o.Reload = reload })
+}
+
+// startServerWith is startServer with the options adjusted by mutate.
+func startServerWith(t testing.TB, cfg *hosts.Config, mutate func(*Options)) *harness {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -93,10 +99,10 @@ func startServer(t testing.TB, cfg *hosts.Config, reload func() (*hosts.Config, 
 		reloads: make(chan struct{})}
 	ctx, cancel := context.WithCancel(t.Context())
 	errc := make(chan error, 1)
-	go func() {
-		errc <- Run(ctx, Options{Config: cfg, Scheduler: h.sched, Logger: slog.New(slog.NewTextHandler(h.log, nil)),
-			Version: "test", MetricsListener: l, Reload: reload, Reloads: h.reloads})
-	}()
+	opts := Options{Config: cfg, Scheduler: h.sched, Logger: slog.New(slog.NewTextHandler(h.log, nil)),
+		Version: "test", MetricsListener: l, Reloads: h.reloads}
+	mutate(&opts)
+	go func() { errc <- Run(ctx, opts) }()
 	h.stop = func() error {
 		cancel()
 		select {
@@ -151,6 +157,7 @@ func TestServeAlertsMetricsAndShutdown(t *testing.T) {
 		{Spec: "bad", Newest: "/b/x", Age: time.Minute, Size: 10, Verify: probes.BackupVerifyMismatch},
 		{Spec: "none"}}
 	kvm2.Pools = []probes.Pool{{Name: "default", State: "running", Capacity: 400, Allocation: 100}, {Name: "off"}}
+	kvm2.Resources = &probes.Resources{MemTotal: 8 << 30, MemFree: 2 << 30, MemCommitted: 4 << 30}
 	h.sched.updates <- kvm2
 	h.waitLog(t, "msg=ready hosts=2")
 	if code, _ := h.get(t, "/-/ready"); code != 200 {
@@ -169,7 +176,15 @@ func TestServeAlertsMetricsAndShutdown(t *testing.T) {
 	h.waitLog(t, `msg="status change" host=kvm1 check=hypervisor from=OK to=CRIT`)
 
 	_, body := h.get(t, "/metrics")
+	// every metric the issue names, with its labels
 	for _, want := range []string{
+		`hvconsole_host_up{host="kvm1",region="eu"} 1`,
+		`hvconsole_vms{host="kvm2",region="eu",state="running"} 1`,
+		`hvconsole_host_memory_bytes{host="kvm2",kind="total",region="eu"} 8.589934592e+09`,
+		`hvconsole_host_memory_bytes{host="kvm2",kind="free",region="eu"} 2.147483648e+09`,
+		`hvconsole_host_memory_bytes{host="kvm2",kind="committed",region="eu"} 4.294967296e+09`,
+		`hvconsole_probe_duration_seconds{host="kvm1",region="eu"} `,
+		`hvconsole_last_report_timestamp_seconds{host="kvm1",region="eu"} 1.795748401e+09`,
 		`hvconsole_hypervisor_up{host="kvm1",hypervisor="libvirt",region="eu"} 0`,
 		`hvconsole_hypervisor_up{host="kvm2",hypervisor="libvirt",region="eu"} 1`,
 		`hvconsole_check_status{check="hypervisor",host="kvm1",region="eu",status="CRIT"} 1`,

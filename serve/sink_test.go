@@ -77,7 +77,7 @@ func TestSinkOutcomes(t *testing.T) {
 		{"accepted", []int{200}, 1, 1, 0, 0, ""},
 		{"server error retried", []int{503, 500, 200}, 3, 1, 2, 0, "retrying"},
 		{"rate limit retried", []int{429, 200}, 2, 1, 1, 0, "retrying"},
-		{"client error not retried", []int{400}, 1, 0, 0, 1, `alert delivery rejected" sink=`},
+		{"client error not retried, logged with its answer", []int{400}, 1, 0, 0, 1, `alert delivery rejected" sink=`},
 		{"out of attempts", []int{502}, sinkAttempts, 0, sinkAttempts - 1, 1, "dropped"},
 	}
 	for _, tc := range tests {
@@ -97,6 +97,9 @@ func TestSinkOutcomes(t *testing.T) {
 			}
 			if !strings.Contains(log.String(), tc.log) {
 				t.Errorf("log lacks %q:\n%s", tc.log, log.String())
+			}
+			if tc.codes[0] == 400 && (!strings.Contains(log.String(), "status=400 answer=") || !strings.Contains(log.String(), "for /api/v2/alerts")) {
+				t.Errorf("a rejection is logged without its answer:\n%s", log.String())
 			}
 			if strings.Contains(log.String(), "\x1b") {
 				t.Errorf("remote answer logged with a control character:\n%q", log.String())

@@ -167,3 +167,28 @@ func alertingCfgWith(ams, hooks []string) hosts.Alerting {
 	c.Alertmanagers, c.Webhooks = ams, hooks
 	return c
 }
+
+// Retries back off with jitter: each wait is between half and all of a
+// delay that doubles from sinkBackoffMin up to sinkBackoffMax.
+func TestSinkBacksOffWithJitter(t *testing.T) {
+	_, srv := newRecorder(http.StatusBadGateway)
+	defer srv.Close()
+	var log bytes.Buffer
+	k, _ := newTestSink(t, kindWebhook, srv.URL, &log)
+	var waits []time.Duration
+	k.wait = func(ctx context.Context, d time.Duration) bool {
+		waits = append(waits, d)
+		return ctx.Err() == nil
+	}
+	k.deliver(t.Context(), []byte(`{}`))
+	if len(waits) != sinkAttempts-1 {
+		t.Fatalf("%d waits, want %d (one between attempts)", len(waits), sinkAttempts-1)
+	}
+	delay := sinkBackoffMin
+	for i, w := range waits {
+		if w < delay/2 || w > delay {
+			t.Errorf("wait %d = %v, want within [%v, %v]", i, w, delay/2, delay)
+		}
+		delay = min(2*delay, sinkBackoffMax)
+	}
+}

@@ -23,6 +23,10 @@ const (
 	lastHost  = 44
 )
 
+// lossGrace is the scheduler's LossGrace (its default, named here because
+// the soak's oracle rates a restart by it).
+const lossGrace = time.Second
+
 // fleet is a scheduler over a fresh SSH pool built as the console builds
 // them (probes.PoolOptions), for the lab hosts numbered ns.
 type fleet struct {
@@ -64,7 +68,8 @@ func labConfig(t *testing.T, l *labtest.Lab, ns ...int) *hosts.Config {
 func newFleet(t *testing.T, l *labtest.Lab, cfg *hosts.Config) *fleet {
 	t.Helper()
 	pool := sshx.NewPool(probes.PoolOptions(cfg))
-	s := probes.NewScheduler(cfg, probes.NewSSHTransport(pool), probes.SchedulerOptions{Classify: probes.ClassifySSH})
+	s := probes.NewScheduler(cfg, probes.NewSSHTransport(pool),
+		probes.SchedulerOptions{Classify: probes.ClassifySSH, LossGrace: lossGrace})
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil {
 			t.Errorf("scheduler close: %v", err)

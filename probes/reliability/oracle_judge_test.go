@@ -18,7 +18,8 @@ func TestJudge(t *testing.T) {
 		recover: 5 * time.Second, start: at(10), repaired: at(30)}
 	latency := injected{host: "b", kind: "latency", recover: 5 * time.Second, start: at(10), repaired: at(30)}
 	restart := injected{host: "a", kind: "restart", want: []cause{causeHypervisor, causeLibvirtLost},
-		detect: 5 * time.Second, recover: 5 * time.Second, start: at(10), repaired: at(10), instant: true}
+		detect: 5 * time.Second, recover: 5 * time.Second, start: at(10), repaired: at(10.3), instant: true,
+		seenIfDown: time.Second}
 	freeze := injected{host: "a", kind: "freeze", want: []cause{causeHypervisor}, detect: 5 * time.Second,
 		recover: 5 * time.Second, start: at(10), repaired: at(30)}
 	// restarting is the injector's restart verb on host a (it ends the daemon).
@@ -64,10 +65,14 @@ func TestJudge(t *testing.T) {
 		{"a restart seen as a lost connection", []injected{restart}, []observed{
 			rep("a", 10.2, probes.UNKNOWN, causeLibvirtLost), rep("a", 10.4, probes.OK, causeNone)},
 			[]outage{{host: "a", from: at(10.2), to: at(10.2)}}, restarting, 0, 0, 0},
-		{"a restart reported as unreachable is missed", []injected{restart}, []observed{
-			rep("a", 10.2, probes.CRIT, causeUnreachable), rep("a", 11, probes.OK, causeNone)}, nil, restarting, 1, 0, 0},
-		{"a restart nothing reported is missed", []injected{restart}, []observed{
-			rep("a", 10.5, probes.OK, causeNone), rep("a", 12, probes.OK, causeNone)}, nil, restarting, 1, 0, 0},
+		{"a restart reported as unreachable is a false alarm", []injected{restart}, []observed{
+			rep("a", 10.2, probes.CRIT, causeUnreachable), rep("a", 11, probes.OK, causeNone)}, nil, restarting, 0, 0, 1},
+		{"a restart with the daemon down 1 s or more must be seen", []injected{restart}, []observed{
+			rep("a", 10.5, probes.OK, causeNone), rep("a", 12, probes.OK, causeNone)},
+			[]outage{{host: "a", from: at(10.1), to: at(11.4)}}, restarting, 1, 0, 0},
+		{"a shorter restart nothing reported is no miss", []injected{restart}, []observed{
+			rep("a", 10.5, probes.OK, causeNone), rep("a", 12, probes.OK, causeNone)},
+			[]outage{{host: "a", from: at(10.1), to: at(11.1)}}, restarting, 0, 0, 0},
 		{"a lost connection is not a frozen daemon", []injected{freeze}, []observed{
 			rep("a", 12, probes.UNKNOWN, causeLibvirtLost), rep("a", 31, probes.OK, causeNone)}, nil, nil, 1, 0, 0},
 		{"the restart's outage is injected: a later alarm is false", []injected{restart}, []observed{

@@ -204,3 +204,47 @@ func TestZoomStaysOnHostProgram(t *testing.T) {
 			selectedName(final))
 	}
 }
+
+// TestFlowEventGroups drives the event log: a host's unreachable spell is
+// one line naming the root cause with its checks folded into it; e expands
+// it into the check transitions and folds it again; / with the event log
+// focused filters the events.
+func TestFlowEventGroups(t *testing.T) {
+	inv := inventory(4)
+	src := newFakeSource(len(inv) + 2)
+	m := New(Options{Hosts: inv, Now: fixedNow, NoColor: true}, src).withStop(t.Context().Done())
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(200, 50))
+	for _, h := range inv {
+		src.ch <- report(h, probes.OK, "", t0.Add(-2*time.Minute))
+	}
+	down := report(inv[1], probes.CRIT, "", t0.Add(-time.Minute))
+	down.Checks[0] = probes.Result{Host: inv[1].Name, Check: "ssh", Status: probes.CRIT, Time: down.Time,
+		Summary: "unreachable: connection refused"}
+	down.Checks[1] = probes.Result{Host: inv[1].Name, Check: "hypervisor", Status: probes.UNKNOWN, Time: down.Time,
+		Summary: probes.SummaryUnreachable}
+	src.ch <- down
+	src.ch <- report(inv[2], probes.WARN, "autostart VM batch is shut off", t0.Add(-30*time.Second))
+	waitOut(t, tm, "ssh: unreachable: connection refused (2 checks)")
+
+	tm.Send(press("tab"))
+	tm.Send(press("tab")) // the event log has focus
+	tm.Send(press("e"))
+	// one wait per frame: reading the output consumes it
+	waitOut(t, tm, "· hypervisor OK → UNKNOWN")
+	tm.Type("/kvm-03")
+	tm.Send(press("enter"))
+	tm.Send(press("e"))
+	tm.Send(press("q"))
+
+	final, ok := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if !ok {
+		t.Fatal("final model has the wrong type")
+	}
+	if final.events.Expanded() || final.events.Filter() != "kvm-03" {
+		t.Fatalf("expanded %v, filter %q; want folded again and filtered on kvm-03",
+			final.events.Expanded(), final.events.Filter())
+	}
+	if ev := final.events.View(); !strings.Contains(ev, "kvm-03") || strings.Contains(ev, "kvm-02") {
+		t.Fatalf("the event log filtered on kvm-03 shows:\n%s", ev)
+	}
+}

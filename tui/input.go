@@ -110,6 +110,8 @@ func (m Model) consoleKey(k tea.KeyPressMsg, act keys.Action) (Model, tea.Cmd) {
 		return m.openDrill()
 	case keys.Details:
 		return m.openDetails()
+	case keys.Expand:
+		m.events.SetExpanded(!m.events.Expanded())
 	default:
 		return m.navigate(k), nil
 	}

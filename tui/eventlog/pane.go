@@ -25,7 +25,17 @@ type Pane struct {
 	offset int
 	focus  bool
 	filter string
+	// expanded shows under each grouped line the check transitions it
+	// stands for.
+	expanded bool
 }
+
+// SetExpanded shows (true) or folds the check transitions grouped into
+// each host's line.
+func (p *Pane) SetExpanded(on bool) { p.expanded = on }
+
+// Expanded reports whether grouped lines are shown expanded.
+func (p Pane) Expanded() bool { return p.expanded }
 
 // SetFilter shows only the events that match text (see Event.Matches).
 func (p *Pane) SetFilter(text string) { p.filter, p.offset = text, 0 }
@@ -73,6 +83,9 @@ func (p Pane) View() string {
 	for i := p.offset; i < p.log.Len() && len(out) < p.height; i++ {
 		if e := p.log.At(i); p.filter == "" || e.Matches(p.filter) {
 			out = append(out, Line(p.th, e, true, p.width, now))
+			if p.expanded {
+				out = append(out, p.foldedLines(e)...)
+			}
 		}
 	}
 	if p.log.Len() == 0 && len(out) < p.height {
@@ -90,6 +103,9 @@ func (p Pane) title() string {
 	if p.filter != "" {
 		s += " " + g.Dot + " filter: " + cell.Clean(p.filter)
 	}
+	if p.expanded {
+		s += " " + g.Dot + " expanded"
+	}
 	if p.offset > 0 {
 		s += " " + g.Dot + " " + strconv.Itoa(p.offset) + " newer above"
 	}
@@ -98,6 +114,18 @@ func (p Pane) title() string {
 		return p.th.Title.Render(s)
 	}
 	return s
+}
+
+// foldedLines are the check transitions a grouped event stands for, one
+// line each, under the event's summary: "ssh OK → CRIT".
+func (p Pane) foldedLines(e Event) []string {
+	out := make([]string, 0, len(e.Folded))
+	indent := cell.Spaces(min(3+len(cell.Clock(e.Time, p.now()))+1+15, p.width/2))
+	for _, f := range e.Folded {
+		f = strings.Replace(cell.Clean(f), " -> ", " "+p.th.Glyphs.Arrow+" ", 1)
+		out = append(out, p.th.Dim.Render(cell.Fit(indent+p.th.Glyphs.Dot+" "+f, p.width, p.th.Glyphs.Ellipsis)))
+	}
+	return out
 }
 
 // Line formats one event: time (dated when it is not today's, see

@@ -37,6 +37,9 @@ const (
 	WarRoom
 	// Details opens the full text of the selected host's checks.
 	Details
+	// Expand shows (or folds again) the check transitions each event-log
+	// line stands for.
+	Expand
 	// Host actions.
 	Restart
 	Mark
@@ -140,6 +143,7 @@ func Default() Map {
 		bind(Filter, GroupView, "filter", "/"),
 		bind(Sort, GroupView, "cycle sort", "s"),
 		bind(Details, GroupView, "details: full text, c copies", "d"),
+		bind(Expand, GroupView, "events: expand/fold groups", "e"),
 		bind(WarRoom, GroupView, "war room", "w"),
 		bind(Help, GroupView, "help", "?"),
 		bind(Quit, GroupView, "quit", "q", "ctrl+c"),
@@ -206,8 +210,8 @@ var footers = [...][]footerEntry{
 		{Journal, "l", "journal"}, {Backups, "b", "backups"}, {Refresh, "r", "probe"}, {Drill, "D", "drill"},
 		{Down, "j/k", "scroll"},
 		{Pause, "p", "pause"}, {WarRoom, "w", "war"}, {NextPane, "tab", "pane"}, {Quit, "q", "quit"}},
-	FooterEvents: {{Help, "?", "help"}, {Down, "j/k", "scroll"}, {NextPane, "tab", "pane"}, {Zoom, "enter", "zoom"},
-		{Pause, "p", "pause"}, {WarRoom, "w", "war"}, {Quit, "q", "quit"}},
+	FooterEvents: {{Help, "?", "help"}, {Down, "j/k", "scroll"}, {Expand, "e", "expand"}, {Filter, "/", "filter"},
+		{NextPane, "tab", "pane"}, {Zoom, "enter", "zoom"}, {Pause, "p", "pause"}, {WarRoom, "w", "war"}, {Quit, "q", "quit"}},
 	FooterWarRoom: {{Help, "?", "help"}, {WarRoom, "w", "back"}, {PageDown, "pgup/pgdn", "page"}, {Quit, "q", "quit"}},
 }
 

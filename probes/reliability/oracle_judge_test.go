@@ -16,6 +16,8 @@ func TestJudge(t *testing.T) {
 	}
 	partition := injected{host: "a", kind: "partition", want: []cause{causeUnreachable}, detect: 5 * time.Second,
 		recover: 5 * time.Second, start: at(10), repaired: at(30)}
+	slowVerb := partition
+	slowVerb.applied = at(12)
 	latency := injected{host: "b", kind: "latency", recover: 5 * time.Second, start: at(10), repaired: at(30)}
 	restart := injected{host: "a", kind: "restart", want: []cause{causeHypervisor, causeLibvirtLost},
 		detect: 5 * time.Second, recover: 5 * time.Second, start: at(10), repaired: at(10.3), instant: true,
@@ -37,6 +39,8 @@ func TestJudge(t *testing.T) {
 			rep("a", 20, probes.UNKNOWN, causeOther), rep("a", 32, probes.OK, causeNone)}, nil, nil, 0, 0, 0},
 		{"detected late", []injected{partition}, []observed{
 			rep("a", 16, probes.CRIT, causeUnreachable), rep("a", 32, probes.OK, causeNone)}, nil, nil, 1, 0, 0},
+		{"the bound counts from the end of a slow fault verb", []injected{slowVerb}, []observed{
+			rep("a", 16, probes.CRIT, causeUnreachable), rep("a", 32, probes.OK, causeNone)}, nil, nil, 0, 0, 0},
 		{"wrong cause is not a detection", []injected{partition}, []observed{
 			rep("a", 12, probes.CRIT, causeHypervisor), rep("a", 32, probes.OK, causeNone)}, nil, nil, 1, 0, 0},
 		{"never recovered", []injected{partition}, []observed{

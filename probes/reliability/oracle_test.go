@@ -69,10 +69,23 @@ type injected struct {
 	// report. Such a fault is also strict: every non-OK report in its
 	// window must have one of the wanted causes.
 	seenIfDown time.Duration
-	// start is just before the fault verb ran; repaired is just after the
-	// repair verb returned (== start for a fault that repairs itself).
-	start, repaired time.Time
-	instant         bool
+	// start is just before the fault verb ran; applied just after it
+	// returned (the fault is in place by then at the latest: a lab verb
+	// takes from 0.1 s to seconds on a loaded machine, so detection bounds
+	// count from it, while detection times are reported from start);
+	// repaired is just after the repair verb returned (== applied for a
+	// fault that repairs itself).
+	start, applied, repaired time.Time
+	instant                  bool
+}
+
+// inPlace is when the fault was surely in place: applied, or start when
+// it was not recorded.
+func (f injected) inPlace() time.Time {
+	if f.applied.IsZero() {
+		return f.start
+	}
+	return f.applied
 }
 
 // outage is a span in which a host's libvirtd process was really gone (or
@@ -201,7 +214,7 @@ func judge(faults []injected, reports []observed, outs []outage, ends []span) ve
 			v.Benign++
 		} else if i := slices.IndexFunc(rs, func(r observed) bool {
 			return !r.at.Before(f.start) && r.status != probes.OK && slices.Contains(f.want, r.cause)
-		}); i >= 0 && rs[i].at.Sub(f.start) <= f.detect {
+		}); i >= 0 && rs[i].at.Sub(f.inPlace()) <= f.detect {
 			detectedAt = rs[i].at
 			v.Detected++
 			v.DetectTimes = append(v.DetectTimes, detectedAt.Sub(f.start))

@@ -374,8 +374,9 @@ func (inj *injector) apply(h *soakHost, k *faultKind) {
 	f := injected{host: h.name, kind: k.name, want: k.want, detect: k.detect, recover: k.recover,
 		seenIfDown: k.seenIfDown, start: time.Now()}
 	inj.runVerbs(h, k.apply)
+	f.applied = time.Now()
 	if len(k.repair) == 0 {
-		f.instant, f.repaired = true, time.Now()
+		f.instant, f.repaired = true, f.applied
 		h.idleAfter = f.repaired.Add(k.recover + 2*time.Second)
 		inj.faults = append(inj.faults, f)
 		return

@@ -139,6 +139,10 @@ func (m Model) nextAgeChange() time.Duration {
 	if !m.round.last.IsZero() {
 		soonest(cell.NextAgeChange(now.Sub(m.round.last)))
 	}
+	for _, a := range m.table.Acks() {
+		// the time left on screen, and the expiry that ends the ack
+		soonest(a.NextChange(now))
+	}
 	if m.war {
 		// the wall's clock shows seconds: a wall that stops ticking is
 		// seen to be frozen

@@ -25,6 +25,7 @@ const (
 	overlayJournal
 	overlayDrillPick
 	overlayDetails
+	overlayAck
 )
 
 // flow is the state of the action the operator is setting up: the hosts
@@ -49,6 +50,9 @@ func (m Model) overlayKey(k tea.KeyPressMsg) (Model, tea.Cmd) {
 	case overlayConfirm:
 		m.confirm, _ = m.confirm.Update(k)
 		return m.afterConfirm()
+	case overlayAck:
+		m.ackForm, _ = m.ackForm.Update(k)
+		return m.afterAckForm()
 	case overlayJournal:
 		if s := k.String(); s == "esc" || s == "q" {
 			m.closeOverlay()

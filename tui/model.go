@@ -8,6 +8,7 @@ import (
 
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/probes"
+	"github.com/hvconsole/hvconsole/tui/ackform"
 	"github.com/hvconsole/hvconsole/tui/confirm"
 	"github.com/hvconsole/hvconsole/tui/details"
 	"github.com/hvconsole/hvconsole/tui/eventlog"
@@ -77,6 +78,7 @@ type Model struct {
 	drills     map[string]context.CancelFunc
 	picker     picker.Picker
 	confirm    confirm.Dialog
+	ackForm    ackform.Form
 	journal    journal.Pane
 	journalGen int
 	details    details.View
@@ -103,6 +105,9 @@ type rounds struct {
 func New(opts Options, src Source) Model {
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.AckOwner == "" {
+		opts.AckOwner = localUser()
 	}
 	if opts.EventCapacity <= 0 {
 		opts.EventCapacity = eventlog.DefaultCapacity
@@ -162,7 +167,13 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil // a newer tick is pending
 		}
 		m.tickAt = time.Time{}
-		return m, m.scheduleTick()
+		ended := m.sweepAcks()
+		return m, tea.Batch(ended, m.scheduleTick())
+	case ackMadeMsg:
+		return m.applyAckMade(msg)
+	case ackAuditMsg:
+		m.note = "ack end not in the audit log: " + msg.err.Error()
+		return m, nil
 	case warPageMsg:
 		return m.turnWarPage(msg)
 	case restartDoneMsg:
@@ -201,7 +212,7 @@ func (m Model) applyReports(msg reportsMsg) (tea.Model, tea.Cmd) {
 		evs := eventlog.Diff(prev, had, r)
 		m.log.Append(evs...)
 		added += len(evs)
-		bell = bell || (had && r.Status == probes.CRIT && prev.Status != probes.CRIT)
+		bell = bell || (had && r.Status == probes.CRIT && prev.Status != probes.CRIT && !m.acked(r.Host))
 		m.markRound(r)
 		m.answer(r)
 	}
@@ -214,7 +225,7 @@ func (m Model) applyReports(msg reportsMsg) (tea.Model, tea.Cmd) {
 	m.showSelected()
 	m.events.Added(added)
 	m.refreshCrit()
-	cmds := []tea.Cmd{m.scheduleTick()}
+	cmds := []tea.Cmd{m.sweepAcks(), m.scheduleTick()}
 	if msg.closed {
 		m.closed = true
 	} else {

@@ -62,6 +62,9 @@ type Options struct {
 	// incident journal; a memory-only one for an attached console) and
 	// is what the incidents view shows.
 	Journal *incident.Journal
+	// AckOwner is the owner an ack form starts with (default: the local
+	// user).
+	AckOwner string
 	// RunbookURL is [alerting] runbook_url, a validated template: the
 	// details view links each problem to the team's page. "" for none.
 	RunbookURL string

@@ -86,6 +86,7 @@ func (m *Model) layout() {
 	}
 	m.picker.SetSize(m.width-4, body)
 	m.confirm.SetSize(m.width-4, body)
+	m.ackForm.SetSize(m.width-4, body)
 	m.journal.SetSize(m.width, body)
 	m.details.SetSize(m.width, body)
 }
@@ -143,6 +144,8 @@ func (m Model) render() string {
 		body = overlayBox(body, m.picker.View(), m.width)
 	case overlayConfirm:
 		body = overlayBox(body, m.confirm.View(), m.width)
+	case overlayAck:
+		body = overlayBox(body, m.ackForm.View(), m.width)
 	}
 	return m.headerView() + "\n" + body + "\n" + m.footerView()
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/probes"
+	"github.com/hvconsole/hvconsole/tui/ack"
 	"github.com/hvconsole/hvconsole/tui/cell"
 )
 
@@ -37,6 +38,9 @@ type Host struct {
 	// else when this console saw it.
 	Changed       time.Time
 	ChangedByHost bool
+	// Ack is the operator's acknowledgement of its problem, nil when none
+	// (Table.SetAck sets it).
+	Ack *ack.Ack
 
 	history [HistoryLen]time.Duration
 	histLen int

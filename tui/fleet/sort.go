@@ -37,12 +37,17 @@ func (s SortMode) String() string {
 // Next returns the following mode, wrapping around.
 func (s SortMode) Next() SortMode { return (s + 1) % sortModes }
 
-// rank orders pending hosts between OK and WARN: not known bad, not known good.
+// rank orders pending hosts between OK and WARN (not known bad, not known
+// good), and an acknowledged host just after the unacknowledged ones of
+// its status: someone owns it, the others still need an owner.
 func rank(h *Host) int {
-	if h.Pending() {
-		return 1
+	switch {
+	case h.Pending():
+		return 2
+	case h.Ack != nil:
+		return h.Status().Severity()*4 - 1
 	}
-	return h.Status().Severity() * 2
+	return h.Status().Severity() * 4
 }
 
 // compareHosts is the sort's comparison; ties always fall back to the name

@@ -217,7 +217,7 @@ func (t Table) writeRow(b *strings.Builder, h *Host, selected bool, now time.Tim
 		}
 		row.WriteByte(' ')
 	}
-	check := h.worst
+	check := h.checkCell(now)
 	if busy, ok := t.busy[h.Name]; ok {
 		check = busy
 	}

@@ -144,6 +144,10 @@ func (p Pane) content() []string {
 	}
 	r := h.Report
 	lines := []string{p.summaryLine(h)}
+	if h.Ack != nil {
+		// the whole ack, note included: the table shows only its owner
+		lines = append(lines, "  "+p.th.Highlight.Render(h.Ack.Full(p.now())))
+	}
 	// what is wrong first: failing checks with their details, then the
 	// passing ones one line each (their details are in the details view)
 	lines = append(lines, p.th.Title.Render("Checks"))

@@ -47,6 +47,10 @@ const (
 	Backups
 	Journal
 	Drill
+	// Ack acknowledges the problem of the marked or selected hosts; Unack
+	// removes their acks. Not host actions: read-only consoles have them.
+	Ack
+	Unack
 )
 
 // Group orders bindings in the help overlay.
@@ -156,6 +160,8 @@ func Default() Map {
 		action(Backups, "backups", "check backups now", false, false, "b"),
 		action(Journal, "journal", "service journal", false, true, "l"),
 		action(Drill, "drill", "restore drill (again: cancel)", true, true, "D"),
+		action(Ack, "ack", "acknowledge: owner, note, expiry", false, false, "a"),
+		action(Unack, "unack", "remove the ack", false, false, "A"),
 	}
 	for i := range m {
 		switch m[i].Action {
@@ -204,11 +210,11 @@ type footerEntry struct {
 var footers = [...][]footerEntry{
 	FooterFleet: {{Help, "?", "help"}, {Zoom, "enter", "zoom"}, {Restart, "x", "restart"}, {Journal, "l", "journal"},
 		{Backups, "b", "backups"}, {Pause, "p", "pause"}, {WarRoom, "w", "war"}, {Details, "d", "details"},
-		{Refresh, "r", "probe"}, {Drill, "D", "drill"}, {Filter, "/", "filter"}, {Mark, "space", "mark"}, {Sort, "s", "sort"},
+		{Refresh, "r", "probe"}, {Drill, "D", "drill"}, {Ack, "a", "ack"}, {Filter, "/", "filter"}, {Mark, "space", "mark"}, {Sort, "s", "sort"},
 		{NextPane, "tab", "pane"}, {Quit, "q", "quit"}},
 	FooterHost: {{Help, "?", "help"}, {Back, "esc", "back"}, {Details, "d", "details"}, {Restart, "x", "restart"},
 		{Journal, "l", "journal"}, {Backups, "b", "backups"}, {Refresh, "r", "probe"}, {Drill, "D", "drill"},
-		{Down, "j/k", "scroll"},
+		{Ack, "a", "ack"}, {Down, "j/k", "scroll"},
 		{Pause, "p", "pause"}, {WarRoom, "w", "war"}, {NextPane, "tab", "pane"}, {Quit, "q", "quit"}},
 	FooterEvents: {{Help, "?", "help"}, {Down, "j/k", "scroll"}, {Expand, "e", "expand"}, {Filter, "/", "filter"},
 		{NextPane, "tab", "pane"}, {Zoom, "enter", "zoom"}, {Pause, "p", "pause"}, {WarRoom, "w", "war"}, {Quit, "q", "quit"}},

@@ -49,7 +49,8 @@ func TestActionBindings(t *testing.T) {
 		}
 		mutating[b.Action] = b.Mutating
 	}
-	want := map[Action]bool{Restart: true, Mark: false, MarkAll: false, Backups: false, Journal: false, Drill: true}
+	want := map[Action]bool{Restart: true, Mark: false, MarkAll: false, Backups: false, Journal: false, Drill: true,
+		Ack: false, Unack: false}
 	if len(mutating) != len(want) {
 		t.Fatalf("host actions %v, want %v", mutating, want)
 	}

@@ -191,13 +191,22 @@ func (g Grid) tileRow(row []*fleet.Host, tileW int, now time.Time) []string {
 		b[1].WriteString(g.th.Title.Render(cell.Fit(cause[0], tileW, ell)))
 		b[2].WriteString(cell.Fit(cause[1], tileW, ell))
 		b[3].WriteString(cell.Fit(" "+forText(h, now), tileW, ell))
-		b[4].WriteString(cell.Fit(" "+vmText(h, now), tileW, ell))
+		b[4].WriteString(cell.Fit(" "+ackOrVMs(h, now), tileW, ell))
 	}
 	out := make([]string, tileH)
 	for l := range b {
 		out[l] = cell.Fit(b[l].String(), g.width, "")
 	}
 	return out
+}
+
+// ackOrVMs is the tile's last line: who owns the problem when someone
+// does (the room must see it is taken), else the VM count.
+func ackOrVMs(h *fleet.Host, now time.Time) string {
+	if h.Ack != nil {
+		return h.Ack.Full(now)
+	}
+	return vmText(h, now)
 }
 
 // vmText is "VMs 4/6", or "VMs (4/6) as of 02:16:40" for a stale list.

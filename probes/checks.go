@@ -125,7 +125,13 @@ func (u unitFacts) detail() string {
 	for i, s := range u.states {
 		parts[i] = s.Unit + "=" + s.State
 	}
-	return fmt.Sprintf("units: %s (as of %s)", strings.Join(parts, " "), u.at.Format(time.RFC3339))
+	// no clock time here: the console writes every time one way (the
+	// check's own time is beside it); a state kept from an earlier round
+	// says so
+	if !u.fresh {
+		return "units: " + strings.Join(parts, " ") + " (read in an earlier round)"
+	}
+	return "units: " + strings.Join(parts, " ")
 }
 
 // hypervisorResult rates the hypervisor check. When the API answers the

@@ -24,6 +24,9 @@ type UnitTimes struct {
 	InactiveEnter time.Duration
 }
 
+// uptimeTick is /proc/uptime's resolution.
+const uptimeTick = 10 * time.Millisecond
+
 // maxUptime bounds an uptime or timestamp we accept (about 30 years).
 const maxUptime = 30 * 365 * 24 * time.Hour
 
@@ -118,10 +121,12 @@ func (t HostTimes) DownFor(down []string) (time.Duration, bool) {
 		if at == 0 {
 			at = u.InactiveEnter
 		}
-		if at == 0 || at > t.Uptime {
+		// /proc/uptime ticks in 10 ms, systemd's stamps in microseconds: a
+		// stamp up to one tick past the clock is "just now"
+		if at == 0 || at > t.Uptime+uptimeTick {
 			return 0, false
 		}
-		return t.Uptime - at, true
+		return max(t.Uptime-at, 0), true
 	}
 	return 0, false
 }

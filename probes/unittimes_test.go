@@ -74,6 +74,8 @@ func TestUnitTimesDownFor(t *testing.T) {
 		{"no unit down", timesFailed, []string{"libvirtd"}, nil, 0, false},
 		{"stamp after the clock", "1.00 1.00\nActiveExitTimestampMonotonic=5000000\nInactiveEnterTimestampMonotonic=0\n",
 			[]string{"libvirtd"}, []string{"libvirtd"}, 0, false},
+		{"stamp within the clock's 10 ms tick: just now", "1.00 1.00\nActiveExitTimestampMonotonic=1004000\nInactiveEnterTimestampMonotonic=0\n",
+			[]string{"libvirtd"}, []string{"libvirtd"}, 0, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ht, err := ParseUnitTimes(tc.units, tc.out)

@@ -160,3 +160,22 @@ func TestDiffFoldsASpell(t *testing.T) {
 		t.Fatal("Matches")
 	}
 }
+
+// An event line carries a date when it is not today's, in the console's
+// one time format (cell.Clock).
+func TestLineDated(t *testing.T) {
+	th := theme.New(true, false)
+	now := time.Date(2026, 11, 27, 0, 0, 5, 0, time.UTC)
+	for _, tc := range []struct {
+		at   time.Time
+		want string
+	}{
+		{now.Add(-3 * time.Second), "   00:00:02 kvm-01"},
+		{now.Add(-10 * time.Second), "   Nov 26 23:59:55 kvm-01"},
+	} {
+		e := Event{Time: tc.at, Host: "kvm-01", Check: "vms", From: probes.OK, To: probes.WARN, Summary: "VM web shut off"}
+		if line := ansi.Strip(Line(th, e, true, 100, now)); !strings.HasPrefix(line, tc.want) {
+			t.Errorf("line %q, want it to start %q", line, tc.want)
+		}
+	}
+}

@@ -162,7 +162,7 @@ func (g Grid) View(src Source, now, lastUpdate time.Time) string {
 func (g Grid) head(problems, healthy int, now, last time.Time) string {
 	d := " " + g.th.Glyphs.Dot + " "
 	counts := strconv.Itoa(problems) + " need attention" + d + strconv.Itoa(healthy) + " OK"
-	clock := now.Format("15:04:05") + d
+	clock := cell.Clock(now, now) + d
 	if last.IsZero() {
 		clock += "first round running"
 	} else {

@@ -62,7 +62,7 @@ func main() {
 
 // run dispatches a subcommand and turns its error into an exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	env := &environment{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	env := &environment{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, tty: openTTY}
 	err := dispatch(ctx, env, args)
 	if err == nil {
 		return exitOK
@@ -87,6 +87,9 @@ type environment struct {
 	// ssh answers ssh_config lookups for the whole run, so each alias is
 	// resolved once however often the config is loaded.
 	ssh *hosts.SSHResolver
+	// tty opens the controlling terminal to ask a question on (openTTY);
+	// nil means there is none.
+	tty func() (*os.File, error)
 }
 
 func dispatch(ctx context.Context, env *environment, args []string) error {

@@ -126,7 +126,10 @@ func openActions(ctx context.Context, env *environment, config string, names []s
 // terminal: "yes" for one host, the number of hosts for more (as the
 // console does). Without a terminal it refuses.
 func confirmOnTerminal(env *environment, hs []hosts.Host, unit string) error {
-	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
+	if env.tty == nil {
+		return errNoTerminal
+	}
+	tty, err := env.tty()
 	if err != nil || !term.IsTerminal(int(tty.Fd())) {
 		if tty != nil {
 			tty.Close()
@@ -136,6 +139,10 @@ func confirmOnTerminal(env *environment, hs []hosts.Host, unit string) error {
 	defer tty.Close()
 	return confirm(tty, tty, hs, unit)
 }
+
+// openTTY opens the controlling terminal (it fails when there is none:
+// a cron job, a pipeline, CI).
+func openTTY() (*os.File, error) { return os.OpenFile("/dev/tty", os.O_RDWR, 0) }
 
 // confirm writes the plan to w and reads the operator's answer from r. A
 // Hyper-V command is followed by the script its -EncodedCommand carries.

@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -64,5 +67,35 @@ func TestConfirmShowsHyperVScript(t *testing.T) {
 		if !strings.Contains(w.String(), want) {
 			t.Fatalf("the prompt lacks %q:\n%s", want, w.String())
 		}
+	}
+}
+
+// Without a terminal and without --yes, restart refuses before anything
+// runs, and the audit log records the refusal with its real reason, not
+// as "cancelled by the operator" (nobody was asked).
+func TestRestartNoTerminalRefusal(t *testing.T) {
+	firstRunHome(t, "")
+	dir := t.TempDir()
+	audit := filepath.Join(dir, "audit.jsonl")
+	doc := fmt.Sprintf("ssh_config = \"off\"\naudit_log = %q\n[defaults]\nknown_hosts = [\"/dev/null\"]\n"+
+		"services = [\"libvirtd\"]\n[[hosts]]\nname = \"kvm-01\"\naddress = \"127.0.0.1\"\nport = 1\n", audit)
+	path := filepath.Join(dir, "fleet.toml")
+	if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	env := &environment{stdout: &out, stderr: &errb, getenv: os.Getenv,
+		tty: func() (*os.File, error) { return nil, errors.New("open /dev/tty: no such device or address") }}
+	err := dispatch(t.Context(), env, []string{"restart", "--config", path, "--host", "kvm-01", "--service", "libvirtd"})
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != exitUnknown || !errors.Is(err, errNoTerminal) {
+		t.Fatalf("restart without a terminal: %v, want exit %d and %v", err, exitUnknown, errNoTerminal)
+	}
+	recs := readAuditFile(t, audit)
+	if len(recs) != 1 || recs[0].Phase != actions.PhaseRefused || recs[0].Outcome != "refused" || recs[0].Host != "kvm-01" {
+		t.Fatalf("audit records %+v, want one refusal for kvm-01", recs)
+	}
+	if r := recs[0]; !strings.Contains(r.Error, "no terminal to confirm on") || strings.Contains(r.Error, actions.ErrCancelled.Error()) {
+		t.Errorf("refusal recorded as %q, want the missing terminal, not %q", r.Error, actions.ErrCancelled)
 	}
 }

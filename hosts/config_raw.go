@@ -59,6 +59,7 @@ type rawSettings struct {
 	SecurityIgnore *[]string    `toml:"security_ignore"`
 	RestoreDir     *string      `toml:"restore_dir"`
 	DrillRateMiB   *int         `toml:"drill_rate_mib"`
+	VMActions      *[]string    `toml:"vm_actions"`
 }
 
 type rawHost struct {

@@ -13,6 +13,7 @@ const (
 	ScriptRestart    = "restart"
 	ScriptSecurity   = "security"
 	ScriptDrill      = "drill"
+	ScriptVM         = "vm"
 )
 
 // HyperVScript is a script recognised as one of ours, with the values its
@@ -23,6 +24,8 @@ type HyperVScript struct {
 	Backup  Backup    // ScriptBackups (Path, Verify, WSB; the name is not in the script)
 	Service string    // ScriptRestart
 	Drill   DrillSpec // ScriptDrill (ID, File, Level, RestoreDir)
+	VMOp    string    // ScriptVM: VMStart, VMResume or VMDestroy
+	VM      string    // ScriptVM: the VM's name
 }
 
 // IdentifyHyperVScript recognises a decoded script that this package
@@ -49,6 +52,9 @@ func IdentifyHyperVScript(script string) (HyperVScript, bool) {
 	}
 	if d, ok := rebuildDrill(script); ok {
 		return HyperVScript{Kind: ScriptDrill, Drill: d}, true
+	}
+	if op, name, ok := rebuildVM(script); ok {
+		return HyperVScript{Kind: ScriptVM, VMOp: op, VM: name}, true
 	}
 	if svc, ok := rebuildRestart(script); ok {
 		return HyperVScript{Kind: ScriptRestart, Service: svc}, true

@@ -132,6 +132,10 @@ type Host struct {
 	// DrillRateMiB bounds a drill's copy to that many MiB per second, so a
 	// drill never starves the host's production I/O (0: unbounded).
 	DrillRateMiB int
+	// VMActions are the VM operations the console and `hvconsole vm` may
+	// carry out on the host's VMs (VMStart, VMResume, VMDestroy); see
+	// VMAllowed.
+	VMActions []string
 }
 
 // Hop is one jump host in a chain, resolved to a full endpoint.

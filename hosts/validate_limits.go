@@ -19,6 +19,8 @@ type limits struct {
 	// restoreDir and drillRateMiB: see Host.
 	restoreDir   string
 	drillRateMiB int
+	// vmActions: see Host.VMActions.
+	vmActions []string
 }
 
 // Bounds of the resources keys: generous, but they catch a stray digit.
@@ -37,6 +39,7 @@ func builtinLimits() limits {
 		memFreeWarn: 10, memFreeCrit: 5,
 		diskUseWarn: 85, diskUseCrit: 95,
 		loadPerCPUWarn: 2,
+		vmActions:      slices.Clone(DefaultVMActions),
 	}
 }
 
@@ -48,6 +51,7 @@ func (l limits) fill(h *Host) {
 	h.LoadPerCPUWarn = l.loadPerCPUWarn
 	h.SecurityCrit, h.SecurityIgnore = slices.Clone(l.securityCrit), slices.Clone(l.securityIgnore)
 	h.RestoreDir, h.DrillRateMiB = l.restoreDir, l.drillRateMiB
+	h.VMActions = slices.Clone(l.vmActions)
 }
 
 // applyLimits overlays the resources keys written in one table. A pair
@@ -91,6 +95,7 @@ func (ps *problems) applyLimits(l *limits, raw *rawSettings, prefix string) {
 	}
 	ps.applySecurityLevels(l, raw, prefix)
 	ps.applyDrill(l, raw, prefix)
+	ps.applyVMActions(l, raw, prefix)
 	ps.orderedPair(prefix, "mem_free_warn", "mem_free_crit", raw.MemFreeWarn, raw.MemFreeCrit,
 		l.memFreeCrit <= l.memFreeWarn, "mem_free_crit must not be above mem_free_warn")
 	ps.orderedPair(prefix, "disk_use_warn", "disk_use_crit", raw.DiskUseWarn, raw.DiskUseCrit,

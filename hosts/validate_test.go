@@ -246,6 +246,7 @@ func builtinHost(name, addr string) Host {
 		BackupInterval: 15 * time.Minute,
 		ImagePaths:     []string{"/var/lib/libvirt/images"},
 		MemFreeWarn:    10, MemFreeCrit: 5, DiskUseWarn: 85, DiskUseCrit: 95, LoadPerCPUWarn: 2,
+		VMActions: []string{VMStart, VMResume},
 	}
 }
 

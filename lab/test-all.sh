@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export HVLAB_DIR=${HVLAB_DIR:-/tmp/hvlab}
-hosts=${HVLAB_HOSTS:-45}
+hosts=${HVLAB_HOSTS:-47}
 read -r -a pkgs <<<"${HVLAB_PKGS:-./...}"
 command -v go >/dev/null || export PATH=/usr/local/go/bin:$PATH
 

@@ -44,6 +44,10 @@ const (
 	procConnectClose                  = 2
 	procConnectGetType                = 3
 	procConnectGetVersion             = 4
+	procDomainCreate                  = 9
+	procDomainDestroy                 = 12
+	procDomainLookupByName            = 23
+	procDomainResume                  = 28
 	procConnectGetCapabilities        = 7
 	procNodeGetInfo                   = 6
 	procDomainGetXMLDesc              = 14
@@ -76,6 +80,10 @@ var replyTypes = map[uint32]reflect.Type{
 	procConnectClose:                  reflect.TypeFor[struct{}](),
 	procConnectGetType:                reflect.TypeFor[libvirt.ConnectGetTypeRet](),
 	procConnectGetVersion:             reflect.TypeFor[libvirt.ConnectGetVersionRet](),
+	procDomainCreate:                  reflect.TypeFor[struct{}](),
+	procDomainResume:                  reflect.TypeFor[struct{}](),
+	procDomainDestroy:                 reflect.TypeFor[struct{}](),
+	procDomainLookupByName:            reflect.TypeFor[libvirt.DomainLookupByNameRet](),
 	procConnectGetCapabilities:        reflect.TypeFor[libvirt.ConnectGetCapabilitiesRet](),
 	procNodeGetInfo:                   reflect.TypeFor[libvirt.NodeGetInfoRet](),
 	procDomainGetXMLDesc:              reflect.TypeFor[libvirt.DomainGetXMLDescRet](),

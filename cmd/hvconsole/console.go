@@ -96,6 +96,7 @@ func newActionRunner(cfg *hosts.Config, f *fleet, readOnly bool) (*actions.Runne
 		Audit:     audit,
 		Transport: f.transport,
 		Prober:    f.sched,
+		VMs:       f.sched,
 		Drills:    f.drills,
 	}
 	if f.journal != nil {

@@ -33,6 +33,8 @@ func (h *Host) runHyperV(cmd string) result {
 		return h.hvJSON(func(t time.Time) any { return h.hvBackupsDoc(id.Backup, t) })
 	case id.Kind == hosts.ScriptRestart:
 		return h.hvRestart(id.Service)
+	case id.Kind == hosts.ScriptVM:
+		return h.hvVMOp(id.VMOp, id.VM)
 	}
 	return result{stderr: "simfleet: refusing a PowerShell script that hvconsole does not send\r\n", code: 1}
 }

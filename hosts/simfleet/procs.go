@@ -87,6 +87,9 @@ func (c *rpcConn) call(proc uint32, args []byte) ([]byte, *rpcError) {
 	case procConnectDomainEventCallbackDeregisterAny:
 		return c.deregisterEvents(r)
 	}
+	if b, err, ok := c.vmCall(proc, r); ok {
+		return b, err
+	}
 	return nil, &rpcError{code: errNoSupport, domain: fromRPC, msg: fmt.Sprintf("unknown procedure: %d", proc)}
 }
 
@@ -183,13 +186,7 @@ func (c *rpcConn) domainCall(r *xdrReader, hasFlags bool, enc func(*xdrWriter, d
 	if err := r.end(); err != nil {
 		return nil, badArgs(err)
 	}
-	c.h.mu.Lock()
-	d, ok := c.h.w.domainByUUID(uuid)
-	var dom domain
-	if ok {
-		dom = *d
-	}
-	c.h.mu.Unlock()
+	dom, ok := c.h.domainCopy(func(w *world) (*domain, bool) { return w.domainByUUID(uuid) })
 	if !ok {
 		return nil, &rpcError{code: errNoDomain, domain: fromQemu,
 			msg: fmt.Sprintf("Domain not found: no domain with matching uuid '%s' (%s)", formatUUID(uuid), name)}

@@ -28,6 +28,9 @@ func answer(dir, kind, value string) (string, error) {
 		return readScenario(dir, "journal.txt")
 	case kindRestart:
 		return "", restartService(dir, value, time.Now())
+	case kindVM:
+		op, name, _ := strings.Cut(value, " ")
+		return "", vmOp(dir, op, name)
 	}
 	return readScenario(dir, kind+".json")
 }

@@ -10,11 +10,16 @@ const (
 	kindBackups    = hosts.ScriptBackups
 	kindJournal    = hosts.ScriptJournal
 	kindRestart    = hosts.ScriptRestart
+	kindVM         = hosts.ScriptVM
 )
 
 // identify names the kind of one of hvconsole's scripts, and the service
-// of a restart; ok is false for any other script.
+// of a restart or "OP NAME" of a VM operation; ok is false for any other
+// script.
 func identify(script string) (kind, value string, ok bool) {
 	s, ok := hosts.IdentifyHyperVScript(script)
+	if s.Kind == kindVM {
+		return s.Kind, s.VMOp + " " + s.VM, ok
+	}
 	return s.Kind, s.Service, ok
 }

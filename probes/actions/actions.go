@@ -68,6 +68,10 @@ type Options struct {
 	// DrillTimeout bounds one drill (default 2h).
 	Drills       *probes.DrillStore
 	DrillTimeout time.Duration
+	// VMs, when set, carries out VM operations over the prober's own
+	// connections (the scheduler: its libvirt connection is the one the
+	// verification reads); nil opens a connection per operation.
+	VMs VMOperator
 	// Journal, when set, is handed every record once it is in the audit
 	// log (the incident journal keeps actions on its timeline). It must
 	// return at once.

@@ -51,6 +51,7 @@ func TestImportRule(t *testing.T) {
 		{"attach", []string{"probes", "probes/wire"}, []string{"serve", "tui", "cmd/hvconsole"}},
 		{"tui", []string{"probes"}, []string{"serve", "attach", "cmd/hvconsole"}},
 		{"probes", nil, []string{"serve", "attach", "tui", "cmd/hvconsole"}},
+		{"incident", []string{"probes"}, []string{"serve", "attach", "tui", "cmd/hvconsole"}},
 	} {
 		deps := moduleDeps(t, module+"/"+tc.pkg)
 		for _, p := range tc.must {

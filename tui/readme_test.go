@@ -23,10 +23,24 @@ func TestReadmeKeyTable(t *testing.T) {
 	if end := strings.Index(section[3:], "\n## "); end > 0 {
 		section = section[:end+3]
 	}
+	bound := map[string]bool{}
 	for _, b := range keys.Default() {
 		for _, k := range b.Key.Keys() {
+			bound[k] = true
 			if !strings.Contains(section, "`"+k+"`") {
 				t.Errorf("README key table lacks `%s` (%s)", k, b.Key.Help().Desc)
+			}
+		}
+	}
+	// and the other way round: each key a row starts with is one ? lists
+	for _, row := range strings.Split(section, "\n") {
+		cells := strings.Split(row, "|")
+		if len(cells) < 3 || !strings.Contains(cells[1], "`") {
+			continue
+		}
+		for i, part := range strings.Split(cells[1], "`") {
+			if i%2 == 1 && !bound[part] {
+				t.Errorf("README key table lists `%s`, which the keymap (and so ?) does not have", part)
 			}
 		}
 	}

@@ -20,7 +20,8 @@ func sampleReport() probes.HostReport {
 		Tags: []string{"rack-a"}, Status: probes.CRIT, Time: t0,
 		Checks: []probes.Result{
 			{Host: "kvm1", Check: "ssh", Status: probes.OK, Summary: "ok", Latency: 1500 * time.Microsecond, Time: t0},
-			{Host: "kvm1", Check: "hypervisor", Status: probes.CRIT, Summary: "hypervisor not running", Details: "a\nb", Time: t0}},
+			{Host: "kvm1", Check: "hypervisor", Status: probes.CRIT, Summary: "hypervisor not running", Details: "a\nb", Time: t0,
+				Since: t0.Add(-7 * time.Minute)}},
 		VMs: []probes.VM{{Name: "web", State: "paused", Reason: "ioerror", Status: probes.WARN}},
 	}
 }

@@ -41,6 +41,9 @@ type Check struct {
 	Details   string        `json:"details"`
 	LatencyMS float64       `json:"latency_ms"`
 	Time      time.Time     `json:"time,omitzero"`
+	// Since is when the host itself says this state began (probes.Result.Since);
+	// absent when the host does not know.
+	Since time.Time `json:"since,omitzero"`
 }
 
 // VM is one domain.
@@ -103,7 +106,7 @@ func FromReport(r probes.HostReport) Host {
 		VMsAsOf: r.VMsAsOf}
 	for _, c := range r.Checks {
 		h.Checks = append(h.Checks, Check{Name: c.Check, Status: c.Status, Summary: c.Summary, Details: c.Details,
-			LatencyMS: float64(c.Latency.Microseconds()) / 1000, Time: c.Time})
+			LatencyMS: float64(c.Latency.Microseconds()) / 1000, Time: c.Time, Since: c.Since})
 	}
 	for _, v := range r.VMs {
 		rating := v.Status
@@ -123,7 +126,7 @@ func (h Host) Report() probes.HostReport {
 	for _, c := range h.Checks {
 		r.Checks = append(r.Checks, probes.Result{Host: r.Host, Check: probes.CleanLine(c.Name), Status: c.Status,
 			Summary: probes.CleanSummary(c.Summary), Details: probes.Clean(c.Details),
-			Latency: time.Duration(c.LatencyMS * float64(time.Millisecond)), Time: c.Time})
+			Latency: time.Duration(c.LatencyMS * float64(time.Millisecond)), Time: c.Time, Since: c.Since})
 	}
 	for _, v := range h.VMs {
 		vm := probes.VM{Name: probes.CleanLine(v.Name), State: probes.CleanLine(v.State),

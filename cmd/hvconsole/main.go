@@ -105,6 +105,8 @@ func dispatch(ctx context.Context, env *environment, args []string) error {
 			return runDrillCommand(ctx, env, args[1:])
 		case "incidents":
 			return runIncidentsCommand(ctx, env, args[1:])
+		case "vm":
+			return runVMCommand(ctx, env, args[1:])
 		case "backups":
 			return runBackupsCommand(ctx, env, args[1:])
 		case "import":
@@ -131,7 +133,7 @@ func dispatch(ctx context.Context, env *environment, args []string) error {
 }
 
 // subcommands are the words dispatch knows, for the unknown-command error.
-var subcommands = []string{"check", "backups", "restart", "drill", "incidents", "validate", "import", "init", "demo", "version", "help"}
+var subcommands = []string{"check", "backups", "restart", "vm", "drill", "incidents", "validate", "import", "init", "demo", "version", "help"}
 
 const usageText = `hvconsole: a terminal operations console for hypervisor fleets
 
@@ -151,6 +153,10 @@ Usage:
   hvconsole restart --host NAME [--host NAME]... --service UNIT [--yes]
                                         restart an allow-listed service and wait
                                         for the hypervisor to be OK again
+  hvconsole vm start|resume|destroy --host NAME --vm VM [--vm VM]... [--yes]
+                                        start a shut-off VM, resume a paused one or
+                                        force one off (vm_actions allow-list) and
+                                        wait until a probe sees it in that state
   hvconsole drill --host NAME --backup SPEC [--level 0|1|2] [--yes]
                                         a restore drill of the spec's newest backup:
                                         L0 integrity, L1 restore into restore_dir

@@ -126,6 +126,12 @@ func openActions(ctx context.Context, env *environment, config string, names []s
 // terminal: "yes" for one host, the number of hosts for more (as the
 // console does). Without a terminal it refuses.
 func confirmOnTerminal(env *environment, hs []hosts.Host, unit string) error {
+	return onTerminal(env, func(r io.Reader, w io.Writer) error { return confirm(r, w, hs, unit) })
+}
+
+// onTerminal runs ask with the controlling terminal as its input and
+// output; without a terminal it refuses.
+func onTerminal(env *environment, ask func(r io.Reader, w io.Writer) error) error {
 	if env.tty == nil {
 		return errNoTerminal
 	}
@@ -137,7 +143,7 @@ func confirmOnTerminal(env *environment, hs []hosts.Host, unit string) error {
 		return errNoTerminal
 	}
 	defer tty.Close()
-	return confirm(tty, tty, hs, unit)
+	return ask(tty, tty)
 }
 
 // openTTY opens the controlling terminal (it fails when there is none:
@@ -153,12 +159,7 @@ func confirm(r io.Reader, w io.Writer, hs []hosts.Host, unit string) error {
 		if err != nil {
 			return err // the action layer refuses it too; say so before asking
 		}
-		fmt.Fprintf(w, "  %s (%s): %s\n", h.Name, h.Address, cmd)
-		label := "script: "
-		for _, line := range confirmui.ScriptLines(cmd) {
-			fmt.Fprintf(w, "    %8s%s\n", label, line)
-			label = ""
-		}
+		printCommand(w, h.Name+" ("+h.Address+")", cmd)
 	}
 	want := "yes"
 	if len(hs) > 1 {
@@ -167,6 +168,22 @@ func confirm(r io.Reader, w io.Writer, hs []hosts.Host, unit string) error {
 	} else {
 		fmt.Fprint(w, "Type yes to confirm: ")
 	}
+	return readAnswer(r, want)
+}
+
+// printCommand writes "  what: cmd" and, for a Hyper-V command, the script
+// its -EncodedCommand carries under it.
+func printCommand(w io.Writer, what, cmd string) {
+	fmt.Fprintf(w, "  %s: %s\n", what, cmd)
+	label := "script: "
+	for _, line := range confirmui.ScriptLines(cmd) {
+		fmt.Fprintf(w, "    %8s%s\n", label, line)
+		label = ""
+	}
+}
+
+// readAnswer reads one line and cancels unless it is want.
+func readAnswer(r io.Reader, want string) error {
 	line, _ := bufio.NewReader(r).ReadString('\n')
 	if strings.TrimSpace(line) != want {
 		return actions.ErrCancelled

@@ -19,8 +19,10 @@
 // 33-34 for attached consoles, cmd 35-36 (hosts reached only by their
 // ssh_config alias, 36 through 35 as its ProxyJump; also the Ansible
 // import test), probes/reliability 37-44 (network-fault scenarios and the
-// chaos soak), cmd 45 (the drill command), actions 46-47 (VM actions: 46
-// libvirt, 47 the Hyper-V stand-in). lab/test-all.sh starts 47 hosts.
+// chaos soak), cmd 45 (the drill command), 46-47 for VM actions (46
+// libvirt, used by actions and cmd: the test driver keeps each
+// connection's changes to itself, so they cannot interfere; 47 the
+// actions' Hyper-V stand-in). lab/test-all.sh starts 47 hosts.
 package labtest
 
 import (

@@ -5,13 +5,13 @@
 # failure, not a skip), then the 2-minute chaos soak (lab/soak.sh) and every
 # fuzz target for a few seconds (lab/fuzz.sh), and always stops the lab,
 # also on failure.
-# Environment: HVLAB_DIR (default /tmp/hvlab), HVLAB_HOSTS (default 45),
+# Environment: HVLAB_DIR (default /tmp/hvlab), HVLAB_HOSTS (default 49),
 # HVLAB_PKGS (packages to vet and test, default ./...; CI uses the default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export HVLAB_DIR=${HVLAB_DIR:-/tmp/hvlab}
-hosts=${HVLAB_HOSTS:-47}
+hosts=${HVLAB_HOSTS:-49}
 read -r -a pkgs <<<"${HVLAB_PKGS:-./...}"
 command -v go >/dev/null || export PATH=/usr/local/go/bin:$PATH
 

@@ -16,7 +16,7 @@ import (
 func TestMarkKeys(t *testing.T) {
 	inv := actionInventory(12)
 	base := mixedFleet(t, newActionModel(t, inv, newFakeActions(), nil, 80, 24), inv)
-	base = pressAll(t, base, "s") // name order
+	base = pressAll(t, base, "o") // name order
 	tests := []struct {
 		name   string
 		keys   []string
@@ -81,7 +81,7 @@ func TestRestartFlow(t *testing.T) {
 	setup := func(t *testing.T) (Model, *fakeActions) {
 		act := newFakeActions()
 		m := mixedFleet(t, newActionModel(t, inv, act, nil, 160, 48), inv)
-		return pressAll(t, m, "s"), act // name order: kvm-01..kvm-06
+		return pressAll(t, m, "o"), act // name order: kvm-01..kvm-06
 	}
 	t.Run("cancel is focused and enter cancels through the audit", func(t *testing.T) {
 		m, act := setup(t)
@@ -293,7 +293,7 @@ func TestJournalPane(t *testing.T) {
 	act := newFakeActions()
 	act.journal = text.String()
 	m := mixedFleet(t, newActionModel(t, inv, act, func(o *Options) { o.ReadOnly = true }, 100, 30), inv)
-	m = pressAll(t, m, "s", "l")
+	m = pressAll(t, m, "o", "l")
 	if m.overlay != overlayJournalPick {
 		t.Fatalf("l should open the unit picker (note %q)", m.note)
 	}
@@ -368,7 +368,7 @@ func TestBackupsKey(t *testing.T) {
 		m := New(Options{Hosts: inv, Now: fixedNow, NoColor: true}, src)
 		m.tick = instantTick
 		m = step(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
-		m = pressAll(t, m, "s", "b", "space", "j", "space", "b")
+		m = pressAll(t, m, "o", "b", "space", "j", "space", "b")
 		if len(src.backups) != 2 || !slices.Equal(src.backups[0], []string{"kvm-01"}) ||
 			!slices.Equal(src.backups[1], []string{"kvm-01", "kvm-02"}) {
 			t.Fatalf("RefreshBackups calls %v", src.backups)
@@ -414,7 +414,7 @@ func TestGoldenActions(t *testing.T) {
 					"see /var/log/libvirt/qemu/db-main.log for the last lines QEMU wrote\n" +
 					"Mar 14 09:00:05 kvm-01 systemd[1]: libvirtd.service: Main process exited, code=killed, status=9/KILL\n"
 				m := mixedFleet(t, newActionModel(t, inv, act, nil, size.w, size.h), inv)
-				m = pressAll(t, m, "s")
+				m = pressAll(t, m, "o")
 				golden.RequireEqual(t, []byte(plain(tt.setup(t, m))))
 			})
 		}
@@ -428,7 +428,7 @@ func TestOverlayResize(t *testing.T) {
 	act := newFakeActions()
 	act.journal = strings.Repeat("Mar 14 09:00:00 kvm-01 libvirtd[42]: a long journal line that goes on and on\n", 50)
 	for _, mode := range []string{"picker", "confirm", "journal"} {
-		m := pressAll(t, mixedFleet(t, newActionModel(t, inv, act, nil, 100, 30), inv), "s")
+		m := pressAll(t, mixedFleet(t, newActionModel(t, inv, act, nil, 100, 30), inv), "o")
 		switch mode {
 		case "picker":
 			m = pressAll(t, m, "space", "j", "space", "x")

@@ -35,7 +35,7 @@ func drillModel(t *testing.T, block bool) (Model, *drillActions) {
 	inv[0].Backups = []hosts.Backup{{Name: "nightly", Path: "/srv/b/*.qcow2"}, {Name: "weekly", Path: "/srv/w/*.qcow2"}}
 	act := &drillActions{fakeActions: newFakeActions(), block: block}
 	m := mixedFleet(t, newActionModel(t, inv, nil, func(o *Options) { o.Actions = act }, 160, 48), inv)
-	return pressAll(t, m, "s"), act // name order: kvm-01 first
+	return pressAll(t, m, "o"), act // name order: kvm-01 first
 }
 
 func TestDrillFlow(t *testing.T) {

@@ -83,7 +83,7 @@ func TestCritBannerNamesHostsWhateverTheFilter(t *testing.T) {
 func TestCtrlCCancelsTheDialog(t *testing.T) {
 	inv := actionInventory(6)
 	act := newFakeActions()
-	m := pressAll(t, mixedFleet(t, newActionModel(t, inv, act, nil, 80, 24), inv), "s")
+	m := pressAll(t, mixedFleet(t, newActionModel(t, inv, act, nil, 80, 24), inv), "o")
 	for _, keys := range [][]string{{"x", "ctrl+c"}, {"x", "enter", "ctrl+c"}, {"l", "ctrl+c"}} {
 		var got Model
 		var quit bool
@@ -113,7 +113,7 @@ func TestCtrlCCancelsTheDialog(t *testing.T) {
 
 func TestCancelledRestartIsNotDone(t *testing.T) {
 	inv := actionInventory(6)
-	m := pressAll(t, mixedFleet(t, newActionModel(t, inv, newFakeActions(), nil, 160, 48), inv), "s", "x", "enter", "esc")
+	m := pressAll(t, mixedFleet(t, newActionModel(t, inv, newFakeActions(), nil, 160, 48), inv), "o", "x", "enter", "esc")
 	scr := plain(m)
 	if !strings.Contains(scr, "- cancelled") || strings.Contains(scr, "✓ done") {
 		t.Fatalf("a cancelled restart must read cancelled, never done:\n%s", scr)
@@ -126,7 +126,7 @@ func TestProgressNoteTurnsIntoResult(t *testing.T) {
 	src := newFakeSource(8)
 	m := mixedFleet(t, newTestModel(t, inv, nil, 120, 40), inv)
 	m.src = src
-	m = pressAll(t, m, "s", "g", "j", "j", "r") // kvm-03, CRIT
+	m = pressAll(t, m, "o", "g", "j", "j", "r") // kvm-03, CRIT
 	if !strings.Contains(plain(m), "probing kvm-03 now") {
 		t.Fatalf("no progress note:\n%s", plain(m))
 	}

@@ -112,6 +112,10 @@ func (m Model) consoleKey(k tea.KeyPressMsg, act keys.Action) (Model, tea.Cmd) {
 		return m.openDetails()
 	case keys.Expand:
 		m.events.SetExpanded(!m.events.Expanded())
+	case keys.Shell:
+		return m.openShell()
+	case keys.CopyAddress:
+		return m.copyAddress()
 	case keys.Ack:
 		return m.openAck()
 	case keys.Unack:
@@ -127,7 +131,7 @@ func (m Model) consoleKey(k tea.KeyPressMsg, act keys.Action) (Model, tea.Cmd) {
 func pinsSelection(act keys.Action) bool {
 	switch act {
 	case keys.Zoom, keys.Mark, keys.MarkAll, keys.NextPane, keys.Refresh, keys.Restart, keys.Details,
-		keys.Journal, keys.Backups, keys.Drill, keys.Ack, keys.Unack:
+		keys.Journal, keys.Backups, keys.Drill, keys.Ack, keys.Unack, keys.Shell, keys.CopyAddress:
 		return true
 	}
 	return false

@@ -169,6 +169,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.tickAt = time.Time{}
 		ended := m.sweepAcks()
 		return m, tea.Batch(ended, m.scheduleTick())
+	case shellDoneMsg:
+		return m.applyShellDone(msg)
 	case ackMadeMsg:
 		return m.applyAckMade(msg)
 	case ackAuditMsg:

@@ -22,7 +22,7 @@ func selectedName(m Model) string {
 func TestNavigation(t *testing.T) {
 	inv := inventory(40)
 	base := newTestModel(t, inv, nil, 80, 24)
-	base = step(t, base, press("s")) // name order: kvm-01 .. kvm-40
+	base = step(t, base, press("o")) // name order: kvm-01 .. kvm-40
 	page := base.tableHeight() - 2
 	tests := []struct {
 		name string
@@ -128,7 +128,7 @@ func TestSortCycle(t *testing.T) {
 		{fleet.SortWorst, "kvm-03"},
 	}
 	for _, tt := range tests {
-		m = step(t, m, press("s"))
+		m = step(t, m, press("o"))
 		t.Run(tt.mode.String(), func(t *testing.T) {
 			if m.table.SortMode() != tt.mode {
 				t.Fatalf("mode %v, want %v", m.table.SortMode(), tt.mode)

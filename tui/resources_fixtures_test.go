@@ -119,7 +119,7 @@ func TestResourcesInView(t *testing.T) {
 	}
 	for _, size := range []struct{ w, h int }{{160, 48}, {80, 24}} {
 		m := newTestModel(t, inv, nil, size.w, size.h)
-		m = step(t, m, press("s")) // name order: kvm-01 stays on top and selected
+		m = step(t, m, press("o")) // name order: kvm-01 stays on top and selected
 		for _, s := range steps {
 			rep := report(inv[0], probes.OK, "", at)
 			rep.Checks = rep.Checks[:2]

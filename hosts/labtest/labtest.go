@@ -22,7 +22,9 @@
 // chaos soak), cmd 45 (the drill command), 46-47 for VM actions (46
 // libvirt, used by actions and cmd: the test driver keeps each
 // connection's changes to itself, so they cannot interfere; 47 the
-// actions' Hyper-V stand-in). lab/test-all.sh starts 47 hosts.
+// actions' Hyper-V stand-in), tui/shell 48-49 (the s key's ssh argv
+// against real OpenSSH: 48 behind 49 as its jump host). lab/test-all.sh
+// starts 49 hosts.
 package labtest
 
 import (

@@ -47,6 +47,10 @@ const (
 	Backups
 	Journal
 	Drill
+	// Shell opens an interactive ssh session to the selected host;
+	// CopyAddress copies its address (OSC 52).
+	Shell
+	CopyAddress
 	// Ack acknowledges the problem of the marked or selected hosts; Unack
 	// removes their acks. Not host actions: read-only consoles have them.
 	Ack
@@ -145,7 +149,7 @@ func Default() Map {
 		bind(Zoom, GroupView, "zoom host", "enter"),
 		bind(Back, GroupView, "back/clear", "esc"),
 		bind(Filter, GroupView, "filter", "/"),
-		bind(Sort, GroupView, "cycle sort", "s"),
+		bind(Sort, GroupView, "cycle sort (order)", "o"),
 		bind(Details, GroupView, "details: full text, c copies", "d"),
 		bind(Expand, GroupView, "events: expand/fold groups", "e"),
 		bind(WarRoom, GroupView, "war room", "w"),
@@ -160,6 +164,8 @@ func Default() Map {
 		action(Backups, "backups", "check backups now", false, false, "b"),
 		action(Journal, "journal", "service journal", false, true, "l"),
 		action(Drill, "drill", "restore drill (again: cancel)", true, true, "D"),
+		action(Shell, "shell", "ssh to the host (this terminal)", false, false, "s"),
+		action(CopyAddress, "copy address", "copy the address (OSC 52)", false, false, "y"),
 		action(Ack, "ack", "acknowledge: owner, note, expiry", false, false, "a"),
 		action(Unack, "unack", "remove the ack", false, false, "A"),
 	}
@@ -210,11 +216,11 @@ type footerEntry struct {
 var footers = [...][]footerEntry{
 	FooterFleet: {{Help, "?", "help"}, {Zoom, "enter", "zoom"}, {Restart, "x", "restart"}, {Journal, "l", "journal"},
 		{Backups, "b", "backups"}, {Pause, "p", "pause"}, {WarRoom, "w", "war"}, {Details, "d", "details"},
-		{Refresh, "r", "probe"}, {Drill, "D", "drill"}, {Ack, "a", "ack"}, {Filter, "/", "filter"}, {Mark, "space", "mark"}, {Sort, "s", "sort"},
+		{Refresh, "r", "probe"}, {Drill, "D", "drill"}, {Ack, "a", "ack"}, {Shell, "s", "ssh"}, {Filter, "/", "filter"}, {Mark, "space", "mark"}, {Sort, "o", "sort"},
 		{NextPane, "tab", "pane"}, {Quit, "q", "quit"}},
 	FooterHost: {{Help, "?", "help"}, {Back, "esc", "back"}, {Details, "d", "details"}, {Restart, "x", "restart"},
 		{Journal, "l", "journal"}, {Backups, "b", "backups"}, {Refresh, "r", "probe"}, {Drill, "D", "drill"},
-		{Ack, "a", "ack"}, {Down, "j/k", "scroll"},
+		{Ack, "a", "ack"}, {Shell, "s", "ssh"}, {Down, "j/k", "scroll"},
 		{Pause, "p", "pause"}, {WarRoom, "w", "war"}, {NextPane, "tab", "pane"}, {Quit, "q", "quit"}},
 	FooterEvents: {{Help, "?", "help"}, {Down, "j/k", "scroll"}, {Expand, "e", "expand"}, {Filter, "/", "filter"},
 		{NextPane, "tab", "pane"}, {Zoom, "enter", "zoom"}, {Pause, "p", "pause"}, {WarRoom, "w", "war"}, {Quit, "q", "quit"}},

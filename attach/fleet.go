@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/probes/wire"
 )
@@ -121,7 +122,7 @@ func (f *Fleet) label() {
 
 func (c *collector) setSite(site string) {
 	c.mu.Lock()
-	c.site = probes.CleanLine(site)
+	c.site = remote.CleanLine(site)
 	c.mu.Unlock()
 }
 

@@ -5,7 +5,11 @@
 // describes what to connect to and how.
 package hosts
 
-import "time"
+import (
+	"time"
+
+	"github.com/hvconsole/hvconsole/hosts/remote"
+)
 
 // Hypervisor kinds a host can have.
 const (
@@ -177,12 +181,10 @@ const (
 	DrillBoot    = "boot"
 )
 
-// Backup verification methods.
-const (
-	VerifyNone    = "none"
-	VerifySHA256  = "sha256"
-	VerifyQemuImg = "qemu-img"
-)
+// Query is what a Hyper-V backups script asks of the spec.
+func (b Backup) Query() remote.BackupQuery {
+	return remote.BackupQuery{Path: b.Path, Verify: b.Verify, WSB: b.WSB}
+}
 
 // HasCheck reports whether the host runs the named check.
 func (h Host) HasCheck(name string) bool {

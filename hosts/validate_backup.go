@@ -1,6 +1,10 @@
 package hosts
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/hvconsole/hvconsole/hosts/remote"
+)
 
 // applyBackups overlays backup_interval's companion list: a table that
 // writes backups replaces the inherited list entirely, so [defaults]
@@ -25,7 +29,7 @@ func (ps *problems) applyBackups(s *settings, raw *rawSettings, prefix string) {
 
 // backup validates one backup spec; name, path and max_age are required.
 func (ps *problems) backup(key string, raw *rawBackup) Backup {
-	b := Backup{Verify: VerifyNone}
+	b := Backup{Verify: remote.VerifyNone}
 	if v, ok := ps.required(key, "name", raw.Name); ok {
 		b.Name, _ = ps.validString(joinKey(key, "name"), &v, badName)
 	}
@@ -77,12 +81,12 @@ func (ps *problems) backupsForKind(s settings) {
 		}
 		hyperv := s.hypervisor == KindHyperV
 		switch {
-		case hyperv && !ValidWindowsGlob(b.Path):
-			ps.atOnce(joinKey(key, "path"), "backup path "+quote(b.Path)+" of a hyperv host: "+WindowsPathProblem(b.Path, true))
-		case !hyperv && !ValidGlob(b.Path):
+		case hyperv && !remote.ValidWindowsGlob(b.Path):
+			ps.atOnce(joinKey(key, "path"), "backup path "+quote(b.Path)+" of a hyperv host: "+remote.WindowsPathProblem(b.Path, true))
+		case !hyperv && !remote.ValidGlob(b.Path):
 			ps.atOnce(joinKey(key, "path"), "backup path "+quote(b.Path)+" is not a POSIX path: Windows paths are for hypervisor = \"hyperv\" hosts")
 		}
-		if hyperv && b.Verify == VerifyQemuImg {
+		if hyperv && b.Verify == remote.VerifyQemuImg {
 			ps.atOnce(joinKey(key, "verify"), "verify \"qemu-img\" is not available on hyperv hosts: want \"none\" or \"sha256\"")
 		}
 		if !hyperv && b.WSB {
@@ -117,21 +121,21 @@ func (ps *problems) required(table, key string, v *string) (string, bool) {
 // badGlob accepts a POSIX or a Windows glob here; which one a host needs
 // is checked by backupsForKind once its hypervisor kind is known.
 func badGlob(s string) string {
-	if ValidGlob(s) || ValidWindowsGlob(s) {
+	if remote.ValidGlob(s) || remote.ValidWindowsGlob(s) {
 		return ""
 	}
 	if len(s) >= 2 && s[1] == ':' {
-		return "invalid Windows backup path " + quote(s) + ": " + WindowsPathProblem(s, true)
+		return "invalid Windows backup path " + quote(s) + ": " + remote.WindowsPathProblem(s, true)
 	}
 	return "invalid backup path " + quote(s) + ": want an absolute path of letters, digits, / . _ - @ + , = and the glob characters * ? [ ]"
 }
 
 func badVerify(s string) string {
 	switch s {
-	case VerifyNone, VerifySHA256, VerifyQemuImg:
+	case remote.VerifyNone, remote.VerifySHA256, remote.VerifyQemuImg:
 		return ""
 	}
-	return "unknown verify method " + quote(s) + ": want " + quote(VerifyNone) + ", " + quote(VerifySHA256) + " or " + quote(VerifyQemuImg)
+	return "unknown verify method " + quote(s) + ": want " + quote(remote.VerifyNone) + ", " + quote(remote.VerifySHA256) + " or " + quote(remote.VerifyQemuImg)
 }
 
 func badDrill(s string) string {

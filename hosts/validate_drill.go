@@ -1,6 +1,10 @@
 package hosts
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/hvconsole/hvconsole/hosts/remote"
+)
 
 // DefaultRestoreDir is where drills copy a backup unless restore_dir says
 // otherwise: on the host's disk (not a tmpfs /tmp), meant for large files.
@@ -29,10 +33,10 @@ func (ps *problems) applyDrill(l *limits, raw *rawSettings, prefix string) {
 // it, and write it into qemu-img's JSON filename, hence no quote or
 // backslash) or a Windows folder for Hyper-V hosts.
 func badRestoreDir(s string) string {
-	if ValidWindowsPath(s) {
+	if remote.ValidWindowsPath(s) {
 		return ""
 	}
-	if !ValidPath(s) || strings.ContainsAny(s, `"\`) || s == "/" {
+	if !remote.ValidPath(s) || strings.ContainsAny(s, `"\`) || s == "/" {
 		return "invalid restore_dir " + quote(s) + ": want an absolute folder without control characters, quotes, backslashes or '..'"
 	}
 	return ""

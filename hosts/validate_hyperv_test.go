@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 func TestHyperVBackupSpecs(t *testing.T) {
@@ -23,7 +24,7 @@ wsb = true
 `
 	cfg := mustLoad(t, doc, hermetic())
 	h := hostByName(t, cfg, "win1")
-	want := []Backup{{Name: "vhdx", Path: `D:\Backups\*.vhdx`, MaxAge: 26 * 3600e9, Verify: VerifySHA256, WSB: true}}
+	want := []Backup{{Name: "vhdx", Path: `D:\Backups\*.vhdx`, MaxAge: 26 * 3600e9, Verify: remote.VerifySHA256, WSB: true}}
 	if diff := cmp.Diff(want, h.Backups); diff != "" {
 		t.Errorf("backups (-want +got):\n%s", diff)
 	}

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // limits are the thresholds of the resources and storage checks and the
@@ -138,7 +140,7 @@ func parsePercent(s string) (float64, string) {
 }
 
 func badImagePath(s string) string {
-	if !ValidPath(s) {
+	if !remote.ValidPath(s) {
 		return "invalid image path " + quote(s) + ": want an absolute path without control characters or '..' elements"
 	}
 	return ""

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // settings are the per-host keys with values resolved: the built-in
@@ -213,7 +215,7 @@ func badURI(s string) string {
 }
 
 func badUnit(s string) string {
-	if ValidUnit(s) {
+	if remote.ValidUnit(s) {
 		return ""
 	}
 	return "invalid unit name " + quote(s) + ": use only letters, digits and @ . _ - (not starting with -)"

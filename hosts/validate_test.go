@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // mustLoad loads doc hermetically and fails the test on any problem.
@@ -198,7 +199,7 @@ min_count = 2
 verify = "sha256"
 `
 	cfg := mustLoad(t, doc, hermetic())
-	nightly := Backup{Name: "nightly", Path: "/srv/b/*.qcow2", MaxAge: 26 * time.Hour, MinSize: 1 << 30, Verify: VerifyNone}
+	nightly := Backup{Name: "nightly", Path: "/srv/b/*.qcow2", MaxAge: 26 * time.Hour, MinSize: 1 << 30, Verify: remote.VerifyNone}
 	tests := []struct {
 		host string
 		want func(h *Host)
@@ -220,7 +221,7 @@ verify = "sha256"
 			h.User, h.Port, h.ProbeInterval, h.Sudo = "ops", 2222, 30*time.Second, true
 			h.Units, h.Services = []string{"virtqemud", "virtproxyd"}, []string{}
 			h.Checks = []string{"ssh", "hypervisor"}
-			h.Backups = []Backup{{Name: "dumps", Path: "/var/dumps/*", MaxAge: time.Hour, MinCount: 2, Verify: VerifySHA256}}
+			h.Backups = []Backup{{Name: "dumps", Path: "/var/dumps/*", MaxAge: time.Hour, MinCount: 2, Verify: remote.VerifySHA256}}
 		}},
 	}
 	for i, tc := range tests {
@@ -246,7 +247,7 @@ func builtinHost(name, addr string) Host {
 		BackupInterval: 15 * time.Minute,
 		ImagePaths:     []string{"/var/lib/libvirt/images"},
 		MemFreeWarn:    10, MemFreeCrit: 5, DiskUseWarn: 85, DiskUseCrit: 95, LoadPerCPUWarn: 2,
-		VMActions: []string{VMStart, VMResume},
+		VMActions: []string{remote.VMStart, remote.VMResume},
 	}
 }
 

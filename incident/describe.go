@@ -5,12 +5,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hvconsole/hvconsole/probes"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // Text is s made safe to show: remote text stripped of control and
 // invisible characters and kept to one line.
-func Text(s string) string { return probes.CleanLine(s) }
+func Text(s string) string { return remote.CleanLine(s) }
 
 // Describe is one record as one line of plain text (no host, no time),
 // every field that may hold remote or typed text cleaned:

@@ -23,7 +23,7 @@ const (
 
 // Record is one line of the journal. Fields a kind does not use are empty.
 // Text fields may hold what a host sent (a cause, an error): render them
-// through safetext, as every view of this package does.
+// through remote.CleanLine (hosts/remote), as every view of this package does.
 type Record struct {
 	// Time is when this machine recorded it (UTC).
 	Time time.Time `json:"time"`

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // BackupResult is one backup spec's outcome, for the host pane and for
@@ -99,16 +99,16 @@ func CheckBackups(ctx context.Context, r Remote, h hosts.Host, now time.Time) (R
 
 // backupCheckResult builds the check's Result with all text cleaned.
 func backupCheckResult(h hosts.Host, st Status, sum, details, errText string, lat time.Duration, at time.Time) Result {
-	return Result{Host: h.Name, Check: hosts.CheckBackups, Status: st, Summary: CleanSummary(sum),
-		Details: Clean(details), Latency: lat, Time: at, Err: Clean(errText)}
+	return Result{Host: h.Name, Check: hosts.CheckBackups, Status: st, Summary: remote.CleanSummary(sum),
+		Details: remote.Clean(details), Latency: lat, Time: at, Err: remote.Clean(errText)}
 }
 
 // backupRun is one spec's state while the check runs.
 type backupRun struct {
 	spec    hosts.Backup
-	files   []backupFile // newest first
-	listErr error        // set when the listing failed or was unreadable
-	stderr  string       // the listing exec's stderr, a hint when nothing matched
+	files   []remote.BackupFile // newest first
+	listErr error               // set when the listing failed or was unreadable
+	stderr  string              // the listing exec's stderr, a hint when nothing matched
 	verify  backupVerifyOutcome
 }
 
@@ -135,7 +135,7 @@ func backupReason(err error) string {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrCallTimeout) {
 		return "no answer before the deadline"
 	}
-	return strings.ReplaceAll(err.Error(), "probes: ", "")
+	return withoutPackages(err.Error())
 }
 
 func backupListTimeout(h hosts.Host) time.Duration {
@@ -153,11 +153,11 @@ func backupVerifyTimeout(h hosts.Host) time.Duration {
 	return max(min(d, maxBackupVerifyTimeout), backupListTimeout(h))
 }
 
-// backupBatch runs cmds as one hosts.Batch and splits the output. Parts whose
+// backupBatch runs cmds as one remote.Batch and splits the output. Parts whose
 // end marker never came have Exit -1; truncated tells whether the transport
 // cut the output, which explains such parts.
-func backupBatch(ctx context.Context, r Remote, cmds []string) (parts []hosts.BatchPart, stderr string, truncated bool, err error) {
-	script, err := hosts.Batch(cmds...)
+func backupBatch(ctx context.Context, r Remote, cmds []string) (parts []remote.BatchPart, stderr string, truncated bool, err error) {
+	script, err := remote.Batch(cmds...)
 	if err != nil {
 		return nil, "", false, fmt.Errorf("probes: backups batch: %w", err)
 	}
@@ -174,7 +174,7 @@ func listBackups(ctx context.Context, r Remote, h hosts.Host, runs []*backupRun)
 	var cmds []string
 	var idx []int
 	for i, run := range runs {
-		cmd, err := hosts.BackupListCommand(run.spec.Path)
+		cmd, err := remote.BackupListCommand(run.spec.Path)
 		if err != nil {
 			run.listErr = fmt.Errorf("probes: backup %q: %w", run.spec.Name, err)
 			continue
@@ -193,11 +193,11 @@ func listBackups(ctx context.Context, r Remote, h hosts.Host, runs []*backupRun)
 		case err != nil:
 			run.listErr = err
 		case parts[k].Exit < 0:
-			run.listErr = fmt.Errorf("%w: listing %s", errBackupOutput, backupCutShort(truncated))
+			run.listErr = fmt.Errorf("%w: listing %s", remote.ErrBackupOutput, backupCutShort(truncated))
 		case parts[k].Exit != 0:
-			run.listErr = fmt.Errorf("%w: listing exited %d", errBackupOutput, parts[k].Exit)
+			run.listErr = fmt.Errorf("%w: listing exited %d", remote.ErrBackupOutput, parts[k].Exit)
 		default:
-			run.files, run.listErr = parseBackupListing(parts[k].Output, run.spec.Path)
+			run.files, run.listErr = remote.ParseBackupListing(parts[k].Output, run.spec.Path)
 			run.stderr = stderr
 		}
 	}

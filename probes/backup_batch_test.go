@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // Tests of the backups check across several specs: batching, failures of
@@ -26,7 +27,7 @@ func TestCheckBackupsOneListingOneVerifyExec(t *testing.T) {
 		t.Fatalf("%d execs, want 2 (one listing batch, one verify batch)", len(f.execs))
 	}
 	for i, e := range f.execs {
-		if _, cmds, ok := hosts.UnBatch(e); !ok || len(cmds) != 2 {
+		if _, cmds, ok := remote.UnBatch(e); !ok || len(cmds) != 2 {
 			t.Errorf("exec %d is not a batch of 2: %q", i, e)
 		}
 	}
@@ -86,7 +87,7 @@ func TestCheckBackupsExecFailures(t *testing.T) {
 			f.truncAt = 30
 		}, nil, "backup listing unreadable: unparseable backup output: listing output truncated by the transport"},
 		{"garbage listing", func(f *fakeBackupRemote) {
-			cmd, _ := hosts.BackupListCommand("/srv/backups/*.qcow2")
+			cmd, _ := remote.BackupListCommand("/srv/backups/*.qcow2")
 			f.answers[cmd] = fakeBackupAnswer{out: "total 0\n"}
 		}, nil, "backup listing line 1: want \"MTIME SIZE PATH\""},
 		{"stray path in listing", func(f *fakeBackupRemote) {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // labBackupHost is the spare lab host the backup tests write files on
@@ -19,7 +20,7 @@ func TestLabBackups(t *testing.T) {
 	h := hs[0]
 	h.Checks = []string{hosts.CheckSSH, hosts.CheckBackups}
 	h.Backups = []hosts.Backup{{Name: "nightly", Path: "/srv/hvtest/*.qcow2", MaxAge: 26 * time.Hour,
-		MinSize: 1 << 20, Verify: hosts.VerifySHA256}}
+		MinSize: 1 << 20, Verify: remote.VerifySHA256}}
 	const dir = "/srv/hvtest"
 	fresh := "rm -rf " + dir + " && mkdir -p " + dir + " && cd " + dir +
 		" && head -c 2097152 /dev/urandom > vm.qcow2 && sha256sum vm.qcow2 > vm.qcow2.sha256"

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // backupFinding is one problem found with a spec.
@@ -16,21 +18,21 @@ type backupFinding struct {
 
 // rate turns a spec's listing and verification into its BackupResult.
 func (run *backupRun) rate(now time.Time) BackupResult {
-	br := BackupResult{Spec: CleanLine(run.spec.Name), Verify: run.verify.word, Count: len(run.files)}
+	br := BackupResult{Spec: remote.CleanLine(run.spec.Name), Verify: run.verify.word, Count: len(run.files)}
 	if run.listErr != nil {
-		br.Status, br.Summary = UNKNOWN, CleanLine("backup listing unreadable: "+backupReason(run.listErr))
-		br.Err = Clean(run.listErr.Error())
+		br.Status, br.Summary = UNKNOWN, remote.CleanLine("backup listing unreadable: "+backupReason(run.listErr))
+		br.Err = remote.Clean(run.listErr.Error())
 		return br
 	}
 	if len(run.files) == 0 {
-		br.Status, br.Summary = CRIT, CleanLine("no file matches "+run.spec.Path)
+		br.Status, br.Summary = CRIT, remote.CleanLine("no file matches "+run.spec.Path)
 		if hint := strings.TrimSpace(run.stderr); hint != "" {
-			br.Err = CleanLine("remote stderr: " + hint)
+			br.Err = remote.CleanLine("remote stderr: " + hint)
 		}
 		return br
 	}
 	newest := run.files[0]
-	br.Newest, br.Size = CleanLine(newest.Path), newest.Size
+	br.Newest, br.Size = remote.CleanLine(newest.Path), newest.Size
 	var found []backupFinding
 	br.Age, found = backupAgeFindings(now.Sub(newest.MTime), run.spec.MaxAge)
 	found = append(found, run.sizeFindings()...)
@@ -38,7 +40,7 @@ func (run *backupRun) rate(now time.Time) BackupResult {
 		found = append(found, backupFinding{run.verify.status, run.verify.note})
 	}
 	if run.verify.err != nil {
-		br.Err = Clean(run.verify.err.Error())
+		br.Err = remote.Clean(run.verify.err.Error())
 	}
 	// Worst first, so the summary leads with what matters most.
 	slices.SortStableFunc(found, func(a, b backupFinding) int { return b.status.Severity() - a.status.Severity() })
@@ -51,7 +53,7 @@ func (run *backupRun) rate(now time.Time) BackupResult {
 	if len(found) == 0 {
 		br.Summary = fmt.Sprintf("newest %s old, %s", formatBackupAge(br.Age), formatBytes(br.Size))
 	}
-	br.Summary = CleanSummary(br.Summary)
+	br.Summary = remote.CleanSummary(br.Summary)
 	return br
 }
 

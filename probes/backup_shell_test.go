@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // shellRemote runs each exec with the real /bin/sh on this machine, as
@@ -75,7 +76,7 @@ func TestBackupSidecarCannotForgeFraming(t *testing.T) {
 	writeFile(t, b+".sha256", sha256Hex("other backup")+"  y.img\n"+frames)
 
 	spec := func(name, sub string) hosts.Backup {
-		return hosts.Backup{Name: name, Path: filepath.Join(dir, sub, "*.img"), MaxAge: time.Hour, Verify: hosts.VerifySHA256}
+		return hosts.Backup{Name: name, Path: filepath.Join(dir, sub, "*.img"), MaxAge: time.Hour, Verify: remote.VerifySHA256}
 	}
 	h := bkHost(spec("a", "a"), spec("b", "b"))
 	_, brs := CheckBackups(t.Context(), shellRemote{done: make(chan struct{})}, h, time.Now())

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // fakeBackupAnswer is what the fake host prints for one exact command.
@@ -22,7 +23,7 @@ type fakeBackupAnswer struct {
 }
 
 // fakeBackupRemote answers the exact command strings of hosts/commands.go,
-// framing batches the way sh runs a hosts.Batch script: an output without a
+// framing batches the way sh runs a remote.Batch script: an output without a
 // final newline gets the end marker glued to its last line.
 type fakeBackupRemote struct {
 	t       testing.TB
@@ -51,7 +52,7 @@ func (f *fakeBackupRemote) Exec(ctx context.Context, cmd string) (ExecResult, er
 	}
 	var out, errs strings.Builder
 	code := 0
-	if boundary, parts, ok := hosts.UnBatch(cmd); ok {
+	if boundary, parts, ok := remote.UnBatch(cmd); ok {
 		for i, p := range parts {
 			a := f.answer(p)
 			fmt.Fprintf(&out, "@@hv:%s:%d\n%s", boundary, i, a.out)
@@ -91,8 +92,8 @@ func (f *fakeBackupRemote) RTT() time.Duration              { return time.Millis
 func (f *fakeBackupRemote) Done() <-chan struct{}           { return nil }
 
 // list makes the host answer glob's listing with files.
-func (f *fakeBackupRemote) list(glob string, files ...backupFile) {
-	cmd, err := hosts.BackupListCommand(glob)
+func (f *fakeBackupRemote) list(glob string, files ...remote.BackupFile) {
+	cmd, err := remote.BackupListCommand(glob)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func (f *fakeBackupRemote) list(glob string, files ...backupFile) {
 
 // sha makes the host answer SHA256VerifyCommand(file) with out.
 func (f *fakeBackupRemote) sha(file string, a fakeBackupAnswer) {
-	cmd, err := hosts.SHA256VerifyCommand(file, bkVerifyLimit)
+	cmd, err := remote.SHA256VerifyCommand(file, bkVerifyLimit)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -114,7 +115,7 @@ func (f *fakeBackupRemote) sha(file string, a fakeBackupAnswer) {
 
 // qemu makes the host answer QemuImgCheckCommand(file) with a.
 func (f *fakeBackupRemote) qemu(file string, a fakeBackupAnswer) {
-	cmd, err := hosts.QemuImgCheckCommand(file, bkVerifyLimit)
+	cmd, err := remote.QemuImgCheckCommand(file, bkVerifyLimit)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -129,8 +130,8 @@ var (
 )
 
 // bf is a backup file age old and size bytes big.
-func bf(path string, age time.Duration, size int64) backupFile {
-	return backupFile{Path: path, MTime: bkNow.Add(-age), Size: size}
+func bf(path string, age time.Duration, size int64) remote.BackupFile {
+	return remote.BackupFile{Path: path, MTime: bkNow.Add(-age), Size: size}
 }
 
 // shaOut is the verify script's stdout for a file hashing to sum with a
@@ -140,7 +141,7 @@ func shaOut(file, sum string, sidecar *string) fakeBackupAnswer {
 	if sidecar == nil {
 		return fakeBackupAnswer{out: out + "--no-sidecar--\n"}
 	}
-	return fakeBackupAnswer{out: out + "--sidecar--\n" + hosts.HexDump([]byte(*sidecar))}
+	return fakeBackupAnswer{out: out + "--sidecar--\n" + remote.HexDump([]byte(*sidecar))}
 }
 
 func ptr(s string) *string { return &s }
@@ -280,7 +281,7 @@ func TestCheckBackupsRules(t *testing.T) {
 		}, wantSpec{UNKNOWN, "does not support checks", BackupVerifyFailed}, 2},
 		{"qemu-img image with an external data file", nightly("qemu-img"), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*.qcow2", bf(n1, time.Hour, gib))
-			f.qemu(n1, fakeBackupAnswer{out: hosts.QemuImgExternalData + "\n"})
+			f.qemu(n1, fakeBackupAnswer{out: remote.QemuImgExternalData + "\n"})
 		}, wantSpec{UNKNOWN, "names an external data file", BackupVerifyFailed}, 2},
 		{"qemu-img missing", nightly("qemu-img"), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*.qcow2", bf(n1, time.Hour, gib))

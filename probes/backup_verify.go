@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // backupVerifyJob is one verification command for a spec's newest file.
 type backupVerifyJob struct {
 	run  *backupRun
-	tool string // hosts.VerifySHA256 or hosts.VerifyQemuImg
+	tool string // remote.VerifySHA256 or remote.VerifyQemuImg
 	file string // raw remote path, quoted by the builder
 	cmd  string
 }
@@ -33,12 +34,12 @@ func planBackupVerify(runs []*backupRun, limit time.Duration) []backupVerifyJob 
 		var cmd string
 		var err error
 		switch run.spec.Verify {
-		case "", hosts.VerifyNone:
+		case "", remote.VerifyNone:
 			continue
-		case hosts.VerifySHA256:
-			cmd, err = hosts.SHA256VerifyCommand(file, limit)
-		case hosts.VerifyQemuImg:
-			cmd, err = hosts.QemuImgCheckCommand(file, limit)
+		case remote.VerifySHA256:
+			cmd, err = remote.SHA256VerifyCommand(file, limit)
+		case remote.VerifyQemuImg:
+			cmd, err = remote.QemuImgCheckCommand(file, limit)
 		default:
 			err = fmt.Errorf("probes: unknown verify method %q", run.spec.Verify)
 		}
@@ -57,7 +58,7 @@ func planBackupVerify(runs []*backupRun, limit time.Duration) []backupVerifyJob 
 // verifyOrder puts sha256 jobs before qemu-img ones: with the jobs grouped
 // by tool, a missing tool leaves at most the other tool's jobs to run alone.
 func verifyOrder(tool string) int {
-	if tool == hosts.VerifySHA256 {
+	if tool == remote.VerifySHA256 {
 		return 0
 	}
 	return 1
@@ -70,7 +71,7 @@ func verifyOrder(tool string) int {
 // missing for every job) and when a sidecar does not end in a newline (the
 // end marker is glued to its last line).
 func verifyBackups(ctx context.Context, r Remote, h hosts.Host, runs []*backupRun) {
-	limit := min(backupVerifyTimeout(h), hosts.MaxVerifyLimit)
+	limit := min(backupVerifyTimeout(h), remote.MaxVerifyLimit)
 	jobs := planBackupVerify(runs, limit)
 	if len(jobs) == 0 {
 		return
@@ -90,7 +91,7 @@ func verifyBackups(ctx context.Context, r Remote, h hosts.Host, runs []*backupRu
 			j.run.verify = backupVerifyFail(j.tool+" verify", err)
 		case parts[k].Exit >= 0:
 			j.run.verify = readBackupVerify(j, parts[k].Output, parts[k].Exit, stderr)
-		case backupNoTool(parts[k].Output):
+		case remote.BackupNoTool(parts[k].Output):
 			missing[j.tool] = true
 			j.run.verify = backupToolMissing(j.tool)
 		default:
@@ -114,7 +115,7 @@ func verifyBackups(ctx context.Context, r Remote, h hosts.Host, runs []*backupRu
 // backupToolMissing is the UNKNOWN outcome for a host without the verify tool.
 func backupToolMissing(tool string) backupVerifyOutcome {
 	bin := "sha256sum"
-	if tool == hosts.VerifyQemuImg {
+	if tool == remote.VerifyQemuImg {
 		bin = "qemu-img"
 	}
 	return backupVerifyOutcome{word: BackupVerifyToolMissing, status: UNKNOWN, note: bin + " not installed on the host"}
@@ -122,7 +123,7 @@ func backupToolMissing(tool string) backupVerifyOutcome {
 
 // readBackupVerify rates one verification command's output.
 func readBackupVerify(j backupVerifyJob, out string, exit int, stderr string) backupVerifyOutcome {
-	if j.tool == hosts.VerifyQemuImg {
+	if j.tool == remote.VerifyQemuImg {
 		return readQemuImgVerify(out, exit, backupStderrAbout(stderr, j.file))
 	}
 	return readSHA256Verify(out, exit, backupStderrAbout(stderr, j.file))
@@ -130,21 +131,21 @@ func readBackupVerify(j backupVerifyJob, out string, exit int, stderr string) ba
 
 func readSHA256Verify(out string, exit int, hint string) backupVerifyOutcome {
 	if exit != 0 {
-		err := fmt.Errorf("%w: sha256 verify exited %d", errBackupOutput, exit)
+		err := fmt.Errorf("%w: sha256 verify exited %d", remote.ErrBackupOutput, exit)
 		return backupVerifyFail("sha256 verify", backupWithHint(err, hint))
 	}
-	o, err := parseSHA256Output(out)
+	o, err := remote.ParseSHA256Output(out)
 	switch {
-	case errors.Is(err, errSHA256NoHash):
+	case errors.Is(err, remote.ErrSHA256NoHash):
 		return backupVerifyFail("sha256sum could not read the file", backupWithHint(err, hint))
 	case err != nil:
 		return backupVerifyFail("sha256 verify", err)
 	case o.ToolMissing:
-		return backupToolMissing(hosts.VerifySHA256)
+		return backupToolMissing(remote.VerifySHA256)
 	case !o.HasSidecar:
 		return backupVerifyOutcome{word: BackupVerifyNoSidecar, status: CRIT, note: "no sha256 sidecar"}
 	}
-	want, err := parseSidecar(o.Sidecar)
+	want, err := remote.ParseSidecar(o.Sidecar)
 	switch {
 	case err != nil:
 		return backupVerifyOutcome{word: BackupVerifyBadSidecar, status: CRIT, note: "bad sha256 sidecar: " + err.Error()}
@@ -155,23 +156,23 @@ func readSHA256Verify(out string, exit int, hint string) backupVerifyOutcome {
 }
 
 func readQemuImgVerify(out string, exit int, hint string) backupVerifyOutcome {
-	c, err := parseQemuImgOutput(out, exit)
+	c, err := remote.ParseQemuImgOutput(out, exit)
 	if err != nil {
 		return backupVerifyFail("qemu-img check", err)
 	}
 	switch c.Verdict {
-	case qemuToolMissing:
-		return backupToolMissing(hosts.VerifyQemuImg)
-	case qemuCorrupt:
+	case remote.QemuToolMissing:
+		return backupToolMissing(remote.VerifyQemuImg)
+	case remote.QemuCorrupt:
 		return backupVerifyOutcome{word: BackupVerifyCorrupt, status: CRIT, note: "qemu-img check: image corrupt" + backupCount(c.Errors, "error")}
-	case qemuLeaks:
+	case remote.QemuLeaks:
 		return backupVerifyOutcome{word: BackupVerifyLeaks, status: WARN, note: "qemu-img check: leaked clusters" + backupCount(c.Leaks, "cluster")}
-	case qemuIncomplete:
+	case remote.QemuIncomplete:
 		err := fmt.Errorf("check not completed%s", backupCount(c.InternalErrs, "internal error"))
 		return backupVerifyFail("qemu-img check", backupWithHint(err, hint))
-	case qemuUnsupported:
+	case remote.QemuUnsupported:
 		return backupVerifyFail("qemu-img check", errors.New("the image format does not support checks"))
-	case qemuExternalData:
+	case remote.QemuExternalData:
 		// qemu-img would open the file the header names: not run.
 		return backupVerifyFail("qemu-img check", errors.New("not run: the image names an external data file"))
 	}
@@ -202,7 +203,7 @@ func backupWithHint(err error, hint string) error {
 func backupStderrAbout(stderr, file string) string {
 	for _, l := range strings.Split(stderr, "\n") {
 		if strings.Contains(l, file) {
-			return CleanLine(l)
+			return remote.CleanLine(l)
 		}
 	}
 	return ""

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/digitalocean/go-libvirt"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // benchRound measures a steady round (connections open, no slow fact due)
@@ -41,6 +42,6 @@ func BenchmarkClean(b *testing.B) {
 	s := "\x1b[31mvm-042\x1b[0m paused (ioerror) \u202e" + string(make([]byte, 64))
 	b.ReportAllocs()
 	for b.Loop() {
-		CleanLine(s)
+		remote.CleanLine(s)
 	}
 }

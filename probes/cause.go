@@ -2,6 +2,8 @@ package probes
 
 import (
 	"strings"
+
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // ShortCause is a check's cause in the operator's words, short enough for
@@ -44,22 +46,16 @@ func rootCause(err error) error {
 // rootText is rootCause's text, or "" for a nil error.
 func rootText(err error) string {
 	if r := rootCause(err); r != nil {
-		return withoutPackages(CleanLine(r.Error()))
+		return withoutPackages(remote.CleanLine(r.Error()))
 	}
 	return ""
 }
 
-// CleanSummary is CleanLine without its short cap: a summary is our own
-// sentence around remote pieces each already capped, and machine output
-// (check --json) must carry it whole. The MaxDetails cap still bounds what
-// a hostile host can make us hold.
-func CleanSummary(s string) string { return clean(s, true, MaxDetails) }
-
 // withoutPackages drops the Go package prefixes our errors carry
-// ("probes: ", "sshx: ", "hosts: "): they tell a developer which layer
+// ("probes: ", "sshx: ", "hosts: ", "remote: "): they tell a developer which layer
 // spoke, and an operator nothing.
 func withoutPackages(s string) string {
-	for _, p := range []string{"probes: ", "sshx: ", "hosts: "} {
+	for _, p := range []string{"probes: ", "sshx: ", "hosts: ", "remote: "} {
 		s = strings.ReplaceAll(s, p, "")
 	}
 	return s

@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // A summary longer than a table cell is kept whole: check --json carries
@@ -18,7 +20,7 @@ func TestSummaryNotCut(t *testing.T) {
 	if r.Summary != long {
 		t.Fatalf("summary cut to %d of %d bytes", len(r.Summary), len(long))
 	}
-	if huge := newResult("h", "c", CRIT, strings.Repeat("x", 3*MaxDetails), "", nil, 0, time.Time{}); len([]rune(huge.Summary)) > MaxDetails {
+	if huge := newResult("h", "c", CRIT, strings.Repeat("x", 3*remote.MaxDetails), "", nil, 0, time.Time{}); len([]rune(huge.Summary)) > remote.MaxDetails {
 		t.Fatalf("a hostile summary is not bounded: %d runes", len([]rune(huge.Summary)))
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/digitalocean/go-libvirt"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // Summaries shared by several checks.
@@ -22,10 +23,10 @@ const (
 
 // newResult builds a Result with all text cleaned and capped.
 func newResult(host, check string, st Status, summary, details string, err error, lat time.Duration, at time.Time) Result {
-	r := Result{Host: host, Check: check, Status: st, Summary: CleanSummary(summary),
-		Details: Clean(details), Latency: lat, Time: at}
+	r := Result{Host: host, Check: check, Status: st, Summary: remote.CleanSummary(summary),
+		Details: remote.Clean(details), Latency: lat, Time: at}
 	if err != nil {
-		r.Err = Clean(err.Error())
+		r.Err = remote.Clean(err.Error())
 	}
 	return r
 }
@@ -65,7 +66,7 @@ func (f hvFacts) versionText() string {
 	if hv == "" {
 		hv = "hypervisor"
 	}
-	return fmt.Sprintf("libvirt %s, %s %s", FormatVersion(f.libVer), hv, FormatVersion(f.hvVer))
+	return fmt.Sprintf("libvirt %s, %s %s", remote.FormatVersion(f.libVer), hv, remote.FormatVersion(f.hvVer))
 }
 
 // reportVersion is HostReport.Version: "QEMU 8.2.0 / libvirt 9.0.0".
@@ -77,12 +78,12 @@ func (f hvFacts) reportVersion() string {
 	if hv == "" {
 		hv = "hypervisor"
 	}
-	return CleanLine(fmt.Sprintf("%s %s / libvirt %s", hv, FormatVersion(f.hvVer), FormatVersion(f.libVer)))
+	return remote.CleanLine(fmt.Sprintf("%s %s / libvirt %s", hv, remote.FormatVersion(f.hvVer), remote.FormatVersion(f.libVer)))
 }
 
 // unitFacts is the latest known state of the hypervisor's units.
 type unitFacts struct {
-	states []UnitState
+	states []remote.UnitState
 	err    error
 	at     time.Time
 	fresh  bool // read this round
@@ -207,7 +208,7 @@ func vmsResult(h hosts.Host, f vmFacts, at time.Time) Result {
 	}
 	st, sum, details := VMSummary(f.vms)
 	if f.capped {
-		sum += fmt.Sprintf(" (only the first %d checked)", maxDomains)
+		sum += fmt.Sprintf(" (only the first %d checked)", remote.MaxDomains)
 	}
 	if f.via != "" {
 		details = strings.TrimSpace(details + "\n" + f.via)
@@ -217,7 +218,7 @@ func vmsResult(h hosts.Host, f vmFacts, at time.Time) Result {
 
 // kvmResult rates KVM facts: OK only with /dev/kvm present and usable and a
 // kvm module loaded; CRIT names every missing piece.
-func kvmResult(h hosts.Host, f KVMFacts, err error, lat time.Duration, at time.Time) Result {
+func kvmResult(h hosts.Host, f remote.KVMFacts, err error, lat time.Duration, at time.Time) Result {
 	if err != nil {
 		return newResult(h.Name, hosts.CheckKVM, UNKNOWN, "kvm facts unavailable: "+reason(err), "", err, lat, at)
 	}

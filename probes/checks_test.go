@@ -8,6 +8,7 @@ import (
 
 	"github.com/digitalocean/go-libvirt"
 
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/hosts/sshx"
 )
 
@@ -15,7 +16,7 @@ func TestHypervisorResult(t *testing.T) {
 	h := testHost("hv1")
 	up := hvFacts{libVer: 9000000, hvVer: 8002000, hvType: "QEMU"}
 	down := hvFacts{err: fmt.Errorf("probes: libvirt version: %w", ErrCallTimeout)}
-	active := []UnitState{{"libvirtd", "active"}}
+	active := []remote.UnitState{{Unit: "libvirtd", State: "active"}}
 	tests := []struct {
 		name string
 		hv   hvFacts
@@ -25,13 +26,13 @@ func TestHypervisorResult(t *testing.T) {
 	}{
 		{"up, units active", up, unitFacts{states: active, known: true, fresh: true}, OK, "libvirt 9.0.0, QEMU 8.2.0"},
 		{"up, units cached", up, unitFacts{states: active, known: true}, OK, "libvirt 9.0.0, QEMU 8.2.0"},
-		{"up, unit inactive (cached)", up, unitFacts{states: []UnitState{{"libvirtd", "inactive"}}, known: true},
+		{"up, unit inactive (cached)", up, unitFacts{states: []remote.UnitState{{Unit: "libvirtd", State: "inactive"}}, known: true},
 			WARN, "libvirt 9.0.0, QEMU 8.2.0; libvirtd inactive"},
-		{"up, old unit error", up, unitFacts{err: ErrUnparseable, known: true}, OK, "libvirt 9.0.0, QEMU 8.2.0"},
-		{"up, fresh unit garbage", up, unitFacts{err: ErrUnparseable, known: true, fresh: true},
+		{"up, old unit error", up, unitFacts{err: remote.ErrUnparseable, known: true}, OK, "libvirt 9.0.0, QEMU 8.2.0"},
+		{"up, fresh unit garbage", up, unitFacts{err: remote.ErrUnparseable, known: true, fresh: true},
 			UNKNOWN, "libvirt 9.0.0, QEMU 8.2.0; unit state unknown: unparseable output"},
 		{"no type", hvFacts{libVer: 9000000, hvVer: 2}, unitFacts{}, OK, "libvirt 9.0.0, hypervisor 0.0.2"},
-		{"down, inactive", down, unitFacts{states: []UnitState{{"libvirtd", "inactive"}, {"virtlogd", "failed"}},
+		{"down, inactive", down, unitFacts{states: []remote.UnitState{{Unit: "libvirtd", State: "inactive"}, {Unit: "virtlogd", State: "failed"}},
 			known: true, fresh: true}, CRIT, "hypervisor not running: libvirtd inactive, virtlogd failed"},
 		{"down, active", down, unitFacts{states: active, known: true, fresh: true},
 			CRIT, "hypervisor not running: libvirt API not answering (no answer before the deadline); libvirtd active"},
@@ -60,17 +61,17 @@ func TestKVMResult(t *testing.T) {
 	h := testHost("hv1")
 	tests := []struct {
 		name string
-		f    KVMFacts
+		f    remote.KVMFacts
 		err  error
 		want Status
 		sum  string
 	}{
-		{"ok", KVMFacts{true, true, []string{"kvm_intel", "kvm"}}, nil, OK, "/dev/kvm rw, kvm_intel, kvm loaded"},
-		{"no dev", KVMFacts{false, false, []string{"kvm"}}, nil, CRIT, "no /dev/kvm"},
-		{"denied", KVMFacts{true, false, []string{"kvm_amd"}}, nil, CRIT, "/dev/kvm not accessible (rw denied)"},
-		{"no module", KVMFacts{true, true, nil}, nil, CRIT, "no kvm module loaded"},
-		{"nothing", KVMFacts{}, nil, CRIT, "no /dev/kvm; no kvm module loaded"},
-		{"garbage", KVMFacts{}, fmt.Errorf("%w: kvm facts: 0 lines", ErrUnparseable), UNKNOWN,
+		{"ok", remote.KVMFacts{DevPresent: true, DevRW: true, Modules: []string{"kvm_intel", "kvm"}}, nil, OK, "/dev/kvm rw, kvm_intel, kvm loaded"},
+		{"no dev", remote.KVMFacts{DevPresent: false, DevRW: false, Modules: []string{"kvm"}}, nil, CRIT, "no /dev/kvm"},
+		{"denied", remote.KVMFacts{DevPresent: true, DevRW: false, Modules: []string{"kvm_amd"}}, nil, CRIT, "/dev/kvm not accessible (rw denied)"},
+		{"no module", remote.KVMFacts{DevPresent: true, DevRW: true, Modules: nil}, nil, CRIT, "no kvm module loaded"},
+		{"nothing", remote.KVMFacts{}, nil, CRIT, "no /dev/kvm; no kvm module loaded"},
+		{"garbage", remote.KVMFacts{}, fmt.Errorf("%w: kvm facts: 0 lines", remote.ErrUnparseable), UNKNOWN,
 			"kvm facts unavailable: unparseable output: kvm facts: 0 lines"},
 	}
 	for _, tt := range tests {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // Outcomes of a restore drill.
@@ -45,7 +46,7 @@ func (d DrillResult) Summary() string {
 	switch d.Outcome {
 	case DrillPassed:
 		s = what + " passed"
-		if d.Level >= hosts.DrillL1 {
+		if d.Level >= remote.DrillL1 {
 			s += fmt.Sprintf(": restored %s in %s (%s/s)", formatBytes(d.Size), d.RestoreTime.Round(10*time.Millisecond),
 				formatBytes(int64(d.Throughput)))
 		} else {
@@ -57,7 +58,7 @@ func (d DrillResult) Summary() string {
 	if len(d.Notes) > 0 {
 		s += " (" + strings.Join(d.Notes, "; ") + ")"
 	}
-	return CleanLine(s)
+	return remote.CleanLine(s)
 }
 
 // RateDrill turns a drill script's facts into an outcome, as the README's
@@ -66,7 +67,7 @@ func (d DrillResult) Summary() string {
 // backing file the image depends on, or a missing sidecar under verify =
 // "sha256" fail the drill; leaked clusters (exit 3) are a note; a drill
 // cut short is unknown.
-func RateDrill(f DrillFacts, spec hosts.Backup, level int, qcow2 bool) (outcome, reason string, notes []string) {
+func RateDrill(f remote.DrillFacts, spec hosts.Backup, level int, qcow2 bool) (outcome, reason string, notes []string) {
 	if f.Fail != "" {
 		return drillFailure(f)
 	}
@@ -74,11 +75,11 @@ func RateDrill(f DrillFacts, spec hosts.Backup, level int, qcow2 bool) (outcome,
 		return DrillUnknown, "the drill was cut short", nil
 	}
 	subject := "the copy"
-	if level == hosts.DrillL0 {
+	if level == remote.DrillL0 {
 		subject = "the backup"
 	}
 	switch {
-	case f.NoSidecar && spec.Verify == hosts.VerifySHA256:
+	case f.NoSidecar && spec.Verify == remote.VerifySHA256:
 		return DrillFailed, "no FILE.sha256 sidecar to verify against", nil
 	case f.NoSidecar:
 		notes = append(notes, "no sha256 sidecar: the bytes are not proven")
@@ -101,7 +102,7 @@ func RateDrill(f DrillFacts, spec hosts.Backup, level int, qcow2 bool) (outcome,
 	default:
 		return DrillFailed, fmt.Sprintf("qemu-img check could not complete (exit %d)", f.Check), notes
 	}
-	if level >= hosts.DrillL1 && f.Compare != 0 {
+	if level >= remote.DrillL1 && f.Compare != 0 {
 		if f.Compare == 1 {
 			return DrillFailed, "qemu-img compare: the copy differs from the backup", notes
 		}
@@ -113,7 +114,7 @@ func RateDrill(f DrillFacts, spec hosts.Backup, level int, qcow2 bool) (outcome,
 	return DrillPassed, "", notes
 }
 
-func drillFailure(f DrillFacts) (string, string, []string) {
+func drillFailure(f remote.DrillFacts) (string, string, []string) {
 	switch word, _, _ := strings.Cut(f.Fail, " "); word {
 	case "space":
 		return DrillFailed, fmt.Sprintf("not enough free space in restore_dir: %s free, %s needed", formatBytes(f.Free), formatBytes(f.Size)), nil
@@ -132,7 +133,7 @@ func drillFailure(f DrillFacts) (string, string, []string) {
 }
 
 // drillTimes fills the result's times from the script's phase stamps.
-func drillTimes(d *DrillResult, f DrillFacts) {
+func drillTimes(d *DrillResult, f remote.DrillFacts) {
 	start, ok := f.Phases["copy"]
 	if !ok {
 		start = f.Phases["verify"]
@@ -151,7 +152,7 @@ func drillTimes(d *DrillResult, f DrillFacts) {
 // FinishDrill rates a drill's output into r (Outcome, Reason, Notes, Size
 // and times); output that cannot be read makes the drill unknown.
 func FinishDrill(r *DrillResult, out string, spec hosts.Backup, qcow2 bool) {
-	f, err := ParseDrillOutput(out)
+	f, err := remote.ParseDrillOutput(out)
 	if err != nil {
 		r.Outcome, r.Reason = DrillUnknown, "unreadable drill output: "+reason(err)
 		return

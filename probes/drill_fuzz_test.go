@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 func FuzzParseDrillOutput(f *testing.F) {
@@ -13,7 +14,7 @@ func FuzzParseDrillOutput(f *testing.F) {
 	f.Add("@@size 100\n@@free 5\n@@fail space\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		r := DrillResult{Level: 1}
-		FinishDrill(&r, in, hosts.Backup{Verify: hosts.VerifySHA256}, true)
+		FinishDrill(&r, in, hosts.Backup{Verify: remote.VerifySHA256}, true)
 		if r.Outcome == "" {
 			t.Errorf("no outcome for %q", in)
 		}

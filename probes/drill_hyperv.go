@@ -2,89 +2,19 @@ package probes
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
-
-// HyperVDrillFacts is hosts.HyperVDrillScript's answer.
-type HyperVDrillFacts struct {
-	Size, Free       int64
-	Hash             string // lower case
-	Sidecar          string // the sidecar's hash ("" when none or unreadable)
-	SidecarBad       bool
-	NoSidecar        bool
-	TestVHD          *bool
-	TestError        string
-	CopyMs, VerifyMs int64 // -1 when not reached
-	Fail, Error      string
-}
-
-// ParseHyperVDrill parses hosts.HyperVDrillScript's output.
-func ParseHyperVDrill(out string) (HyperVDrillFacts, error) {
-	var raw struct {
-		Size, Free, Hash, Sidecar, NoSidecar, TestVHD, TestError, CopyMs, VerifyMs, Fail, Error json.RawMessage
-	}
-	f := HyperVDrillFacts{CopyMs: -1, VerifyMs: -1}
-	if _, err := decodePSDoc(out, &raw); err != nil {
-		return f, err
-	}
-	for _, n := range []struct {
-		name string
-		raw  json.RawMessage
-		dst  *int64
-	}{{"Size", raw.Size, &f.Size}, {"Free", raw.Free, &f.Free}, {"CopyMs", raw.CopyMs, &f.CopyMs}, {"VerifyMs", raw.VerifyMs, &f.VerifyMs}} {
-		v, ok, err := psUint(n.raw)
-		if err != nil || v > 1<<62 {
-			return f, psFieldErr(n.name, fmt.Errorf("%w: %s", errPSType, psExcerpt(n.raw)))
-		}
-		if ok {
-			*n.dst = int64(v)
-		}
-	}
-	var sidecar string
-	for _, t := range []struct {
-		name string
-		raw  json.RawMessage
-		dst  *string
-	}{{"Hash", raw.Hash, &f.Hash}, {"Sidecar", raw.Sidecar, &sidecar}, {"TestError", raw.TestError, &f.TestError},
-		{"Fail", raw.Fail, &f.Fail}, {"Error", raw.Error, &f.Error}} {
-		s, err := psString(t.raw)
-		if err != nil {
-			return f, psFieldErr(t.name, err)
-		}
-		*t.dst = s
-	}
-	f.Hash = strings.ToLower(strings.TrimSpace(f.Hash))
-	if f.Hash != "" && !isSHA256Hex(f.Hash) {
-		return f, psFieldErr("Hash", fmt.Errorf("%w: not a sha256", errPSType))
-	}
-	f.TestError, f.Fail, f.Error = CleanLine(f.TestError), CleanLine(f.Fail), CleanLine(f.Error)
-	if !psNull(raw.Sidecar) {
-		h, err := parseSidecar(sidecar)
-		f.Sidecar, f.SidecarBad = h, err != nil
-	}
-	var err error
-	if f.TestVHD, err = psBool(raw.TestVHD); err != nil {
-		return f, psFieldErr("TestVHD", err)
-	}
-	nb, err := psBool(raw.NoSidecar)
-	if err != nil {
-		return f, psFieldErr("NoSidecar", err)
-	}
-	f.NoSidecar = nb != nil && *nb
-	return f, nil
-}
 
 // RateHyperVDrill rates a Windows drill as RateDrill rates a POSIX one:
 // the sha256 against the sidecar, then Test-VHD on the copy (L1) or the
 // backup (L0).
-func RateHyperVDrill(f HyperVDrillFacts, spec hosts.Backup, level int) (outcome, why string, notes []string) {
+func RateHyperVDrill(f remote.HyperVDrillFacts, spec hosts.Backup, level int) (outcome, why string, notes []string) {
 	subject := "the copy"
-	if level == hosts.DrillL0 {
+	if level == remote.DrillL0 {
 		subject = "the backup"
 	}
 	switch {
@@ -94,7 +24,7 @@ func RateHyperVDrill(f HyperVDrillFacts, spec hosts.Backup, level int) (outcome,
 		return DrillUnknown, "the drill stopped: " + f.Error, nil
 	case f.Hash == "" || f.TestVHD == nil:
 		return DrillUnknown, "the drill was cut short", nil
-	case f.NoSidecar && spec.Verify == hosts.VerifySHA256:
+	case f.NoSidecar && spec.Verify == remote.VerifySHA256:
 		return DrillFailed, "no FILE.sha256 sidecar to verify against", nil
 	case f.NoSidecar:
 		notes = append(notes, "no sha256 sidecar: the bytes are not proven")
@@ -111,7 +41,7 @@ func RateHyperVDrill(f HyperVDrillFacts, spec hosts.Backup, level int) (outcome,
 
 // FinishHyperVDrill rates a Windows drill's output into r.
 func FinishHyperVDrill(r *DrillResult, out string, spec hosts.Backup) {
-	f, err := ParseHyperVDrill(out)
+	f, err := remote.ParseHyperVDrill(out)
 	if err != nil {
 		r.Outcome, r.Reason = DrillUnknown, "unreadable drill output: "+reason(err)
 		return
@@ -132,7 +62,7 @@ func FinishHyperVDrill(r *DrillResult, out string, spec hosts.Backup) {
 // NewestHyperVBackup lists a Windows spec's path as the backups check does
 // and returns its newest file and size.
 func NewestHyperVBackup(ctx context.Context, r Remote, h hosts.Host, spec hosts.Backup) (string, int64, error) {
-	spec.Verify, spec.WSB = hosts.VerifyNone, false
+	spec.Verify, spec.WSB = remote.VerifyNone, false
 	f, err := hyperVBackupFacts(ctx, r, spec, probeTimeout(h))
 	switch {
 	case err != nil:

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // DrillRecord is what is remembered of one backup spec's drills.
@@ -191,9 +192,9 @@ func rateDrillAge(br *BackupResult, spec hosts.Backup, host string, recs DrillRe
 		return
 	}
 	if br.Status == OK {
-		br.Summary = CleanLine(why)
+		br.Summary = remote.CleanLine(why)
 	} else {
-		br.Summary = CleanLine(br.Summary + "; " + why)
+		br.Summary = remote.CleanLine(br.Summary + "; " + why)
 	}
 	br.Status = br.Status.Worse(st)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 const goodSHA = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
@@ -40,8 +41,8 @@ func drillOut(extra ...string) string {
 }
 
 func TestRateDrill(t *testing.T) {
-	qemuSpec := hosts.Backup{Name: "n", Verify: hosts.VerifyQemuImg}
-	shaSpec := hosts.Backup{Name: "n", Verify: hosts.VerifySHA256}
+	qemuSpec := hosts.Backup{Name: "n", Verify: remote.VerifyQemuImg}
+	shaSpec := hosts.Backup{Name: "n", Verify: remote.VerifySHA256}
 	tests := []struct {
 		name    string
 		out     string
@@ -87,7 +88,7 @@ func TestRateDrill(t *testing.T) {
 func TestParseDrillOutputRefuses(t *testing.T) {
 	for _, in := range []string{"hello\n", "@@bytes -1\n", "@@check 999\n", "@@sha256 xyz\n", "@@t lunch 1\n",
 		"@@sidecar " + strings.Repeat("a", 200) + "\n", "@@whatever\n", "@@size 99999999999999999999\n"} {
-		if _, err := ParseDrillOutput(in); !errors.Is(err, ErrUnparseable) {
+		if _, err := remote.ParseDrillOutput(in); !errors.Is(err, remote.ErrUnparseable) {
 			t.Errorf("ParseDrillOutput(%q) = %v, want ErrUnparseable", in, err)
 		}
 	}
@@ -149,7 +150,7 @@ func TestRateHyperVDrill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sha := hosts.Backup{Verify: hosts.VerifySHA256}
+	sha := hosts.Backup{Verify: remote.VerifySHA256}
 	tests := []struct {
 		name, out, outcome, reason string
 	}{

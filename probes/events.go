@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/digitalocean/go-libvirt"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // maxPendingEvents bounds the lifecycle events a session keeps until the
@@ -160,7 +161,7 @@ func (s *lvSession) consume(ch <-chan libvirt.DomainEventLifecycleMsg) {
 	go func() {
 		defer s.calls.Done()
 		for m := range ch {
-			s.ev.record(domainEvent{Domain: CleanLine(m.Dom.Name), What: EventWords(m.Event, m.Detail),
+			s.ev.record(domainEvent{Domain: remote.CleanLine(m.Dom.Name), What: EventWords(m.Event, m.Detail),
 				At: time.Now()})
 		}
 	}()

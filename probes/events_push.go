@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // hostWatch is one host's push state in Run. It is owned by the host's
@@ -232,7 +233,7 @@ func (s *Scheduler) applyEvents(ctx context.Context, h hosts.Host, st *hostState
 		return
 	}
 	res := withNetworks(vmsResult(h, vms, s.now()), nets)
-	res.Details = Clean(strings.TrimLeft(res.Details+"\n"+eventsDetail(evs, dropped), "\n"))
+	res.Details = remote.Clean(strings.TrimLeft(res.Details+"\n"+eventsDetail(evs, dropped), "\n"))
 	rep := withVMs(w.last, res, vms.vms, s.now())
 	s.updates.put(rep)
 	w.last = rep

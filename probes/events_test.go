@@ -9,6 +9,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // pushRun starts Run over one fake host with timers the test fires, waits
@@ -327,7 +328,7 @@ func FuzzEventWords(f *testing.F) {
 	f.Add(int32(-7), int32(1<<30))
 	f.Fuzz(func(t *testing.T, ev, detail int32) {
 		w := EventWords(ev, detail)
-		if w == "" || CleanLine(w) != w {
+		if w == "" || remote.CleanLine(w) != w {
 			t.Errorf("EventWords(%d, %d) = %q", ev, detail, w)
 		}
 	})

@@ -12,6 +12,7 @@ import (
 	"github.com/digitalocean/go-libvirt"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // fakeDom is one domain of a fake libvirt world.
@@ -245,14 +246,14 @@ func (r *fakeRemote) Exec(ctx context.Context, cmd string) (ExecResult, error) {
 	fh.mu.Lock()
 	hang, verbatim, gate := fh.hangExec, fh.execOut, fh.backupsGate
 	fh.mu.Unlock()
-	boundary, cmds, ok := hosts.UnBatch(cmd)
+	boundary, cmds, ok := remote.UnBatch(cmd)
 	if gate != nil && strings.Contains(cmd, "stat -c") {
 		select {
 		case <-gate:
 		case <-ctx.Done():
 			return ExecResult{}, fmt.Errorf("fake exec: %w", ctx.Err())
 		}
-		return ExecResult{Stdout: []byte(hosts.BatchFrame(boundary, 0, "", 0))}, nil
+		return ExecResult{Stdout: []byte(remote.BatchFrame(boundary, 0, "", 0))}, nil
 	}
 	if hang {
 		<-ctx.Done()
@@ -269,7 +270,7 @@ func (r *fakeRemote) Exec(ctx context.Context, cmd string) (ExecResult, error) {
 	var b strings.Builder
 	for i, c := range cmds {
 		out, rc := r.answer(c)
-		b.WriteString(hosts.BatchFrame(boundary, i, out, rc))
+		b.WriteString(remote.BatchFrame(boundary, i, out, rc))
 	}
 	return ExecResult{Stdout: []byte(b.String())}, nil
 }
@@ -278,8 +279,8 @@ func (r *fakeRemote) answer(cmd string) (string, int) {
 	fh := r.host
 	fh.mu.Lock()
 	defer fh.mu.Unlock()
-	unitsCmd, _ := hosts.UnitsActiveCommand(r.units)
-	timesCmd, _ := hosts.UnitTimesCommand(r.units)
+	unitsCmd, _ := remote.UnitsActiveCommand(r.units)
+	timesCmd, _ := remote.UnitTimesCommand(r.units)
 	switch cmd {
 	case unitsCmd:
 		rc := 0
@@ -289,7 +290,7 @@ func (r *fakeRemote) answer(cmd string) (string, int) {
 			}
 		}
 		return strings.Join(fh.units, "\n") + "\n", rc
-	case hosts.KVMFactsCommand:
+	case remote.KVMFactsCommand:
 		return fh.kvmOut, 0
 	case timesCmd:
 		if fh.timesOut != "" {

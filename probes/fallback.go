@@ -3,6 +3,8 @@ package probes
 import (
 	"context"
 	"time"
+
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // virshRetryEvery is how many rounds pass on the virsh fallback before the
@@ -42,7 +44,7 @@ func (p *hostProbe) askVirsh(ctx context.Context) (hvFacts, vmFacts, netFacts) {
 func fromVirsh(res VirshResult, lat time.Duration) (hvFacts, vmFacts) {
 	hv := hvFacts{
 		libVer: res.Version.LibVersion, hvVer: res.Version.HVVersion,
-		hvType:   CleanLine(res.Version.HVType),
+		hvType:   remote.CleanLine(res.Version.HVType),
 		answered: true, latency: lat, via: ViaVirsh,
 	}
 	vms := vmFacts{vms: res.VMs, capped: res.Capped, latency: lat, via: ViaVirsh}

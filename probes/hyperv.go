@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // Hyper-V hosts: Windows Server with its built-in OpenSSH server, probed
@@ -44,27 +45,25 @@ func ProbeHyperV(ctx context.Context, r Remote, h hosts.Host, now time.Time) Hyp
 	var rep HyperVReport
 	timeout := probeTimeout(h)
 	if h.HasCheck(hosts.CheckHypervisor) {
-		out, lat, err := runPowerShell(ctx, r, hosts.HyperVHypervisorScript, timeout)
-		var f HyperVHostFacts
+		out, lat, err := runPowerShell(ctx, r, remote.HyperVHypervisorScript, timeout)
+		var f remote.HyperVHostFacts
 		if err == nil {
-			f, err = ParseHyperVHostFacts(out)
+			f, err = remote.ParseHyperVHostFacts(out)
 		}
 		rep.Checks = append(rep.Checks, hyperVChecked(h.Name, hosts.CheckHypervisor, "hypervisor facts", err, lat, now,
 			func() Result { return hyperVHypervisorResult(h.Name, f, lat, now) }))
 		rep.Version = hyperVVersion(f)
 	}
 	if h.HasCheck(hosts.CheckVMs) {
-		out, lat, err := runPowerShell(ctx, r, hosts.HyperVVMsScript, timeout)
-		var f HyperVVMFacts
+		out, lat, err := runPowerShell(ctx, r, remote.HyperVVMsScript, timeout)
+		var f remote.HyperVVMFacts
 		if err == nil {
-			f, err = ParseHyperVVMs(out)
+			f, err = remote.ParseHyperVVMs(out)
 		}
 		rep.Checks = append(rep.Checks, hyperVChecked(h.Name, hosts.CheckVMs, "VM list", err, lat, now,
 			func() Result { return hyperVVMsResult(h.Name, f, lat, now) }))
 		for _, v := range f.VMs {
-			vm := v.VM
-			vm.Status = HyperVVMStatus(v)
-			rep.VMs = append(rep.VMs, vm)
+			rep.VMs = append(rep.VMs, hyperVSharedVM(v))
 		}
 	}
 	if h.HasCheck(hosts.CheckResources) {
@@ -82,15 +81,15 @@ func ProbeHyperV(ctx context.Context, r Remote, h hosts.Host, now time.Time) Hyp
 }
 
 func probeHyperVResources(ctx context.Context, r Remote, h hosts.Host, now time.Time, rep *HyperVReport) Result {
-	script, err := hosts.HyperVResourcesScript(windowsPaths(h.ImagePaths))
+	script, err := remote.HyperVResourcesScript(windowsPaths(h.ImagePaths))
 	if err != nil {
 		err = fmt.Errorf("probes: resources script: %w", err)
 		return newResult(h.Name, hosts.CheckResources, UNKNOWN, "resources unavailable: "+reason(err), "", err, 0, now)
 	}
 	out, lat, err := runPowerShell(ctx, r, script, probeTimeout(h))
-	var f HyperVResourceFacts
+	var f remote.HyperVResourceFacts
 	if err == nil {
-		f, err = ParseHyperVResources(out)
+		f, err = remote.ParseHyperVResources(out)
 	}
 	return hyperVChecked(h.Name, hosts.CheckResources, "resources", err, lat, now, func() Result {
 		res, figures := hyperVResourcesResult(h, f, lat, now)
@@ -100,12 +99,12 @@ func probeHyperVResources(ctx context.Context, r Remote, h hosts.Host, now time.
 }
 
 // windowsPaths keeps the image paths that are Windows paths, at most
-// hosts.MaxResourcePaths: a Hyper-V host inheriting the libvirt default
+// remote.MaxResourcePaths: a Hyper-V host inheriting the libvirt default
 // (/var/lib/libvirt/images) then measures Get-VMHost's own VM paths.
 func windowsPaths(paths []string) []string {
 	var out []string
 	for _, p := range paths {
-		if hosts.ValidWindowsPath(p) && len(out) < hosts.MaxResourcePaths {
+		if remote.ValidWindowsPath(p) && len(out) < remote.MaxResourcePaths {
 			out = append(out, p)
 		}
 	}
@@ -128,7 +127,7 @@ func runPowerShell(ctx context.Context, r Remote, script string, timeout time.Du
 	ectx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	start := time.Now()
-	res, err := r.Exec(ectx, hosts.EncodedCommand(script))
+	res, err := r.Exec(ectx, remote.EncodedCommand(script))
 	lat := time.Since(start)
 	switch {
 	case err != nil && ectx.Err() != nil && ctx.Err() == nil:
@@ -136,9 +135,9 @@ func runPowerShell(ctx context.Context, r Remote, script string, timeout time.Du
 	case err != nil:
 		return "", lat, fmt.Errorf("probes: powershell: %w", err)
 	case res.Truncated:
-		return "", lat, fmt.Errorf("%w: output truncated by the transport", ErrUnparseable)
+		return "", lat, fmt.Errorf("%w: output truncated by the transport", remote.ErrUnparseable)
 	case res.ExitCode != 0 && len(res.Stdout) == 0:
-		why := CleanLine(string(res.Stderr))
+		why := remote.CleanLine(string(res.Stderr))
 		if why == "" {
 			why = "no output"
 		}

@@ -2,146 +2,13 @@ package probes
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
-
-// HyperVWSB is Windows Server Backup's summary (Get-WBSummary).
-type HyperVWSB struct {
-	LastSuccess, LastBackup time.Time
-	// LastResultHR is the HRESULT of the last backup (0: success).
-	LastResultHR int64
-	Versions     int64
-	Message      string
-}
-
-// HyperVBackupFacts is what hosts.HyperVBackupsScript reported for a spec.
-type HyperVBackupFacts struct {
-	// Files are the newest matching files, newest first (at most
-	// hosts.MaxBackupListing); Count is how many matched in all.
-	Files []backupFile
-	Count int
-	// Note is Get-ChildItem's first error, a hint when nothing matched.
-	Note string
-	// Hash is the newest file's SHA256 in lower case ("" when not asked).
-	Hash      string
-	Sidecar   *string
-	NoSidecar bool
-	WSB       *HyperVWSB
-	WSBError  string
-	Error     string
-}
-
-// ParseHyperVBackups parses hosts.HyperVBackupsScript's output.
-func ParseHyperVBackups(out string) (HyperVBackupFacts, error) {
-	var raw struct {
-		Files, Count, Note, Hash, Sidecar, NoSidecar, WSB, WSBError, Error json.RawMessage
-	}
-	var f HyperVBackupFacts
-	if _, err := decodePSDoc(out, &raw); err != nil {
-		return f, err
-	}
-	for _, t := range []struct {
-		name string
-		raw  json.RawMessage
-		dst  *string
-	}{{"Note", raw.Note, &f.Note}, {"Hash", raw.Hash, &f.Hash}, {"WSBError", raw.WSBError, &f.WSBError}, {"Error", raw.Error, &f.Error}} {
-		s, err := psString(t.raw)
-		if err != nil {
-			return f, psFieldErr(t.name, err)
-		}
-		*t.dst = CleanLine(s)
-	}
-	if f.Hash != "" && !isSHA256Hex(f.Hash) {
-		return f, psFieldErr("Hash", fmt.Errorf("%w: not a SHA256", errPSType))
-	}
-	f.Hash = strings.ToLower(f.Hash)
-	if !psNull(raw.Sidecar) {
-		s, err := psString(raw.Sidecar)
-		if err != nil {
-			return f, psFieldErr("Sidecar", err)
-		}
-		f.Sidecar = &s
-	}
-	ns, err := psBool(raw.NoSidecar)
-	if err != nil {
-		return f, psFieldErr("NoSidecar", err)
-	}
-	f.NoSidecar = ns != nil && *ns
-	if err := f.readFiles(raw.Files, raw.Count); err != nil {
-		return f, err
-	}
-	if f.WSB, err = parseHyperVWSB(raw.WSB); err != nil {
-		return f, psFieldErr("WSB", err)
-	}
-	return f, nil
-}
-
-func (f *HyperVBackupFacts) readFiles(files, count json.RawMessage) error {
-	items, err := psList(files)
-	if err != nil || len(items) > hosts.MaxBackupListing {
-		return psFieldErr("Files", fmt.Errorf("%w: %d files", errPSType, len(items)))
-	}
-	for i, it := range items {
-		var r struct{ Path, Size, MTime json.RawMessage }
-		if err := json.Unmarshal(it, &r); err != nil {
-			return fmt.Errorf("%w: file %d: %w", ErrUnparseable, i+1, err)
-		}
-		p, err1 := psString(r.Path)
-		size, _, err2 := psUint(r.Size)
-		mt, ok, err3 := psTime(r.MTime)
-		if err1 != nil || err2 != nil || err3 != nil || !ok || p == "" || size > 1<<62 {
-			return fmt.Errorf("%w: file %d: bad path, size or mtime", ErrUnparseable, i+1)
-		}
-		f.Files = append(f.Files, backupFile{Path: p, MTime: mt, Size: int64(size)})
-	}
-	slices.SortStableFunc(f.Files, func(a, b backupFile) int { return b.MTime.Compare(a.MTime) })
-	n, _, err := psUint(count)
-	if err != nil || n > 1<<31 {
-		return psFieldErr("Count", fmt.Errorf("%w: %s", errPSType, psExcerpt(count)))
-	}
-	f.Count = max(int(n), len(f.Files))
-	return nil
-}
-
-func parseHyperVWSB(raw json.RawMessage) (*HyperVWSB, error) {
-	if psNull(raw) {
-		return nil, nil
-	}
-	var r struct {
-		LastSuccessfulBackupTime, LastBackupTime, LastBackupResultHR, NumberOfVersions, DetailedMessage json.RawMessage
-	}
-	if err := json.Unmarshal(raw, &r); err != nil {
-		return nil, err
-	}
-	var w HyperVWSB
-	var err error
-	if w.LastSuccess, _, err = psTime(r.LastSuccessfulBackupTime); err != nil {
-		return nil, err
-	}
-	if w.LastBackup, _, err = psTime(r.LastBackupTime); err != nil {
-		return nil, err
-	}
-	hr, _, err := psNumber(r.LastBackupResultHR)
-	if err != nil || hr < -(1<<32) || hr > 1<<32 {
-		return nil, fmt.Errorf("%w: bad LastBackupResultHR", errPSType)
-	}
-	v, _, err := psUint(r.NumberOfVersions)
-	if err != nil || v > 1<<31 {
-		return nil, fmt.Errorf("%w: bad NumberOfVersions", errPSType)
-	}
-	msg, err := psString(r.DetailedMessage)
-	if err != nil {
-		return nil, err
-	}
-	w.LastResultHR, w.Versions, w.Message = int64(hr), int64(v), CleanLine(msg)
-	return &w, nil
-}
 
 // CheckHyperVBackups is CheckBackups for a Windows host: one script per
 // spec (Get-ChildItem, Get-FileHash with the sidecar, Get-WBSummary when
@@ -157,7 +24,7 @@ func CheckHyperVBackups(ctx context.Context, r Remote, h hosts.Host, now time.Ti
 	var results []BackupResult
 	for _, spec := range h.Backups {
 		timeout := backupListTimeout(h)
-		if spec.Verify == hosts.VerifySHA256 {
+		if spec.Verify == remote.VerifySHA256 {
 			timeout = backupVerifyTimeout(h)
 		}
 		f, err := hyperVBackupFacts(ctx, r, spec, timeout)
@@ -170,20 +37,20 @@ func CheckHyperVBackups(ctx context.Context, r Remote, h hosts.Host, now time.Ti
 	return backupCheckResult(h, st, sum, details, errText, time.Since(start), now), results
 }
 
-func hyperVBackupFacts(ctx context.Context, r Remote, spec hosts.Backup, timeout time.Duration) (HyperVBackupFacts, error) {
-	script, err := hosts.HyperVBackupsScript(spec)
+func hyperVBackupFacts(ctx context.Context, r Remote, spec hosts.Backup, timeout time.Duration) (remote.HyperVBackupFacts, error) {
+	script, err := remote.HyperVBackupsScript(spec.Query())
 	if err != nil {
-		return HyperVBackupFacts{}, fmt.Errorf("probes: backup %q: %w", spec.Name, err)
+		return remote.HyperVBackupFacts{}, fmt.Errorf("probes: backup %q: %w", spec.Name, err)
 	}
 	out, _, err := runPowerShell(ctx, r, script, timeout)
 	if err != nil {
-		return HyperVBackupFacts{}, err
+		return remote.HyperVBackupFacts{}, err
 	}
-	return ParseHyperVBackups(out)
+	return remote.ParseHyperVBackups(out)
 }
 
 // rateHyperVBackup rates one spec through the KVM rules (backupRun.rate).
-func rateHyperVBackup(spec hosts.Backup, f HyperVBackupFacts, err error, now time.Time) BackupResult {
+func rateHyperVBackup(spec hosts.Backup, f remote.HyperVBackupFacts, err error, now time.Time) BackupResult {
 	run := &backupRun{spec: spec, verify: backupVerifySkippedOutcome(), files: f.Files, stderr: f.Note}
 	switch {
 	case err != nil:
@@ -194,7 +61,7 @@ func rateHyperVBackup(spec hosts.Backup, f HyperVBackupFacts, err error, now tim
 		} else {
 			run.verify = backupVerifyFail("sha256 verify", fmt.Errorf("probes: %s", f.Error))
 		}
-	case spec.Verify == hosts.VerifySHA256 && len(f.Files) > 0:
+	case spec.Verify == remote.VerifySHA256 && len(f.Files) > 0:
 		run.verify = hyperVSHA256Outcome(f)
 	}
 	if f.Count >= spec.MinCount {
@@ -205,14 +72,14 @@ func rateHyperVBackup(spec hosts.Backup, f HyperVBackupFacts, err error, now tim
 	return br
 }
 
-func hyperVSHA256Outcome(f HyperVBackupFacts) backupVerifyOutcome {
+func hyperVSHA256Outcome(f remote.HyperVBackupFacts) backupVerifyOutcome {
 	switch {
 	case f.Hash == "":
-		return backupVerifyFail("sha256 verify", fmt.Errorf("%w: Get-FileHash printed no hash", errBackupOutput))
+		return backupVerifyFail("sha256 verify", fmt.Errorf("%w: Get-FileHash printed no hash", remote.ErrBackupOutput))
 	case f.NoSidecar || f.Sidecar == nil:
 		return backupVerifyOutcome{word: BackupVerifyNoSidecar, status: CRIT, note: "no sha256 sidecar"}
 	}
-	want, err := parseSidecar(*f.Sidecar)
+	want, err := remote.ParseSidecar(*f.Sidecar)
 	switch {
 	case err != nil:
 		return backupVerifyOutcome{word: BackupVerifyBadSidecar, status: CRIT, note: "bad sha256 sidecar: " + err.Error()}
@@ -223,18 +90,18 @@ func hyperVSHA256Outcome(f HyperVBackupFacts) backupVerifyOutcome {
 }
 
 // rateWSB rates Windows Server Backup's summary against the spec's max_age.
-func rateWSB(spec hosts.Backup, f HyperVBackupFacts, err error, now time.Time) BackupResult {
-	br := BackupResult{Spec: CleanLine(spec.Name + " (wsb)"), Verify: BackupVerifySkipped}
+func rateWSB(spec hosts.Backup, f remote.HyperVBackupFacts, err error, now time.Time) BackupResult {
+	br := BackupResult{Spec: remote.CleanLine(spec.Name + " (wsb)"), Verify: BackupVerifySkipped}
 	switch {
 	case err != nil:
-		br.Status, br.Summary, br.Err = UNKNOWN, CleanLine("backup script failed: "+backupReason(err)), Clean(err.Error())
+		br.Status, br.Summary, br.Err = UNKNOWN, remote.CleanLine("backup script failed: "+backupReason(err)), remote.Clean(err.Error())
 		return br
 	case f.WSB == nil:
 		why := f.WSBError
 		if why == "" {
 			why = "no summary printed"
 		}
-		br.Status, br.Summary = UNKNOWN, CleanLine("Get-WBSummary failed: "+why)
+		br.Status, br.Summary = UNKNOWN, remote.CleanLine("Get-WBSummary failed: "+why)
 		return br
 	}
 	w := f.WSB
@@ -256,7 +123,7 @@ func rateWSB(spec hosts.Backup, f HyperVBackupFacts, err error, now time.Time) B
 	for i, x := range found {
 		br.Status, texts[i] = br.Status.Worse(x.status), x.text
 	}
-	br.Summary = CleanLine(strings.Join(texts, "; "))
+	br.Summary = remote.CleanLine(strings.Join(texts, "; "))
 	if len(found) == 0 {
 		br.Summary = fmt.Sprintf("last success %s ago, %d versions", formatBackupAge(br.Age), w.Versions)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // Fuzz targets for the Hyper-V parsers, seeded with every fixture of their
@@ -37,7 +38,7 @@ func seedHyperV(f *testing.F, prefix string) {
 func hvWantClean(t *testing.T, r Result) {
 	t.Helper()
 	for _, s := range []string{r.Summary, r.Details, r.Err} {
-		if Clean(s) != s || strings.ContainsRune(s, 0x1b) {
+		if remote.Clean(s) != s || strings.ContainsRune(s, 0x1b) {
 			t.Fatalf("unclean text %q in %+v", s, r)
 		}
 	}
@@ -48,7 +49,7 @@ func hvWantClean(t *testing.T, r Result) {
 
 func hvWantUnparseable(t *testing.T, err error) {
 	t.Helper()
-	if err != nil && !errors.Is(err, ErrUnparseable) {
+	if err != nil && !errors.Is(err, remote.ErrUnparseable) {
 		t.Fatalf("error %v does not wrap ErrUnparseable", err)
 	}
 }
@@ -56,7 +57,7 @@ func hvWantUnparseable(t *testing.T, err error) {
 func FuzzParseHyperVHostFacts(f *testing.F) {
 	seedHyperV(f, "hypervisor_")
 	f.Fuzz(func(t *testing.T, out string) {
-		facts, err := ParseHyperVHostFacts(out)
+		facts, err := remote.ParseHyperVHostFacts(out)
 		hvWantUnparseable(t, err)
 		if err == nil {
 			hvWantClean(t, hyperVHypervisorResult("hv", facts, 0, hvNow))
@@ -67,14 +68,14 @@ func FuzzParseHyperVHostFacts(f *testing.F) {
 func FuzzParseHyperVVMs(f *testing.F) {
 	seedHyperV(f, "vms_")
 	f.Fuzz(func(t *testing.T, out string) {
-		facts, err := ParseHyperVVMs(out)
+		facts, err := remote.ParseHyperVVMs(out)
 		hvWantUnparseable(t, err)
 		if err != nil {
 			return
 		}
 		hvWantClean(t, hyperVVMsResult("hv", facts, 0, hvNow))
 		for _, v := range facts.VMs {
-			if v.State == "" || CleanLine(v.Name) != v.Name {
+			if v.State == "" || remote.CleanLine(v.Name) != v.Name {
 				t.Fatalf("VM %+v", v)
 			}
 		}
@@ -84,7 +85,7 @@ func FuzzParseHyperVVMs(f *testing.F) {
 func FuzzParseHyperVResources(f *testing.F) {
 	seedHyperV(f, "resources_")
 	f.Fuzz(func(t *testing.T, out string) {
-		facts, err := ParseHyperVResources(out)
+		facts, err := remote.ParseHyperVResources(out)
 		hvWantUnparseable(t, err)
 		if err == nil {
 			r, _ := hyperVResourcesResult(hosts.Host{Name: "hv"}, facts, 0, hvNow)
@@ -95,15 +96,15 @@ func FuzzParseHyperVResources(f *testing.F) {
 
 func FuzzParseHyperVBackups(f *testing.F) {
 	seedHyperV(f, "backups_")
-	spec := hosts.Backup{Name: "b", Path: `D:\B\*`, MaxAge: 3600e9, Verify: hosts.VerifySHA256, WSB: true, MinCount: 2}
+	spec := hosts.Backup{Name: "b", Path: `D:\B\*`, MaxAge: 3600e9, Verify: remote.VerifySHA256, WSB: true, MinCount: 2}
 	f.Fuzz(func(t *testing.T, out string) {
-		facts, err := ParseHyperVBackups(out)
+		facts, err := remote.ParseHyperVBackups(out)
 		hvWantUnparseable(t, err)
 		if err != nil {
 			return
 		}
 		for _, br := range []BackupResult{rateHyperVBackup(spec, facts, nil, hvNow), rateWSB(spec, facts, nil, hvNow)} {
-			if CleanLine(br.Summary) != br.Summary || Clean(br.Err) != br.Err || CleanLine(br.Newest) != br.Newest {
+			if remote.CleanLine(br.Summary) != br.Summary || remote.Clean(br.Err) != br.Err || remote.CleanLine(br.Newest) != br.Newest {
 				t.Fatalf("unclean backup result %+v", br)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // Remedies named by the hypervisor check of Hyper-V hosts, in the words an
@@ -34,7 +35,7 @@ type hyperVCause struct {
 //   - vmcompute not running, or launch type Off while the hypervisor still
 //     runs (it will not start after the next reboot): WARN;
 //   - presence unknown (the CIM query failed): UNKNOWN.
-func hyperVHypervisorResult(host string, f HyperVHostFacts, lat time.Duration, at time.Time) Result {
+func hyperVHypervisorResult(host string, f remote.HyperVHostFacts, lat time.Duration, at time.Time) Result {
 	details := hyperVHostDetails(f)
 	var causes []hyperVCause
 	switch {
@@ -67,7 +68,7 @@ func hyperVHypervisorResult(host string, f HyperVHostFacts, lat time.Duration, a
 }
 
 // hyperVAbsentCauses explains why no hypervisor is present.
-func hyperVAbsentCauses(f HyperVHostFacts) []hyperVCause {
+func hyperVAbsentCauses(f remote.HyperVHostFacts) []hyperVCause {
 	var out []hyperVCause
 	crit := func(s string) { out = append(out, hyperVCause{CRIT, s}) }
 	switch {
@@ -101,7 +102,7 @@ func hyperVAbsentCauses(f HyperVHostFacts) []hyperVCause {
 }
 
 // hyperVServiceCauses rates vmms and vmcompute while the hypervisor runs.
-func hyperVServiceCauses(f HyperVHostFacts) []hyperVCause {
+func hyperVServiceCauses(f remote.HyperVHostFacts) []hyperVCause {
 	var out []hyperVCause
 	switch vmms, ok := f.Service("vmms"); {
 	case !ok:
@@ -120,7 +121,7 @@ func hyperVServiceCauses(f HyperVHostFacts) []hyperVCause {
 func hvIsFalse(b *bool) bool { return b != nil && !*b }
 
 // hyperVHostDetails lists every fact read, one per line.
-func hyperVHostDetails(f HyperVHostFacts) string {
+func hyperVHostDetails(f remote.HyperVHostFacts) string {
 	var d []string
 	if f.Present != nil {
 		d = append(d, fmt.Sprintf("HypervisorPresent: %v", *f.Present))
@@ -166,9 +167,9 @@ func hvTriWord(b *bool) string {
 
 // hyperVVersion is HostReport.Version of a Hyper-V host, e.g. "Hyper-V /
 // Microsoft Windows Server 2022 Datacenter 10.0.20348" ("" when unknown).
-func hyperVVersion(f HyperVHostFacts) string {
+func hyperVVersion(f remote.HyperVHostFacts) string {
 	if f.OS == "" && f.OSVersion == "" {
 		return ""
 	}
-	return CleanLine("Hyper-V / " + strings.TrimSpace(f.OS+" "+f.OSVersion))
+	return remote.CleanLine("Hyper-V / " + strings.TrimSpace(f.OS+" "+f.OSVersion))
 }

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"net"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // hvRemote answers Exec by exact script: the command must be the
@@ -28,7 +28,7 @@ func (r *hvRemote) Exec(ctx context.Context, cmd string) (ExecResult, error) {
 		<-ctx.Done()
 		return ExecResult{}, ctx.Err()
 	}
-	script, ok := hosts.DecodeEncodedCommand(cmd)
+	script, ok := remote.DecodeEncodedCommand(cmd)
 	if !ok {
 		return ExecResult{Stderr: []byte("not an encoded command"), ExitCode: 1}, nil
 	}
@@ -48,20 +48,20 @@ func (r *hvRemote) Done() <-chan struct{}           { return nil }
 func hvHost() hosts.Host {
 	return hosts.Host{Name: "hv-01", Hypervisor: hosts.KindHyperV, ProbeTimeout: 2 * time.Second,
 		Checks:  []string{hosts.CheckSSH, hosts.CheckHypervisor, hosts.CheckVMs, hosts.CheckKVM, hosts.CheckResources, hosts.CheckBackups},
-		Backups: []hosts.Backup{{Name: "vhdx", Path: `D:\Backups\*.vhdx`, MaxAge: 26 * time.Hour, Verify: hosts.VerifySHA256}}}
+		Backups: []hosts.Backup{{Name: "vhdx", Path: `D:\Backups\*.vhdx`, MaxAge: 26 * time.Hour, Verify: remote.VerifySHA256}}}
 }
 
 func hvAnswers(t *testing.T, h hosts.Host, files map[string]string) map[string]ExecResult {
 	t.Helper()
-	res, err := hosts.HyperVResourcesScript(nil)
+	res, err := remote.HyperVResourcesScript(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]ExecResult{}
 	for key, file := range files {
-		script := map[string]string{"hypervisor": hosts.HyperVHypervisorScript, "vms": hosts.HyperVVMsScript, "resources": res}[key]
+		script := map[string]string{"hypervisor": remote.HyperVHypervisorScript, "vms": remote.HyperVVMsScript, "resources": res}[key]
 		if script == "" {
-			b, err := hosts.HyperVBackupsScript(h.Backups[0])
+			b, err := remote.HyperVBackupsScript(h.Backups[0].Query())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,8 +114,8 @@ func TestHyperVProbeFailures(t *testing.T) {
 		{"no powershell", &hvRemote{answers: map[string]ExecResult{}}, "powershell command failed: exit 1: unknown script"},
 		{"hung", &hvRemote{hang: true}, "no answer before the deadline"},
 		{"garbage", &hvRemote{answers: map[string]ExecResult{
-			hosts.HyperVHypervisorScript: {Stdout: []byte("{\"HypervisorPresent\":\"maybe\"}")},
-			hosts.HyperVVMsScript:        {Stdout: []byte("Get-VM : The term 'Get-VM' is not recognized\r\n")},
+			remote.HyperVHypervisorScript: {Stdout: []byte("{\"HypervisorPresent\":\"maybe\"}")},
+			remote.HyperVVMsScript:        {Stdout: []byte("Get-VM : The term 'Get-VM' is not recognized\r\n")},
 		}}, "unavailable: unparseable output"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -141,9 +141,9 @@ func TestHyperVBackupsFixtures(t *testing.T) {
 		wants  []string
 		verify []string
 	}{
-		{"backups_ps7.json", hosts.Backup{Name: "vhdx", Path: `D:\Backups\*.vhdx`, MaxAge: 26 * time.Hour, Verify: hosts.VerifySHA256},
+		{"backups_ps7.json", hosts.Backup{Name: "vhdx", Path: `D:\Backups\*.vhdx`, MaxAge: 26 * time.Hour, Verify: remote.VerifySHA256},
 			OK, []string{"1 backup OK"}, []string{BackupVerifyOK}},
-		{"backups_ps51.json", hosts.Backup{Name: "vhdx", Path: `D:\Backups\*.vhdx`, MaxAge: 26 * time.Hour, Verify: hosts.VerifySHA256},
+		{"backups_ps51.json", hosts.Backup{Name: "vhdx", Path: `D:\Backups\*.vhdx`, MaxAge: 26 * time.Hour, Verify: remote.VerifySHA256},
 			CRIT, []string{"no sha256 sidecar"}, []string{BackupVerifyNoSidecar}},
 		{"backups_ps7.json", hosts.Backup{Name: "vhdx", Path: `D:\Backups\*.vhdx`, MaxAge: 4 * time.Hour, MinCount: 3},
 			CRIT, []string{"5h59m old > max 4h", "only 2 files < min 3"}, []string{BackupVerifySkipped}},
@@ -168,64 +168,5 @@ func TestHyperVBackupsFixtures(t *testing.T) {
 				t.Errorf("verify words (-want +got):\n%s", diff)
 			}
 		})
-	}
-}
-
-func TestPSQuirkReaders(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want time.Time
-		ok   bool
-	}{
-		{`"2026-11-26T02:00:05.1234567Z"`, time.Date(2026, 11, 26, 2, 0, 5, 123456700, time.UTC), true},
-		{`"2026-11-26T03:00:05.0000000+01:00"`, time.Date(2026, 11, 26, 2, 0, 5, 0, time.UTC), true},
-		{`"2026-11-26T02:00:05"`, time.Date(2026, 11, 26, 2, 0, 5, 0, time.UTC), true},
-		{`"\/Date(1795658400000)\/"`, time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC), true},
-		{`"/Date(1795658400000+0100)/"`, time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC), true},
-		{`{"value":"\/Date(1795658400000)\/","DisplayHint":2}`, time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC), true},
-		{`null`, time.Time{}, false},
-		{`"/Date(abc)/"`, time.Time{}, false},
-		{`"yesterday"`, time.Time{}, false},
-		{`12`, time.Time{}, false},
-	} {
-		got, ok, err := psTime([]byte(tc.in))
-		if ok != tc.ok || !got.Equal(tc.want) || (err == nil) != (tc.ok || tc.in == "null") {
-			t.Errorf("psTime(%s) = %v, %v, %v", tc.in, got, ok, err)
-		}
-	}
-	for _, tc := range []struct {
-		in string
-		n  int
-	}{{`null`, 0}, {`[]`, 0}, {`{"a":1}`, 1}, {`[{"a":1},{"a":2}]`, 2}, {`{"value":[1,2,3],"Count":3}`, 3}, {`{"value":1,"Count":1}`, 1}} {
-		got, err := psList([]byte(tc.in))
-		if err != nil || len(got) != tc.n {
-			t.Errorf("psList(%s) = %d items, %v; want %d", tc.in, len(got), err, tc.n)
-		}
-	}
-	if _, err := psList([]byte(`"x"`)); err == nil {
-		t.Error("psList accepted a string")
-	}
-	for _, tc := range []struct {
-		in    string
-		name  string
-		known bool
-	}{{`"running"`, "Running", true}, {`4`, "Running", true}, {`99`, "99", false}, {`"Weird"`, "Weird", false}, {`null`, "", false}} {
-		name, known, err := psEnum([]byte(tc.in), serviceStatusNames, serviceStatusNumbers)
-		if err != nil || name != tc.name || known != tc.known {
-			t.Errorf("psEnum(%s) = %q, %v, %v", tc.in, name, known, err)
-		}
-	}
-	if _, _, err := psEnum([]byte(`4.5`), serviceStatusNames, serviceStatusNumbers); err == nil {
-		t.Error("psEnum accepted 4.5")
-	}
-}
-
-func TestDecodePSDocRefuses(t *testing.T) {
-	var v struct{ A int }
-	for _, in := range []string{"", "   \r\n", "not json", `{"A":1} {"A":2}`, `{"A":1} trailing`, `{"A":`,
-		strings.Repeat("noise\n", maxPSPreamble+1) + `{"A":1}`} {
-		if _, err := decodePSDoc(in, &v); !errors.Is(err, ErrUnparseable) {
-			t.Errorf("decodePSDoc(%q) = %v, want ErrUnparseable", in, err)
-		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/hosts/simfleet"
 	"github.com/hvconsole/hvconsole/hosts/sshx"
 )
@@ -66,7 +67,7 @@ func TestHyperVProbeSimulatedHost(t *testing.T) {
 	hvWantResult(t, hvCheckOf(t, checks, "hypervisor"), CRIT, SummaryNotRunning, "vmms Stopped", "restart vmms")
 	hvWantResult(t, hvCheckOf(t, checks, "vms"), UNKNOWN, "VM list unavailable: Hyper-V encountered an error")
 
-	cmd, err := hosts.HyperVRestartCommand("vmms")
+	cmd, err := remote.HyperVRestartCommand("vmms")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +87,7 @@ func TestHyperVProbeSimulatedHost(t *testing.T) {
 	}
 	checks, vms, _ = HyperVProbe(t.Context(), r, h, time.Now())
 	hvWantResult(t, hvCheckOf(t, checks, "vms"), CRIT, "1 critical")
-	if !slices.ContainsFunc(vms, func(v VM) bool { return v.Name == st.VMs[0].Name && v.Reason == ReasonCritical }) {
+	if !slices.ContainsFunc(vms, func(v VM) bool { return v.Name == st.VMs[0].Name && v.Reason == remote.ReasonCritical }) {
 		t.Errorf("VMs %+v lack the critical one", vms)
 	}
 }
@@ -94,7 +95,7 @@ func TestHyperVProbeSimulatedHost(t *testing.T) {
 func TestHyperVSimulatedJournal(t *testing.T) {
 	sim, _, r := hyperVSim(t)
 	sim.SetVMMSRunning(false)
-	res, err := r.Exec(t.Context(), hosts.EncodedCommand(hosts.HyperVJournalScript))
+	res, err := r.Exec(t.Context(), remote.EncodedCommand(remote.HyperVJournalScript))
 	if err != nil || res.ExitCode != 0 {
 		t.Fatalf("journal: %v %+v", err, res)
 	}

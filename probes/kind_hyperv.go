@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // hyperVKind is Windows Server with Hyper-V behind its OpenSSH server,
@@ -17,16 +18,16 @@ func (hyperVKind) Applies(check string) bool {
 }
 
 func (hyperVKind) RestartCommand(_ hosts.Host, unit string) (string, error) {
-	return hosts.HyperVRestartCommand(unit)
+	return remote.HyperVRestartCommand(unit)
 }
 
 // JournalCommand reads the Hyper-V VMMS admin event log, the hypervisor's
 // own, whichever allow-listed unit was picked.
 func (hyperVKind) JournalCommand(_ hosts.Host, unit string, _ int) (string, error) {
-	if !hosts.ValidUnit(unit) {
-		return "", hosts.ErrBadArgument
+	if !remote.ValidUnit(unit) {
+		return "", remote.ErrBadArgument
 	}
-	return hosts.EncodedCommand(hosts.HyperVJournalScript), nil
+	return remote.EncodedCommand(remote.HyperVJournalScript), nil
 }
 
 func (hyperVKind) probe(ctx context.Context, p *hostProbe, rep HostReport) HostReport {

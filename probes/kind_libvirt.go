@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // libvirtKind is KVM/QEMU (or any libvirt driver) behind libvirtd or
@@ -15,11 +16,11 @@ type libvirtKind struct{}
 func (libvirtKind) Applies(string) bool { return true }
 
 func (libvirtKind) RestartCommand(h hosts.Host, unit string) (string, error) {
-	return hosts.RestartCommand(unit, h.Sudo)
+	return remote.RestartCommand(unit, h.Sudo)
 }
 
 func (libvirtKind) JournalCommand(_ hosts.Host, unit string, lines int) (string, error) {
-	return hosts.JournalCommand(unit, lines)
+	return remote.JournalCommand(unit, lines)
 }
 
 func (libvirtKind) probe(ctx context.Context, p *hostProbe, rep HostReport) HostReport {

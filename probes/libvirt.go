@@ -11,6 +11,7 @@ import (
 	"github.com/digitalocean/go-libvirt"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // libvirtAPI is the handful of libvirt procedures the probes use. It is
@@ -109,7 +110,7 @@ func (s *lvSession) lookupHostname(ctx context.Context, wait time.Duration) {
 		name, err := s.api.ConnectGetHostname()
 		if err == nil {
 			s.mu.Lock()
-			s.hostname = CleanLine(name)
+			s.hostname = remote.CleanLine(name)
 			s.mu.Unlock()
 		}
 		return err

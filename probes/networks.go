@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/digitalocean/go-libvirt"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // maxNetworks bounds how many virtual networks one round asks about.
@@ -42,16 +43,16 @@ func listNetworks(api libvirtAPI) netFacts {
 			continue
 		}
 		if err != nil {
-			return netFacts{err: fmt.Errorf("network %s: %w", CleanLine(n.Name), err)}
+			return netFacts{err: fmt.Errorf("network %s: %w", remote.CleanLine(n.Name), err)}
 		}
 		auto, err := api.NetworkGetAutostart(n)
 		if noNetwork(err) {
 			continue
 		}
 		if err != nil {
-			return netFacts{err: fmt.Errorf("network %s: %w", CleanLine(n.Name), err)}
+			return netFacts{err: fmt.Errorf("network %s: %w", remote.CleanLine(n.Name), err)}
 		}
-		f.nets = append(f.nets, netState{name: CleanLine(n.Name), active: active != 0, autostart: auto != 0})
+		f.nets = append(f.nets, netState{name: remote.CleanLine(n.Name), active: active != 0, autostart: auto != 0})
 	}
 	slices.SortFunc(f.nets, func(a, b netState) int { return strings.Compare(a.name, b.name) })
 	return f
@@ -110,7 +111,7 @@ func withNetworks(r Result, f netFacts) Result {
 	if errors.Is(f.err, ErrMalformedReply) {
 		// The session is cut: what the VM list said may be stale already.
 		r.Status = r.Status.Worse(UNKNOWN)
-		r.Summary = CleanLine(r.Summary + "; networks: " + reason(f.err))
+		r.Summary = remote.CleanLine(r.Summary + "; networks: " + reason(f.err))
 	}
 	if down := f.down(); len(down) > 0 {
 		r.Status = r.Status.Worse(WARN)
@@ -118,9 +119,9 @@ func withNetworks(r Result, f netFacts) Result {
 		if len(down) == 1 {
 			word = "network"
 		}
-		r.Summary = CleanLine(fmt.Sprintf("%s; %d autostart %s down (%s)", r.Summary, len(down), word,
+		r.Summary = remote.CleanLine(fmt.Sprintf("%s; %d autostart %s down (%s)", r.Summary, len(down), word,
 			strings.Join(down, ", ")))
 	}
-	r.Details = Clean(strings.TrimLeft(r.Details+"\n"+f.detail(), "\n"))
+	r.Details = remote.Clean(strings.TrimLeft(r.Details+"\n"+f.detail(), "\n"))
 	return r
 }

@@ -14,10 +14,8 @@ import (
 	"github.com/digitalocean/go-libvirt"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
-
-// maxDomains bounds how many domains one round asks the state of.
-const maxDomains = 4096
 
 // hostState is what the scheduler remembers about a host between rounds.
 type hostState struct {
@@ -285,7 +283,7 @@ func (p *hostProbe) session(ctx context.Context) (*lvSession, error) {
 		p.s.retireSession(sess)
 		return nil, err
 	}
-	sess.hvType = CleanLine(facts.hvType)
+	sess.hvType = remote.CleanLine(facts.hvType)
 	sess.lookupHostname(ctx, hostnameWait)
 	// Events are for Run's push updates; a one-off round does not need them.
 	if p.s.started.Load() {
@@ -373,8 +371,8 @@ func listVMs(api libvirtAPI) (vmFacts, error) {
 	if err != nil {
 		return vmFacts{}, err
 	}
-	f := vmFacts{capped: len(doms) > maxDomains}
-	doms = doms[:min(len(doms), maxDomains)]
+	f := vmFacts{capped: len(doms) > remote.MaxDomains}
+	doms = doms[:min(len(doms), remote.MaxDomains)]
 	f.vms = make([]VM, 0, len(doms))
 	for _, d := range doms {
 		state, rsn, err := api.DomainGetState(d, 0)
@@ -382,17 +380,17 @@ func listVMs(api libvirtAPI) (vmFacts, error) {
 			continue
 		}
 		if err != nil {
-			return vmFacts{}, fmt.Errorf("state of %s: %w", CleanLine(d.Name), err)
+			return vmFacts{}, fmt.Errorf("state of %s: %w", remote.CleanLine(d.Name), err)
 		}
 		auto, err := api.DomainGetAutostart(d)
 		if libvirt.IsNotFound(err) {
 			continue
 		}
 		if err != nil {
-			return vmFacts{}, fmt.Errorf("autostart of %s: %w", CleanLine(d.Name), err)
+			return vmFacts{}, fmt.Errorf("autostart of %s: %w", remote.CleanLine(d.Name), err)
 		}
 		sw, rw := StateWords(state, rsn)
-		f.vms = append(f.vms, VM{Name: CleanLine(d.Name), State: sw, Reason: rw, Autostart: auto != 0})
+		f.vms = append(f.vms, VM{Name: remote.CleanLine(d.Name), State: sw, Reason: rw, Autostart: auto != 0})
 	}
 	return f, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // Verifying a backup hashes or checks a whole file, which may take minutes.
@@ -63,8 +64,8 @@ func (s *Scheduler) withDrills(res Result, specs []BackupResult, h hosts.Host) R
 	recs, err := s.opts.Drills.Load()
 	if err != nil {
 		res.Status = res.Status.Worse(UNKNOWN)
-		res.Summary = CleanLine(res.Summary + "; restore drill records unreadable")
-		res.Err = Clean(err.Error())
+		res.Summary = remote.CleanLine(res.Summary + "; restore drill records unreadable")
+		res.Err = remote.Clean(err.Error())
 		return res
 	}
 	return ApplyDrills(res, specs, h, recs, s.now())

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/hosts/sshx"
 )
 
@@ -40,7 +41,7 @@ func classified(err error) Result {
 	return Result{Check: hosts.CheckSSH, Status: st, Summary: sum}
 }
 
-func hvResult(err error, states ...UnitState) Result {
+func hvResult(err error, states ...remote.UnitState) Result {
 	u := unitFacts{states: states, known: len(states) > 0, fresh: true}
 	return hypervisorResult(hosts.Host{Name: "h"}, hvFacts{err: err}, u, time.Time{})
 }
@@ -65,7 +66,7 @@ func remedyCases() []remedyCase {
 	dial := func(hop string, err error) error {
 		return &sshx.DialError{Host: "kvm-01", Hop: hop, Address: "10.0.0.1:22", Err: err}
 	}
-	active := UnitState{Unit: "libvirtd", State: "active"}
+	active := remote.UnitState{Unit: "libvirtd", State: "active"}
 	refused := &ssh.OpenChannelError{Reason: ssh.ConnectionFailed, Message: "open failed"}
 	hostCheck := func(check string, st Status, sum string) Result {
 		return Result{Check: check, Status: st, Summary: sum}
@@ -82,9 +83,9 @@ func remedyCases() []remedyCase {
 		{"timeout", classified(deadlineErr{}), "host-unreachable"},
 		{"connection lost", hostCheck(hosts.CheckSSH, CRIT, "unreachable: ssh connection lost"), "host-unreachable"},
 
-		{"libvirtd inactive", hvResult(ErrLibvirtClosed, UnitState{Unit: "libvirtd", State: "inactive"}), "libvirtd-inactive"},
-		{"libvirtd failed", hvResult(ErrLibvirtClosed, UnitState{Unit: "libvirtd", State: "failed"}), "libvirtd-inactive"},
-		{"unit down, API up", hvResult(nil, active, UnitState{Unit: "virtlogd", State: "inactive"}), "libvirtd-inactive"},
+		{"libvirtd inactive", hvResult(ErrLibvirtClosed, remote.UnitState{Unit: "libvirtd", State: "inactive"}), "libvirtd-inactive"},
+		{"libvirtd failed", hvResult(ErrLibvirtClosed, remote.UnitState{Unit: "libvirtd", State: "failed"}), "libvirtd-inactive"},
+		{"unit down, API up", hvResult(nil, active, remote.UnitState{Unit: "virtlogd", State: "inactive"}), "libvirtd-inactive"},
 		{"socket missing", hvResult(fmt.Errorf("probes: libvirt connect: %w", refused), active), "libvirt-socket-missing"},
 		{"daemon hung", hvResult(ErrCallTimeout, active), "libvirtd-hung"},
 		{"units unknown", hvResult(ErrLibvirtClosed), "libvirt-not-answering"},
@@ -105,8 +106,8 @@ func remedyCases() []remedyCase {
 		{"hyperv VM saved", hostCheck(hosts.CheckVMs, WARN, "2 VMs: 1 running, 1 saved"), "vm-paused-error"},
 		{"hyperv autostart off", hostCheck(hosts.CheckVMs, WARN, "1 VM: 1 shutoff; 1 automatic-start VM off"), "vm-autostart-down"},
 
-		{"no kvm", kvmResult(hosts.Host{}, KVMFacts{}, nil, 0, time.Time{}), "kvm-unavailable"},
-		{"kvm denied", kvmResult(hosts.Host{}, KVMFacts{DevPresent: true, Modules: []string{"kvm"}}, nil, 0, time.Time{}), "kvm-denied"},
+		{"no kvm", kvmResult(hosts.Host{}, remote.KVMFacts{}, nil, 0, time.Time{}), "kvm-unavailable"},
+		{"kvm denied", kvmResult(hosts.Host{}, remote.KVMFacts{DevPresent: true, Modules: []string{"kvm"}}, nil, 0, time.Time{}), "kvm-denied"},
 
 		{"backup missing", backupResult(BackupResult{Spec: "n", Status: CRIT, Summary: "no file matches /srv/b/*.qcow2"}), "backup-missing"},
 		{"too few", backupResult(BackupResult{Spec: "n", Status: CRIT, Summary: "only 1 file < min 3"}), "backup-missing"},

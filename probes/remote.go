@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // runCommands runs, in one exec, the remote commands this round needs:
@@ -25,8 +26,8 @@ func (p *hostProbe) runCommands(ctx context.Context, hv hvFacts) Result {
 		st.rounds-st.kvmAt >= p.s.opts.KVMEvery || now.Sub(st.kvm.Time) >= p.s.opts.KVMMaxAge)
 	st.units.fresh = false
 	var cmds []string
-	unitsCmd, uerr := hosts.UnitsActiveCommand(p.h.Units)
-	timesCmd, _ := hosts.UnitTimesCommand(p.h.Units)
+	unitsCmd, uerr := remote.UnitsActiveCommand(p.h.Units)
+	timesCmd, _ := remote.UnitTimesCommand(p.h.Units)
 	// With the API silent, ask the host when its units went down too, so
 	// SINCE is the host's time of the failure, not when we first saw it.
 	wantTimes := wantUnits && uerr == nil && hv.err != nil
@@ -37,7 +38,7 @@ func (p *hostProbe) runCommands(ctx context.Context, hv hvFacts) Result {
 		cmds = append(cmds, timesCmd)
 	}
 	if wantKVM {
-		cmds = append(cmds, hosts.KVMFactsCommand)
+		cmds = append(cmds, remote.KVMFactsCommand)
 	}
 	parts, lat, err := p.exec(ctx, cmds)
 	if wantUnits {
@@ -70,12 +71,12 @@ func (p *hostProbe) runCommands(ctx context.Context, hv hvFacts) Result {
 // so the pooled connection is dropped for the next round; the pool retires
 // it rather than killing it, so an action running on it (a restart) ends
 // on its own terms.
-func (p *hostProbe) exec(ctx context.Context, cmds []string) ([]hosts.BatchPart, time.Duration, error) {
-	parts := make([]hosts.BatchPart, len(cmds))
+func (p *hostProbe) exec(ctx context.Context, cmds []string) ([]remote.BatchPart, time.Duration, error) {
+	parts := make([]remote.BatchPart, len(cmds))
 	if len(cmds) == 0 {
 		return parts, 0, nil
 	}
-	script, err := hosts.Batch(cmds...)
+	script, err := remote.Batch(cmds...)
 	if err != nil {
 		return parts, 0, fmt.Errorf("probes: batch: %w", err)
 	}
@@ -92,7 +93,7 @@ func (p *hostProbe) exec(ctx context.Context, cmds []string) ([]hosts.BatchPart,
 	case err != nil:
 		return parts, lat, fmt.Errorf("probes: exec: %w", err)
 	case res.Truncated:
-		return parts, lat, fmt.Errorf("%w: output truncated by the transport", ErrUnparseable)
+		return parts, lat, fmt.Errorf("%w: output truncated by the transport", remote.ErrUnparseable)
 	}
 	return script.Split(string(res.Stdout)), lat, nil
 }
@@ -100,15 +101,15 @@ func (p *hostProbe) exec(ctx context.Context, cmds []string) ([]hosts.BatchPart,
 // errPartMissing marks a batch part whose end marker never came.
 var errPartMissing = errors.New("command output cut short")
 
-func (p *hostProbe) readUnits(part hosts.BatchPart, err error, now time.Time) unitFacts {
+func (p *hostProbe) readUnits(part remote.BatchPart, err error, now time.Time) unitFacts {
 	u := unitFacts{at: now, fresh: true, known: true}
 	switch {
 	case err != nil:
 		u.err = err
 	case part.Exit < 0:
-		u.err = fmt.Errorf("%w: systemctl is-active: %w", ErrUnparseable, errPartMissing)
+		u.err = fmt.Errorf("%w: systemctl is-active: %w", remote.ErrUnparseable, errPartMissing)
 	default:
-		u.states, u.err = ParseUnitsActive(p.h.Units, part.Output, part.Exit)
+		u.states, u.err = remote.ParseUnitsActive(p.h.Units, part.Output, part.Exit)
 	}
 	return u
 }
@@ -117,11 +118,11 @@ func (p *hostProbe) readUnits(part hosts.BatchPart, err error, now time.Time) un
 // active went down, on our clock (now less the host's own age of it);
 // zero when the host does not say. A bad answer only loses the time: the
 // unit state is read by its own command.
-func (p *hostProbe) readSince(part hosts.BatchPart, err error, u unitFacts, now time.Time) time.Time {
+func (p *hostProbe) readSince(part remote.BatchPart, err error, u unitFacts, now time.Time) time.Time {
 	if err != nil || part.Exit != 0 || u.err != nil {
 		return time.Time{}
 	}
-	t, perr := ParseUnitTimes(p.h.Units, part.Output)
+	t, perr := remote.ParseUnitTimes(p.h.Units, part.Output)
 	if perr != nil {
 		return time.Time{}
 	}
@@ -134,19 +135,19 @@ func (p *hostProbe) readSince(part hosts.BatchPart, err error, u unitFacts, now 
 
 // readKVM rates the kvm facts and caches a result that came from a real
 // answer; a failed exec is not cached, so the next round asks again.
-func (p *hostProbe) readKVM(part hosts.BatchPart, err error, lat time.Duration, now time.Time) Result {
-	var f KVMFacts
+func (p *hostProbe) readKVM(part remote.BatchPart, err error, lat time.Duration, now time.Time) Result {
+	var f remote.KVMFacts
 	switch {
 	case err != nil:
 	case part.Exit < 0:
-		err = fmt.Errorf("%w: kvm facts: %w", ErrUnparseable, errPartMissing)
+		err = fmt.Errorf("%w: kvm facts: %w", remote.ErrUnparseable, errPartMissing)
 	case part.Exit != 0:
-		err = fmt.Errorf("%w: kvm facts: exit %d", ErrUnparseable, part.Exit)
+		err = fmt.Errorf("%w: kvm facts: exit %d", remote.ErrUnparseable, part.Exit)
 	default:
-		f, err = ParseKVMFacts(part.Output)
+		f, err = remote.ParseKVMFacts(part.Output)
 	}
 	res := kvmResult(p.h, f, err, lat, now)
-	if err == nil || errors.Is(err, ErrUnparseable) {
+	if err == nil || errors.Is(err, remote.ErrUnparseable) {
 		p.st.kvm, p.st.kvmAt = &res, p.st.rounds
 	}
 	return res

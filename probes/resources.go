@@ -9,6 +9,7 @@ import (
 	"github.com/digitalocean/go-libvirt"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // ResourcesAPI is the libvirt procedures the resources check calls; it is
@@ -52,9 +53,9 @@ type nodeFacts struct {
 type resourceFacts struct {
 	node    nodeFacts
 	nodeErr error
-	load    LoadAvg
+	load    remote.LoadAvg
 	loadErr error
-	disks   []DiskUse
+	disks   []remote.DiskUse
 	diskErr error
 	latency time.Duration
 }
@@ -101,7 +102,7 @@ func (f resourceFacts) resources() *Resources {
 	if f.loadErr == nil {
 		r.Load1 = f.load.Load1
 	}
-	r.Disks = append([]DiskUse(nil), f.disks...)
+	r.Disks = append([]remote.DiskUse(nil), f.disks...)
 	return r
 }
 
@@ -112,7 +113,7 @@ func readNode(ctx context.Context, api ResourcesAPI, call CallFunc) (nodeFacts, 
 	var f nodeFacts
 	err := call(ctx, "node info", func() error {
 		model, mem, cpus, mhz, _, _, _, _, err := api.NodeGetInfo()
-		f.model, f.memTotal, f.cpus, f.mhz = CleanLine(int8String(model[:])), satMul(mem, 1024), int(cpus), int(mhz)
+		f.model, f.memTotal, f.cpus, f.mhz = remote.CleanLine(int8String(model[:])), remote.SatMul(mem, 1024), int(cpus), int(mhz)
 		return err
 	})
 	if err != nil {
@@ -139,7 +140,7 @@ func readMemStats(api ResourcesAPI, f *nodeFacts) error {
 		return err
 	}
 	if n <= 0 || n > 64 {
-		return fmt.Errorf("%w: node memory stats: %d parameters", ErrUnparseable, n)
+		return fmt.Errorf("%w: node memory stats: %d parameters", remote.ErrUnparseable, n)
 	}
 	params, _, err := api.NodeGetMemoryStats(n, int32(libvirt.NodeMemoryStatsAllCells), 0)
 	if err != nil {
@@ -151,10 +152,10 @@ func readMemStats(api ResourcesAPI, f *nodeFacts) error {
 	}
 	total, ok := got["total"]
 	if !ok || total == 0 {
-		return fmt.Errorf("%w: node memory stats without a total", ErrUnparseable)
+		return fmt.Errorf("%w: node memory stats without a total", remote.ErrUnparseable)
 	}
-	f.memTotal = satMul(total, 1024)
-	f.memAvail = min(satMul(satAdd(satAdd(got["free"], got["buffers"]), got["cached"]), 1024), f.memTotal)
+	f.memTotal = remote.SatMul(total, 1024)
+	f.memAvail = min(remote.SatMul(remote.SatAdd(remote.SatAdd(got["free"], got["buffers"]), got["cached"]), 1024), f.memTotal)
 	f.memFromLibvirt = true
 	return nil
 }
@@ -167,15 +168,15 @@ func readCommitted(api ResourcesAPI, f *nodeFacts) error {
 	if err != nil {
 		return err
 	}
-	for _, d := range doms[:min(len(doms), maxDomains)] {
+	for _, d := range doms[:min(len(doms), remote.MaxDomains)] {
 		_, maxMem, _, _, _, err := api.DomainGetInfo(d)
 		if libvirt.IsNotFound(err) {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("info of %s: %w", CleanLine(d.Name), err)
+			return fmt.Errorf("info of %s: %w", remote.CleanLine(d.Name), err)
 		}
-		f.committed = satAdd(f.committed, satMul(maxMem, 1024))
+		f.committed = remote.SatAdd(f.committed, remote.SatMul(maxMem, 1024))
 		f.running++
 	}
 	return nil
@@ -184,14 +185,14 @@ func readCommitted(api ResourcesAPI, f *nodeFacts) error {
 // readHostCommands runs the load, meminfo (when libvirt had no memory
 // figures) and disk commands in one batch and parses each part.
 func readHostCommands(ctx context.Context, exec ExecFunc, h hosts.Host, f *resourceFacts) {
-	cmds := []string{hosts.HostLoadCommand}
+	cmds := []string{remote.HostLoadCommand}
 	wantMem := errors.Is(f.node.memErr, errMemNotFromLibvirt)
 	if wantMem {
-		cmds = append(cmds, hosts.MemInfoCommand)
+		cmds = append(cmds, remote.MemInfoCommand)
 	}
 	var dfErr error
 	if len(h.ImagePaths) > 0 {
-		df, err := hosts.DiskUsageCommand(h.ImagePaths)
+		df, err := remote.DiskUsageCommand(h.ImagePaths)
 		if err != nil {
 			dfErr = fmt.Errorf("probes: image paths: %w", err)
 		} else {
@@ -199,10 +200,10 @@ func readHostCommands(ctx context.Context, exec ExecFunc, h hosts.Host, f *resou
 		}
 	}
 	parts, err := runBatch(ctx, exec, cmds)
-	f.load, f.loadErr = partOr(parts[0], err, "loadavg", func(p hosts.BatchPart) (LoadAvg, error) { return ParseLoadAvg(p.Output) })
+	f.load, f.loadErr = partOr(parts[0], err, "loadavg", func(p remote.BatchPart) (remote.LoadAvg, error) { return remote.ParseLoadAvg(p.Output) })
 	parts = parts[1:]
 	if wantMem {
-		mem, merr := partOr(parts[0], err, "meminfo", func(p hosts.BatchPart) (MemInfo, error) { return ParseMemInfo(p.Output) })
+		mem, merr := partOr(parts[0], err, "meminfo", func(p remote.BatchPart) (remote.MemInfo, error) { return remote.ParseMemInfo(p.Output) })
 		f.node.memErr = merr
 		if merr == nil {
 			f.node.memTotal, f.node.memAvail = mem.Total, mem.Available
@@ -214,16 +215,16 @@ func readHostCommands(ctx context.Context, exec ExecFunc, h hosts.Host, f *resou
 	case dfErr != nil:
 		f.diskErr = dfErr
 	default:
-		f.disks, f.diskErr = partOrKeep(parts[0], err, "df", func(p hosts.BatchPart) ([]DiskUse, error) {
-			return ParseDiskUsage(h.ImagePaths, p.Output, p.Exit)
+		f.disks, f.diskErr = partOrKeep(parts[0], err, "df", func(p remote.BatchPart) ([]remote.DiskUse, error) {
+			return remote.ParseDiskUsage(h.ImagePaths, p.Output, p.Exit)
 		})
 	}
 }
 
-// runBatch runs cmds as one hosts.Batch through exec and splits the output.
-func runBatch(ctx context.Context, exec ExecFunc, cmds []string) ([]hosts.BatchPart, error) {
-	parts := make([]hosts.BatchPart, len(cmds))
-	script, err := hosts.Batch(cmds...)
+// runBatch runs cmds as one remote.Batch through exec and splits the output.
+func runBatch(ctx context.Context, exec ExecFunc, cmds []string) ([]remote.BatchPart, error) {
+	parts := make([]remote.BatchPart, len(cmds))
+	script, err := remote.Batch(cmds...)
 	if err != nil {
 		return parts, fmt.Errorf("probes: batch: %w", err)
 	}
@@ -234,7 +235,7 @@ func runBatch(ctx context.Context, exec ExecFunc, cmds []string) ([]hosts.BatchP
 	case err != nil:
 		return parts, fmt.Errorf("probes: exec: %w", err)
 	case res.Truncated:
-		return parts, fmt.Errorf("%w: output truncated by the transport", ErrUnparseable)
+		return parts, fmt.Errorf("%w: output truncated by the transport", remote.ErrUnparseable)
 	}
 	return script.Split(string(res.Stdout)), nil
 }
@@ -243,23 +244,23 @@ func runBatch(ctx context.Context, exec ExecFunc, cmds []string) ([]hosts.BatchP
 // non-zero exit is an error for commands that must succeed; partOrKeep is
 // for one whose non-zero exit still carries output worth parsing (df exits
 // 1 when one path of several is missing).
-func partOr[T any](p hosts.BatchPart, err error, what string, parse func(hosts.BatchPart) (T, error)) (T, error) {
+func partOr[T any](p remote.BatchPart, err error, what string, parse func(remote.BatchPart) (T, error)) (T, error) {
 	return parsePart(p, err, what, false, parse)
 }
 
-func partOrKeep[T any](p hosts.BatchPart, err error, what string, parse func(hosts.BatchPart) (T, error)) (T, error) {
+func partOrKeep[T any](p remote.BatchPart, err error, what string, parse func(remote.BatchPart) (T, error)) (T, error) {
 	return parsePart(p, err, what, true, parse)
 }
 
-func parsePart[T any](p hosts.BatchPart, err error, what string, keep bool, parse func(hosts.BatchPart) (T, error)) (T, error) {
+func parsePart[T any](p remote.BatchPart, err error, what string, keep bool, parse func(remote.BatchPart) (T, error)) (T, error) {
 	var zero T
 	switch {
 	case err != nil:
 		return zero, err
 	case p.Exit < 0:
-		return zero, fmt.Errorf("%w: %s: %w", ErrUnparseable, what, errPartMissing)
+		return zero, fmt.Errorf("%w: %s: %w", remote.ErrUnparseable, what, errPartMissing)
 	case p.Exit != 0 && !keep:
-		return zero, fmt.Errorf("%w: %s: exit %d", ErrUnparseable, what, p.Exit)
+		return zero, fmt.Errorf("%w: %s: exit %d", remote.ErrUnparseable, what, p.Exit)
 	}
 	return parse(p)
 }
@@ -274,12 +275,4 @@ func int8String(b []int8) string {
 		out = append(out, byte(c))
 	}
 	return string(out)
-}
-
-// satMul multiplies without wrapping around.
-func satMul(a, b uint64) uint64 {
-	if b != 0 && a > ^uint64(0)/b {
-		return ^uint64(0)
-	}
-	return a * b
 }

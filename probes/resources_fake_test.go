@@ -7,7 +7,7 @@ import (
 
 	"github.com/digitalocean/go-libvirt"
 
-	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // fakeNode answers the ResourcesAPI and StorageAPI procedures from fields.
@@ -137,7 +137,7 @@ func (f *fakeNode) StoragePoolGetAutostart(sp libvirt.StoragePool) (int32, error
 // directCall runs fn at once, wrapping its error as the session does.
 func directCall(_ context.Context, what string, fn func() error) error { return wrapCall(what, fn()) }
 
-// fakeShell answers hosts.Batch scripts from a table of commands; an
+// fakeShell answers remote.Batch scripts from a table of commands; an
 // unknown command gets exit 127 like sh. Every script it ran is recorded.
 type fakeShell struct {
 	answers map[string]fakeAnswer
@@ -155,7 +155,7 @@ func (s *fakeShell) exec(_ context.Context, script string) (ExecResult, error) {
 	if s.err != nil {
 		return ExecResult{}, s.err
 	}
-	boundary, cmds, ok := hosts.UnBatch(script)
+	boundary, cmds, ok := remote.UnBatch(script)
 	if !ok {
 		return ExecResult{ExitCode: 2}, nil
 	}
@@ -165,7 +165,7 @@ func (s *fakeShell) exec(_ context.Context, script string) (ExecResult, error) {
 		if !ok {
 			a = fakeAnswer{exit: 127}
 		}
-		b.WriteString(hosts.BatchFrame(boundary, i, a.out, a.exit))
+		b.WriteString(remote.BatchFrame(boundary, i, a.out, a.exit))
 	}
 	return ExecResult{Stdout: []byte(b.String())}, nil
 }
@@ -173,7 +173,7 @@ func (s *fakeShell) exec(_ context.Context, script string) (ExecResult, error) {
 // ran reports whether cmd was part of any script.
 func (s *fakeShell) ran(cmd string) bool {
 	for _, sc := range s.scripts {
-		if _, cmds, ok := hosts.UnBatch(sc); ok {
+		if _, cmds, ok := remote.UnBatch(sc); ok {
 			for _, c := range cmds {
 				if c == cmd {
 					return true

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/hosts/labtest"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/hosts/sshx"
 )
 
@@ -120,7 +121,7 @@ func TestLabResourcesReal(t *testing.T) {
 	if res.Status != OK || figs == nil {
 		t.Fatalf("resources on a quiet lab host: %v %q (%s)", res.Status, res.Summary, res.Err)
 	}
-	mem, err := ParseMemInfo(lr.lab.Exec(t, resourcesLabHost, "cat", "/proc/meminfo"))
+	mem, err := remote.ParseMemInfo(lr.lab.Exec(t, resourcesLabHost, "cat", "/proc/meminfo"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +129,7 @@ func TestLabResourcesReal(t *testing.T) {
 		t.Errorf("figures %+v, meminfo %+v", figs, mem)
 	}
 	dfOut, _ := lr.lab.Run(t.Context(), "exec", strconv.Itoa(resourcesLabHost), "df", "-P", "-B1", "--", "/var/lib/libvirt", "/srv")
-	disks, err := ParseDiskUsage([]string{"/var/lib/libvirt", "/srv"}, dfOut, 0)
+	disks, err := remote.ParseDiskUsage([]string{"/var/lib/libvirt", "/srv"}, dfOut, 0)
 	if err != nil || len(figs.Disks) != 2 {
 		t.Fatalf("df in the lab: %v; check saw %+v", err, figs.Disks)
 	}

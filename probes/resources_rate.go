@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // verdict collects a check's status and the problems that set it.
@@ -105,7 +106,7 @@ func rateMemory(h hosts.Host, n nodeFacts, v *verdict) (string, []string) {
 }
 
 // rateDisks rates each image filesystem; the summary names the fullest.
-func rateDisks(h hosts.Host, disks []DiskUse, err error, v *verdict) (string, []string) {
+func rateDisks(h hosts.Host, disks []remote.DiskUse, err error, v *verdict) (string, []string) {
 	var details []string
 	if err != nil {
 		v.add(UNKNOWN, "disk use unknown: "+reason(err))
@@ -130,14 +131,14 @@ func rateDisks(h hosts.Host, disks []DiskUse, err error, v *verdict) (string, []
 			fullest = i
 		}
 		details = append(details, fmt.Sprintf("disk %s: %s used, %s free of %s on %s (%s)", name, pctText(d.UsedPct),
-			FormatBytes(d.Avail), FormatBytes(d.Total), CleanLine(d.Filesystem), CleanLine(d.Mount)))
+			FormatBytes(d.Avail), FormatBytes(d.Total), remote.CleanLine(d.Filesystem), remote.CleanLine(d.Mount)))
 	}
 	d := disks[fullest]
 	return fmt.Sprintf("disk %s (%s)", pctText(d.UsedPct), orWord(d.Path, d.Mount)), details
 }
 
 // rateLoad rates the 1-minute load per CPU.
-func rateLoad(h hosts.Host, cpus int, l LoadAvg, err error, v *verdict) (string, string) {
+func rateLoad(h hosts.Host, cpus int, l remote.LoadAvg, err error, v *verdict) (string, string) {
 	if err != nil {
 		v.add(UNKNOWN, "load unknown: "+reason(err))
 		return "load ?", "load: " + reason(err)

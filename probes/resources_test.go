@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 const (
@@ -39,7 +40,7 @@ func quietNode() *fakeNode {
 
 func dfCommand(t *testing.T, paths ...string) string {
 	t.Helper()
-	cmd, err := hosts.DiskUsageCommand(paths)
+	cmd, err := remote.DiskUsageCommand(paths)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,8 +50,8 @@ func dfCommand(t *testing.T, paths ...string) string {
 // quietShell answers load 0.3 per CPU and the images disk 41% full.
 func quietShell(t *testing.T) *fakeShell {
 	return &fakeShell{answers: map[string]fakeAnswer{
-		hosts.HostLoadCommand:    {out: loadQuiet},
-		hosts.MemInfoCommand:     {out: memInfoSample},
+		remote.HostLoadCommand:   {out: loadQuiet},
+		remote.MemInfoCommand:    {out: memInfoSample},
 		dfCommand(t, imagesPath): {out: dfHeader + "/dev/vda 1000 410 590 41% /\n"},
 	}}
 }
@@ -104,7 +105,7 @@ func TestResourcesCheckThresholds(t *testing.T) {
 		{"no image paths", func(h *hosts.Host, _ *fakeNode, _ *fakeShell) { h.ImagePaths = nil }, OK,
 			"mem 62% free, load 0.3/cpu", "disk: no image paths configured"},
 		{"load above warn", func(_ *hosts.Host, _ *fakeNode, s *fakeShell) {
-			s.answers[hosts.HostLoadCommand] = fakeAnswer{out: "17.00 9.00 4.00 20/300 999\n"}
+			s.answers[remote.HostLoadCommand] = fakeAnswer{out: "17.00 9.00 4.00 20/300 999\n"}
 		}, WARN, "load high: 2.12/cpu (warn above 2)", "load: 17 9 4 (1, 5, 15 min; 2.12 per CPU over 1 min)"},
 		{"custom load threshold", func(h *hosts.Host, _ *fakeNode, _ *fakeShell) { h.LoadPerCPUWarn = 0.25 }, WARN,
 			"load high: 0.3/cpu (warn above 0.25)", ""},
@@ -118,14 +119,14 @@ func TestResourcesCheckThresholds(t *testing.T) {
 			n.memStats = nil
 		}, OK, "mem 50% free", "memory: 50.0 GiB free of 100.0 GiB (50%, from /proc/meminfo)"},
 		{"garbage load", func(_ *hosts.Host, _ *fakeNode, s *fakeShell) {
-			s.answers[hosts.HostLoadCommand] = fakeAnswer{out: "\x1b[31mnope\n"}
+			s.answers[remote.HostLoadCommand] = fakeAnswer{out: "\x1b[31mnope\n"}
 		}, UNKNOWN, "load unknown: unparseable output: loadavg", "load: unparseable output"},
 		{"garbage df", func(_ *hosts.Host, _ *fakeNode, s *fakeShell) {
 			s.answers[dfCommand(t, imagesPath)] = fakeAnswer{out: "hello\n"}
 		}, UNKNOWN, "disk use unknown: unparseable output: df: no header", ""},
 		{"garbage meminfo", func(_ *hosts.Host, n *fakeNode, s *fakeShell) {
 			n.memStats = nil
-			s.answers[hosts.MemInfoCommand] = fakeAnswer{out: "MemTotal: lots\n"}
+			s.answers[remote.MemInfoCommand] = fakeAnswer{out: "MemTotal: lots\n"}
 		}, UNKNOWN, "memory unknown: unparseable output: meminfo", "committed: 6.0 GiB to 2 running VMs (6% of host memory)"},
 		{"domain list fails", func(_ *hosts.Host, n *fakeNode, _ *fakeShell) {
 			n.listErr = errors.New("boom")
@@ -157,11 +158,11 @@ func TestResourcesCheckFigures(t *testing.T) {
 	n, s := quietNode(), quietShell(t)
 	_, got := ResourcesCheck(t.Context(), n, directCall, s.exec, resourcesHost(), time.Now())
 	want := &Resources{MemTotal: 100 * gib, MemFree: 62 * gib, MemCommitted: 6 * gib, CPUs: 8, Model: "x86_64",
-		Load1: 2.4, Disks: []DiskUse{{Path: imagesPath, Mount: "/", Filesystem: "/dev/vda", Total: 1000, Used: 410, Avail: 590, UsedPct: 41}}}
+		Load1: 2.4, Disks: []remote.DiskUse{{Path: imagesPath, Mount: "/", Filesystem: "/dev/vda", Total: 1000, Used: 410, Avail: 590, UsedPct: 41}}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("figures (-want +got):\n%s", diff)
 	}
-	if s.ran(hosts.MemInfoCommand) {
+	if s.ran(remote.MemInfoCommand) {
 		t.Error("/proc/meminfo read although libvirt gave the memory figures")
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // Status is the outcome of a check, ordered by how much an operator must care.
@@ -184,18 +186,7 @@ type Resources struct {
 	Model        string
 	// Load1 is the 1-minute load average (-1 when not read).
 	Load1 float64
-	Disks []DiskUse
-}
-
-// DiskUse is the filesystem holding one configured image path.
-type DiskUse struct {
-	// Path is the configured path; Mount and Filesystem are what df said
-	// holds it.
-	Path, Mount, Filesystem string
-	Total, Used, Avail      uint64
-	// UsedPct is Used of (Used+Avail), rounded up, as df's Capacity column
-	// (blocks reserved for root count as neither).
-	UsedPct float64
+	Disks []remote.DiskUse
 }
 
 // Worst returns the check with the worst status (the first one on ties),

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // The root-cause rule: a host's report names what actually went wrong,
@@ -37,7 +38,7 @@ const SummaryCheckingLink = "libvirt connection lost: checking the link"
 // linkInDoubt reports a unit-state read that failed for want of an answer
 // (the exec itself failed), as opposed to an answer we could not parse.
 func linkInDoubt(u unitFacts) bool {
-	return u.fresh && u.err != nil && !errors.Is(u.err, ErrUnparseable)
+	return u.fresh && u.err != nil && !errors.Is(u.err, remote.ErrUnparseable)
 }
 
 // keepVMs makes a report whose VM list could not be read this round carry

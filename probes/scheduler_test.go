@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // checkOf returns the named check of rep or fails the test.
@@ -97,13 +98,13 @@ func TestRoundCostCadence(t *testing.T) {
 	if diff := cmp.Diff([]int{1, 4, 6}, execRounds); diff != "" {
 		t.Errorf("rounds with an exec (-want +got):\n%s", diff)
 	}
-	units, _ := hosts.UnitsActiveCommand([]string{"libvirtd"})
+	units, _ := remote.UnitsActiveCommand([]string{"libvirtd"})
 	var batches [][]string
 	for _, sc := range scripts {
-		_, cmds, _ := hosts.UnBatch(sc)
+		_, cmds, _ := remote.UnBatch(sc)
 		batches = append(batches, cmds)
 	}
-	want := [][]string{{units, hosts.KVMFactsCommand}, {units}, {hosts.KVMFactsCommand}}
+	want := [][]string{{units, remote.KVMFactsCommand}, {units}, {remote.KVMFactsCommand}}
 	if diff := cmp.Diff(want, batches); diff != "" {
 		t.Errorf("scripts (-want +got):\n%s", diff)
 	}

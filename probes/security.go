@@ -12,6 +12,7 @@ import (
 	"github.com/digitalocean/go-libvirt"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // SecurityAPI is the libvirt procedures the security check calls; all are
@@ -37,12 +38,12 @@ type finding struct {
 
 // securityFacts is everything the security check read on a libvirt host.
 type securityFacts struct {
-	models   []SecModel
+	models   []remote.SecModel
 	capsErr  error
-	domains  []DomainSecurity
+	domains  []remote.DomainSecurity
 	capped   bool
 	domErr   error
-	conf     SecurityConfig
+	conf     remote.SecurityConfig
 	confErr  error
 	versions string
 	verErr   error
@@ -50,7 +51,7 @@ type securityFacts struct {
 
 // SecurityCheck reads a libvirt host's security posture: through libvirt
 // (capabilities' secmodels, each domain's seclabels and graphics, the
-// versions) and one constant remote command (hosts.SecurityConfigCommand:
+// versions) and one constant remote command (remote.SecurityConfigCommand:
 // libvirtd/virtproxyd/qemu.conf settings and the TCP socket units). Each
 // finding is rated by h.SecurityLevel (WARN, CRIT for security_crit,
 // dropped for security_ignore) and shown with its remedy. ctx bounds all.
@@ -61,7 +62,7 @@ func SecurityCheck(ctx context.Context, api SecurityAPI, call CallFunc, exec Exe
 	f.capsErr = call(ctx, "capabilities", func() error {
 		caps, err := api.ConnectGetCapabilities()
 		if err == nil {
-			f.models, err = ParseSecModels(caps)
+			f.models, err = remote.ParseSecModels(caps)
 		}
 		return err
 	})
@@ -87,34 +88,34 @@ func securityVersions(ctx context.Context, api SecurityAPI, call CallFunc) (stri
 	if err != nil {
 		return "", err
 	}
-	if typ = CleanLine(typ); typ == "" {
+	if typ = remote.CleanLine(typ); typ == "" {
 		typ = "hypervisor"
 	}
-	return fmt.Sprintf("libvirt %s, %s %s", FormatVersion(lib), typ, FormatVersion(hv)), nil
+	return fmt.Sprintf("libvirt %s, %s %s", remote.FormatVersion(lib), typ, remote.FormatVersion(hv)), nil
 }
 
-// readDomainSecurity reads every domain's XML (at most maxDomains); a
+// readDomainSecurity reads every domain's XML (at most MaxDomains); a
 // domain undefined meanwhile is skipped.
-func readDomainSecurity(ctx context.Context, api SecurityAPI, call CallFunc) ([]DomainSecurity, bool, error) {
-	var out []DomainSecurity
+func readDomainSecurity(ctx context.Context, api SecurityAPI, call CallFunc) ([]remote.DomainSecurity, bool, error) {
+	var out []remote.DomainSecurity
 	var capped bool
 	err := call(ctx, "domain XML", func() error {
 		doms, _, err := api.ConnectListAllDomains(1, 0)
 		if err != nil {
 			return err
 		}
-		capped = len(doms) > maxDomains
-		for _, d := range doms[:min(len(doms), maxDomains)] {
+		capped = len(doms) > remote.MaxDomains
+		for _, d := range doms[:min(len(doms), remote.MaxDomains)] {
 			x, err := api.DomainGetXMLDesc(d, 0)
 			if libvirt.IsNotFound(err) {
 				continue
 			}
 			if err != nil {
-				return fmt.Errorf("XML of %s: %w", CleanLine(d.Name), err)
+				return fmt.Errorf("XML of %s: %w", remote.CleanLine(d.Name), err)
 			}
-			ds, err := ParseDomainSecurity(x)
+			ds, err := remote.ParseDomainSecurity(x)
 			if err != nil {
-				return fmt.Errorf("XML of %s: %w", CleanLine(d.Name), err)
+				return fmt.Errorf("XML of %s: %w", remote.CleanLine(d.Name), err)
 			}
 			out = append(out, ds)
 		}
@@ -123,18 +124,18 @@ func readDomainSecurity(ctx context.Context, api SecurityAPI, call CallFunc) ([]
 	return out, capped, err
 }
 
-// readSecurityConfig runs hosts.SecurityConfigCommand and parses it.
-func readSecurityConfig(ctx context.Context, exec ExecFunc) (SecurityConfig, error) {
-	res, err := exec(ctx, hosts.SecurityConfigCommand)
+// readSecurityConfig runs remote.SecurityConfigCommand and parses it.
+func readSecurityConfig(ctx context.Context, exec ExecFunc) (remote.SecurityConfig, error) {
+	res, err := exec(ctx, remote.SecurityConfigCommand)
 	switch {
 	case err != nil:
-		return SecurityConfig{}, fmt.Errorf("probes: security config: %w", err)
+		return remote.SecurityConfig{}, fmt.Errorf("probes: security config: %w", err)
 	case res.Truncated:
-		return SecurityConfig{}, fmt.Errorf("%w: security config output truncated", ErrUnparseable)
+		return remote.SecurityConfig{}, fmt.Errorf("%w: security config output truncated", remote.ErrUnparseable)
 	case res.ExitCode != 0:
-		return SecurityConfig{}, fmt.Errorf("probes: security config: exit %d: %s", res.ExitCode, CleanLine(string(res.Stderr)))
+		return remote.SecurityConfig{}, fmt.Errorf("probes: security config: exit %d: %s", res.ExitCode, remote.CleanLine(string(res.Stderr)))
 	}
-	return ParseSecurityConfig(string(res.Stdout))
+	return remote.ParseSecurityConfig(string(res.Stdout))
 }
 
 // problems lists what could not be read, for the result.
@@ -149,7 +150,7 @@ func (f securityFacts) problems() []string {
 		}
 	}
 	if f.capped {
-		out = append(out, fmt.Sprintf("domains: only the first %d checked", maxDomains))
+		out = append(out, fmt.Sprintf("domains: only the first %d checked", remote.MaxDomains))
 	}
 	for _, c := range f.conf.Files {
 		if c.State == "unreadable" {
@@ -184,7 +185,7 @@ func libvirtFindings(f securityFacts) []finding {
 }
 
 // configFindings rates the config files and the TCP socket units.
-func configFindings(c SecurityConfig) []finding {
+func configFindings(c remote.SecurityConfig) []finding {
 	var out []finding
 	for _, d := range []struct{ conf, socket, daemon string }{
 		{"/etc/libvirt/libvirtd.conf", "libvirtd-tcp.socket", "libvirtd"},
@@ -248,9 +249,9 @@ func allAddresses(a string) bool {
 }
 
 // capsFindings rates the capabilities' security models.
-func capsFindings(models []SecModel) []finding {
+func capsFindings(models []remote.SecModel) []finding {
 	var out []finding
-	confined := slices.ContainsFunc(models, func(m SecModel) bool { return m.Model != "none" && m.Model != "dac" && m.Model != "" })
+	confined := slices.ContainsFunc(models, func(m remote.SecModel) bool { return m.Model != "none" && m.Model != "dac" && m.Model != "" })
 	if !confined {
 		out = append(out, finding{hosts.FindingSVirtOff,
 			"sVirt off: the capabilities' secmodel is none, guests are not confined by SELinux or AppArmor",
@@ -273,7 +274,7 @@ func capsFindings(models []SecModel) []finding {
 }
 
 // graphicsFindings rates one VNC/SPICE display of a VM.
-func graphicsFindings(vm string, g Graphics, qemu ConfigFile) []finding {
+func graphicsFindings(vm string, g remote.Graphics, qemu remote.ConfigFile) []finding {
 	name := strings.ToUpper(g.Type)
 	tls := qemu.Values[g.Type+"_tls"] == "1" && (g.Type == "vnc" || g.SecureOnly)
 	if tls {

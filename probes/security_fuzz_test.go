@@ -3,6 +3,8 @@ package probes
 import (
 	"strings"
 	"testing"
+
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 func FuzzParseSecModels(f *testing.F) {
@@ -10,7 +12,7 @@ func FuzzParseSecModels(f *testing.F) {
 	f.Add(fixture(f, "caps-apparmor.xml"))
 	f.Add("<capabilities><host><secmodel><model>none</model></secmodel></host></capabilities>")
 	f.Fuzz(func(t *testing.T, in string) {
-		models, err := ParseSecModels(in)
+		models, err := remote.ParseSecModels(in)
 		if err != nil {
 			return
 		}
@@ -23,7 +25,7 @@ func FuzzParseDomainSecurity(f *testing.F) {
 	f.Add(fixture(f, "domain-clean.xml"))
 	f.Add("<domain><name>a\x1b[31m</name><devices><graphics type='vnc'><listen type='network' network='x'/></graphics></devices></domain>")
 	f.Fuzz(func(t *testing.T, in string) {
-		d, err := ParseDomainSecurity(in)
+		d, err := remote.ParseDomainSecurity(in)
 		if err != nil {
 			return
 		}
@@ -31,7 +33,7 @@ func FuzzParseDomainSecurity(f *testing.F) {
 			t.Errorf("name not cleaned: %q", d.Name)
 		}
 		for _, g := range d.Graphics {
-			_ = graphicsFindings(d.Name, g, ConfigFile{})
+			_ = graphicsFindings(d.Name, g, remote.ConfigFile{})
 		}
 	})
 }
@@ -41,7 +43,7 @@ func FuzzParseSecurityConfig(f *testing.F) {
 		f.Add(fixture(f, n))
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		c, err := ParseSecurityConfig(in)
+		c, err := remote.ParseSecurityConfig(in)
 		if err != nil {
 			return
 		}
@@ -54,7 +56,7 @@ func FuzzParseHyperVSecurity(f *testing.F) {
 		f.Add(fixture(f, n))
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		s, err := ParseHyperVSecurity(in)
+		s, err := remote.ParseHyperVSecurity(in)
 		if err != nil {
 			return
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // fakeSecurity answers the SecurityAPI procedures from fixtures.
@@ -54,7 +55,7 @@ func fixture(t testing.TB, name string) string {
 
 func execAnswer(out string, err error) ExecFunc {
 	return func(_ context.Context, cmd string) (ExecResult, error) {
-		if cmd != hosts.SecurityConfigCommand {
+		if cmd != remote.SecurityConfigCommand {
 			return ExecResult{ExitCode: 127}, nil
 		}
 		return ExecResult{Stdout: []byte(out)}, err
@@ -176,9 +177,9 @@ func TestGraphicsExposure(t *testing.T) {
 }
 
 func TestGraphicsTLS(t *testing.T) {
-	qemu := ConfigFile{State: "read", Values: map[string]string{"vnc_tls": "1", "spice_tls": "1"}}
-	vnc := Graphics{Type: "vnc", Listens: []string{"0.0.0.0"}}
-	spice := Graphics{Type: "spice", Listens: []string{"0.0.0.0"}}
+	qemu := remote.ConfigFile{State: "read", Values: map[string]string{"vnc_tls": "1", "spice_tls": "1"}}
+	vnc := remote.Graphics{Type: "vnc", Listens: []string{"0.0.0.0"}}
+	spice := remote.Graphics{Type: "spice", Listens: []string{"0.0.0.0"}}
 	if f := graphicsFindings("a", vnc, qemu); len(f) != 0 {
 		t.Errorf("VNC with vnc_tls = 1: %v", f)
 	}
@@ -193,7 +194,7 @@ func TestGraphicsTLS(t *testing.T) {
 
 func TestParseSecurityConfig(t *testing.T) {
 	good := fixture(t, "config-weak.txt")
-	c, err := ParseSecurityConfig(good)
+	c, err := remote.ParseSecurityConfig(good)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +219,7 @@ func TestParseSecurityConfig(t *testing.T) {
 		strings.Repeat("@@absent /etc/libvirt/qemu.conf\n", 1000),
 	}
 	for _, in := range bad {
-		if _, err := ParseSecurityConfig(in); !errors.Is(err, ErrUnparseable) {
+		if _, err := remote.ParseSecurityConfig(in); !errors.Is(err, remote.ErrUnparseable) {
 			t.Errorf("ParseSecurityConfig(%.60q) = %v, want ErrUnparseable", in, err)
 		}
 	}
@@ -239,7 +240,7 @@ func TestParseHyperVSecurity(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			f, err := ParseHyperVSecurity(fixture(t, tc.file))
+			f, err := remote.ParseHyperVSecurity(fixture(t, tc.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -254,7 +255,7 @@ func TestParseHyperVSecurity(t *testing.T) {
 	}
 	for _, in := range []string{"", "{", `{"VMs":[{"Name":"a","Generation":3}]}`, `{"VMs":[{"Generation":2}]}`,
 		`{"DeviceGuard":{"VBSStatus":7}}`, `{"VMs":"x"}`} {
-		if _, err := ParseHyperVSecurity(in); err == nil {
+		if _, err := remote.ParseHyperVSecurity(in); err == nil {
 			t.Errorf("ParseHyperVSecurity(%q) accepted", in)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/hosts/sshx"
 )
 
@@ -168,5 +169,5 @@ func ClassifySSH(err error) (Status, string) {
 	default:
 		return DefaultClassify(err)
 	}
-	return CRIT, CleanSummary(sum)
+	return CRIT, remote.CleanSummary(sum)
 }

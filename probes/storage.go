@@ -11,6 +11,7 @@ import (
 	"github.com/digitalocean/go-libvirt"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // StorageAPI is the libvirt procedures the storage check calls; it is
@@ -90,7 +91,7 @@ func listPools(api StorageAPI) ([]Pool, error) {
 	}
 	pools := make([]Pool, 0, min(len(list), maxPools))
 	for _, lp := range list[:min(len(list), maxPools)] {
-		p := Pool{Name: CleanLine(lp.Name)}
+		p := Pool{Name: remote.CleanLine(lp.Name)}
 		st, capacity, alloc, _, err := api.StoragePoolGetInfo(lp)
 		if noPool(err) {
 			continue

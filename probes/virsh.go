@@ -11,6 +11,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // The virsh fallback: when sshd refuses to forward the libvirt socket
@@ -28,7 +29,7 @@ var ErrVirshMissing = errors.New("probes: virsh is not installed on the host")
 // daemon does not answer ("failed to connect to the hypervisor").
 type VirshError struct {
 	// Query is the virsh query that failed.
-	Query hosts.VirshQuery
+	Query remote.VirshQuery
 	// Exit is virsh's exit status.
 	Exit int
 	// Message is virsh's own error lines, cleaned, for the operator.
@@ -42,13 +43,13 @@ func (e *VirshError) Error() string {
 
 // VirshResult is what read-only virsh told about a host's libvirt daemon.
 type VirshResult struct {
-	// URI is the daemon URI virsh opened (see hosts.VirshURI).
+	// URI is the daemon URI virsh opened (see remote.VirshURI).
 	URI     string
-	Version VirshVersion
+	Version remote.VirshVersions
 	// VMs sorted by name, with state and reason words as the libvirt path
 	// gives them (StateWords) and the autostart flag.
 	VMs []VM
-	// Capped is set when the host had more than maxDomains domains.
+	// Capped is set when the host had more than MaxDomains domains.
 	Capped bool
 	// Latency is how long the exec took.
 	Latency time.Duration
@@ -58,24 +59,24 @@ type VirshResult struct {
 // because its failure explains every other one.
 // The daemon's host name is not asked: "virsh hostname" resolves it
 // (getaddrinfo), which stalls on hosts with broken DNS.
-var virshQueries = []hosts.VirshQuery{hosts.VirshVersion, hosts.VirshDomStates, hosts.VirshAutostart}
+var virshQueries = []remote.VirshQuery{remote.VirshVersion, remote.VirshDomStates, remote.VirshAutostart}
 
 // VirshFacts runs the read-only virsh queries in one exec, bounded by the
 // host's probe timeout (and, on the host, by timeout(1) per command), and
-// parses them. Errors: hosts.ErrBadArgument (URI not allowed for virsh),
+// parses them. Errors: remote.ErrBadArgument (URI not allowed for virsh),
 // ErrCallTimeout, ErrVirshMissing, *VirshError (virsh failed; the daemon
 // is most likely down), ErrUnparseable (garbage), or the exec's own error.
 func VirshFacts(ctx context.Context, r Remote, h hosts.Host) (VirshResult, error) {
 	var res VirshResult
-	uri, err := hosts.VirshURI(h.LibvirtURI)
+	uri, err := remote.VirshURI(h.LibvirtURI)
 	if err != nil {
 		return res, fmt.Errorf("probes: virsh fallback: %w", err)
 	}
 	res.URI = uri
-	limit := min(probeTimeout(h), hosts.MaxVirshLimit)
+	limit := min(probeTimeout(h), remote.MaxVirshLimit)
 	cmds := make([]string, len(virshQueries))
 	for i, q := range virshQueries {
-		if cmds[i], err = hosts.VirshCommand(h.LibvirtURI, q, limit); err != nil {
+		if cmds[i], err = remote.VirshCommand(h.LibvirtURI, q, limit); err != nil {
 			return res, fmt.Errorf("probes: virsh fallback: %w", err)
 		}
 	}
@@ -89,7 +90,7 @@ func VirshFacts(ctx context.Context, r Remote, h hosts.Host) (VirshResult, error
 			return res, err
 		}
 	}
-	if res.Version, err = ParseVirshVersion(parts[0].Output); err != nil {
+	if res.Version, err = remote.ParseVirshVersion(parts[0].Output); err != nil {
 		return res, err
 	}
 	if err := res.readDomains(parts[1].Output, parts[2].Output); err != nil {
@@ -101,32 +102,32 @@ func VirshFacts(ctx context.Context, r Remote, h hosts.Host) (VirshResult, error
 // readDomains joins the domain states with the autostart names (a hex
 // dump of virsh's list).
 func (res *VirshResult) readDomains(states, autostart string) error {
-	doms, err := ParseVirshDomStats(states)
+	doms, err := remote.ParseVirshDomStats(states)
 	if err != nil {
 		return err
 	}
-	names, err := hosts.DecodeHexDump(autostart)
+	names, err := remote.DecodeHexDump(autostart)
 	if err != nil {
-		return fmt.Errorf("%w: virsh %s: %w", ErrUnparseable, hosts.VirshAutostart, err)
+		return fmt.Errorf("%w: virsh %s: %w", remote.ErrUnparseable, remote.VirshAutostart, err)
 	}
-	auto, err := ParseVirshNames(string(names))
+	auto, err := remote.ParseVirshNames(string(names))
 	if err != nil {
 		return err
 	}
-	res.Capped = len(doms) > maxDomains
-	doms = doms[:min(len(doms), maxDomains)]
+	res.Capped = len(doms) > remote.MaxDomains
+	doms = doms[:min(len(doms), remote.MaxDomains)]
 	res.VMs = make([]VM, len(doms))
 	for i, d := range doms {
 		sw, rw := StateWords(d.State, d.Reason)
-		res.VMs[i] = VM{Name: CleanLine(d.Name), State: sw, Reason: rw, Autostart: auto[d.Name]}
+		res.VMs[i] = VM{Name: remote.CleanLine(d.Name), State: sw, Reason: rw, Autostart: auto[d.Name]}
 	}
 	slices.SortFunc(res.VMs, func(a, b VM) int { return strings.Compare(a.Name, b.Name) })
 	return nil
 }
 
 // execBatch runs cmds as one batch under limit and splits stdout.
-func execBatch(ctx context.Context, r Remote, limit time.Duration, cmds []string) ([]hosts.BatchPart, string, time.Duration, error) {
-	script, err := hosts.Batch(cmds...)
+func execBatch(ctx context.Context, r Remote, limit time.Duration, cmds []string) ([]remote.BatchPart, string, time.Duration, error) {
+	script, err := remote.Batch(cmds...)
 	if err != nil {
 		return nil, "", 0, err
 	}
@@ -141,7 +142,7 @@ func execBatch(ctx context.Context, r Remote, limit time.Duration, cmds []string
 	case err != nil:
 		return nil, "", lat, fmt.Errorf("exec: %w", err)
 	case out.Truncated:
-		return nil, "", lat, fmt.Errorf("%w: output truncated by the transport", ErrUnparseable)
+		return nil, "", lat, fmt.Errorf("%w: output truncated by the transport", remote.ErrUnparseable)
 	}
 	return script.Split(string(out.Stdout)), string(out.Stderr), lat, nil
 }
@@ -149,12 +150,12 @@ func execBatch(ctx context.Context, r Remote, limit time.Duration, cmds []string
 // virshPartErr turns one command's exit status into an error: cut short,
 // not installed (shell: 126/127), killed by timeout(1) (124, or 137 after
 // the KILL), or any other failure with virsh's own words.
-func virshPartErr(q hosts.VirshQuery, p hosts.BatchPart, stderr string) error {
+func virshPartErr(q remote.VirshQuery, p remote.BatchPart, stderr string) error {
 	switch p.Exit {
 	case 0:
 		return nil
 	case -1:
-		return fmt.Errorf("%w: virsh %s: %w", ErrUnparseable, q, errPartMissing)
+		return fmt.Errorf("%w: virsh %s: %w", remote.ErrUnparseable, q, errPartMissing)
 	case 126, 127:
 		return fmt.Errorf("probes: virsh %s: %w", q, ErrVirshMissing)
 	case 124, 137:
@@ -169,7 +170,7 @@ func virshMessage(stderr string) string {
 	var msgs []string
 	first := ""
 	for _, l := range strings.Split(stderr, "\n") {
-		l = CleanLine(l)
+		l = remote.CleanLine(l)
 		if first == "" {
 			first = l
 		}

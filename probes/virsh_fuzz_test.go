@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 func FuzzParseVirshVersion(f *testing.F) {
@@ -11,9 +13,9 @@ func FuzzParseVirshVersion(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, out string) {
-		v, err := ParseVirshVersion(out)
+		v, err := remote.ParseVirshVersion(out)
 		if err != nil {
-			if !errors.Is(err, ErrUnparseable) {
+			if !errors.Is(err, remote.ErrUnparseable) {
 				t.Fatalf("error %v is not ErrUnparseable", err)
 			}
 			return
@@ -21,7 +23,7 @@ func FuzzParseVirshVersion(f *testing.F) {
 		if !strings.Contains(out, "Running against daemon: ") {
 			t.Fatalf("accepted %q without a daemon line", out)
 		}
-		if FormatVersion(v.LibVersion) == "" {
+		if remote.FormatVersion(v.LibVersion) == "" {
 			t.Fatal("empty version")
 		}
 	})
@@ -32,9 +34,9 @@ func FuzzParseVirshDomStats(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, out string) {
-		doms, err := ParseVirshDomStats(out)
+		doms, err := remote.ParseVirshDomStats(out)
 		if err != nil {
-			if !errors.Is(err, ErrUnparseable) {
+			if !errors.Is(err, remote.ErrUnparseable) {
 				t.Fatalf("error %v is not ErrUnparseable", err)
 			}
 			return
@@ -60,14 +62,14 @@ func FuzzParseVirshNamesAndHostname(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, out string) {
-		names, err := ParseVirshNames(out)
+		names, err := remote.ParseVirshNames(out)
 		if err == nil {
 			for n := range names {
 				if n == "" || strings.ContainsAny(n, "\n\x00") {
 					t.Fatalf("bad name %q", n)
 				}
 			}
-		} else if !errors.Is(err, ErrUnparseable) {
+		} else if !errors.Is(err, remote.ErrUnparseable) {
 			t.Fatalf("error %v is not ErrUnparseable", err)
 		}
 	})

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // virshRemote answers one batch exec from a script of parts; it records
@@ -34,7 +35,7 @@ type virshPart struct {
 
 func (r *virshRemote) Exec(ctx context.Context, cmd string) (ExecResult, error) {
 	r.execs++
-	boundary, cmds, ok := hosts.UnBatch(cmd)
+	boundary, cmds, ok := remote.UnBatch(cmd)
 	if !ok {
 		return ExecResult{}, fmt.Errorf("not a batch: %q", cmd)
 	}
@@ -78,7 +79,7 @@ const (
 
 func healthyVirsh() *virshRemote {
 	return &virshRemote{parts: []virshPart{{virshVersionOut, 0}, {virshStatsOut, 0},
-		{hosts.HexDump([]byte(virshAutoOut)), 0}}}
+		{remote.HexDump([]byte(virshAutoOut)), 0}}}
 }
 
 func virshHost() hosts.Host {
@@ -96,7 +97,7 @@ func TestVirshFactsHealthy(t *testing.T) {
 	}
 	want := VirshResult{
 		URI:     "test+unix:///etc/libvirt/node.xml",
-		Version: VirshVersion{LibVersion: 9000001, HVType: "QEMU", HVVersion: 7002000},
+		Version: remote.VirshVersions{LibVersion: 9000001, HVType: "QEMU", HVVersion: 7002000},
 		VMs: []VM{
 			{Name: "alpha", State: "state-9", Reason: "reason-0"},
 			{Name: "db 'prod'", State: "paused", Reason: "ioerror"},
@@ -108,7 +109,7 @@ func TestVirshFactsHealthy(t *testing.T) {
 		t.Errorf("VirshFacts (-want +got):\n%s", diff)
 	}
 	for i, q := range virshQueries {
-		want, _ := hosts.VirshCommand("test:///etc/libvirt/node.xml", q, 3*time.Second)
+		want, _ := remote.VirshCommand("test:///etc/libvirt/node.xml", q, 3*time.Second)
 		if i >= len(r.got) || r.got[i] != want {
 			t.Errorf("command %d = %q, want %q", i, r.got, want)
 		}
@@ -144,16 +145,16 @@ func TestVirshFactsFailures(t *testing.T) {
 		{"virsh not executable", down(126), "", ErrVirshMissing, ""},
 		{"remote timeout", down(124), "", ErrCallTimeout, ""},
 		{"remote timeout kill", down(137), "", ErrCallTimeout, ""},
-		{"garbage version", withPart(0, virshPart{"<html>\n", 0}), "", ErrUnparseable, ""},
-		{"no daemon line", withPart(0, virshPart{"Using library: libvirt 9.0.0\n", 0}), "", ErrUnparseable, ""},
-		{"garbage stats", withPart(1, virshPart{"Domain: web\n", 0}), "", ErrUnparseable, ""},
-		{"stats cut short", withPart(1, virshPart{"Domain: 'a'\n  state.state=1\n", -1}), "", ErrUnparseable, ""},
+		{"garbage version", withPart(0, virshPart{"<html>\n", 0}), "", remote.ErrUnparseable, ""},
+		{"no daemon line", withPart(0, virshPart{"Using library: libvirt 9.0.0\n", 0}), "", remote.ErrUnparseable, ""},
+		{"garbage stats", withPart(1, virshPart{"Domain: web\n", 0}), "", remote.ErrUnparseable, ""},
+		{"stats cut short", withPart(1, virshPart{"Domain: 'a'\n  state.state=1\n", -1}), "", remote.ErrUnparseable, ""},
 		{"autostart failed", withPart(2, virshPart{"", 1}), "", nil, "no error text"},
-		{"autostart not hex", withPart(2, virshPart{virshAutoOut, 0}), "", ErrUnparseable, ""},
-		{"truncated", func() *virshRemote { r := healthyVirsh(); r.trunc = true; return r }(), "", ErrUnparseable, ""},
+		{"autostart not hex", withPart(2, virshPart{virshAutoOut, 0}), "", remote.ErrUnparseable, ""},
+		{"truncated", func() *virshRemote { r := healthyVirsh(); r.trunc = true; return r }(), "", remote.ErrUnparseable, ""},
 		{"exec error", &virshRemote{err: net.ErrClosed}, "", net.ErrClosed, ""},
 		{"hung exec", &virshRemote{hang: true}, "", ErrCallTimeout, ""},
-		{"uri for another host", healthyVirsh(), "qemu+ssh://other/system", hosts.ErrBadArgument, ""},
+		{"uri for another host", healthyVirsh(), "qemu+ssh://other/system", remote.ErrBadArgument, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -184,7 +185,7 @@ func TestVirshFactsFailures(t *testing.T) {
 }
 
 func TestVirshErrorText(t *testing.T) {
-	e := &VirshError{Query: hosts.VirshDomStates, Exit: 1, Message: "failed to connect to the hypervisor"}
+	e := &VirshError{Query: remote.VirshDomStates, Exit: 1, Message: "failed to connect to the hypervisor"}
 	want := "probes: virsh domstats --state --raw: exit 1: failed to connect to the hypervisor"
 	if e.Error() != want {
 		t.Errorf("%q, want %q", e.Error(), want)

@@ -9,6 +9,7 @@ import (
 	"github.com/digitalocean/go-libvirt"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // vmOpAPI is what a VM operation asks of a libvirt connection; go-libvirt
@@ -25,9 +26,9 @@ var _ vmOpAPI = (*libvirt.Libvirt)(nil)
 // libvirtVMProcs names each operation's libvirt procedure, as the
 // confirmation shows it.
 var libvirtVMProcs = map[string]string{
-	hosts.VMStart:   "DomainCreate",
-	hosts.VMResume:  "DomainResume",
-	hosts.VMDestroy: "DomainDestroy",
+	remote.VMStart:   "DomainCreate",
+	remote.VMResume:  "DomainResume",
+	remote.VMDestroy: "DomainDestroy",
 }
 
 // ErrVMRefused marks a VM operation the hypervisor answered with an error
@@ -38,15 +39,15 @@ var ErrVMRefused = errors.New("the hypervisor refused the operation")
 // confirmation and the audit log show it: the libvirt procedure and URI,
 // or the powershell.exe command of the Hyper-V script.
 func VMCommand(h hosts.Host, op, name string) (string, error) {
-	if why := hosts.VMNameProblem(name); why != "" {
-		return "", fmt.Errorf("%w: %s", hosts.ErrBadArgument, why)
+	if why := remote.VMNameProblem(name); why != "" {
+		return "", fmt.Errorf("%w: %s", remote.ErrBadArgument, why)
 	}
 	if h.Hypervisor == hosts.KindHyperV {
-		return hosts.HyperVVMCommand(op, name)
+		return remote.HyperVVMCommand(op, name)
 	}
 	proc, ok := libvirtVMProcs[op]
 	if !ok {
-		return "", fmt.Errorf("%w: VM operation %q", hosts.ErrBadArgument, op)
+		return "", fmt.Errorf("%w: VM operation %q", remote.ErrBadArgument, op)
 	}
 	return fmt.Sprintf("libvirt %s(%s) on %s", proc, quoteVM(name), h.LibvirtURI), nil
 }
@@ -81,7 +82,7 @@ func RunVMOp(ctx context.Context, r Remote, h hosts.Host, op, name string) (VMOp
 
 func runHyperVVMOp(ctx context.Context, r Remote, cmd string) (VMOpResult, error) {
 	out, err := r.Exec(ctx, cmd)
-	res := VMOpResult{Exit: -1, Stderr: strings.TrimSpace(CleanLine(string(out.Stderr)))}
+	res := VMOpResult{Exit: -1, Stderr: strings.TrimSpace(remote.CleanLine(string(out.Stderr)))}
 	if err != nil {
 		return res, err // ErrExitUnknown when the command was sent
 	}
@@ -116,9 +117,9 @@ func libvirtVMOp(ctx context.Context, s *lvSession, op, name string) error {
 	_, err = call(ctx, s, libvirtVMProcs[op]+" "+quoteVM(name), func(api libvirtAPI) (struct{}, error) {
 		v := api.(vmOpAPI)
 		switch op {
-		case hosts.VMStart:
+		case remote.VMStart:
 			return struct{}{}, v.DomainCreate(dom)
-		case hosts.VMResume:
+		case remote.VMResume:
 			return struct{}{}, v.DomainResume(dom)
 		}
 		return struct{}{}, v.DomainDestroy(dom)
@@ -134,7 +135,7 @@ func libvirtOpErr(err error, sent bool) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &lerr):
-		return fmt.Errorf("%w: %s", ErrVMRefused, CleanLine(lerr.Message))
+		return fmt.Errorf("%w: %s", ErrVMRefused, remote.CleanLine(lerr.Message))
 	case sent:
 		return fmt.Errorf("%w: %w", ErrExitUnknown, err)
 	}

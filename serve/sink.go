@@ -14,7 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/hvconsole/hvconsole/probes"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // Sink delivery limits. A sink is Alertmanager or a webhook; each has its
@@ -177,7 +177,7 @@ func (k *sink) post(ctx context.Context, body []byte) (status int, answer string
 	if resp.StatusCode/100 == 2 {
 		return resp.StatusCode, "", nil
 	}
-	return resp.StatusCode, probes.CleanLine(string(b)), nil
+	return resp.StatusCode, remote.CleanLine(string(b)), nil
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {

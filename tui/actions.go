@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/probes/actions"
 	"github.com/hvconsole/hvconsole/tui/eventlog"
 	"github.com/hvconsole/hvconsole/tui/fleet"
@@ -220,7 +221,7 @@ func commonServices(hs []hosts.Host) []string {
 	}
 	var out []string
 	for _, s := range hs[0].Services {
-		if !hosts.ValidUnit(s) || slices.Contains(out, s) {
+		if !remote.ValidUnit(s) || slices.Contains(out, s) {
 			continue
 		}
 		if !slices.ContainsFunc(hs[1:], func(h hosts.Host) bool { return !h.Allowed(s) }) {
@@ -235,7 +236,7 @@ func commonServices(hs []hosts.Host) []string {
 func journalUnits(h hosts.Host) []string {
 	var out []string
 	for _, u := range slices.Concat(h.Units, h.Services) {
-		if hosts.ValidUnit(u) && !slices.Contains(out, u) {
+		if remote.ValidUnit(u) && !slices.Contains(out, u) {
 			out = append(out, u)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/probes/actions"
 )
 
@@ -55,7 +56,7 @@ func (f *fakeActions) Restart(_ context.Context, hs []hosts.Host, unit string) [
 	defer func() { f.called <- struct{}{} }()
 	out := make([]actions.RestartResult, len(hs))
 	for i, h := range hs {
-		cmd, _ := hosts.RestartCommand(unit, h.Sudo)
+		cmd, _ := remote.RestartCommand(unit, h.Sudo)
 		r := actions.RestartResult{Host: h.Name, Unit: unit, Command: cmd, Exit: 0, BackOK: true, After: 4 * time.Second}
 		switch stderr, failed := f.fail[h.Name]; {
 		case f.readOnly:

@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/probes/actions"
 	"github.com/hvconsole/hvconsole/tui/confirm"
@@ -131,7 +132,7 @@ func (m Model) startDrill(h hosts.Host, spec string) (Model, tea.Cmd) {
 	run := func() tea.Msg {
 		defer cancel()
 		defer close(ch)
-		res := d.Drill(ctx, actions.DrillRequest{Host: h, Backup: spec, Level: hosts.DrillL1,
+		res := d.Drill(ctx, actions.DrillRequest{Host: h, Backup: spec, Level: remote.DrillL1,
 			Progress: func(p actions.DrillProgress) {
 				select {
 				case ch <- p:

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/probes/actions"
 )
@@ -54,7 +55,7 @@ func TestDrillFlow(t *testing.T) {
 			t.Fatal("row not busy while the drill runs")
 		}
 		m = runCmds(t, next, cmd)
-		if len(act.reqs) != 1 || act.reqs[0].Backup != "nightly" || act.reqs[0].Level != hosts.DrillL1 {
+		if len(act.reqs) != 1 || act.reqs[0].Backup != "nightly" || act.reqs[0].Level != remote.DrillL1 {
 			t.Fatalf("drill requests %+v", act.reqs)
 		}
 		if e := m.log.At(0); e.Action != actions.ActionDrill || e.Failed || !strings.Contains(e.Summary, "L1 drill of nightly passed") {

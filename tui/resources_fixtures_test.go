@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/probes"
 )
 
@@ -28,14 +29,14 @@ func healthyResources(name string) *probes.Resources {
 	return &probes.Resources{
 		MemTotal: 128 * gib, MemFree: 128 * gib * uint64(40+n) / 100, MemCommitted: 16 * gib,
 		CPUs: 16, Model: "Intel Xeon Gold 6230", Load1: 0.4 + float64(n)/10,
-		Disks: []probes.DiskUse{diskUse(images, "/var", 500*gib, float64(22+n))},
+		Disks: []remote.DiskUse{diskUse(images, "/var", 500*gib, float64(22+n))},
 	}
 }
 
 // diskUse is a filesystem pct full, as df reports it.
-func diskUse(path, mount string, total uint64, pct float64) probes.DiskUse {
+func diskUse(path, mount string, total uint64, pct float64) remote.DiskUse {
 	used := uint64(float64(total) * pct / 100)
-	return probes.DiskUse{Path: path, Mount: mount, Filesystem: "/dev/vg0/images",
+	return remote.DiskUse{Path: path, Mount: mount, Filesystem: "/dev/vg0/images",
 		Total: total, Used: used, Avail: total - used, UsedPct: pct}
 }
 
@@ -112,9 +113,9 @@ func TestResourcesInView(t *testing.T) {
 		paneMem string
 	}{
 		{"healthy", &probes.Resources{MemTotal: 100 * gib, MemFree: 38 * gib, CPUs: 8, Load1: 0.5,
-			Disks: []probes.DiskUse{diskUse(images, "/var", 500*gib, 41)}}, probes.OK, "62%/41%", "62.0 GiB / 100.0 GiB, 62%"},
+			Disks: []remote.DiskUse{diskUse(images, "/var", 500*gib, 41)}}, probes.OK, "62%/41%", "62.0 GiB / 100.0 GiB, 62%"},
 		{"memory low", &probes.Resources{MemTotal: 100 * gib, MemFree: 7 * gib, CPUs: 8, Load1: 0.5,
-			Disks: []probes.DiskUse{diskUse(images, "/var", 500*gib, 41)}}, probes.WARN, "93%/41%!", "93.0 GiB / 100.0 GiB, 93%"},
+			Disks: []remote.DiskUse{diskUse(images, "/var", 500*gib, 41)}}, probes.WARN, "93%/41%!", "93.0 GiB / 100.0 GiB, 93%"},
 		{"read nothing", nil, probes.UNKNOWN, "-", "no figures this round"},
 	}
 	for _, size := range []struct{ w, h int }{{160, 48}, {80, 24}} {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/hosts/simfleet"
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/probes/actions"
@@ -50,14 +51,14 @@ func TestDemoVMActions(t *testing.T) {
 			t.Fatalf("%s %s on %s: %s (%s), want %s", res.Op, res.VM, res.Host, res.Outcome(), res.Summary(), outcome)
 		}
 	}
-	check(runner.VM(t.Context(), kvm, hosts.VMStart, []string{victim})[0], "ok")
-	check(runner.VM(t.Context(), kvm, hosts.VMResume, []string{paused[0]})[0], "ok")
-	check(runner.VM(t.Context(), kvm, hosts.VMStart, []string{victim})[0], "failed") // already running
-	if res := runner.VM(t.Context(), kvm, hosts.VMDestroy, []string{victim})[0]; !strings.Contains(res.Summary(), "vm_actions") {
+	check(runner.VM(t.Context(), kvm, remote.VMStart, []string{victim})[0], "ok")
+	check(runner.VM(t.Context(), kvm, remote.VMResume, []string{paused[0]})[0], "ok")
+	check(runner.VM(t.Context(), kvm, remote.VMStart, []string{victim})[0], "failed") // already running
+	if res := runner.VM(t.Context(), kvm, remote.VMDestroy, []string{victim})[0]; !strings.Contains(res.Summary(), "vm_actions") {
 		t.Fatalf("destroy without opting in: %s", res.Summary())
 	}
-	kvm.VMActions = append(kvm.VMActions, hosts.VMDestroy)
-	check(runner.VM(t.Context(), kvm, hosts.VMDestroy, []string{victim})[0], "ok")
+	kvm.VMActions = append(kvm.VMActions, remote.VMDestroy)
+	check(runner.VM(t.Context(), kvm, remote.VMDestroy, []string{victim})[0], "ok")
 	if rep := f.sched.Round(t.Context(), []hosts.Host{kvm})[0]; !slices.Contains(vmsIn(rep, "shutoff"), victim) {
 		t.Fatalf("after destroy: %+v", rep.VMs)
 	}
@@ -67,11 +68,11 @@ func TestDemoVMActions(t *testing.T) {
 	if len(off) == 0 {
 		t.Fatalf("Hyper-V host has no VM off: %+v", hvRep.VMs)
 	}
-	res := runner.VM(t.Context(), hv, hosts.VMStart, []string{off[0]})[0]
+	res := runner.VM(t.Context(), hv, remote.VMStart, []string{off[0]})[0]
 	check(res, "ok")
 	if !strings.Contains(res.Command, "-EncodedCommand") {
 		t.Errorf("Hyper-V command %q", res.Command)
 	}
-	check(runner.VM(t.Context(), hv, hosts.VMStart, []string{"no-such-vm"})[0], "failed")
+	check(runner.VM(t.Context(), hv, remote.VMStart, []string{"no-such-vm"})[0], "failed")
 	_ = time.Second
 }

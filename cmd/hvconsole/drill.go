@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/probes/actions"
 )
@@ -27,12 +28,12 @@ type drillOptions struct {
 }
 
 func runDrillCommand(ctx context.Context, env *environment, args []string) error {
-	opts := drillOptions{level: hosts.DrillL1}
+	opts := drillOptions{level: remote.DrillL1}
 	fs := newFlagSet("drill", env.stderr)
 	fs.StringVar(&opts.config, "config", "", "config file")
 	fs.StringVar(&opts.host, "host", "", "host holding the backup (required)")
 	fs.StringVar(&opts.backup, "backup", "", "backup spec name on that host (required)")
-	fs.IntVar(&opts.level, "level", hosts.DrillL1, "0 integrity, 1 restore into restore_dir, 2 boot (drill = \"boot\" specs)")
+	fs.IntVar(&opts.level, "level", remote.DrillL1, "0 integrity, 1 restore into restore_dir, 2 boot (drill = \"boot\" specs)")
 	fs.BoolVar(&opts.yes, "yes", false, "do not ask for confirmation")
 	fs.BoolVar(&opts.readOnly, "read-only", false, "refuse (for a dry check of the guards)")
 	if err := parseFlags(fs, args); err != nil {
@@ -107,7 +108,7 @@ func confirmDrill(h hosts.Host, opts drillOptions) error {
 		dir = hosts.DefaultRestoreDir
 	}
 	fmt.Fprintf(tty, "Restore drill L%d of backup %q on %s (%s):\n", opts.level, opts.backup, h.Name, h.Address)
-	if opts.level >= hosts.DrillL1 {
+	if opts.level >= remote.DrillL1 {
 		fmt.Fprintf(tty, "  copies the newest file into %s/hvconsole-drill-ID, verifies the copy, deletes it\n", dir)
 	} else {
 		fmt.Fprintln(tty, "  verifies the newest file where it lies (sha256, qemu-img check)")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/hosts/labtest"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/probes/actions"
 )
@@ -91,8 +92,8 @@ func TestHyperVLabScenarios(t *testing.T) {
 		wantCheck(t, doc, name, hosts.CheckHypervisor, probes.OK)
 		wantCheck(t, doc, name, hosts.CheckVMs, probes.CRIT, "critical")
 		for _, vm := range hostByName(t, doc, name).VMs {
-			if vm.Name == "web01" && vm.Reason != probes.ReasonCritical {
-				t.Errorf("web01: %+v, want reason %q", vm, probes.ReasonCritical)
+			if vm.Name == "web01" && vm.Reason != remote.ReasonCritical {
+				t.Errorf("web01: %+v, want reason %q", vm, remote.ReasonCritical)
 			}
 		}
 	})
@@ -127,7 +128,7 @@ func TestHyperVLabRestartVMMS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := hosts.HyperVRestartCommand("vmms")
+	want, err := remote.HyperVRestartCommand("vmms")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,17 +171,17 @@ func TestHyperVLabRefusesForeignScript(t *testing.T) {
 		script string
 		want   int
 	}{
-		{"our script", hosts.HyperVVMsScript, 0},
-		{"our script with a line added", hosts.HyperVVMsScript + "Get-VM | Stop-VM -Force\n", 1},
+		{"our script", remote.HyperVVMsScript, 0},
+		{"our script with a line added", remote.HyperVVMsScript + "Get-VM | Stop-VM -Force\n", 1},
 		{"a script that is not ours", "Get-VM | Remove-VM -Force", 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			res, err := r.Exec(t.Context(), hosts.EncodedCommand(tc.script))
+			res, err := r.Exec(t.Context(), remote.EncodedCommand(tc.script))
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, perr := probes.ParseHyperVVMs(string(res.Stdout))
+			_, perr := remote.ParseHyperVVMs(string(res.Stdout))
 			switch tc.want {
 			case 0:
 				if res.ExitCode != 0 || perr != nil {

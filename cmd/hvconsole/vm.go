@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/probes/actions"
 )
@@ -23,8 +24,8 @@ type vmOptions struct {
 }
 
 func runVMCommand(ctx context.Context, env *environment, args []string) error {
-	if len(args) == 0 || !slices.Contains(hosts.VMOps, args[0]) {
-		return &exitError{code: exitUnknown, err: fmt.Errorf("%w: vm needs an operation: %s", errUsage, strings.Join(hosts.VMOps, ", "))}
+	if len(args) == 0 || !slices.Contains(remote.VMOps, args[0]) {
+		return &exitError{code: exitUnknown, err: fmt.Errorf("%w: vm needs an operation: %s", errUsage, strings.Join(remote.VMOps, ", "))}
 	}
 	op := args[0]
 	var opts vmOptions
@@ -92,7 +93,7 @@ func runVM(ctx context.Context, env *environment, op string, opts vmOptions) err
 }
 
 func vmTarget(op string) string {
-	if op == hosts.VMDestroy {
+	if op == remote.VMDestroy {
 		return "shut off"
 	}
 	return "running"
@@ -108,10 +109,10 @@ func confirmVM(r io.Reader, w io.Writer, h hosts.Host, op string, vms []string) 
 		if err != nil {
 			return err // the action layer refuses it too; say so before asking
 		}
-		printCommand(w, probes.CleanLine(vm), cmd)
+		printCommand(w, remote.CleanLine(vm), cmd)
 	}
 	want := "yes"
-	if op == hosts.VMDestroy {
+	if op == remote.VMDestroy {
 		want = strings.Join(vms, " ")
 		fmt.Fprintf(w, "This forces the VM(s) off like pulling the power. Type the name(s) (%s) to confirm: ", want)
 	} else {

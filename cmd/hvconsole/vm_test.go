@@ -8,6 +8,7 @@ import (
 
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/hosts/labtest"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/incident"
 	"github.com/hvconsole/hvconsole/probes/actions"
 )
@@ -24,11 +25,11 @@ func TestConfirmVM(t *testing.T) {
 		ok     bool
 		shows  string
 	}{
-		{"start yes", kvm, hosts.VMStart, []string{"web"}, "yes\n", true, `libvirt DomainCreate("web") on qemu:///system`},
-		{"start no", kvm, hosts.VMStart, []string{"web"}, "y\n", false, "Type yes"},
-		{"destroy asks for the names", kvm, hosts.VMDestroy, []string{"web", "db"}, "web db\n", true, "Type the name(s) (web db)"},
-		{"destroy yes is not enough", kvm, hosts.VMDestroy, []string{"web"}, "yes\n", false, "forces the VM(s) off"},
-		{"Hyper-V shows the script", hv, hosts.VMResume, []string{"app"}, "yes\n", true, "Resume-VM -VM $v[0]"},
+		{"start yes", kvm, remote.VMStart, []string{"web"}, "yes\n", true, `libvirt DomainCreate("web") on qemu:///system`},
+		{"start no", kvm, remote.VMStart, []string{"web"}, "y\n", false, "Type yes"},
+		{"destroy asks for the names", kvm, remote.VMDestroy, []string{"web", "db"}, "web db\n", true, "Type the name(s) (web db)"},
+		{"destroy yes is not enough", kvm, remote.VMDestroy, []string{"web"}, "yes\n", false, "forces the VM(s) off"},
+		{"Hyper-V shows the script", hv, remote.VMResume, []string{"app"}, "yes\n", true, "Resume-VM -VM $v[0]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var w strings.Builder
@@ -41,7 +42,7 @@ func TestConfirmVM(t *testing.T) {
 			}
 		})
 	}
-	if err := confirmVM(strings.NewReader("yes\n"), &strings.Builder{}, kvm, hosts.VMStart, []string{"a'b"}); err == nil || errors.Is(err, actions.ErrCancelled) {
+	if err := confirmVM(strings.NewReader("yes\n"), &strings.Builder{}, kvm, remote.VMStart, []string{"a'b"}); err == nil || errors.Is(err, actions.ErrCancelled) {
 		t.Errorf("a name hvconsole does not pass was offered: %v", err)
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // Answers to the backup commands: the listing loop, sha256sum with its
@@ -17,7 +17,7 @@ import (
 // backupListParts are the text before and after the glob in BackupListCommand.
 var backupListPrefix, backupListSuffix = func() (string, string) {
 	const probe = "/probe"
-	cmd, err := hosts.BackupListCommand(probe)
+	cmd, err := remote.BackupListCommand(probe)
 	if err != nil {
 		return "", ""
 	}
@@ -36,7 +36,7 @@ func matchBackupList(h *Host, cmd string) (result, bool) {
 	if !ok {
 		return result{}, false
 	}
-	if again, err := hosts.BackupListCommand(glob); err != nil || again != cmd {
+	if again, err := remote.BackupListCommand(glob); err != nil || again != cmd {
 		return result{}, false
 	}
 	h.mu.Lock()
@@ -67,7 +67,7 @@ func verifyBuilder(cmd string, build func(string, time.Duration) (string, error)
 // matchSHA256 answers sha256sum FILE plus the sidecar section. A missing
 // file makes sha256sum complain on stderr; the script still exits 0.
 func matchSHA256(h *Host, cmd string) (result, bool) {
-	build := verifyBuilder(cmd, hosts.SHA256VerifyCommand)
+	build := verifyBuilder(cmd, remote.SHA256VerifyCommand)
 	file, f, found, ok := h.backupArg(cmd, builderPrefix(build), build)
 	if !ok {
 		return result{}, false
@@ -79,13 +79,13 @@ func matchSHA256(h *Host, cmd string) (result, bool) {
 		}, true
 	}
 	sum := f.hash()
-	sidecar := hosts.HexDump([]byte(sum + "  " + path.Base(file) + "\n"))
+	sidecar := remote.HexDump([]byte(sum + "  " + path.Base(file) + "\n"))
 	return result{stdout: sum + "  " + file + "\n--sidecar--\n" + sidecar}, true
 }
 
 // matchQemuImg answers qemu-img check like qemu-img 7.2 on a clean image.
 func matchQemuImg(h *Host, cmd string) (result, bool) {
-	build := verifyBuilder(cmd, hosts.QemuImgCheckCommand)
+	build := verifyBuilder(cmd, remote.QemuImgCheckCommand)
 	file, f, found, ok := h.backupArg(cmd, builderPrefix(build), build)
 	if !ok {
 		return result{}, false

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // Exec requests are answered only for the exact strings hosts/commands.go
@@ -43,7 +43,7 @@ func (h *Host) run(cmd string) result {
 	if h.hv != nil {
 		return h.runHyperV(cmd)
 	}
-	if boundary, parts, ok := hosts.UnBatch(cmd); ok {
+	if boundary, parts, ok := remote.UnBatch(cmd); ok {
 		return h.runBatch(boundary, parts)
 	}
 	return h.runOne(cmd)
@@ -58,12 +58,12 @@ func (h *Host) runOne(cmd string) result {
 	return notFound(cmd)
 }
 
-// runBatch frames each part's output like the script hosts.Batch builds.
+// runBatch frames each part's output like the script remote.Batch builds.
 func (h *Host) runBatch(boundary string, parts []string) result {
 	var out, errs strings.Builder
 	for i, p := range parts {
 		res := h.runOne(p)
-		out.WriteString(hosts.BatchFrame(boundary, i, res.stdout, res.code))
+		out.WriteString(remote.BatchFrame(boundary, i, res.stdout, res.code))
 		errs.WriteString(res.stderr)
 	}
 	return result{stdout: out.String(), stderr: errs.String()}
@@ -96,7 +96,7 @@ func builderPrefix(build func(string) (string, error)) string {
 	if err != nil {
 		return ""
 	}
-	prefix, _, _ := strings.Cut(cmd, hosts.ShellQuote(probe))
+	prefix, _, _ := strings.Cut(cmd, remote.ShellQuote(probe))
 	return prefix
 }
 
@@ -107,7 +107,7 @@ func quotedArg(cmd, prefix string, build func(string) (string, error)) (string, 
 	if !ok {
 		return "", false
 	}
-	arg, _, ok := hosts.ShellUnquote(rest)
+	arg, _, ok := remote.ShellUnquote(rest)
 	if !ok {
 		return "", false
 	}
@@ -116,7 +116,7 @@ func quotedArg(cmd, prefix string, build func(string) (string, error)) (string, 
 }
 
 func matchKVMFacts(h *Host, cmd string) (result, bool) {
-	if cmd != hosts.KVMFactsCommand {
+	if cmd != remote.KVMFactsCommand {
 		return result{}, false
 	}
 	h.mu.Lock()
@@ -126,13 +126,13 @@ func matchKVMFacts(h *Host, cmd string) (result, bool) {
 }
 
 var isActivePrefix = builderPrefix(func(u string) (string, error) {
-	return hosts.UnitsActiveCommand([]string{u})
+	return remote.UnitsActiveCommand([]string{u})
 })
 
 // matchIsActive answers "systemctl is-active -- U...": one word per unit;
 // like systemd, exit 0 when any unit is active, else 3.
 func matchIsActive(h *Host, cmd string) (result, bool) {
-	units, ok := unitsArg(cmd, isActivePrefix, hosts.UnitsActiveCommand)
+	units, ok := unitsArg(cmd, isActivePrefix, remote.UnitsActiveCommand)
 	if !ok {
 		return result{}, false
 	}
@@ -157,7 +157,7 @@ func unitsArg(cmd, prefix string, build func([]string) (string, error)) ([]strin
 	}
 	var units []string
 	for rest != "" {
-		u, r, ok := hosts.ShellUnquote(strings.TrimPrefix(rest, " "))
+		u, r, ok := remote.ShellUnquote(strings.TrimPrefix(rest, " "))
 		if !ok {
 			return nil, false
 		}
@@ -168,14 +168,14 @@ func unitsArg(cmd, prefix string, build func([]string) (string, error)) ([]strin
 }
 
 var unitTimesPrefix = builderPrefix(func(u string) (string, error) {
-	return hosts.UnitTimesCommand([]string{u})
+	return remote.UnitTimesCommand([]string{u})
 })
 
-// matchUnitTimes answers hosts.UnitTimesCommand: the uptime line, then per
+// matchUnitTimes answers remote.UnitTimesCommand: the uptime line, then per
 // unit the two monotonic stamps, the daemon's last stop (0 if none since
 // boot, and for every other unit).
 func matchUnitTimes(h *Host, cmd string) (result, bool) {
-	units, ok := unitsArg(cmd, unitTimesPrefix, hosts.UnitTimesCommand)
+	units, ok := unitsArg(cmd, unitTimesPrefix, remote.UnitTimesCommand)
 	if !ok {
 		return result{}, false
 	}
@@ -214,8 +214,8 @@ func (h *Host) unitState(unit string) string {
 	return unitInactive
 }
 
-func restart(u string) (string, error)     { return hosts.RestartCommand(u, false) }
-func sudoRestart(u string) (string, error) { return hosts.RestartCommand(u, true) }
+func restart(u string) (string, error)     { return remote.RestartCommand(u, false) }
+func sudoRestart(u string) (string, error) { return remote.RestartCommand(u, true) }
 
 var (
 	restartPrefix     = builderPrefix(restart)
@@ -245,7 +245,7 @@ func matchRestart(h *Host, cmd string) (result, bool) {
 	return result{}, true
 }
 
-var journalPrefix = builderPrefix(func(u string) (string, error) { return hosts.JournalCommand(u, 1) })
+var journalPrefix = builderPrefix(func(u string) (string, error) { return remote.JournalCommand(u, 1) })
 
 // matchJournal answers "journalctl -u U -n N --no-pager".
 func matchJournal(h *Host, cmd string) (result, bool) {
@@ -253,7 +253,7 @@ func matchJournal(h *Host, cmd string) (result, bool) {
 	if !ok {
 		return result{}, false
 	}
-	unit, rest, ok := hosts.ShellUnquote(rest)
+	unit, rest, ok := remote.ShellUnquote(rest)
 	if !ok {
 		return result{}, false
 	}
@@ -262,7 +262,7 @@ func matchJournal(h *Host, cmd string) (result, bool) {
 	if err != nil {
 		return result{}, false
 	}
-	if again, err := hosts.JournalCommand(unit, n); err != nil || again != cmd {
+	if again, err := remote.JournalCommand(unit, n); err != nil || again != cmd {
 		return result{}, false
 	}
 	if strings.TrimSuffix(unit, ".service") != daemonUnit {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // Every command builder of hosts/commands.go against the simulated host.
@@ -43,7 +43,7 @@ func TestIsActive(t *testing.T) {
 			if tc.stop {
 				h.StopDaemon()
 			}
-			res := h.run(must(t)(hosts.UnitsActiveCommand(tc.units)))
+			res := h.run(must(t)(remote.UnitsActiveCommand(tc.units)))
 			if res.stdout != tc.wantOut || res.code != tc.wantCode {
 				t.Errorf("is-active = %q exit %d; want %q exit %d", res.stdout, res.code, tc.wantOut, tc.wantCode)
 			}
@@ -53,7 +53,7 @@ func TestIsActive(t *testing.T) {
 
 func TestKVMFacts(t *testing.T) {
 	h := newTestHost(t, 1)
-	res := h.run(hosts.KVMFactsCommand)
+	res := h.run(remote.KVMFactsCommand)
 	want := "kvm_dev=present\nkvm_access=rw\nkvm_module=" + h.w.node.kvmModule + "\nkvm_module=kvm\n"
 	if res.stdout != want || res.code != 0 {
 		t.Errorf("kvm facts = %q exit %d", res.stdout, res.code)
@@ -76,7 +76,7 @@ func TestRestart(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h.crashDaemon()
-			res := h.run(must(t)(hosts.RestartCommand(tc.unit, tc.sudo)))
+			res := h.run(must(t)(remote.RestartCommand(tc.unit, tc.sudo)))
 			if res.code != tc.wantCode || res.stderr != tc.wantStderr {
 				t.Errorf("restart = exit %d %q; want exit %d %q", res.code, res.stderr, tc.wantCode, tc.wantStderr)
 			}
@@ -94,21 +94,21 @@ func TestRestart(t *testing.T) {
 func TestJournal(t *testing.T) {
 	h := newTestHost(t, 1)
 	h.crashDaemon()
-	h.run(must(t)(hosts.RestartCommand("libvirtd", false)))
+	h.run(must(t)(remote.RestartCommand("libvirtd", false)))
 	vm := h.firstRunningVM()
 	if err := h.CrashVM(vm); err != nil {
 		t.Fatal(err)
 	}
-	res := h.run(must(t)(hosts.JournalCommand("libvirtd", 100)))
+	res := h.run(must(t)(remote.JournalCommand("libvirtd", 100)))
 	for _, want := range []string{msgKilled, msgFailed, msgStarted, "'" + vm + "'", " demo-01 systemd[1]: "} {
 		if !strings.Contains(res.stdout, want) {
 			t.Errorf("journal lacks %q:\n%s", want, res.stdout)
 		}
 	}
-	if res := h.run(must(t)(hosts.JournalCommand("libvirtd", 2))); strings.Count(res.stdout, "\n") != 2 {
+	if res := h.run(must(t)(remote.JournalCommand("libvirtd", 2))); strings.Count(res.stdout, "\n") != 2 {
 		t.Errorf("journal -n 2 printed:\n%s", res.stdout)
 	}
-	if res := h.run(must(t)(hosts.JournalCommand("cron", 5))); res.stdout != "-- No entries --\n" || res.code != 0 {
+	if res := h.run(must(t)(remote.JournalCommand("cron", 5))); res.stdout != "-- No entries --\n" || res.code != 0 {
 		t.Errorf("journal of unknown unit = %q exit %d", res.stdout, res.code)
 	}
 }
@@ -136,7 +136,7 @@ func parseListing(t *testing.T, out string) map[string]int64 {
 
 func TestBackupList(t *testing.T) {
 	h := newTestHost(t, 1)
-	list := must(t)(hosts.BackupListCommand("/srv/backups/*.qcow2"))
+	list := must(t)(remote.BackupListCommand("/srv/backups/*.qcow2"))
 	res := h.run(list)
 	files := parseListing(t, res.stdout)
 	if len(files) != len(h.w.backups) || res.code != 0 {
@@ -151,7 +151,7 @@ func TestBackupList(t *testing.T) {
 	if stale := parseListing(t, h.run(list).stdout); len(stale) != len(files)/2 {
 		t.Errorf("stale listing has %d files, want %d", len(stale), len(files)/2)
 	}
-	if res := h.run(must(t)(hosts.BackupListCommand("/nowhere/*.img"))); res.stdout != "" || res.code != 0 {
+	if res := h.run(must(t)(remote.BackupListCommand("/nowhere/*.img"))); res.stdout != "" || res.code != 0 {
 		t.Errorf("empty glob = %q exit %d", res.stdout, res.code)
 	}
 }
@@ -160,33 +160,33 @@ func TestVerifyCommands(t *testing.T) {
 	h := newTestHost(t, 1)
 	b := h.w.backups[0]
 	t.Run("sha256 matches sidecar", func(t *testing.T) {
-		res := h.run(must(t)(hosts.SHA256VerifyCommand(b.path, time.Minute)))
+		res := h.run(must(t)(remote.SHA256VerifyCommand(b.path, time.Minute)))
 		sum, dump, ok := strings.Cut(res.stdout, "--sidecar--\n")
-		sidecar, err := hosts.DecodeHexDump(dump)
+		sidecar, err := remote.DecodeHexDump(dump)
 		if !ok || err != nil || strings.Fields(sum)[0] != strings.Fields(string(sidecar))[0] || len(strings.Fields(sum)[0]) != 64 {
 			t.Errorf("sha256 output %q", res.stdout)
 		}
 	})
 	t.Run("sha256 of missing file", func(t *testing.T) {
-		res := h.run(must(t)(hosts.SHA256VerifyCommand("/srv/backups/gone.qcow2", time.Minute)))
+		res := h.run(must(t)(remote.SHA256VerifyCommand("/srv/backups/gone.qcow2", time.Minute)))
 		if res.stdout != "--no-sidecar--\n" || !strings.Contains(res.stderr, "No such file") {
 			t.Errorf("sha256 missing = %q / %q", res.stdout, res.stderr)
 		}
 	})
 	t.Run("qemu-img check", func(t *testing.T) {
-		res := h.run(must(t)(hosts.QemuImgCheckCommand(b.path, time.Minute)))
+		res := h.run(must(t)(remote.QemuImgCheckCommand(b.path, time.Minute)))
 		if !strings.HasPrefix(res.stdout, "No errors were found on the image.\n") || res.code != 0 {
 			t.Errorf("qemu-img = %q exit %d", res.stdout, res.code)
 		}
 	})
 	t.Run("qemu-img of missing file", func(t *testing.T) {
-		res := h.run(must(t)(hosts.QemuImgCheckCommand("/srv/backups/gone.qcow2", time.Minute)))
+		res := h.run(must(t)(remote.QemuImgCheckCommand("/srv/backups/gone.qcow2", time.Minute)))
 		if res.code != 1 || !strings.Contains(res.stderr, "Could not open") {
 			t.Errorf("qemu-img missing = %q exit %d", res.stderr, res.code)
 		}
 	})
 	t.Run("quoted name", func(t *testing.T) {
-		res := h.run(must(t)(hosts.SHA256VerifyCommand("/srv/it's here.qcow2", time.Minute)))
+		res := h.run(must(t)(remote.SHA256VerifyCommand("/srv/it's here.qcow2", time.Minute)))
 		if !strings.Contains(res.stderr, "/srv/it's here.qcow2: No such file") {
 			t.Errorf("quote round trip lost the name: %q", res.stderr)
 		}
@@ -197,12 +197,12 @@ func TestBatch(t *testing.T) {
 	h := newTestHost(t, 1)
 	h.StopDaemon()
 	cmds := []string{
-		must(t)(hosts.UnitsActiveCommand([]string{"libvirtd"})),
-		hosts.KVMFactsCommand,
+		must(t)(remote.UnitsActiveCommand([]string{"libvirtd"})),
+		remote.KVMFactsCommand,
 		"uptime",
-		must(t)(hosts.JournalCommand("libvirtd", 1)),
+		must(t)(remote.JournalCommand("libvirtd", 1)),
 	}
-	script, err := hosts.Batch(cmds...)
+	script, err := remote.Batch(cmds...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +228,7 @@ func TestUnknownCommands(t *testing.T) {
 		"systemctl restart -- 'libvirtd'; reboot",     // trailing text
 		"journalctl -u 'libvirtd' -n 0 --no-pager",    // invalid count
 		"journalctl -u 'libvirtd' -n 5 --no-pager -f", // extra flag
-		strings.Replace(hosts.KVMFactsCommand, "true", "false", 1),
+		strings.Replace(remote.KVMFactsCommand, "true", "false", 1),
 	} {
 		t.Run(cmd, func(t *testing.T) {
 			res := h.run(cmd)
@@ -245,13 +245,13 @@ func TestUnknownCommands(t *testing.T) {
 
 func TestUnquote(t *testing.T) {
 	for _, s := range []string{"", "plain", "it's", "''", "a'b'c", `back\slash`, "sp ace"} {
-		word, rest, ok := hosts.ShellUnquote(hosts.ShellQuote(s) + " tail")
+		word, rest, ok := remote.ShellUnquote(remote.ShellQuote(s) + " tail")
 		if !ok || word != s || rest != " tail" {
 			t.Errorf("hosts.ShellUnquote(hosts.ShellQuote(%q)) = %q, %q, %v", s, word, rest, ok)
 		}
 	}
 	for _, bad := range []string{"x", "'open", `'a'\'`} {
-		if w, _, ok := hosts.ShellUnquote(bad); ok && hosts.ShellQuote(w) == bad {
+		if w, _, ok := remote.ShellUnquote(bad); ok && remote.ShellQuote(w) == bad {
 			t.Errorf("hosts.ShellUnquote(%q) accepted", bad)
 		}
 	}
@@ -261,7 +261,7 @@ func TestUnquote(t *testing.T) {
 // built by hosts/commands.go gets exit 127.
 func FuzzRun(f *testing.F) {
 	for _, c := range []string{
-		hosts.KVMFactsCommand,
+		remote.KVMFactsCommand,
 		"systemctl is-active -- 'libvirtd' 'virtlogd'",
 		"systemctl restart -- 'libvirtd'",
 		"journalctl -u 'libvirtd' -n 10 --no-pager",

@@ -12,6 +12,7 @@ import (
 
 	libvirt "github.com/digitalocean/go-libvirt"
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/pelletier/go-toml/v2"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
@@ -22,8 +23,8 @@ func TestExecOverSSH(t *testing.T) {
 	h := f.Hosts()[1]
 	c := mustDial(t, f, h)
 	h.StopDaemon()
-	isActive, _ := hosts.UnitsActiveCommand([]string{"libvirtd"})
-	restart, _ := hosts.RestartCommand("nginx", false)
+	isActive, _ := remote.UnitsActiveCommand([]string{"libvirtd"})
+	restart, _ := remote.RestartCommand("nginx", false)
 	for _, tc := range []struct {
 		name, cmd, out, stderr string
 		code                   int
@@ -72,7 +73,7 @@ func TestLibvirtOverSSHAndDaemonStop(t *testing.T) {
 		t.Fatalf("channel open with daemon down: %v; want OpenChannelError ConnectionFailed", err)
 	}
 
-	restart, _ := hosts.RestartCommand("libvirtd", false)
+	restart, _ := remote.RestartCommand("libvirtd", false)
 	if _, stderr, code := execResult(t, c, restart); code != 0 {
 		t.Fatalf("restart exit %d: %s", code, stderr)
 	}
@@ -117,7 +118,7 @@ func TestHostKeyRotation(t *testing.T) {
 	if bytes.Equal(ke.Want[0].Key.Marshal(), h.HostKey().Marshal()) {
 		t.Error("known_hosts already holds the rotated key")
 	}
-	if out, _, code := execResult(t, before, hosts.KVMFactsCommand); code != 0 || out == "" {
+	if out, _, code := execResult(t, before, remote.KVMFactsCommand); code != 0 || out == "" {
 		t.Errorf("existing connection broke on rotation: %d", code)
 	}
 	if !h.Snapshot().KeyRotated {
@@ -244,7 +245,7 @@ func TestConfigFile(t *testing.T) {
 	for i, h := range f.Hosts() {
 		ch := cfg.Hosts[i]
 		if ch.Name != h.Name() || ch.Port != h.Port() || ch.Address != "127.0.0.1" || len(ch.Tags) != 2 ||
-			len(ch.Backups) != 1 || !hosts.ValidGlob(ch.Backups[0].Path) {
+			len(ch.Backups) != 1 || !remote.ValidGlob(ch.Backups[0].Path) {
 			t.Errorf("host %d in config: %+v", i, ch)
 		}
 	}
@@ -329,7 +330,7 @@ func TestCloseWithBusyConnections(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	restart, _ := hosts.RestartCommand("libvirtd", false)
+	restart, _ := remote.RestartCommand("libvirtd", false)
 	if err := s.Start(restart); err != nil { // returns once the server accepted the exec
 		t.Fatal(err)
 	}
@@ -371,7 +372,7 @@ func TestConfigLoads(t *testing.T) {
 		fh := f.Hosts()[i]
 		if h.Name != fh.Name() || h.Port != fh.Port() || h.User != User || h.UseAgent ||
 			!h.HasCheck(hosts.CheckBackups) || !h.Allowed("libvirtd") || h.LibvirtSocket != DefaultLibvirtSocket ||
-			len(h.Backups) != 1 || h.Backups[0].MinSize != 1<<30 || h.Backups[0].Verify != hosts.VerifySHA256 {
+			len(h.Backups) != 1 || h.Backups[0].MinSize != 1<<30 || h.Backups[0].Verify != remote.VerifySHA256 {
 			t.Errorf("host %d loaded as %+v", i, h)
 		}
 	}

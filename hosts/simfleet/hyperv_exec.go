@@ -7,33 +7,33 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // runHyperV answers one exec request on a Hyper-V host. Like the libvirt
 // matchers, a script is recognised only if a builder rebuilds it byte for
 // byte from the values read out of it.
 func (h *Host) runHyperV(cmd string) result {
-	script, ok := hosts.DecodeEncodedCommand(cmd)
+	script, ok := remote.DecodeEncodedCommand(cmd)
 	if !ok {
 		return cmdNotRecognized(cmd)
 	}
-	id, ok := hosts.IdentifyHyperVScript(script)
+	id, ok := remote.IdentifyHyperVScript(script)
 	switch {
 	case !ok:
-	case id.Kind == hosts.ScriptHypervisor:
+	case id.Kind == remote.ScriptHypervisor:
 		return h.hvJSON(h.hvHypervisorDoc)
-	case id.Kind == hosts.ScriptVMs:
+	case id.Kind == remote.ScriptVMs:
 		return h.hvJSON(h.hvVMsDoc)
-	case id.Kind == hosts.ScriptJournal:
+	case id.Kind == remote.ScriptJournal:
 		return h.hvJournal()
-	case id.Kind == hosts.ScriptResources:
+	case id.Kind == remote.ScriptResources:
 		return h.hvJSON(h.hvResourcesDoc)
-	case id.Kind == hosts.ScriptBackups:
+	case id.Kind == remote.ScriptBackups:
 		return h.hvJSON(func(t time.Time) any { return h.hvBackupsDoc(id.Backup, t) })
-	case id.Kind == hosts.ScriptRestart:
+	case id.Kind == remote.ScriptRestart:
 		return h.hvRestart(id.Service)
-	case id.Kind == hosts.ScriptVM:
+	case id.Kind == remote.ScriptVM:
 		return h.hvVMOp(id.VMOp, id.VM)
 	}
 	return result{stderr: "simfleet: refusing a PowerShell script that hvconsole does not send\r\n", code: 1}
@@ -172,7 +172,7 @@ type hvWSBDoc struct {
 	DetailedMessage                          string
 }
 
-func (h *Host) hvBackupsDoc(spec hosts.Backup, now time.Time) any {
+func (h *Host) hvBackupsDoc(spec remote.BackupQuery, now time.Time) any {
 	d := hvBackupsDoc{Files: []hvFileDoc{}}
 	pattern := strings.ToLower(strings.ReplaceAll(spec.Path, `\`, "/"))
 	var files []backupFile
@@ -186,10 +186,10 @@ func (h *Host) hvBackupsDoc(spec hosts.Backup, now time.Time) any {
 		d.Note = &note
 	}
 	d.Count = len(files)
-	for _, b := range files[:min(len(files), hosts.MaxBackupListing)] {
+	for _, b := range files[:min(len(files), remote.MaxBackupListing)] {
 		d.Files = append(d.Files, hvFileDoc{b.path, b.size, b.mtime.UTC().Format("2006-01-02T15:04:05.0000000Z")})
 	}
-	if spec.Verify == hosts.VerifySHA256 && len(files) > 0 {
+	if spec.Verify == remote.VerifySHA256 && len(files) > 0 {
 		hash := strings.ToUpper(files[0].hash())
 		side := files[0].hash() + "  " + files[0].path[strings.LastIndexByte(files[0].path, '\\')+1:] + "\r\n"
 		d.Hash, d.Sidecar = &hash, &side
@@ -210,7 +210,7 @@ func (h *Host) hvJournal() result {
 		return result{stdout: "-- no events: No events were found that match the specified selection criteria.\r\n"}
 	}
 	var b strings.Builder
-	for _, e := range events[max(0, len(events)-hosts.HyperVJournalEvents):] {
+	for _, e := range events[max(0, len(events)-remote.HyperVJournalEvents):] {
 		fmt.Fprintf(&b, "%s %s %d %s\r\n", e.t.Format("2006-01-02T15:04:05.0000000-07:00"), e.level, e.id, e.msg)
 	}
 	return result{stdout: b.String()}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // newHyperVTestHost is newTestHost as a Hyper-V host.
@@ -20,23 +21,23 @@ func newHyperVTestHost(t *testing.T) *Host {
 
 func TestHyperVAnswersOnlyOurScripts(t *testing.T) {
 	h := newHyperVTestHost(t)
-	res := must(t)(hosts.HyperVResourcesScript(nil))
-	resPaths := must(t)(hosts.HyperVResourcesScript([]string{`D:\VMs`, `E:\Hyper-V`}))
-	bk := must(t)(hosts.HyperVBackupsScript(hosts.Backup{Path: HyperVBackupGlob, Verify: hosts.VerifySHA256, WSB: true}))
+	res := must(t)(remote.HyperVResourcesScript(nil))
+	resPaths := must(t)(remote.HyperVResourcesScript([]string{`D:\VMs`, `E:\Hyper-V`}))
+	bk := must(t)(remote.HyperVBackupsScript(remote.BackupQuery{Path: HyperVBackupGlob, Verify: remote.VerifySHA256, WSB: true}))
 	for _, tc := range []struct {
 		name, cmd string
 		code      int
 		out       string // a substring of stdout
 	}{
-		{"hypervisor", hosts.EncodedCommand(hosts.HyperVHypervisorScript), 0, `"HypervisorPresent":true`},
-		{"vms", hosts.EncodedCommand(hosts.HyperVVMsScript), 0, `"State":"Running"`},
-		{"resources", hosts.EncodedCommand(res), 0, `"MemTotalKB":`},
-		{"resources with paths", hosts.EncodedCommand(resPaths), 0, `"CPUs":`},
-		{"backups", hosts.EncodedCommand(bk), 0, `"WSB":{`},
-		{"journal", hosts.EncodedCommand(hosts.HyperVJournalScript), 0, "14094 The Virtual Machine Management service started"},
-		{"foreign script", hosts.EncodedCommand("Remove-Item C:\\ -Recurse"), 1, ""},
-		{"script with a tail", hosts.EncodedCommand(hosts.HyperVVMsScript + ";Stop-Computer"), 1, ""},
-		{"linux command", hosts.KVMFactsCommand, 1, ""},
+		{"hypervisor", remote.EncodedCommand(remote.HyperVHypervisorScript), 0, `"HypervisorPresent":true`},
+		{"vms", remote.EncodedCommand(remote.HyperVVMsScript), 0, `"State":"Running"`},
+		{"resources", remote.EncodedCommand(res), 0, `"MemTotalKB":`},
+		{"resources with paths", remote.EncodedCommand(resPaths), 0, `"CPUs":`},
+		{"backups", remote.EncodedCommand(bk), 0, `"WSB":{`},
+		{"journal", remote.EncodedCommand(remote.HyperVJournalScript), 0, "14094 The Virtual Machine Management service started"},
+		{"foreign script", remote.EncodedCommand("Remove-Item C:\\ -Recurse"), 1, ""},
+		{"script with a tail", remote.EncodedCommand(remote.HyperVVMsScript + ";Stop-Computer"), 1, ""},
+		{"linux command", remote.KVMFactsCommand, 1, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := h.run(tc.cmd)
@@ -55,8 +56,8 @@ func TestHyperVAnswersOnlyOurScripts(t *testing.T) {
 
 func TestHyperVIncidents(t *testing.T) {
 	h := newHyperVTestHost(t)
-	vms := hosts.EncodedCommand(hosts.HyperVVMsScript)
-	restart := must(t)(hosts.HyperVRestartCommand("vmms"))
+	vms := remote.EncodedCommand(remote.HyperVVMsScript)
+	restart := must(t)(remote.HyperVRestartCommand("vmms"))
 
 	h.StopDaemon() // the timeline's daemon incident stops vmms
 	if st, _ := h.HyperV(); st.VMMS != svcStopped {
@@ -71,7 +72,7 @@ func TestHyperVIncidents(t *testing.T) {
 	if st, _ := h.HyperV(); st.VMMS != svcRunning {
 		t.Errorf("vmms %s after Restart-Service", st.VMMS)
 	}
-	if r := h.run(must(t)(hosts.HyperVRestartCommand("spooler"))); r.code != 1 || !strings.Contains(r.stderr, "Cannot find any service") {
+	if r := h.run(must(t)(remote.HyperVRestartCommand("spooler"))); r.code != 1 || !strings.Contains(r.stderr, "Cannot find any service") {
 		t.Errorf("restart of an unknown service: %+v", r)
 	}
 

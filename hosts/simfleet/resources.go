@@ -8,7 +8,7 @@ import (
 
 	libvirt "github.com/digitalocean/go-libvirt"
 
-	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // The resources and storage figures of a simulated host: memory, load, the
@@ -183,7 +183,7 @@ func encodePoolInfo(w *xdrWriter, p storagePool) {
 
 // matchLoad answers "cat /proc/loadavg".
 func matchLoad(h *Host, cmd string) (result, bool) {
-	if cmd != hosts.HostLoadCommand {
+	if cmd != remote.HostLoadCommand {
 		return result{}, false
 	}
 	h.mu.Lock()
@@ -194,7 +194,7 @@ func matchLoad(h *Host, cmd string) (result, bool) {
 
 // matchMemInfo answers "cat /proc/meminfo" with the counters libvirt reports.
 func matchMemInfo(h *Host, cmd string) (result, bool) {
-	if cmd != hosts.MemInfoCommand {
+	if cmd != remote.MemInfoCommand {
 		return result{}, false
 	}
 	h.mu.Lock()
@@ -211,11 +211,11 @@ const imagesPrefix = "/var/lib/libvirt"
 // dfPrefix is the text DiskUsageCommand puts before its first path (paths
 // must be absolute, so builderPrefix's relative probe word cannot be used).
 var dfPrefix = func() string {
-	cmd, err := hosts.DiskUsageCommand([]string{"/probe"})
+	cmd, err := remote.DiskUsageCommand([]string{"/probe"})
 	if err != nil {
 		return ""
 	}
-	prefix, _, _ := strings.Cut(cmd, hosts.ShellQuote("/probe"))
+	prefix, _, _ := strings.Cut(cmd, remote.ShellQuote("/probe"))
 	return prefix
 }()
 
@@ -228,13 +228,13 @@ func matchDiskUsage(h *Host, cmd string) (result, bool) {
 	}
 	var paths []string
 	for rest != "" {
-		p, r, ok := hosts.ShellUnquote(strings.TrimPrefix(rest, " "))
+		p, r, ok := remote.ShellUnquote(strings.TrimPrefix(rest, " "))
 		if !ok {
 			return result{}, false
 		}
 		paths, rest = append(paths, p), r
 	}
-	if again, err := hosts.DiskUsageCommand(paths); err != nil || again != cmd {
+	if again, err := remote.DiskUsageCommand(paths); err != nil || again != cmd {
 		return result{}, false
 	}
 	h.mu.Lock()

@@ -7,7 +7,7 @@ import (
 
 	libvirt "github.com/digitalocean/go-libvirt"
 
-	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // The resources and storage procedures through the real go-libvirt client.
@@ -89,13 +89,13 @@ func TestResourceCommands(t *testing.T) {
 		wantOut  []string
 		wantCode int
 	}{
-		{"loadavg", hosts.HostLoadCommand, []string{fmt.Sprintf("%.2f ", w.res.load[0])}, 0},
-		{"meminfo", hosts.MemInfoCommand, []string{fmt.Sprintf("MemTotal: %d kB\n", w.node.memoryKiB), "MemAvailable: "}, 0},
-		{"df images", df(hosts.DiskUsageCommand([]string{"/var/lib/libvirt/images"})),
+		{"loadavg", remote.HostLoadCommand, []string{fmt.Sprintf("%.2f ", w.res.load[0])}, 0},
+		{"meminfo", remote.MemInfoCommand, []string{fmt.Sprintf("MemTotal: %d kB\n", w.node.memoryKiB), "MemAvailable: "}, 0},
+		{"df images", df(remote.DiskUsageCommand([]string{"/var/lib/libvirt/images"})),
 			[]string{"Filesystem 1-blocks", fmt.Sprintf(" %d %d ", w.res.diskTotal, w.res.diskUsed), " /var/lib/libvirt\n"}, 0},
-		{"df two paths", df(hosts.DiskUsageCommand([]string{"/", "/var/lib/libvirt/images"})),
+		{"df two paths", df(remote.DiskUsageCommand([]string{"/", "/var/lib/libvirt/images"})),
 			[]string{"/dev/sda2 ", "\n/dev/mapper/vg0-images "}, 0},
-		{"df missing path", df(hosts.DiskUsageCommand([]string{"/var/lib/libvirt/images", "/nope"})),
+		{"df missing path", df(remote.DiskUsageCommand([]string{"/var/lib/libvirt/images", "/nope"})),
 			[]string{"/dev/mapper/vg0-images "}, 1},
 	}
 	for _, tc := range tests {

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	libvirt "github.com/digitalocean/go-libvirt"
-	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/sync/errgroup"
 )
@@ -28,7 +28,7 @@ func TestStartClose1000(t *testing.T) {
 		if err != nil {
 			t.Fatalf("dial %s: %v", h.Name(), err)
 		}
-		if out, _, code := execResult(t, c, hosts.KVMFactsCommand); code != 0 || out == "" {
+		if out, _, code := execResult(t, c, remote.KVMFactsCommand); code != 0 || out == "" {
 			t.Errorf("%s: kvm facts exit %d", h.Name(), code)
 		}
 		c.Close()
@@ -83,9 +83,9 @@ func BenchmarkRound1000(b *testing.B) {
 	before := heapAndStacks()
 	clients := openRoundClients(b, f)
 	connBytes := float64(heapAndStacks()-before) / scaleHosts
-	isActive, _ := hosts.UnitsActiveCommand([]string{"libvirtd"})
-	backups, _ := hosts.BackupListCommand("/srv/backups/*.qcow2")
-	script, err := hosts.Batch(isActive, hosts.KVMFactsCommand, backups)
+	isActive, _ := remote.UnitsActiveCommand([]string{"libvirtd"})
+	backups, _ := remote.BackupListCommand("/srv/backups/*.qcow2")
+	script, err := remote.Batch(isActive, remote.KVMFactsCommand, backups)
 	if err != nil {
 		b.Fatal(err)
 	}

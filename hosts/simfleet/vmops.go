@@ -6,8 +6,7 @@ import (
 	"time"
 
 	libvirt "github.com/digitalocean/go-libvirt"
-
-	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // The VM operations of the simulated hosts: libvirt's DomainLookupByName,
@@ -127,12 +126,12 @@ func (h *Host) hvVMOp(op, name string) result {
 			cmdlet, name, state), code: 1}
 	}
 	switch op {
-	case hosts.VMStart:
+	case remote.VMStart:
 		if v.state != "Off" {
 			return fail("Start-VM", v.state)
 		}
 		v.state, v.booted = "Running", time.Now()
-	case hosts.VMResume:
+	case remote.VMResume:
 		if !strings.HasPrefix(v.state, "Paused") {
 			return fail("Resume-VM", v.state)
 		}

@@ -24,7 +24,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // scenarioDir is where lab.sh hyperv installs a host's scenario; /srv is a
@@ -32,7 +32,7 @@ import (
 const scenarioDir = "/srv/hyperv"
 
 // wantFlags are the arguments before the encoded script, in this order,
-// exactly as hosts.EncodedCommand writes them.
+// exactly as remote.EncodedCommand writes them.
 var wantFlags = []string{"-NoProfile", "-NonInteractive", "-EncodedCommand"}
 
 // errUsage is a command line other than the one hvconsole sends.
@@ -81,7 +81,7 @@ func decodeArgs(args []string) (string, error) {
 		}
 	}
 	cmd := "powershell.exe " + strings.Join(args, " ")
-	script, ok := hosts.DecodeEncodedCommand(cmd)
+	script, ok := remote.DecodeEncodedCommand(cmd)
 	if !ok {
 		return "", fmt.Errorf("%w: the value of -EncodedCommand is not base64 of UTF-16LE text", errUsage)
 	}

@@ -10,7 +10,7 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // The scenario tests run the real Hyper-V probe in process: no goroutine
@@ -52,7 +52,7 @@ func mustBuild(t *testing.T, script string, err error) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return hosts.EncodedCommand(script)
+	return remote.EncodedCommand(script)
 }
 
 func scenarioFile(t *testing.T, dir, name string) string {
@@ -65,15 +65,15 @@ func scenarioFile(t *testing.T, dir, name string) string {
 }
 
 func TestAnswers(t *testing.T) {
-	resources, rerr := hosts.HyperVResourcesScript([]string{`D:\Hyper-V`, `C:\VM Store\hv (01)`})
-	noPaths, nerr := hosts.HyperVResourcesScript(nil)
-	backups, berr := hosts.HyperVBackupsScript(hosts.Backup{Path: `D:\Backups\*.vhdx`, Verify: hosts.VerifySHA256, WSB: true})
+	resources, rerr := remote.HyperVResourcesScript([]string{`D:\Hyper-V`, `C:\VM Store\hv (01)`})
+	noPaths, nerr := remote.HyperVResourcesScript(nil)
+	backups, berr := remote.HyperVBackupsScript(remote.BackupQuery{Path: `D:\Backups\*.vhdx`, Verify: remote.VerifySHA256, WSB: true})
 	tests := []struct {
 		name, cmd, file string
 	}{
-		{"hypervisor", hosts.EncodedCommand(hosts.HyperVHypervisorScript), "hypervisor.json"},
-		{"vms", hosts.EncodedCommand(hosts.HyperVVMsScript), "vms.json"},
-		{"journal", hosts.EncodedCommand(hosts.HyperVJournalScript), "journal.txt"},
+		{"hypervisor", remote.EncodedCommand(remote.HyperVHypervisorScript), "hypervisor.json"},
+		{"vms", remote.EncodedCommand(remote.HyperVVMsScript), "vms.json"},
+		{"journal", remote.EncodedCommand(remote.HyperVJournalScript), "journal.txt"},
 		{"resources with paths", mustBuild(t, resources, rerr), "resources.json"},
 		{"resources with the host's own paths", mustBuild(t, noPaths, nerr), "resources.json"},
 		{"backups", mustBuild(t, backups, berr), "backups.json"},
@@ -96,21 +96,21 @@ func TestAnswers(t *testing.T) {
 }
 
 func TestRefusals(t *testing.T) {
-	good := hosts.EncodedCommand(hosts.HyperVVMsScript)
+	good := remote.EncodedCommand(remote.HyperVVMsScript)
 	b64 := strings.Fields(good)[4]
-	restart, err := hosts.HyperVRestartScript("vmms")
+	restart, err := remote.HyperVRestartScript("vmms")
 	if err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
 		name, cmd, stderr string
 	}{
-		{"a script that is not ours", hosts.EncodedCommand("Get-Process | Stop-Process"), "refusing a script"},
-		{"our script with a line added", hosts.EncodedCommand(hosts.HyperVVMsScript + "Remove-VM dc01 -Force\n"), "refusing a script"},
-		{"our script with a space added", hosts.EncodedCommand(" " + hosts.HyperVHypervisorScript), "refusing a script"},
-		{"a restart with a command in the name", hosts.EncodedCommand(strings.Replace(restart, "'vmms'", "'vmms';Stop-Computer", 1)), "refusing a script"},
-		{"a restart of an invalid name", hosts.EncodedCommand(strings.Replace(restart, "'vmms'", "'a b'", 1)), "refusing a script"},
-		{"resources with a path that fails validation", hosts.EncodedCommand(strings.Replace(mustResources(t), `'D:\VMs'`, `'D:\$(rm)'`, 1)), "refusing a script"},
+		{"a script that is not ours", remote.EncodedCommand("Get-Process | Stop-Process"), "refusing a script"},
+		{"our script with a line added", remote.EncodedCommand(remote.HyperVVMsScript + "Remove-VM dc01 -Force\n"), "refusing a script"},
+		{"our script with a space added", remote.EncodedCommand(" " + remote.HyperVHypervisorScript), "refusing a script"},
+		{"a restart with a command in the name", remote.EncodedCommand(strings.Replace(restart, "'vmms'", "'vmms';Stop-Computer", 1)), "refusing a script"},
+		{"a restart of an invalid name", remote.EncodedCommand(strings.Replace(restart, "'vmms'", "'a b'", 1)), "refusing a script"},
+		{"resources with a path that fails validation", remote.EncodedCommand(strings.Replace(mustResources(t), `'D:\VMs'`, `'D:\$(rm)'`, 1)), "refusing a script"},
 		{"a plain -Command", "powershell.exe -NoProfile -NonInteractive -Command Get-VM", "argument 3"},
 		{"flags in another order", "powershell.exe -NonInteractive -NoProfile -EncodedCommand " + b64, "argument 1"},
 		{"a missing flag", "powershell.exe -NoProfile -EncodedCommand " + b64, "3 arguments"},
@@ -131,7 +131,7 @@ func TestRefusals(t *testing.T) {
 
 func mustResources(t *testing.T) string {
 	t.Helper()
-	s, err := hosts.HyperVResourcesScript([]string{`D:\VMs`})
+	s, err := remote.HyperVResourcesScript([]string{`D:\VMs`})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func mustResources(t *testing.T) string {
 }
 
 func TestMissingScenario(t *testing.T) {
-	out, stderr, code := invoke(filepath.Join(t.TempDir(), "none"), hosts.EncodedCommand(hosts.HyperVHypervisorScript))
+	out, stderr, code := invoke(filepath.Join(t.TempDir(), "none"), remote.EncodedCommand(remote.HyperVHypervisorScript))
 	if code != 1 || out != "" || !strings.Contains(stderr, "lab.sh hyperv") {
 		t.Errorf("exit %d, stdout %q, stderr %q", code, out, stderr)
 	}
@@ -152,9 +152,9 @@ func TestMissingScenario(t *testing.T) {
 func TestRestartService(t *testing.T) {
 	dir := scenario(t, "vmms-stopped")
 	before := scenarioFile(t, dir, "hypervisor.json")
-	vms := hosts.EncodedCommand(hosts.HyperVVMsScript)
+	vms := remote.EncodedCommand(remote.HyperVVMsScript)
 	restart := func(svc string) (string, string, int) {
-		cmd, err := hosts.HyperVRestartCommand(svc)
+		cmd, err := remote.HyperVRestartCommand(svc)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -196,13 +196,13 @@ func TestRestartService(t *testing.T) {
 }
 
 func FuzzIdentify(f *testing.F) {
-	f.Add(hosts.HyperVHypervisorScript)
-	f.Add(hosts.HyperVJournalScript)
-	if s, err := hosts.HyperVRestartScript("vmms"); err == nil {
+	f.Add(remote.HyperVHypervisorScript)
+	f.Add(remote.HyperVJournalScript)
+	if s, err := remote.HyperVRestartScript("vmms"); err == nil {
 		f.Add(s)
 		f.Add(strings.Replace(s, "'vmms'", "'vm''ms'", 1))
 	}
-	if s, err := hosts.HyperVBackupsScript(hosts.Backup{Path: `D:\B\*.vhdx`, WSB: true}); err == nil {
+	if s, err := remote.HyperVBackupsScript(remote.BackupQuery{Path: `D:\B\*.vhdx`, WSB: true}); err == nil {
 		f.Add(s)
 	}
 	f.Add(mustResourcesF(f))
@@ -218,9 +218,9 @@ func FuzzIdentify(f *testing.F) {
 		var err error
 		switch kind {
 		case kindRestart:
-			again, err = hosts.HyperVRestartScript(value)
+			again, err = remote.HyperVRestartScript(value)
 		case kindHypervisor, kindVMs, kindJournal, kindResources, kindBackups:
-			if !strings.HasPrefix(script, strings.SplitN(hosts.HyperVVMsScript, "\n", 2)[0]) {
+			if !strings.HasPrefix(script, strings.SplitN(remote.HyperVVMsScript, "\n", 2)[0]) {
 				t.Fatalf("accepted %s script without the preamble: %q", kind, script)
 			}
 			return
@@ -234,7 +234,7 @@ func FuzzIdentify(f *testing.F) {
 }
 
 func mustResourcesF(f *testing.F) string {
-	s, err := hosts.HyperVResourcesScript([]string{`D:\VMs`, `E:\VM Store`})
+	s, err := remote.HyperVResourcesScript([]string{`D:\VMs`, `E:\VM Store`})
 	if err != nil {
 		f.Fatal(err)
 	}

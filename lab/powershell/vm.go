@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // vmsDoc is vms.json: each VM's fields kept as they are but State.
@@ -60,9 +60,9 @@ func vmOp(dir, op, name string) error {
 // vmTransition is the state op leads to from state, and its cmdlet.
 func vmTransition(op, state string) (next, cmdlet string, ok bool) {
 	switch op {
-	case hosts.VMStart:
+	case remote.VMStart:
 		return "Running", "Start-VM", state == "Off"
-	case hosts.VMResume:
+	case remote.VMResume:
 		return "Running", "Resume-VM", state == "Paused"
 	}
 	return "Off", "Stop-VM", state != "Off"

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/probes"
 )
 
@@ -43,7 +44,7 @@ type DrillProgress struct {
 type DrillRequest struct {
 	Host   hosts.Host
 	Backup string // the spec's name: the allow-list is the host's specs
-	Level  int    // hosts.DrillL0 or hosts.DrillL1
+	Level  int    // remote.DrillL0 or remote.DrillL1
 	// Progress, when set, is called from the drill's goroutine with each
 	// phase and, while copying, the bytes copied about once a second.
 	Progress func(DrillProgress)
@@ -113,12 +114,12 @@ func (r *Runner) Drill(ctx context.Context, req DrillRequest) probes.DrillResult
 	res.Started = r.opts.Now()
 	progress(PhaseList, 0, 0)
 	ops := drillOpsFor(h)
-	remote, err := r.opts.Transport.Connect(dctx, h)
+	conn, err := r.opts.Transport.Connect(dctx, h)
 	if err == nil {
-		res.File, res.Size, err = ops.newest(dctx, remote, h, spec)
+		res.File, res.Size, err = ops.newest(dctx, conn, h, spec)
 	}
 	if err != nil {
-		res.Reason = "cannot find the newest backup: " + probes.CleanLine(err.Error())
+		res.Reason = "cannot find the newest backup: " + remote.CleanLine(err.Error())
 		if errors.Is(err, probes.ErrNoBackupFile) {
 			res.Outcome = probes.DrillFailed
 		}
@@ -142,7 +143,7 @@ func (r *Runner) Drill(ctx context.Context, req DrillRequest) probes.DrillResult
 		res.Outcome, res.Reason = "refused", (&RefusedError{Host: h.Name, Action: ActionDrill, Reason: err}).Error()
 		return res
 	}
-	out, exit, runErr := r.runDrill(dctx, remote, cmd, ds, ops.poll, res.Size, progress)
+	out, exit, runErr := r.runDrill(dctx, conn, cmd, ds, ops.poll, res.Size, progress)
 	res.Ended = r.opts.Now()
 	switch {
 	case ctx.Err() != nil:
@@ -150,14 +151,14 @@ func (r *Runner) Drill(ctx context.Context, req DrillRequest) probes.DrillResult
 	case runErr != nil:
 		// The full chain goes to the audit log's error text (Summary).
 		res.Outcome, res.Reason = probes.DrillUnknown, "the SSH session ended before the drill did"
-		res.Notes = append(res.Notes, probes.CleanLine(runErr.Error()))
+		res.Notes = append(res.Notes, remote.CleanLine(runErr.Error()))
 	default:
 		ops.finish(&res, out, spec, ds)
 	}
 	var cleanupErr error
-	if ds.Level == hosts.DrillL1 && (runErr != nil || ctx.Err() != nil) {
+	if ds.Level == remote.DrillL1 && (runErr != nil || ctx.Err() != nil) {
 		progress(PhaseCleanup, 0, 0)
-		cleanupErr = r.cleanupDrill(ctx, h, remote, ops, ds)
+		cleanupErr = r.cleanupDrill(ctx, h, conn, ops, ds)
 	}
 	progress(PhaseDone, 0, 0)
 	return r.finishDrill(res, base, &exit, cleanupErr)
@@ -173,11 +174,11 @@ func (r *Runner) permitDrill(h hosts.Host, req DrillRequest) (hosts.Backup, erro
 			continue
 		}
 		switch {
-		case req.Level == hosts.DrillL2 && b.Drill != hosts.DrillBoot:
+		case req.Level == remote.DrillL2 && b.Drill != hosts.DrillBoot:
 			return b, fmt.Errorf("%w: L2 needs drill = \"boot\" in the spec", ErrDrillLevel)
-		case req.Level == hosts.DrillL2:
+		case req.Level == remote.DrillL2:
 			return b, fmt.Errorf("%w: the L2 boot drill is not implemented yet", ErrDrillLevel)
-		case req.Level != hosts.DrillL0 && req.Level != hosts.DrillL1:
+		case req.Level != remote.DrillL0 && req.Level != remote.DrillL1:
 			return b, fmt.Errorf("%w: level %d", ErrDrillLevel, req.Level)
 		}
 		return b, nil
@@ -185,17 +186,17 @@ func (r *Runner) permitDrill(h hosts.Host, req DrillRequest) (hosts.Backup, erro
 	return hosts.Backup{}, fmt.Errorf("%w: %q", ErrNoSuchBackup, req.Backup)
 }
 
-func (r *Runner) drillSpec(h hosts.Host, spec hosts.Backup, res probes.DrillResult, ops drillOps) hosts.DrillSpec {
-	return hosts.DrillSpec{
+func (r *Runner) drillSpec(h hosts.Host, spec hosts.Backup, res probes.DrillResult, ops drillOps) remote.DrillSpec {
+	return remote.DrillSpec{
 		ID: r.nextID(), File: res.File, Level: res.Level, RestoreDir: ops.dir(h), RateMiB: h.DrillRateMiB,
-		QCOW2:       spec.Verify == hosts.VerifyQemuImg || strings.HasSuffix(res.File, ".qcow2"),
+		QCOW2:       spec.Verify == remote.VerifyQemuImg || strings.HasSuffix(res.File, ".qcow2"),
 		ToolTimeout: r.opts.DrillTimeout.Truncate(time.Second),
 	}
 }
 
 // runDrill runs the drill script and, for L1, reads the copy's size about
 // once a second while it runs.
-func (r *Runner) runDrill(ctx context.Context, remote probes.Remote, cmd string, ds hosts.DrillSpec, poll bool, total int64,
+func (r *Runner) runDrill(ctx context.Context, conn probes.Remote, cmd string, ds remote.DrillSpec, poll bool, total int64,
 	progress func(string, int64, int64)) (string, int, error) {
 	type done struct {
 		out probes.ExecResult
@@ -203,11 +204,11 @@ func (r *Runner) runDrill(ctx context.Context, remote probes.Remote, cmd string,
 	}
 	ch := make(chan done, 1)
 	go func() {
-		out, err := remote.Exec(ctx, cmd)
+		out, err := conn.Exec(ctx, cmd)
 		ch <- done{out, err}
 	}()
 	phase := PhaseVerify
-	if ds.Level == hosts.DrillL1 {
+	if ds.Level == remote.DrillL1 {
 		phase = PhaseCopy
 	}
 	progress(phase, 0, total)
@@ -218,10 +219,10 @@ func (r *Runner) runDrill(ctx context.Context, remote probes.Remote, cmd string,
 		case d := <-ch:
 			return string(d.out.Stdout), d.out.ExitCode, d.err
 		case <-tick.C:
-			if ds.Level != hosts.DrillL1 || !poll {
+			if ds.Level != remote.DrillL1 || !poll {
 				continue
 			}
-			if n, ok := drillCopied(ctx, remote, ds); ok {
+			if n, ok := drillCopied(ctx, conn, ds); ok {
 				progress(phase, n, total)
 				if n >= total {
 					phase = PhaseVerify
@@ -232,14 +233,14 @@ func (r *Runner) runDrill(ctx context.Context, remote probes.Remote, cmd string,
 }
 
 // drillCopied reads how many bytes the scratch copy holds.
-func drillCopied(ctx context.Context, remote probes.Remote, ds hosts.DrillSpec) (int64, bool) {
-	cmd, err := hosts.DrillProgressCommand(ds.RestoreDir, ds.ID)
+func drillCopied(ctx context.Context, conn probes.Remote, ds remote.DrillSpec) (int64, bool) {
+	cmd, err := remote.DrillProgressCommand(ds.RestoreDir, ds.ID)
 	if err != nil {
 		return 0, false
 	}
 	pctx, cancel := context.WithTimeout(ctx, drillProgressEvery)
 	defer cancel()
-	out, err := remote.Exec(pctx, cmd)
+	out, err := conn.Exec(pctx, cmd)
 	if err != nil {
 		return 0, false
 	}
@@ -250,23 +251,23 @@ func drillCopied(ctx context.Context, remote probes.Remote, ds hosts.DrillSpec) 
 // cleanupDrill removes the scratch folder, under its own deadline (the
 // drill's context may be what was cancelled): over the drill's connection,
 // else over a fresh one (the old one may be what died).
-func (r *Runner) cleanupDrill(ctx context.Context, h hosts.Host, remote probes.Remote, ops drillOps, ds hosts.DrillSpec) error {
+func (r *Runner) cleanupDrill(ctx context.Context, h hosts.Host, conn probes.Remote, ops drillOps, ds remote.DrillSpec) error {
 	cmd, err := ops.cleanup(ds.RestoreDir, ds.ID)
 	if err != nil {
 		return err
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
-	out, err := remote.Exec(cctx, cmd)
+	out, err := conn.Exec(cctx, cmd)
 	if err != nil {
 		r.opts.Transport.Reconnect(h.Name)
-		if remote, err = r.opts.Transport.Connect(cctx, h); err != nil {
+		if conn, err = r.opts.Transport.Connect(cctx, h); err != nil {
 			return fmt.Errorf("clean-up: connect: %w", err)
 		}
-		out, err = remote.Exec(cctx, cmd)
+		out, err = conn.Exec(cctx, cmd)
 	}
 	if err == nil && out.ExitCode != 0 {
-		err = fmt.Errorf("clean-up: exit %d: %s", out.ExitCode, probes.CleanLine(string(out.Stderr)))
+		err = fmt.Errorf("clean-up: exit %d: %s", out.ExitCode, remote.CleanLine(string(out.Stderr)))
 	}
 	return err
 }
@@ -277,7 +278,7 @@ func (r *Runner) finishDrill(res probes.DrillResult, base Record, exit *int, cle
 		res.Ended = r.opts.Now()
 	}
 	if cleanupErr != nil {
-		res.Notes = append(res.Notes, "scratch copy NOT confirmed removed: "+probes.CleanLine(cleanupErr.Error()))
+		res.Notes = append(res.Notes, "scratch copy NOT confirmed removed: "+remote.CleanLine(cleanupErr.Error()))
 	}
 	r.recordDrill(&res)
 	rec := base
@@ -304,6 +305,6 @@ func (r *Runner) recordDrill(res *probes.DrillResult) {
 		return
 	}
 	if err := r.opts.Drills.Record(*res); err != nil {
-		res.Notes = append(res.Notes, "drill NOT recorded: "+probes.CleanLine(err.Error()))
+		res.Notes = append(res.Notes, "drill NOT recorded: "+remote.CleanLine(err.Error()))
 	}
 }

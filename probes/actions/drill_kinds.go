@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/probes"
 )
 
@@ -17,9 +18,9 @@ const DefaultHyperVRestoreDir = `C:\Windows\Temp`
 // Get-FileHash and Test-VHD on Hyper-V hosts.
 type drillOps struct {
 	newest  func(context.Context, probes.Remote, hosts.Host, hosts.Backup) (string, int64, error)
-	command func(hosts.DrillSpec) (string, error)
+	command func(remote.DrillSpec) (string, error)
 	cleanup func(dir, id string) (string, error)
-	finish  func(*probes.DrillResult, string, hosts.Backup, hosts.DrillSpec)
+	finish  func(*probes.DrillResult, string, hosts.Backup, remote.DrillSpec)
 	// poll reads the copy's size while it runs, for progress.
 	poll bool
 	// dir is the restore folder for h.
@@ -30,19 +31,19 @@ func drillOpsFor(h hosts.Host) drillOps {
 	if h.Hypervisor == hosts.KindHyperV {
 		return drillOps{
 			newest: probes.NewestHyperVBackup,
-			command: func(s hosts.DrillSpec) (string, error) {
-				script, err := hosts.HyperVDrillScript(s)
-				return hosts.EncodedCommand(script), err
+			command: func(s remote.DrillSpec) (string, error) {
+				script, err := remote.HyperVDrillScript(s)
+				return remote.EncodedCommand(script), err
 			},
 			cleanup: func(dir, id string) (string, error) {
-				script, err := hosts.HyperVDrillCleanupScript(dir, id)
-				return hosts.EncodedCommand(script), err
+				script, err := remote.HyperVDrillCleanupScript(dir, id)
+				return remote.EncodedCommand(script), err
 			},
-			finish: func(r *probes.DrillResult, out string, spec hosts.Backup, _ hosts.DrillSpec) {
+			finish: func(r *probes.DrillResult, out string, spec hosts.Backup, _ remote.DrillSpec) {
 				probes.FinishHyperVDrill(r, out, spec)
 			},
 			dir: func(h hosts.Host) string {
-				if hosts.ValidWindowsPath(h.RestoreDir) {
+				if remote.ValidWindowsPath(h.RestoreDir) {
 					return h.RestoreDir
 				}
 				return DefaultHyperVRestoreDir
@@ -51,9 +52,9 @@ func drillOpsFor(h hosts.Host) drillOps {
 	}
 	return drillOps{
 		newest:  probes.NewestBackup,
-		command: hosts.DrillCommand,
-		cleanup: hosts.DrillCleanupCommand,
-		finish: func(r *probes.DrillResult, out string, spec hosts.Backup, ds hosts.DrillSpec) {
+		command: remote.DrillCommand,
+		cleanup: remote.DrillCleanupCommand,
+		finish: func(r *probes.DrillResult, out string, spec hosts.Backup, ds remote.DrillSpec) {
 			probes.FinishDrill(r, out, spec, ds.QCOW2)
 		},
 		poll: true,

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/hosts/labtest"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/hosts/sshx"
 	"github.com/hvconsole/hvconsole/probes"
 )
@@ -52,7 +53,7 @@ func openDrillLab(t *testing.T, rateMiB int, cases map[string][]byte, sidecarOf 
 		sum := sha256.Sum256(sidecarOf[name])
 		l.HostFile(t, drillLabHost, rel+".sha256", hex.EncodeToString(sum[:])+"  "+name+".qcow2\n")
 		h.Backups = append(h.Backups, hosts.Backup{Name: name, Path: "/srv/drill/" + name + "/*.qcow2",
-			MaxAge: time.Hour, Verify: hosts.VerifyQemuImg, DrillMaxAge: time.Hour})
+			MaxAge: time.Hour, Verify: remote.VerifyQemuImg, DrillMaxAge: time.Hour})
 	}
 	pool := sshx.NewPool(sshx.Options{KeepaliveInterval: time.Second})
 	t.Cleanup(func() { pool.Close() })
@@ -103,18 +104,18 @@ func TestLabDrillRatings(t *testing.T) {
 		want   string
 		reason string
 	}{
-		{"good", hosts.DrillL0, probes.DrillPassed, ""},
-		{"good", hosts.DrillL1, probes.DrillPassed, ""},
-		{"truncated", hosts.DrillL0, probes.DrillFailed, "qemu-img check: the image is corrupt"},
-		{"truncated", hosts.DrillL1, probes.DrillFailed, "qemu-img check: the image is corrupt"},
-		{"metadata", hosts.DrillL0, probes.DrillFailed, "qemu-img check: the image is corrupt"},
-		{"metadata", hosts.DrillL1, probes.DrillFailed, "qemu-img check: the image is corrupt"},
-		{"content", hosts.DrillL0, probes.DrillFailed, "sha256 of the backup differs"},
-		{"content", hosts.DrillL1, probes.DrillFailed, "sha256 of the copy differs"},
+		{"good", remote.DrillL0, probes.DrillPassed, ""},
+		{"good", remote.DrillL1, probes.DrillPassed, ""},
+		{"truncated", remote.DrillL0, probes.DrillFailed, "qemu-img check: the image is corrupt"},
+		{"truncated", remote.DrillL1, probes.DrillFailed, "qemu-img check: the image is corrupt"},
+		{"metadata", remote.DrillL0, probes.DrillFailed, "qemu-img check: the image is corrupt"},
+		{"metadata", remote.DrillL1, probes.DrillFailed, "qemu-img check: the image is corrupt"},
+		{"content", remote.DrillL0, probes.DrillFailed, "sha256 of the backup differs"},
+		{"content", remote.DrillL1, probes.DrillFailed, "sha256 of the copy differs"},
 		// The header names an external data file: qemu-img would open it,
 		// so it is never run on the image.
-		{"external", hosts.DrillL0, probes.DrillUnknown, "external data file"},
-		{"external", hosts.DrillL1, probes.DrillUnknown, "external data file"},
+		{"external", remote.DrillL0, probes.DrillUnknown, "external data file"},
+		{"external", remote.DrillL1, probes.DrillUnknown, "external data file"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.spec+"/L"+strconv.Itoa(tc.level), func(t *testing.T) {
@@ -125,7 +126,7 @@ func TestLabDrillRatings(t *testing.T) {
 			if res.Outcome != tc.want || !strings.Contains(res.Reason, tc.reason) {
 				t.Errorf("outcome %s %q, want %s %q", res.Outcome, res.Reason, tc.want, tc.reason)
 			}
-			if tc.level == hosts.DrillL1 && res.Outcome == probes.DrillPassed &&
+			if tc.level == remote.DrillL1 && res.Outcome == probes.DrillPassed &&
 				(res.RestoreTime <= 0 || res.Throughput <= 0 || res.Size != int64(len(good))) {
 				t.Errorf("restore time %v, throughput %.0f B/s, size %d", res.RestoreTime, res.Throughput, res.Size)
 			}
@@ -178,7 +179,7 @@ func TestLabDrillCancel(t *testing.T) {
 		<-started
 		cancel()
 	}()
-	res := d.runner.Drill(ctx, DrillRequest{Host: d.h, Backup: "big", Level: hosts.DrillL1, Progress: progress})
+	res := d.runner.Drill(ctx, DrillRequest{Host: d.h, Backup: "big", Level: remote.DrillL1, Progress: progress})
 	t.Logf("%s", res.Summary())
 	if res.Outcome != probes.DrillCancelled {
 		t.Errorf("outcome %s %q, want cancelled", res.Outcome, res.Reason)
@@ -206,7 +207,7 @@ func TestLabDrillLinkDies(t *testing.T) {
 	progress, started := copying()
 	done := make(chan probes.DrillResult, 1)
 	go func() {
-		done <- d.runner.Drill(t.Context(), DrillRequest{Host: d.h, Backup: "big", Level: hosts.DrillL1, Progress: progress})
+		done <- d.runner.Drill(t.Context(), DrillRequest{Host: d.h, Backup: "big", Level: remote.DrillL1, Progress: progress})
 	}()
 	select {
 	case <-started:
@@ -234,7 +235,7 @@ func TestLabDrillHyperV(t *testing.T) {
 	d := openDrillLab(t, 0, nil, nil)
 	h := d.h
 	h.Hypervisor, h.RestoreDir = hosts.KindHyperV, `E:\Restore`
-	h.Backups = []hosts.Backup{{Name: "vhdx", Path: `D:\Backups\*.vhdx`, MaxAge: time.Hour, Verify: hosts.VerifySHA256}}
+	h.Backups = []hosts.Backup{{Name: "vhdx", Path: `D:\Backups\*.vhdx`, MaxAge: time.Hour, Verify: remote.VerifySHA256}}
 	for _, tc := range []struct {
 		scenario, outcome, text string
 	}{
@@ -242,7 +243,7 @@ func TestLabDrillHyperV(t *testing.T) {
 		{labtest.HyperVDrillCorrupt, probes.DrillFailed, "Test-VHD: the copy is not a usable virtual disk"},
 	} {
 		d.lab.HyperV(t, drillLabHost, tc.scenario)
-		res := d.runner.Drill(t.Context(), DrillRequest{Host: h, Backup: "vhdx", Level: hosts.DrillL1})
+		res := d.runner.Drill(t.Context(), DrillRequest{Host: h, Backup: "vhdx", Level: remote.DrillL1})
 		if res.Outcome != tc.outcome || !strings.Contains(res.Summary(), tc.text) || res.File != `D:\Backups\dc01-20261126.vhdx` {
 			t.Errorf("%s: %s %s: %s", tc.scenario, res.Outcome, res.File, res.Summary())
 		}

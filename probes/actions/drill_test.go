@@ -7,12 +7,13 @@ import (
 	"testing"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/probes"
 )
 
 func drillHost(name string) hosts.Host {
 	h := host(name)
-	h.Backups = []hosts.Backup{{Name: "nightly", Path: "/srv/b/*.qcow2", Verify: hosts.VerifyQemuImg},
+	h.Backups = []hosts.Backup{{Name: "nightly", Path: "/srv/b/*.qcow2", Verify: remote.VerifyQemuImg},
 		{Name: "bootable", Path: "/srv/c/*.qcow2", Drill: hosts.DrillBoot}}
 	return h
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/probes"
 )
 
@@ -20,7 +21,7 @@ const JournalLines = 200
 // it; the unit must still be one the host knows (its units or services),
 // since it names what the operator may look into. It is audited too.
 func (r *Runner) Journal(ctx context.Context, h hosts.Host, unit string) (string, error) {
-	if !hosts.ValidUnit(unit) || (!h.Allowed(unit) && !contains(h.Units, unit)) {
+	if !remote.ValidUnit(unit) || (!h.Allowed(unit) && !contains(h.Units, unit)) {
 		err := r.Refuse([]hosts.Host{h}, ActionJournal, []string{unit}, fmt.Errorf("%w: %q", ErrNotAllowed, unit))[0]
 		return "", err
 	}
@@ -53,17 +54,17 @@ func (r *Runner) read(ctx context.Context, h hosts.Host, cmd string) (string, in
 	}
 	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	remote, err := r.opts.Transport.Connect(cctx, h)
+	conn, err := r.opts.Transport.Connect(cctx, h)
 	if err != nil {
 		return "", -1, fmt.Errorf("actions: journal on %s: connect: %w", h.Name, err)
 	}
-	out, err := remote.Exec(cctx, cmd)
+	out, err := conn.Exec(cctx, cmd)
 	if err != nil {
 		return "", -1, fmt.Errorf("actions: journal on %s: %w", h.Name, err)
 	}
-	text := probes.CleanLog(string(out.Stdout))
+	text := remote.CleanLog(string(out.Stdout))
 	if out.ExitCode != 0 {
-		return text, out.ExitCode, fmt.Errorf("actions: journal on %s: exit %d: %s", h.Name, out.ExitCode, probes.CleanLine(string(out.Stderr)))
+		return text, out.ExitCode, fmt.Errorf("actions: journal on %s: exit %d: %s", h.Name, out.ExitCode, remote.CleanLine(string(out.Stderr)))
 	}
 	return text, out.ExitCode, nil
 }

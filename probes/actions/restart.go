@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/probes"
 )
 
@@ -57,7 +58,7 @@ func (r RestartResult) summary() string {
 	case r.OK():
 		return fmt.Sprintf("restarted %s, hypervisor back OK in %.0f s", r.Unit, r.After.Seconds())
 	case r.Err != nil && r.Stderr != "":
-		return fmt.Sprintf("restart of %s failed: %v: %s", r.Unit, r.Err, probes.CleanLine(r.Stderr))
+		return fmt.Sprintf("restart of %s failed: %v: %s", r.Unit, r.Err, remote.CleanLine(r.Stderr))
 	case r.Err != nil:
 		return fmt.Sprintf("restart of %s failed: %v", r.Unit, r.Err)
 	}
@@ -147,7 +148,7 @@ func (r *Runner) permit(h hosts.Host, unit string) error {
 	if r.opts.ReadOnly {
 		return ErrReadOnly
 	}
-	if !hosts.ValidUnit(unit) || !h.Allowed(unit) {
+	if !remote.ValidUnit(unit) || !h.Allowed(unit) {
 		return fmt.Errorf("%w: %q", ErrNotAllowed, unit)
 	}
 	return nil
@@ -159,13 +160,13 @@ var ErrRemoteFailed = errors.New("remote command failed")
 func (r *Runner) runRestart(ctx context.Context, h hosts.Host, res *RestartResult) {
 	cctx, cancel := context.WithTimeout(ctx, r.opts.CommandTimeout)
 	defer cancel()
-	remote, err := r.opts.Transport.Connect(cctx, h)
+	conn, err := r.opts.Transport.Connect(cctx, h)
 	if err != nil {
 		res.Err = fmt.Errorf("connect: %w", err)
 		return
 	}
-	out, err := remote.Exec(cctx, res.Command)
-	res.Stderr = strings.TrimSpace(probes.Clean(string(out.Stderr)))
+	out, err := conn.Exec(cctx, res.Command)
+	res.Stderr = strings.TrimSpace(remote.Clean(string(out.Stderr)))
 	if err != nil {
 		res.Err = fmt.Errorf("exec: %w", err)
 		return

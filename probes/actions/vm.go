@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/probes"
 )
 
@@ -17,7 +18,7 @@ const (
 	ActionVMDestroy = "vm-destroy"
 )
 
-// VMAction is the audit name of a VM operation (hosts.VMStart, ...).
+// VMAction is the audit name of a VM operation (remote.VMStart, ...).
 func VMAction(op string) string { return "vm-" + op }
 
 // VMResult is what a VM operation did to one VM.
@@ -72,7 +73,7 @@ func (r VMResult) Summary() string {
 }
 
 func (r VMResult) summary() string {
-	what := r.Op + " of VM " + probes.CleanLine(r.VM)
+	what := r.Op + " of VM " + remote.CleanLine(r.VM)
 	switch {
 	case r.OK():
 		return fmt.Sprintf("%s: %s in %.0f s", what, targetState(r.Op), r.After.Seconds())
@@ -90,13 +91,13 @@ func (r VMResult) summary() string {
 
 // targetState is the state an operation aims at.
 func targetState(op string) string {
-	if op == hosts.VMDestroy {
+	if op == remote.VMDestroy {
 		return "shutoff"
 	}
 	return "running"
 }
 
-// VM carries out op (hosts.VMStart, VMResume, VMDestroy) on each named VM
+// VM carries out op (remote.VMStart, VMResume, VMDestroy) on each named VM
 // of h, in order, then verifies them together: a VM counts as done only
 // when a probe sees it in the state the operation aims at. Every VM has its
 // own intent and outcome records; a VM refused (read-only, op not in
@@ -184,8 +185,8 @@ func (r *Runner) permitVM(h hosts.Host, op, name string) error {
 		return ErrReadOnly
 	case !h.VMAllowed(op):
 		return fmt.Errorf("%w: VM action %q is not in the host's vm_actions", ErrNotAllowed, op)
-	case !hosts.ValidVMName(name):
-		return fmt.Errorf("%w: %s", ErrNotAllowed, hosts.VMNameProblem(name))
+	case !remote.ValidVMName(name):
+		return fmt.Errorf("%w: %s", ErrNotAllowed, remote.VMNameProblem(name))
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/hosts/labtest"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/hosts/sshx"
 	"github.com/hvconsole/hvconsole/probes"
 )
@@ -35,7 +36,7 @@ func openVMLab(t *testing.T, n int, readOnly bool) (hosts.Host, *Runner, *probes
 		t.Fatalf("the lab has no host %d: start it with lab/lab.sh up %d", n, n)
 	}
 	h := cfg.Hosts[i]
-	h.VMActions = hosts.VMOps
+	h.VMActions = remote.VMOps
 	cfg.Hosts = []hosts.Host{h}
 	pool := sshx.NewPool(sshx.Options{KeepaliveInterval: time.Second})
 	sched := probes.NewScheduler(cfg, probes.NewSSHTransport(pool), probes.SchedulerOptions{Classify: probes.ClassifySSH})
@@ -72,11 +73,11 @@ func TestLabVMActionsLibvirt(t *testing.T) {
 	for _, tc := range []struct {
 		op, vm, outcome, after string
 	}{
-		{hosts.VMStart, "legacy-1", "ok", "running"},
-		{hosts.VMResume, "batch-1", "ok", "running"},
-		{hosts.VMDestroy, "web-1", "ok", "shutoff"},
-		{hosts.VMStart, "db-1", "failed", "running"}, // already running: libvirt says no
-		{hosts.VMStart, "no-such-vm", "failed", ""},
+		{remote.VMStart, "legacy-1", "ok", "running"},
+		{remote.VMResume, "batch-1", "ok", "running"},
+		{remote.VMDestroy, "web-1", "ok", "shutoff"},
+		{remote.VMStart, "db-1", "failed", "running"}, // already running: libvirt says no
+		{remote.VMStart, "no-such-vm", "failed", ""},
 	} {
 		res := r.VM(t.Context(), h, tc.op, []string{tc.vm})[0]
 		if res.Outcome() != tc.outcome {
@@ -116,10 +117,10 @@ func TestLabVMActionsHyperV(t *testing.T) {
 	for _, tc := range []struct {
 		op, vm, outcome string
 	}{
-		{hosts.VMStart, "template-2022", "ok"},
-		{hosts.VMDestroy, "web01", "ok"},
-		{hosts.VMResume, "dc01", "failed"}, // running, not paused
-		{hosts.VMStart, "nope", "failed"},
+		{remote.VMStart, "template-2022", "ok"},
+		{remote.VMDestroy, "web01", "ok"},
+		{remote.VMResume, "dc01", "failed"}, // running, not paused
+		{remote.VMStart, "nope", "failed"},
 	} {
 		res := r.VM(t.Context(), h, tc.op, []string{tc.vm})[0]
 		if res.Outcome() != tc.outcome {
@@ -141,7 +142,7 @@ func TestLabVMActionsHyperV(t *testing.T) {
 // nothing reaches the host.
 func TestLabVMActionsReadOnly(t *testing.T) {
 	h, r, sched, path := openVMLab(t, vmLabHost, true)
-	res := r.VM(t.Context(), h, hosts.VMStart, []string{"legacy-1"})[0]
+	res := r.VM(t.Context(), h, remote.VMStart, []string{"legacy-1"})[0]
 	if res.Outcome() != "failed" || !strings.Contains(res.Summary(), "read-only") {
 		t.Fatalf("read-only start: %s", res.Summary())
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/probes"
 )
 
@@ -68,10 +69,10 @@ func TestVMRefusals(t *testing.T) {
 		op, vm   string
 		want     error
 	}{
-		{"read-only", true, hosts.VMStart, "web", ErrReadOnly},
-		{"destroy is opt-in", false, hosts.VMDestroy, "web", ErrNotAllowed},
+		{"read-only", true, remote.VMStart, "web", ErrReadOnly},
+		{"destroy is opt-in", false, remote.VMDestroy, "web", ErrNotAllowed},
 		{"unknown op", false, "reboot", "web", ErrNotAllowed},
-		{"name with a quote", false, hosts.VMStart, "web'; Stop-Computer; '", ErrNotAllowed},
+		{"name with a quote", false, remote.VMStart, "web'; Stop-Computer; '", ErrNotAllowed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr := &fakeTransport{}
@@ -111,7 +112,7 @@ func TestVMOutcomes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r, path := newVMRunner(t, false, tc.tr, tc.p)
-			res := r.VM(t.Context(), hyperVHost("a", hosts.VMStart), hosts.VMStart, []string{"web"})[0]
+			res := r.VM(t.Context(), hyperVHost("a", remote.VMStart), remote.VMStart, []string{"web"})[0]
 			if res.Outcome() != tc.outcome || !strings.Contains(res.Summary(), tc.summary) {
 				t.Fatalf("outcome %s, summary %q; want %s, %q", res.Outcome(), res.Summary(), tc.outcome, tc.summary)
 			}
@@ -130,7 +131,7 @@ func TestVMSeveralVMs(t *testing.T) {
 	tr := &fakeTransport{}
 	p := &vmProber{state: "running"}
 	r, path := newVMRunner(t, false, tr, p)
-	out := r.VM(t.Context(), hyperVHost("a", hosts.VMStart), hosts.VMStart, []string{"web", "bad'name", "db"})
+	out := r.VM(t.Context(), hyperVHost("a", remote.VMStart), remote.VMStart, []string{"web", "bad'name", "db"})
 	if !out[0].OK() || out[1].Err == nil || !out[2].OK() {
 		t.Fatalf("results: %s | %v | %s", out[0].Summary(), out[1].Err, out[2].Summary())
 	}

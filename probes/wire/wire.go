@@ -10,6 +10,7 @@ package wire
 import (
 	"time"
 
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/probes"
 )
 
@@ -118,19 +119,19 @@ func FromReport(r probes.HostReport) Host {
 // Report converts back; text is cleaned again, since it crossed a
 // process boundary.
 func (h Host) Report() probes.HostReport {
-	r := probes.HostReport{Host: probes.CleanLine(h.Name), Address: probes.CleanLine(h.Address), Status: h.Status,
-		Kind: probes.CleanLine(h.Kind), Version: probes.CleanLine(h.Version), Time: h.Time, VMsAsOf: h.VMsAsOf}
+	r := probes.HostReport{Host: remote.CleanLine(h.Name), Address: remote.CleanLine(h.Address), Status: h.Status,
+		Kind: remote.CleanLine(h.Kind), Version: remote.CleanLine(h.Version), Time: h.Time, VMsAsOf: h.VMsAsOf}
 	for _, t := range h.Tags {
-		r.Tags = append(r.Tags, probes.CleanLine(t))
+		r.Tags = append(r.Tags, remote.CleanLine(t))
 	}
 	for _, c := range h.Checks {
-		r.Checks = append(r.Checks, probes.Result{Host: r.Host, Check: probes.CleanLine(c.Name), Status: c.Status,
-			Summary: probes.CleanSummary(c.Summary), Details: probes.Clean(c.Details),
+		r.Checks = append(r.Checks, probes.Result{Host: r.Host, Check: remote.CleanLine(c.Name), Status: c.Status,
+			Summary: remote.CleanSummary(c.Summary), Details: remote.Clean(c.Details),
 			Latency: time.Duration(c.LatencyMS * float64(time.Millisecond)), Time: c.Time, Since: c.Since})
 	}
 	for _, v := range h.VMs {
-		vm := probes.VM{Name: probes.CleanLine(v.Name), State: probes.CleanLine(v.State),
-			Reason: probes.CleanLine(v.Reason), Autostart: v.Autostart}
+		vm := probes.VM{Name: remote.CleanLine(v.Name), State: remote.CleanLine(v.State),
+			Reason: remote.CleanLine(v.Reason), Autostart: v.Autostart}
 		if v.Rating != nil {
 			vm.Status = *v.Rating
 		} else {

@@ -14,12 +14,12 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/hvconsole/hvconsole/hosts/safetext"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // Clean returns s as one safe line: control characters (C0, DEL, C1),
 // escape sequences' introducer, bidirectional overrides, invisible format
-// characters and separators (hosts/safetext) and invalid UTF-8 are dropped, and tabs and line breaks become spaces. Remote text has
+// characters and separators (remote.Drop) and invalid UTF-8 are dropped, and tabs and line breaks become spaces. Remote text has
 // already been cleaned by probes; the console cleans again because a
 // terminal that executes a stray escape is worse than a wasted scan.
 // Text that needs no change is returned as is, without allocating.
@@ -72,10 +72,10 @@ func isClean(s string) bool {
 }
 
 // unsafeRune reports runes a terminal may act on rather than print, and
-// runes that print nothing (hosts/safetext, the rule the probes apply too):
+// runes that print nothing (remote.Drop, the rule the probes apply too):
 // controls, bidi overrides and isolates ("Trojan Source"), zero-width and
 // other format characters, line and paragraph separators.
-func unsafeRune(r rune) bool { return safetext.Drop(r) }
+func unsafeRune(r rune) bool { return remote.Drop(r) }
 
 // Width is the display width of s in cells, ignoring ANSI styling. Plain
 // ASCII and the narrow symbols the console itself draws are measured

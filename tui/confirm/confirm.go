@@ -12,7 +12,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/tui/cell"
 	"github.com/hvconsole/hvconsole/tui/theme"
 )
@@ -197,7 +197,7 @@ func labelled(label string, lines []string, width int) []string {
 // remote text, one entry per non-empty line; nil for any other command.
 // The operator confirms what will run, not an opaque base64 string.
 func ScriptLines(cmd string) []string {
-	script, ok := hosts.DecodeEncodedCommand(cmd)
+	script, ok := remote.DecodeEncodedCommand(cmd)
 	if !ok {
 		return nil
 	}

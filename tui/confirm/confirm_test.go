@@ -8,7 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
-	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/tui/theme"
 )
 
@@ -95,7 +95,7 @@ func TestWrapAndJoin(t *testing.T) {
 // from the exact command sent, beside the opaque command itself.
 // Regenerate with: go test ./tui/confirm -run TestGoldenHyperV -update.
 func TestGoldenHyperV(t *testing.T) {
-	cmd, err := hosts.HyperVRestartCommand("vmms")
+	cmd, err := remote.HyperVRestartCommand("vmms")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestScriptLines(t *testing.T) {
 	}{
 		{"plain command", "systemctl restart -- 'libvirtd'", nil},
 		{"not base64", "powershell.exe -NoProfile -NonInteractive -EncodedCommand !!", nil},
-		{"script", hosts.EncodedCommand("a\r\n\nb\x1b[31m\n"), []string{"a", "b[31m"}},
+		{"script", remote.EncodedCommand("a\r\n\nb\x1b[31m\n"), []string{"a", "b[31m"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

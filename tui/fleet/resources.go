@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/tui/cell"
 	"github.com/hvconsole/hvconsole/tui/theme"
@@ -34,7 +35,7 @@ func MemUsedPercent(r *probes.Resources) (int, bool) {
 
 // DiskPercent returns a filesystem's use as a whole percentage in 0..100
 // (rounded up like df; garbage such as NaN reads as 0).
-func DiskPercent(d probes.DiskUse) int { return ceilPercent(d.UsedPct) }
+func DiskPercent(d remote.DiskUse) int { return ceilPercent(d.UsedPct) }
 
 // WorstDiskPercent returns the use of the fullest image filesystem; false
 // when no disk was read.

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/tui/cell"
 	"github.com/hvconsole/hvconsole/tui/keys"
@@ -22,7 +23,7 @@ const gib = uint64(1) << 30
 func figures(memPct uint64, diskPcts ...float64) *probes.Resources {
 	r := &probes.Resources{MemTotal: 100 * gib, MemFree: (100 - memPct) * gib, CPUs: 8, Load1: 0.5}
 	for _, p := range diskPcts {
-		r.Disks = append(r.Disks, probes.DiskUse{Path: "/var/lib/libvirt/images", Total: 500 * gib, UsedPct: p})
+		r.Disks = append(r.Disks, remote.DiskUse{Path: "/var/lib/libvirt/images", Total: 500 * gib, UsedPct: p})
 	}
 	return r
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/tui/cell"
 	"github.com/hvconsole/hvconsole/tui/fleet"
@@ -164,7 +165,7 @@ func loadGauge(r *probes.Resources) reading {
 	return reading{frac: perCPU, text: text, known: true}
 }
 
-func diskGauge(d probes.DiskUse) reading {
+func diskGauge(d remote.DiskUse) reading {
 	name := cell.Clean(d.Path)
 	if name == "" {
 		name = cell.Clean(d.Mount)

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/tui/cell"
 	"github.com/hvconsole/hvconsole/tui/eventlog"
@@ -85,7 +86,7 @@ func resourcesReport(res *probes.Resources, withCheck bool, running int) probes.
 func TestResourceGauges(t *testing.T) {
 	base := func() *probes.Resources {
 		return &probes.Resources{MemTotal: 32 * gib, MemFree: 12 * gib, MemCommitted: 20 * gib, CPUs: 8,
-			Model: "AMD EPYC 7313", Load1: 0.42, Disks: []probes.DiskUse{
+			Model: "AMD EPYC 7313", Load1: 0.42, Disks: []remote.DiskUse{
 				{Path: "/var/lib/libvirt/images", Mount: "/var", Total: 500 * gib, UsedPct: 41},
 				{Path: "/srv/vm", Mount: "/srv", Total: 2048 * gib, UsedPct: 88}}}
 	}

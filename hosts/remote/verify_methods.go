@@ -1,0 +1,8 @@
+package remote
+
+// Backup verification methods.
+const (
+	VerifyNone    = "none"
+	VerifySHA256  = "sha256"
+	VerifyQemuImg = "qemu-img"
+)

@@ -32,6 +32,9 @@ func TestSelectionStaysOnChosenHost(t *testing.T) {
 		{"tab to the host pane", []string{"tab"}},
 		{"journal key", []string{"l", "esc"}},
 		{"backups key", []string{"b"}},
+		{"restart key, dialog cancelled", []string{"x", "esc"}},
+		{"details key", []string{"d", "esc"}},
+		{"probe key", []string{"r"}},
 		{"g does not turn following back on", []string{"j", "g"}},
 	}
 	for _, tt := range tests {

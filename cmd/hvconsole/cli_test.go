@@ -126,3 +126,49 @@ func TestSIGHUPCleansUp(t *testing.T) {
 		t.Fatalf("the terminal was not restored (alt screen entered at %d, left at %d)", enter, leave)
 	}
 }
+
+// The top-level usage names every command dispatch knows, and under each
+// command every flag that command takes (its -h is the source of truth).
+func TestTopUsageListsEveryFlag(t *testing.T) {
+	blocks := map[string]string{} // command -> its usage lines
+	cur := ""
+	for _, l := range strings.Split(usageText, "\n") {
+		if rest, ok := strings.CutPrefix(l, "  hvconsole "); ok {
+			f := strings.Fields(rest)
+			cur = ""
+			if len(f) > 0 && !strings.HasPrefix(f[0], "-") && !strings.HasPrefix(f[0], "[") {
+				cur = f[0]
+				if cur == "import" && len(f) > 1 {
+					cur += " " + f[1]
+				}
+			}
+		} else if !strings.HasPrefix(l, "  ") {
+			continue
+		}
+		blocks[cur] += l + "\n"
+	}
+	for _, c := range subcommands {
+		if _, ok := blocks[c]; !ok && c != "import" && c != "help" {
+			t.Errorf("the usage has no line for %s", c)
+		}
+	}
+	for _, c := range []string{"", "check", "backups", "restart", "vm", "drill", "incidents", "serve", "validate", "init",
+		"import ansible", "import ssh-config", "demo"} {
+		args := strings.Fields(c)
+		if c == "vm" {
+			args = append(args, "start") // one usage line for its three operations
+		}
+		_, _, help := runCapture(t, append(args, "-h")...)
+		for _, l := range strings.Split(help, "\n") {
+			name, ok := strings.CutPrefix(l, "  -")
+			if !ok {
+				continue
+			}
+			name, _, _ = strings.Cut(name, " ")
+			if !strings.Contains(blocks[c], "-"+name+" ") && !strings.Contains(blocks[c], "-"+name+"]") &&
+				!strings.Contains(blocks[c], "-"+name+"\n") {
+				t.Errorf("the usage of %q omits -%s", c, name)
+			}
+		}
+	}
+}

@@ -133,7 +133,8 @@ func dispatch(ctx context.Context, env *environment, args []string) error {
 }
 
 // subcommands are the words dispatch knows, for the unknown-command error.
-var subcommands = []string{"check", "backups", "restart", "vm", "drill", "incidents", "validate", "import", "init", "demo", "version", "help"}
+var subcommands = []string{"check", "backups", "restart", "vm", "drill", "incidents", "serve", "validate", "import",
+	"init", "demo", "version", "help"}
 
 const usageText = `hvconsole: a terminal operations console for hypervisor fleets
 
@@ -150,19 +151,22 @@ Usage:
                                         the same from a collector's current state
   hvconsole backups [--config F] [--json] [--host NAME]... [--tag TAG]...
                                         the backups check alone; same exit codes
-  hvconsole restart --host NAME [--host NAME]... --service UNIT [--yes]
+  hvconsole restart [--config F] --host NAME [--host NAME]... --service UNIT
+               [--yes] [--read-only]
                                         restart an allow-listed service and wait
                                         for the hypervisor to be OK again
-  hvconsole vm start|resume|destroy --host NAME --vm VM [--vm VM]... [--yes]
+  hvconsole vm start|resume|destroy [--config F] --host NAME --vm VM [--vm VM]...
+               [--yes] [--read-only]
                                         start a shut-off VM, resume a paused one or
                                         force one off (vm_actions allow-list) and
                                         wait until a probe sees it in that state
-  hvconsole drill --host NAME --backup SPEC [--level 0|1|2] [--yes]
+  hvconsole drill [--config F] --host NAME --backup SPEC [--level 0|1|2]
+               [--yes] [--read-only]
                                         a restore drill of the spec's newest backup:
                                         L0 integrity, L1 restore into restore_dir
                                         (default); exit 0 passed, 2 failed, 3 other
-  hvconsole incidents [--since 24h] [--host NAME]... [--format table|json|markdown]
-               [--journal F] [--until T]
+  hvconsole incidents [--config F] [--since 24h] [--host NAME]...
+               [--format table|json|markdown] [--journal F] [--until T]
                                         the incidents in the journal: detected,
                                         acknowledged, actions, recovered; time to
                                         detect, acknowledge, recover; markdown is

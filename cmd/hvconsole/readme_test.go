@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/probes/actions"
 )
 
@@ -75,5 +76,32 @@ func TestReadmeAuditRecords(t *testing.T) {
 	}
 	if n < 5 {
 		t.Errorf("%d audit samples checked, want the intent, outcome, refusal and ack lines", n)
+	}
+}
+
+// The README's checks table is one table (no blank line breaks it into
+// text) with a row for every check a host can run.
+func TestReadmeChecksTable(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "\n## Checks\n\n")
+	if !ok {
+		t.Fatal("README has no Checks section")
+	}
+	var rows []string
+	for _, l := range strings.Split(section, "\n") {
+		if !strings.HasPrefix(l, "|") {
+			break
+		}
+		rows = append(rows, l)
+	}
+	table := strings.Join(rows, "\n")
+	for _, c := range []string{hosts.CheckSSH, hosts.CheckHypervisor, hosts.CheckVMs, hosts.CheckKVM, hosts.CheckBackups,
+		hosts.CheckResources, hosts.CheckStorage, hosts.CheckSecurity} {
+		if !strings.Contains(table, "\n| `"+c+"`") {
+			t.Errorf("the checks table (%d rows before its first non-row line) has no row for %s", len(rows), c)
+		}
 	}
 }

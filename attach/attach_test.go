@@ -242,3 +242,23 @@ func TestSilentCollectorCountsAsGone(t *testing.T) {
 		t.Errorf("silent collector: %s %s %+v; want UNKNOWN %q", r.Host, r.Status, r.Checks, UnreachableSummary)
 	}
 }
+
+// Reconnects back off: waits within [d/2, d] of a delay doubling from
+// backoffMin to backoffMax while the collector stays away, and back to
+// backoffMin after a session that got anything.
+func TestReconnectBackoff(t *testing.T) {
+	var b backoff
+	delay := backoffMin
+	for i := range 8 {
+		if w := b.next(false); w < delay/2 || w > delay {
+			t.Errorf("attempt %d waits %v, want within [%v, %v]", i, w, delay/2, delay)
+		}
+		delay = min(2*delay, backoffMax)
+	}
+	if delay != backoffMax {
+		t.Fatalf("the delay never reached backoffMax: %v", delay)
+	}
+	if w := b.next(true); w < backoffMin/2 || w > backoffMin {
+		t.Errorf("after a session that got messages: %v, want within [%v, %v]", w, backoffMin/2, backoffMin)
+	}
+}

@@ -154,25 +154,39 @@ func (f *Fleet) Run(ctx context.Context) error {
 // follow keeps one collector's stream open, reconnecting with backoff and
 // jitter; while it is away its hosts are UNKNOWN "collector unreachable".
 func (f *Fleet) follow(ctx context.Context, c *collector) {
-	delay := backoffMin
+	var b backoff
 	for {
 		got, _ := f.session(ctx, c)
 		if ctx.Err() != nil {
 			return
 		}
 		f.unreachable(ctx, c)
-		if got {
-			delay = backoffMin // it was up: come back quickly
-		}
-		t := time.NewTimer(delay/2 + rand.N(delay/2+1))
+		t := time.NewTimer(b.next(got))
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return
 		case <-t.C:
 		}
-		delay = min(2*delay, backoffMax)
 	}
+}
+
+// backoff is the reconnect schedule: a delay that doubles from backoffMin
+// to backoffMax, starting over after a session that got anything (the
+// collector was up: come back quickly), with equal jitter (half the delay
+// fixed, half random) so consoles that lost one collector do not all
+// reconnect at once.
+type backoff struct{ delay time.Duration }
+
+// next is the wait before the next attempt; got reports whether the
+// session that just ended received any message.
+func (b *backoff) next(got bool) time.Duration {
+	if got || b.delay == 0 {
+		b.delay = backoffMin
+	}
+	wait := b.delay/2 + rand.N(b.delay/2+1)
+	b.delay = min(2*b.delay, backoffMax)
+	return wait
 }
 
 // unreachable marks every host the collector last listed.

@@ -140,11 +140,6 @@ func TestAttachStreamSendsHeartbeats(t *testing.T) {
 	cfg := testConfig("", "kvm1")
 	cfg.Serve.Socket, cfg.Serve.SocketMode = sock, 0o600
 	h := startServerWith(t, cfg, func(o *Options) { o.Heartbeat = 20 * time.Millisecond })
-	defer func() {
-		if err := h.stop(); err != nil {
-			t.Error(err)
-		}
-	}()
 	h.waitLog(t, "msg=serving")
 	resp, err := unixClient(sock).Get("http://x/v1/stream")
 	if err != nil {
@@ -158,6 +153,18 @@ func TestAttachStreamSendsHeartbeats(t *testing.T) {
 	for i := range 3 {
 		if m, err := dec.Next(); err != nil || m.Type != wire.TypeHeartbeat || m.Time.IsZero() {
 			t.Fatalf("message %d after the snapshot: %+v, %v; want a heartbeat", i, m, err)
+		}
+	}
+	// Stopping serve with a viewer attached closes its stream and returns
+	// cleanly (goleak in TestMain checks no goroutine is left).
+	if err := h.stop(); err != nil {
+		t.Fatalf("Run with a viewer attached = %v", err)
+	}
+	for {
+		if m, err := dec.Next(); err != nil {
+			break // the stream ended with serve
+		} else if m.Type != wire.TypeHeartbeat {
+			t.Fatalf("after stopping: %+v", m)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -131,8 +132,10 @@ func eventOnScreen(screen, host, transition, summary string) bool {
 // TestAttachedConsoleSSHMergedLab: two collectors, one reached through a
 // lab host over SSH (strict host key, a streamlocal channel), merged into
 // one fleet with a SITE column. Both sites probe host B: the same host name
-// at two sites is two rows. When dc1's collector stops, only dc1's hosts
-// turn UNKNOWN and the event log says so.
+// at two sites is two rows. The ssh:// form also answers check --attach,
+// goes through a jump chain (and fails through a dead jump host), and
+// refuses a gateway whose key known_hosts lacks. When dc1's collector
+// stops, only dc1's hosts turn UNKNOWN and the event log says so.
 func TestAttachedConsoleSSHMergedLab(t *testing.T) {
 	lab := labtest.Require(t)
 	bin := buildBinary(t)
@@ -145,7 +148,8 @@ func TestAttachedConsoleSSHMergedLab(t *testing.T) {
 	// The lab hosts share this machine's /tmp, so lab host A's sshd reaches
 	// collector B's socket; the console's inventory names the SSH settings.
 	gw := lab.Host(labAttachA).Name
-	s := startTmux(t, 160, 40, []string{"NO_COLOR=1"}, bin, "--config", serveConfig(t, lab, []int{labAttachA}, ""),
+	consoleCfg := serveConfig(t, lab, []int{labAttachA}, "")
+	s := startTmux(t, 160, 40, []string{"NO_COLOR=1"}, bin, "--config", consoleCfg,
 		"--attach", "unix:"+sockA, "--attach", "ssh://root@"+gw+sockB)
 	has := func(scr, site, host, status string) bool {
 		return strings.Contains(siteRowOf(scr, site, host), status)
@@ -155,6 +159,34 @@ func TestAttachedConsoleSSHMergedLab(t *testing.T) {
 	})
 	if !strings.Contains(scr, "ATTACHED dc1,dc2") || !strings.Contains(scr, " SITE ") {
 		t.Errorf("header lacks ATTACHED dc1,dc2 or the SITE column:\n%s", scr)
+	}
+	// The ssh:// form checks the host key strictly: with a known_hosts
+	// that lacks the gateway's key, check --attach refuses to connect.
+	viaSSH := "ssh://root@" + gw + sockB
+	if code, out, stderr := runCapture(t, "check", "--attach", viaSSH, "--config", consoleCfg, "--json"); code != 0 ||
+		!strings.Contains(out, `"name": "`+b+`"`) {
+		t.Errorf("check --attach %s: exit %d, %s %s; want 0 and %s", viaSSH, code, out, stderr, b)
+	}
+	// through a jump chain: B's collector via lab host B reached through A
+	jumpCfg := labConfig(t, lab, lab.KnownHosts, []int{labAttachA, labAttachB}, map[int]string{labAttachB: fmt.Sprintf("jump = %q\n", a)})
+	viaJump := "ssh://root@" + b + sockB
+	if code, out, stderr := runCapture(t, "check", "--attach", viaJump, "--config", jumpCfg, "--json"); code != 0 ||
+		!strings.Contains(out, `"name": "`+b+`"`) {
+		t.Errorf("check --attach %s through %s: exit %d, %s %s; want 0 and %s", viaJump, a, code, out, stderr, b)
+	}
+	// and the chain is really taken: through a jump host that refuses, no
+	deadJump := labConfig(t, lab, lab.KnownHosts, []int{labAttachB}, map[int]string{labAttachB: "jump = \"root@127.0.0.1:1\"\n"})
+	if code, _, _ := runCapture(t, "check", "--attach", viaJump, "--config", deadJump, "--json"); code != exitUnknown {
+		t.Errorf("check --attach %s through a dead jump host: exit %d, want 3", viaJump, code)
+	}
+	empty := filepath.Join(dir, "empty_known_hosts")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	strict := labConfig(t, lab, empty, []int{labAttachA}, nil)
+	if code, _, stderr := runCapture(t, "check", "--attach", viaSSH, "--config", strict, "--json"); code != exitUnknown ||
+		!strings.Contains(stderr, "unknown host key") {
+		t.Errorf("check --attach with the gateway's key unknown: exit %d, %q; want 3 and an unknown-host-key refusal", code, stderr)
 	}
 
 	srvA.stop(t)

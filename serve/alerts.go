@@ -2,6 +2,7 @@ package serve
 
 import (
 	"maps"
+	"slices"
 	"strings"
 	"text/template"
 	"time"
@@ -71,6 +72,7 @@ func (a *alerts) observe(rep probes.HostReport, now time.Time) []*alert {
 		if want != nil {
 			want.StartsAt = res.Time
 			a.active[key] = want
+			a.dropResolved(want.fingerprint)
 			changed = append(changed, want)
 		}
 	}
@@ -94,6 +96,14 @@ func (a *alerts) resolve(key string, cur *alert, now time.Time) *alert {
 	cur.ResolvedAt = now
 	a.resolved = append(a.resolved, cur)
 	return cur
+}
+
+// dropResolved forgets the resolved instances of an alert that fires
+// again: resent beside the new one, an older resolved instance (its
+// endsAt before the new startsAt, so Alertmanager does not merge them)
+// would replace the firing alert in Alertmanager's store and resolve it.
+func (a *alerts) dropResolved(fingerprint string) {
+	a.resolved = slices.DeleteFunc(a.resolved, func(r *alert) bool { return r.fingerprint == fingerprint })
 }
 
 // due returns every alert to resend: all firing ones and the resolved ones

@@ -184,3 +184,29 @@ func TestForgetResolvesAHostsAlerts(t *testing.T) {
 		t.Errorf("firing %d, want kept's 1", a.firingCount())
 	}
 }
+
+// An alert that resolves and fires again within resolved_retention is
+// resent as the firing instance only: Alertmanager stores one alert per
+// label set, and the older resolved instance (ending before the new one
+// starts, so not merged) sent beside it would resolve it there.
+func TestAlertFlapResendsOnlyTheFiringInstance(t *testing.T) {
+	a := newAlerts(alertingCfg(), "dc1")
+	down := map[string]probes.Status{hosts.CheckHypervisor: probes.CRIT}
+	a.observe(report("kvm1", t0, down), t0)
+	a.observe(report("kvm1", t0.Add(time.Minute), nil), t0.Add(time.Minute))
+	if got := names(a.due(t0.Add(2 * time.Minute))); !slices.Equal(got, []string{"HypervisorDown@kvm1=resolved"}) {
+		t.Fatalf("after the recovery, due = %v", got)
+	}
+	again := a.observe(report("kvm1", t0.Add(3*time.Minute), down), t0.Add(3*time.Minute))
+	if diff := cmp.Diff([]string{"HypervisorDown@kvm1=firing"}, names(again)); diff != "" {
+		t.Fatalf("the second fault (-want +got):\n%s", diff)
+	}
+	if got := names(a.due(t0.Add(4 * time.Minute))); !slices.Equal(got, []string{"HypervisorDown@kvm1=firing"}) {
+		t.Errorf("resend after the flap = %v, want the firing instance alone", got)
+	}
+	a.observe(report("kvm1", t0.Add(5*time.Minute), nil), t0.Add(5*time.Minute))
+	due := a.due(t0.Add(6 * time.Minute))
+	if len(due) != 1 || !due[0].StartsAt.Equal(t0.Add(3*time.Minute)) || !due[0].ResolvedAt.Equal(t0.Add(5*time.Minute)) {
+		t.Errorf("after the second recovery, due = %v; want the second instance, resolved", names(due))
+	}
+}

@@ -192,3 +192,28 @@ func TestSinkBacksOffWithJitter(t *testing.T) {
 		delay = min(2*delay, sinkBackoffMax)
 	}
 }
+
+// Every configured Alertmanager gets every alert (Alertmanager's HA design:
+// each cluster member, never a load balancer), and so does every webhook.
+func TestEverySinkGetsEveryAlert(t *testing.T) {
+	var recs []*recorder
+	var urls []string
+	for range 3 {
+		rec, srv := newRecorder(200)
+		defer srv.Close()
+		recs, urls = append(recs, rec), append(urls, srv.URL)
+	}
+	var log bytes.Buffer
+	sent := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "x_total", Help: "x"}, []string{"sink", "outcome"})
+	n := newNotifier(alertingCfgWith(urls[:2], urls[2:]), "", &http.Client{}, slog.New(slog.NewTextHandler(&log, nil)), sent)
+	ctx, cancel := context.WithCancel(t.Context())
+	var wg sync.WaitGroup
+	n.run(ctx, &wg)
+	defer func() { cancel(); wg.Wait() }()
+	n.changed([]*alert{{Labels: map[string]string{"alertname": "HypervisorDown", "host": "kvm1"}, StartsAt: t0}}, t0)
+	for i, rec := range recs {
+		if body := waitBody(t, rec.bodies); !bytes.Contains(body, []byte(`"HypervisorDown"`)) {
+			t.Errorf("sink %d got %s", i, body)
+		}
+	}
+}

@@ -160,3 +160,33 @@ func TestTermLinuxSelectsASCII(t *testing.T) {
 		t.Fatal("an xterm got ASCII")
 	}
 }
+
+// A crashed VM is named wherever the host's cause is shown: the table's
+// cause column at 80 columns, the event log and the war-room wall (the
+// summary is probes.VMSummary's, as the vms check writes it).
+func TestCrashedVMNamedEverywhere(t *testing.T) {
+	inv := inventory(6)
+	vms := []probes.VM{{Name: "db-main", State: "shutoff", Reason: "crashed", Autostart: true},
+		{Name: "web-1", State: "running", Reason: "booted"}}
+	st, sum, _ := probes.VMSummary(vms)
+	crashed := func(at time.Time) probes.HostReport {
+		r := report(inv[1], probes.OK, "", at)
+		r.Status, r.VMs = st, vms
+		r.Checks = append(r.Checks, probes.Result{Host: inv[1].Name, Check: "vms", Status: st, Summary: sum, Time: at})
+		return r
+	}
+	const want = "VM db-main crashed"
+	for _, size := range []struct{ w, h int }{{80, 24}, {120, 40}} {
+		m := mixedFleet(t, newTestModel(t, inv, nil, size.w, size.h), inv)
+		m = step(t, m, reportsMsg{reports: []probes.HostReport{crashed(t0)}})
+		if !strings.Contains(plain(m), "vms: "+want) {
+			t.Errorf("%dx%d: the table does not name the VM:\n%s", size.w, size.h, plain(m))
+		}
+		if ev := m.events.View(); !strings.Contains(ev, want) {
+			t.Errorf("%dx%d: the event log does not name the VM:\n%s", size.w, size.h, ev)
+		}
+		if wall := plain(step(t, m, press("w"))); !strings.Contains(wall, want) {
+			t.Errorf("%dx%d: the war room does not name the VM:\n%s", size.w, size.h, wall)
+		}
+	}
+}

@@ -80,12 +80,23 @@ func (p Pane) View() string {
 	out := make([]string, 0, p.height)
 	out = append(out, p.title())
 	now := p.now()
-	for i := p.offset; i < p.log.Len() && len(out) < p.height; i++ {
+	var shown []Event
+	hostW := 1
+	for i := p.offset; i < p.log.Len() && len(shown) < p.height; i++ {
 		if e := p.log.At(i); p.filter == "" || e.Matches(p.filter) {
-			out = append(out, Line(p.th, e, true, p.width, now))
-			if p.expanded {
-				out = append(out, p.foldedLines(e)...)
-			}
+			shown = append(shown, e)
+			hostW = max(hostW, min(cell.Width(cell.Clean(e.Host)), maxHostW))
+		}
+	}
+	for _, e := range shown {
+		if len(out) >= p.height {
+			break
+		}
+		// the host column is as wide as the names shown, so the cause
+		// gets the room
+		out = append(out, line(p.th, e, hostW, p.width, now))
+		if p.expanded {
+			out = append(out, p.foldedLines(e, hostW)...)
 		}
 	}
 	if p.log.Len() == 0 && len(out) < p.height {
@@ -118,9 +129,10 @@ func (p Pane) title() string {
 
 // foldedLines are the check transitions a grouped event stands for, one
 // line each, under the event's summary: "ssh OK → CRIT".
-func (p Pane) foldedLines(e Event) []string {
+func (p Pane) foldedLines(e Event, hostW int) []string {
 	out := make([]string, 0, len(e.Folded))
-	indent := cell.Spaces(min(3+len(cell.Clock(e.Time, p.now()))+1+15, p.width/2))
+	// under the transition, past the time and the host
+	indent := cell.Spaces(min(3+len(cell.Clock(e.Time, p.now()))+1+hostW+1, p.width/2))
 	for _, f := range e.Folded {
 		f = strings.Replace(cell.Clean(f), " -> ", " "+p.th.Glyphs.Arrow+" ", 1)
 		out = append(out, p.th.Dim.Render(cell.Fit(indent+p.th.Glyphs.Dot+" "+f, p.width, p.th.Glyphs.Ellipsis)))
@@ -128,14 +140,29 @@ func (p Pane) foldedLines(e Event) []string {
 	return out
 }
 
+// maxHostW bounds the event log's host column.
+const maxHostW = 14
+
+// compactBelow is the width under which a line shows only the new status
+// ("→ CRIT"), not the old: the cause needs the room more.
+const compactBelow = 90
+
 // Line formats one event: time (dated when it is not today's, see
 // cell.Clock), host (when withHost), check (none for a host's own change),
 // old -> new, summary. A hot event (new CRIT, failed action) is marked
 // with "!!" and highlighted as a whole line, so it stands out without
-// colour too. The
-// line is exactly width cells; the summary is cut before styling so no
-// styled text is ever truncated.
+// colour too. The line is exactly width cells; the summary is cut before
+// styling so no styled text is ever truncated.
 func Line(th theme.Theme, e Event, withHost bool, width int, now time.Time) string {
+	hostW := 0
+	if withHost {
+		hostW = maxHostW
+	}
+	return line(th, e, hostW, width, now)
+}
+
+// line is Line with a host column hostW wide (0: none).
+func line(th theme.Theme, e Event, hostW, width int, now time.Time) string {
 	hot := e.Hot()
 	var b strings.Builder
 	if hot {
@@ -145,34 +172,33 @@ func Line(th theme.Theme, e Event, withHost bool, width int, now time.Time) stri
 	}
 	at := cell.Clock(e.Time, now)
 	b.WriteString(at + " ")
-	if withHost {
-		b.WriteString(cell.Fit(cell.Clean(e.Host), 14, th.Glyphs.Ellipsis) + " ")
+	used := 3 + len(at) + 1
+	if hostW > 0 {
+		b.WriteString(cell.Fit(cell.Clean(e.Host), hostW, th.Glyphs.Ellipsis) + " ")
+		used += hostW + 1
 	}
 	// a host's own change names its cause check in the summary
 	// ("hypervisor: libvirtd failed"): it needs no check column
-	used := 3 + len(at) + 1
 	if check := cmp.Or(e.Action, e.Check); check != "" {
 		b.WriteString(cell.Fit(cell.Clean(check), 10, th.Glyphs.Ellipsis) + " ")
 		used += 11
 	}
-	arrowW := len([]rune(th.Glyphs.Arrow))
 	if e.Action != "" {
 		// an action has no transition: its outcome word takes a short
 		// column and the summary (what happened) gets the room
 		b.WriteString(cell.Fit(actionOutcome(th, e), 11, "") + " ")
 		used += 12
 	} else {
-		b.WriteString(transitionText(th, e, hot) + " ")
-		used += 7 + 2 + arrowW + 7 + 1
-	}
-	if withHost {
-		used += 15
+		tr, w := transitionText(th, e, hot, width < compactBelow)
+		b.WriteString(tr + " ")
+		used += w + 1
 	}
 	if used > width {
 		return cell.Fit(b.String(), width, "")
 	}
 	sum := cell.Clean(e.Summary)
-	if n := len(e.Folded); n > 0 {
+	if n := len(e.Folded); n > 1 {
+		// one folded transition is the cause's own check: nothing to add
 		sum += " (" + strconv.Itoa(n) + " checks)"
 	}
 	b.WriteString(cell.Fit(sum, width-used, th.Glyphs.Ellipsis))
@@ -182,18 +208,22 @@ func Line(th theme.Theme, e Event, withHost bool, width int, now time.Time) stri
 	return b.String()
 }
 
-// transitionText is "OK → CRIT", the new status styled unless the whole
-// line is highlighted.
-func transitionText(th theme.Theme, e Event, hot bool) string {
-	from := "new"
-	if !e.New {
-		from = e.From.String()
-	}
+// transitionText is "OK → CRIT" ("→ CRIT" when compact), the new status
+// styled unless the whole line is highlighted, and its width in cells.
+func transitionText(th theme.Theme, e Event, hot, compact bool) (string, int) {
 	to := cell.Fit(e.To.String(), 7, "")
 	if !hot {
 		to = th.Status(e.To, false).Render(to)
 	}
-	return cell.FitRight(from, 7, "") + " " + th.Glyphs.Arrow + " " + to
+	arrowW := cell.Width(th.Glyphs.Arrow)
+	if compact {
+		return th.Glyphs.Arrow + " " + to, arrowW + 1 + 7
+	}
+	from := "new"
+	if !e.New {
+		from = e.From.String()
+	}
+	return cell.FitRight(from, 7, "") + " " + th.Glyphs.Arrow + " " + to, 7 + 1 + arrowW + 1 + 7
 }
 
 // actionOutcome is an action's result as symbol and word: "✓ done",

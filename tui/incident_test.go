@@ -190,3 +190,23 @@ func TestCrashedVMNamedEverywhere(t *testing.T) {
 		}
 	}
 }
+
+// At 80 columns the footer offers the host actions (x, l, b) and p, w, and
+// a note (a probe's progress, then its result) takes its own line instead
+// of replacing the hints.
+func TestFooterKeepsHintsWithANote(t *testing.T) {
+	inv := actionInventory(6)
+	m := mixedFleet(t, newActionModel(t, inv, newFakeActions(), nil, 80, 24), inv)
+	m.src = newFakeSource(8)
+	m = pressAll(t, m, "o", "g", "j", "j", "r") // kvm-03
+	lines := strings.Split(plain(m), "\n")
+	footer := lines[len(lines)-1]
+	for _, hint := range []string{"x restart", "l journal", "b backups", "p pause", "w war"} {
+		if !strings.Contains(footer, hint) {
+			t.Errorf("80-column footer %q lacks %q", footer, hint)
+		}
+	}
+	if !strings.Contains(plain(m), "probing kvm-03 now") || strings.Contains(footer, "probing") {
+		t.Errorf("the note is not on its own line:\n%s", plain(m))
+	}
+}

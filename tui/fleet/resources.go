@@ -14,12 +14,13 @@ import (
 
 // The MEM/DISK column: memory used % / fullest image filesystem %, e.g.
 // "62%/41%". It needs memDiskW cells plus a separator and is shown only
-// when the table is at least memDiskFrom cells wide, so 80-column
-// terminals (whose stacked table is 80 wide) keep their layout. It takes
-// its cells from the check column, never from the status or name columns.
+// when the table is at least memDiskFrom cells wide: from there the cause
+// column keeps at least the 27 cells it has at 80 columns (a wider
+// terminal never shows less of the cause). It takes its cells from the
+// check column, never from the status or name columns.
 const (
 	memDiskW    = 10 // "100%/100%!"
-	memDiskFrom = 84
+	memDiskFrom = 98
 )
 
 // MemUsedPercent returns the share of host memory in use (total minus

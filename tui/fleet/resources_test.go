@@ -179,3 +179,18 @@ func TestViewAllocsIndependentOfResources(t *testing.T) {
 		t.Fatalf("a frame allocates %.0f times with figures, %.0f without", with, without)
 	}
 }
+
+// The cause column grows with the terminal: never narrower than at 80
+// columns, wider at 120 than at 80 and at 200 than at 120 (it was narrower
+// at 200 once, with the table held at 55% of a split).
+func TestCheckColumnGrowsWithWidth(t *testing.T) {
+	at := func(w int) int { return newLayout(w, 0).check }
+	for w := 80; w <= 300; w++ {
+		if at(w) < at(80) {
+			t.Errorf("width %d: cause column %d, narrower than at 80 columns (%d)", w, at(w), at(80))
+		}
+	}
+	if !(at(80) < at(120) && at(120) < at(200)) {
+		t.Errorf("cause column at 80, 120, 200 columns: %d, %d, %d; want it to grow", at(80), at(120), at(200))
+	}
+}

@@ -45,10 +45,26 @@ func newLayout(w, siteW int) layout {
 		l.site = min(max(siteW, len("SITE")), siteMaxW, w/8)
 		fixed += l.site + 1
 	}
-	if w >= 100 {
-		l.kind = min(28, w/6)
-		fixed += l.kind + 1
+	l.fill(w, fixed)
+	// the hypervisor column only where the cause keeps its room: the
+	// cause never gets narrower as the terminal gets wider
+	if kind := min(28, w/6); w >= 100 {
+		with := layout{site: l.site, kind: kind}
+		with.fill(w, fixed+kind+1)
+		if with.check >= minCauseWithKind {
+			l = with
+		}
 	}
+	return l
+}
+
+// minCauseWithKind is the cause column's width below which the hypervisor
+// column is left out.
+const minCauseWithKind = 40
+
+// fill splits what the fixed columns leave between the name and the cause
+// (less MEM/DISK where it shows).
+func (l *layout) fill(w, fixed int) {
 	rest := max(w-fixed, 0)
 	l.name = min(max(rest*2/5, 12), 36)
 	l.check = max(rest-l.name, 0)
@@ -56,7 +72,6 @@ func newLayout(w, siteW int) layout {
 		l.memDisk = memDiskW
 		l.check = max(l.check-memDiskW-1, 0)
 	}
-	return l
 }
 
 // statusCells are the status labels fitted and styled once per theme, so

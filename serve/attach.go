@@ -106,6 +106,7 @@ func (s *server) attachHandler() http.Handler {
 		_ = json.NewEncoder(w).Encode(s.snapshot())
 	})
 	mux.HandleFunc("GET /v1/stream", s.stream)
+	s.ackHandlers(mux)
 	return mux
 }
 
@@ -128,6 +129,7 @@ func (s *server) snapshot() wire.Snapshot {
 		snap.Hosts = append(snap.Hosts, wh)
 	}
 	snap.Status = wire.FleetStatus(reported)
+	snap.Acks = s.acks.list()
 	return snap
 }
 

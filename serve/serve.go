@@ -21,6 +21,7 @@ import (
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/incident"
 	"github.com/hvconsole/hvconsole/probes"
+	"github.com/hvconsole/hvconsole/probes/actions"
 	"github.com/hvconsole/hvconsole/probes/wire"
 )
 
@@ -57,6 +58,12 @@ type Options struct {
 	// Journal, when set, journals every host's status changes (the
 	// collector's own incident journal, in its state directory).
 	Journal *incident.Journal
+	// Audit, when set, records every ack made and ended (the audit log's
+	// rules: fsynced, whole or absent; an ack it refuses is not made).
+	Audit *actions.AuditLog
+	// AckFile keeps the acks across restarts (acks.json in the state
+	// directory); "" keeps them in memory.
+	AckFile string
 	// Heartbeat is how often the attach stream says the collector lives
 	// (0: wire.HeartbeatInterval, which attached consoles expect).
 	Heartbeat time.Duration
@@ -89,6 +96,11 @@ type server struct {
 	hub  *hub
 	// attach is the attach socket's listener (nil: no socket).
 	attach net.Listener
+	// acks are the acknowledgements (acks.go); ackReqs brings the socket's
+	// ack requests to the main loop; silences mirrors acks in Alertmanager.
+	acks     *ackBook
+	ackReqs  chan ackReq
+	silences *silencer
 }
 
 func newServer(opts Options) (*server, error) {
@@ -112,6 +124,11 @@ func newServer(opts Options) (*server, error) {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
 	s.handler = h
+	if s.acks, err = loadAcks(opts.AckFile); err != nil {
+		return nil, fmt.Errorf("serve: %w", err)
+	}
+	s.ackReqs = make(chan ackReq)
+	s.silences = &silencer{ams: cfg.Alerting.Alertmanagers, client: opts.HTTPClient, log: s.log}
 	s.metrics = opts.MetricsListener
 	if s.metrics == nil {
 		if s.metrics, err = net.Listen("tcp", cfg.Serve.Listen); err != nil {
@@ -144,6 +161,7 @@ func (s *server) run(ctx context.Context) error {
 			}
 		})
 	}
+	s.silences.ctx = ctx
 	s.notify.run(ctx, &wg)
 	wg.Go(func() { _ = s.opts.Scheduler.Run(ctx) })
 	s.log.Info("serving", "hosts", len(s.cfg.Hosts), "metrics", s.metrics.Addr().String(), "socket", s.cfg.Serve.Socket,
@@ -151,6 +169,7 @@ func (s *server) run(ctx context.Context) error {
 	s.loop(ctx)
 	cancel()
 	wg.Wait()
+	s.silences.wait()
 	if httpErr != nil && !errors.Is(httpErr, http.ErrServerClosed) {
 		return fmt.Errorf("serve: metrics listener: %w", httpErr)
 	}
@@ -181,6 +200,9 @@ func (s *server) loop(ctx context.Context) {
 			s.hub.publish(wire.Message{Type: wire.TypeSnapshot, Time: s.opts.Now(), Snapshot: new(s.snapshot())})
 		case <-heartbeat.C:
 			s.hub.publish(wire.Message{Type: wire.TypeHeartbeat, Time: s.opts.Now()})
+			s.sweepAcks() // expiries
+		case req := <-s.ackReqs:
+			s.handleAck(req)
 		case <-resend.C:
 			s.notify.resendAll(s.alerts.due(s.opts.Now()), s.opts.Now())
 		}
@@ -203,6 +225,11 @@ func (s *server) observe(rep probes.HostReport) {
 		s.opts.Journal.Observe(rep)
 	}
 	s.alertsChanged(s.alerts.observe(rep, s.opts.Now()))
+	if rep.Status == probes.OK {
+		if e, ok := s.acks.get(rep.Host); ok {
+			_ = s.endAck(e, ackRecovered)
+		}
+	}
 	if s.hub.active() {
 		s.hub.publish(wire.Message{Type: wire.TypeReport, Time: s.opts.Now(), Host: new(wire.FromReport(rep))})
 	}

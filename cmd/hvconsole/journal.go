@@ -13,6 +13,12 @@ func journalFile(cfg *hosts.Config) string {
 	return filepath.Join(filepath.Dir(cfg.AuditLog), "events.jsonl")
 }
 
+// ackFile is where serve keeps its acks across restarts: acks.json in the
+// same state directory.
+func ackFile(cfg *hosts.Config) string {
+	return filepath.Join(filepath.Dir(cfg.AuditLog), "acks.json")
+}
+
 // openJournal opens f's incident journal, written by source ("console",
 // "serve"); fleet.Close closes it. The action runner made after it
 // journals every action too.

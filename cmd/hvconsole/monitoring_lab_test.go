@@ -112,18 +112,25 @@ func waitHTTP(t *testing.T, url string, within time.Duration, logFile string) {
 // hook: group_wait 0s so a new alert is notified at once.
 func startAlertmanager(t *testing.T, dir, hook string) *daemon {
 	t.Helper()
+	return startAlertmanagerEvery(t, dir, hook, "1h")
+}
+
+// startAlertmanagerEvery is startAlertmanager notifying a firing alert
+// again every repeat.
+func startAlertmanagerEvery(t *testing.T, dir, hook, repeat string) *daemon {
+	t.Helper()
 	cfg := fmt.Sprintf(`route:
   receiver: hook
   group_by: [alertname, host]
   group_wait: 0s
   group_interval: 1s
-  repeat_interval: 1h
+  repeat_interval: %s
 receivers:
   - name: hook
     webhook_configs:
       - url: %q
         send_resolved: true
-`, hook)
+`, repeat, hook)
 	path := filepath.Join(dir, "alertmanager.yml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/probes/actions"
 	"github.com/hvconsole/hvconsole/serve"
 )
 
@@ -45,6 +46,13 @@ func runServeCommand(ctx context.Context, env *environment, args []string) error
 		f.Close()
 		return &exitError{code: exitUnknown, err: err}
 	}
+	// acks made over the attach socket are audited like actions
+	audit, err := actions.OpenAuditLog(cfg.AuditLog)
+	if err != nil {
+		f.Close()
+		return &exitError{code: exitUnknown, err: err}
+	}
+	defer audit.Close()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -54,7 +62,7 @@ func runServeCommand(ctx context.Context, env *environment, args []string) error
 	wg.Go(func() { forwardSignals(fwdCtx, hup, reloads) })
 	err = serve.Run(ctx, serve.Options{
 		Config: cfg, Scheduler: f.sched, Logger: log, Version: version, Reloads: reloads, Drills: f.drills,
-		Journal: f.journal,
+		Journal: f.journal, Audit: audit, AckFile: ackFile(cfg),
 		// A reload reads ssh_config afresh too: a new resolver, not the cache.
 		Reload: func() (*hosts.Config, error) {
 			return hosts.LoadWith(path, loadOptions(ctx, env, newSSHResolver(env)))

@@ -19,10 +19,19 @@ const (
 // and the note. Read-only mode does not refuse it: an ack is not a host
 // action.
 func (r *Runner) RecordAck(host, owner, note string, expires time.Time, ended string) error {
-	rec := Record{ID: r.nextID(), Phase: PhaseAck, Host: host, Action: ActionAck,
+	rec := AckRecord(host, owner, note, expires, ended)
+	rec.ID = r.nextID()
+	return r.record(rec)
+}
+
+// AckRecord is the audit record of an ack made (ended "") or ended, for
+// writers of the audit log other than a Runner (serve); Time and LocalUser
+// are the writer's.
+func AckRecord(host, owner, note string, expires time.Time, ended string) Record {
+	rec := Record{Phase: PhaseAck, Host: host, Action: ActionAck,
 		Args: []string{owner, expires.UTC().Format(time.RFC3339), note}}
 	if ended != "" {
 		rec.Phase, rec.Outcome = PhaseAckEnded, ended
 	}
-	return r.record(rec)
+	return rec
 }

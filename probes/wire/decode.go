@@ -79,8 +79,8 @@ func (d *Decoder) line() ([]byte, error) {
 
 func (m Message) validate() error {
 	switch m.Type {
-	case TypeHeartbeat:
-		return nil
+	case TypeHeartbeat, TypeAcks:
+		return nil // an ack's text is cleaned by whoever shows it (Ack.Cleaned)
 	case TypeSnapshot:
 		if m.Snapshot == nil {
 			return fmt.Errorf("%w: snapshot without a snapshot", ErrInvalid)

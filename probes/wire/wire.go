@@ -74,6 +74,8 @@ type Snapshot struct {
 	Ready  bool          `json:"ready"`
 	Status probes.Status `json:"status"`
 	Hosts  []Host        `json:"hosts"`
+	// Acks are the acknowledgements the collector holds (see Ack).
+	Acks []Ack `json:"acks,omitempty"`
 }
 
 // Message types of the attach stream.
@@ -98,6 +100,8 @@ type Message struct {
 	Time     time.Time `json:"time"`
 	Snapshot *Snapshot `json:"snapshot,omitempty"`
 	Host     *Host     `json:"host,omitempty"`
+	// Acks is every current ack, in a TypeAcks message.
+	Acks []Ack `json:"acks,omitempty"`
 }
 
 // FromReport converts a report.

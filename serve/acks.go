@@ -1,0 +1,361 @@
+package serve
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/incident"
+	"github.com/hvconsole/hvconsole/probes"
+	"github.com/hvconsole/hvconsole/probes/actions"
+	"github.com/hvconsole/hvconsole/probes/wire"
+)
+
+// Acks: an operator's acknowledgement of a host's problem, made from any
+// attached console over the attach socket (the one write on that API; it
+// changes no host), kept by the collector in its state directory so that
+// it survives a restart, shown to every viewer, and mirrored as an
+// Alertmanager silence of that host's alerts until it ends (the host OK
+// again, the expiry passed, or removed).
+
+// Why an ack ended (the incident journal's words).
+const (
+	ackRecovered = "recovered"
+	ackExpired   = "expired"
+	ackRemoved   = "removed"
+)
+
+// ackEntry is one ack with the silences that mirror it, by Alertmanager.
+type ackEntry struct {
+	wire.Ack
+	Silences map[string]string `json:"silences,omitempty"`
+}
+
+// ackBook holds the acks, persisted to path ("" keeps them in memory).
+// The main loop changes it; snapshots read it, hence the lock.
+type ackBook struct {
+	mu   sync.Mutex
+	path string
+	acks map[string]*ackEntry
+}
+
+// loadAcks reads the book at path; a missing file is an empty book.
+func loadAcks(path string) (*ackBook, error) {
+	b := &ackBook{path: path, acks: map[string]*ackEntry{}}
+	if path == "" {
+		return b, nil
+	}
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return b, nil
+	case err != nil:
+		return nil, fmt.Errorf("acks %s: %w", path, err)
+	}
+	var list []*ackEntry
+	if err := json.Unmarshal(data, &list); err != nil {
+		return nil, fmt.Errorf("acks %s: %w", path, err)
+	}
+	for _, e := range list {
+		e.Ack = e.Ack.Cleaned()
+		b.acks[e.Host] = e
+	}
+	return b, nil
+}
+
+// list is every ack, by host name.
+func (b *ackBook) list() []wire.Ack {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := make([]wire.Ack, 0, len(b.acks))
+	for _, e := range b.acks {
+		out = append(out, e.Ack)
+	}
+	slices.SortFunc(out, func(x, y wire.Ack) int { return strings.Compare(x.Host, y.Host) })
+	return out
+}
+
+func (b *ackBook) get(host string) (ackEntry, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	e, ok := b.acks[host]
+	if !ok {
+		return ackEntry{}, false
+	}
+	return ackEntry{Ack: e.Ack, Silences: maps.Clone(e.Silences)}, true
+}
+
+func (b *ackBook) put(e ackEntry) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.acks[e.Host] = &e
+	return b.saveLocked()
+}
+
+func (b *ackBook) remove(host string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.acks, host)
+	return b.saveLocked()
+}
+
+// saveLocked writes the book atomically: a temporary file in the same
+// folder, fsynced, renamed over the old one, and the folder fsynced, so a
+// crash leaves the old book or the new one, never a torn one.
+func (b *ackBook) saveLocked() error {
+	if b.path == "" {
+		return nil
+	}
+	list := make([]*ackEntry, 0, len(b.acks))
+	for _, e := range b.acks {
+		list = append(list, e)
+	}
+	slices.SortFunc(list, func(x, y *ackEntry) int { return strings.Compare(x.Host, y.Host) })
+	data, err := json.MarshalIndent(list, "", "  ")
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(b.path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".acks-*.json")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name()) // after a successful rename it is gone already
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := errors.Join(f.Sync(), f.Close()); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), b.path); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	return errors.Join(d.Sync(), d.Close())
+}
+
+// ackReq is an ack change asked over the socket, answered by the loop.
+type ackReq struct {
+	ack    wire.Ack // the ack to make; only Host for a removal
+	remove bool
+	reply  chan ackReply
+}
+
+type ackReply struct {
+	ack    wire.Ack
+	status int
+	err    error
+}
+
+// ackHandlers serves POST /v1/acks and DELETE /v1/acks/{host}: each
+// request is handed to the main loop, which owns the alerts the ack
+// silences.
+func (s *server) ackHandlers(mux *http.ServeMux) {
+	mux.HandleFunc("POST "+wire.AckPath, func(w http.ResponseWriter, r *http.Request) {
+		var a wire.Ack
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, wire.MaxAckBody))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&a); err != nil {
+			http.Error(w, "ack: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		s.askLoop(w, r, ackReq{ack: a})
+	})
+	mux.HandleFunc("DELETE "+wire.AckPath+"/{host}", func(w http.ResponseWriter, r *http.Request) {
+		s.askLoop(w, r, ackReq{ack: wire.Ack{Host: r.PathValue("host")}, remove: true})
+	})
+}
+
+func (s *server) askLoop(w http.ResponseWriter, r *http.Request, req ackReq) {
+	req.reply = make(chan ackReply, 1)
+	select {
+	case s.ackReqs <- req:
+	case <-r.Context().Done():
+		return
+	}
+	select {
+	case rep := <-req.reply:
+		if rep.err != nil {
+			http.Error(w, rep.err.Error(), rep.status)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(rep.status)
+		_ = json.NewEncoder(w).Encode(rep.ack)
+	case <-r.Context().Done():
+	}
+}
+
+// handleAck makes or removes an ack (in the main loop).
+func (s *server) handleAck(req ackReq) {
+	now := s.opts.Now()
+	if req.remove {
+		e, ok := s.acks.get(req.ack.Host)
+		if !ok {
+			req.reply <- ackReply{status: http.StatusNotFound, err: fmt.Errorf("ack: %s is not acknowledged", req.ack.Host)}
+			return
+		}
+		err := s.endAck(e, ackRemoved)
+		req.reply <- ackReply{ack: e.Ack, status: http.StatusOK, err: err}
+		return
+	}
+	a, status, err := s.checkAck(req.ack, now)
+	if err != nil {
+		req.reply <- ackReply{status: status, err: err}
+		return
+	}
+	if err := s.auditAck(a, ""); err != nil {
+		req.reply <- ackReply{status: http.StatusInternalServerError, err: fmt.Errorf("ack not made: %w", err)}
+		return
+	}
+	if old, ok := s.acks.get(a.Host); ok {
+		s.silences.expire(old.Silences) // a new ack replaces the old one and its silences
+	}
+	e := ackEntry{Ack: a}
+	if err := s.acks.put(e); err != nil {
+		s.log.Error("ack not persisted", "host", a.Host, "err", err)
+	}
+	s.log.Info("ack", "host", a.Host, "owner", a.Owner, "expires", a.Expires, "note", a.Note)
+	s.journalAck(a, "")
+	s.publishAcks()
+	s.silences.create(e, s.alerts.namesFor(a.Host), func(ids map[string]string) { s.ackSilenced(a, ids) })
+	req.reply <- ackReply{ack: a, status: http.StatusCreated}
+}
+
+// checkAck validates an ack request: a known host with a problem, an
+// owner, text within bounds, an expiry ahead and at most MaxAckFor away.
+func (s *server) checkAck(a wire.Ack, now time.Time) (wire.Ack, int, error) {
+	a = a.Cleaned()
+	st, known, reported := s.fleet.status(a.Host)
+	switch {
+	case !known:
+		return a, http.StatusNotFound, fmt.Errorf("ack: %q is not an inventory host", a.Host)
+	case !reported || st == probes.OK:
+		return a, http.StatusConflict, fmt.Errorf("ack: %s has no problem to acknowledge", a.Host)
+	case a.Owner == "" || utf8.RuneCountInString(a.Owner) > wire.MaxAckOwner:
+		return a, http.StatusBadRequest, fmt.Errorf("ack: an owner of 1 to %d characters", wire.MaxAckOwner)
+	case utf8.RuneCountInString(a.Note) > wire.MaxAckNote:
+		return a, http.StatusBadRequest, fmt.Errorf("ack: a note of at most %d characters", wire.MaxAckNote)
+	case !a.Expires.After(now) || a.Expires.Sub(now) > wire.MaxAckFor:
+		return a, http.StatusBadRequest, fmt.Errorf("ack: an expiry after now and within %v", wire.MaxAckFor)
+	}
+	a.Made = now
+	return a, 0, nil
+}
+
+// sweepAcks ends the acks whose host is OK again or whose expiry passed.
+func (s *server) sweepAcks() {
+	now := s.opts.Now()
+	for _, a := range s.acks.list() {
+		st, known, reported := s.fleet.status(a.Host)
+		why := ""
+		switch {
+		case !known:
+			why = ackRemoved // the host left the inventory
+		case reported && st == probes.OK:
+			why = ackRecovered
+		case !now.Before(a.Expires):
+			why = ackExpired
+		}
+		if e, ok := s.acks.get(a.Host); ok && why != "" {
+			_ = s.endAck(e, why)
+		}
+	}
+}
+
+// endAck removes an ack, audits and journals its end, tells the viewers
+// and deletes its silences.
+func (s *server) endAck(e ackEntry, why string) error {
+	err := s.acks.remove(e.Host)
+	if err != nil {
+		s.log.Error("ack end not persisted", "host", e.Host, "err", err)
+	}
+	if aerr := s.auditAck(e.Ack, why); aerr != nil {
+		s.log.Error("ack end not audited", "host", e.Host, "err", aerr)
+	}
+	s.log.Info("ack ended", "host", e.Host, "owner", e.Owner, "why", why)
+	s.journalAck(e.Ack, why)
+	s.publishAcks()
+	s.silences.expire(e.Silences)
+	return err
+}
+
+// ackSilenced records the silences made for a (from the silencer's
+// goroutine); when the ack ended or changed meanwhile they are deleted.
+func (s *server) ackSilenced(a wire.Ack, ids map[string]string) {
+	s.acks.mu.Lock()
+	e, ok := s.acks.acks[a.Host]
+	if ok && e.Made.Equal(a.Made) {
+		e.Silences = ids
+		err := s.acks.saveLocked()
+		s.acks.mu.Unlock()
+		if err != nil {
+			s.log.Error("ack silences not persisted", "host", a.Host, "err", err)
+		}
+		return
+	}
+	s.acks.mu.Unlock()
+	s.silences.expire(ids)
+}
+
+func (s *server) auditAck(a wire.Ack, ended string) error {
+	if s.opts.Audit == nil {
+		return nil
+	}
+	rec := actions.AckRecord(a.Host, a.Owner, a.Note, a.Expires, ended)
+	rec.Time, rec.LocalUser = s.opts.Now().UTC(), "serve"
+	return s.opts.Audit.Write(rec)
+}
+
+func (s *server) journalAck(a wire.Ack, ended string) {
+	if s.opts.Journal != nil {
+		s.opts.Journal.Ack(incidentAck(a, ended))
+	}
+}
+
+func incidentAck(a wire.Ack, ended string) incident.Ack {
+	return incident.Ack{Host: a.Host, Owner: a.Owner, Note: a.Note, Expires: a.Expires, Ended: ended}
+}
+
+func (s *server) publishAcks() {
+	s.hub.publish(wire.Message{Type: wire.TypeAcks, Time: s.opts.Now(), Acks: s.acks.list()})
+}
+
+// status is a host's latest status; known is false for a host not in the
+// inventory, reported false before its first report.
+func (f *fleetState) status(host string) (st probes.Status, known, reported bool) {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	known = slices.ContainsFunc(f.hosts, func(h hosts.Host) bool { return h.Name == host })
+	rep, reported := f.reports[host]
+	return rep.Status, known, reported
+}
+
+// namesFor are the alert names firing for host, sorted.
+func (a *alerts) namesFor(host string) []string {
+	var out []string
+	for key, al := range a.active {
+		if strings.HasPrefix(key, host+"\x00") && !slices.Contains(out, al.Labels["alertname"]) {
+			out = append(out, al.Labels["alertname"])
+		}
+	}
+	slices.Sort(out)
+	return out
+}

@@ -210,3 +210,34 @@ func TestFooterKeepsHintsWithANote(t *testing.T) {
 		t.Errorf("the note is not on its own line:\n%s", plain(m))
 	}
 }
+
+// The host pane shows the cause in words; d shows every line of every
+// check, the error chain included, wrapped and scrollable at 80x24; c puts
+// that whole text on the clipboard (OSC 52) and says so.
+func TestDetailsViewAndCopy(t *testing.T) {
+	inv := inventory(6)
+	m := mixedFleet(t, newTestModel(t, inv, nil, 80, 24), inv)
+	rep := keyMismatch(inv[4], t0.Add(-20*time.Second))
+	m = zoomOn(t, step(t, m, reportsMsg{reports: []probes.HostReport{rep}}), "kvm-05")
+	if scr := plain(m); !strings.Contains(scr, "host key changed: fix known_hosts:2") || strings.Contains(scr, "sshx:") {
+		t.Fatalf("the host pane should lead with the cause in words and keep the chain out:\n%s", scr)
+	}
+	m = step(t, m, press("d"))
+	if scr := plain(m); !strings.Contains(scr, "error: probes: host key re-check of kvm-05") {
+		t.Fatalf("d does not show the error chain:\n%s", scr)
+	}
+	if scr := plain(step(t, m, press("G"))); !strings.Contains(scr, "VMs (") {
+		t.Fatalf("the details view does not scroll to its end:\n%s", scr)
+	}
+	m, cmd := stepCmd(t, m, press("c"))
+	if cmd == nil || !strings.Contains(m.note, "details of kvm-05 copied") {
+		t.Fatalf("c: note %q", m.note)
+	}
+	text := m.details.Copy()
+	if got, want := cmd(), tea.SetClipboard(text)(); got != want {
+		t.Fatalf("clipboard message %#v, want the details text", got)
+	}
+	if !strings.Contains(text, rep.Checks[0].Err) || !strings.Contains(text, rep.Checks[0].Summary) {
+		t.Fatalf("copied text lacks the whole summary and chain:\n%s", text)
+	}
+}

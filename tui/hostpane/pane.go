@@ -96,11 +96,11 @@ func (p Pane) View() string {
 	// say so when the pane scrolls: a failing check below the fold must
 	// not look like nothing
 	if below := len(body) - end; below > 0 && rows > 1 {
-		out[len(out)-1] = p.th.Dim.Render(cell.Fit("  "+p.th.More(false)+" "+strconv.Itoa(below)+
+		out[len(out)-1] = p.th.Dim.Render(cell.Fit("  "+p.th.More(false)+" "+strconv.Itoa(below+1)+
 			" more lines below (j/k scroll, enter zoom)", p.width, p.th.Glyphs.Ellipsis))
 	}
 	if off > 0 && rows > 2 {
-		out[1] = p.th.Dim.Render(cell.Fit("  "+p.th.More(true)+" "+strconv.Itoa(off)+" more lines above",
+		out[1] = p.th.Dim.Render(cell.Fit("  "+p.th.More(true)+" "+strconv.Itoa(off+1)+" more lines above",
 			p.width, p.th.Glyphs.Ellipsis))
 	}
 	for len(out) < p.height {

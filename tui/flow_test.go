@@ -250,3 +250,38 @@ func TestFlowEventGroups(t *testing.T) {
 		t.Fatalf("the event log filtered on kvm-03 shows:\n%s", ev)
 	}
 }
+
+// TestCtrlCCancelsTheDialogProgram drives the real program: ctrl+c in the
+// restart dialog's confirmation cancels the dialog (nothing runs, the
+// cancel is audited, the event log says cancelled), the console stays up,
+// and ctrl+c outside a dialog still quits.
+func TestCtrlCCancelsTheDialogProgram(t *testing.T) {
+	inv := actionInventory(4)
+	src := newFakeSource(len(inv))
+	act := newFakeActions()
+	m := New(Options{Hosts: inv, Now: fixedNow, NoColor: true, Actions: act}, src).withStop(t.Context().Done()).withContext(t.Context())
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
+	for _, h := range inv {
+		src.ch <- report(h, probes.OK, "", t0.Add(-time.Minute))
+	}
+	waitOut(t, tm, "round 1m ago")
+	tm.Send(press("x"))
+	waitOut(t, tm, "Restart which service?")
+	tm.Send(press("enter"))
+	waitOut(t, tm, "Cancel")
+	tm.Send(press("ctrl+c"))
+	tm.Send(press("ctrl+c")) // keys are handled in order: no dialog now, this one quits
+	final, ok := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if !ok {
+		t.Fatal("final model has the wrong type")
+	}
+	if final.overlay != overlayNone {
+		t.Fatalf("overlay %v after ctrl+c, want the dialog closed", final.overlay)
+	}
+	if restarts, refused, _ := act.snapshot(); len(restarts) != 0 || len(refused) != 1 {
+		t.Fatalf("a cancelled dialog: restarts %+v, refusals %v; want none run and the cancel audited", restarts, refused)
+	}
+	if e := final.log.At(0); e.Action != "restart" || !e.Cancelled {
+		t.Fatalf("newest event %+v, want the cancelled restart", e)
+	}
+}

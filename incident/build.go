@@ -80,33 +80,44 @@ type BuildOptions struct {
 // Build turns journal records into incidents, ordered by detection. Records
 // may come from several writers and repeat one another (two consoles on one
 // journal): a non-OK status during an incident continues it, an OK outside
-// one is ignored.
+// one is ignored. An action's outcome that comes after its host recovered
+// (a verified restart ends after the probe that saw it back) still joins
+// its intent in the incident.
 func Build(recs []Record, opts BuildOptions) []Incident {
 	recs = slices.Clone(recs)
 	sort.SliceStable(recs, func(a, b int) bool { return recs[a].Time.Before(recs[b].Time) })
 	open := map[string]*Incident{}
-	var out []Incident
+	var all []*Incident
+	// ended is the last incident of each host, for late outcomes.
+	ended := map[string]*Incident{}
 	for _, rec := range recs {
 		if len(opts.Hosts) > 0 && !slices.Contains(opts.Hosts, rec.Host) {
 			continue
 		}
 		cur := open[rec.Host]
-		if rec.Kind == KindStatus {
-			if done, ok := status(open, cur, rec); ok {
-				out = append(out, done)
+		switch {
+		case rec.Kind == KindStatus:
+			if cur == nil {
+				if inc := status(open, nil, rec); inc != nil {
+					all = append(all, inc)
+				}
+			} else if status(open, cur, rec); open[rec.Host] == nil {
+				ended[rec.Host] = cur
 			}
-			continue
-		}
-		if cur != nil {
+		case cur != nil:
 			cur.add(rec)
+		case rec.Kind == KindAction && rec.Phase == actions.PhaseOutcome && ended[rec.Host] != nil:
+			if e := ended[rec.Host]; e.joinOutcome(rec) {
+				e.Timeline = append(e.Timeline, rec)
+			}
 		}
 	}
-	for _, cur := range open {
-		out = append(out, *cur)
+	out := make([]Incident, 0, len(all))
+	for _, i := range all {
+		if opts.Since.IsZero() || i.Open() || !i.Recovered.Before(opts.Since) {
+			out = append(out, *i)
+		}
 	}
-	out = slices.DeleteFunc(out, func(i Incident) bool {
-		return !opts.Since.IsZero() && !i.Open() && i.Recovered.Before(opts.Since)
-	})
 	sort.SliceStable(out, func(a, b int) bool {
 		if !out[a].Detected.Equal(out[b].Detected) {
 			return out[a].Detected.Before(out[b].Detected)
@@ -116,21 +127,22 @@ func Build(recs []Record, opts BuildOptions) []Incident {
 	return out
 }
 
-// status applies a status record: it opens an incident, continues it, or
-// ends it (returned with ok).
-func status(open map[string]*Incident, cur *Incident, rec Record) (Incident, bool) {
+// status applies a status record to the host's open incident cur (nil:
+// none): it continues or ends cur, or opens a new incident, which it
+// returns.
+func status(open map[string]*Incident, cur *Incident, rec Record) *Incident {
 	to, err := probes.ParseStatus(rec.To)
 	if err != nil {
-		return Incident{}, false
+		return nil
 	}
 	switch {
 	case to == probes.OK && cur != nil:
 		cur.Recovered = recTime(rec)
 		cur.Timeline = append(cur.Timeline, rec)
 		delete(open, rec.Host)
-		return *cur, true
+		return nil
 	case to == probes.OK:
-		return Incident{}, false
+		return nil
 	case cur == nil:
 		inc := &Incident{Host: rec.Host, Detected: rec.Time, Start: rec.Time, Worst: to.String(), Cause: rec.Cause}
 		if rec.HostTime != nil {
@@ -138,7 +150,7 @@ func status(open map[string]*Incident, cur *Incident, rec Record) (Incident, boo
 		}
 		inc.Timeline, inc.lastTo = append(inc.Timeline, rec), rec.To
 		open[rec.Host] = inc
-		return Incident{}, false
+		return inc
 	}
 	if w, err := probes.ParseStatus(cur.Worst); err == nil && to.Severity() > w.Severity() {
 		cur.Worst = to.String()
@@ -150,7 +162,7 @@ func status(open map[string]*Incident, cur *Incident, rec Record) (Incident, boo
 		cur.Timeline = append(cur.Timeline, rec)
 		cur.lastTo = rec.To
 	}
-	return Incident{}, false
+	return nil
 }
 
 // recTime is the host's own time of a change where known, else ours.
@@ -174,14 +186,21 @@ func (i *Incident) add(rec Record) {
 	}
 }
 
-func (i *Incident) addAction(rec Record) {
-	if rec.Phase == actions.PhaseOutcome {
-		for k := len(i.Actions) - 1; k >= 0; k-- {
-			if a := &i.Actions[k]; a.Outcome == "pending" && rec.ID != "" && a.id == rec.ID {
-				a.Outcome, a.Error = rec.Outcome, rec.Error
-				return
-			}
+// joinOutcome gives a pending action of the incident its outcome, when rec
+// is that action's outcome; it reports whether it was.
+func (i *Incident) joinOutcome(rec Record) bool {
+	for k := len(i.Actions) - 1; k >= 0; k-- {
+		if a := &i.Actions[k]; a.Outcome == "pending" && rec.ID != "" && a.id == rec.ID {
+			a.Outcome, a.Error = rec.Outcome, rec.Error
+			return true
 		}
+	}
+	return false
+}
+
+func (i *Incident) addAction(rec Record) {
+	if rec.Phase == actions.PhaseOutcome && i.joinOutcome(rec) {
+		return
 	}
 	a := Action{Time: rec.Time, Action: rec.Action, Args: rec.Args, User: rec.User, Outcome: rec.Outcome,
 		Error: rec.Error, id: rec.ID}

@@ -27,14 +27,22 @@ func TestBuild(t *testing.T) {
 		{Time: at(16), Kind: KindAction, Host: "a", Action: "vm-start", ID: "1", Phase: actions.PhaseOutcome, Outcome: "ok"},
 		st(17, "a", "WARN", "CRIT"),
 		st(20, "a", "CRIT", "OK"),
+		st(21, "c", "OK", "CRIT"),
+		{Time: at(22), Kind: KindAction, Host: "c", Action: "restart", ID: "9", Phase: actions.PhaseIntent},
+		st(23, "c", "CRIT", "OK"),
+		{Time: at(24), Kind: KindAction, Host: "c", Action: "restart", ID: "9", Phase: actions.PhaseOutcome, Outcome: "ok"},  // after the recovery
+		{Time: at(25), Kind: KindAction, Host: "c", Action: "restart", ID: "10", Phase: actions.PhaseOutcome, Outcome: "ok"}, // no intent in it
 		st(30, "b", "OK", "UNKNOWN"),
 		{Time: at(31), Kind: KindAck, Host: "c", Owner: "al"}, // no incident on c: ignored
 	}
 	incs := Build(recs, BuildOptions{})
-	if len(incs) != 2 {
+	if len(incs) != 3 {
 		t.Fatalf("%d incidents: %+v", len(incs), incs)
 	}
-	a, b := incs[0], incs[1]
+	a, c, b := incs[0], incs[1], incs[2]
+	if len(c.Actions) != 1 || c.Actions[0].Outcome != "ok" || len(c.Timeline) != 4 {
+		t.Errorf("a late outcome: %+v", c)
+	}
 	if a.Host != "a" || !a.Start.Equal(hostStart) || !a.StartFromHost || !a.Detected.Equal(at(10)) || a.Worst != "CRIT" ||
 		a.Cause != "vms: x" || a.AckedBy != "al" || a.AckNote != "mine" || !a.Acked.Equal(at(12)) || !a.Recovered.Equal(at(20)) {
 		t.Errorf("a: %+v", a)
@@ -64,7 +72,7 @@ func TestBuild(t *testing.T) {
 	if _, ok := b.TimeToRecover(); ok {
 		t.Error("an open incident has a time to recover")
 	}
-	if got := Build(recs, BuildOptions{Since: at(21)}); len(got) != 1 || got[0].Host != "b" {
+	if got := Build(recs, BuildOptions{Since: at(24)}); len(got) != 1 || got[0].Host != "b" {
 		t.Errorf("since: %+v", got)
 	}
 	if got := Build(recs, BuildOptions{Hosts: []string{"a"}}); len(got) != 1 || got[0].Host != "a" {

@@ -26,6 +26,8 @@ const (
 	overlayDrillPick
 	overlayDetails
 	overlayAck
+	overlayVMPick
+	overlayIncidents
 )
 
 // flow is the state of the action the operator is setting up: the hosts
@@ -34,6 +36,9 @@ type flow struct {
 	hosts []hosts.Host
 	unit  string // the service, or the backup spec of a drill
 	drill bool   // a restore drill (drill.go), not a restart
+	// vmChoices are the VM picker's lines; vm the one confirmed (vms.go).
+	vmChoices []vmChoice
+	vm        *vmChoice
 }
 
 // overlayKey routes a key to the open overlay and acts on its outcome.
@@ -44,7 +49,7 @@ func (m Model) overlayKey(k tea.KeyPressMsg) (Model, tea.Cmd) {
 		k = tea.KeyPressMsg{Code: tea.KeyEscape}
 	}
 	switch m.overlay {
-	case overlayRestartPick, overlayJournalPick, overlayDrillPick:
+	case overlayRestartPick, overlayJournalPick, overlayDrillPick, overlayVMPick:
 		m.picker, _ = m.picker.Update(k)
 		return m.afterPick()
 	case overlayConfirm:
@@ -53,8 +58,8 @@ func (m Model) overlayKey(k tea.KeyPressMsg) (Model, tea.Cmd) {
 	case overlayAck:
 		m.ackForm, _ = m.ackForm.Update(k)
 		return m.afterAckForm()
-	case overlayJournal:
-		if s := k.String(); s == "esc" || s == "q" {
+	case overlayJournal, overlayIncidents:
+		if s := k.String(); s == "esc" || s == "q" || (s == "i" && m.overlay == overlayIncidents) {
 			m.closeOverlay()
 			return m, nil
 		}
@@ -188,6 +193,9 @@ func (m Model) afterPick() (Model, tea.Cmd) {
 		if m.overlay == overlayDrillPick {
 			return m.openDrillConfirm(unit)
 		}
+		if m.overlay == overlayVMPick {
+			return m.openVMConfirm(m.flow.vmChoices[m.picker.Cursor()])
+		}
 		return m.openConfirm(unit)
 	}
 	return m, nil
@@ -217,6 +225,9 @@ func (m Model) openConfirm(unit string) (Model, tea.Cmd) {
 func (m Model) afterConfirm() (Model, tea.Cmd) {
 	if m.flow.drill {
 		return m.afterDrillConfirm()
+	}
+	if m.flow.vm != nil {
+		return m.afterVMConfirm()
 	}
 	f := m.flow
 	switch m.confirm.Outcome() {

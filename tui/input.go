@@ -120,6 +120,10 @@ func (m Model) consoleKey(k tea.KeyPressMsg, act keys.Action) (Model, tea.Cmd) {
 		return m.openAck()
 	case keys.Unack:
 		return m.removeAcks()
+	case keys.VMs:
+		return m.openVMs()
+	case keys.Incidents:
+		return m.openIncidents()
 	default:
 		return m.navigate(k), nil
 	}
@@ -131,7 +135,7 @@ func (m Model) consoleKey(k tea.KeyPressMsg, act keys.Action) (Model, tea.Cmd) {
 func pinsSelection(act keys.Action) bool {
 	switch act {
 	case keys.Zoom, keys.Mark, keys.MarkAll, keys.NextPane, keys.Refresh, keys.Restart, keys.Details,
-		keys.Journal, keys.Backups, keys.Drill, keys.Ack, keys.Unack, keys.Shell, keys.CopyAddress:
+		keys.Journal, keys.Backups, keys.Drill, keys.Ack, keys.Unack, keys.Shell, keys.CopyAddress, keys.VMs:
 		return true
 	}
 	return false

@@ -118,7 +118,7 @@ func New(opts Options, src Source) Model {
 	th := theme.New(opts.NoColor, opts.ASCII)
 	km := keys.Default()
 	if opts.Actions == nil {
-		km = km.Disable(keys.Restart, keys.Journal)
+		km = km.Disable(keys.Restart, keys.Journal, keys.VMs)
 	}
 	inv := make(map[string]hosts.Host, len(opts.Hosts))
 	for _, h := range opts.Hosts {
@@ -188,6 +188,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.applyDrillProgress(msg)
 	case drillDoneMsg:
 		return m.applyDrill(msg)
+	case vmDoneMsg:
+		return m.applyVMs(msg)
 	case tea.KeyPressMsg:
 		m.note = ""
 		m, cmd := m.handleKey(msg)

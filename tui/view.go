@@ -123,7 +123,7 @@ func (m Model) render() string {
 		body = m.helpView()
 	case m.war:
 		body = m.grid.View(m.table, m.now(), m.round.last)
-	case m.overlay == overlayJournal:
+	case m.overlay == overlayJournal, m.overlay == overlayIncidents:
 		body = m.journal.View()
 	case m.overlay == overlayDetails:
 		body = m.details.View()
@@ -140,7 +140,7 @@ func (m Model) render() string {
 		body = m.table.View() + "\n" + m.pane.View()
 	}
 	switch m.overlay {
-	case overlayRestartPick, overlayJournalPick, overlayDrillPick:
+	case overlayRestartPick, overlayJournalPick, overlayDrillPick, overlayVMPick:
 		body = overlayBox(body, m.picker.View(), m.width)
 	case overlayConfirm:
 		body = overlayBox(body, m.confirm.View(), m.width)
@@ -284,7 +284,7 @@ func (m Model) footerView() string {
 	}
 	d := "  " + m.th.Glyphs.Dot + "  "
 	switch m.overlay {
-	case overlayJournal:
+	case overlayJournal, overlayIncidents:
 		return cell.Fit("j/k scroll"+d+"pgup/pgdn page"+d+"g/G first/last"+d+"esc close", m.width, m.th.Glyphs.Ellipsis)
 	case overlayDetails:
 		return cell.Fit("j/k scroll"+d+"pgup/pgdn page"+d+"c copy (OSC 52)"+d+"esc close", m.width, m.th.Glyphs.Ellipsis)

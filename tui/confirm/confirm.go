@@ -61,6 +61,34 @@ type Dialog struct {
 	hint    string
 	width   int
 	height  int
+	labels  Labels
+}
+
+// Labels adapt the dialog to what it acts on; the zero value is a service
+// restarted on hosts.
+type Labels struct {
+	// Title replaces the first line ("Restart libvirtd on 2 hosts").
+	Title string
+	// Subject labels the unit line and names the frame ("Service").
+	Subject string
+	// Noun is what the count counts ("host").
+	Noun string
+	// Word, when set, must be typed before Confirm works (a VM's name for
+	// a force-off: the stronger confirmation), whatever the count.
+	Word string
+}
+
+// WithLabels returns the dialog with its labels set.
+func (d Dialog) WithLabels(l Labels) Dialog {
+	d.labels = l
+	return d
+}
+
+func (d Dialog) subject() string {
+	if d.labels.Subject != "" {
+		return d.labels.Subject
+	}
+	return "Service"
 }
 
 // New returns an open dialog with Cancel focused. verb names the action
@@ -81,12 +109,20 @@ func (d Dialog) Focus() Button { return d.focus }
 // Typed is the count typed so far.
 func (d Dialog) Typed() string { return d.typed }
 
-// NeedsCount reports whether the operator must type the host count.
-func (d Dialog) NeedsCount() bool { return len(d.targets) > 1 }
+// NeedsCount reports whether the operator must type something first: the
+// host count, or the Word of the labels.
+func (d Dialog) NeedsCount() bool { return len(d.targets) > 1 || d.labels.Word != "" }
 
-// Enabled reports whether Confirm would act: one host, or the right count.
+// Enabled reports whether Confirm would act: one host, or the right count
+// (or word) typed.
 func (d Dialog) Enabled() bool {
-	return !d.NeedsCount() || d.typed == strconv.Itoa(len(d.targets))
+	switch {
+	case d.labels.Word != "":
+		return d.typed == d.labels.Word
+	case !d.NeedsCount():
+		return true
+	}
+	return d.typed == strconv.Itoa(len(d.targets))
 }
 
 // Update moves focus (tab, shift+tab, arrows), edits the count (digits,
@@ -109,7 +145,12 @@ func (d Dialog) Update(msg tea.Msg) (Dialog, tea.Cmd) {
 	case "enter":
 		d.activate()
 	default:
-		if len(s) == 1 && s[0] >= '0' && s[0] <= '9' && d.NeedsCount() && len(d.typed) < maxTyped {
+		switch {
+		case d.labels.Word != "":
+			if t := cell.Clean(k.Text); t != "" && len(d.typed)+len(t) <= len(d.labels.Word) {
+				d.typed += t
+			}
+		case len(s) == 1 && s[0] >= '0' && s[0] <= '9' && d.NeedsCount() && len(d.typed) < maxTyped:
 			d.typed += s
 		}
 	}
@@ -122,6 +163,8 @@ func (d *Dialog) activate() {
 		d.outcome = Cancelled
 	case d.Enabled():
 		d.outcome = Confirmed
+	case d.labels.Word != "":
+		d.hint = "type " + cell.Clean(d.labels.Word) + " first"
 	default:
 		d.hint = "type " + strconv.Itoa(len(d.targets)) + " first"
 	}
@@ -135,10 +178,14 @@ func (d Dialog) View() string {
 	}
 	inner := w - 3
 	n := len(d.targets)
+	title := d.verb + " " + cell.Clean(d.unit) + " on " + hostCount(n)
+	if d.labels.Title != "" {
+		title = cell.Clean(d.labels.Title)
+	}
 	body := []string{
-		d.th.Title.Render(cell.Fit(d.verb+" "+cell.Clean(d.unit)+" on "+hostCount(n), inner, d.th.Glyphs.Ellipsis)),
+		d.th.Title.Render(cell.Fit(title, inner, d.th.Glyphs.Ellipsis)),
 		"",
-		"Service  " + cell.Clean(d.unit),
+		cell.Fit(d.subject(), 8, "") + " " + cell.Clean(d.unit),
 	}
 	body = append(body, d.commandLines(inner)...)
 	body = append(body, "")
@@ -146,7 +193,11 @@ func (d Dialog) View() string {
 		body = append(body, d.countLine())
 	}
 	body = append(body, d.buttons(), d.th.Dim.Render(d.footer()))
-	return strings.Join(d.th.Framed(d.verb+" service", body, w), "\n")
+	frame := d.verb + " service"
+	if d.labels.Subject != "" {
+		frame = d.verb + " " + d.labels.Subject
+	}
+	return strings.Join(d.th.Framed(frame, body, w), "\n")
 }
 
 func hostCount(n int) string {
@@ -215,7 +266,14 @@ func (d Dialog) countLine() string {
 	if d.th.Glyphs.Bracket {
 		cursor = "_"
 	}
-	return "Type " + strconv.Itoa(len(d.targets)) + " (the number of hosts) to confirm: " + d.typed + cursor
+	if d.labels.Word != "" {
+		return "Type " + cell.Clean(d.labels.Word) + " to confirm: " + d.typed + cursor
+	}
+	noun := "hosts"
+	if d.labels.Noun != "" {
+		noun = d.labels.Noun + "s"
+	}
+	return "Type " + strconv.Itoa(len(d.targets)) + " (the number of " + noun + ") to confirm: " + d.typed + cursor
 }
 
 func (d Dialog) buttons() string {

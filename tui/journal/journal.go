@@ -37,6 +37,18 @@ type Pane struct {
 	offset  int
 	width   int
 	height  int
+	// name, when set, titles a pane of text that is not a service's
+	// journal (NewText); such a pane opens on its first line.
+	name string
+}
+
+// NewText returns a pane showing text under its own title (the console's
+// incidents view), opened on its first line.
+func NewText(th theme.Theme, km keys.Map, title, text string) Pane {
+	p := Pane{th: th, keys: km, name: title}
+	p.SetText(text, nil)
+	p.offset = 0
+	return p
 }
 
 // New returns a pane for unit on host, waiting for its text.
@@ -87,7 +99,7 @@ func (p *Pane) SetSize(w, h int) {
 	p.width, p.height = max(w, 0), max(h, 0)
 	p.wrap()
 	switch {
-	case atEnd:
+	case atEnd && (p.name == "" || p.offset > 0):
 		p.offset = p.maxOffset()
 	case first >= 0:
 		p.offset = min(slices.Index(p.src, first), p.maxOffset())
@@ -159,6 +171,9 @@ func (p Pane) View() string {
 func (p Pane) title() string {
 	g := p.th.Glyphs
 	s := g.Rule + " Journal " + cell.Clean(p.unit) + " " + g.Dot + " " + cell.Clean(p.host)
+	if p.name != "" {
+		s = g.Rule + " " + cell.Clean(p.name)
+	}
 	if n := len(p.lines); n > 0 && len(p.src) > 0 {
 		// journal line numbers, however the lines wrap
 		first := p.src[min(p.offset, len(p.src)-1)]

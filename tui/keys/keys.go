@@ -51,6 +51,10 @@ const (
 	// CopyAddress copies its address (OSC 52).
 	Shell
 	CopyAddress
+	// VMs acts on the selected host's VMs: start, resume, force off.
+	VMs
+	// Incidents shows this session's incidents and the journal.
+	Incidents
 	// Ack acknowledges the problem of the marked or selected hosts; Unack
 	// removes their acks. Not host actions: read-only consoles have them.
 	Ack
@@ -153,6 +157,7 @@ func Default() Map {
 		bind(Details, GroupView, "details: full text, c copies", "d"),
 		bind(Expand, GroupView, "events: expand/fold groups", "e"),
 		bind(WarRoom, GroupView, "war room", "w"),
+		bind(Incidents, GroupView, "incidents and journal", "i"),
 		bind(Help, GroupView, "help", "?"),
 		bind(Quit, GroupView, "quit", "q", "ctrl+c"),
 		bind(Refresh, GroupProbe, "probe host now", "r"),
@@ -166,6 +171,7 @@ func Default() Map {
 		action(Drill, "drill", "restore drill (again: cancel)", true, true, "D"),
 		action(Shell, "shell", "ssh to the host (this terminal)", false, false, "s"),
 		action(CopyAddress, "copy address", "copy the address (OSC 52)", false, false, "y"),
+		action(VMs, "VM actions", "VMs: start, resume, force off", true, true, "v"),
 		action(Ack, "ack", "acknowledge: owner, note, expiry", false, false, "a"),
 		action(Unack, "unack", "remove the ack", false, false, "A"),
 	}
@@ -217,13 +223,13 @@ var footers = [...][]footerEntry{
 	FooterFleet: {{Help, "?", "help"}, {Zoom, "enter", "zoom"}, {Restart, "x", "restart"}, {Journal, "l", "journal"},
 		{Backups, "b", "backups"}, {Pause, "p", "pause"}, {WarRoom, "w", "war"}, {Details, "d", "details"},
 		{Refresh, "r", "probe"}, {Drill, "D", "drill"}, {Ack, "a", "ack"}, {Shell, "s", "ssh"}, {Filter, "/", "filter"}, {Mark, "space", "mark"}, {Sort, "o", "sort"},
-		{NextPane, "tab", "pane"}, {Quit, "q", "quit"}},
+		{VMs, "v", "vms"}, {Incidents, "i", "incidents"}, {NextPane, "tab", "pane"}, {Quit, "q", "quit"}},
 	FooterHost: {{Help, "?", "help"}, {Back, "esc", "back"}, {Details, "d", "details"}, {Restart, "x", "restart"},
 		{Journal, "l", "journal"}, {Backups, "b", "backups"}, {Refresh, "r", "probe"}, {Drill, "D", "drill"},
-		{Ack, "a", "ack"}, {Shell, "s", "ssh"}, {Down, "j/k", "scroll"},
+		{Ack, "a", "ack"}, {Shell, "s", "ssh"}, {Down, "j/k", "scroll"}, {VMs, "v", "vms"}, {Incidents, "i", "incidents"},
 		{Pause, "p", "pause"}, {WarRoom, "w", "war"}, {NextPane, "tab", "pane"}, {Quit, "q", "quit"}},
 	FooterEvents: {{Help, "?", "help"}, {Down, "j/k", "scroll"}, {Expand, "e", "expand"}, {Filter, "/", "filter"},
-		{NextPane, "tab", "pane"}, {Zoom, "enter", "zoom"}, {Pause, "p", "pause"}, {WarRoom, "w", "war"}, {Quit, "q", "quit"}},
+		{Incidents, "i", "incidents"}, {NextPane, "tab", "pane"}, {Zoom, "enter", "zoom"}, {Pause, "p", "pause"}, {WarRoom, "w", "war"}, {Quit, "q", "quit"}},
 	FooterWarRoom: {{Help, "?", "help"}, {WarRoom, "w", "back"}, {PageDown, "pgup/pgdn", "page"}, {Quit, "q", "quit"}},
 }
 

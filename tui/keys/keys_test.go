@@ -50,7 +50,7 @@ func TestActionBindings(t *testing.T) {
 		mutating[b.Action] = b.Mutating
 	}
 	want := map[Action]bool{Restart: true, Mark: false, MarkAll: false, Backups: false, Journal: false, Drill: true,
-		Ack: false, Unack: false, Shell: false, CopyAddress: false}
+		Ack: false, Unack: false, Shell: false, CopyAddress: false, VMs: true}
 	if len(mutating) != len(want) {
 		t.Fatalf("host actions %v, want %v", mutating, want)
 	}

@@ -62,6 +62,10 @@ func (p Picker) Chosen() (string, bool) {
 	return p.items[p.cursor], true
 }
 
+// Cursor is the index of the item under the cursor (the chosen one once
+// the outcome is Chosen).
+func (p Picker) Cursor() int { return p.cursor }
+
 // Update moves the cursor, picks on enter and cancels on esc.
 func (p Picker) Update(msg tea.Msg) (Picker, tea.Cmd) {
 	k, ok := msg.(tea.KeyPressMsg)

@@ -10,7 +10,7 @@ import (
 // Kind is what hvconsole knows of one hypervisor kind: which checks mean
 // something there, how its checks after ssh run, how its backups are read,
 // and the commands of its actions. Each kind lives in its own files
-// (kind_libvirt.go, kind_hyperv.go and the checks they call); a third kind
+// (libvirt_*.go, hyperv_*.go); a third kind
 // (Proxmox, Xen) is one more file set and one entry in kinds, not edits
 // across the probes, the actions and the console.
 type Kind interface {

@@ -1,13 +1,22 @@
-// Package probes runs health checks against inventory hosts and turns what
-// it sees into immutable results. It never imports a UI package.
 package probes
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/digitalocean/go-libvirt"
 	"github.com/hvconsole/hvconsole/hosts/remote"
+)
+
+// Summaries shared by several checks.
+const (
+	// SummaryUnreachable is the summary of every check that depends on a
+	// connection the host refused or never gave.
+	SummaryUnreachable = "host unreachable"
+	// SummaryNotRunning starts every hypervisor CRIT summary.
+	SummaryNotRunning = "hypervisor not running"
 )
 
 // Status is the outcome of a check, ordered by how much an operator must care.
@@ -231,4 +240,33 @@ func WorstOf(results []Result) Status {
 		s = s.Worse(r.Status)
 	}
 	return s
+}
+
+// newResult builds a Result with all text cleaned and capped.
+func newResult(host, check string, st Status, summary, details string, err error, lat time.Duration, at time.Time) Result {
+	r := Result{Host: host, Check: check, Status: st, Summary: remote.CleanSummary(summary),
+		Details: remote.Clean(details), Latency: lat, Time: at}
+	if err != nil {
+		r.Err = remote.Clean(err.Error())
+	}
+	return r
+}
+
+// reason is a short operator-facing cause for err; the full chain goes to
+// Result.Err.
+func reason(err error) string {
+	var le libvirt.Error
+	switch {
+	case errors.Is(err, ErrCallTimeout):
+		return "no answer before the deadline"
+	case errors.Is(err, ErrMalformedReply):
+		return "malformed libvirt reply"
+	case errors.Is(err, ErrLibvirtClosed):
+		return "connection closed"
+	case errors.As(err, &le):
+		return le.Message
+	case errors.Is(err, libvirt.ErrInterrupted):
+		return "connection lost during the call"
+	}
+	return withoutPackages(err.Error())
 }

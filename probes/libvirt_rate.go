@@ -6,49 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/digitalocean/go-libvirt"
-
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/hosts/remote"
 )
-
-// Summaries shared by several checks.
-const (
-	// SummaryUnreachable is the summary of every check that depends on a
-	// connection the host refused or never gave.
-	SummaryUnreachable = "host unreachable"
-	// SummaryNotRunning starts every hypervisor CRIT summary.
-	SummaryNotRunning = "hypervisor not running"
-)
-
-// newResult builds a Result with all text cleaned and capped.
-func newResult(host, check string, st Status, summary, details string, err error, lat time.Duration, at time.Time) Result {
-	r := Result{Host: host, Check: check, Status: st, Summary: remote.CleanSummary(summary),
-		Details: remote.Clean(details), Latency: lat, Time: at}
-	if err != nil {
-		r.Err = remote.Clean(err.Error())
-	}
-	return r
-}
-
-// reason is a short operator-facing cause for err; the full chain goes to
-// Result.Err.
-func reason(err error) string {
-	var le libvirt.Error
-	switch {
-	case errors.Is(err, ErrCallTimeout):
-		return "no answer before the deadline"
-	case errors.Is(err, ErrMalformedReply):
-		return "malformed libvirt reply"
-	case errors.Is(err, ErrLibvirtClosed):
-		return "connection closed"
-	case errors.As(err, &le):
-		return le.Message
-	case errors.Is(err, libvirt.ErrInterrupted):
-		return "connection lost during the call"
-	}
-	return withoutPackages(err.Error())
-}
 
 // hvFacts is what the libvirt API told about the daemon this round.
 type hvFacts struct {
@@ -237,33 +197,4 @@ func kvmResult(h hosts.Host, f remote.KVMFacts, err error, lat time.Duration, at
 		return newResult(h.Name, hosts.CheckKVM, CRIT, strings.Join(problems, "; "), details, nil, lat, at)
 	}
 	return newResult(h.Name, hosts.CheckKVM, OK, "/dev/kvm rw, "+strings.Join(f.Modules, ", ")+" loaded", details, nil, lat, at)
-}
-
-// sshResult rates a working connection: OK with the handshake latency and,
-// once measured, the keepalive round trip.
-func sshResult(h hosts.Host, r Remote, at time.Time) Result {
-	sum := "reachable, handshake " + roundDur(r.HandshakeLatency())
-	if rtt := r.RTT(); rtt > 0 {
-		sum += ", rtt " + roundDur(rtt)
-	}
-	return newResult(h.Name, hosts.CheckSSH, OK, sum, "", nil, sshLatency(r), at)
-}
-
-// sshLatency is the best current latency figure for a connection.
-func sshLatency(r Remote) time.Duration {
-	if rtt := r.RTT(); rtt > 0 {
-		return rtt
-	}
-	return r.HandshakeLatency()
-}
-
-// roundDur prints a latency at a useful precision ("48ms", "1.2ms").
-func roundDur(d time.Duration) string {
-	switch {
-	case d >= 10*time.Millisecond:
-		return d.Round(time.Millisecond).String()
-	case d >= time.Millisecond:
-		return d.Round(100 * time.Microsecond).String()
-	}
-	return d.Round(time.Microsecond).String()
 }

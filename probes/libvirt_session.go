@@ -69,7 +69,7 @@ type lvSession struct {
 	// Facts that cannot change while the daemon keeps this connection.
 	hvType, hostname string
 
-	// ev holds the lifecycle-event subscription (events.go).
+	// ev holds the lifecycle-event subscription (libvirt_events.go).
 	ev sessionEvents
 }
 

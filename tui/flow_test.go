@@ -268,9 +268,10 @@ func TestCtrlCCancelsTheDialogProgram(t *testing.T) {
 	tm.Send(press("x"))
 	waitOut(t, tm, "Restart which service?")
 	tm.Send(press("enter"))
-	waitOut(t, tm, "Cancel")
+	waitOut(t, tm, "Command") // the confirmation is on screen
 	tm.Send(press("ctrl+c"))
-	tm.Send(press("ctrl+c")) // keys are handled in order: no dialog now, this one quits
+	waitOut(t, tm, "cancelled") // the audited cancel reached the event log
+	tm.Send(press("ctrl+c"))    // no dialog now: this one quits
 	final, ok := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
 	if !ok {
 		t.Fatal("final model has the wrong type")

@@ -94,7 +94,7 @@ func TestAttachedConsoleLab(t *testing.T) {
 	})
 	startServe(t, bin, cfg)
 	s.waitFor("the console to reconnect and recover, the event log saying so", 60*time.Second, func(scr string) bool {
-		return allOK(scr) && eventOnScreen(scr, a, "UNKNOWN → OK", "recovered from collector")
+		return allOK(scr) && eventOnScreen(scr, a, "→ OK", "recovered from collector")
 	})
 	s.keys("q")
 }

@@ -46,6 +46,9 @@ type Fleet struct {
 	// silence is how long a stream may say nothing, not even a
 	// heartbeat, before its collector counts as gone (silenceLimit).
 	silence time.Duration
+	// acks carries the merged acks (acks.go); acksMu orders its writers.
+	acks   chan []wire.Ack
+	acksMu sync.Mutex
 }
 
 // collector is one target and what it last said.
@@ -54,7 +57,8 @@ type collector struct {
 	label  string // the name prefix of its hosts when several are merged
 	mu     sync.Mutex
 	site   string
-	hosts  []string // as last listed, already prefixed
+	hosts  []string   // as last listed, already prefixed
+	acks   []wire.Ack // as last listed, already prefixed
 }
 
 // New follows targets through d. Every report carries its collector's
@@ -62,7 +66,8 @@ type collector struct {
 // target, each host's name is also prefixed with that site and "/", so the
 // same host name at two sites is two hosts, never one.
 func New(d Dialer, targets []Target) *Fleet {
-	f := &Fleet{dialer: d, updates: make(chan probes.HostReport, updatesBuffer), silence: silenceLimit}
+	f := &Fleet{dialer: d, updates: make(chan probes.HostReport, updatesBuffer), silence: silenceLimit,
+		acks: make(chan []wire.Ack, 1)}
 	for _, t := range targets {
 		f.collectors = append(f.collectors, &collector{target: t})
 	}
@@ -258,6 +263,9 @@ func (f *Fleet) apply(ctx context.Context, c *collector, m wire.Message) bool {
 		c.mu.Lock()
 		c.hosts = names
 		c.mu.Unlock()
+		f.setAcks(c, m.Snapshot.Acks)
+	case wire.TypeAcks:
+		f.setAcks(c, m.Acks)
 	case wire.TypeReport:
 		return f.emit(ctx, c.qualify(m.Host.Report()))
 	}
@@ -307,9 +315,9 @@ func FetchSnapshot(ctx context.Context, d Dialer, t Target) (wire.Snapshot, erro
 	return wire.DecodeSnapshot(body)
 }
 
-// open makes one GET request over a fresh connection to the target.
-func open(ctx context.Context, d Dialer, t Target, path string) (bodyCloser, error) {
-	tr := &http.Transport{
+// transport makes requests over fresh connections to the target.
+func transport(d Dialer, t Target) *http.Transport {
+	return &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			dctx, cancel := context.WithTimeout(ctx, dialTimeout)
 			defer cancel()
@@ -317,6 +325,11 @@ func open(ctx context.Context, d Dialer, t Target, path string) (bodyCloser, err
 		},
 		DisableKeepAlives: true, ResponseHeaderTimeout: dialTimeout,
 	}
+}
+
+// open makes one GET request over a fresh connection to the target.
+func open(ctx context.Context, d Dialer, t Target, path string) (bodyCloser, error) {
+	tr := transport(d, t)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://hvconsole"+path, nil)
 	if err != nil {
 		return nil, err

@@ -79,6 +79,10 @@ func (m Model) afterAckForm() (Model, tea.Cmd) {
 			acks = append(acks, ack.New(n, owner, note, now, d))
 		}
 		m.closeOverlay()
+		if r := m.remote(); r != nil {
+			m.note = "asking the collector to acknowledge " + hostCount(hostNamesOf(acks))
+			return m, sendAcksCmd(m.ctx, r, acks)
+		}
 		return m, ackCmd(m.recorder(), acks)
 	}
 	return m, nil
@@ -155,6 +159,10 @@ func (m Model) removeAcks() (Model, tea.Cmd) {
 		m.note = "unack: no acknowledged host selected"
 		return m, nil
 	}
+	if r := m.remote(); r != nil {
+		m.note = "asking the collector to remove the ack of " + hostCount(hostNamesOf(ended))
+		return m, sendUnackCmd(m.ctx, r, hostNamesOf(ended))
+	}
 	m.endAcks(ended, ack.Removed)
 	m.note = "ack removed from " + confirm.JoinLimited(hostNamesOf(ended), 40, m.th.Glyphs.Ellipsis)
 	return m, ackEndCmd(m.recorder(), ended, ack.Removed)
@@ -163,6 +171,9 @@ func (m Model) removeAcks() (Model, tea.Cmd) {
 // sweepAcks ends the acks whose host is OK again or whose expiry passed,
 // and returns the command that audits the ends.
 func (m *Model) sweepAcks() tea.Cmd {
+	if m.remote() != nil {
+		return nil // the collector ends its acks and says so
+	}
 	now := m.now()
 	var recovered, expired []ack.Ack
 	for _, a := range m.table.Acks() {

@@ -148,10 +148,14 @@ func New(opts Options, src Source) Model {
 
 // Init starts listening for reports.
 func (m Model) Init() tea.Cmd {
-	if m.war {
-		return tea.Batch(m.waitCmd(), m.pagerTick(m.warGen))
+	var acks tea.Cmd
+	if r := m.remote(); r != nil {
+		acks = waitRemoteAcksCmd(r, m.stop) // the collectors' acks
 	}
-	return m.waitCmd()
+	if m.war {
+		return tea.Batch(m.waitCmd(), m.pagerTick(m.warGen), acks)
+	}
+	return tea.Batch(m.waitCmd(), acks)
 }
 
 // Update routes a message: window size and data first, then keys.
@@ -171,6 +175,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Batch(ended, m.scheduleTick())
 	case shellDoneMsg:
 		return m.applyShellDone(msg)
+	case remoteAcksMsg:
+		return m.applyRemoteAcks(msg)
+	case ackSentMsg:
+		return m.applyAckSent(msg)
 	case ackMadeMsg:
 		return m.applyAckMade(msg)
 	case ackAuditMsg:

@@ -3,15 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/hvconsole/hvconsole/attach"
 	"github.com/hvconsole/hvconsole/hosts/labtest"
+	"github.com/hvconsole/hvconsole/probes/wire"
 )
 
 // amSilenceState is what GET /api/v2/silences lists.
@@ -25,26 +25,6 @@ type amSilenceState struct {
 	Status struct {
 		State string `json:"state"`
 	} `json:"status"`
-}
-
-// socketDo sends one request to serve's attach socket.
-func socketDo(t *testing.T, sock, method, path, body string) (int, string) {
-	t.Helper()
-	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true,
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
-		}}}
-	req, err := http.NewRequest(method, "http://serve"+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
 }
 
 // notifications counts the webhook's firing notifications of name for
@@ -92,10 +72,37 @@ resend_interval = "3s"
 		return hook.notifications(killed, "HypervisorDown", faulted) >= 2
 	})
 
+	// the ack as an attached console makes it, and as every viewer sees it
+	target, err := attach.ParseTarget("unix:" + sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	viewer := attach.New(attach.NetDialer{}, []attach.Target{target})
+	ctx, stopViewer := context.WithCancel(t.Context())
+	defer stopViewer()
+	var following sync.WaitGroup
+	following.Go(func() {
+		for range viewer.Updates() { // drained so the follower never blocks
+		}
+	})
+	following.Go(func() { _ = viewer.Run(ctx) })
+	defer following.Wait()
+	defer stopViewer()
 	expires := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
-	body := fmt.Sprintf(`{"host":%q,"owner":"alice","note":"on it, disk full","expires":%q}`, faulted, expires.Format(time.RFC3339))
-	if code, text := socketDo(t, sock, http.MethodPost, "/v1/acks", body); code != http.StatusCreated {
-		t.Fatalf("ack = %d %s\n%s", code, text, srv.logText())
+	if err := viewer.Ack(ctx, wire.Ack{Host: faulted, Owner: "alice", Note: "on it, disk full", Expires: expires}); err != nil {
+		t.Fatalf("ack from an attached console: %v\n%s", err, srv.logText())
+	}
+	eventually(t, "the ack shown to the attached viewer", 10*time.Second, func() bool {
+		select {
+		case list := <-viewer.AckUpdates():
+			return len(list) == 1 && list[0].Host == faulted && list[0].Owner == "alice" && list[0].Expires.Equal(expires)
+		default:
+			return false
+		}
+	})
+	if err := viewer.Ack(ctx, wire.Ack{Host: lab.Host(labServeCalm).Name, Owner: "alice", Expires: expires}); err == nil ||
+		!strings.Contains(err.Error(), "no problem to acknowledge") {
+		t.Errorf("ack of a healthy host: %v, want the collector's refusal", err)
 	}
 	var sil amSilenceState
 	silenced := eventually(t, "the silence in Alertmanager", 10*time.Second, func() bool {
@@ -132,8 +139,8 @@ resend_interval = "3s"
 		t.Errorf("%d notifications after the silence (made %v)", n, silenced.Format(time.TimeOnly))
 	}
 
-	if code, text := socketDo(t, sock, http.MethodDelete, "/v1/acks/"+faulted, ""); code != http.StatusOK {
-		t.Fatalf("ack removal = %d %s", code, text)
+	if err := viewer.Unack(ctx, faulted); err != nil {
+		t.Fatalf("ack removal from an attached console: %v", err)
 	}
 	eventually(t, "the silence expired", 10*time.Second, func() bool {
 		var s amSilenceState

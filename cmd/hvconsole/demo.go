@@ -24,6 +24,9 @@ type demoOptions struct {
 	warRoom     bool
 	ascii       bool
 	noColor     bool
+	// drill runs a scored drill (demo_drill.go) of drillIncidents.
+	drill          bool
+	drillIncidents int
 }
 
 func runDemoCommand(ctx context.Context, env *environment, args []string) error {
@@ -48,8 +51,16 @@ func runDemoCommand(ctx context.Context, env *environment, args []string) error 
 	fs.BoolVar(&opts.warRoom, "war-room", false, "start in the war-room grid (implies --read-only)")
 	fs.BoolVar(&opts.ascii, "ascii", false, "7-bit glyphs only")
 	fs.BoolVar(&opts.noColor, "no-color", false, "no colour (also NO_COLOR=1)")
+	fs.BoolVar(&opts.drill, "drill", false, "a scored drill: incidents happen unannounced; acknowledge, act and recover; q prints the score sheet")
+	fs.IntVar(&opts.drillIncidents, "drill-incidents", drillIncidents, "how many incidents a drill injects")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if opts.drill && (opts.serve || opts.readOnly || opts.warRoom || opts.drillIncidents < 1) {
+		return &exitError{code: exitUnknown, err: fmt.Errorf("%w: --drill needs the console with actions (not --serve, --read-only, --war-room) and --drill-incidents of 1 or more", errUsage)}
+	}
+	if opts.drill {
+		opts.quiet = true // the drill's incidents only
 	}
 	return runDemo(ctx, env, opts)
 }
@@ -97,6 +108,9 @@ func runDemo(ctx context.Context, env *environment, opts demoOptions) error {
 	cfg, err := hosts.Load(fl.ConfigPath())
 	if err != nil {
 		return &exitError{code: exitUnknown, err: err}
+	}
+	if opts.drill {
+		return runDrillDemo(ctx, env, fl, cfg, opts)
 	}
 	return runConsole(ctx, env, cfg, tui.Options{
 		ReadOnly:   opts.readOnly || opts.warRoom,

@@ -189,6 +189,9 @@ Usage:
   hvconsole demo [--hosts N] [--hyperv N] [--seed S] [--quiet] [--read-only]
                [--war-room] [--ascii] [--no-color]
                                         the console on a built-in simulated fleet
+  hvconsole demo --drill [--seed S] [--drill-incidents N]
+                                        a scored drill: incidents happen unannounced;
+                                        q prints the score sheet (also journaled)
   hvconsole demo --serve [--print-config DIR]
                                         the simulated fleet alone, for check
   hvconsole version

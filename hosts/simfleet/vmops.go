@@ -144,3 +144,7 @@ func (h *Host) hvVMOp(op, name string) result {
 	}
 	return result{}
 }
+
+// FirstRunningVM names the host's first running VM ("" if none), the one a
+// VM crash would hit: a drill crashes it.
+func (h *Host) FirstRunningVM() string { return h.firstRunningVM() }

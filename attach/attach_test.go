@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -260,5 +261,39 @@ func TestReconnectBackoff(t *testing.T) {
 	}
 	if w := b.next(true); w < backoffMin/2 || w > backoffMin {
 		t.Errorf("after a session that got messages: %v, want within [%v, %v]", w, backoffMin/2, backoffMin)
+	}
+}
+
+// check --attach's view: with several collectors every host is named
+// "label/host", the label being the site, or the target when a site is
+// missing or taken by another collector, so no two hosts collide.
+func TestFetchReportsNamesHostsUniquely(t *testing.T) {
+	dir := t.TempDir()
+	a := startCollector(t, filepath.Join(dir, "a.sock"), "dc1")
+	defer a.stop()
+	b := startCollector(t, filepath.Join(dir, "b.sock"), "dc1") // the same site
+	defer b.stop()
+	c := startCollector(t, filepath.Join(dir, "c.sock"), "") // no site
+	defer c.stop()
+	var targets []Target
+	for _, fc := range []*fakeCollector{a, b, c} {
+		tg, _ := ParseTarget("unix:" + fc.path)
+		targets = append(targets, tg)
+	}
+	reps, err := FetchReports(t.Context(), NetDialer{}, targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range reps {
+		got = append(got, r.Site+" "+r.Host)
+	}
+	want := []string{"dc1 dc1/kvm1", "unix:" + b.path + " unix:" + b.path + "/kvm1", "unix:" + c.path + " unix:" + c.path + "/kvm1"}
+	if !slices.Equal(got, want) {
+		t.Errorf("reports (site name) = %q, want %q", got, want)
+	}
+	if _, err := FetchReports(t.Context(), NetDialer{}, append(targets, Target{Raw: "unix:/nonexistent.sock", Path: "/nonexistent.sock"})); err == nil ||
+		!strings.Contains(err.Error(), "unix:/nonexistent.sock") {
+		t.Errorf("a collector that does not answer: %v, want an error naming it", err)
 	}
 }

@@ -303,6 +303,31 @@ func (c *collector) qualify(rep probes.HostReport) probes.HostReport {
 	return rep
 }
 
+// FetchReports asks each collector for its current state once and returns
+// every host's report as the merged console shows it: each stamped with
+// its collector's site and, with several targets, named "label/host"
+// (site, else target), so the same host name at two sites stays two.
+func FetchReports(ctx context.Context, d Dialer, targets []Target) ([]probes.HostReport, error) {
+	f := New(d, targets)
+	snaps := make([]wire.Snapshot, len(f.collectors))
+	for i, c := range f.collectors {
+		snap, err := FetchSnapshot(ctx, d, c.target)
+		if err != nil {
+			return nil, fmt.Errorf("collector %s: %w", c.target.Raw, err)
+		}
+		c.setSite(snap.Site)
+		snaps[i] = snap
+	}
+	f.label()
+	var out []probes.HostReport
+	for i, c := range f.collectors {
+		for _, h := range snaps[i].Hosts {
+			out = append(out, c.qualify(h.Report()))
+		}
+	}
+	return out, nil
+}
+
 // FetchSnapshot asks a collector for its current state once.
 func FetchSnapshot(ctx context.Context, d Dialer, t Target) (wire.Snapshot, error) {
 	ctx, cancel := context.WithTimeout(ctx, dialTimeout)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -148,22 +149,11 @@ func runCheckAttached(ctx context.Context, env *environment, opts checkOptions) 
 		return err
 	}
 	defer closeDialer()
-	var reports []probes.HostReport
-	for _, t := range targets {
-		snap, err := attach.FetchSnapshot(ctx, d, t)
-		if err != nil {
-			return &exitError{code: exitUnknown, err: fmt.Errorf("collector %s: %w", t.Raw, err)}
-		}
-		for _, h := range snap.Hosts {
-			rep := h.Report()
-			if len(targets) > 1 && snap.Site != "" {
-				rep.Host = snap.Site + "/" + rep.Host
-			}
-			if selectedReport(rep, opts) {
-				reports = append(reports, rep)
-			}
-		}
+	all, err := attach.FetchReports(ctx, d, targets)
+	if err != nil {
+		return &exitError{code: exitUnknown, err: err}
 	}
+	reports := slices.DeleteFunc(all, func(r probes.HostReport) bool { return !selectedReport(r, opts) })
 	return writeCheckResult(env, opts, reports)
 }
 

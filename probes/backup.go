@@ -41,10 +41,10 @@ const (
 	BackupVerifyNoSidecar   = "no sidecar"   // FILE.sha256 missing: CRIT
 	BackupVerifyBadSidecar  = "bad sidecar"  // FILE.sha256 holds no usable hash: CRIT
 	BackupVerifyCorrupt     = "corrupt"      // qemu-img check found errors: CRIT
-	BackupVerifyLeaks       = "leaks"        // qemu-img check found leaked clusters only: WARN
-	BackupVerifyToolMissing = "tool missing" // sha256sum or qemu-img not installed: UNKNOWN
-	BackupVerifyFailed      = "failed"       // the verification did not run or was unreadable: UNKNOWN
-	BackupVerifySkipped     = "skipped"      // verify = "none", or no file to verify
+	backupVerifyLeaks       = "leaks"        // qemu-img check found leaked clusters only: WARN
+	backupVerifyToolMissing = "tool missing" // sha256sum or qemu-img not installed: UNKNOWN
+	backupVerifyFailed      = "failed"       // the verification did not run or was unreadable: UNKNOWN
+	backupVerifySkipped     = "skipped"      // verify = "none", or no file to verify
 )
 
 // Deadlines of the backups check. The listing is as cheap as any probe;
@@ -56,7 +56,7 @@ const (
 	maxBackupVerifyTimeout   = 30 * time.Minute
 )
 
-// CheckBackups runs the backups check on one host: it lists every spec's
+// checkBackups runs the backups check on one host: it lists every spec's
 // glob in one exec, then verifies each spec's newest file in one more exec
 // (files whose output breaks the batch framing are re-run alone), and rates
 // each spec:
@@ -78,7 +78,7 @@ const (
 // exec also has the host's probe_timeout, verification the backup interval
 // (at most 30m). Files named *.sha256 are sidecars, never backups. A host
 // with no specs is UNKNOWN: nothing there is known good.
-func CheckBackups(ctx context.Context, r Remote, h hosts.Host, now time.Time) (Result, []BackupResult) {
+func checkBackups(ctx context.Context, r Remote, h hosts.Host, now time.Time) (Result, []BackupResult) {
 	start := time.Now()
 	if len(h.Backups) == 0 {
 		return backupCheckResult(h, UNKNOWN, "no backup specs configured", "", "", 0, now), nil
@@ -121,18 +121,18 @@ type backupVerifyOutcome struct {
 }
 
 func backupVerifySkippedOutcome() backupVerifyOutcome {
-	return backupVerifyOutcome{word: BackupVerifySkipped}
+	return backupVerifyOutcome{word: backupVerifySkipped}
 }
 
 // backupVerifyFail is an UNKNOWN verification: it did not run, or its output
 // could not be read.
 func backupVerifyFail(what string, err error) backupVerifyOutcome {
-	return backupVerifyOutcome{word: BackupVerifyFailed, status: UNKNOWN, note: what + ": " + backupReason(err), err: err}
+	return backupVerifyOutcome{word: backupVerifyFailed, status: UNKNOWN, note: what + ": " + backupReason(err), err: err}
 }
 
 // backupReason is a short operator-facing cause for err.
 func backupReason(err error) string {
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrCallTimeout) {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, errCallTimeout) {
 		return "no answer before the deadline"
 	}
 	return withoutPackages(err.Error())

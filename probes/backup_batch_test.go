@@ -22,7 +22,7 @@ func TestCheckBackupsOneListingOneVerifyExec(t *testing.T) {
 	f.list("/srv/weekly/*.img", bf("/srv/weekly/w.img", 2*24*time.Hour, gib))
 	f.sha(n1, shaOut(n1, hashA, ptr(hashA+"\n")))
 	f.qemu("/srv/weekly/w.img", fakeBackupAnswer{out: qemuCleanOut})
-	res, brs := CheckBackups(t.Context(), f, bkHost(nightly("sha256"), weekly), bkNow)
+	res, brs := checkBackups(t.Context(), f, bkHost(nightly("sha256"), weekly), bkNow)
 	if len(f.execs) != 2 {
 		t.Fatalf("%d execs, want 2 (one listing batch, one verify batch)", len(f.execs))
 	}
@@ -55,14 +55,14 @@ func TestCheckBackupsMissingToolInBatch(t *testing.T) {
 	f.sha(n1, noToolSh)
 	f.sha("/srv/b/x", noToolSh)
 	f.qemu("/srv/c/y", fakeBackupAnswer{out: qemuCleanOut})
-	res, brs := CheckBackups(t.Context(), f, bkHost(specs...), bkNow)
+	res, brs := checkBackups(t.Context(), f, bkHost(specs...), bkNow)
 	// The sha256 job's "exit 0" ends the batch: the other sha256 job is
 	// known to lack the tool too; the qemu-img job is run alone.
 	if len(f.execs) != 3 {
 		t.Errorf("%d execs, want 3", len(f.execs))
 	}
-	checkSpec(t, brs[0], wantSpec{UNKNOWN, "sha256sum not installed", BackupVerifyToolMissing})
-	checkSpec(t, brs[1], wantSpec{UNKNOWN, "sha256sum not installed", BackupVerifyToolMissing})
+	checkSpec(t, brs[0], wantSpec{UNKNOWN, "sha256sum not installed", backupVerifyToolMissing})
+	checkSpec(t, brs[1], wantSpec{UNKNOWN, "sha256sum not installed", backupVerifyToolMissing})
 	checkSpec(t, brs[2], wantSpec{OK, "newest 1h old", BackupVerifyOK})
 	if want := "3 backups: 2 UNKNOWN (nightly: sha256sum not installed on the host; b: sha256sum not installed on the host)"; res.Summary != want {
 		t.Errorf("summary %q, want %q", res.Summary, want)
@@ -102,8 +102,8 @@ func TestCheckBackupsExecFailures(t *testing.T) {
 			if tc.host != nil {
 				tc.host(&h)
 			}
-			res, brs := CheckBackups(t.Context(), f, h, bkNow)
-			checkSpec(t, brs[0], wantSpec{UNKNOWN, tc.summary, BackupVerifySkipped})
+			res, brs := checkBackups(t.Context(), f, h, bkNow)
+			checkSpec(t, brs[0], wantSpec{UNKNOWN, tc.summary, backupVerifySkipped})
 			if res.Status != UNKNOWN || res.Err == "" || brs[0].Err == "" {
 				t.Errorf("result %v err %q / %q, want UNKNOWN with the error", res.Status, res.Err, brs[0].Err)
 			}
@@ -120,8 +120,8 @@ func TestCheckBackupsVerifyExecFails(t *testing.T) {
 	f.sha(n1, shaOut(n1, hashA, ptr(hashA+"\n")))
 	calls := 0
 	rem := &failNthRemote{fakeBackupRemote: f, fail: 2, calls: &calls}
-	_, brs := CheckBackups(t.Context(), rem, bkHost(nightly("sha256")), bkNow)
-	checkSpec(t, brs[0], wantSpec{UNKNOWN, "sha256 verify: backups exec: link down", BackupVerifyFailed})
+	_, brs := checkBackups(t.Context(), rem, bkHost(nightly("sha256")), bkNow)
+	checkSpec(t, brs[0], wantSpec{UNKNOWN, "sha256 verify: backups exec: link down", backupVerifyFailed})
 	if brs[0].Newest != n1 || brs[0].Count != 1 {
 		t.Errorf("listing facts lost: %+v", brs[0])
 	}
@@ -145,7 +145,7 @@ func (r *failNthRemote) Exec(ctx context.Context, cmd string) (ExecResult, error
 func TestCheckBackupsSpecProblems(t *testing.T) {
 	t.Run("no specs", func(t *testing.T) {
 		f := newFakeBackupRemote(t)
-		res, brs := CheckBackups(t.Context(), f, bkHost(), bkNow)
+		res, brs := checkBackups(t.Context(), f, bkHost(), bkNow)
 		if res.Status != UNKNOWN || res.Summary != "no backup specs configured" || brs != nil || len(f.execs) != 0 {
 			t.Errorf("got %+v %v after %d execs", res, brs, len(f.execs))
 		}
@@ -155,9 +155,9 @@ func TestCheckBackupsSpecProblems(t *testing.T) {
 		f.list("/srv/backups/*.qcow2", bf(n1, time.Hour, 1<<30))
 		bad := withName(withPath(nightly("none"), "/srv/$(reboot)/*"), "bad")
 		odd := nightly("md5")
-		res, brs := CheckBackups(t.Context(), f, bkHost(bad, odd), bkNow)
-		checkSpec(t, brs[0], wantSpec{UNKNOWN, "not allowed in a remote command", BackupVerifySkipped})
-		checkSpec(t, brs[1], wantSpec{UNKNOWN, "unknown verify method \"md5\"", BackupVerifyFailed})
+		res, brs := checkBackups(t.Context(), f, bkHost(bad, odd), bkNow)
+		checkSpec(t, brs[0], wantSpec{UNKNOWN, "not allowed in a remote command", backupVerifySkipped})
+		checkSpec(t, brs[1], wantSpec{UNKNOWN, "unknown verify method \"md5\"", backupVerifyFailed})
 		if res.Status != UNKNOWN || len(f.execs) != 1 {
 			t.Errorf("status %v after %d execs", res.Status, len(f.execs))
 		}
@@ -170,7 +170,7 @@ func TestCheckBackupsCleansRemoteText(t *testing.T) {
 	f.list("/srv/backups/*.qcow2", bf(evil, time.Hour, 1<<30))
 	// The raw path reaches the builder, which quotes it.
 	f.sha(evil, fakeBackupAnswer{out: "--no-sidecar--\n", stderr: "sha256sum: " + evil + ": \x1b[31mI/O error\n"})
-	res, brs := CheckBackups(t.Context(), f, bkHost(nightly("sha256")), bkNow)
+	res, brs := checkBackups(t.Context(), f, bkHost(nightly("sha256")), bkNow)
 	if brs[0].Newest != "/srv/backups/vm.qcow2" {
 		t.Errorf("Newest %q, want the cleaned path", brs[0].Newest)
 	}
@@ -179,5 +179,5 @@ func TestCheckBackupsCleansRemoteText(t *testing.T) {
 			t.Errorf("control characters survived: %q", s)
 		}
 	}
-	checkSpec(t, brs[0], wantSpec{UNKNOWN, "I/O error", BackupVerifyFailed})
+	checkSpec(t, brs[0], wantSpec{UNKNOWN, "I/O error", backupVerifyFailed})
 }

@@ -44,7 +44,7 @@ func FuzzCheckBackups(f *testing.F) {
 	f.Add("@@hv:0\n--no-tool--\n", "", 2)
 	f.Fuzz(func(t *testing.T, out, stderr string, exit int) {
 		h := bkHost(nightly("sha256"), withName(withPath(nightly("qemu-img"), "/srv/b/*"), "b"))
-		res, brs := CheckBackups(t.Context(), fuzzBackupRemote{out, stderr, exit}, h, bkNow)
+		res, brs := checkBackups(t.Context(), fuzzBackupRemote{out, stderr, exit}, h, bkNow)
 		if len(brs) != 2 || res.Check != hosts.CheckBackups || res.Status.Severity() < worstBackup(brs).Severity() {
 			t.Fatalf("got %+v, %+v", res, brs)
 		}

@@ -68,7 +68,7 @@ func (s *Scheduler) withDrills(res Result, specs []BackupResult, h hosts.Host) R
 		res.Err = remote.Clean(err.Error())
 		return res
 	}
-	return ApplyDrills(res, specs, h, recs, s.now())
+	return applyDrills(res, specs, h, recs, s.now())
 }
 
 func (st *hostState) storeBackups(rec backupRecord) {

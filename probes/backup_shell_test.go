@@ -79,7 +79,7 @@ func TestBackupSidecarCannotForgeFraming(t *testing.T) {
 		return hosts.Backup{Name: name, Path: filepath.Join(dir, sub, "*.img"), MaxAge: time.Hour, Verify: remote.VerifySHA256}
 	}
 	h := bkHost(spec("a", "a"), spec("b", "b"))
-	_, brs := CheckBackups(t.Context(), shellRemote{done: make(chan struct{})}, h, time.Now())
+	_, brs := checkBackups(t.Context(), shellRemote{done: make(chan struct{})}, h, time.Now())
 	if brs[0].Verify != BackupVerifyMismatch || brs[0].Status != CRIT {
 		t.Errorf("spec a: verify %q, %v %q; want %q, CRIT", brs[0].Verify, brs[0].Status, brs[0].Summary, BackupVerifyMismatch)
 	}

@@ -186,40 +186,40 @@ func TestCheckBackupsRules(t *testing.T) {
 	}{
 		{"fresh", nightly("none"), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*.qcow2", bf(n1, 3*time.Hour, 2*gib), bf(n0, 27*time.Hour, 2*gib))
-		}, wantSpec{OK, "newest 3h old, 2 GiB", BackupVerifySkipped}, 1},
+		}, wantSpec{OK, "newest 3h old, 2 GiB", backupVerifySkipped}, 1},
 		{"no matching file", nightly("sha256"), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*.qcow2")
-		}, wantSpec{CRIT, "no file matches /srv/backups/*.qcow2", BackupVerifySkipped}, 1},
+		}, wantSpec{CRIT, "no file matches /srv/backups/*.qcow2", backupVerifySkipped}, 1},
 		{"fewer than min_count", withCount(nightly("none"), 3), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*.qcow2", bf(n1, time.Hour, gib), bf(n0, 25*time.Hour, gib))
-		}, wantSpec{CRIT, "only 2 files < min 3", BackupVerifySkipped}, 1},
+		}, wantSpec{CRIT, "only 2 files < min 3", backupVerifySkipped}, 1},
 		{"older than max_age", nightly("none"), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*.qcow2", bf(n1, 31*time.Hour, gib))
-		}, wantSpec{CRIT, "31h old > max 26h", BackupVerifySkipped}, 1},
+		}, wantSpec{CRIT, "31h old > max 26h", backupVerifySkipped}, 1},
 		{"exactly max_age is WARN", nightly("none"), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*.qcow2", bf(n1, 26*time.Hour, gib))
-		}, wantSpec{WARN, "26h old > 80% of max 26h", BackupVerifySkipped}, 1},
+		}, wantSpec{WARN, "26h old > 80% of max 26h", backupVerifySkipped}, 1},
 		{"older than 80% of max_age", nightly("none"), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*.qcow2", bf(n1, 22*time.Hour, gib))
-		}, wantSpec{WARN, "22h old > 80% of max 26h", BackupVerifySkipped}, 1},
+		}, wantSpec{WARN, "22h old > 80% of max 26h", backupVerifySkipped}, 1},
 		{"exactly 80% of max_age is OK", nightly("none"), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*.qcow2", bf(n1, 26*time.Hour*8/10, gib))
-		}, wantSpec{OK, "newest 20h48m old", BackupVerifySkipped}, 1},
+		}, wantSpec{OK, "newest 20h48m old", backupVerifySkipped}, 1},
 		{"smaller than min_size", nightly("none"), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*.qcow2", bf(n1, time.Hour, 512<<20))
-		}, wantSpec{CRIT, "size 512 MiB < min 1 GiB", BackupVerifySkipped}, 1},
+		}, wantSpec{CRIT, "size 512 MiB < min 1 GiB", backupVerifySkipped}, 1},
 		{"size dropped 73%", nightly("none"), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*.qcow2", bf(n1, time.Hour, 27*gib/10), bf(n0, 25*time.Hour, 10*gib))
-		}, wantSpec{WARN, "size dropped 73%", BackupVerifySkipped}, 1},
+		}, wantSpec{WARN, "size dropped 73%", backupVerifySkipped}, 1},
 		{"size dropped exactly 50% is OK", nightly("none"), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*.qcow2", bf(n1, time.Hour, 2*gib), bf(n0, 25*time.Hour, 4*gib))
-		}, wantSpec{OK, "newest 1h old", BackupVerifySkipped}, 1},
+		}, wantSpec{OK, "newest 1h old", backupVerifySkipped}, 1},
 		{"mtime in the future", nightly("none"), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*.qcow2", bf(n1, -5*time.Hour, gib), bf(n0, 40*time.Hour, gib))
-		}, wantSpec{WARN, "mtime in the future", BackupVerifySkipped}, 1},
+		}, wantSpec{WARN, "mtime in the future", backupVerifySkipped}, 1},
 		{"newest by mtime, not by listing order", nightly("none"), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*.qcow2", bf(n0, 30*time.Hour, gib), bf(n1, 2*time.Hour, gib))
-		}, wantSpec{OK, "newest 2h old", BackupVerifySkipped}, 1},
+		}, wantSpec{OK, "newest 2h old", backupVerifySkipped}, 1},
 		{"sha256 ok", nightly("sha256"), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*.qcow2", bf(n1, time.Hour, gib))
 			f.sha(n1, shaOut(n1, hashA, ptr(hashA+"  vm-2025-03-10.qcow2\n")))
@@ -247,16 +247,16 @@ func TestCheckBackupsRules(t *testing.T) {
 		{"sha256sum missing", nightly("sha256"), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*.qcow2", bf(n1, time.Hour, gib))
 			f.sha(n1, noToolSh)
-		}, wantSpec{UNKNOWN, "sha256sum not installed on the host", BackupVerifyToolMissing}, 2},
+		}, wantSpec{UNKNOWN, "sha256sum not installed on the host", backupVerifyToolMissing}, 2},
 		{"file unreadable by sha256sum", nightly("sha256"), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*.qcow2", bf(n1, time.Hour, gib))
 			f.sha(n1, fakeBackupAnswer{out: "--no-sidecar--\n", stderr: "sha256sum: " + n1 + ": Permission denied\n"})
-		}, wantSpec{UNKNOWN, "Permission denied", BackupVerifyFailed}, 2},
+		}, wantSpec{UNKNOWN, "Permission denied", backupVerifyFailed}, 2},
 		{"sidecar unreadable", nightly("sha256"), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*.qcow2", bf(n1, time.Hour, gib))
 			f.sha(n1, fakeBackupAnswer{out: hashA + "  " + n1 + "\n--sidecar--\n", exit: 1,
 				stderr: "head: cannot open '" + n1 + ".sha256' for reading: Permission denied\n"})
-		}, wantSpec{UNKNOWN, "exited 1 (head: cannot open", BackupVerifyFailed}, 2},
+		}, wantSpec{UNKNOWN, "exited 1 (head: cannot open", backupVerifyFailed}, 2},
 		{"qemu-img clean", nightly("qemu-img"), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*.qcow2", bf(n1, time.Hour, gib))
 			f.qemu(n1, fakeBackupAnswer{out: qemuCleanOut})
@@ -270,27 +270,27 @@ func TestCheckBackupsRules(t *testing.T) {
 			f.list("/srv/backups/*.qcow2", bf(n1, time.Hour, gib))
 			f.qemu(n1, fakeBackupAnswer{out: "Leaked cluster 12 refcount=1 reference=0\n\n1 leaked clusters were found on the image.\n" +
 				"This means waste of disk space, but no harm to data.\n", exit: 3})
-		}, wantSpec{WARN, "leaked clusters (1 cluster)", BackupVerifyLeaks}, 2},
+		}, wantSpec{WARN, "leaked clusters (1 cluster)", backupVerifyLeaks}, 2},
 		{"qemu-img check not completed", nightly("qemu-img"), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*.qcow2", bf(n1, time.Hour, gib))
 			f.qemu(n1, fakeBackupAnswer{stderr: "qemu-img: Could not open '" + n1 + "': Permission denied\n", exit: 1})
-		}, wantSpec{UNKNOWN, "check not completed (qemu-img: Could not open", BackupVerifyFailed}, 2},
+		}, wantSpec{UNKNOWN, "check not completed (qemu-img: Could not open", backupVerifyFailed}, 2},
 		{"qemu-img format without checks", nightly("qemu-img"), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*.qcow2", bf(n1, time.Hour, gib))
 			f.qemu(n1, fakeBackupAnswer{stderr: "qemu-img: This image format does not support checks\n", exit: 63})
-		}, wantSpec{UNKNOWN, "does not support checks", BackupVerifyFailed}, 2},
+		}, wantSpec{UNKNOWN, "does not support checks", backupVerifyFailed}, 2},
 		{"qemu-img image with an external data file", nightly("qemu-img"), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*.qcow2", bf(n1, time.Hour, gib))
 			f.qemu(n1, fakeBackupAnswer{out: remote.QemuImgExternalData + "\n"})
-		}, wantSpec{UNKNOWN, "names an external data file", BackupVerifyFailed}, 2},
+		}, wantSpec{UNKNOWN, "names an external data file", backupVerifyFailed}, 2},
 		{"qemu-img missing", nightly("qemu-img"), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*.qcow2", bf(n1, time.Hour, gib))
 			f.qemu(n1, noToolSh)
-		}, wantSpec{UNKNOWN, "qemu-img not installed on the host", BackupVerifyToolMissing}, 2},
+		}, wantSpec{UNKNOWN, "qemu-img not installed on the host", backupVerifyToolMissing}, 2},
 		{"qemu-img garbage", nightly("qemu-img"), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*.qcow2", bf(n1, time.Hour, gib))
 			f.qemu(n1, fakeBackupAnswer{out: "all good, trust me\n"})
-		}, wantSpec{UNKNOWN, "qemu-img check: unparseable", BackupVerifyFailed}, 2},
+		}, wantSpec{UNKNOWN, "qemu-img check: unparseable", backupVerifyFailed}, 2},
 		{"sidecars are not backups", withPath(nightly("sha256"), "/srv/backups/*"), func(f *fakeBackupRemote) {
 			f.list("/srv/backups/*", bf(n1+".sha256", 0, 100), bf(n1, time.Hour, gib))
 			f.sha(n1, shaOut(n1, hashA, ptr(hashA+"\n")))
@@ -304,7 +304,7 @@ func TestCheckBackupsRules(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFakeBackupRemote(t)
 			tc.setup(f)
-			res, brs := CheckBackups(t.Context(), f, bkHost(tc.spec), bkNow)
+			res, brs := checkBackups(t.Context(), f, bkHost(tc.spec), bkNow)
 			if len(brs) != 1 {
 				t.Fatalf("got %d backup results, want 1", len(brs))
 			}

@@ -118,7 +118,7 @@ func backupToolMissing(tool string) backupVerifyOutcome {
 	if tool == remote.VerifyQemuImg {
 		bin = "qemu-img"
 	}
-	return backupVerifyOutcome{word: BackupVerifyToolMissing, status: UNKNOWN, note: bin + " not installed on the host"}
+	return backupVerifyOutcome{word: backupVerifyToolMissing, status: UNKNOWN, note: bin + " not installed on the host"}
 }
 
 // readBackupVerify rates one verification command's output.
@@ -166,7 +166,7 @@ func readQemuImgVerify(out string, exit int, hint string) backupVerifyOutcome {
 	case remote.QemuCorrupt:
 		return backupVerifyOutcome{word: BackupVerifyCorrupt, status: CRIT, note: "qemu-img check: image corrupt" + backupCount(c.Errors, "error")}
 	case remote.QemuLeaks:
-		return backupVerifyOutcome{word: BackupVerifyLeaks, status: WARN, note: "qemu-img check: leaked clusters" + backupCount(c.Leaks, "cluster")}
+		return backupVerifyOutcome{word: backupVerifyLeaks, status: WARN, note: "qemu-img check: leaked clusters" + backupCount(c.Leaks, "cluster")}
 	case remote.QemuIncomplete:
 		err := fmt.Errorf("check not completed%s", backupCount(c.InternalErrs, "internal error"))
 		return backupVerifyFail("qemu-img check", backupWithHint(err, hint))

@@ -61,13 +61,13 @@ func (d DrillResult) Summary() string {
 	return remote.CleanLine(s)
 }
 
-// RateDrill turns a drill script's facts into an outcome, as the README's
+// rateDrill turns a drill script's facts into an outcome, as the README's
 // table says: a sha256 that differs from the sidecar, qemu-img check
 // exit 2 (corrupt), a copy that qemu-img compare finds different, a
 // backing file the image depends on, or a missing sidecar under verify =
 // "sha256" fail the drill; leaked clusters (exit 3) are a note; a drill
 // cut short is unknown.
-func RateDrill(f remote.DrillFacts, spec hosts.Backup, level int, qcow2 bool) (outcome, reason string, notes []string) {
+func rateDrill(f remote.DrillFacts, spec hosts.Backup, level int, qcow2 bool) (outcome, reason string, notes []string) {
 	if f.Fail != "" {
 		return drillFailure(f)
 	}
@@ -160,7 +160,7 @@ func FinishDrill(r *DrillResult, out string, spec hosts.Backup, qcow2 bool) {
 	if f.Size > 0 {
 		r.Size = f.Size
 	}
-	r.Outcome, r.Reason, r.Notes = RateDrill(f, spec, r.Level, qcow2)
+	r.Outcome, r.Reason, r.Notes = rateDrill(f, spec, r.Level, qcow2)
 	drillTimes(r, f)
 }
 

@@ -25,12 +25,12 @@ func FuzzParseDrillRecords(f *testing.F) {
 	f.Add([]byte(`[{"host":"a","spec":"b","last":{"time":"2026-11-27T00:00:00Z","level":1,"outcome":"passed","restore_seconds":1},"last_success":"2026-11-27T00:00:00Z"}]`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		recs, err := ParseDrillRecords(in)
+		recs, err := parseDrillRecords(in)
 		if err != nil {
 			return
 		}
 		h := hosts.Host{Name: "a", Backups: []hosts.Backup{{Name: "b", DrillMaxAge: time.Hour}}}
-		_ = ApplyDrills(Result{}, []BackupResult{{Spec: "b"}}, h, recs, time.Now())
+		_ = applyDrills(Result{}, []BackupResult{{Spec: "b"}}, h, recs, time.Now())
 	})
 }
 

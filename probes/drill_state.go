@@ -16,19 +16,19 @@ import (
 	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
-// DrillRecord is what is remembered of one backup spec's drills.
-type DrillRecord struct {
+// drillRecord is what is remembered of one backup spec's drills.
+type drillRecord struct {
 	Host string `json:"host"`
 	Spec string `json:"spec"`
 	// Last is the latest drill that passed or failed (unknown and
 	// cancelled drills prove nothing either way and are not recorded).
-	Last DrillSummary `json:"last"`
+	Last drillSummary `json:"last"`
 	// LastSuccess is when a drill of this spec last passed (zero: never).
 	LastSuccess time.Time `json:"last_success"`
 }
 
-// DrillSummary is a drill's outcome as persisted.
-type DrillSummary struct {
+// drillSummary is a drill's outcome as persisted.
+type drillSummary struct {
 	Time           time.Time `json:"time"`
 	Level          int       `json:"level"`
 	Outcome        string    `json:"outcome"`
@@ -39,11 +39,11 @@ type DrillSummary struct {
 	BytesPerSecond float64   `json:"bytes_per_second,omitempty"`
 }
 
-// DrillRecords maps a host and a spec to its record (see DrillKey).
-type DrillRecords map[string]DrillRecord
+// drillRecords maps a host and a spec to its record (see drillKey).
+type drillRecords map[string]drillRecord
 
-// DrillKey is the key of a host's spec in DrillRecords.
-func DrillKey(host, spec string) string { return host + "\x00" + spec }
+// drillKey is the key of a host's spec in drillRecords.
+func drillKey(host, spec string) string { return host + "\x00" + spec }
 
 // DrillStore keeps the drill records in one JSON file in the state
 // directory ($XDG_STATE_HOME/hvconsole/drills.json), written atomically
@@ -57,14 +57,14 @@ type DrillStore struct {
 // maxDrillFile bounds the file read: a few hundred bytes per spec.
 const maxDrillFile = 16 << 20
 
-// ErrDrillFile is returned for a drills file that cannot be read as ours.
-var ErrDrillFile = errors.New("probes: drills file unreadable")
+// errDrillFile is returned for a drills file that cannot be read as ours.
+var errDrillFile = errors.New("probes: drills file unreadable")
 
 // NewDrillStore returns the store kept at path.
 func NewDrillStore(path string) *DrillStore { return &DrillStore{path: path} }
 
-// DefaultDrillFile is drills.json beside the audit log's default place.
-func DefaultDrillFile(getenv func(string) string) string {
+// defaultDrillFile is drills.json beside the audit log's default place.
+func defaultDrillFile(getenv func(string) string) string {
 	dir := getenv("XDG_STATE_HOME")
 	if !filepath.IsAbs(dir) {
 		dir = filepath.Join(getenv("HOME"), ".local", "state")
@@ -73,43 +73,43 @@ func DefaultDrillFile(getenv func(string) string) string {
 }
 
 // Load reads every record; a missing file is no records.
-func (s *DrillStore) Load() (DrillRecords, error) {
+func (s *DrillStore) Load() (drillRecords, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.load()
 }
 
-func (s *DrillStore) load() (DrillRecords, error) {
+func (s *DrillStore) load() (drillRecords, error) {
 	f, err := os.Open(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return DrillRecords{}, nil
+		return drillRecords{}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrDrillFile, err)
+		return nil, fmt.Errorf("%w: %w", errDrillFile, err)
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, maxDrillFile+1))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrDrillFile, err)
+		return nil, fmt.Errorf("%w: %w", errDrillFile, err)
 	}
-	return ParseDrillRecords(b)
+	return parseDrillRecords(b)
 }
 
-// ParseDrillRecords reads a drills file's contents.
-func ParseDrillRecords(b []byte) (DrillRecords, error) {
+// parseDrillRecords reads a drills file's contents.
+func parseDrillRecords(b []byte) (drillRecords, error) {
 	if len(b) > maxDrillFile {
-		return nil, fmt.Errorf("%w: larger than %d bytes", ErrDrillFile, maxDrillFile)
+		return nil, fmt.Errorf("%w: larger than %d bytes", errDrillFile, maxDrillFile)
 	}
-	var list []DrillRecord
+	var list []drillRecord
 	if err := json.Unmarshal(b, &list); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrDrillFile, err)
+		return nil, fmt.Errorf("%w: %w", errDrillFile, err)
 	}
-	out := make(DrillRecords, len(list))
+	out := make(drillRecords, len(list))
 	for _, r := range list {
 		if r.Host == "" || r.Spec == "" {
-			return nil, fmt.Errorf("%w: a record without host or spec", ErrDrillFile)
+			return nil, fmt.Errorf("%w: a record without host or spec", errDrillFile)
 		}
-		out[DrillKey(r.Host, r.Spec)] = r
+		out[drillKey(r.Host, r.Spec)] = r
 	}
 	return out, nil
 }
@@ -125,10 +125,10 @@ func (s *DrillStore) Record(d DrillResult) error {
 	if err != nil {
 		return err
 	}
-	k := DrillKey(d.Host, d.Spec)
+	k := drillKey(d.Host, d.Spec)
 	r := recs[k]
 	r.Host, r.Spec = d.Host, d.Spec
-	r.Last = DrillSummary{Time: d.Ended.UTC(), Level: d.Level, Outcome: d.Outcome, Reason: d.Reason, File: d.File,
+	r.Last = drillSummary{Time: d.Ended.UTC(), Level: d.Level, Outcome: d.Outcome, Reason: d.Reason, File: d.File,
 		Bytes: d.Size, RestoreSeconds: d.RestoreTime.Seconds(), BytesPerSecond: d.Throughput}
 	if d.Outcome == DrillPassed {
 		r.LastSuccess = d.Ended.UTC()
@@ -137,13 +137,13 @@ func (s *DrillStore) Record(d DrillResult) error {
 	return s.save(recs)
 }
 
-func (s *DrillStore) save(recs DrillRecords) error {
-	list := make([]DrillRecord, 0, len(recs))
+func (s *DrillStore) save(recs drillRecords) error {
+	list := make([]drillRecord, 0, len(recs))
 	for _, r := range recs {
 		list = append(list, r)
 	}
 	sort.Slice(list, func(i, j int) bool {
-		return DrillKey(list[i].Host, list[i].Spec) < DrillKey(list[j].Host, list[j].Spec)
+		return drillKey(list[i].Host, list[i].Spec) < drillKey(list[j].Host, list[j].Spec)
 	})
 	b, err := json.MarshalIndent(list, "", "  ")
 	if err != nil {
@@ -173,11 +173,11 @@ func (s *DrillStore) save(recs DrillRecords) error {
 
 // rateDrillAge applies a spec's drill_max_age to its backups result: CRIT
 // when the last drill failed, WARN when none passed within DrillMaxAge.
-func rateDrillAge(br *BackupResult, spec hosts.Backup, host string, recs DrillRecords, now time.Time) {
+func rateDrillAge(br *BackupResult, spec hosts.Backup, host string, recs drillRecords, now time.Time) {
 	if spec.DrillMaxAge <= 0 {
 		return
 	}
-	r, ok := recs[DrillKey(host, spec.Name)]
+	r, ok := recs[drillKey(host, spec.Name)]
 	var st Status
 	var why string
 	switch {
@@ -199,9 +199,9 @@ func rateDrillAge(br *BackupResult, spec hosts.Backup, host string, recs DrillRe
 	br.Status = br.Status.Worse(st)
 }
 
-// ApplyDrills rates every spec of h against its drill records (see
+// applyDrills rates every spec of h against its drill records (see
 // rateDrillAge) and rebuilds the backups check's result from them.
-func ApplyDrills(res Result, results []BackupResult, h hosts.Host, recs DrillRecords, now time.Time) Result {
+func applyDrills(res Result, results []BackupResult, h hosts.Host, recs drillRecords, now time.Time) Result {
 	if len(results) == 0 || recs == nil {
 		return res
 	}

@@ -123,7 +123,7 @@ func TestDrillStoreAndMaxAge(t *testing.T) {
 	}}
 	results := []BackupResult{{Spec: "nightly", Status: OK, Summary: "fine"}, {Spec: "weekly", Status: OK},
 		{Spec: "new", Status: OK}, {Spec: "untracked", Status: OK, Summary: "fine"}}
-	res := ApplyDrills(Result{Host: "kvm-01", Check: hosts.CheckBackups, Status: OK}, results, h, recs, now)
+	res := applyDrills(Result{Host: "kvm-01", Check: hosts.CheckBackups, Status: OK}, results, h, recs, now)
 	want := map[string]Status{"nightly": WARN, "weekly": CRIT, "new": WARN, "untracked": OK}
 	for _, br := range results {
 		if br.Status != want[br.Spec] {
@@ -139,7 +139,7 @@ func TestDrillStoreAndMaxAge(t *testing.T) {
 
 func TestParseDrillRecordsRefuses(t *testing.T) {
 	for _, in := range []string{"", "{}", `[{"host":"","spec":"x"}]`, `[{"host":"a"}]`, "[" + strings.Repeat(" ", maxDrillFile) + "]"} {
-		if _, err := ParseDrillRecords([]byte(in)); !errors.Is(err, ErrDrillFile) {
+		if _, err := parseDrillRecords([]byte(in)); !errors.Is(err, errDrillFile) {
 			t.Errorf("ParseDrillRecords(%.30q) = %v", in, err)
 		}
 	}

@@ -15,12 +15,12 @@ const defaultHostKeyRecheck = time.Minute
 // was refused on a re-check and its connection dropped.
 const SummaryKeyRefused = "not checked: host key refused"
 
-// HostKeyVerifier is a Transport that can check a host's key again on a
+// hostKeyVerifier is a Transport that can check a host's key again on a
 // fresh handshake while the pooled connection lives on (SSHTransport).
 // VerifyHostKey returns an error only for a refused key (changed, unknown,
 // revoked): a fresh dial that fails for another reason says nothing about
 // the key, and the pooled connection's own health covers reachability.
-type HostKeyVerifier interface {
+type hostKeyVerifier interface {
 	VerifyHostKey(ctx context.Context, h hosts.Host) error
 }
 
@@ -31,7 +31,7 @@ type HostKeyVerifier interface {
 // key drops the pooled connection and the libvirt session (we stop talking
 // to a host we can no longer trust) and returns the ssh result to report.
 func (p *hostProbe) recheckKey(ctx context.Context) (Result, bool) {
-	v, ok := p.s.tr.(HostKeyVerifier)
+	v, ok := p.s.tr.(hostKeyVerifier)
 	now := p.s.now()
 	if !ok || now.Sub(p.st.keyAt) < orDefault(p.s.cfg.HostKeyRecheck, defaultHostKeyRecheck) {
 		return Result{}, false

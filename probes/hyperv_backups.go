@@ -10,13 +10,13 @@ import (
 	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
-// CheckHyperVBackups is CheckBackups for a Windows host: one script per
+// checkHyperVBackups is checkBackups for a Windows host: one script per
 // spec (Get-ChildItem, Get-FileHash with the sidecar, Get-WBSummary when
 // wsb is set), rated by the same rules as on KVM hosts. A spec with wsb
 // adds a result "NAME (wsb)": the last successful Windows Server Backup
 // older than max_age, or a failed last backup, is CRIT; older than 80% of
 // max_age WARN; Get-WBSummary failing (feature missing, no rights) UNKNOWN.
-func CheckHyperVBackups(ctx context.Context, r Remote, h hosts.Host, now time.Time) (Result, []BackupResult) {
+func checkHyperVBackups(ctx context.Context, r Remote, h hosts.Host, now time.Time) (Result, []BackupResult) {
 	start := time.Now()
 	if len(h.Backups) == 0 {
 		return backupCheckResult(h, UNKNOWN, "no backup specs configured", "", "", 0, now), nil
@@ -91,7 +91,7 @@ func hyperVSHA256Outcome(f remote.HyperVBackupFacts) backupVerifyOutcome {
 
 // rateWSB rates Windows Server Backup's summary against the spec's max_age.
 func rateWSB(spec hosts.Backup, f remote.HyperVBackupFacts, err error, now time.Time) BackupResult {
-	br := BackupResult{Spec: remote.CleanLine(spec.Name + " (wsb)"), Verify: BackupVerifySkipped}
+	br := BackupResult{Spec: remote.CleanLine(spec.Name + " (wsb)"), Verify: backupVerifySkipped}
 	switch {
 	case err != nil:
 		br.Status, br.Summary, br.Err = UNKNOWN, remote.CleanLine("backup script failed: "+backupReason(err)), remote.Clean(err.Error())

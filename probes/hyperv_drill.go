@@ -9,10 +9,10 @@ import (
 	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
-// RateHyperVDrill rates a Windows drill as RateDrill rates a POSIX one:
+// rateHyperVDrill rates a Windows drill as rateDrill rates a POSIX one:
 // the sha256 against the sidecar, then Test-VHD on the copy (L1) or the
 // backup (L0).
-func RateHyperVDrill(f remote.HyperVDrillFacts, spec hosts.Backup, level int) (outcome, why string, notes []string) {
+func rateHyperVDrill(f remote.HyperVDrillFacts, spec hosts.Backup, level int) (outcome, why string, notes []string) {
 	subject := "the copy"
 	if level == remote.DrillL0 {
 		subject = "the backup"
@@ -49,7 +49,7 @@ func FinishHyperVDrill(r *DrillResult, out string, spec hosts.Backup) {
 	if f.Size > 0 {
 		r.Size = f.Size
 	}
-	r.Outcome, r.Reason, r.Notes = RateHyperVDrill(f, spec, r.Level)
+	r.Outcome, r.Reason, r.Notes = rateHyperVDrill(f, spec, r.Level)
 	if f.VerifyMs >= 0 {
 		r.RestoreTime = time.Duration(f.VerifyMs) * time.Millisecond
 	}

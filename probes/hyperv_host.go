@@ -13,9 +13,9 @@ import (
 // operator can act on. Changing the launch type needs a reboot, which the
 // console never does on its own.
 const (
-	RemedyLaunchType = "run `bcdedit /set hypervisorlaunchtype auto`, then reboot"
-	RemedyFirmware   = "enable it in the firmware setup, then power the host off (not just reboot) and on"
-	RemedyVMMS       = "VMs keep running but cannot be managed: restart vmms (Restart-Service vmms)"
+	remedyLaunchType = "run `bcdedit /set hypervisorlaunchtype auto`, then reboot"
+	remedyFirmware   = "enable it in the firmware setup, then power the host off (not just reboot) and on"
+	remedyVMMS       = "VMs keep running but cannot be managed: restart vmms (Restart-Service vmms)"
 )
 
 // hyperVCause is one reason the hypervisor is not (fully) running.
@@ -73,16 +73,16 @@ func hyperVAbsentCauses(f remote.HyperVHostFacts) []hyperVCause {
 	crit := func(s string) { out = append(out, hyperVCause{CRIT, s}) }
 	switch {
 	case strings.EqualFold(f.LaunchType, "Off"):
-		crit("hypervisorlaunchtype is Off in the boot entry: " + RemedyLaunchType)
+		crit("hypervisorlaunchtype is Off in the boot entry: " + remedyLaunchType)
 	case f.LaunchType == "" && f.BcdError == "":
-		crit("the boot entry sets no hypervisorlaunchtype: " + RemedyLaunchType)
+		crit("the boot entry sets no hypervisorlaunchtype: " + remedyLaunchType)
 	}
 	if q := f.Requirements; q != nil {
 		if hvIsFalse(q.VirtualizationFirmwareEnabled) {
-			crit("virtualization (VT-x/AMD-V) disabled in firmware: " + RemedyFirmware)
+			crit("virtualization (VT-x/AMD-V) disabled in firmware: " + remedyFirmware)
 		}
 		if hvIsFalse(q.DataExecutionPreventionAvailable) {
-			crit("DEP (NX/XD) disabled in firmware: " + RemedyFirmware)
+			crit("DEP (NX/XD) disabled in firmware: " + remedyFirmware)
 		}
 		if hvIsFalse(q.SecondLevelAddressTranslation) {
 			crit("the CPU has no SLAT (EPT/RVI), required since Server 2016: move the VMs to capable hardware")
@@ -110,7 +110,7 @@ func hyperVServiceCauses(f remote.HyperVHostFacts) []hyperVCause {
 	case vmms.Status == "NotFound":
 		out = append(out, hyperVCause{CRIT, "vmms service not found: is the Hyper-V role installed? (Install-WindowsFeature Hyper-V)"})
 	case vmms.Status != "Running":
-		out = append(out, hyperVCause{CRIT, "vmms " + vmms.Status + ": " + RemedyVMMS})
+		out = append(out, hyperVCause{CRIT, "vmms " + vmms.Status + ": " + remedyVMMS})
 	}
 	if c, ok := f.Service("vmcompute"); ok && c.Status != "Running" && c.Status != "NotFound" {
 		out = append(out, hyperVCause{WARN, "vmcompute " + c.Status + " (Host Compute Service: containers and some VM operations need it)"})

@@ -36,7 +36,7 @@ func (hyperVKind) probe(ctx context.Context, p *hostProbe, rep HostReport) HostR
 }
 
 func (hyperVKind) backups(ctx context.Context, r Remote, h hosts.Host, now time.Time) (Result, []BackupResult) {
-	return CheckHyperVBackups(ctx, r, h, now)
+	return checkHyperVBackups(ctx, r, h, now)
 }
 
 // hyperV runs a Hyper-V host's checks (constant PowerShell scripts over
@@ -56,7 +56,7 @@ func (p *hostProbe) hyperV(ctx context.Context, rep HostReport) HostReport {
 		}
 	}
 	if p.h.HasCheck(hosts.CheckSecurity) {
-		rep.Checks = append(rep.Checks, CheckHyperVSecurity(ctx, p.r, p.h, p.s.now()))
+		rep.Checks = append(rep.Checks, checkHyperVSecurity(ctx, p.r, p.h, p.s.now()))
 	}
 	return rep
 }

@@ -14,35 +14,16 @@ import (
 // with the constant PowerShell scripts of hosts/powershell_scripts.go, one
 // exec per script, each under the host's probe timeout.
 
-// ErrPowerShell is returned when a Hyper-V script failed on the host
+// errPowerShell is returned when a Hyper-V script failed on the host
 // (non-zero exit with no output, powershell.exe missing, ...).
-var ErrPowerShell = errors.New("probes: powershell command failed")
+var errPowerShell = errors.New("probes: powershell command failed")
 
-// HyperVReport is everything one probe of a Hyper-V host learned.
-type HyperVReport struct {
-	// Checks are the configured checks among hypervisor, vms, resources
-	// and backups, in that order (kvm and storage do not apply).
-	Checks []Result
-	VMs    []VM
-	// Version is HostReport.Version ("Hyper-V / Microsoft Windows Server
-	// 2022 Datacenter 10.0.20348"), "" when unknown.
-	Version   string
-	Resources *Resources
-	Backups   []BackupResult
-}
-
-// HyperVProbe runs a Hyper-V host's configured checks over r and returns
-// their results, the VMs and the version text. The probe loop calls it for
-// hosts with hypervisor = "hyperv" once the ssh check has a connection.
-func HyperVProbe(ctx context.Context, r Remote, h hosts.Host, now time.Time) (checks []Result, vms []VM, version string) {
-	rep := ProbeHyperV(ctx, r, h, now)
-	return rep.Checks, rep.VMs, rep.Version
-}
-
-// ProbeHyperV is HyperVProbe with the resources figures and the backup
-// results for the host pane and "hvconsole backups".
-func ProbeHyperV(ctx context.Context, r Remote, h hosts.Host, now time.Time) HyperVReport {
-	var rep HyperVReport
+// ProbeHyperV runs a Hyper-V host's configured checks after ssh over r
+// (hypervisor, vms, resources, backups, security, in that order) into a
+// report: checks, VMs, version, resources figures and backup results. The
+// round (hyperv_kind.go) runs backups and security on their own cadence.
+func ProbeHyperV(ctx context.Context, r Remote, h hosts.Host, now time.Time) HostReport {
+	var rep HostReport
 	timeout := probeTimeout(h)
 	if h.HasCheck(hosts.CheckHypervisor) {
 		out, lat, err := runPowerShell(ctx, r, remote.HyperVHypervisorScript, timeout)
@@ -71,16 +52,16 @@ func ProbeHyperV(ctx context.Context, r Remote, h hosts.Host, now time.Time) Hyp
 	}
 	if h.HasCheck(hosts.CheckBackups) {
 		var res Result
-		res, rep.Backups = CheckHyperVBackups(ctx, r, h, now)
+		res, rep.Backups = checkHyperVBackups(ctx, r, h, now)
 		rep.Checks = append(rep.Checks, res)
 	}
 	if h.HasCheck(hosts.CheckSecurity) {
-		rep.Checks = append(rep.Checks, CheckHyperVSecurity(ctx, r, h, now))
+		rep.Checks = append(rep.Checks, checkHyperVSecurity(ctx, r, h, now))
 	}
 	return rep
 }
 
-func probeHyperVResources(ctx context.Context, r Remote, h hosts.Host, now time.Time, rep *HyperVReport) Result {
+func probeHyperVResources(ctx context.Context, r Remote, h hosts.Host, now time.Time, rep *HostReport) Result {
 	script, err := remote.HyperVResourcesScript(windowsPaths(h.ImagePaths))
 	if err != nil {
 		err = fmt.Errorf("probes: resources script: %w", err)
@@ -131,7 +112,7 @@ func runPowerShell(ctx context.Context, r Remote, script string, timeout time.Du
 	lat := time.Since(start)
 	switch {
 	case err != nil && ectx.Err() != nil && ctx.Err() == nil:
-		return "", lat, fmt.Errorf("probes: powershell: %w (%w)", ErrCallTimeout, err)
+		return "", lat, fmt.Errorf("probes: powershell: %w (%w)", errCallTimeout, err)
 	case err != nil:
 		return "", lat, fmt.Errorf("probes: powershell: %w", err)
 	case res.Truncated:
@@ -141,7 +122,7 @@ func runPowerShell(ctx context.Context, r Remote, script string, timeout time.Du
 		if why == "" {
 			why = "no output"
 		}
-		return "", lat, fmt.Errorf("%w: exit %d: %s", ErrPowerShell, res.ExitCode, why)
+		return "", lat, fmt.Errorf("%w: exit %d: %s", errPowerShell, res.ExitCode, why)
 	}
 	return string(res.Stdout), lat, nil
 }

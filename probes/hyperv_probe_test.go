@@ -96,7 +96,7 @@ func TestHyperVProbeFake(t *testing.T) {
 	if len(r.cmds) != 4 {
 		t.Errorf("%d execs, want one per script", len(r.cmds))
 	}
-	checks, vms, version := HyperVProbe(t.Context(), r, h, hvNow)
+	checks, vms, version := hyperVProbe(t.Context(), r, h, hvNow)
 	if len(checks) != 4 || len(vms) != 2 || version != rep.Version {
 		t.Errorf("HyperVProbe = %d checks, %d VMs, %q", len(checks), len(vms), version)
 	}
@@ -146,19 +146,19 @@ func TestHyperVBackupsFixtures(t *testing.T) {
 		{"backups_ps51.json", hosts.Backup{Name: "vhdx", Path: `D:\Backups\*.vhdx`, MaxAge: 26 * time.Hour, Verify: remote.VerifySHA256},
 			CRIT, []string{"no sha256 sidecar"}, []string{BackupVerifyNoSidecar}},
 		{"backups_ps7.json", hosts.Backup{Name: "vhdx", Path: `D:\Backups\*.vhdx`, MaxAge: 4 * time.Hour, MinCount: 3},
-			CRIT, []string{"5h59m old > max 4h", "only 2 files < min 3"}, []string{BackupVerifySkipped}},
+			CRIT, []string{"5h59m old > max 4h", "only 2 files < min 3"}, []string{backupVerifySkipped}},
 		{"backups_missing_ps7.json", hosts.Backup{Name: "vhdx", Path: `D:\Backups\*.vhdx`, MaxAge: 26 * time.Hour},
-			CRIT, []string{`no file matches D:\Backups\*.vhdx`}, []string{BackupVerifySkipped}},
+			CRIT, []string{`no file matches D:\Backups\*.vhdx`}, []string{backupVerifySkipped}},
 		{"backups_wsb_ps7.json", hosts.Backup{Name: "vhdx", Path: `D:\Backups\*.vhdx`, MaxAge: 26 * time.Hour, WSB: true},
-			CRIT, []string{"vhdx (wsb): last Windows Server Backup failed (HRESULT 0x80070070) There is not enough space on the disk."}, []string{BackupVerifySkipped, BackupVerifySkipped}},
+			CRIT, []string{"vhdx (wsb): last Windows Server Backup failed (HRESULT 0x80070070) There is not enough space on the disk."}, []string{backupVerifySkipped, backupVerifySkipped}},
 		{"backups_wsb_ps51.json", hosts.Backup{Name: "vhdx", Path: `D:\Backups\*.vhdx`, MaxAge: 8 * time.Hour, WSB: true},
-			WARN, []string{"vhdx (wsb): last success 6h59m old > 80% of max 8h"}, []string{BackupVerifySkipped, BackupVerifySkipped}},
+			WARN, []string{"vhdx (wsb): last success 6h59m old > 80% of max 8h"}, []string{backupVerifySkipped, backupVerifySkipped}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			h := hvHost()
 			h.Backups = []hosts.Backup{tc.spec}
 			r := &hvRemote{answers: hvAnswers(t, h, map[string]string{"backups": tc.file})}
-			res, brs := CheckHyperVBackups(t.Context(), r, h, hvNow)
+			res, brs := checkHyperVBackups(t.Context(), r, h, hvNow)
 			hvWantResult(t, res, tc.st, tc.wants...)
 			var verify []string
 			for _, b := range brs {
@@ -169,4 +169,10 @@ func TestHyperVBackupsFixtures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// hyperVProbe is ProbeHyperV's checks, VMs and version.
+func hyperVProbe(ctx context.Context, r Remote, h hosts.Host, now time.Time) (checks []Result, vms []VM, version string) {
+	rep := ProbeHyperV(ctx, r, h, now)
+	return rep.Checks, rep.VMs, rep.Version
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/hvconsole/hvconsole/hosts/sshx"
 )
 
-// HyperVProbe end to end: the real SSH layer against a simulated Hyper-V
+// hyperVProbe end to end: the real SSH layer against a simulated Hyper-V
 // host that answers the exact EncodedCommand strings.
 
 func hyperVSim(t *testing.T) (*simfleet.Host, hosts.Host, Remote) {
@@ -52,7 +52,7 @@ func TestHyperVProbeSimulatedHost(t *testing.T) {
 	sim, h, r := hyperVSim(t)
 	st, _ := sim.HyperV()
 
-	checks, vms, version := HyperVProbe(t.Context(), r, h, time.Now())
+	checks, vms, version := hyperVProbe(t.Context(), r, h, time.Now())
 	for _, c := range checks {
 		if c.Status != OK {
 			t.Errorf("healthy host: %s %v %q (%s)", c.Check, c.Status, c.Summary, c.Err)
@@ -63,7 +63,7 @@ func TestHyperVProbeSimulatedHost(t *testing.T) {
 	}
 
 	sim.SetVMMSRunning(false)
-	checks, _, _ = HyperVProbe(t.Context(), r, h, time.Now())
+	checks, _, _ = hyperVProbe(t.Context(), r, h, time.Now())
 	hvWantResult(t, hvCheckOf(t, checks, "hypervisor"), CRIT, SummaryNotRunning, "vmms Stopped", "restart vmms")
 	hvWantResult(t, hvCheckOf(t, checks, "vms"), UNKNOWN, "VM list unavailable: Hyper-V encountered an error")
 
@@ -74,18 +74,18 @@ func TestHyperVProbeSimulatedHost(t *testing.T) {
 	if res, err := r.Exec(t.Context(), cmd); err != nil || res.ExitCode != 0 {
 		t.Fatalf("Restart-Service vmms: %v %+v", err, res)
 	}
-	checks, _, _ = HyperVProbe(t.Context(), r, h, time.Now())
+	checks, _, _ = hyperVProbe(t.Context(), r, h, time.Now())
 	hvWantResult(t, hvCheckOf(t, checks, "hypervisor"), OK, "Hyper-V running")
 
 	sim.SetLaunchTypeOff(true)
-	checks, _, _ = HyperVProbe(t.Context(), r, h, time.Now())
-	hvWantResult(t, hvCheckOf(t, checks, "hypervisor"), CRIT, SummaryNotRunning, "hypervisorlaunchtype is Off", RemedyLaunchType)
+	checks, _, _ = hyperVProbe(t.Context(), r, h, time.Now())
+	hvWantResult(t, hvCheckOf(t, checks, "hypervisor"), CRIT, SummaryNotRunning, "hypervisorlaunchtype is Off", remedyLaunchType)
 	sim.SetLaunchTypeOff(false)
 
 	if err := sim.SetHyperVVMState(st.VMs[0].Name, "RunningCritical"); err != nil {
 		t.Fatal(err)
 	}
-	checks, vms, _ = HyperVProbe(t.Context(), r, h, time.Now())
+	checks, vms, _ = hyperVProbe(t.Context(), r, h, time.Now())
 	hvWantResult(t, hvCheckOf(t, checks, "vms"), CRIT, "1 critical")
 	if !slices.ContainsFunc(vms, func(v VM) bool { return v.Name == st.VMs[0].Name && v.Reason == remote.ReasonCritical }) {
 		t.Errorf("VMs %+v lack the critical one", vms)

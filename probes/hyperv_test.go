@@ -54,7 +54,7 @@ func TestHyperVHypervisorFixtures(t *testing.T) {
 	}{
 		{"hypervisor_healthy_ps7.json", OK, []string{"Hyper-V running, vmms Running"}, "Hyper-V / Microsoft Windows Server 2022 Datacenter 10.0.20348"},
 		{"hypervisor_healthy_ps51.json", OK, []string{"Hyper-V running, vmms Running"}, "Hyper-V / Microsoft Windows Server 2019 Standard 10.0.17763"},
-		{"hypervisor_launchoff_ps7.json", CRIT, []string{SummaryNotRunning + ": hypervisorlaunchtype is Off in the boot entry: " + RemedyLaunchType}, ""},
+		{"hypervisor_launchoff_ps7.json", CRIT, []string{SummaryNotRunning + ": hypervisorlaunchtype is Off in the boot entry: " + remedyLaunchType}, ""},
 		{"hypervisor_firmware_ps51.json", CRIT, []string{SummaryNotRunning + ": virtualization (VT-x/AMD-V) disabled in firmware", "power the host off (not just reboot)"}, ""},
 		{"hypervisor_vmms_stopped_ps7.json", CRIT, []string{SummaryNotRunning + ": vmms Stopped: VMs keep running but cannot be managed: restart vmms"}, ""},
 		{"hypervisor_bcd_denied_ps7.json", CRIT, []string{"launch type is unknown (bcdedit needs an elevated account)", "event 5"}, ""},

@@ -9,11 +9,11 @@ import (
 	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
-// HyperVVMStatus rates one VM: any Critical state is CRIT; Saved, Paused,
+// hyperVVMStatus rates one VM: any Critical state is CRIT; Saved, Paused,
 // FastSaved and Hibernated are WARN (the VM is not serving); an Off VM
 // whose AutomaticStartAction is Start is WARN; a state outside the tables
 // is UNKNOWN; Off and everything else is OK.
-func HyperVVMStatus(v remote.HyperVVM) Status {
+func hyperVVMStatus(v remote.HyperVVM) Status {
 	switch {
 	case v.Reason == remote.ReasonCritical:
 		return CRIT
@@ -33,7 +33,7 @@ func HyperVVMStatus(v remote.HyperVVM) Status {
 
 // hyperVSharedVM is v in the words every kind shares, rated.
 func hyperVSharedVM(v remote.HyperVVM) VM {
-	return VM{Name: v.Name, State: v.State, Reason: v.Reason, Autostart: v.Autostart, Status: HyperVVMStatus(v)}
+	return VM{Name: v.Name, State: v.State, Reason: v.Reason, Autostart: v.Autostart, Status: hyperVVMStatus(v)}
 }
 
 // hyperVVMsResult is the vms check of a Hyper-V host: "N VMs: 3 running,
@@ -50,7 +50,7 @@ func hyperVVMsResult(host string, f remote.HyperVVMFacts, lat time.Duration, at 
 	var details []string
 	down := 0
 	for _, v := range f.VMs {
-		vs := HyperVVMStatus(v)
+		vs := hyperVVMStatus(v)
 		st = st.Worse(vs)
 		counts[v.State]++
 		if v.Reason != "" {

@@ -20,11 +20,11 @@ func (p *hostProbe) resources(ctx context.Context) (Result, *Resources) {
 	if err != nil {
 		return p.unavailable(hosts.CheckResources, err), nil
 	}
-	api, ok := sess.api.(ResourcesAPI)
+	api, ok := sess.api.(resourcesAPI)
 	if !ok {
 		return p.unavailable(hosts.CheckResources, errNoResourceAPI), nil
 	}
-	return ResourcesCheck(ctx, api, sess.do, p.r.Exec, p.h, p.s.now())
+	return resourcesCheck(ctx, api, sess.do, p.r.Exec, p.h, p.s.now())
 }
 
 // storage runs the storage pools check over the host's libvirt session.
@@ -35,11 +35,11 @@ func (p *hostProbe) storage(ctx context.Context) (Result, []Pool) {
 	if err != nil {
 		return p.unavailable(hosts.CheckStorage, err), nil
 	}
-	api, ok := sess.api.(StorageAPI)
+	api, ok := sess.api.(storageAPI)
 	if !ok {
 		return p.unavailable(hosts.CheckStorage, errNoResourceAPI), nil
 	}
-	return StoragePools(ctx, api, sess.do, p.h, p.s.now())
+	return storagePools(ctx, api, sess.do, p.h, p.s.now())
 }
 
 // unavailable is a check that could not ask libvirt: UNKNOWN with why.
@@ -61,13 +61,13 @@ func (p *hostProbe) security(ctx context.Context) Result {
 	if err != nil {
 		return p.unavailable(hosts.CheckSecurity, err)
 	}
-	api, ok := sess.api.(SecurityAPI)
+	api, ok := sess.api.(securityAPI)
 	if !ok {
 		return p.unavailable(hosts.CheckSecurity, errNoResourceAPI)
 	}
 	// Cached whatever it says: an unreadable qemu.conf (UNKNOWN) stays
 	// unreadable, and asking again every round would cost an exec each.
-	res := SecurityCheck(ctx, api, sess.do, p.r.Exec, p.h, now)
+	res := securityCheck(ctx, api, sess.do, p.r.Exec, p.h, now)
 	st.security, st.securityAt = &res, st.rounds
 	return res
 }

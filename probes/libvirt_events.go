@@ -161,7 +161,7 @@ func (s *lvSession) consume(ch <-chan libvirt.DomainEventLifecycleMsg) {
 	go func() {
 		defer s.calls.Done()
 		for m := range ch {
-			s.ev.record(domainEvent{Domain: remote.CleanLine(m.Dom.Name), What: EventWords(m.Event, m.Detail),
+			s.ev.record(domainEvent{Domain: remote.CleanLine(m.Dom.Name), What: eventText(m.Event, m.Detail),
 				At: time.Now()})
 		}
 	}()
@@ -185,10 +185,10 @@ var eventWords = []struct {
 	{"crashed", []string{"panicked", "crashloaded"}},
 }
 
-// EventWords turns a lifecycle event into words, e.g. "suspended
+// eventText turns a lifecycle event into words, e.g. "suspended
 // (ioerror)"; values libvirt does not define print as numbers, so a newer
 // daemon's events are still shown.
-func EventWords(event, detail int32) string {
+func eventText(event, detail int32) string {
 	if event < 0 || int(event) >= len(eventWords) {
 		return "event-" + strconv.Itoa(int(event)) + " (detail-" + strconv.Itoa(int(detail)) + ")"
 	}

@@ -89,7 +89,7 @@ func (p *hostProbe) exec(ctx context.Context, cmds []string) ([]remote.BatchPart
 	case err != nil && ectx.Err() != nil && ctx.Err() == nil:
 		p.dropped = true
 		p.s.tr.Reconnect(p.h.Name)
-		return parts, lat, fmt.Errorf("probes: exec: %w (%w)", ErrCallTimeout, err)
+		return parts, lat, fmt.Errorf("probes: exec: %w (%w)", errCallTimeout, err)
 	case err != nil:
 		return parts, lat, fmt.Errorf("probes: exec: %w", err)
 	case res.Truncated:

@@ -17,8 +17,8 @@ const virshRetryEvery = 10
 // (the daemon is down too, or virsh is missing): the tunnel error stands.
 func (p *hostProbe) fallback(ctx context.Context, openErr error) (hvFacts, vmFacts, bool) {
 	start := time.Now()
-	verdict, res, err := DiagnoseTunnel(ctx, p.r, p.h, openErr)
-	if err != nil || verdict != TunnelForwardingRefused {
+	verdict, res, err := diagnoseTunnel(ctx, p.r, p.h, openErr)
+	if err != nil || verdict != tunnelForwardingRefused {
 		return hvFacts{}, vmFacts{}, false
 	}
 	p.st.viaVirsh = true
@@ -30,10 +30,10 @@ func (p *hostProbe) fallback(ctx context.Context, openErr error) (hvFacts, vmFac
 // known to refuse the tunnel.
 func (p *hostProbe) askVirsh(ctx context.Context) (hvFacts, vmFacts, netFacts) {
 	start := time.Now()
-	res, err := VirshFacts(ctx, p.r, p.h)
+	res, err := virshFacts(ctx, p.r, p.h)
 	if err != nil {
 		p.st.viaVirsh = false // try the tunnel again next round
-		return hvFacts{err: err, via: ViaVirsh}, vmFacts{err: err, via: ViaVirsh}, netFacts{}
+		return hvFacts{err: err, via: viaVirsh}, vmFacts{err: err, via: viaVirsh}, netFacts{}
 	}
 	hv, vms := fromVirsh(res, time.Since(start))
 	return hv, vms, netFacts{}
@@ -41,12 +41,12 @@ func (p *hostProbe) askVirsh(ctx context.Context) (hvFacts, vmFacts, netFacts) {
 
 // fromVirsh turns virsh's answer into the same facts the tunnel gives, so
 // the checks rate both paths alike.
-func fromVirsh(res VirshResult, lat time.Duration) (hvFacts, vmFacts) {
+func fromVirsh(res virshResult, lat time.Duration) (hvFacts, vmFacts) {
 	hv := hvFacts{
 		libVer: res.Version.LibVersion, hvVer: res.Version.HVVersion,
 		hvType:   remote.CleanLine(res.Version.HVType),
-		answered: true, latency: lat, via: ViaVirsh,
+		answered: true, latency: lat, via: viaVirsh,
 	}
-	vms := vmFacts{vms: res.VMs, capped: res.Capped, latency: lat, via: ViaVirsh}
+	vms := vmFacts{vms: res.VMs, capped: res.Capped, latency: lat, via: viaVirsh}
 	return hv, vms
 }

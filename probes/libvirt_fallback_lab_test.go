@@ -25,7 +25,7 @@ func TestLabSchedulerVirshFallback(t *testing.T) {
 		}
 		for _, c := range []string{hosts.CheckHypervisor, hosts.CheckVMs} {
 			r, _ := got.Check(c)
-			if r.Status != OK || !strings.Contains(r.Details, ViaVirsh) {
+			if r.Status != OK || !strings.Contains(r.Details, viaVirsh) {
 				t.Fatalf("round %d: %s = %s %q, details %q; want OK via virsh", round, c, r.Status, r.Summary, r.Details)
 			}
 		}

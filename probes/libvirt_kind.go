@@ -28,5 +28,5 @@ func (libvirtKind) probe(ctx context.Context, p *hostProbe, rep HostReport) Host
 }
 
 func (libvirtKind) backups(ctx context.Context, r Remote, h hosts.Host, now time.Time) (Result, []BackupResult) {
-	return CheckBackups(ctx, r, h, now)
+	return checkBackups(ctx, r, h, now)
 }

@@ -108,7 +108,7 @@ func withNetworks(r Result, f netFacts) Result {
 	if r.Err != "" && r.Status == UNKNOWN {
 		return r
 	}
-	if errors.Is(f.err, ErrMalformedReply) {
+	if errors.Is(f.err, errMalformedReply) {
 		// The session is cut: what the VM list said may be stale already.
 		r.Status = r.Status.Worse(UNKNOWN)
 		r.Summary = remote.CleanLine(r.Summary + "; networks: " + reason(f.err))

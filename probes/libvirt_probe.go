@@ -76,7 +76,7 @@ func (p *hostProbe) askLibvirt(ctx context.Context) (hvFacts, vmFacts, netFacts)
 		vms.latency = time.Since(start)
 		cancel()
 	}
-	if openErr := cmp.Or(hv.err, vms.err); IsChannelRefused(openErr) {
+	if openErr := cmp.Or(hv.err, vms.err); isChannelRefused(openErr) {
 		if fhv, fvms, ok := p.fallback(ctx, openErr); ok {
 			return fhv, fvms, netFacts{}
 		}
@@ -210,7 +210,7 @@ func listVMs(api libvirtAPI) (vmFacts, error) {
 		if err != nil {
 			return vmFacts{}, fmt.Errorf("autostart of %s: %w", remote.CleanLine(d.Name), err)
 		}
-		sw, rw := StateWords(state, rsn)
+		sw, rw := libvirtStateWords(state, rsn)
 		f.vms = append(f.vms, VM{Name: remote.CleanLine(d.Name), State: sw, Reason: rw, Autostart: auto != 0})
 	}
 	return f, nil
@@ -231,7 +231,7 @@ func call[T any](ctx context.Context, s *lvSession, what string, fn func(libvirt
 	})
 	var zero T
 	if !ok {
-		return zero, s.callErr(what, ErrLibvirtClosed)
+		return zero, s.callErr(what, errLibvirtClosed)
 	}
 	select {
 	case a := <-ch:
@@ -239,6 +239,6 @@ func call[T any](ctx context.Context, s *lvSession, what string, fn func(libvirt
 	case <-ctx.Done():
 		s.timedOut.Store(true)
 		s.kill()
-		return zero, fmt.Errorf("probes: libvirt %s: %w (%w)", what, ErrCallTimeout, ctx.Err())
+		return zero, fmt.Errorf("probes: libvirt %s: %w (%w)", what, errCallTimeout, ctx.Err())
 	}
 }

@@ -50,7 +50,7 @@ func (c *pumpConn) pump(onExit func()) {
 		n, err := c.Conn.Read(buf)
 		if n > 0 {
 			ferr := c.in.feed(buf[:n], c.deliver)
-			if ferr != nil && !errors.Is(ferr, ErrMalformedReply) {
+			if ferr != nil && !errors.Is(ferr, errMalformedReply) {
 				c.Close() // go-libvirt's side of the pipe is closed
 				return
 			}
@@ -81,7 +81,7 @@ func (c *pumpConn) deliver(pkt []byte) error {
 	return err
 }
 
-// failure is why the pump cut the stream (ErrMalformedReply), or nil.
+// failure is why the pump cut the stream (errMalformedReply), or nil.
 func (c *pumpConn) failure() error {
 	if p := c.fault.Load(); p != nil {
 		return *p
@@ -143,7 +143,7 @@ func (s *packetSplitter) feed(p []byte, each func(pkt []byte) error) error {
 	for len(rest) >= 4 && err == nil {
 		n := binary.BigEndian.Uint32(rest)
 		if n < minPacket || n > maxPacket {
-			err = fmt.Errorf("%w: packet length %d", ErrMalformedReply, n)
+			err = fmt.Errorf("%w: packet length %d", errMalformedReply, n)
 			break
 		}
 		if len(rest) < int(n) {

@@ -17,7 +17,7 @@ type hvFacts struct {
 	err              error // set when the API did not answer
 	answered         bool  // the version calls succeeded this round
 	latency          time.Duration
-	via              string // how the facts were read when not the tunnel (ViaVirsh)
+	via              string // how the facts were read when not the tunnel (viaVirsh)
 }
 
 // versionText is "libvirt 9.0.0, QEMU 8.2.0".
@@ -117,12 +117,12 @@ func hypervisorResult(h hosts.Host, hv hvFacts, u unitFacts, at time.Time) Resul
 		}
 		return newResult(h.Name, hosts.CheckHypervisor, st, sum, strings.Join(details, "\n"), u.err, hv.latency, at)
 	}
-	if errors.Is(hv.err, ErrMalformedReply) {
+	if errors.Is(hv.err, errMalformedReply) {
 		// The daemon answered, but with garbage: neither up nor down.
 		return newResult(h.Name, hosts.CheckHypervisor, UNKNOWN, reason(hv.err), strings.Join(details, "\n"), hv.err, hv.latency, at)
 	}
 	if linkInDoubt(u) {
-		return newResult(h.Name, hosts.CheckHypervisor, UNKNOWN, SummaryLinkInDoubt, strings.Join(details, "\n"),
+		return newResult(h.Name, hosts.CheckHypervisor, UNKNOWN, summaryLinkInDoubt, strings.Join(details, "\n"),
 			errors.Join(hv.err, u.err), hv.latency, at)
 	}
 	sum := SummaryNotRunning + ": "
@@ -159,7 +159,7 @@ type vmFacts struct {
 func vmsResult(h hosts.Host, f vmFacts, at time.Time) Result {
 	if f.err != nil {
 		why := reason(f.err)
-		if IsChannelRefused(f.err) {
+		if isChannelRefused(f.err) {
 			// the daemon's socket refused: the hypervisor check says why;
 			// the chain is in Err for the details view
 			why = "libvirt not answering"

@@ -15,7 +15,7 @@ import (
 func TestHypervisorResult(t *testing.T) {
 	h := testHost("hv1")
 	up := hvFacts{libVer: 9000000, hvVer: 8002000, hvType: "QEMU"}
-	down := hvFacts{err: fmt.Errorf("probes: libvirt version: %w", ErrCallTimeout)}
+	down := hvFacts{err: fmt.Errorf("probes: libvirt version: %w", errCallTimeout)}
 	active := []remote.UnitState{{Unit: "libvirtd", State: "active"}}
 	tests := []struct {
 		name string
@@ -39,7 +39,7 @@ func TestHypervisorResult(t *testing.T) {
 		// the root-cause rule: no answer from the API nor from a command is
 		// not a dead daemon
 		{"down, exec failed", down, unitFacts{err: errors.New("probes: exec: broken pipe"), known: true, fresh: true},
-			UNKNOWN, SummaryLinkInDoubt},
+			UNKNOWN, summaryLinkInDoubt},
 		{"down, libvirt error", hvFacts{err: libvirt.Error{Code: 38, Message: "Failed to connect socket"}},
 			unitFacts{states: active, known: true, fresh: true},
 			CRIT, "hypervisor not running: libvirt API not answering (Failed to connect socket); libvirtd active"},
@@ -89,8 +89,8 @@ func TestReason(t *testing.T) {
 		err  error
 		want string
 	}{
-		{fmt.Errorf("probes: libvirt x: %w", ErrCallTimeout), "no answer before the deadline"},
-		{fmt.Errorf("probes: libvirt x: %w", ErrLibvirtClosed), "connection closed"},
+		{fmt.Errorf("probes: libvirt x: %w", errCallTimeout), "no answer before the deadline"},
+		{fmt.Errorf("probes: libvirt x: %w", errLibvirtClosed), "connection closed"},
 		{fmt.Errorf("probes: libvirt x: %w", libvirt.ErrInterrupted), "connection lost during the call"},
 		{fmt.Errorf("probes: libvirt x: %w", libvirt.Error{Message: "no driver"}), "no driver"},
 		{fmt.Errorf("probes: dial libvirt socket /s: %w", errors.New("open failed")), "dial libvirt socket /s: open failed"},
@@ -103,7 +103,7 @@ func TestReason(t *testing.T) {
 }
 
 func TestDefaultClassify(t *testing.T) {
-	st, sum := DefaultClassify(fmt.Errorf("dial: %w", errors.New("connection refused")))
+	st, sum := defaultClassify(fmt.Errorf("dial: %w", errors.New("connection refused")))
 	if st != CRIT || sum != "unreachable: connection refused" {
 		t.Errorf("got %v %q", st, sum)
 	}

@@ -10,12 +10,12 @@ import (
 	"github.com/digitalocean/go-libvirt"
 )
 
-// ErrMalformedReply is the read error go-libvirt sees, and the error every
+// errMalformedReply is the read error go-libvirt sees, and the error every
 // pending call of the session ends with, when the daemon sent a packet that
 // no libvirt daemon sends: a bad packet length, a reply to no call, or a
 // body whose declared counts and lengths do not fit in the bytes received.
 // The stream is closed before go-libvirt decodes such a packet.
-var ErrMalformedReply = errors.New("probes: malformed libvirt reply")
+var errMalformedReply = errors.New("probes: malformed libvirt reply")
 
 // go-libvirt's XDR decoder allocates every declared array count and string
 // length before reading the data (it sets no size limit), so one 32-byte
@@ -163,13 +163,13 @@ func readHeader(pkt []byte) rpcHeader {
 func (g *replyGuard) check(pkt []byte) error {
 	h, body := readHeader(pkt), pkt[4+headerLen:]
 	if h.program != remoteProgram {
-		return fmt.Errorf("%w: program %#x", ErrMalformedReply, h.program)
+		return fmt.Errorf("%w: program %#x", errMalformedReply, h.program)
 	}
 	if h.typ == msgEvent && h.proc == procDomainEventCallbackLifecycle && h.status == statusOK {
 		return checkBody(lifecycleEvent, body, true)
 	}
 	if h.typ != msgReply {
-		return fmt.Errorf("%w: message type %d for procedure %d", ErrMalformedReply, h.typ, h.proc)
+		return fmt.Errorf("%w: message type %d for procedure %d", errMalformedReply, h.typ, h.proc)
 	}
 	g.mu.Lock()
 	want, ok := g.pending[h.serial]
@@ -178,20 +178,20 @@ func (g *replyGuard) check(pkt []byte) error {
 	g.mu.Unlock()
 	switch {
 	case !ok:
-		return fmt.Errorf("%w: reply %d answers no call", ErrMalformedReply, h.serial)
+		return fmt.Errorf("%w: reply %d answers no call", errMalformedReply, h.serial)
 	case want != h.proc:
-		return fmt.Errorf("%w: reply to procedure %d names procedure %d", ErrMalformedReply, want, h.proc)
+		return fmt.Errorf("%w: reply to procedure %d names procedure %d", errMalformedReply, want, h.proc)
 	case h.status == statusError:
 		return checkBody(errorReplyType, body, false)
 	case h.status != statusOK:
-		return fmt.Errorf("%w: status %d for procedure %d", ErrMalformedReply, h.status, h.proc)
+		return fmt.Errorf("%w: status %d for procedure %d", errMalformedReply, h.status, h.proc)
 	}
 	t, ok := replyTypes[h.proc]
 	if !ok {
 		t, ok = extra[h.proc]
 	}
 	if !ok {
-		return fmt.Errorf("%w: procedure %d has no reply check", ErrMalformedReply, h.proc)
+		return fmt.Errorf("%w: procedure %d has no reply check", errMalformedReply, h.proc)
 	}
 	return checkBody(t, body, true)
 }
@@ -201,10 +201,10 @@ func (g *replyGuard) check(pkt []byte) error {
 func checkBody(t reflect.Type, body []byte, exact bool) error {
 	w := xdrWalker{b: body}
 	if err := w.walk(t, false); err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrMalformedReply, t, err)
+		return fmt.Errorf("%w: %s: %w", errMalformedReply, t, err)
 	}
 	if exact && len(w.b) > 0 {
-		return fmt.Errorf("%w: %s: %d bytes left over", ErrMalformedReply, t, len(w.b))
+		return fmt.Errorf("%w: %s: %d bytes left over", errMalformedReply, t, len(w.b))
 	}
 	return nil
 }

@@ -18,7 +18,7 @@ func TestReplyTypesWalkable(t *testing.T) {
 			t.Errorf("procedure %d (%s): %v", proc, typ, err)
 		}
 		if len(body) > 0 {
-			if err := checkBody(typ, body[1:], true); !errors.Is(err, ErrMalformedReply) {
+			if err := checkBody(typ, body[1:], true); !errors.Is(err, errMalformedReply) {
 				t.Errorf("procedure %d (%s) one byte short: %v", proc, typ, err)
 			}
 		}
@@ -61,7 +61,7 @@ func TestCheckBody(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := checkBody(tt.typ, tt.body, tt.exact)
-			if (err == nil) != tt.ok || (err != nil && !errors.Is(err, ErrMalformedReply)) {
+			if (err == nil) != tt.ok || (err != nil && !errors.Is(err, errMalformedReply)) {
 				t.Errorf("checkBody = %v, want ok %v", err, tt.ok)
 			}
 		})
@@ -100,7 +100,7 @@ func TestReplyGuard(t *testing.T) {
 				}
 			}
 			err := g.check(tt.pkt)
-			if (err == nil) != tt.ok || (err != nil && !errors.Is(err, ErrMalformedReply)) {
+			if (err == nil) != tt.ok || (err != nil && !errors.Is(err, errMalformedReply)) {
 				t.Errorf("check = %v, want ok %v", err, tt.ok)
 			}
 		})
@@ -111,7 +111,7 @@ func TestReplyGuard(t *testing.T) {
 	if err := g.check(reply); err != nil {
 		t.Fatal(err)
 	}
-	if err := g.check(reply); !errors.Is(err, ErrMalformedReply) {
+	if err := g.check(reply); !errors.Is(err, errMalformedReply) {
 		t.Errorf("second reply to one call = %v, want ErrMalformedReply", err)
 	}
 }

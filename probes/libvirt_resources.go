@@ -12,26 +12,26 @@ import (
 	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
-// ResourcesAPI is the libvirt procedures the resources check calls; it is
+// resourcesAPI is the libvirt procedures the resources check calls; it is
 // satisfied by *libvirt.Libvirt (and by the fakes in the tests).
-type ResourcesAPI interface {
+type resourcesAPI interface {
 	NodeGetInfo() (rModel [32]int8, rMemory uint64, rCpus int32, rMhz int32, rNodes int32, rSockets int32, rCores int32, rThreads int32, err error)
 	NodeGetMemoryStats(nparams int32, cellNum int32, flags uint32) ([]libvirt.NodeGetMemoryStats, int32, error)
 	ConnectListAllDomains(needResults int32, flags libvirt.ConnectListAllDomainsFlags) ([]libvirt.Domain, uint32, error)
 	DomainGetInfo(dom libvirt.Domain) (rState uint8, rMaxMem uint64, rMemory uint64, rNrVirtCPU uint16, rCPUTime uint64, err error)
 }
 
-var _ ResourcesAPI = (*libvirt.Libvirt)(nil)
+var _ resourcesAPI = (*libvirt.Libvirt)(nil)
 
-// CallFunc runs one libvirt exchange fn under ctx's deadline; the probe
+// callFunc runs one libvirt exchange fn under ctx's deadline; the probe
 // loop passes its session's do, which also drops a connection whose call
 // outlived the deadline. go-libvirt calls take no context, so the checks
 // never call the API except through it.
-type CallFunc func(ctx context.Context, what string, fn func() error) error
+type callFunc func(ctx context.Context, what string, fn func() error) error
 
-// ExecFunc runs one remote command (from hosts/commands.go) under ctx, as
+// execFunc runs one remote command (from hosts/commands.go) under ctx, as
 // Remote.Exec does.
-type ExecFunc func(ctx context.Context, cmd string) (ExecResult, error)
+type execFunc func(ctx context.Context, cmd string) (ExecResult, error)
 
 // nodeFacts is what libvirt told about the host's capacity.
 type nodeFacts struct {
@@ -60,7 +60,7 @@ type resourceFacts struct {
 	latency time.Duration
 }
 
-// ResourcesCheck runs the resources check on one host: CPU count and
+// resourcesCheck runs the resources check on one host: CPU count and
 // model, memory total and free, memory committed to running VMs (from
 // libvirt through call) and the load average and disk use of h.ImagePaths
 // (one exec of a batch). It rates them against h's thresholds:
@@ -75,7 +75,7 @@ type resourceFacts struct {
 //
 // It also returns the figures for HostReport.Resources (nil when libvirt
 // did not answer). ctx bounds everything, each exchange through call.
-func ResourcesCheck(ctx context.Context, api ResourcesAPI, call CallFunc, exec ExecFunc, h hosts.Host, now time.Time) (Result, *Resources) {
+func resourcesCheck(ctx context.Context, api resourcesAPI, call callFunc, exec execFunc, h hosts.Host, now time.Time) (Result, *Resources) {
 	start := time.Now()
 	f := resourceFacts{}
 	f.node, f.nodeErr = readNode(ctx, api, call)
@@ -109,7 +109,7 @@ func (f resourceFacts) resources() *Resources {
 // readNode asks libvirt for the node's CPUs, memory and the running VMs'
 // memory. Only an error of the first call fails it: the others are
 // recorded in the facts.
-func readNode(ctx context.Context, api ResourcesAPI, call CallFunc) (nodeFacts, error) {
+func readNode(ctx context.Context, api resourcesAPI, call callFunc) (nodeFacts, error) {
 	var f nodeFacts
 	err := call(ctx, "node info", func() error {
 		model, mem, cpus, mhz, _, _, _, _, err := api.NodeGetInfo()
@@ -134,7 +134,7 @@ var errMemNotFromLibvirt = errors.New("probes: node memory statistics not suppor
 
 // readMemStats reads the node's memory counters (KiB): total, and free plus
 // buffers plus cached as the memory available to new guests.
-func readMemStats(api ResourcesAPI, f *nodeFacts) error {
+func readMemStats(api resourcesAPI, f *nodeFacts) error {
 	_, n, err := api.NodeGetMemoryStats(0, int32(libvirt.NodeMemoryStatsAllCells), 0)
 	if err != nil {
 		return err
@@ -163,7 +163,7 @@ func readMemStats(api ResourcesAPI, f *nodeFacts) error {
 // readCommitted sums the maximum memory of the running domains. Only
 // running domains are asked: DomainGetInfo fails on inactive ones in some
 // libvirt versions. A domain gone meanwhile is skipped.
-func readCommitted(api ResourcesAPI, f *nodeFacts) error {
+func readCommitted(api resourcesAPI, f *nodeFacts) error {
 	doms, _, err := api.ConnectListAllDomains(1, libvirt.ConnectListDomainsRunning)
 	if err != nil {
 		return err
@@ -184,7 +184,7 @@ func readCommitted(api ResourcesAPI, f *nodeFacts) error {
 
 // readHostCommands runs the load, meminfo (when libvirt had no memory
 // figures) and disk commands in one batch and parses each part.
-func readHostCommands(ctx context.Context, exec ExecFunc, h hosts.Host, f *resourceFacts) {
+func readHostCommands(ctx context.Context, exec execFunc, h hosts.Host, f *resourceFacts) {
 	cmds := []string{remote.HostLoadCommand}
 	wantMem := errors.Is(f.node.memErr, errMemNotFromLibvirt)
 	if wantMem {
@@ -222,7 +222,7 @@ func readHostCommands(ctx context.Context, exec ExecFunc, h hosts.Host, f *resou
 }
 
 // runBatch runs cmds as one remote.Batch through exec and splits the output.
-func runBatch(ctx context.Context, exec ExecFunc, cmds []string) ([]remote.BatchPart, error) {
+func runBatch(ctx context.Context, exec execFunc, cmds []string) ([]remote.BatchPart, error) {
 	parts := make([]remote.BatchPart, len(cmds))
 	script, err := remote.Batch(cmds...)
 	if err != nil {
@@ -231,7 +231,7 @@ func runBatch(ctx context.Context, exec ExecFunc, cmds []string) ([]remote.Batch
 	res, err := exec(ctx, script.Script)
 	switch {
 	case err != nil && ctx.Err() != nil:
-		return parts, fmt.Errorf("probes: exec: %w (%w)", ErrCallTimeout, err)
+		return parts, fmt.Errorf("probes: exec: %w (%w)", errCallTimeout, err)
 	case err != nil:
 		return parts, fmt.Errorf("probes: exec: %w", err)
 	case res.Truncated:

@@ -100,13 +100,13 @@ func withExtraKeys(t *testing.T, l *labtest.Lab, h hosts.Host, extra string) hos
 func (lr *labResources) resources(t *testing.T) (Result, *Resources) {
 	ctx, cancel := context.WithTimeout(t.Context(), lr.h.ProbeTimeout)
 	defer cancel()
-	return ResourcesCheck(ctx, lr.lv, lr.sess.do, lr.r.Exec, lr.h, time.Now())
+	return resourcesCheck(ctx, lr.lv, lr.sess.do, lr.r.Exec, lr.h, time.Now())
 }
 
 func (lr *labResources) storage(t *testing.T) Result {
 	ctx, cancel := context.WithTimeout(t.Context(), lr.h.ProbeTimeout)
 	defer cancel()
-	return StorageCheck(ctx, lr.lv, lr.sess.do, lr.h, time.Now())
+	return storageCheck(ctx, lr.lv, lr.sess.do, lr.h, time.Now())
 }
 
 // The figures are the host's own: CPUs from the lab world, memory from

@@ -15,9 +15,9 @@ import (
 	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
-// SecurityAPI is the libvirt procedures the security check calls; all are
+// securityAPI is the libvirt procedures the security check calls; all are
 // read-only and answer on a read-only connection.
-type SecurityAPI interface {
+type securityAPI interface {
 	ConnectGetCapabilities() (string, error)
 	ConnectGetType() (string, error)
 	ConnectGetLibVersion() (uint64, error)
@@ -26,10 +26,10 @@ type SecurityAPI interface {
 	DomainGetXMLDesc(dom libvirt.Domain, flags libvirt.DomainXMLFlags) (string, error)
 }
 
-var _ SecurityAPI = (*libvirt.Libvirt)(nil)
+var _ securityAPI = (*libvirt.Libvirt)(nil)
 
-// NoCVEVerdict is said beside the versions the security check shows.
-const NoCVEVerdict = "no CVE verdict from version numbers: distributions backport fixes, so check your distribution's security advisories"
+// noCVEVerdict is said beside the versions the security check shows.
+const noCVEVerdict = "no CVE verdict from version numbers: distributions backport fixes, so check your distribution's security advisories"
 
 // finding is one hole the security check found, with its one-line remedy.
 type finding struct {
@@ -49,13 +49,13 @@ type securityFacts struct {
 	verErr   error
 }
 
-// SecurityCheck reads a libvirt host's security posture: through libvirt
+// securityCheck reads a libvirt host's security posture: through libvirt
 // (capabilities' secmodels, each domain's seclabels and graphics, the
 // versions) and one constant remote command (remote.SecurityConfigCommand:
 // libvirtd/virtproxyd/qemu.conf settings and the TCP socket units). Each
 // finding is rated by h.SecurityLevel (WARN, CRIT for security_crit,
 // dropped for security_ignore) and shown with its remedy. ctx bounds all.
-func SecurityCheck(ctx context.Context, api SecurityAPI, call CallFunc, exec ExecFunc, h hosts.Host, now time.Time) Result {
+func securityCheck(ctx context.Context, api securityAPI, call callFunc, exec execFunc, h hosts.Host, now time.Time) Result {
 	start := time.Now()
 	var f securityFacts
 	f.versions, f.verErr = securityVersions(ctx, api, call)
@@ -71,7 +71,7 @@ func SecurityCheck(ctx context.Context, api SecurityAPI, call CallFunc, exec Exe
 	return securityResult(h, hosts.CheckSecurity, libvirtFindings(f), f.versions, f.problems(), time.Since(start), now)
 }
 
-func securityVersions(ctx context.Context, api SecurityAPI, call CallFunc) (string, error) {
+func securityVersions(ctx context.Context, api securityAPI, call callFunc) (string, error) {
 	var lib, hv uint64
 	var typ string
 	err := call(ctx, "version", func() error {
@@ -96,7 +96,7 @@ func securityVersions(ctx context.Context, api SecurityAPI, call CallFunc) (stri
 
 // readDomainSecurity reads every domain's XML (at most MaxDomains); a
 // domain undefined meanwhile is skipped.
-func readDomainSecurity(ctx context.Context, api SecurityAPI, call CallFunc) ([]remote.DomainSecurity, bool, error) {
+func readDomainSecurity(ctx context.Context, api securityAPI, call callFunc) ([]remote.DomainSecurity, bool, error) {
 	var out []remote.DomainSecurity
 	var capped bool
 	err := call(ctx, "domain XML", func() error {
@@ -125,7 +125,7 @@ func readDomainSecurity(ctx context.Context, api SecurityAPI, call CallFunc) ([]
 }
 
 // readSecurityConfig runs remote.SecurityConfigCommand and parses it.
-func readSecurityConfig(ctx context.Context, exec ExecFunc) (remote.SecurityConfig, error) {
+func readSecurityConfig(ctx context.Context, exec execFunc) (remote.SecurityConfig, error) {
 	res, err := exec(ctx, remote.SecurityConfigCommand)
 	switch {
 	case err != nil:
@@ -353,7 +353,7 @@ func securityResult(h hosts.Host, check string, fs []finding, versions string, p
 		lines = append(lines, fmt.Sprintf("%s %s: %s\n  fix: %s", s, f.kind, f.text, f.remedy))
 	}
 	if versions != "" {
-		lines = append(lines, "versions: "+versions+" ("+NoCVEVerdict+")")
+		lines = append(lines, "versions: "+versions+" ("+noCVEVerdict+")")
 	}
 	for _, p := range problems {
 		lines = append(lines, "not read: "+p)

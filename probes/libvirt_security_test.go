@@ -16,7 +16,7 @@ import (
 	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
-// fakeSecurity answers the SecurityAPI procedures from fixtures.
+// fakeSecurity answers the securityAPI procedures from fixtures.
 type fakeSecurity struct {
 	caps    string
 	capsErr error
@@ -53,7 +53,7 @@ func fixture(t testing.TB, name string) string {
 	return string(b)
 }
 
-func execAnswer(out string, err error) ExecFunc {
+func execAnswer(out string, err error) execFunc {
 	return func(_ context.Context, cmd string) (ExecResult, error) {
 		if cmd != remote.SecurityConfigCommand {
 			return ExecResult{ExitCode: 127}, nil
@@ -143,7 +143,7 @@ func TestSecurityCheck(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := SecurityCheck(context.Background(), tc.api, directCall, execAnswer(tc.conf, tc.confErr), tc.host, time.Unix(0, 0))
+			r := securityCheck(context.Background(), tc.api, directCall, execAnswer(tc.conf, tc.confErr), tc.host, time.Unix(0, 0))
 			if r.Status != tc.status {
 				t.Errorf("status %v, want %v\n%s\n%s", r.Status, tc.status, r.Summary, r.Details)
 			}

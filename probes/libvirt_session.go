@@ -255,7 +255,7 @@ func (d *lvDialer) Dial() (net.Conn, error) {
 	defer d.mu.Unlock()
 	if d.killed || d.conn != nil {
 		raw.Close()
-		return nil, fmt.Errorf("probes: dial libvirt socket %s: %w", d.path, ErrLibvirtClosed)
+		return nil, fmt.Errorf("probes: dial libvirt socket %s: %w", d.path, errLibvirtClosed)
 	}
 	d.conn = newPumpConn(raw, d.markDead, d.markExited)
 	return d.conn, nil

@@ -14,15 +14,15 @@ import (
 	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
-// StorageAPI is the libvirt procedures the storage check calls; it is
+// storageAPI is the libvirt procedures the storage check calls; it is
 // satisfied by *libvirt.Libvirt (and by the fakes in the tests).
-type StorageAPI interface {
+type storageAPI interface {
 	ConnectListAllStoragePools(needResults int32, flags libvirt.ConnectListAllStoragePoolsFlags) ([]libvirt.StoragePool, uint32, error)
 	StoragePoolGetInfo(pool libvirt.StoragePool) (rState uint8, rCapacity uint64, rAllocation uint64, rAvailable uint64, err error)
 	StoragePoolGetAutostart(pool libvirt.StoragePool) (int32, error)
 }
 
-var _ StorageAPI = (*libvirt.Libvirt)(nil)
+var _ storageAPI = (*libvirt.Libvirt)(nil)
 
 // maxPools bounds how many pools one round asks about.
 const maxPools = 1024
@@ -42,15 +42,15 @@ type Pool struct {
 // poolStateWords are libvirt's virStoragePoolState names.
 var poolStateWords = []string{"inactive", "building", "running", "degraded", "inaccessible"}
 
-// PoolStateWord names a virStoragePoolState; unknown values read "state N".
-func PoolStateWord(st uint8) string {
+// poolStateWord names a virStoragePoolState; unknown values read "state N".
+func poolStateWord(st uint8) string {
 	if int(st) < len(poolStateWords) {
 		return poolStateWords[st]
 	}
 	return fmt.Sprintf("state %d", st)
 }
 
-// StorageCheck runs the storage check on one host: every pool's state,
+// storageCheck runs the storage check on one host: every pool's state,
 // autostart flag and allocation/capacity, read through call under ctx, and
 // rated:
 //
@@ -61,14 +61,14 @@ func PoolStateWord(st uint8) string {
 //   - libvirt not answering: UNKNOWN with the reason.
 //
 // Details hold one line per pool, in name order.
-func StorageCheck(ctx context.Context, api StorageAPI, call CallFunc, h hosts.Host, now time.Time) Result {
-	res, _ := StoragePools(ctx, api, call, h, now)
+func storageCheck(ctx context.Context, api storageAPI, call callFunc, h hosts.Host, now time.Time) Result {
+	res, _ := storagePools(ctx, api, call, h, now)
 	return res
 }
 
-// StoragePools is StorageCheck that also returns the pools it read (nil
+// storagePools is storageCheck that also returns the pools it read (nil
 // when it could not list them).
-func StoragePools(ctx context.Context, api StorageAPI, call CallFunc, h hosts.Host, now time.Time) (Result, []Pool) {
+func storagePools(ctx context.Context, api storageAPI, call callFunc, h hosts.Host, now time.Time) (Result, []Pool) {
 	start := time.Now()
 	var pools []Pool
 	err := call(ctx, "storage pools", func() error {
@@ -84,7 +84,7 @@ func StoragePools(ctx context.Context, api StorageAPI, call CallFunc, h hosts.Ho
 }
 
 // listPools reads every pool; one deleted meanwhile is skipped.
-func listPools(api StorageAPI) ([]Pool, error) {
+func listPools(api storageAPI) ([]Pool, error) {
 	list, _, err := api.ConnectListAllStoragePools(1, 0)
 	if err != nil {
 		return nil, err
@@ -108,7 +108,7 @@ func listPools(api StorageAPI) ([]Pool, error) {
 		if err != nil && !errors.As(err, &le) {
 			return nil, fmt.Errorf("pool %s: %w", p.Name, err) // the connection broke
 		}
-		p.State, p.Capacity, p.Allocation, p.Err = PoolStateWord(st), capacity, alloc, err
+		p.State, p.Capacity, p.Allocation, p.Err = poolStateWord(st), capacity, alloc, err
 		pools = append(pools, p)
 	}
 	slices.SortFunc(pools, func(a, b Pool) int { return strings.Compare(a.Name, b.Name) })
@@ -121,7 +121,7 @@ func noPool(err error) bool {
 	return errors.As(err, &le) && le.Code == uint32(libvirt.ErrNoStoragePool)
 }
 
-// storageResult rates the pools (see StorageCheck).
+// storageResult rates the pools (see storageCheck).
 func storageResult(h hosts.Host, pools []Pool, lat time.Duration, now time.Time) Result {
 	if len(pools) == 0 {
 		return newResult(h.Name, hosts.CheckStorage, OK, "no storage pools", "", nil, lat, now)

@@ -51,7 +51,7 @@ func TestStorageCheck(t *testing.T) {
 		{"autostart error", []fakePool{{name: "bad", state: libvirt.StoragePoolRunning,
 			autoErr: libvirt.Error{Code: uint32(libvirt.ErrInternalError), Message: "no flag"}}}, nil, nil, UNKNOWN,
 			"pool bad info unavailable", "info unavailable: no flag"},
-		{"pool list fails", nil, ErrLibvirtClosed, nil, UNKNOWN, "storage pools unavailable: connection closed", ""},
+		{"pool list fails", nil, errLibvirtClosed, nil, UNKNOWN, "storage pools unavailable: connection closed", ""},
 		{"control characters in a name", []fakePool{{name: "x\x1b[2Jy\u202e", state: libvirt.StoragePoolDegraded}}, nil, nil, CRIT,
 			"pool xy degraded", ""},
 	}
@@ -63,7 +63,7 @@ func TestStorageCheck(t *testing.T) {
 			}
 			n := &fakeNode{poolList: tc.pools, poolListErr: tc.listErr}
 			at := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
-			res := StorageCheck(t.Context(), n, directCall, h, at)
+			res := storageCheck(t.Context(), n, directCall, h, at)
 			if res.Status != tc.st || !strings.Contains(res.Summary, tc.summary) || !strings.Contains(res.Details, tc.detail) {
 				t.Errorf("got %v %q\ndetails:\n%s\nwant %v %q, details with %q", res.Status, res.Summary, res.Details, tc.st, tc.summary, tc.detail)
 			}
@@ -78,7 +78,7 @@ func TestStorageCheck(t *testing.T) {
 // whole check is UNKNOWN rather than one pool.
 func TestStorageCheckBrokenMidway(t *testing.T) {
 	n := &fakeNode{poolList: []fakePool{{name: "a", state: libvirt.StoragePoolRunning, infoErr: errors.New("eof")}}}
-	res := StorageCheck(t.Context(), n, directCall, resourcesHost(), time.Now())
+	res := storageCheck(t.Context(), n, directCall, resourcesHost(), time.Now())
 	if res.Status != UNKNOWN || !strings.HasPrefix(res.Summary, "storage pools unavailable: ") {
 		t.Errorf("got %v %q", res.Status, res.Summary)
 	}
@@ -86,7 +86,7 @@ func TestStorageCheckBrokenMidway(t *testing.T) {
 
 func TestPoolStateWord(t *testing.T) {
 	for st, want := range map[uint8]string{0: "inactive", 1: "building", 2: "running", 3: "degraded", 4: "inaccessible", 5: "state 5"} {
-		if got := PoolStateWord(st); got != want {
+		if got := poolStateWord(st); got != want {
 			t.Errorf("PoolStateWord(%d) = %q, want %q", st, got, want)
 		}
 	}

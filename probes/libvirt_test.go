@@ -61,7 +61,7 @@ func TestSessionRealLibvirtDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
 	_, err = call(ctx, sess, "version", func(api libvirtAPI) (uint64, error) { return api.ConnectGetVersion() })
-	if !errors.Is(err, ErrCallTimeout) {
+	if !errors.Is(err, errCallTimeout) {
 		t.Fatalf("hung call = %v, want ErrCallTimeout", err)
 	}
 	if sess.alive() {
@@ -69,7 +69,7 @@ func TestSessionRealLibvirtDeadline(t *testing.T) {
 	}
 	if _, err := call(t.Context(), sess, "again", func(api libvirtAPI) (uint64, error) {
 		return api.ConnectGetLibVersion()
-	}); !errors.Is(err, ErrLibvirtClosed) {
+	}); !errors.Is(err, errLibvirtClosed) {
 		t.Errorf("call on a killed session = %v, want ErrLibvirtClosed", err)
 	}
 	if !sess.shutdown(grace(t)) {
@@ -120,7 +120,7 @@ func TestOpenLibvirtDialHangs(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Millisecond)
 	defer cancel()
 	_, err := openLibvirt(ctx, r, testHost("hv1"))
-	if !errors.Is(err, ErrCallTimeout) {
+	if !errors.Is(err, errCallTimeout) {
 		t.Fatalf("open = %v, want ErrCallTimeout", err)
 	}
 }
@@ -230,7 +230,7 @@ func TestPacketSplitter(t *testing.T) {
 				err = sp.feed(s[:k], func(p []byte) error { got = append(got, len(p)); return nil })
 				s = s[k:]
 			}
-			if (err == nil) != tt.ok || (err != nil && !errors.Is(err, ErrMalformedReply)) {
+			if (err == nil) != tt.ok || (err != nil && !errors.Is(err, errMalformedReply)) {
 				t.Errorf("feed = %v, want ok %v", err, tt.ok)
 			}
 			if !slices.Equal(got, tt.want) {
@@ -247,7 +247,7 @@ func TestPumpConnRejectsBadFrame(t *testing.T) {
 	c := newPumpConn(a, func() { closeOnce(dead) }, func() { close(exited) })
 	go b.Write([]byte{0, 0, 0, 1, 0xde, 0xad})
 	_, err := io.ReadAll(c)
-	if !errors.Is(err, ErrMalformedReply) || !errors.Is(c.failure(), ErrMalformedReply) {
+	if !errors.Is(err, errMalformedReply) || !errors.Is(c.failure(), errMalformedReply) {
 		t.Errorf("read error %v, failure %v, want ErrMalformedReply", err, c.failure())
 	}
 	within(t, dead, "dead signal")

@@ -19,15 +19,15 @@ import (
 // the daemon is fine, read-only virsh over exec gives the same facts as the
 // libvirt API: versions and every domain with its state and reason.
 
-// ViaVirsh is the detail line of a check answered by the fallback.
-const ViaVirsh = "via virsh fallback (libvirt socket forwarding refused by sshd)"
+// viaVirsh is the detail line of a check answered by the fallback.
+const viaVirsh = "via virsh fallback (libvirt socket forwarding refused by sshd)"
 
-// ErrVirshMissing means the host has no virsh (libvirt-clients) to fall back on.
-var ErrVirshMissing = errors.New("probes: virsh is not installed on the host")
+// errVirshMissing means the host has no virsh (libvirt-clients) to fall back on.
+var errVirshMissing = errors.New("probes: virsh is not installed on the host")
 
-// VirshError is a virsh command that ran and failed, most often because the
+// virshError is a virsh command that ran and failed, most often because the
 // daemon does not answer ("failed to connect to the hypervisor").
-type VirshError struct {
+type virshError struct {
 	// Query is the virsh query that failed.
 	Query remote.VirshQuery
 	// Exit is virsh's exit status.
@@ -37,17 +37,17 @@ type VirshError struct {
 }
 
 // Error names the query, the exit status and what virsh said.
-func (e *VirshError) Error() string {
+func (e *virshError) Error() string {
 	return fmt.Sprintf("probes: virsh %s: exit %d: %s", e.Query, e.Exit, e.Message)
 }
 
-// VirshResult is what read-only virsh told about a host's libvirt daemon.
-type VirshResult struct {
+// virshResult is what read-only virsh told about a host's libvirt daemon.
+type virshResult struct {
 	// URI is the daemon URI virsh opened (see remote.VirshURI).
 	URI     string
 	Version remote.VirshVersions
 	// VMs sorted by name, with state and reason words as the libvirt path
-	// gives them (StateWords) and the autostart flag.
+	// gives them (libvirtStateWords) and the autostart flag.
 	VMs []VM
 	// Capped is set when the host had more than MaxDomains domains.
 	Capped bool
@@ -61,13 +61,13 @@ type VirshResult struct {
 // (getaddrinfo), which stalls on hosts with broken DNS.
 var virshQueries = []remote.VirshQuery{remote.VirshVersion, remote.VirshDomStates, remote.VirshAutostart}
 
-// VirshFacts runs the read-only virsh queries in one exec, bounded by the
+// virshFacts runs the read-only virsh queries in one exec, bounded by the
 // host's probe timeout (and, on the host, by timeout(1) per command), and
 // parses them. Errors: remote.ErrBadArgument (URI not allowed for virsh),
-// ErrCallTimeout, ErrVirshMissing, *VirshError (virsh failed; the daemon
+// errCallTimeout, errVirshMissing, *virshError (virsh failed; the daemon
 // is most likely down), ErrUnparseable (garbage), or the exec's own error.
-func VirshFacts(ctx context.Context, r Remote, h hosts.Host) (VirshResult, error) {
-	var res VirshResult
+func virshFacts(ctx context.Context, r Remote, h hosts.Host) (virshResult, error) {
+	var res virshResult
 	uri, err := remote.VirshURI(h.LibvirtURI)
 	if err != nil {
 		return res, fmt.Errorf("probes: virsh fallback: %w", err)
@@ -101,7 +101,7 @@ func VirshFacts(ctx context.Context, r Remote, h hosts.Host) (VirshResult, error
 
 // readDomains joins the domain states with the autostart names (a hex
 // dump of virsh's list).
-func (res *VirshResult) readDomains(states, autostart string) error {
+func (res *virshResult) readDomains(states, autostart string) error {
 	doms, err := remote.ParseVirshDomStats(states)
 	if err != nil {
 		return err
@@ -118,7 +118,7 @@ func (res *VirshResult) readDomains(states, autostart string) error {
 	doms = doms[:min(len(doms), remote.MaxDomains)]
 	res.VMs = make([]VM, len(doms))
 	for i, d := range doms {
-		sw, rw := StateWords(d.State, d.Reason)
+		sw, rw := libvirtStateWords(d.State, d.Reason)
 		res.VMs[i] = VM{Name: remote.CleanLine(d.Name), State: sw, Reason: rw, Autostart: auto[d.Name]}
 	}
 	slices.SortFunc(res.VMs, func(a, b VM) int { return strings.Compare(a.Name, b.Name) })
@@ -138,7 +138,7 @@ func execBatch(ctx context.Context, r Remote, limit time.Duration, cmds []string
 	lat := time.Since(start)
 	switch {
 	case err != nil && ectx.Err() != nil && ctx.Err() == nil:
-		return nil, "", lat, fmt.Errorf("exec: %w (%w)", ErrCallTimeout, err)
+		return nil, "", lat, fmt.Errorf("exec: %w (%w)", errCallTimeout, err)
 	case err != nil:
 		return nil, "", lat, fmt.Errorf("exec: %w", err)
 	case out.Truncated:
@@ -157,11 +157,11 @@ func virshPartErr(q remote.VirshQuery, p remote.BatchPart, stderr string) error 
 	case -1:
 		return fmt.Errorf("%w: virsh %s: %w", remote.ErrUnparseable, q, errPartMissing)
 	case 126, 127:
-		return fmt.Errorf("probes: virsh %s: %w", q, ErrVirshMissing)
+		return fmt.Errorf("probes: virsh %s: %w", q, errVirshMissing)
 	case 124, 137:
-		return fmt.Errorf("probes: virsh %s: %w", q, ErrCallTimeout)
+		return fmt.Errorf("probes: virsh %s: %w", q, errCallTimeout)
 	}
-	return &VirshError{Query: q, Exit: p.Exit, Message: virshMessage(stderr)}
+	return &virshError{Query: q, Exit: p.Exit, Message: virshMessage(stderr)}
 }
 
 // virshMessage picks virsh's "error: ..." lines (at most two distinct
@@ -187,7 +187,7 @@ func virshMessage(stderr string) string {
 	return strings.Join(msgs, "; ")
 }
 
-// IsAdministrativelyRefused reports whether err holds a channel open that
+// isAdministrativelyRefused reports whether err holds a channel open that
 // the SSH server refused by policy: *ssh.OpenChannelError with reason
 // ssh.Prohibited (SSH_OPEN_ADMINISTRATIVELY_PROHIBITED).
 //
@@ -195,77 +195,77 @@ func virshMessage(stderr string) string {
 // AllowStreamLocalForwarding no it answers reason 2, "connect failed",
 // message "open failed", exactly as for a missing socket or a stopped
 // daemon. So this is true only for servers that say so; for OpenSSH use
-// IsChannelRefused and DiagnoseTunnel, which asks virsh whether the
+// isChannelRefused and diagnoseTunnel, which asks virsh whether the
 // daemon answers.
-func IsAdministrativelyRefused(err error) bool {
+func isAdministrativelyRefused(err error) bool {
 	var oce *ssh.OpenChannelError
 	return errors.As(err, &oce) && oce.Reason == ssh.Prohibited
 }
 
-// IsChannelRefused reports whether err holds any refusal of a channel open
+// isChannelRefused reports whether err holds any refusal of a channel open
 // (*ssh.OpenChannelError): the server answered, so the SSH link is fine,
 // but it would not connect the socket, by policy or because nothing
 // listens there.
-func IsChannelRefused(err error) bool {
+func isChannelRefused(err error) bool {
 	var oce *ssh.OpenChannelError
 	return errors.As(err, &oce)
 }
 
-// TunnelVerdict says why the libvirt channel could not be opened, once
+// tunnelVerdict says why the libvirt channel could not be opened, once
 // virsh has been asked.
-type TunnelVerdict int
+type tunnelVerdict int
 
 // Tunnel verdicts.
 const (
-	// TunnelNotRefused: the error is no channel refusal (a timeout, a dead
+	// tunnelNotRefused: the error is no channel refusal (a timeout, a dead
 	// link, a libvirt error); the fallback does not apply.
-	TunnelNotRefused TunnelVerdict = iota
-	// TunnelForwardingRefused: sshd refused the channel, yet the daemon
+	tunnelNotRefused tunnelVerdict = iota
+	// tunnelForwardingRefused: sshd refused the channel, yet the daemon
 	// answers virsh: socket forwarding is refused (by sshd policy, or the
 	// SSH user may not open the socket). Use the fallback's facts.
-	TunnelForwardingRefused
-	// TunnelDaemonDown: the channel was refused and virsh cannot reach the
+	tunnelForwardingRefused
+	// tunnelDaemonDown: the channel was refused and virsh cannot reach the
 	// daemon either.
-	TunnelDaemonDown
-	// TunnelUndecided: the channel was refused and virsh could not tell
+	tunnelDaemonDown
+	// tunnelUndecided: the channel was refused and virsh could not tell
 	// (not installed, timed out, garbage); the error says which.
-	TunnelUndecided
+	tunnelUndecided
 )
 
 // String is the verdict as a word for logs and tests.
-func (v TunnelVerdict) String() string {
+func (v tunnelVerdict) String() string {
 	switch v {
-	case TunnelNotRefused:
+	case tunnelNotRefused:
 		return "not-refused"
-	case TunnelForwardingRefused:
+	case tunnelForwardingRefused:
 		return "forwarding-refused"
-	case TunnelDaemonDown:
+	case tunnelDaemonDown:
 		return "daemon-down"
-	case TunnelUndecided:
+	case tunnelUndecided:
 		return "undecided"
 	}
 	return fmt.Sprintf("TunnelVerdict(%d)", int(v))
 }
 
-// DiagnoseTunnel explains dialErr, the error of opening the libvirt
+// diagnoseTunnel explains dialErr, the error of opening the libvirt
 // channel. A refusal is ambiguous with OpenSSH (policy and a dead daemon
-// look alike, see IsAdministrativelyRefused), so virsh decides: when it
+// look alike, see isAdministrativelyRefused), so virsh decides: when it
 // answers, the daemon is fine and forwarding is what is refused, and its
 // facts are returned for the checks. The error is the fallback's own, when
 // it failed.
-func DiagnoseTunnel(ctx context.Context, r Remote, h hosts.Host, dialErr error) (TunnelVerdict, VirshResult, error) {
-	if !IsChannelRefused(dialErr) {
-		return TunnelNotRefused, VirshResult{}, nil
+func diagnoseTunnel(ctx context.Context, r Remote, h hosts.Host, dialErr error) (tunnelVerdict, virshResult, error) {
+	if !isChannelRefused(dialErr) {
+		return tunnelNotRefused, virshResult{}, nil
 	}
-	res, err := VirshFacts(ctx, r, h)
-	var ve *VirshError
+	res, err := virshFacts(ctx, r, h)
+	var ve *virshError
 	switch {
 	case err == nil:
-		return TunnelForwardingRefused, res, nil
+		return tunnelForwardingRefused, res, nil
 	case errors.As(err, &ve):
-		return TunnelDaemonDown, res, err
-	case IsAdministrativelyRefused(dialErr):
-		return TunnelForwardingRefused, res, err
+		return tunnelDaemonDown, res, err
+	case isAdministrativelyRefused(dialErr):
+		return tunnelForwardingRefused, res, err
 	}
-	return TunnelUndecided, res, err
+	return tunnelUndecided, res, err
 }

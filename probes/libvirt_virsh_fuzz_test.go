@@ -47,7 +47,7 @@ func FuzzParseVirshDomStats(f *testing.F) {
 				t.Fatalf("bad or repeated name %q", d.Name)
 			}
 			seen[d.Name] = true
-			if s, r := StateWords(d.State, d.Reason); s == "" || r == "" {
+			if s, r := libvirtStateWords(d.State, d.Reason); s == "" || r == "" {
 				t.Fatalf("no words for %+v", d)
 			}
 		}

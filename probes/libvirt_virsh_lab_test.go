@@ -83,9 +83,9 @@ func wantOpenFailed(t *testing.T, err error) {
 	if oce.Reason != ssh.ConnectionFailed || oce.Message != "open failed" {
 		t.Errorf("reason %v message %q: OpenSSH's refusal changed shape; revisit IsAdministrativelyRefused", oce.Reason, oce.Message)
 	}
-	if !IsChannelRefused(err) || IsAdministrativelyRefused(err) {
+	if !isChannelRefused(err) || isAdministrativelyRefused(err) {
 		t.Errorf("IsChannelRefused %v, IsAdministrativelyRefused %v; want true, false (OpenSSH never says prohibited)",
-			IsChannelRefused(err), IsAdministrativelyRefused(err))
+			isChannelRefused(err), isAdministrativelyRefused(err))
 	}
 }
 
@@ -98,8 +98,8 @@ func TestLabVirshFallbackForwardingRefused(t *testing.T) {
 	wantOpenFailed(t, dialErr)
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	verdict, res, err := DiagnoseTunnel(ctx, r, h, dialErr)
-	if verdict != TunnelForwardingRefused || err != nil {
+	verdict, res, err := diagnoseTunnel(ctx, r, h, dialErr)
+	if verdict != tunnelForwardingRefused || err != nil {
 		t.Fatalf("verdict %v, error %v; want forwarding-refused", verdict, err)
 	}
 	t.Logf("virsh fallback: %s in %v, %d VMs", res.URI, res.Latency, len(res.VMs))
@@ -156,10 +156,10 @@ func TestLabVirshDaemonStoppedNotRefused(t *testing.T) {
 			wantOpenFailed(t, dialErr)
 			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 			defer cancel()
-			verdict, _, err := DiagnoseTunnel(ctx, r, h, dialErr)
+			verdict, _, err := diagnoseTunnel(ctx, r, h, dialErr)
 			t.Logf("virsh with the daemon stopped: %v", err)
-			var ve *VirshError
-			if verdict != TunnelDaemonDown || !errors.As(err, &ve) {
+			var ve *virshError
+			if verdict != tunnelDaemonDown || !errors.As(err, &ve) {
 				t.Fatalf("verdict %v, error %v; want daemon-down with a *VirshError", verdict, err)
 			}
 		})

@@ -91,11 +91,11 @@ func virshHost() hosts.Host {
 
 func TestVirshFactsHealthy(t *testing.T) {
 	r := healthyVirsh()
-	got, err := VirshFacts(t.Context(), r, virshHost())
+	got, err := virshFacts(t.Context(), r, virshHost())
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := VirshResult{
+	want := virshResult{
 		URI:     "test+unix:///etc/libvirt/node.xml",
 		Version: remote.VirshVersions{LibVersion: 9000001, HVType: "QEMU", HVVersion: 7002000},
 		VMs: []VM{
@@ -119,7 +119,7 @@ func TestVirshFactsHealthy(t *testing.T) {
 	}
 }
 
-var cmpIgnoreLatency = cmp.Transformer("noLatency", func(v VirshResult) VirshResult {
+var cmpIgnoreLatency = cmp.Transformer("noLatency", func(v virshResult) virshResult {
 	v.Latency = 0
 	return v
 })
@@ -138,13 +138,13 @@ func TestVirshFactsFailures(t *testing.T) {
 		r      *virshRemote
 		uri    string
 		is     error
-		wantVE string // VirshError message when set
+		wantVE string // virshError message when set
 	}{
 		{"daemon down", down(1), "", nil, "failed to connect to the hypervisor; Failed to connect socket to '/var/run/libvirt/libvirt-sock-ro': No such file or directory"},
-		{"virsh missing", down(127), "", ErrVirshMissing, ""},
-		{"virsh not executable", down(126), "", ErrVirshMissing, ""},
-		{"remote timeout", down(124), "", ErrCallTimeout, ""},
-		{"remote timeout kill", down(137), "", ErrCallTimeout, ""},
+		{"virsh missing", down(127), "", errVirshMissing, ""},
+		{"virsh not executable", down(126), "", errVirshMissing, ""},
+		{"remote timeout", down(124), "", errCallTimeout, ""},
+		{"remote timeout kill", down(137), "", errCallTimeout, ""},
 		{"garbage version", withPart(0, virshPart{"<html>\n", 0}), "", remote.ErrUnparseable, ""},
 		{"no daemon line", withPart(0, virshPart{"Using library: libvirt 9.0.0\n", 0}), "", remote.ErrUnparseable, ""},
 		{"garbage stats", withPart(1, virshPart{"Domain: web\n", 0}), "", remote.ErrUnparseable, ""},
@@ -153,7 +153,7 @@ func TestVirshFactsFailures(t *testing.T) {
 		{"autostart not hex", withPart(2, virshPart{virshAutoOut, 0}), "", remote.ErrUnparseable, ""},
 		{"truncated", func() *virshRemote { r := healthyVirsh(); r.trunc = true; return r }(), "", remote.ErrUnparseable, ""},
 		{"exec error", &virshRemote{err: net.ErrClosed}, "", net.ErrClosed, ""},
-		{"hung exec", &virshRemote{hang: true}, "", ErrCallTimeout, ""},
+		{"hung exec", &virshRemote{hang: true}, "", errCallTimeout, ""},
 		{"uri for another host", healthyVirsh(), "qemu+ssh://other/system", remote.ErrBadArgument, ""},
 	}
 	for _, tt := range tests {
@@ -165,8 +165,8 @@ func TestVirshFactsFailures(t *testing.T) {
 			if tt.r.hang {
 				h.ProbeTimeout = 50 * time.Millisecond
 			}
-			_, err := VirshFacts(t.Context(), tt.r, h)
-			var ve *VirshError
+			_, err := virshFacts(t.Context(), tt.r, h)
+			var ve *virshError
 			switch {
 			case err == nil:
 				t.Fatal("no error")
@@ -185,7 +185,7 @@ func TestVirshFactsFailures(t *testing.T) {
 }
 
 func TestVirshErrorText(t *testing.T) {
-	e := &VirshError{Query: remote.VirshDomStates, Exit: 1, Message: "failed to connect to the hypervisor"}
+	e := &virshError{Query: remote.VirshDomStates, Exit: 1, Message: "failed to connect to the hypervisor"}
 	want := "probes: virsh domstats --state --raw: exit 1: failed to connect to the hypervisor"
 	if e.Error() != want {
 		t.Errorf("%q, want %q", e.Error(), want)
@@ -213,10 +213,10 @@ func TestChannelRefusalClassifiers(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := IsAdministrativelyRefused(tt.err); got != tt.admin {
+			if got := isAdministrativelyRefused(tt.err); got != tt.admin {
 				t.Errorf("IsAdministrativelyRefused = %v, want %v", got, tt.admin)
 			}
-			if got := IsChannelRefused(tt.err); got != tt.refuse {
+			if got := isChannelRefused(tt.err); got != tt.refuse {
 				t.Errorf("IsChannelRefused = %v, want %v", got, tt.refuse)
 			}
 		})
@@ -233,29 +233,29 @@ func TestDiagnoseTunnel(t *testing.T) {
 		name    string
 		dialErr error
 		r       *virshRemote
-		want    TunnelVerdict
+		want    tunnelVerdict
 		wantErr bool
 		execs   int
 	}{
-		{"not a refusal", context.DeadlineExceeded, healthyVirsh(), TunnelNotRefused, false, 0},
-		{"refused, virsh answers", openFailed, healthyVirsh(), TunnelForwardingRefused, false, 1},
-		{"refused, daemon down", openFailed, downRemote(1), TunnelDaemonDown, true, 1},
-		{"prohibited, daemon down", prohibited, downRemote(1), TunnelDaemonDown, true, 1},
-		{"prohibited, no virsh", prohibited, downRemote(127), TunnelForwardingRefused, true, 1},
-		{"refused, no virsh", openFailed, downRemote(127), TunnelUndecided, true, 1},
+		{"not a refusal", context.DeadlineExceeded, healthyVirsh(), tunnelNotRefused, false, 0},
+		{"refused, virsh answers", openFailed, healthyVirsh(), tunnelForwardingRefused, false, 1},
+		{"refused, daemon down", openFailed, downRemote(1), tunnelDaemonDown, true, 1},
+		{"prohibited, daemon down", prohibited, downRemote(1), tunnelDaemonDown, true, 1},
+		{"prohibited, no virsh", prohibited, downRemote(127), tunnelForwardingRefused, true, 1},
+		{"refused, no virsh", openFailed, downRemote(127), tunnelUndecided, true, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v, res, err := DiagnoseTunnel(t.Context(), tt.r, virshHost(), tt.dialErr)
+			v, res, err := diagnoseTunnel(t.Context(), tt.r, virshHost(), tt.dialErr)
 			if v != tt.want || (err != nil) != tt.wantErr || tt.r.execs != tt.execs {
 				t.Fatalf("verdict %v, err %v, execs %d; want %v, err %v, execs %d", v, err, tt.r.execs, tt.want, tt.wantErr, tt.execs)
 			}
-			if v == TunnelForwardingRefused && err == nil && len(res.VMs) == 0 {
+			if v == tunnelForwardingRefused && err == nil && len(res.VMs) == 0 {
 				t.Error("forwarding refused but no facts returned")
 			}
 		})
 	}
-	if s := TunnelVerdict(42).String(); s != "TunnelVerdict(42)" {
+	if s := tunnelVerdict(42).String(); s != "TunnelVerdict(42)" {
 		t.Errorf("String %q", s)
 	}
 }

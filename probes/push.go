@@ -194,7 +194,7 @@ func lostReport(last HostReport, h hosts.Host, linkWhy string, at time.Time) Hos
 		case hosts.CheckHypervisor:
 			// not a dead daemon until the link is known good: the probe
 			// that follows at once decides (see rootcause.go)
-			rep.Checks[i] = newResult(h.Name, c.Check, UNKNOWN, SummaryCheckingLink, "probing the host to explain", nil, 0, at)
+			rep.Checks[i] = newResult(h.Name, c.Check, UNKNOWN, summaryCheckingLink, "probing the host to explain", nil, 0, at)
 		case hosts.CheckVMs:
 			rep.Checks[i] = newResult(h.Name, c.Check, UNKNOWN, "VM list unavailable: libvirt connection lost", "", nil, 0, at)
 		}

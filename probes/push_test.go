@@ -58,7 +58,7 @@ func TestPushLossPublishesAtOnce(t *testing.T) {
 		kvmSt         Status
 	}{
 		{"libvirt stream dies", func(s *lvSession, _ *fakeHost) { s.kill() }, OK, UNKNOWN,
-			SummaryCheckingLink, "VM list unavailable", OK},
+			summaryCheckingLink, "VM list unavailable", OK},
 		{"ssh keepalive fails", func(_ *lvSession, fh *fakeHost) { fh.remote.drop() }, CRIT, CRIT,
 			SummaryUnreachable, SummaryUnreachable, UNKNOWN},
 	} {
@@ -133,7 +133,7 @@ func TestPushReconnectBackoff(t *testing.T) {
 	}
 	opens := fh.opens.Load()
 	currentSession(t, s).kill() // drops again at once: no immediate probe
-	wantCheck(t, within(t, s.Updates(), "second loss report"), "hypervisor", UNKNOWN, SummaryCheckingLink)
+	wantCheck(t, within(t, s.Updates(), "second loss report"), "hypervisor", UNKNOWN, summaryCheckingLink)
 	if tm := within(t, ft.made, "the retry after a flap"); tm.d != 4*time.Second {
 		t.Errorf("retry after a flap %v, want the backoff's ceiling", tm.d)
 	}
@@ -316,7 +316,7 @@ func TestEventWords(t *testing.T) {
 		{-1, -1, "event--1 (detail--1)"},
 	} {
 		t.Run(tc.want, func(t *testing.T) {
-			if got := EventWords(tc.ev, tc.detail); got != tc.want {
+			if got := eventText(tc.ev, tc.detail); got != tc.want {
 				t.Errorf("EventWords(%d, %d) = %q, want %q", tc.ev, tc.detail, got, tc.want)
 			}
 		})
@@ -327,7 +327,7 @@ func FuzzEventWords(f *testing.F) {
 	f.Add(int32(3), int32(2))
 	f.Add(int32(-7), int32(1<<30))
 	f.Fuzz(func(t *testing.T, ev, detail int32) {
-		w := EventWords(ev, detail)
+		w := eventText(ev, detail)
 		if w == "" || remote.CleanLine(w) != w {
 			t.Errorf("EventWords(%d, %d) = %q", ev, detail, w)
 		}

@@ -37,10 +37,10 @@ var causes = []Cause{
 	{"jump-unreachable", hosts.CheckSSH, "the jump host is down or unreachable: fix it first, every host behind it shows the same cause", []string{"unreachable: jump host"}},
 	{"host-unreachable", hosts.CheckSSH, "check the host's power and network from its console (IPMI/iLO/iDRAC), then that sshd runs and listens on the configured port", []string{"unreachable", "ssh connection lost"}},
 
-	{"hyperv-launchtype-off", hosts.CheckHypervisor, RemedyLaunchType, []string{"hypervisorlaunchtype"}},
-	{"hyperv-firmware", hosts.CheckHypervisor, RemedyFirmware, []string{"disabled in firmware"}},
+	{"hyperv-launchtype-off", hosts.CheckHypervisor, remedyLaunchType, []string{"hypervisorlaunchtype"}},
+	{"hyperv-firmware", hosts.CheckHypervisor, remedyFirmware, []string{"disabled in firmware"}},
 	{"hyperv-role-missing", hosts.CheckHypervisor, "install the Hyper-V role (Install-WindowsFeature Hyper-V -IncludeManagementTools), then reboot", []string{"vmms service not found"}},
-	{"hyperv-vmms-down", hosts.CheckHypervisor, RemedyVMMS, []string{"vmms "}},
+	{"hyperv-vmms-down", hosts.CheckHypervisor, remedyVMMS, []string{"vmms "}},
 	{"hyperv-vmcompute-down", hosts.CheckHypervisor, "Start-Service vmcompute, then Get-WinEvent -LogName Microsoft-Windows-Hyper-V-Compute-Admin for why it stopped", []string{"vmcompute"}},
 	{"libvirt-socket-missing", hosts.CheckHypervisor, "the daemon runs but its socket refuses: check unix_sock_dir and the socket's permissions in libvirtd.conf (ls -l /run/libvirt/), then systemctl restart libvirtd", []string{"open failed", "connect failed", "rejected"}},
 	{"libvirtd-hung", hosts.CheckHypervisor, "the daemon runs but does not answer: journalctl -u libvirtd for a stuck call, then systemctl restart libvirtd (VMs keep running)", []string{"no answer before the deadline", "timeout"}},
@@ -76,9 +76,6 @@ var causes = []Cause{
 
 	{"security-findings", hosts.CheckSecurity, "apply each finding's fix line in the details (d), or list the finding in security_ignore with a reason", []string{"finding"}},
 }
-
-// Causes returns every known cause, for tests and documentation.
-func Causes() []Cause { return append([]Cause(nil), causes...) }
 
 // CauseOf classifies a CRIT or WARN result: the cause its summary leads
 // with. ok is false for OK and UNKNOWN results (there is nothing to fix,

@@ -17,7 +17,7 @@ import (
 // unique (they name runbook pages).
 func TestCausesHaveRemedies(t *testing.T) {
 	seen := map[string]bool{}
-	for _, c := range Causes() {
+	for _, c := range causes {
 		if c.Name == "" || c.Check == "" || c.Remedy == "" || len(c.words) == 0 {
 			t.Errorf("cause %+v: want a name, a check, a remedy and words", c)
 		}
@@ -83,16 +83,16 @@ func remedyCases() []remedyCase {
 		{"timeout", classified(deadlineErr{}), "host-unreachable"},
 		{"connection lost", hostCheck(hosts.CheckSSH, CRIT, "unreachable: ssh connection lost"), "host-unreachable"},
 
-		{"libvirtd inactive", hvResult(ErrLibvirtClosed, remote.UnitState{Unit: "libvirtd", State: "inactive"}), "libvirtd-inactive"},
-		{"libvirtd failed", hvResult(ErrLibvirtClosed, remote.UnitState{Unit: "libvirtd", State: "failed"}), "libvirtd-inactive"},
+		{"libvirtd inactive", hvResult(errLibvirtClosed, remote.UnitState{Unit: "libvirtd", State: "inactive"}), "libvirtd-inactive"},
+		{"libvirtd failed", hvResult(errLibvirtClosed, remote.UnitState{Unit: "libvirtd", State: "failed"}), "libvirtd-inactive"},
 		{"unit down, API up", hvResult(nil, active, remote.UnitState{Unit: "virtlogd", State: "inactive"}), "libvirtd-inactive"},
 		{"socket missing", hvResult(fmt.Errorf("probes: libvirt connect: %w", refused), active), "libvirt-socket-missing"},
-		{"daemon hung", hvResult(ErrCallTimeout, active), "libvirtd-hung"},
-		{"units unknown", hvResult(ErrLibvirtClosed), "libvirt-not-answering"},
-		{"hyperv launchtype", hostCheck(hosts.CheckHypervisor, CRIT, SummaryNotRunning+": hypervisorlaunchtype is Off in the boot entry: "+RemedyLaunchType), "hyperv-launchtype-off"},
-		{"hyperv firmware", hostCheck(hosts.CheckHypervisor, CRIT, SummaryNotRunning+": virtualization (VT-x/AMD-V) disabled in firmware: "+RemedyFirmware), "hyperv-firmware"},
+		{"daemon hung", hvResult(errCallTimeout, active), "libvirtd-hung"},
+		{"units unknown", hvResult(errLibvirtClosed), "libvirt-not-answering"},
+		{"hyperv launchtype", hostCheck(hosts.CheckHypervisor, CRIT, SummaryNotRunning+": hypervisorlaunchtype is Off in the boot entry: "+remedyLaunchType), "hyperv-launchtype-off"},
+		{"hyperv firmware", hostCheck(hosts.CheckHypervisor, CRIT, SummaryNotRunning+": virtualization (VT-x/AMD-V) disabled in firmware: "+remedyFirmware), "hyperv-firmware"},
 		{"hyperv role", hostCheck(hosts.CheckHypervisor, CRIT, SummaryNotRunning+": vmms service not found: is the Hyper-V role installed?"), "hyperv-role-missing"},
-		{"hyperv vmms", hostCheck(hosts.CheckHypervisor, CRIT, SummaryNotRunning+": vmms Stopped: "+RemedyVMMS), "hyperv-vmms-down"},
+		{"hyperv vmms", hostCheck(hosts.CheckHypervisor, CRIT, SummaryNotRunning+": vmms Stopped: "+remedyVMMS), "hyperv-vmms-down"},
 		{"hyperv vmcompute", hostCheck(hosts.CheckHypervisor, WARN, "Hyper-V 10.0; vmcompute Stopped (Host Compute Service)"), "hyperv-vmcompute-down"},
 
 		{"VM crashed autostart", vmsSummary(VM{Name: "db", State: "shutoff", Reason: "crashed", Autostart: true}), "vm-crashed"},
@@ -177,7 +177,7 @@ func TestCauseOfEveryProducer(t *testing.T) {
 func TestRemedyOnlyForProblems(t *testing.T) {
 	for _, r := range []Result{
 		{Check: hosts.CheckHypervisor, Status: OK, Summary: "libvirt 9.0.0"},
-		{Check: hosts.CheckHypervisor, Status: UNKNOWN, Summary: SummaryLinkInDoubt},
+		{Check: hosts.CheckHypervisor, Status: UNKNOWN, Summary: summaryLinkInDoubt},
 	} {
 		if got := Remedy(r); got != "" {
 			t.Errorf("Remedy(%v %q) = %q, want none", r.Status, r.Summary, got)

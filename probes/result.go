@@ -143,7 +143,7 @@ type VM struct {
 	// Autostart is set when the hypervisor starts the VM with the host.
 	Autostart bool
 	// Status is how this VM's state rates (VMStatus on libvirt hosts,
-	// HyperVVMStatus on Hyper-V hosts); the UI shows it as is, so every
+	// hyperVVMStatus on Hyper-V hosts); the UI shows it as is, so every
 	// view agrees with the vms check.
 	Status Status
 }
@@ -257,11 +257,11 @@ func newResult(host, check string, st Status, summary, details string, err error
 func reason(err error) string {
 	var le libvirt.Error
 	switch {
-	case errors.Is(err, ErrCallTimeout):
+	case errors.Is(err, errCallTimeout):
 		return "no answer before the deadline"
-	case errors.Is(err, ErrMalformedReply):
+	case errors.Is(err, errMalformedReply):
 		return "malformed libvirt reply"
-	case errors.Is(err, ErrLibvirtClosed):
+	case errors.Is(err, errLibvirtClosed):
 		return "connection closed"
 	case errors.As(err, &le):
 		return le.Message

@@ -27,13 +27,13 @@ import (
 //   - when the libvirt API is silent and the host did not answer a command
 //     either, the hypervisor check is UNKNOWN (link in doubt), not CRIT.
 
-// SummaryLinkInDoubt is the hypervisor check's summary when the libvirt API
+// summaryLinkInDoubt is the hypervisor check's summary when the libvirt API
 // is silent and the host did not answer a command either.
-const SummaryLinkInDoubt = "libvirt not answering and the host did not answer a command either: link in doubt"
+const summaryLinkInDoubt = "libvirt not answering and the host did not answer a command either: link in doubt"
 
-// SummaryCheckingLink is the hypervisor check's summary published the
+// summaryCheckingLink is the hypervisor check's summary published the
 // moment the libvirt connection drops while the SSH link still looks up.
-const SummaryCheckingLink = "libvirt connection lost: checking the link"
+const summaryCheckingLink = "libvirt connection lost: checking the link"
 
 // linkInDoubt reports a unit-state read that failed for want of an answer
 // (the exec itself failed), as opposed to an answer we could not parse.

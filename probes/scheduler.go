@@ -27,16 +27,16 @@ const (
 	defaultLossGrace      = time.Second
 )
 
-// ErrAlreadyRunning is returned by a second call to Run.
-var ErrAlreadyRunning = errors.New("probes: scheduler already running")
+// errAlreadyRunning is returned by a second call to Run.
+var errAlreadyRunning = errors.New("probes: scheduler already running")
 
-// ErrSchedulerClosed is the error of checks that start after Close.
-var ErrSchedulerClosed = errors.New("probes: scheduler closed")
+// errSchedulerClosed is the error of checks that start after Close.
+var errSchedulerClosed = errors.New("probes: scheduler closed")
 
 // SchedulerOptions tunes a Scheduler; the zero value is usable.
 type SchedulerOptions struct {
-	// Classify rates connect errors for the ssh check (DefaultClassify).
-	Classify ConnectClassifier
+	// Classify rates connect errors for the ssh check (defaultClassify).
+	Classify connectClassifier
 	// UnitEvery is how many rounds pass between unit-state reads while the
 	// libvirt API answers (default 10).
 	UnitEvery int
@@ -69,7 +69,7 @@ type SchedulerOptions struct {
 
 func (o SchedulerOptions) withDefaults() SchedulerOptions {
 	if o.Classify == nil {
-		o.Classify = DefaultClassify
+		o.Classify = defaultClassify
 	}
 	o.UnitEvery = orDefaultInt(o.UnitEvery, defaultUnitEvery)
 	o.KVMEvery = orDefaultInt(o.KVMEvery, defaultKVMEvery)
@@ -239,7 +239,7 @@ func (s *Scheduler) openSession(ctx context.Context, r Remote, h hosts.Host) (*l
 	closed := s.closed
 	s.mu.Unlock()
 	if closed {
-		return nil, ErrSchedulerClosed
+		return nil, errSchedulerClosed
 	}
 	return s.open(ctx, r, h)
 }

@@ -16,7 +16,7 @@ import (
 // Run may be called once.
 func (s *Scheduler) Run(ctx context.Context) error {
 	if !s.started.CompareAndSwap(false, true) {
-		return ErrAlreadyRunning
+		return errAlreadyRunning
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { s.updates.forward(ctx) })

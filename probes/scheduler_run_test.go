@@ -97,7 +97,7 @@ func TestRunTwice(t *testing.T) {
 	stop := startRun(t, s)
 	defer stop()
 	within(t, ft.made, "the first Run to start")
-	if err := s.Run(t.Context()); !errors.Is(err, ErrAlreadyRunning) {
+	if err := s.Run(t.Context()); !errors.Is(err, errAlreadyRunning) {
 		t.Errorf("second Run = %v", err)
 	}
 }

@@ -223,7 +223,7 @@ func TestRoundUnreachable(t *testing.T) {
 		if errors.As(err, &km) {
 			return CRIT, "host key mismatch: fix " + km.file
 		}
-		return DefaultClassify(err)
+		return defaultClassify(err)
 	}
 	tests := []struct {
 		name    string

@@ -40,7 +40,7 @@ func simFleet(t *testing.T, n int) (*simfleet.Fleet, *Scheduler, []hosts.Host) {
 func simExpected(st simfleet.State) []VM {
 	var vms []VM
 	for _, v := range st.VMs {
-		w, r := StateWords(int32(v.State), v.Reason)
+		w, r := libvirtStateWords(int32(v.State), v.Reason)
 		vm := VM{Name: v.Name, State: w, Reason: r, Autostart: v.Autostart}
 		vm.Status = VMStatus(vm)
 		vms = append(vms, vm)

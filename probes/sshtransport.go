@@ -53,20 +53,20 @@ func (t *SSHTransport) Reconnect(host string) {
 	t.pool.Reconnect(host)
 }
 
-// PoolBackoff is the SSH pool's reconnect delay under the scheduler: short
+// poolBackoff is the SSH pool's reconnect delay under the scheduler: short
 // and fixed, because the scheduler paces reconnects itself (ReconnectMin
 // doubling up to the host's probe interval). The pool's own growing backoff
 // on top of that kept a host CRIT for up to a minute after its link healed.
-const PoolBackoff = time.Second
+const poolBackoff = time.Second
 
 // PoolOptions are the SSH pool options the scheduler is made for: the
-// config's keepalive interval and handshake bound, and PoolBackoff.
+// config's keepalive interval and handshake bound, and poolBackoff.
 func PoolOptions(cfg *hosts.Config) sshx.Options {
 	return sshx.Options{
 		KeepaliveInterval: cfg.KeepaliveInterval,
 		MaxHandshakes:     cfg.MaxHandshakes,
-		BackoffMin:        PoolBackoff,
-		BackoffMax:        PoolBackoff,
+		BackoffMin:        poolBackoff,
+		BackoffMax:        poolBackoff,
 	}
 }
 
@@ -167,7 +167,7 @@ func ClassifySSH(err error) (Status, string) {
 	case errors.Is(err, sshx.ErrHandshakeTimeout), errors.Is(err, sshx.ErrUnreachable):
 		sum = "unreachable: " + unreachableWhy(err)
 	default:
-		return DefaultClassify(err)
+		return defaultClassify(err)
 	}
 	return CRIT, remote.CleanSummary(sum)
 }

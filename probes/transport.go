@@ -46,30 +46,30 @@ type ExecResult struct {
 	Truncated bool
 }
 
-// ConnectClassifier turns a Transport.Connect error into the ssh check's
+// connectClassifier turns a Transport.Connect error into the ssh check's
 // status and one-line summary, e.g. (CRIT, "host key mismatch: ..."). The
 // SSH adapter supplies one that knows its typed errors; the probes never
 // match error strings.
-type ConnectClassifier func(error) (Status, string)
+type connectClassifier func(error) (Status, string)
 
-// ErrLibvirtClosed is returned by a libvirt call on a connection that was
+// errLibvirtClosed is returned by a libvirt call on a connection that was
 // closed or found broken; the next round reopens it.
-var ErrLibvirtClosed = errors.New("probes: libvirt connection closed")
+var errLibvirtClosed = errors.New("probes: libvirt connection closed")
 
 // ErrExitUnknown is wrapped by a Remote.Exec error when the command was
 // sent but its exit status never came (the session was closed locally, or
 // the connection died under it): the command may have run on the host.
 var ErrExitUnknown = errors.New("probes: command sent, exit status unknown")
 
-// ErrCallTimeout is returned when a libvirt call or a remote command does
+// errCallTimeout is returned when a libvirt call or a remote command does
 // not answer before its deadline.
-var ErrCallTimeout = errors.New("probes: deadline exceeded")
+var errCallTimeout = errors.New("probes: deadline exceeded")
 
-// DefaultClassify is the classifier used when none is configured: every
+// defaultClassify is the classifier used when none is configured: every
 // connect failure is CRIT, a deadline reads "connect timeout", anything
 // else "unreachable".
-func DefaultClassify(err error) (Status, string) {
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrCallTimeout) {
+func defaultClassify(err error) (Status, string) {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, errCallTimeout) {
 		return CRIT, "unreachable: connect timeout"
 	}
 	return CRIT, "unreachable: " + rootText(err)

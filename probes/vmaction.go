@@ -31,9 +31,9 @@ var libvirtVMProcs = map[string]string{
 	remote.VMDestroy: "DomainDestroy",
 }
 
-// ErrVMRefused marks a VM operation the hypervisor answered with an error
+// errVMRefused marks a VM operation the hypervisor answered with an error
 // (the VM is already running, not paused, not found): it did not happen.
-var ErrVMRefused = errors.New("the hypervisor refused the operation")
+var errVMRefused = errors.New("the hypervisor refused the operation")
 
 // VMCommand is the exact operation op on the VM name of h, as the
 // confirmation and the audit log show it: the libvirt procedure and URI,
@@ -66,7 +66,7 @@ type VMOpResult struct {
 // RunVMOp carries out op on the VM name of h over r: on libvirt through a
 // libvirt connection opened on r's SSH connection (DomainLookupByName,
 // then the procedure), on Hyper-V the constant script. The error wraps
-// ErrVMRefused when the hypervisor said no, and ErrExitUnknown when the
+// errVMRefused when the hypervisor said no, and ErrExitUnknown when the
 // request was sent and no answer came (it may have happened); any other
 // error means nothing was sent.
 func RunVMOp(ctx context.Context, r Remote, h hosts.Host, op, name string) (VMOpResult, error) {
@@ -88,7 +88,7 @@ func runHyperVVMOp(ctx context.Context, r Remote, cmd string) (VMOpResult, error
 	}
 	res.Exit = out.ExitCode
 	if out.ExitCode != 0 {
-		return res, fmt.Errorf("%w: exit status %d", ErrVMRefused, out.ExitCode)
+		return res, fmt.Errorf("%w: exit status %d", errVMRefused, out.ExitCode)
 	}
 	return res, nil
 }
@@ -135,7 +135,7 @@ func libvirtOpErr(err error, sent bool) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &lerr):
-		return fmt.Errorf("%w: %s", ErrVMRefused, remote.CleanLine(lerr.Message))
+		return fmt.Errorf("%w: %s", errVMRefused, remote.CleanLine(lerr.Message))
 	case sent:
 		return fmt.Errorf("%w: %w", ErrExitUnknown, err)
 	}

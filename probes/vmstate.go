@@ -38,9 +38,9 @@ var reasonWords = map[libvirt.DomainState][]string{
 	libvirt.DomainPmsuspended: {"unknown"},
 }
 
-// StateWords turns a DomainGetState answer into words. Values outside
+// libvirtStateWords turns a DomainGetState answer into words. Values outside
 // libvirt's enums become "state-N" / "reason-N" so nothing is hidden.
-func StateWords(state, reason int32) (string, string) {
+func libvirtStateWords(state, reason int32) (string, string) {
 	s, ok := stateWords[libvirt.DomainState(state)]
 	if !ok {
 		return "state-" + strconv.Itoa(int(state)), "reason-" + strconv.Itoa(int(reason))

@@ -35,7 +35,7 @@ func TestStateWords(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.word+"/"+tt.why, func(t *testing.T) {
-			w, r := StateWords(tt.state, tt.reason)
+			w, r := libvirtStateWords(tt.state, tt.reason)
 			if w != tt.word || r != tt.why {
 				t.Errorf("StateWords(%d, %d) = %q %q, want %q %q", tt.state, tt.reason, w, r, tt.word, tt.why)
 			}

@@ -2,6 +2,7 @@ package probes
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/hosts/remote"
@@ -95,6 +96,7 @@ func (st *hostState) cachedBackupRecord() (Result, []BackupResult, bool) {
 // due, over the host's pooled connection, then asks for a probe so the new
 // result is published. It returns when ctx ends.
 func (s *Scheduler) backupsWorker(ctx context.Context, h hosts.Host, st *hostState) {
+	broken := 0 // runs in a row whose link broke
 	for {
 		select {
 		case <-ctx.Done():
@@ -107,7 +109,39 @@ func (s *Scheduler) backupsWorker(ctx context.Context, h hosts.Host, st *hostSta
 		if err != nil {
 			continue // the host's probes report the connection; retried when due again
 		}
-		st.storeBackups(runBackups(ctx, r, h, s))
+		w := &linkWatch{Remote: r}
+		rec := runBackups(ctx, w, h, s)
+		if w.broke.Load() && broken < maxBrokenBackupRuns-1 {
+			// the link broke under the run: its failures say nothing
+			// about the backups (a host back from an outage would show
+			// them UNKNOWN for a whole backup_interval); run again on
+			// the next probe's connection. Runs that keep breaking are
+			// stored in the end: the check must not hide for good.
+			broken++
+			st.backupsDue.Store(true)
+			continue
+		}
+		broken = 0
+		st.storeBackups(rec)
 		s.Refresh(h.Name)
 	}
+}
+
+// maxBrokenBackupRuns is how many backups runs in a row may break on the
+// link before the last one is stored as the check's result.
+const maxBrokenBackupRuns = 3
+
+// linkWatch is a Remote that notes an exec that failed in the transport
+// (not a deadline, not a command's own failure: those are answers).
+type linkWatch struct {
+	Remote
+	broke atomic.Bool
+}
+
+func (w *linkWatch) Exec(ctx context.Context, cmd string) (ExecResult, error) {
+	res, err := w.Remote.Exec(ctx, cmd)
+	if err != nil && ctx.Err() == nil {
+		w.broke.Store(true)
+	}
+	return res, err
 }

@@ -221,9 +221,7 @@ func (m Model) applyReports(msg reportsMsg) (tea.Model, tea.Cmd) {
 			m.opts.Journal.Observe(r) // queued, never blocking
 		}
 		prev, had := m.table.Apply(r)
-		evs := eventlog.Diff(prev, had, r)
-		m.log.Append(evs...)
-		added += len(evs)
+		added += m.log.Append(eventlog.Diff(prev, had, r)...)
 		bell = bell || (had && r.Status == probes.CRIT && prev.Status != probes.CRIT && !m.acked(r.Host))
 		m.markRound(r)
 		m.answer(r)

@@ -136,7 +136,7 @@ func Fit(s string, width int, tail string) string {
 	case w == width:
 		return s
 	case w < width:
-		return s + spaces(width-w)
+		return pad(s, w, width)
 	}
 	if Width(tail) >= width {
 		tail = ""
@@ -149,9 +149,20 @@ func Fit(s string, width int, tail string) string {
 	}
 	s = ansi.Truncate(s, width, tail)
 	if w = Width(s); w < width {
-		s += spaces(width - w)
+		s = pad(s, w, width)
 	}
 	return s
+}
+
+// pad adds spaces to s (w cells wide) up to width cells. A prepended
+// concatenation mark (U+0600-U+0605, ...) joins the space after it into
+// one cell, so the width is checked once more (fuzz crasher kept).
+func pad(s string, w, width int) string {
+	out := s + spaces(width-w)
+	if got := Width(out); got < width {
+		out += spaces(width - got)
+	}
+	return out
 }
 
 // FitRight is Fit aligned right: numbers line up in their column.

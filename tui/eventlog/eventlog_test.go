@@ -179,3 +179,42 @@ func TestLineDated(t *testing.T) {
 		}
 	}
 }
+
+// A host whose change was UNKNOWN while the link was checked, then CRIT
+// within seconds, is one line naming the cause; later, or to OK, or with
+// an action in between, it is not merged.
+func TestLogMergesUnknownIntoTheCause(t *testing.T) {
+	down := func(at time.Time, from, to probes.Status, sum string, folded ...string) Event {
+		return Event{Time: at, Host: "kvm-01", From: from, To: to, Summary: sum, Folded: folded}
+	}
+	doubt := down(t0, probes.OK, probes.UNKNOWN, "hypervisor: link in doubt", "hypervisor OK -> UNKNOWN")
+	for _, tc := range []struct {
+		name  string
+		evs   []Event
+		lines int
+	}{
+		{"unknown then crit within the window", []Event{doubt,
+			down(t0.Add(2*time.Second), probes.UNKNOWN, probes.CRIT, "ssh: unreachable: connection refused", "ssh OK -> CRIT")}, 1},
+		{"another host between", []Event{doubt, {Time: t0, Host: "kvm-02", From: probes.OK, To: probes.CRIT, Summary: "x"},
+			down(t0.Add(time.Second), probes.UNKNOWN, probes.CRIT, "ssh: unreachable", "ssh OK -> CRIT")}, 2},
+		{"too late", []Event{doubt, down(t0.Add(time.Minute), probes.UNKNOWN, probes.CRIT, "ssh: unreachable")}, 2},
+		{"back to OK is news", []Event{doubt, down(t0.Add(time.Second), probes.UNKNOWN, probes.OK, "recovered")}, 2},
+		{"an action between", []Event{doubt, {Time: t0, Host: "kvm-01", Action: "restart", Summary: "restarted"},
+			down(t0.Add(time.Second), probes.UNKNOWN, probes.CRIT, "ssh: unreachable")}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := NewLog(10)
+			added := l.Append(tc.evs...)
+			if l.Len() != tc.lines || added != tc.lines {
+				t.Fatalf("%d lines (%d added), want %d", l.Len(), added, tc.lines)
+			}
+			if tc.lines == 1 {
+				e := l.At(0)
+				if e.From != probes.OK || e.To != probes.CRIT || e.Summary != "ssh: unreachable: connection refused" ||
+					!e.Time.Equal(t0) || len(e.Folded) != 2 || !e.IsNewCrit() {
+					t.Fatalf("merged line %+v, want OK → CRIT naming the cause, at the first change, both checks folded", e)
+				}
+			}
+		})
+	}
+}

@@ -228,3 +228,32 @@ func TestAckSortsAfterAndSilencesBell(t *testing.T) {
 		t.Fatal("an acknowledged host rang the bell")
 	}
 }
+
+// At 80x24 the table row abbreviates the ack (owner and time left before
+// the cause) and the pane shows it whole, note included; nothing passes
+// the 80th column.
+func TestAckAt80Columns(t *testing.T) {
+	inv := inventory(3)
+	m := newTestModel(t, inv, nil, 80, 24)
+	m = step(t, m, reportsMsg{reports: []probes.HostReport{
+		report(inv[0], probes.OK, "", t0), report(inv[1], probes.CRIT, "hypervisor not running: libvirtd inactive", t0),
+		report(inv[2], probes.OK, "", t0)}})
+	m = step(t, m, ackMadeMsg{acks: []ack.Ack{ack.New("kvm-02", "alice", "on it, disk full", t0.Add(-8*time.Minute), 2*time.Hour)}})
+	out := plain(m)
+	row, pane := "", false
+	for _, l := range strings.Split(out, "\n") {
+		if len([]rune(l)) > 80 {
+			t.Errorf("line wider than 80 columns: %q", l)
+		}
+		if strings.Contains(l, "kvm-02 staging") {
+			row = l
+		}
+		pane = pane || strings.TrimSpace(l) == `ACK alice 1h52m left: "on it, disk full"`
+	}
+	if !strings.Contains(row, "ACK alice 1h52m hyperv") {
+		t.Errorf("table row %q, want the abbreviated ack before the cause", row)
+	}
+	if !pane {
+		t.Errorf("the pane lacks the whole ack:\n%s", out)
+	}
+}

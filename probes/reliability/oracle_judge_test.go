@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/probes"
 )
 
@@ -66,6 +67,10 @@ func TestJudge(t *testing.T) {
 			rep("a", 12, probes.CRIT, causeUnreachable), rep("a", 31, probes.OK, causeNone),
 			rep("c", 20, probes.CRIT, causeHypervisor)},
 			[]outage{{host: "c", from: at(40), to: at(44)}}, nil, 0, 0, 1},
+		{"a restart under a VM list read is its own report", []injected{restart}, []observed{
+			rep("a", 10.2, probes.UNKNOWN, causeLibvirtLost), rep("a", 10.5, probes.CRIT, causeHypervisor),
+			rep("a", 11, probes.OK, causeNone)},
+			[]outage{{host: "a", from: at(10.2), to: at(10.4)}}, restarting, 0, 0, 0},
 		{"a restart seen as a lost connection", []injected{restart}, []observed{
 			rep("a", 10.2, probes.UNKNOWN, causeLibvirtLost), rep("a", 10.4, probes.OK, causeNone)},
 			[]outage{{host: "a", from: at(10.2), to: at(10.2)}}, restarting, 0, 0, 0},
@@ -118,5 +123,36 @@ func TestQuantile(t *testing.T) {
 	}
 	if quantile(nil, 0.5) != 0 {
 		t.Error("quantile of nothing is not 0")
+	}
+}
+
+// The oracle reads a lost libvirt connection from the report, and nothing
+// else as one.
+func TestCauseOf(t *testing.T) {
+	res := func(check string, st probes.Status, sum string) probes.Result {
+		return probes.Result{Check: check, Status: st, Summary: sum}
+	}
+	okSSH, okHV := res(hosts.CheckSSH, probes.OK, "reachable"), res(hosts.CheckHypervisor, probes.OK, "libvirt 9.0.0")
+	for _, tc := range []struct {
+		name   string
+		status probes.Status
+		checks []probes.Result
+		want   cause
+	}{
+		{"ok", probes.OK, []probes.Result{okSSH, okHV}, causeNone},
+		{"checking the link", probes.UNKNOWN, []probes.Result{okSSH,
+			res(hosts.CheckHypervisor, probes.UNKNOWN, "libvirt connection lost: checking the link")}, causeLibvirtLost},
+		{"lost under the VM list", probes.UNKNOWN, []probes.Result{okSSH, okHV,
+			res(hosts.CheckVMs, probes.UNKNOWN, "VM list unavailable: connection lost during the call")}, causeLibvirtLost},
+		{"a slow VM list is not a lost connection", probes.UNKNOWN, []probes.Result{okSSH, okHV,
+			res(hosts.CheckVMs, probes.UNKNOWN, "VM list unavailable: no answer before the deadline")}, causeOther},
+		{"unreachable", probes.CRIT, []probes.Result{res(hosts.CheckSSH, probes.CRIT, "unreachable: ssh connection lost"),
+			res(hosts.CheckHypervisor, probes.UNKNOWN, "host unreachable")}, causeUnreachable},
+		{"a link in doubt is not a lost connection", probes.UNKNOWN, []probes.Result{res(hosts.CheckSSH, probes.UNKNOWN, "?"),
+			res(hosts.CheckHypervisor, probes.UNKNOWN, "link in doubt")}, causeOther},
+	} {
+		if got := causeOf(probes.HostReport{Status: tc.status, Checks: tc.checks}); got != tc.want {
+			t.Errorf("%s: cause %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }

@@ -18,9 +18,12 @@ const (
 	causeUnreachable cause = "unreachable" // the ssh check is CRIT
 	causeHypervisor  cause = "hypervisor"  // the hypervisor check is CRIT, ssh is not
 	causeVMs         cause = "vms"         // only the vms check is CRIT
-	// causeLibvirtLost: no CRIT, ssh OK and the hypervisor check UNKNOWN:
-	// the moment a libvirt connection drops ("libvirt connection lost:
-	// checking the link"), before the probe that follows explains it.
+	// causeLibvirtLost: no CRIT, ssh OK, and the hypervisor check UNKNOWN
+	// (the moment a libvirt connection drops: "libvirt connection lost:
+	// checking the link", before the probe that follows explains it), or
+	// the vms check UNKNOWN because the connection went under its call
+	// ("connection lost during the call": a restart while the VM list was
+	// being read, the hypervisor's calls having answered before).
 	causeLibvirtLost cause = "libvirt-lost"
 	causeOther       cause = "other" // WARN or UNKNOWN otherwise
 )
@@ -38,10 +41,20 @@ func causeOf(rep probes.HostReport) cause {
 		return causeHypervisor
 	case checkOf(rep, hosts.CheckVMs).Status == probes.CRIT:
 		return causeVMs
-	case checkOf(rep, hosts.CheckHypervisor).Status == probes.UNKNOWN && checkOf(rep, hosts.CheckSSH).Status == probes.OK:
+	case checkOf(rep, hosts.CheckSSH).Status != probes.OK:
+	case checkOf(rep, hosts.CheckHypervisor).Status == probes.UNKNOWN:
+		return causeLibvirtLost
+	case checkOf(rep, hosts.CheckVMs).Status == probes.UNKNOWN && connectionLost(checkOf(rep, hosts.CheckVMs).Summary):
 		return causeLibvirtLost
 	}
 	return causeOther
+}
+
+// connectionLost reports whether a check's summary says the libvirt
+// connection went away (probes' reasons for go-libvirt's interrupted and
+// closed calls, and the pushed loss).
+func connectionLost(summary string) bool {
+	return strings.Contains(summary, "connection lost") || strings.Contains(summary, "connection closed")
 }
 
 // observed is one report as the oracle keeps it.

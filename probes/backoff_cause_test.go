@@ -17,9 +17,9 @@ func TestBackoffKeepsTheRealCause(t *testing.T) {
 	dial := fmt.Errorf("sshx: host demo-04 (127.0.0.1:2204): %w: dial tcp 127.0.0.1:2204: %w",
 		sshx.ErrUnreachable, syscall.ECONNREFUSED)
 	backoff := fmt.Errorf("%w (retry in 4.2s after 4 failures): %w", sshx.ErrBackoff, dial)
-	st, sum := ClassifySSH(backoff)
+	st, sum := (*SSHTransport).ClassifyConnect(nil, backoff)
 	if st != CRIT || sum != "unreachable: connection refused" {
-		t.Fatalf("ClassifySSH during backoff = %v %q, want CRIT %q", st, sum, "unreachable: connection refused")
+		t.Fatalf("ClassifyConnect during backoff = %v %q, want CRIT %q", st, sum, "unreachable: connection refused")
 	}
 	for _, internal := range []string{"sshx:", "probes:", "retry in", "waiting before"} {
 		if strings.Contains(sum, internal) {

@@ -191,6 +191,15 @@ func healthyHost() *fakeHost {
 // fakeTransport serves fake hosts by name.
 type fakeTransport struct {
 	hosts map[string]*fakeHost
+	// classifyFn rates Connect errors (default defaultClassify).
+	classifyFn func(error) (Status, string)
+}
+
+func (t *fakeTransport) ClassifyConnect(err error) (Status, string) {
+	if t.classifyFn != nil {
+		return t.classifyFn(err)
+	}
+	return defaultClassify(err)
 }
 
 func (t *fakeTransport) Connect(ctx context.Context, h hosts.Host) (Remote, error) {

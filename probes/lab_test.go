@@ -36,7 +36,7 @@ func labFleet(t *testing.T, ns ...int) (*labtest.Lab, *Scheduler, []hosts.Host) 
 	}
 	pool := sshx.NewPool(sshx.Options{KeepaliveInterval: time.Second})
 	s := NewScheduler(&hosts.Config{Concurrency: 8, Hosts: hs}, NewSSHTransport(pool),
-		SchedulerOptions{Classify: ClassifySSH})
+		SchedulerOptions{})
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil {
 			t.Errorf("scheduler close: %v", err)

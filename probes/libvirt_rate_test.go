@@ -110,10 +110,10 @@ func TestDefaultClassify(t *testing.T) {
 }
 
 // A host that signs only with SHA-1 is a host key refusal, not "unreachable".
-func TestClassifySSHWeakSignature(t *testing.T) {
+func TestClassifyConnectWeakSignature(t *testing.T) {
 	err := &sshx.DialError{Host: "kvm-01", Hop: "kvm-01", Address: "10.0.0.1:22",
 		Err: fmt.Errorf("%w: %w", sshx.ErrHostKey, sshx.ErrWeakHostKeySignature)}
-	st, sum := ClassifySSH(err)
+	st, sum := (*SSHTransport).ClassifyConnect(nil, err)
 	if st != CRIT || !strings.HasPrefix(sum, "host key refused: ") || !strings.Contains(sum, "SHA-1") {
 		t.Errorf("got %v %q", st, sum)
 	}

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/crypto/ssh"
-
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/hosts/remote"
 )
@@ -188,8 +186,8 @@ func virshMessage(stderr string) string {
 }
 
 // isAdministrativelyRefused reports whether err holds a channel open that
-// the SSH server refused by policy: *ssh.OpenChannelError with reason
-// ssh.Prohibited (SSH_OPEN_ADMINISTRATIVELY_PROHIBITED).
+// the server refused by policy (the transport says so: errChannelProhibited;
+// over SSH, SSH_OPEN_ADMINISTRATIVELY_PROHIBITED).
 //
 // OpenSSH (measured: 9.2) never sends that for direct-streamlocal: with
 // AllowStreamLocalForwarding no it answers reason 2, "connect failed",
@@ -198,17 +196,15 @@ func virshMessage(stderr string) string {
 // isChannelRefused and diagnoseTunnel, which asks virsh whether the
 // daemon answers.
 func isAdministrativelyRefused(err error) bool {
-	var oce *ssh.OpenChannelError
-	return errors.As(err, &oce) && oce.Reason == ssh.Prohibited
+	return errors.Is(err, errChannelProhibited)
 }
 
 // isChannelRefused reports whether err holds any refusal of a channel open
-// (*ssh.OpenChannelError): the server answered, so the SSH link is fine,
+// (errChannelRefused): the server answered, so the SSH link is fine,
 // but it would not connect the socket, by policy or because nothing
 // listens there.
 func isChannelRefused(err error) bool {
-	var oce *ssh.OpenChannelError
-	return errors.As(err, &oce)
+	return errors.Is(err, errChannelRefused)
 }
 
 // tunnelVerdict says why the libvirt channel could not be opened, once

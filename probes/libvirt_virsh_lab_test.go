@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"golang.org/x/crypto/ssh"
 
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/hosts/labtest"
@@ -67,26 +66,6 @@ func dialLibvirt(t *testing.T, r Remote, h hosts.Host) error {
 		c.Close()
 	}
 	return err
-}
-
-// wantOpenFailed checks the refusal OpenSSH 9.2 sends for a streamlocal
-// channel: reason 2 "connect failed", message "open failed", whether
-// forwarding is forbidden or nothing listens on the socket.
-func wantOpenFailed(t *testing.T, err error) {
-	t.Helper()
-	t.Logf("channel open error: %v", err)
-	var oce *ssh.OpenChannelError
-	if !errors.As(err, &oce) {
-		t.Fatalf("error %v (%T) holds no *ssh.OpenChannelError", err, err)
-	}
-	t.Logf("OpenChannelError: Reason %d (%v), Message %q", uint32(oce.Reason), oce.Reason, oce.Message)
-	if oce.Reason != ssh.ConnectionFailed || oce.Message != "open failed" {
-		t.Errorf("reason %v message %q: OpenSSH's refusal changed shape; revisit IsAdministrativelyRefused", oce.Reason, oce.Message)
-	}
-	if !isChannelRefused(err) || isAdministrativelyRefused(err) {
-		t.Errorf("IsChannelRefused %v, IsAdministrativelyRefused %v; want true, false (OpenSSH never says prohibited)",
-			isChannelRefused(err), isAdministrativelyRefused(err))
-	}
 }
 
 // On a host that forbids socket forwarding the channel is refused, virsh

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"golang.org/x/crypto/ssh"
 
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/hosts/remote"
@@ -195,37 +194,9 @@ func TestVirshErrorText(t *testing.T) {
 	}
 }
 
-func TestChannelRefusalClassifiers(t *testing.T) {
-	wrap := func(err error) error {
-		return fmt.Errorf("probes: libvirt connect: %w", fmt.Errorf("sshx: host h: open unix socket /s: %w", err))
-	}
-	tests := []struct {
-		name          string
-		err           error
-		admin, refuse bool
-	}{
-		{"prohibited", wrap(&ssh.OpenChannelError{Reason: ssh.Prohibited, Message: "no"}), true, true},
-		{"openssh open failed", wrap(&ssh.OpenChannelError{Reason: ssh.ConnectionFailed, Message: "open failed"}), false, true},
-		{"unknown channel type", &ssh.OpenChannelError{Reason: ssh.UnknownChannelType}, false, true},
-		{"timeout", wrap(context.DeadlineExceeded), false, false},
-		{"closed", wrap(net.ErrClosed), false, false},
-		{"nil", nil, false, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := isAdministrativelyRefused(tt.err); got != tt.admin {
-				t.Errorf("IsAdministrativelyRefused = %v, want %v", got, tt.admin)
-			}
-			if got := isChannelRefused(tt.err); got != tt.refuse {
-				t.Errorf("IsChannelRefused = %v, want %v", got, tt.refuse)
-			}
-		})
-	}
-}
-
 func TestDiagnoseTunnel(t *testing.T) {
-	openFailed := fmt.Errorf("sshx: %w", &ssh.OpenChannelError{Reason: ssh.ConnectionFailed, Message: "open failed"})
-	prohibited := fmt.Errorf("sshx: %w", &ssh.OpenChannelError{Reason: ssh.Prohibited})
+	openFailed := fmt.Errorf("sshx: %w", sshChannelRefused(false, "open failed"))
+	prohibited := fmt.Errorf("sshx: %w", sshChannelRefused(true, ""))
 	downRemote := func(exit int) *virshRemote {
 		return &virshRemote{stderr: virshDownStderr, parts: []virshPart{{"", exit}, {"", exit}, {"", exit}}}
 	}

@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/ssh"
-
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/hosts/sshx"
@@ -37,7 +35,7 @@ type remedyCase struct {
 }
 
 func classified(err error) Result {
-	st, sum := ClassifySSH(err)
+	st, sum := (*SSHTransport).ClassifyConnect(nil, err)
 	return Result{Check: hosts.CheckSSH, Status: st, Summary: sum}
 }
 
@@ -67,7 +65,7 @@ func remedyCases() []remedyCase {
 		return &sshx.DialError{Host: "kvm-01", Hop: hop, Address: "10.0.0.1:22", Err: err}
 	}
 	active := remote.UnitState{Unit: "libvirtd", State: "active"}
-	refused := &ssh.OpenChannelError{Reason: ssh.ConnectionFailed, Message: "open failed"}
+	refused := sshChannelRefused(false, "open failed")
 	hostCheck := func(check string, st Status, sum string) Result {
 		return Result{Check: check, Status: st, Summary: sum}
 	}

@@ -106,9 +106,8 @@ func TestHostKeyRecheck(t *testing.T) {
 	cfg, tr, _ := fleet([]string{"hv1"}, []*fakeHost{fh}, SchedulerOptions{})
 	cfg.HostKeyRecheck = time.Minute
 	kt := &keyTransport{fakeTransport: tr}
-	s := NewScheduler(cfg, kt, SchedulerOptions{Now: c.now, Classify: func(err error) (Status, string) {
-		return CRIT, "host key changed: fix known_hosts:2"
-	}})
+	tr.classifyFn = func(error) (Status, string) { return CRIT, "host key changed: fix known_hosts:2" }
+	s := NewScheduler(cfg, kt, SchedulerOptions{Now: c.now})
 	s.open = tr.fakeOpen
 	defer s.Close()
 	if rep := s.Round(t.Context(), cfg.Hosts)[0]; rep.Status != OK || kt.checks != 0 {

@@ -35,8 +35,6 @@ var errSchedulerClosed = errors.New("probes: scheduler closed")
 
 // SchedulerOptions tunes a Scheduler; the zero value is usable.
 type SchedulerOptions struct {
-	// Classify rates connect errors for the ssh check (defaultClassify).
-	Classify connectClassifier
 	// UnitEvery is how many rounds pass between unit-state reads while the
 	// libvirt API answers (default 10).
 	UnitEvery int
@@ -68,9 +66,6 @@ type SchedulerOptions struct {
 }
 
 func (o SchedulerOptions) withDefaults() SchedulerOptions {
-	if o.Classify == nil {
-		o.Classify = defaultClassify
-	}
 	o.UnitEvery = orDefaultInt(o.UnitEvery, defaultUnitEvery)
 	o.KVMEvery = orDefaultInt(o.KVMEvery, defaultKVMEvery)
 	o.KVMMaxAge = orDefault(o.KVMMaxAge, defaultKVMMaxAge)
@@ -144,7 +139,14 @@ func NewScheduler(cfg *hosts.Config, tr Transport, opts SchedulerOptions) *Sched
 
 func (s *Scheduler) now() time.Time { return s.opts.Now() }
 
-func (s *Scheduler) classify(err error) (Status, string) { return s.opts.Classify(err) }
+// classify rates a Connect error for the ssh check: the transport knows
+// its own errors (connectClassifier), any other gets defaultClassify.
+func (s *Scheduler) classify(err error) (Status, string) {
+	if c, ok := s.tr.(connectClassifier); ok {
+		return c.ClassifyConnect(err)
+	}
+	return defaultClassify(err)
+}
 
 // state returns the remembered state of the named host, creating it.
 func (s *Scheduler) state(name string) *hostState {

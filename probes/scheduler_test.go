@@ -237,7 +237,8 @@ func TestRoundUnreachable(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			fh := healthyHost()
 			fh.connectErr = tt.err
-			cfg, _, s := fleet([]string{"hv1"}, []*fakeHost{fh}, SchedulerOptions{Classify: classify})
+			cfg, tr, s := fleet([]string{"hv1"}, []*fakeHost{fh}, SchedulerOptions{})
+			tr.classifyFn = classify
 			defer s.Close()
 			rep := s.Round(t.Context(), cfg.Hosts)[0]
 			wantCheck(t, rep, "ssh", CRIT, tt.summary)

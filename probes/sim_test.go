@@ -26,7 +26,7 @@ func simFleet(t *testing.T, n int) (*simfleet.Fleet, *Scheduler, []hosts.Host) {
 		t.Fatalf("simfleet config: %v", err)
 	}
 	pool := sshx.NewPool(sshx.Options{})
-	s := NewScheduler(cfg, NewSSHTransport(pool), SchedulerOptions{Classify: ClassifySSH})
+	s := NewScheduler(cfg, NewSSHTransport(pool), SchedulerOptions{})
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil {
 			t.Errorf("scheduler close: %v", err)

@@ -13,6 +13,7 @@ import (
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/hosts/sshx"
+	"golang.org/x/crypto/ssh"
 )
 
 // SSHTransport adapts the pooled SSH layer to Transport. It hands out the
@@ -109,7 +110,33 @@ func (r *sshRemote) Exec(ctx context.Context, cmd string) (ExecResult, error) {
 }
 
 func (r *sshRemote) DialUnix(ctx context.Context, path string) (net.Conn, error) {
-	return r.c.DialUnix(ctx, path)
+	c, err := r.c.DialUnix(ctx, path)
+	return c, channelErr(err)
+}
+
+// channelErr tells the probes a refused channel open (channelError); other
+// errors pass unchanged.
+func channelErr(err error) error {
+	var oce *ssh.OpenChannelError
+	if errors.As(err, &oce) {
+		return &channelError{err: err, prohibited: oce.Reason == ssh.Prohibited}
+	}
+	return err
+}
+
+// channelError is a channel open the SSH server refused (an
+// *ssh.OpenChannelError), told to the probes as errChannelRefused, and
+// errChannelProhibited when the reason is SSH_OPEN_ADMINISTRATIVELY_PROHIBITED.
+// Its text and chain are the SSH error's own.
+type channelError struct {
+	err        error
+	prohibited bool
+}
+
+func (e *channelError) Error() string { return e.err.Error() }
+func (e *channelError) Unwrap() error { return e.err }
+func (e *channelError) Is(target error) bool {
+	return target == errChannelRefused || (e.prohibited && target == errChannelProhibited)
 }
 
 func (r *sshRemote) HandshakeLatency() time.Duration { return r.c.HandshakeLatency() }
@@ -124,11 +151,11 @@ func unreachableWhy(err error) string {
 	return rootText(err)
 }
 
-// ClassifySSH rates an SSH connect error for the ssh check. Every refusal
-// is CRIT; the summary leads with what an operator must act on and where:
-// a changed key may be an attack and names the known_hosts line to fix, and
-// a failure at a jump host names that hop.
-func ClassifySSH(err error) (Status, string) {
+// ClassifyConnect rates an SSH connect error for the ssh check. Every
+// refusal is CRIT; the summary leads with what an operator must act on and
+// where: a changed key may be an attack and names the known_hosts line to
+// fix, and a failure at a jump host names that hop.
+func (*SSHTransport) ClassifyConnect(err error) (Status, string) {
 	var (
 		unknown  *sshx.UnknownHostError
 		mismatch *sshx.HostKeyMismatchError

@@ -46,11 +46,23 @@ type ExecResult struct {
 	Truncated bool
 }
 
-// connectClassifier turns a Transport.Connect error into the ssh check's
-// status and one-line summary, e.g. (CRIT, "host key mismatch: ..."). The
-// SSH adapter supplies one that knows its typed errors; the probes never
-// match error strings.
-type connectClassifier func(error) (Status, string)
+// connectClassifier is a Transport that rates its own Connect errors for
+// the ssh check: status and one-line summary, e.g. (CRIT, "host key
+// changed: ..."). The SSH adapter knows its typed errors; the probes never
+// look into them (nor match error strings).
+type connectClassifier interface {
+	ClassifyConnect(err error) (Status, string)
+}
+
+// errChannelRefused is matched (errors.Is) by a Conn.DialUnix error when
+// the host answered but would not open the channel: the link is fine, the
+// socket is not served (by policy, or nothing listens there). The
+// transport says so; errChannelProhibited too when the refusal says it is
+// policy.
+var (
+	errChannelRefused    = errors.New("probes: channel refused")
+	errChannelProhibited = errors.New("probes: channel administratively prohibited")
+)
 
 // errLibvirtClosed is returned by a libvirt call on a connection that was
 // closed or found broken; the next round reopens it.

@@ -67,7 +67,7 @@ func alertName(rep probes.HostReport, res probes.Result) string {
 }
 
 // sshCause tells a refused host key from an unreachable host. The words
-// are probes.ClassifySSH's own summaries (a test pins them), the only form
+// are (*probes.SSHTransport).ClassifyConnect's own summaries (a test pins them), the only form
 // in which a Result carries the cause.
 func sshCause(summary string) string {
 	switch {

@@ -132,7 +132,7 @@ func TestAlertThresholds(t *testing.T) {
 }
 
 func TestAlertNames(t *testing.T) {
-	sshSummary := func(err error) string { _, s := probes.ClassifySSH(err); return s }
+	sshSummary := func(err error) string { _, s := (*probes.SSHTransport).ClassifyConnect(nil, err); return s }
 	vm := func(state, reason string, autostart bool) probes.VM {
 		v := probes.VM{Name: "v", State: state, Reason: reason, Autostart: autostart}
 		v.Status = probes.VMStatus(v)

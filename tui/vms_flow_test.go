@@ -42,7 +42,7 @@ func startDemoConsole(t *testing.T, opts simfleet.Options) *demoConsole {
 	}
 	pool := sshx.NewPool(probes.PoolOptions(cfg))
 	tr := probes.NewSSHTransport(pool)
-	sched := probes.NewScheduler(cfg, tr, probes.SchedulerOptions{Classify: probes.ClassifySSH})
+	sched := probes.NewScheduler(cfg, tr, probes.SchedulerOptions{})
 	audit, err := actions.OpenAuditLog(cfg.AuditLog)
 	if err != nil {
 		t.Fatal(err)

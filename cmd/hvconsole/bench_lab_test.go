@@ -29,7 +29,7 @@ func benchFleet(b *testing.B) (*labtest.Lab, *hosts.Config) {
 
 func newBenchScheduler(cfg *hosts.Config) (*sshx.Pool, *probes.Scheduler) {
 	pool := sshx.NewPool(sshx.Options{KeepaliveInterval: cfg.KeepaliveInterval, MaxHandshakes: cfg.MaxHandshakes})
-	return pool, probes.NewScheduler(cfg, probes.NewSSHTransport(pool), probes.SchedulerOptions{Classify: probes.ClassifySSH})
+	return pool, probes.NewScheduler(cfg, probes.NewSSHTransport(pool), probes.SchedulerOptions{})
 }
 
 func requireOK(b *testing.B, reps []probes.HostReport) {

@@ -47,7 +47,7 @@ func openFleet(ctx context.Context, env *environment, cfg *hosts.Config) (*fleet
 	pool := sshx.NewPool(opts)
 	tr := probes.NewSSHTransport(pool)
 	drills := probes.NewDrillStore(drillFile(cfg))
-	sched := probes.NewScheduler(cfg, tr, probes.SchedulerOptions{Classify: probes.ClassifySSH, Drills: drills})
+	sched := probes.NewScheduler(cfg, tr, probes.SchedulerOptions{Drills: drills})
 	return &fleet{pool: pool, transport: tr, sched: sched, drills: drills}, nil
 }
 

@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/digitalocean/go-libvirt/socket"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -277,23 +276,3 @@ func (c *Client) DialUnix(ctx context.Context, path string) (net.Conn, error) {
 
 // usable reports whether the pool may hand c out: alive and not wedged.
 func (c *Client) usable() bool { return c.alive() && !c.wedged.Load() }
-
-// LibvirtDialer returns a go-libvirt socket.Dialer that opens a new
-// streamlocal channel to path over c each time go-libvirt (re)connects, so
-// libvirt shares the host's pooled SSH connection. Each Dial is bounded by
-// timeout and by the client's life.
-func LibvirtDialer(c *Client, path string, timeout time.Duration) socket.Dialer {
-	return libvirtDialer{c: c, path: path, timeout: timeout}
-}
-
-type libvirtDialer struct {
-	c       *Client
-	path    string
-	timeout time.Duration
-}
-
-func (d libvirtDialer) Dial() (net.Conn, error) {
-	ctx, cancel := context.WithTimeout(d.c.life, d.timeout)
-	defer cancel()
-	return d.c.DialUnix(ctx, d.path)
-}

@@ -91,14 +91,16 @@ func echoUnix(t *testing.T) string {
 	return path
 }
 
-func TestDialUnixAndLibvirtDialer(t *testing.T) {
+func TestDialUnix(t *testing.T) {
 	f := newFixture(t)
 	s := newTestServer(t)
 	p := newPool(t, Options{})
 	c := mustGet(t, p, f.target("h1", s, f.trust(t, "kh", s)))
 	path := echoUnix(t)
 
-	conn, err := LibvirtDialer(c, path, 5*time.Second).Dial()
+	dctx, dcancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer dcancel()
+	conn, err := c.DialUnix(dctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ func openVMLab(t *testing.T, n int, readOnly bool) (hosts.Host, *Runner, *probes
 	h.VMActions = remote.VMOps
 	cfg.Hosts = []hosts.Host{h}
 	pool := sshx.NewPool(sshx.Options{KeepaliveInterval: time.Second})
-	sched := probes.NewScheduler(cfg, probes.NewSSHTransport(pool), probes.SchedulerOptions{Classify: probes.ClassifySSH})
+	sched := probes.NewScheduler(cfg, probes.NewSSHTransport(pool), probes.SchedulerOptions{})
 	t.Cleanup(func() { sched.Close(); pool.Close() })
 	path := filepath.Join(t.TempDir(), "audit.jsonl")
 	audit, err := OpenAuditLog(path)

@@ -69,7 +69,7 @@ func newFleet(t *testing.T, l *labtest.Lab, cfg *hosts.Config) *fleet {
 	t.Helper()
 	pool := sshx.NewPool(probes.PoolOptions(cfg))
 	s := probes.NewScheduler(cfg, probes.NewSSHTransport(pool),
-		probes.SchedulerOptions{Classify: probes.ClassifySSH, LossGrace: lossGrace})
+		probes.SchedulerOptions{LossGrace: lossGrace})
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil {
 			t.Errorf("scheduler close: %v", err)

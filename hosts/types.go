@@ -6,6 +6,7 @@
 package hosts
 
 import (
+	"slices"
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts/remote"
@@ -187,21 +188,7 @@ func (b Backup) Query() remote.BackupQuery {
 }
 
 // HasCheck reports whether the host runs the named check.
-func (h Host) HasCheck(name string) bool {
-	for _, c := range h.Checks {
-		if c == name {
-			return true
-		}
-	}
-	return false
-}
+func (h Host) HasCheck(name string) bool { return slices.Contains(h.Checks, name) }
 
 // Allowed reports whether unit is on the host's restart allow-list.
-func (h Host) Allowed(unit string) bool {
-	for _, s := range h.Services {
-		if s == unit {
-			return true
-		}
-	}
-	return false
-}
+func (h Host) Allowed(unit string) bool { return slices.Contains(h.Services, unit) }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/digitalocean/go-libvirt"
@@ -72,30 +73,11 @@ func (s Status) Worse(o Status) Status {
 // ParseStatus is the inverse of String; it accepts any case.
 func ParseStatus(word string) (Status, error) {
 	for _, s := range []Status{OK, WARN, CRIT, UNKNOWN} {
-		if equalFold(word, s.String()) {
+		if strings.EqualFold(word, s.String()) {
 			return s, nil
 		}
 	}
 	return UNKNOWN, fmt.Errorf("probes: unknown status %q", word)
-}
-
-func equalFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'a' <= x && x <= 'z' {
-			x -= 'a' - 'A'
-		}
-		if 'a' <= y && y <= 'z' {
-			y -= 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 // MarshalJSON writes the status as its word.

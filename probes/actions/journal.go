@@ -3,6 +3,7 @@ package actions
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
@@ -21,7 +22,7 @@ const JournalLines = 200
 // it; the unit must still be one the host knows (its units or services),
 // since it names what the operator may look into. It is audited too.
 func (r *Runner) Journal(ctx context.Context, h hosts.Host, unit string) (string, error) {
-	if !remote.ValidUnit(unit) || (!h.Allowed(unit) && !contains(h.Units, unit)) {
+	if !remote.ValidUnit(unit) || (!h.Allowed(unit) && !slices.Contains(h.Units, unit)) {
 		err := r.Refuse([]hosts.Host{h}, ActionJournal, []string{unit}, fmt.Errorf("%w: %q", ErrNotAllowed, unit))[0]
 		return "", err
 	}
@@ -67,13 +68,4 @@ func (r *Runner) read(ctx context.Context, h hosts.Host, cmd string) (string, in
 		return text, out.ExitCode, fmt.Errorf("actions: journal on %s: exit %d: %s", h.Name, out.ExitCode, remote.CleanLine(string(out.Stderr)))
 	}
 	return text, out.ExitCode, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/probes"
+	"golang.org/x/sync/errgroup"
 )
 
 // ActionRestart is the audit name of a service restart.
@@ -69,23 +70,20 @@ func (r RestartResult) summary() string {
 // host failing does not stop the others. Results are in input order.
 func (r *Runner) Restart(ctx context.Context, hs []hosts.Host, unit string) []RestartResult {
 	out := make([]RestartResult, len(hs))
-	sem := make(chan struct{}, BulkRestarts)
-	done := make(chan struct{})
+	var g errgroup.Group
+	g.SetLimit(BulkRestarts)
 	for i, h := range hs {
-		go func() {
-			defer func() { done <- struct{}{} }()
-			select {
-			case sem <- struct{}{}:
-				defer func() { <-sem }()
-				out[i] = r.restartOne(ctx, h, unit)
-			case <-ctx.Done():
-				out[i] = RestartResult{Host: h.Name, Unit: unit, Exit: -1, Err: ctx.Err()}
+		g.Go(func() error {
+			// a restart still waiting for a slot when ctx ends is not started
+			if err := ctx.Err(); err != nil {
+				out[i] = RestartResult{Host: h.Name, Unit: unit, Exit: -1, Err: err}
+				return nil
 			}
-		}()
+			out[i] = r.restartOne(ctx, h, unit)
+			return nil
+		})
 	}
-	for range hs {
-		<-done
-	}
+	_ = g.Wait() // restartOne reports in out, never as an error
 	return out
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/tui/ack"
 	"github.com/hvconsole/hvconsole/tui/fleet"
+	"github.com/hvconsole/hvconsole/tui/keytest"
 )
 
 // testClock is a clock the test moves: expiry without sleeping.
@@ -83,15 +84,15 @@ func ackProgram(t *testing.T, clock *testClock, expiry string) (*teatest.TestMod
 		src.ch <- report(h, st, "hypervisor not running: libvirtd inactive", t0.Add(-time.Minute))
 	}
 	waitOut(t, tm, "1 host CRIT: kvm-02")
-	tm.Send(press("a"))
+	tm.Send(keytest.Press("a"))
 	waitOut(t, tm, "Acknowledge the problem of kvm-02")
 	tm.Type("on it, disk full")
 	if expiry != "" {
-		tm.Send(press("tab"))
+		tm.Send(keytest.Press("tab"))
 		tm.Send(tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl})
 		tm.Type(expiry)
 	}
-	tm.Send(press("enter"))
+	tm.Send(keytest.Press("enter"))
 	// one wait per frame: the output is read once, and the renderer
 	// writes only the cells that change
 	waitOut(t, tm, `on it, disk full"`)
@@ -100,7 +101,7 @@ func ackProgram(t *testing.T, clock *testClock, expiry string) (*teatest.TestMod
 
 func quit(t *testing.T, tm *teatest.TestModel) Model {
 	t.Helper()
-	tm.Send(press("q"))
+	tm.Send(keytest.Press("q"))
 	final, ok := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
 	if !ok {
 		t.Fatal("final model has the wrong type")
@@ -122,7 +123,7 @@ func TestAckFlowProgram(t *testing.T) {
 			t.Errorf("screen lacks %q:\n%s", want, out)
 		}
 	}
-	final = step(t, final, press("w"))
+	final = step(t, final, keytest.Press("w"))
 	if out := plain(final); !strings.Contains(out, `ACK alice 1h52m left`) {
 		t.Errorf("war room lacks the ack:\n%s", out)
 	}
@@ -137,7 +138,7 @@ func TestAckFlowProgram(t *testing.T) {
 func TestUnackFlowProgram(t *testing.T) {
 	clock := &testClock{now: t0}
 	tm, _, act := ackProgram(t, clock, "")
-	tm.Send(press("A"))
+	tm.Send(keytest.Press("A"))
 	waitOut(t, tm, "ack by alice ended: removed")
 	final := quit(t, tm)
 	if h, _ := final.table.Lookup("kvm-02"); h.Ack != nil {

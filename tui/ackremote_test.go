@@ -11,6 +11,7 @@ import (
 
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/probes/wire"
+	"github.com/hvconsole/hvconsole/tui/keytest"
 )
 
 // fakeRemote is an attached console's Source whose acks a collector keeps.
@@ -63,9 +64,9 @@ func TestAckOnAttachedConsole(t *testing.T) {
 	m = step(t, m, reportsMsg{reports: []probes.HostReport{report(inv[0], probes.CRIT, "hypervisor not running", t0)}})
 	m = pressAll(t, m, "a")
 	for _, r := range "disk full" {
-		m = step(t, m, press(string(r)))
+		m = step(t, m, keytest.Press(string(r)))
 	}
-	m, cmd := stepCmd(t, m, press("enter"))
+	m, cmd := stepCmd(t, m, keytest.Press("enter"))
 	for _, msg := range runCmd(cmd) {
 		m = step(t, m, msg)
 	}
@@ -82,7 +83,7 @@ func TestAckOnAttachedConsole(t *testing.T) {
 	if out := plain(m); !strings.Contains(out, `ACK alice 2h00m left: "disk full"`) {
 		t.Fatalf("the collector's ack not shown:\n%s", out)
 	}
-	m, cmd = stepCmd(t, m, press("A"))
+	m, cmd = stepCmd(t, m, keytest.Press("A"))
 	for _, msg := range runCmd(cmd) {
 		m = step(t, m, msg)
 	}

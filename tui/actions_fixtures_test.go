@@ -13,6 +13,7 @@ import (
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/probes/actions"
+	"github.com/hvconsole/hvconsole/tui/keytest"
 )
 
 // fakeActions is an Actions the test drives: it records every call and
@@ -146,7 +147,7 @@ func pressAll(t testing.TB, m Model, ks ...string) Model {
 	t.Helper()
 	for _, k := range ks {
 		var cmd tea.Cmd
-		m, cmd = stepCmd(t, m, press(k))
+		m, cmd = stepCmd(t, m, keytest.Press(k))
 		m = runCmds(t, m, cmd)
 	}
 	return m

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hvconsole/hvconsole/probes/actions"
 	"github.com/hvconsole/hvconsole/tui/confirm"
+	"github.com/hvconsole/hvconsole/tui/keytest"
 )
 
 func TestMarkKeys(t *testing.T) {
@@ -205,7 +206,7 @@ type cmdResult struct {
 
 func (m Model) enterCmd(t *testing.T) cmdResult {
 	t.Helper()
-	next, cmd := stepCmd(t, m, press("enter"))
+	next, cmd := stepCmd(t, m, keytest.Press("enter"))
 	return cmdResult{model: next, cmd: cmd}
 }
 

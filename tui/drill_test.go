@@ -9,6 +9,7 @@ import (
 	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/probes/actions"
+	"github.com/hvconsole/hvconsole/tui/keytest"
 )
 
 // drillActions is the fake action layer with restore drills: Drill
@@ -50,7 +51,7 @@ func TestDrillFlow(t *testing.T) {
 		if m.overlay != overlayConfirm || !strings.Contains(plain(m), "/var/tmp/hvconsole-drill-ID") {
 			t.Fatalf("no confirmation:\n%s", plain(m))
 		}
-		next, cmd := stepCmd(t, pressAll(t, m, "right"), press("enter"))
+		next, cmd := stepCmd(t, pressAll(t, m, "right"), keytest.Press("enter"))
 		if !next.table.Busy("kvm-01") {
 			t.Fatal("row not busy while the drill runs")
 		}
@@ -75,7 +76,7 @@ func TestDrillFlow(t *testing.T) {
 	})
 	t.Run("D again cancels the running drill", func(t *testing.T) {
 		m, _ := drillModel(t, true)
-		next, cmd := stepCmd(t, pressAll(t, m, "D", "enter", "right"), press("enter"))
+		next, cmd := stepCmd(t, pressAll(t, m, "D", "enter", "right"), keytest.Press("enter"))
 		next = pressAll(t, next, "D")
 		if !strings.Contains(plain(next), "cancelling the restore drill on kvm-01") {
 			t.Fatalf("no cancel note:\n%s", plain(next))

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/hvconsole/hvconsole/probes"
+	"github.com/hvconsole/hvconsole/tui/keytest"
 )
 
 // waitOut waits (bounded) until the program output contains want.
@@ -40,14 +41,14 @@ func TestFlow(t *testing.T) {
 	waitOut(t, tm, "1 host CRIT: kvm-05")
 
 	tm.Type("/staging")
-	tm.Send(press("enter"))
-	tm.Send(press("j"))
-	tm.Send(press("enter")) // zoom the selected host
+	tm.Send(keytest.Press("enter"))
+	tm.Send(keytest.Press("j"))
+	tm.Send(keytest.Press("enter")) // zoom the selected host
 	// keys are handled in order, so only text new to the screen is awaited
-	tm.Send(press("?"))
+	tm.Send(keytest.Press("?"))
 	waitOut(t, tm, "Host actions")
-	tm.Send(press("?"))
-	tm.Send(press("q"))
+	tm.Send(keytest.Press("?"))
+	tm.Send(keytest.Press("q"))
 
 	final, ok := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
 	close(stop) // ends the pending report wait and age tick; goleak checks
@@ -117,15 +118,15 @@ func TestRestartFlowProgram(t *testing.T) {
 	// pending rows "✓ OK 4" arrives as "4"; the round's age is new text
 	waitOut(t, tm, "round 1m ago")
 	for _, k := range []string{"o", "space", "j", "space", "x"} {
-		tm.Send(press(k))
+		tm.Send(keytest.Press(k))
 	}
 	waitOut(t, tm, "Restart which service?")
-	tm.Send(press("j")) // virtlogd
-	tm.Send(press("enter"))
+	tm.Send(keytest.Press("j")) // virtlogd
+	tm.Send(keytest.Press("enter"))
 	waitOut(t, tm, "to confirm")
 	tm.Type("2")
-	tm.Send(press("tab"))
-	tm.Send(press("enter"))
+	tm.Send(keytest.Press("tab"))
+	tm.Send(keytest.Press("enter"))
 	// The outcome is read from the final model, not the output stream: the
 	// renderer writes only the cells that changed, so a line that shares
 	// its start with the one before it never appears whole in the stream.
@@ -136,7 +137,7 @@ func TestRestartFlowProgram(t *testing.T) {
 			t.Fatal("Restart or the Refresh after it was not called")
 		}
 	}
-	tm.Send(press("q"))
+	tm.Send(keytest.Press("q"))
 	final, ok := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
 	if !ok {
 		t.Fatal("final model has the wrong type")
@@ -174,25 +175,25 @@ func TestZoomStaysOnHostProgram(t *testing.T) {
 		src.ch <- report(h, st, "hypervisor not running: libvirtd failed", t0.Add(-time.Minute))
 	}
 	waitOut(t, tm, "1 host CRIT: kvm-05")
-	tm.Send(press("enter")) // zoom on the worst host, kvm-05
+	tm.Send(keytest.Press("enter")) // zoom on the worst host, kvm-05
 	// other hosts turn CRIT and sort above it, twice over
 	for i, at := range []int{1, 2, 0} {
 		src.ch <- report(inv[at], probes.CRIT, "hypervisor not running: libvirtd failed", t0.Add(time.Duration(i)*time.Second))
 	}
 	waitOut(t, tm, "4 hosts CRIT")
-	tm.Send(press("x"))
+	tm.Send(keytest.Press("x"))
 	waitOut(t, tm, "Restart which service?")
-	tm.Send(press("enter"))
+	tm.Send(keytest.Press("enter"))
 	waitOut(t, tm, "Restart libvirtd on 1 host")
-	tm.Send(press("tab")) // from Cancel to Restart
-	tm.Send(press("enter"))
+	tm.Send(keytest.Press("tab")) // from Cancel to Restart
+	tm.Send(keytest.Press("enter"))
 	select {
 	case <-act.called:
 	case <-time.After(5 * time.Second):
 		t.Fatal("Restart was not called")
 	}
 	src.ch <- report(inv[3], probes.CRIT, "hypervisor not running: libvirtd failed", t0.Add(5*time.Second))
-	tm.Send(press("q"))
+	tm.Send(keytest.Press("q"))
 	final, ok := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
 	if !ok {
 		t.Fatal("final model has the wrong type")
@@ -228,15 +229,15 @@ func TestFlowEventGroups(t *testing.T) {
 	src.ch <- report(inv[2], probes.WARN, "autostart VM batch is shut off", t0.Add(-30*time.Second))
 	waitOut(t, tm, "ssh: unreachable: connection refused (2 checks)")
 
-	tm.Send(press("tab"))
-	tm.Send(press("tab")) // the event log has focus
-	tm.Send(press("e"))
+	tm.Send(keytest.Press("tab"))
+	tm.Send(keytest.Press("tab")) // the event log has focus
+	tm.Send(keytest.Press("e"))
 	// one wait per frame: reading the output consumes it
 	waitOut(t, tm, "· hypervisor OK → UNKNOWN")
 	tm.Type("/kvm-03")
-	tm.Send(press("enter"))
-	tm.Send(press("e"))
-	tm.Send(press("q"))
+	tm.Send(keytest.Press("enter"))
+	tm.Send(keytest.Press("e"))
+	tm.Send(keytest.Press("q"))
 
 	final, ok := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
 	if !ok {
@@ -265,13 +266,13 @@ func TestCtrlCCancelsTheDialogProgram(t *testing.T) {
 		src.ch <- report(h, probes.OK, "", t0.Add(-time.Minute))
 	}
 	waitOut(t, tm, "round 1m ago")
-	tm.Send(press("x"))
+	tm.Send(keytest.Press("x"))
 	waitOut(t, tm, "Restart which service?")
-	tm.Send(press("enter"))
+	tm.Send(keytest.Press("enter"))
 	waitOut(t, tm, "Command") // the confirmation is on screen
-	tm.Send(press("ctrl+c"))
-	waitOut(t, tm, "cancelled") // the audited cancel reached the event log
-	tm.Send(press("ctrl+c"))    // no dialog now: this one quits
+	tm.Send(keytest.Press("ctrl+c"))
+	waitOut(t, tm, "cancelled")      // the audited cancel reached the event log
+	tm.Send(keytest.Press("ctrl+c")) // no dialog now: this one quits
 	final, ok := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
 	if !ok {
 		t.Fatal("final model has the wrong type")

@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/hvconsole/hvconsole/probes"
+	"github.com/hvconsole/hvconsole/tui/keytest"
 )
 
 // TestGoldenView compares whole screens, without colour, against
@@ -25,20 +26,20 @@ func TestGoldenView(t *testing.T) {
 			return typeKeys(tb, mixedFleet(tb, m, inv), "/no-such-host")
 		}},
 		{"help_overlay", func(o *Options) { o.ReadOnly = true }, func(tb testing.TB, m Model) Model {
-			return step(tb, mixedFleet(tb, m, inv), press("?"))
+			return step(tb, mixedFleet(tb, m, inv), keytest.Press("?"))
 		}},
 		{"help_overlay_scrolled", nil, func(tb testing.TB, m Model) Model {
 			// the bottom of the help: the legend's long lines wrap, and
 			// the top says how much is above
-			return step(tb, step(tb, mixedFleet(tb, m, inv), press("?")), press("G"))
+			return step(tb, step(tb, mixedFleet(tb, m, inv), keytest.Press("?")), keytest.Press("G"))
 		}},
 		{"war_room", func(o *Options) { o.WarRoom = true }, func(tb testing.TB, m Model) Model { return mixedFleet(tb, m, inv) }},
 		{"zoomed_host", nil, func(tb testing.TB, m Model) Model {
 			m = mixedFleet(tb, m, inv)
 			m = step(tb, m, reportsMsg{reports: []probes.HostReport{report(inv[2], probes.OK, "", t0.Add(-30*time.Second))}})
-			m = step(tb, m, press("G"))
-			m = step(tb, m, press("g"))
-			return step(tb, m, press("enter"))
+			m = step(tb, m, keytest.Press("G"))
+			m = step(tb, m, keytest.Press("g"))
+			return step(tb, m, keytest.Press("enter"))
 		}},
 		{"resources_fleet", nil, func(tb testing.TB, m Model) Model { return resourcesFleet(tb, m, inv) }},
 		{"resources_host", nil, func(tb testing.TB, m Model) Model {
@@ -48,7 +49,7 @@ func TestGoldenView(t *testing.T) {
 			return zoomOn(tb, resourcesFleet(tb, m, inv), "kvm-01")
 		}},
 		{"ascii_readonly_paused", func(o *Options) { o.ASCII, o.ReadOnly = true, true }, func(tb testing.TB, m Model) Model {
-			return step(tb, mixedFleet(tb, m, inv), press("p"))
+			return step(tb, mixedFleet(tb, m, inv), keytest.Press("p"))
 		}},
 	}
 	for _, size := range []struct {
@@ -71,5 +72,5 @@ func TestGoldenView(t *testing.T) {
 func zoomOn(tb testing.TB, m Model, name string) Model {
 	tb.Helper()
 	m = typeKeys(tb, m, "/"+name)
-	return step(tb, step(tb, m, press("enter")), press("enter"))
+	return step(tb, step(tb, m, keytest.Press("enter")), keytest.Press("enter"))
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/probes"
+	"github.com/hvconsole/hvconsole/tui/keytest"
 )
 
 // Incident reports as the probes build them, for the golden views.
@@ -82,7 +83,7 @@ func TestGoldenIncidents(t *testing.T) {
 			m = mixedFleet(tb, m, inv)
 			m = step(tb, m, reportsMsg{reports: []probes.HostReport{backupFailure(inv[6], t0.Add(-10*time.Second))}})
 			// name order, as an operator scans the fleet, down to kvm-07
-			return typeKeys(tb, step(tb, m, press("o")), "jjjjjj")
+			return typeKeys(tb, step(tb, m, keytest.Press("o")), "jjjjjj")
 		}},
 		{"hypervisor_down_stale_vms", inv, nil, func(tb testing.TB, m Model) Model {
 			m = mixedFleet(tb, m, inv)

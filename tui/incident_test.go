@@ -9,6 +9,7 @@ import (
 
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/probes/actions"
+	"github.com/hvconsole/hvconsole/tui/keytest"
 )
 
 // turn feeds one report that sets a host's status at a time.
@@ -63,7 +64,7 @@ func TestFreshConsoleSaysItFollows(t *testing.T) {
 	if !strings.Contains(plain(m), "following top row") {
 		t.Fatalf("a following table does not say so:\n%s", plain(m))
 	}
-	m = step(t, m, press("j"))
+	m = step(t, m, keytest.Press("j"))
 	if strings.Contains(plain(m), "following top row") {
 		t.Fatal("moving did not end following")
 	}
@@ -73,7 +74,7 @@ func TestCritBannerNamesHostsWhateverTheFilter(t *testing.T) {
 	inv := inventory(12)
 	m := mixedFleet(t, newTestModel(t, inv, nil, 120, 40), inv)
 	m = typeKeys(t, m, "/staging")
-	m = step(t, m, press("enter"))
+	m = step(t, m, keytest.Press("enter"))
 	m = turn(t, m, 6, probes.OK, "", t0) // any report refreshes the banner
 	banner := strings.Split(plain(m), "\n")[1]
 	for _, want := range []string{"2 hosts CRIT", "kvm-03", "kvm-06"} {
@@ -92,7 +93,7 @@ func TestCtrlCCancelsTheDialog(t *testing.T) {
 		var quit bool
 		got = m
 		for _, k := range keys {
-			next, cmd := stepCmd(t, got, press(k))
+			next, cmd := stepCmd(t, got, keytest.Press(k))
 			for _, c := range flatten(cmd) {
 				switch msg := c().(type) {
 				case tea.QuitMsg:
@@ -185,7 +186,7 @@ func TestCrashedVMNamedEverywhere(t *testing.T) {
 		if ev := m.events.View(); !strings.Contains(ev, want) {
 			t.Errorf("%dx%d: the event log does not name the VM:\n%s", size.w, size.h, ev)
 		}
-		if wall := plain(step(t, m, press("w"))); !strings.Contains(wall, want) {
+		if wall := plain(step(t, m, keytest.Press("w"))); !strings.Contains(wall, want) {
 			t.Errorf("%dx%d: the war room does not name the VM:\n%s", size.w, size.h, wall)
 		}
 	}
@@ -222,14 +223,14 @@ func TestDetailsViewAndCopy(t *testing.T) {
 	if scr := plain(m); !strings.Contains(scr, "host key changed: fix known_hosts:2") || strings.Contains(scr, "sshx:") {
 		t.Fatalf("the host pane should lead with the cause in words and keep the chain out:\n%s", scr)
 	}
-	m = step(t, m, press("d"))
+	m = step(t, m, keytest.Press("d"))
 	if scr := plain(m); !strings.Contains(scr, "error: probes: host key re-check of kvm-05") {
 		t.Fatalf("d does not show the error chain:\n%s", scr)
 	}
-	if scr := plain(step(t, m, press("G"))); !strings.Contains(scr, "VMs (") {
+	if scr := plain(step(t, m, keytest.Press("G"))); !strings.Contains(scr, "VMs (") {
 		t.Fatalf("the details view does not scroll to its end:\n%s", scr)
 	}
-	m, cmd := stepCmd(t, m, press("c"))
+	m, cmd := stepCmd(t, m, keytest.Press("c"))
 	if cmd == nil || !strings.Contains(m.note, "details of kvm-05 copied") {
 		t.Fatalf("c: note %q", m.note)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/tui/fleet"
+	"github.com/hvconsole/hvconsole/tui/keytest"
 )
 
 func selectedName(m Model) string {
@@ -22,7 +23,7 @@ func selectedName(m Model) string {
 func TestNavigation(t *testing.T) {
 	inv := inventory(40)
 	base := newTestModel(t, inv, nil, 80, 24)
-	base = step(t, base, press("o")) // name order: kvm-01 .. kvm-40
+	base = step(t, base, keytest.Press("o")) // name order: kvm-01 .. kvm-40
 	page := base.tableHeight() - 2
 	tests := []struct {
 		name string
@@ -44,7 +45,7 @@ func TestNavigation(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m := base
 			for _, k := range tt.keys {
-				m = step(t, m, press(k))
+				m = step(t, m, keytest.Press(k))
 			}
 			if got := selectedName(m); got != tt.want {
 				t.Fatalf("selected %q, want %q", got, tt.want)
@@ -86,7 +87,7 @@ func TestFilter(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m := typeKeys(t, base, tt.keys)
 			for _, k := range tt.then {
-				m = step(t, m, press(k))
+				m = step(t, m, keytest.Press(k))
 			}
 			if got := m.table.Shown(); got != tt.shown {
 				t.Fatalf("shown %d hosts, want %d", got, tt.shown)
@@ -98,7 +99,7 @@ func TestFilter(t *testing.T) {
 	}
 	t.Run("typing q in filter does not quit", func(t *testing.T) {
 		m := typeKeys(t, base, "/")
-		m, cmd := stepCmd(t, m, press("q"))
+		m, cmd := stepCmd(t, m, keytest.Press("q"))
 		if cmd != nil {
 			if _, quit := cmd().(tea.QuitMsg); quit {
 				t.Fatal("q quit while typing a filter")
@@ -128,7 +129,7 @@ func TestSortCycle(t *testing.T) {
 		{fleet.SortWorst, "kvm-03"},
 	}
 	for _, tt := range tests {
-		m = step(t, m, press("o"))
+		m = step(t, m, keytest.Press("o"))
 		t.Run(tt.mode.String(), func(t *testing.T) {
 			if m.table.SortMode() != tt.mode {
 				t.Fatalf("mode %v, want %v", m.table.SortMode(), tt.mode)
@@ -158,21 +159,21 @@ func TestPauseAndRefresh(t *testing.T) {
 			c()
 		}
 	}
-	m, cmd := stepCmd(t, m, press("p"))
+	m, cmd := stepCmd(t, m, keytest.Press("p"))
 	run(cmd)
 	if !m.paused || !strings.Contains(plain(m), "[PAUSED]") {
 		t.Fatal("p did not pause, or the header does not say so")
 	}
-	m, cmd = stepCmd(t, m, press("p"))
+	m, cmd = stepCmd(t, m, keytest.Press("p"))
 	run(cmd)
 	if m.paused || strings.Contains(plain(m), "[PAUSED]") {
 		t.Fatal("second p did not resume")
 	}
-	m, cmd = stepCmd(t, m, press("j"))
+	m, cmd = stepCmd(t, m, keytest.Press("j"))
 	run(cmd)
-	m, cmd = stepCmd(t, m, press("r"))
+	m, cmd = stepCmd(t, m, keytest.Press("r"))
 	run(cmd)
-	_, cmd = stepCmd(t, m, press("R"))
+	_, cmd = stepCmd(t, m, keytest.Press("R"))
 	run(cmd)
 	refreshed, paused := src.calls()
 	if len(paused) != 2 || !paused[0] || paused[1] {
@@ -274,55 +275,55 @@ func TestEventShownInLogAndPane(t *testing.T) {
 func TestPanesZoomHelpWarRoom(t *testing.T) {
 	inv := inventory(6)
 	m := mixedFleet(t, newTestModel(t, inv, nil, 80, 24), inv)
-	m = step(t, m, press("tab"))
+	m = step(t, m, keytest.Press("tab"))
 	if m.focus != focusHost {
 		t.Fatalf("tab: focus %v, want host", m.focus)
 	}
-	m = step(t, m, press("tab"))
+	m = step(t, m, keytest.Press("tab"))
 	if m.focus != focusEvents || !strings.Contains(plain(m), "═ Events") {
 		t.Fatal("second tab should show the event log")
 	}
-	m = step(t, m, press("tab"))
+	m = step(t, m, keytest.Press("tab"))
 	if m.focus != focusFleet {
 		t.Fatal("third tab should return to the fleet")
 	}
-	m = step(t, m, press("enter"))
+	m = step(t, m, keytest.Press("enter"))
 	if !m.zoom || strings.Contains(plain(m), " Fleet ") {
 		t.Fatal("enter should zoom the host pane over the whole body")
 	}
-	m = step(t, m, press("esc"))
+	m = step(t, m, keytest.Press("esc"))
 	if m.zoom {
 		t.Fatal("esc should leave zoom")
 	}
-	m = step(t, m, press("?"))
+	m = step(t, m, keytest.Press("?"))
 	if !m.help || !strings.Contains(plain(m), "Help") {
 		t.Fatal("? should open help")
 	}
-	m = step(t, m, press("j"))
+	m = step(t, m, keytest.Press("j"))
 	if !m.help {
 		t.Fatal("keys other than ?/esc/q must not close help")
 	}
-	m = step(t, m, press("esc"))
+	m = step(t, m, keytest.Press("esc"))
 	if m.help {
 		t.Fatal("esc should close help")
 	}
-	m = step(t, m, press("w"))
+	m = step(t, m, keytest.Press("w"))
 	if !m.war {
 		t.Fatal("w should open the war room")
 	}
-	m, cmd := stepCmd(t, m, press("r"))
+	m, cmd := stepCmd(t, m, keytest.Press("r"))
 	if cmd != nil && len(flatten(cmd)) > 0 && m.note == "" {
 		t.Fatal("r in the war room should be refused")
 	}
-	m = step(t, m, press("w"))
+	m = step(t, m, keytest.Press("w"))
 	if m.war {
 		t.Fatal("w should leave the war room")
 	}
-	_, cmd = stepCmd(t, m, press("q"))
+	_, cmd = stepCmd(t, m, keytest.Press("q"))
 	if !quits(cmd) {
 		t.Fatal("q should quit")
 	}
-	_, cmd = stepCmd(t, m, press("ctrl+c"))
+	_, cmd = stepCmd(t, m, keytest.Press("ctrl+c"))
 	if !quits(cmd) {
 		t.Fatal("ctrl+c should quit")
 	}
@@ -353,7 +354,7 @@ func TestReadOnly(t *testing.T) {
 			if got := strings.Contains(plain(m), "[READ-ONLY]"); got != tt.readOnly {
 				t.Fatalf("READ-ONLY badge shown = %v", got)
 			}
-			m = step(t, m, press("x"))
+			m = step(t, m, keytest.Press("x"))
 			if !strings.Contains(plain(m), tt.note) {
 				t.Fatalf("footer lacks %q:\n%s", tt.note, plain(m))
 			}
@@ -449,14 +450,14 @@ func TestResizeNeverBreaks(t *testing.T) {
 		m := mixedFleet(t, newTestModel(t, inv, nil, 100, 30), inv)
 		switch mode {
 		case "zoom":
-			m = step(t, m, press("enter"))
+			m = step(t, m, keytest.Press("enter"))
 		case "help":
-			m = step(t, m, press("?"))
+			m = step(t, m, keytest.Press("?"))
 		case "war":
-			m = step(t, m, press("w"))
+			m = step(t, m, keytest.Press("w"))
 		case "events":
-			m = step(t, m, press("tab"))
-			m = step(t, m, press("tab"))
+			m = step(t, m, keytest.Press("tab"))
+			m = step(t, m, keytest.Press("tab"))
 		}
 		for w := 0; w <= 260; w += 13 {
 			for h := 0; h <= 75; h += 4 {
@@ -551,7 +552,7 @@ func TestAgeTick(t *testing.T) {
 		t.Fatal("a tick should be scheduled")
 	}
 	gen := m.tickGen
-	m, cmd = stepCmd(t, m, press("j"))
+	m, cmd = stepCmd(t, m, keytest.Press("j"))
 	if m.tickGen != gen {
 		t.Fatal("a second tick was scheduled while one is pending for the same moment")
 	}

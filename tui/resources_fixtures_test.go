@@ -10,6 +10,7 @@ import (
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/probes"
+	"github.com/hvconsole/hvconsole/tui/keytest"
 )
 
 const (
@@ -120,7 +121,7 @@ func TestResourcesInView(t *testing.T) {
 	}
 	for _, size := range []struct{ w, h int }{{160, 48}, {80, 24}} {
 		m := newTestModel(t, inv, nil, size.w, size.h)
-		m = step(t, m, press("o")) // name order: kvm-01 stays on top and selected
+		m = step(t, m, keytest.Press("o")) // name order: kvm-01 stays on top and selected
 		for _, s := range steps {
 			rep := report(inv[0], probes.OK, "", at)
 			rep.Checks = rep.Checks[:2]
@@ -143,7 +144,7 @@ func TestResourcesInView(t *testing.T) {
 			if wide && !strings.Contains(row, " "+s.row+" ") {
 				t.Fatalf("%s: row %q lacks %q", s.name, row, s.row)
 			}
-			zoomed := step(t, m, press("enter"))
+			zoomed := step(t, m, keytest.Press("enter"))
 			if !strings.Contains(plain(zoomed), s.paneMem) {
 				t.Fatalf("%dx%d %s: host pane lacks %q:\n%s", size.w, size.h, s.name, s.paneMem, plain(zoomed))
 			}

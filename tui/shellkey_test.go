@@ -12,6 +12,7 @@ import (
 
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/probes"
+	"github.com/hvconsole/hvconsole/tui/keytest"
 	"github.com/hvconsole/hvconsole/tui/shell"
 )
 
@@ -55,9 +56,9 @@ func TestShellKeyProgram(t *testing.T) {
 	src.ch <- report(inv[0], probes.CRIT, "hypervisor not running: libvirtd inactive", t0)
 	src.ch <- report(inv[1], probes.OK, "", t0)
 	waitOut(t, tm, "1 host CRIT: kvm-01")
-	tm.Send(press("s"))
+	tm.Send(keytest.Press("s"))
 	waitOut(t, tm, "ssh session to kvm-01 ended")
-	tm.Send(press("q"))
+	tm.Send(keytest.Press("q"))
 	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
 
 	data, err := os.ReadFile(record)
@@ -105,7 +106,7 @@ func TestShellKeyUnavailable(t *testing.T) {
 	inv := shellInventory()
 	m := newTestModel(t, inv, nil, 120, 40)
 	m = step(t, m, reportsMsg{reports: []probes.HostReport{report(inv[0], probes.CRIT, "hypervisor not running", t0)}})
-	_, cmd := stepCmd(t, m, press("s"))
+	_, cmd := stepCmd(t, m, keytest.Press("s"))
 	if cmd == nil {
 		t.Fatal("s gave no command")
 	}
@@ -117,7 +118,7 @@ func TestShellKeyUnavailable(t *testing.T) {
 
 	attached := newTestModel(t, nil, nil, 120, 40)
 	attached = step(t, attached, reportsMsg{reports: []probes.HostReport{report(inv[0], probes.CRIT, "hypervisor not running", t0)}})
-	attached, cmd = stepCmd(t, attached, press("s"))
+	attached, cmd = stepCmd(t, attached, keytest.Press("s"))
 	if cmd != nil || !strings.Contains(attached.note, "attached console has no connection settings") {
 		t.Errorf("attached: note %q, cmd %v; want a one-line refusal", attached.note, cmd != nil)
 	}
@@ -133,7 +134,7 @@ func TestCopyAddress(t *testing.T) {
 	inv := inventory(2)
 	m := newTestModel(t, inv, nil, 120, 40)
 	m = step(t, m, reportsMsg{reports: []probes.HostReport{report(inv[1], probes.CRIT, "hypervisor not running", t0)}})
-	m, cmd := stepCmd(t, m, press("y"))
+	m, cmd := stepCmd(t, m, keytest.Press("y"))
 	if cmd == nil || !strings.Contains(m.note, "address of kvm-02 copied") {
 		t.Fatalf("note %q, want the address copied", m.note)
 	}

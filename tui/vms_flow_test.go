@@ -16,6 +16,7 @@ import (
 	"github.com/hvconsole/hvconsole/incident"
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/probes/actions"
+	"github.com/hvconsole/hvconsole/tui/keytest"
 )
 
 // demoConsole is the console's real wiring over a simulated fleet: SSH
@@ -107,18 +108,18 @@ func TestVMStartFlowDemo(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitOut(t, tm, "1 host CRIT: "+host.Name) // the table follows the worst host: it is selected
-	tm.Send(press("v"))
+	tm.Send(keytest.Press("v"))
 	waitOut(t, tm, "Which VM action?")
-	tm.Send(press("enter")) // the first line: start the crashed VM
+	tm.Send(keytest.Press("enter")) // the first line: start the crashed VM
 	waitOut(t, tm, "Start "+victim+" on "+host.Name)
-	tm.Send(press("tab"))
-	tm.Send(press("enter"))
+	tm.Send(keytest.Press("tab"))
+	tm.Send(keytest.Press("enter"))
 	waitJournal(t, d.j, "vm-start outcome ok")
 	waitOut(t, tm, ": running in") // the event log's line of the result
-	tm.Send(press("i"))
+	tm.Send(keytest.Press("i"))
 	waitOut(t, tm, "Incidents")
-	tm.Send(press("q"))
-	tm.Send(press("q"))
+	tm.Send(keytest.Press("q"))
+	tm.Send(keytest.Press("q"))
 	final, ok := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
 	if !ok {
 		t.Fatal("final model has the wrong type")

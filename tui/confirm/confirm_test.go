@@ -4,27 +4,13 @@ import (
 	"strings"
 	"testing"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/hvconsole/hvconsole/hosts/remote"
+	"github.com/hvconsole/hvconsole/tui/keytest"
 	"github.com/hvconsole/hvconsole/tui/theme"
 )
-
-func key(s string) tea.KeyPressMsg {
-	switch s {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab}
-	case "backspace":
-		return tea.KeyPressMsg{Code: tea.KeyBackspace}
-	}
-	return tea.KeyPressMsg{Code: []rune(s)[0], Text: s}
-}
 
 func TestDialog(t *testing.T) {
 	three := []Target{{"a", "systemctl restart -- 'x'"}, {"b", "sudo -n systemctl restart -- 'x'"}, {"c", "systemctl restart -- 'x'"}}
@@ -48,7 +34,7 @@ func TestDialog(t *testing.T) {
 			d := New(theme.New(true, false), "Restart", "x", tt.targets)
 			d.SetSize(80, 24)
 			for _, k := range tt.keys {
-				d, _ = d.Update(key(k))
+				d, _ = d.Update(keytest.Press(k))
 			}
 			if d.Outcome() != tt.want {
 				t.Fatalf("outcome %v, want %v", d.Outcome(), tt.want)

@@ -78,7 +78,7 @@ const (
 // exec also has the host's probe_timeout, verification the backup interval
 // (at most 30m). Files named *.sha256 are sidecars, never backups. A host
 // with no specs is UNKNOWN: nothing there is known good.
-func checkBackups(ctx context.Context, r Remote, h hosts.Host, now time.Time) (Result, []BackupResult) {
+func checkBackups(ctx context.Context, r Conn, h hosts.Host, now time.Time) (Result, []BackupResult) {
 	start := time.Now()
 	if len(h.Backups) == 0 {
 		return backupCheckResult(h, UNKNOWN, "no backup specs configured", "", "", 0, now), nil
@@ -156,7 +156,7 @@ func backupVerifyTimeout(h hosts.Host) time.Duration {
 // backupBatch runs cmds as one remote.Batch and splits the output. Parts whose
 // end marker never came have Exit -1; truncated tells whether the transport
 // cut the output, which explains such parts.
-func backupBatch(ctx context.Context, r Remote, cmds []string) (parts []remote.BatchPart, stderr string, truncated bool, err error) {
+func backupBatch(ctx context.Context, r Conn, cmds []string) (parts []remote.BatchPart, stderr string, truncated bool, err error) {
 	script, err := remote.Batch(cmds...)
 	if err != nil {
 		return nil, "", false, fmt.Errorf("probes: backups batch: %w", err)
@@ -170,7 +170,7 @@ func backupBatch(ctx context.Context, r Remote, cmds []string) (parts []remote.B
 
 // listBackups lists every spec's glob in one exec and stores the files or
 // the reason they are unknown.
-func listBackups(ctx context.Context, r Remote, h hosts.Host, runs []*backupRun) {
+func listBackups(ctx context.Context, r Conn, h hosts.Host, runs []*backupRun) {
 	var cmds []string
 	var idx []int
 	for i, run := range runs {

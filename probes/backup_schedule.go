@@ -51,7 +51,7 @@ type backupRecord struct {
 }
 
 // runBackups runs the backups check of h's kind over r.
-func runBackups(ctx context.Context, r Remote, h hosts.Host, s *Scheduler) backupRecord {
+func runBackups(ctx context.Context, r Conn, h hosts.Host, s *Scheduler) backupRecord {
 	res, specs := KindOf(h).backups(ctx, r, h, s.now())
 	return backupRecord{res: s.withDrills(res, specs, h), specs: specs}
 }
@@ -109,7 +109,7 @@ func (s *Scheduler) backupsWorker(ctx context.Context, h hosts.Host, st *hostSta
 		if err != nil {
 			continue // the host's probes report the connection; retried when due again
 		}
-		w := &linkWatch{Remote: r}
+		w := &linkWatch{Conn: r}
 		rec := runBackups(ctx, w, h, s)
 		if w.broke.Load() && broken < maxBrokenBackupRuns-1 {
 			// the link broke under the run: its failures say nothing
@@ -131,15 +131,15 @@ func (s *Scheduler) backupsWorker(ctx context.Context, h hosts.Host, st *hostSta
 // link before the last one is stored as the check's result.
 const maxBrokenBackupRuns = 3
 
-// linkWatch is a Remote that notes an exec that failed in the transport
+// linkWatch is a Conn that notes an exec that failed in the transport
 // (not a deadline, not a command's own failure: those are answers).
 type linkWatch struct {
-	Remote
+	Conn
 	broke atomic.Bool
 }
 
 func (w *linkWatch) Exec(ctx context.Context, cmd string) (ExecResult, error) {
-	res, err := w.Remote.Exec(ctx, cmd)
+	res, err := w.Conn.Exec(ctx, cmd)
 	if err != nil && ctx.Err() == nil {
 		w.broke.Store(true)
 	}

@@ -70,7 +70,7 @@ func verifyOrder(tool string) int {
 // batch, so the jobs after it never ran; the same tool is then known to be
 // missing for every job) and when a sidecar does not end in a newline (the
 // end marker is glued to its last line).
-func verifyBackups(ctx context.Context, r Remote, h hosts.Host, runs []*backupRun) {
+func verifyBackups(ctx context.Context, r Conn, h hosts.Host, runs []*backupRun) {
 	limit := min(backupVerifyTimeout(h), remote.MaxVerifyLimit)
 	jobs := planBackupVerify(runs, limit)
 	if len(jobs) == 0 {

@@ -169,7 +169,7 @@ var ErrNoBackupFile = errors.New("probes: no backup file matches the spec")
 
 // NewestBackup lists spec's glob on the host, as the backups check does,
 // and returns its newest file and size, under h's listing deadline.
-func NewestBackup(ctx context.Context, r Remote, h hosts.Host, spec hosts.Backup) (string, int64, error) {
+func NewestBackup(ctx context.Context, r Conn, h hosts.Host, spec hosts.Backup) (string, int64, error) {
 	run := &backupRun{spec: spec}
 	listBackups(ctx, r, h, []*backupRun{run})
 	if run.listErr != nil {

@@ -202,7 +202,7 @@ func (t *fakeTransport) ClassifyConnect(err error) (Status, string) {
 	return defaultClassify(err)
 }
 
-func (t *fakeTransport) Connect(ctx context.Context, h hosts.Host) (Remote, error) {
+func (t *fakeTransport) Connect(ctx context.Context, h hosts.Host) (Conn, error) {
 	fh := t.hosts[h.Name]
 	fh.connects.Add(1)
 	fh.mu.Lock()
@@ -322,7 +322,7 @@ func (r *fakeRemote) RTT() time.Duration              { return 2 * time.Millisec
 func (r *fakeRemote) Done() <-chan struct{}           { return r.done }
 
 // fakeOpen is the Scheduler.open used with fake hosts.
-func (t *fakeTransport) fakeOpen(ctx context.Context, r Remote, h hosts.Host) (*lvSession, error) {
+func (t *fakeTransport) fakeOpen(ctx context.Context, r Conn, h hosts.Host) (*lvSession, error) {
 	fh := t.hosts[h.Name]
 	fh.opens.Add(1)
 	fh.mu.Lock()

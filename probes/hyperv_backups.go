@@ -16,7 +16,7 @@ import (
 // adds a result "NAME (wsb)": the last successful Windows Server Backup
 // older than max_age, or a failed last backup, is CRIT; older than 80% of
 // max_age WARN; Get-WBSummary failing (feature missing, no rights) UNKNOWN.
-func checkHyperVBackups(ctx context.Context, r Remote, h hosts.Host, now time.Time) (Result, []BackupResult) {
+func checkHyperVBackups(ctx context.Context, r Conn, h hosts.Host, now time.Time) (Result, []BackupResult) {
 	start := time.Now()
 	if len(h.Backups) == 0 {
 		return backupCheckResult(h, UNKNOWN, "no backup specs configured", "", "", 0, now), nil
@@ -37,7 +37,7 @@ func checkHyperVBackups(ctx context.Context, r Remote, h hosts.Host, now time.Ti
 	return backupCheckResult(h, st, sum, details, errText, time.Since(start), now), results
 }
 
-func hyperVBackupFacts(ctx context.Context, r Remote, spec hosts.Backup, timeout time.Duration) (remote.HyperVBackupFacts, error) {
+func hyperVBackupFacts(ctx context.Context, r Conn, spec hosts.Backup, timeout time.Duration) (remote.HyperVBackupFacts, error) {
 	script, err := remote.HyperVBackupsScript(spec.Query())
 	if err != nil {
 		return remote.HyperVBackupFacts{}, fmt.Errorf("probes: backup %q: %w", spec.Name, err)

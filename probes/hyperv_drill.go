@@ -61,7 +61,7 @@ func FinishHyperVDrill(r *DrillResult, out string, spec hosts.Backup) {
 
 // NewestHyperVBackup lists a Windows spec's path as the backups check does
 // and returns its newest file and size.
-func NewestHyperVBackup(ctx context.Context, r Remote, h hosts.Host, spec hosts.Backup) (string, int64, error) {
+func NewestHyperVBackup(ctx context.Context, r Conn, h hosts.Host, spec hosts.Backup) (string, int64, error) {
 	spec.Verify, spec.WSB = remote.VerifyNone, false
 	f, err := hyperVBackupFacts(ctx, r, spec, probeTimeout(h))
 	switch {

@@ -35,7 +35,7 @@ func (hyperVKind) probe(ctx context.Context, p *hostProbe, rep HostReport) HostR
 	return p.hyperV(ctx, rep)
 }
 
-func (hyperVKind) backups(ctx context.Context, r Remote, h hosts.Host, now time.Time) (Result, []BackupResult) {
+func (hyperVKind) backups(ctx context.Context, r Conn, h hosts.Host, now time.Time) (Result, []BackupResult) {
 	return checkHyperVBackups(ctx, r, h, now)
 }
 

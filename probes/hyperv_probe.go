@@ -22,7 +22,7 @@ var errPowerShell = errors.New("probes: powershell command failed")
 // (hypervisor, vms, resources, backups, security, in that order) into a
 // report: checks, VMs, version, resources figures and backup results. The
 // round (hyperv_kind.go) runs backups and security on their own cadence.
-func ProbeHyperV(ctx context.Context, r Remote, h hosts.Host, now time.Time) HostReport {
+func ProbeHyperV(ctx context.Context, r Conn, h hosts.Host, now time.Time) HostReport {
 	var rep HostReport
 	timeout := probeTimeout(h)
 	if h.HasCheck(hosts.CheckHypervisor) {
@@ -61,7 +61,7 @@ func ProbeHyperV(ctx context.Context, r Remote, h hosts.Host, now time.Time) Hos
 	return rep
 }
 
-func probeHyperVResources(ctx context.Context, r Remote, h hosts.Host, now time.Time, rep *HostReport) Result {
+func probeHyperVResources(ctx context.Context, r Conn, h hosts.Host, now time.Time, rep *HostReport) Result {
 	script, err := remote.HyperVResourcesScript(windowsPaths(h.ImagePaths))
 	if err != nil {
 		err = fmt.Errorf("probes: resources script: %w", err)
@@ -104,7 +104,7 @@ func hyperVChecked(host, check, what string, err error, lat time.Duration, at ti
 // runPowerShell runs a script as an EncodedCommand under timeout and
 // returns its stdout. A non-zero exit is an error only when nothing was
 // printed: the scripts report their own failures inside the JSON.
-func runPowerShell(ctx context.Context, r Remote, script string, timeout time.Duration) (string, time.Duration, error) {
+func runPowerShell(ctx context.Context, r Conn, script string, timeout time.Duration) (string, time.Duration, error) {
 	ectx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	start := time.Now()

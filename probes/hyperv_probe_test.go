@@ -172,7 +172,7 @@ func TestHyperVBackupsFixtures(t *testing.T) {
 }
 
 // hyperVProbe is ProbeHyperV's checks, VMs and version.
-func hyperVProbe(ctx context.Context, r Remote, h hosts.Host, now time.Time) (checks []Result, vms []VM, version string) {
+func hyperVProbe(ctx context.Context, r Conn, h hosts.Host, now time.Time) (checks []Result, vms []VM, version string) {
 	rep := ProbeHyperV(ctx, r, h, now)
 	return rep.Checks, rep.VMs, rep.Version
 }

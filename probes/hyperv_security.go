@@ -58,7 +58,7 @@ func hyperVSecurityProblems(f remote.HyperVSecurityFacts) []string {
 
 // checkHyperVSecurity runs the security check on a Hyper-V host: Secure
 // Boot of generation 2 VMs and the host's VBS/HVCI state where readable.
-func checkHyperVSecurity(ctx context.Context, r Remote, h hosts.Host, now time.Time) Result {
+func checkHyperVSecurity(ctx context.Context, r Conn, h hosts.Host, now time.Time) Result {
 	out, lat, err := runPowerShell(ctx, r, remote.HyperVSecurityScript, probeTimeout(h))
 	var f remote.HyperVSecurityFacts
 	if err == nil {

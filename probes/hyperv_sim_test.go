@@ -15,7 +15,7 @@ import (
 // hyperVProbe end to end: the real SSH layer against a simulated Hyper-V
 // host that answers the exact EncodedCommand strings.
 
-func hyperVSim(t *testing.T) (*simfleet.Host, hosts.Host, Remote) {
+func hyperVSim(t *testing.T) (*simfleet.Host, hosts.Host, Conn) {
 	t.Helper()
 	f, err := simfleet.Start(t.Context(), simfleet.Options{Hosts: 2, HyperV: 1, Quiet: true, Seed: 7, RestartDelay: time.Millisecond})
 	if err != nil {

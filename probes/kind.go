@@ -27,7 +27,7 @@ type Kind interface {
 	// probe runs the kind's checks after ssh into rep, over p's connection.
 	probe(ctx context.Context, p *hostProbe, rep HostReport) HostReport
 	// backups runs the kind's backups check over r.
-	backups(ctx context.Context, r Remote, h hosts.Host, now time.Time) (Result, []BackupResult)
+	backups(ctx context.Context, r Conn, h hosts.Host, now time.Time) (Result, []BackupResult)
 }
 
 // kinds maps the inventory's hypervisor values to their kinds.

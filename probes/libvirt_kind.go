@@ -27,6 +27,6 @@ func (libvirtKind) probe(ctx context.Context, p *hostProbe, rep HostReport) Host
 	return p.probeLibvirt(ctx, rep)
 }
 
-func (libvirtKind) backups(ctx context.Context, r Remote, h hosts.Host, now time.Time) (Result, []BackupResult) {
+func (libvirtKind) backups(ctx context.Context, r Conn, h hosts.Host, now time.Time) (Result, []BackupResult) {
 	return checkBackups(ctx, r, h, now)
 }

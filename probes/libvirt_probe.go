@@ -91,7 +91,7 @@ func (p *hostProbe) session(ctx context.Context) (*lvSession, error) {
 	p.st.mu.Lock()
 	sess := p.st.sess
 	p.st.mu.Unlock()
-	if sess != nil && sess.alive() && sameRemote(sess.remote, p.r) {
+	if sess != nil && sess.alive() && sameConn(sess.remote, p.r) {
 		return sess, nil
 	}
 	p.s.retire(p.st)

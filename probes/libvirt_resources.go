@@ -30,7 +30,7 @@ var _ resourcesAPI = (*libvirt.Libvirt)(nil)
 type callFunc func(ctx context.Context, what string, fn func() error) error
 
 // execFunc runs one remote command (from hosts/commands.go) under ctx, as
-// Remote.Exec does.
+// Conn.Exec does.
 type execFunc func(ctx context.Context, cmd string) (ExecResult, error)
 
 // nodeFacts is what libvirt told about the host's capacity.

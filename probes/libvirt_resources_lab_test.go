@@ -31,7 +31,7 @@ const resourcesLabHost = 23
 type labResources struct {
 	lab  *labtest.Lab
 	h    hosts.Host
-	r    Remote
+	r    Conn
 	sess *lvSession
 	lv   *libvirt.Libvirt
 }

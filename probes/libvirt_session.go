@@ -45,7 +45,7 @@ var _ libvirtAPI = (*libvirt.Libvirt)(nil)
 // (ErrInterrupted) so no goroutine stays blocked on a hung daemon.
 type lvSession struct {
 	api    libvirtAPI
-	remote Remote
+	remote Conn
 	// kill closes the stream under go-libvirt; it is idempotent.
 	kill func()
 	// fault says why the stream was cut under go-libvirt (a malformed
@@ -204,7 +204,7 @@ func (s *lvSession) shutdown(stop <-chan time.Time) bool {
 
 // openLibvirt dials the host's libvirt socket through r and opens the
 // configured URI with go-libvirt, all under ctx.
-func openLibvirt(ctx context.Context, r Remote, h hosts.Host) (*lvSession, error) {
+func openLibvirt(ctx context.Context, r Conn, h hosts.Host) (*lvSession, error) {
 	d := &lvDialer{ctx: ctx, remote: r, path: h.LibvirtSocket,
 		dead: make(chan struct{}), exited: make(chan struct{})}
 	lv := libvirt.NewWithDialer(d)
@@ -231,7 +231,7 @@ const openGrace = 2 * time.Second
 // once even when the SSH channel itself is slow to close.
 type lvDialer struct {
 	ctx    context.Context
-	remote Remote
+	remote Conn
 	path   string
 
 	mu       sync.Mutex

@@ -14,7 +14,7 @@ import (
 	"github.com/digitalocean/go-libvirt/libvirttest"
 )
 
-// dialRemote is a Remote whose unix sockets come from dial.
+// dialRemote is a Conn whose unix sockets come from dial.
 type dialRemote struct {
 	dial func() (net.Conn, error)
 	hang bool // DialUnix waits for ctx, as a hung channel open does

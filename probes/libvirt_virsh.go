@@ -64,7 +64,7 @@ var virshQueries = []remote.VirshQuery{remote.VirshVersion, remote.VirshDomState
 // parses them. Errors: remote.ErrBadArgument (URI not allowed for virsh),
 // errCallTimeout, errVirshMissing, *virshError (virsh failed; the daemon
 // is most likely down), ErrUnparseable (garbage), or the exec's own error.
-func virshFacts(ctx context.Context, r Remote, h hosts.Host) (virshResult, error) {
+func virshFacts(ctx context.Context, r Conn, h hosts.Host) (virshResult, error) {
 	var res virshResult
 	uri, err := remote.VirshURI(h.LibvirtURI)
 	if err != nil {
@@ -124,7 +124,7 @@ func (res *virshResult) readDomains(states, autostart string) error {
 }
 
 // execBatch runs cmds as one batch under limit and splits stdout.
-func execBatch(ctx context.Context, r Remote, limit time.Duration, cmds []string) ([]remote.BatchPart, string, time.Duration, error) {
+func execBatch(ctx context.Context, r Conn, limit time.Duration, cmds []string) ([]remote.BatchPart, string, time.Duration, error) {
 	script, err := remote.Batch(cmds...)
 	if err != nil {
 		return nil, "", 0, err
@@ -249,7 +249,7 @@ func (v tunnelVerdict) String() string {
 // answers, the daemon is fine and forwarding is what is refused, and its
 // facts are returned for the checks. The error is the fallback's own, when
 // it failed.
-func diagnoseTunnel(ctx context.Context, r Remote, h hosts.Host, dialErr error) (tunnelVerdict, virshResult, error) {
+func diagnoseTunnel(ctx context.Context, r Conn, h hosts.Host, dialErr error) (tunnelVerdict, virshResult, error) {
 	if !isChannelRefused(dialErr) {
 		return tunnelNotRefused, virshResult{}, nil
 	}

@@ -25,7 +25,7 @@ const (
 )
 
 // labRemote connects to lab host n over a fresh pool, closed at the end.
-func labRemote(t *testing.T, n int) (*labtest.Lab, hosts.Host, Remote) {
+func labRemote(t *testing.T, n int) (*labtest.Lab, hosts.Host, Conn) {
 	t.Helper()
 	l := labtest.Require(t)
 	if !l.Has(n) {
@@ -57,7 +57,7 @@ func labRemote(t *testing.T, n int) (*labtest.Lab, hosts.Host, Remote) {
 
 // dialLibvirt opens the libvirt socket channel as the probes do and
 // returns the error (closing a channel that opened).
-func dialLibvirt(t *testing.T, r Remote, h hosts.Host) error {
+func dialLibvirt(t *testing.T, r Conn, h hosts.Host) error {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()

@@ -103,7 +103,7 @@ func TestLabPushLibvirtdKilled(t *testing.T) {
 // the test's own SSH connection.
 type libvirtDialer struct {
 	ctx  context.Context
-	r    Remote
+	r    Conn
 	path string
 }
 

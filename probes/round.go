@@ -30,7 +30,7 @@ type hostState struct {
 	linkDown atomic.Bool
 
 	// The rest is touched only by the probe holding busy.
-	remote Remote
+	remote Conn
 	rounds int       // rounds since the connection was made
 	keyAt  time.Time // when the connection's host key was last checked
 	// lastVMs is the last VM list read and when (see keepVMs).
@@ -73,7 +73,7 @@ type hostProbe struct {
 	s  *Scheduler
 	h  hosts.Host
 	st *hostState
-	r  Remote
+	r  Conn
 	// dropped is set when this probe dropped the connection itself (a
 	// command outlived its deadline): its end is then no lost link.
 	dropped bool
@@ -165,7 +165,7 @@ func (p *hostProbe) connect(ctx context.Context) Result {
 		err = fmt.Errorf("probes: connect %s: %w", p.h.Name, err)
 		return newResult(p.h.Name, hosts.CheckSSH, st, sum, "", err, time.Since(start), p.s.now())
 	}
-	if !sameRemote(p.st.remote, r) {
+	if !sameConn(p.st.remote, r) {
 		p.st.remote, p.st.rounds, p.st.keyAt = r, 0, p.s.now()
 		p.st.units, p.st.kvm, p.st.security = unitFacts{}, nil, nil
 	}
@@ -191,7 +191,7 @@ func orDefault(d, def time.Duration) time.Duration {
 
 // sshResult rates a working connection: OK with the handshake latency and,
 // once measured, the keepalive round trip.
-func sshResult(h hosts.Host, r Remote, at time.Time) Result {
+func sshResult(h hosts.Host, r Conn, at time.Time) Result {
 	sum := "reachable, handshake " + roundDur(r.HandshakeLatency())
 	if rtt := r.RTT(); rtt > 0 {
 		sum += ", rtt " + roundDur(rtt)
@@ -200,7 +200,7 @@ func sshResult(h hosts.Host, r Remote, at time.Time) Result {
 }
 
 // sshLatency is the best current latency figure for a connection.
-func sshLatency(r Remote) time.Duration {
+func sshLatency(r Conn) time.Duration {
 	if rtt := r.RTT(); rtt > 0 {
 		return rtt
 	}

@@ -96,7 +96,7 @@ type Scheduler struct {
 	opts SchedulerOptions
 
 	// open dials libvirt over a remote; tests swap in a fake.
-	open func(ctx context.Context, r Remote, h hosts.Host) (*lvSession, error)
+	open func(ctx context.Context, r Conn, h hosts.Host) (*lvSession, error)
 	// newTimer makes the per-host interval and retry timers; tests swap in a fake.
 	newTimer func(d time.Duration) timer
 	// jitter picks a random duration in [0, d) for the reconnect backoff
@@ -236,7 +236,7 @@ func drain(ch chan struct{}) {
 }
 
 // openSession opens a libvirt connection unless the scheduler is closed.
-func (s *Scheduler) openSession(ctx context.Context, r Remote, h hosts.Host) (*lvSession, error) {
+func (s *Scheduler) openSession(ctx context.Context, r Conn, h hosts.Host) (*lvSession, error) {
 	s.mu.Lock()
 	closed := s.closed
 	s.mu.Unlock()

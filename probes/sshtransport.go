@@ -17,21 +17,21 @@ import (
 )
 
 // SSHTransport adapts the pooled SSH layer to Transport. It hands out the
-// same Remote value for as long as the pool keeps the same connection, so
+// same Conn value for as long as the pool keeps the same connection, so
 // the probes can tell a reconnect (and reopen libvirt) by identity.
 type SSHTransport struct {
 	pool *sshx.Pool
 	mu   sync.Mutex
-	live map[string]*sshRemote // by host name
+	live map[string]*sshConn // by host name
 }
 
 // NewSSHTransport returns a Transport over pool; the caller closes the pool.
 func NewSSHTransport(pool *sshx.Pool) *SSHTransport {
-	return &SSHTransport{pool: pool, live: map[string]*sshRemote{}}
+	return &SSHTransport{pool: pool, live: map[string]*sshConn{}}
 }
 
 // Connect returns h's pooled connection, dialing it under ctx when needed.
-func (t *SSHTransport) Connect(ctx context.Context, h hosts.Host) (Remote, error) {
+func (t *SSHTransport) Connect(ctx context.Context, h hosts.Host) (Conn, error) {
 	c, err := t.pool.Get(ctx, Target(h))
 	if err != nil {
 		return nil, err
@@ -41,7 +41,7 @@ func (t *SSHTransport) Connect(ctx context.Context, h hosts.Host) (Remote, error
 	if r := t.live[h.Name]; r != nil && r.c == c {
 		return r, nil
 	}
-	r := &sshRemote{c: c}
+	r := &sshConn{c: c}
 	t.live[h.Name] = r
 	return r, nil
 }
@@ -98,10 +98,10 @@ func Target(h hosts.Host) sshx.Target {
 	return t
 }
 
-// sshRemote is one pooled SSH connection seen as a Remote.
-type sshRemote struct{ c *sshx.Client }
+// sshConn is one pooled SSH connection seen as a Conn.
+type sshConn struct{ c *sshx.Client }
 
-func (r *sshRemote) Exec(ctx context.Context, cmd string) (ExecResult, error) {
+func (r *sshConn) Exec(ctx context.Context, cmd string) (ExecResult, error) {
 	res, err := r.c.Exec(ctx, cmd)
 	if errors.Is(err, sshx.ErrExitUnknown) {
 		err = fmt.Errorf("%w: %w", ErrExitUnknown, err)
@@ -109,7 +109,7 @@ func (r *sshRemote) Exec(ctx context.Context, cmd string) (ExecResult, error) {
 	return ExecResult{Stdout: res.Stdout, Stderr: res.Stderr, ExitCode: res.ExitCode, Truncated: res.Truncated}, err
 }
 
-func (r *sshRemote) DialUnix(ctx context.Context, path string) (net.Conn, error) {
+func (r *sshConn) DialUnix(ctx context.Context, path string) (net.Conn, error) {
 	c, err := r.c.DialUnix(ctx, path)
 	return c, channelErr(err)
 }
@@ -139,9 +139,9 @@ func (e *channelError) Is(target error) bool {
 	return target == errChannelRefused || (e.prohibited && target == errChannelProhibited)
 }
 
-func (r *sshRemote) HandshakeLatency() time.Duration { return r.c.HandshakeLatency() }
-func (r *sshRemote) RTT() time.Duration              { return r.c.RTT() }
-func (r *sshRemote) Done() <-chan struct{}           { return r.c.Done() }
+func (r *sshConn) HandshakeLatency() time.Duration { return r.c.HandshakeLatency() }
+func (r *sshConn) RTT() time.Duration              { return r.c.RTT() }
+func (r *sshConn) Done() <-chan struct{}           { return r.c.Done() }
 
 // unreachableWhy is the short reason of a connect failure.
 func unreachableWhy(err error) string {

@@ -15,17 +15,17 @@ import (
 type Transport interface {
 	// Connect returns the host's pooled remote, dialing it when needed. It
 	// must honour ctx's deadline for the whole dial (TCP, handshake, hops).
-	Connect(ctx context.Context, h hosts.Host) (Remote, error)
+	Connect(ctx context.Context, h hosts.Host) (Conn, error)
 	// Reconnect drops the host's pooled connection so the next Connect
 	// dials afresh; the probes call it when the link looks dead.
 	Reconnect(host string)
 }
 
-// Remote is one live connection to a host. Remote values are compared to
+// Conn is one live connection to a host. Conn values are compared to
 // tell whether the pool handed out a new connection, so implementations
 // should be pointers.
-type Remote interface {
-	// Exec runs one fixed command (from hosts/commands.go) under ctx.
+type Conn interface {
+	// Exec runs one fixed command (built by hosts/remote) under ctx.
 	Exec(ctx context.Context, cmd string) (ExecResult, error)
 	// DialUnix opens a stream to a unix socket on the host; ctx bounds the
 	// opening only, not the life of the returned conn.
@@ -68,7 +68,7 @@ var (
 // closed or found broken; the next round reopens it.
 var errLibvirtClosed = errors.New("probes: libvirt connection closed")
 
-// ErrExitUnknown is wrapped by a Remote.Exec error when the command was
+// ErrExitUnknown is wrapped by a Conn.Exec error when the command was
 // sent but its exit status never came (the session was closed locally, or
 // the connection died under it): the command may have run on the host.
 var ErrExitUnknown = errors.New("probes: command sent, exit status unknown")
@@ -87,9 +87,9 @@ func defaultClassify(err error) (Status, string) {
 	return CRIT, "unreachable: " + rootText(err)
 }
 
-// sameRemote reports whether a and b are the same connection without
+// sameConn reports whether a and b are the same connection without
 // panicking on non-comparable implementations (those never compare equal).
-func sameRemote(a, b Remote) (same bool) {
+func sameConn(a, b Conn) (same bool) {
 	if a == nil || b == nil {
 		return false
 	}

@@ -69,7 +69,7 @@ type VMOpResult struct {
 // errVMRefused when the hypervisor said no, and ErrExitUnknown when the
 // request was sent and no answer came (it may have happened); any other
 // error means nothing was sent.
-func RunVMOp(ctx context.Context, r Remote, h hosts.Host, op, name string) (VMOpResult, error) {
+func RunVMOp(ctx context.Context, r Conn, h hosts.Host, op, name string) (VMOpResult, error) {
 	cmd, err := VMCommand(h, op, name)
 	if err != nil {
 		return VMOpResult{Exit: -1}, err
@@ -80,7 +80,7 @@ func RunVMOp(ctx context.Context, r Remote, h hosts.Host, op, name string) (VMOp
 	return VMOpResult{Exit: -1}, runLibvirtVMOp(ctx, r, h, op, name)
 }
 
-func runHyperVVMOp(ctx context.Context, r Remote, cmd string) (VMOpResult, error) {
+func runHyperVVMOp(ctx context.Context, r Conn, cmd string) (VMOpResult, error) {
 	out, err := r.Exec(ctx, cmd)
 	res := VMOpResult{Exit: -1, Stderr: strings.TrimSpace(remote.CleanLine(string(out.Stderr)))}
 	if err != nil {
@@ -93,7 +93,7 @@ func runHyperVVMOp(ctx context.Context, r Remote, cmd string) (VMOpResult, error
 	return res, nil
 }
 
-func runLibvirtVMOp(ctx context.Context, r Remote, h hosts.Host, op, name string) error {
+func runLibvirtVMOp(ctx context.Context, r Conn, h hosts.Host, op, name string) error {
 	s, err := openLibvirt(ctx, r, h)
 	if err != nil {
 		return err

@@ -15,7 +15,7 @@ import (
 	"github.com/hvconsole/hvconsole/probes"
 )
 
-// standIn is a probes.Remote that runs the stand-in in process on a
+// standIn is a probes.Conn that runs the stand-in in process on a
 // scenario directory: the lab's scenario files meet the real parsers and
 // ratings without SSH (the lab tests in cmd/hvconsole add SSH).
 type standIn struct{ dir string }

@@ -112,7 +112,7 @@ func (f *fakeTransport) hold(ctx context.Context) error {
 
 var errDown = errors.New("connection refused")
 
-func (f *fakeTransport) Connect(ctx context.Context, h hosts.Host) (probes.Remote, error) {
+func (f *fakeTransport) Connect(ctx context.Context, h hosts.Host) (probes.Conn, error) {
 	if f.unreachable[h.Name] {
 		return nil, errDown
 	}

@@ -196,7 +196,7 @@ func (r *Runner) drillSpec(h hosts.Host, spec hosts.Backup, res probes.DrillResu
 
 // runDrill runs the drill script and, for L1, reads the copy's size about
 // once a second while it runs.
-func (r *Runner) runDrill(ctx context.Context, conn probes.Remote, cmd string, ds remote.DrillSpec, poll bool, total int64,
+func (r *Runner) runDrill(ctx context.Context, conn probes.Conn, cmd string, ds remote.DrillSpec, poll bool, total int64,
 	progress func(string, int64, int64)) (string, int, error) {
 	type done struct {
 		out probes.ExecResult
@@ -233,7 +233,7 @@ func (r *Runner) runDrill(ctx context.Context, conn probes.Remote, cmd string, d
 }
 
 // drillCopied reads how many bytes the scratch copy holds.
-func drillCopied(ctx context.Context, conn probes.Remote, ds remote.DrillSpec) (int64, bool) {
+func drillCopied(ctx context.Context, conn probes.Conn, ds remote.DrillSpec) (int64, bool) {
 	cmd, err := remote.DrillProgressCommand(ds.RestoreDir, ds.ID)
 	if err != nil {
 		return 0, false
@@ -251,7 +251,7 @@ func drillCopied(ctx context.Context, conn probes.Remote, ds remote.DrillSpec) (
 // cleanupDrill removes the scratch folder, under its own deadline (the
 // drill's context may be what was cancelled): over the drill's connection,
 // else over a fresh one (the old one may be what died).
-func (r *Runner) cleanupDrill(ctx context.Context, h hosts.Host, conn probes.Remote, ops drillOps, ds remote.DrillSpec) error {
+func (r *Runner) cleanupDrill(ctx context.Context, h hosts.Host, conn probes.Conn, ops drillOps, ds remote.DrillSpec) error {
 	cmd, err := ops.cleanup(ds.RestoreDir, ds.ID)
 	if err != nil {
 		return err

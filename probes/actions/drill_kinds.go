@@ -17,7 +17,7 @@ const DefaultHyperVRestoreDir = `C:\Windows\Temp`
 // with dd and qemu-img on libvirt hosts, PowerShell with Copy-Item,
 // Get-FileHash and Test-VHD on Hyper-V hosts.
 type drillOps struct {
-	newest  func(context.Context, probes.Remote, hosts.Host, hosts.Backup) (string, int64, error)
+	newest  func(context.Context, probes.Conn, hosts.Host, hosts.Backup) (string, int64, error)
 	command func(remote.DrillSpec) (string, error)
 	cleanup func(dir, id string) (string, error)
 	finish  func(*probes.DrillResult, string, hosts.Backup, remote.DrillSpec)

@@ -163,6 +163,7 @@ type fakeHost struct {
 	connectErr  error
 	hangConnect bool // Connect blocks until its ctx ends
 	openErr     error
+	dialErr     error // when set, every libvirt socket dial fails with it
 	lv          *fakeLibvirt
 	units       []string // state words answered by systemctl is-active
 	timesOut    string   // answered to the unit-times command ("" = not found)
@@ -310,6 +311,12 @@ func (r *fakeRemote) answer(cmd string) (string, int) {
 }
 
 func (r *fakeRemote) DialUnix(ctx context.Context, path string) (net.Conn, error) {
+	r.host.mu.Lock()
+	err := r.host.dialErr
+	r.host.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
 	if r.host.daemon == nil {
 		return nil, fmt.Errorf("fake remote: no unix sockets")
 	}

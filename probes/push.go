@@ -163,8 +163,14 @@ func (s *Scheduler) sessionLost(ctx context.Context, h hosts.Host, st *hostState
 		w.last = rep
 		if d == 0 && !sshLost {
 			// the probe that follows at once names the cause: one event
-			// (see rootcause.go)
+			// (see rootcause.go); a dead daemon is told sooner still
+			// (push_explain.go)
 			w.held = s.hold(rep)
+			if crit, ok := s.explainDrop(ctx, h, st, lost, rep); ok {
+				w.held.drop()
+				w.held, w.last = nil, crit
+				s.updates.put(crit)
+			}
 		} else {
 			s.updates.put(rep)
 		}

@@ -34,6 +34,22 @@ func pushRun(t *testing.T, fh *fakeHost, opts SchedulerOptions) (*Scheduler, *fa
 	}
 }
 
+// wantHealthy fails the test unless first, a host's first report, is OK.
+func wantHealthy(t *testing.T, first HostReport) {
+	t.Helper()
+	if first.Status != OK {
+		t.Fatalf("first report %v %+v", first.Status, first.Checks)
+	}
+}
+
+// holdConnect makes every later Connect of fh block until its ctx ends
+// (signalling connectEntered), so the full probe after a loss never answers.
+func holdConnect(fh *fakeHost) {
+	fh.mu.Lock()
+	defer fh.mu.Unlock()
+	fh.hangConnect, fh.connectEntered = true, make(chan struct{}, 1)
+}
+
 func currentSession(t *testing.T, s *Scheduler) *lvSession {
 	t.Helper()
 	sess := labSession(s, hosts.Host{Name: "hv1"})
@@ -66,12 +82,8 @@ func TestPushLossPublishesAtOnce(t *testing.T) {
 			fh := healthyHost()
 			s, _, first, stop := pushRun(t, fh, SchedulerOptions{LossGrace: 50 * time.Millisecond})
 			defer stop()
-			if first.Status != OK {
-				t.Fatalf("first report %v %+v", first.Status, first.Checks)
-			}
-			fh.mu.Lock()
-			fh.hangConnect, fh.connectEntered = true, make(chan struct{}, 1)
-			fh.mu.Unlock()
+			wantHealthy(t, first)
+			holdConnect(fh)
 			start := time.Now()
 			tc.cut(currentSession(t, s), fh)
 			rep := within(t, s.Updates(), "the connection-lost report")

@@ -3,6 +3,7 @@ package probes
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -151,5 +152,47 @@ func TestDaemonDeathIsOneEvent(t *testing.T) {
 	wantCheck(t, rep, "ssh", OK, "")
 	if hv := checkOf(t, rep, "hypervisor"); hv.Since.IsZero() {
 		t.Errorf("the CRIT carries no host time of the failure")
+	}
+}
+
+// A daemon that dies under a live link is CRIT with its cause before the
+// full probe that follows the loss answers (held here in its connect for
+// the rest of the test): the socket dialled again over the same SSH
+// connection is refused, and one exec names the failed unit and its time
+// (push_explain.go).
+func TestDaemonDeathToldBeforeTheFullProbe(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		dialErr error
+		units   []string
+		want    Status
+	}{
+		{"socket refused, unit failed", fmt.Errorf("fake: %w", errChannelRefused), []string{"failed"}, CRIT},
+		{"socket refused, unit active: the full probe decides", fmt.Errorf("fake: %w", errChannelRefused), []string{"active"}, UNKNOWN},
+		{"no answer to the dial: the full probe decides", errCallTimeout, []string{"failed"}, UNKNOWN},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fh := healthyHost()
+			s, _, first, stop := pushRun(t, fh, SchedulerOptions{LossGrace: 50 * time.Millisecond})
+			defer stop()
+			wantHealthy(t, first)
+			fh.mu.Lock()
+			fh.dialErr, fh.units, fh.timesOut = tc.dialErr, tc.units, timesFailed
+			fh.mu.Unlock()
+			holdConnect(fh)
+			currentSession(t, s).kill()
+			rep := within(t, s.Updates(), "the report after the loss")
+			wantCheck(t, rep, "ssh", OK, "")
+			if tc.want == CRIT {
+				wantCheck(t, rep, "hypervisor", CRIT, "hypervisor not running: libvirtd failed")
+				if hv := checkOf(t, rep, "hypervisor"); hv.Since.IsZero() {
+					t.Errorf("the CRIT carries no host time of the failure")
+				}
+			} else {
+				// nothing settled: the held "checking the link" report
+				wantCheck(t, rep, "hypervisor", UNKNOWN, summaryCheckingLink)
+			}
+			within(t, fh.connectEntered, "the full probe that follows")
+		})
 	}
 }

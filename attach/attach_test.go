@@ -157,7 +157,9 @@ func TestFleetFollowsMergesAndReconnects(t *testing.T) {
 	if seen["dc1/kvm1"] != probes.OK || seen["dc2/kvm1"] != probes.OK {
 		t.Errorf("merged hosts = %v, want dc1/kvm1 and dc2/kvm1", seen)
 	}
-	a.send(probes.HostReport{Host: "kvm1", Status: probes.CRIT, Time: time.Now(),
+	crashAt := time.Now().Add(-time.Minute).Truncate(time.Second)
+	a.send(probes.HostReport{Host: "kvm1", Status: probes.CRIT, Time: crashAt,
+		VMs:    []probes.VM{{Name: "db-main", State: "running"}},
 		Checks: []probes.Result{{Check: "hypervisor", Status: probes.CRIT, Summary: "hypervisor not running"}}})
 	if r := next(t, f); r.Host != "dc1/kvm1" || r.Status != probes.CRIT {
 		t.Errorf("pushed report = %s %s", r.Host, r.Status)
@@ -167,6 +169,10 @@ func TestFleetFollowsMergesAndReconnects(t *testing.T) {
 	r := next(t, f)
 	if r.Host != "dc1/kvm1" || r.Site != "dc1" || r.Status != probes.UNKNOWN || r.Checks[0].Summary != UnreachableSummary {
 		t.Errorf("collector gone: %s %s %+v; want UNKNOWN %q", r.Host, r.Status, r.Checks, UnreachableSummary)
+	}
+	// the blast radius stays: the last VM list, as of when it was read
+	if len(r.VMs) != 1 || r.VMs[0].Name != "db-main" || !r.VMsAsOf.Equal(crashAt) {
+		t.Errorf("collector gone: VMs %+v as of %v; want db-main as of %v", r.VMs, r.VMsAsOf, crashAt)
 	}
 	a.start()
 	defer a.stop()

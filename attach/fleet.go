@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -59,6 +60,33 @@ type collector struct {
 	site   string
 	hosts  []string   // as last listed, already prefixed
 	acks   []wire.Ack // as last listed, already prefixed
+	// vms is each host's last VM list with its time: while the collector
+	// is away its hosts keep it, marked stale (the blast radius stays).
+	vms map[string]lastVMs
+}
+
+// lastVMs is a host's VM list as of when it was read.
+type lastVMs struct {
+	vms  []probes.VM
+	asOf time.Time
+}
+
+// remember keeps rep's VM list for the time the collector is away.
+func (c *collector) remember(rep probes.HostReport) {
+	asOf := rep.VMsAsOf
+	if asOf.IsZero() {
+		asOf = rep.Time
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(rep.VMs) == 0 {
+		delete(c.vms, rep.Host)
+		return
+	}
+	if c.vms == nil {
+		c.vms = make(map[string]lastVMs)
+	}
+	c.vms[rep.Host] = lastVMs{vms: rep.VMs, asOf: asOf}
 }
 
 // New follows targets through d. Every report carries its collector's
@@ -198,6 +226,7 @@ func (b *backoff) next(got bool) time.Duration {
 func (f *Fleet) unreachable(ctx context.Context, c *collector) {
 	c.mu.Lock()
 	names := slices.Clone(c.hosts)
+	vms := maps.Clone(c.vms)
 	c.mu.Unlock()
 	now := time.Now()
 	site := c.siteName()
@@ -205,6 +234,9 @@ func (f *Fleet) unreachable(ctx context.Context, c *collector) {
 		rep := probes.HostReport{Host: n, Site: site, Status: probes.UNKNOWN, Time: now, Checks: []probes.Result{{
 			Host: n, Check: CheckCollector, Status: probes.UNKNOWN, Summary: UnreachableSummary,
 			Details: "the collector at " + c.target.Raw + " does not answer; reconnecting", Time: now}}}
+		if l, ok := vms[n]; ok {
+			rep.VMs, rep.VMsAsOf = slices.Clone(l.vms), l.asOf
+		}
 		if !f.emit(ctx, rep) {
 			return
 		}
@@ -252,10 +284,14 @@ func (f *Fleet) apply(ctx context.Context, c *collector, m wire.Message) bool {
 	switch m.Type {
 	case wire.TypeSnapshot:
 		c.setSite(m.Snapshot.Site)
+		c.mu.Lock()
+		c.vms = nil // a snapshot lists every host: forget the removed ones
+		c.mu.Unlock()
 		names := make([]string, 0, len(m.Snapshot.Hosts))
 		for _, h := range m.Snapshot.Hosts {
 			rep := c.qualify(h.Report())
 			names = append(names, rep.Host)
+			c.remember(rep)
 			if !rep.Time.IsZero() && !f.emit(ctx, rep) {
 				return false
 			}
@@ -267,7 +303,9 @@ func (f *Fleet) apply(ctx context.Context, c *collector, m wire.Message) bool {
 	case wire.TypeAcks:
 		f.setAcks(c, m.Acks)
 	case wire.TypeReport:
-		return f.emit(ctx, c.qualify(m.Host.Report()))
+		rep := c.qualify(m.Host.Report())
+		c.remember(rep)
+		return f.emit(ctx, rep)
 	}
 	return true
 }

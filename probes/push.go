@@ -160,20 +160,23 @@ func (s *Scheduler) sessionLost(ctx context.Context, h hosts.Host, st *hostState
 			why = s.lostWhy(h)
 		}
 		rep := lostReport(w.last, h, why, s.now())
-		w.last = rep
-		if d == 0 && !sshLost {
-			// the probe that follows at once names the cause: one event
-			// (see rootcause.go); a dead daemon is told sooner still
-			// (push_explain.go)
+		if sshLost {
+			s.updates.put(rep)
+		} else {
+			// the probe that follows names the cause: one event (see
+			// rootcause.go); a dead daemon is told sooner still, also
+			// when the reconnect backs off (push_explain.go)
 			w.held = s.hold(rep)
 			if crit, ok := s.explainDrop(ctx, h, st, lost, rep); ok {
 				w.held.drop()
-				w.held, w.last = nil, crit
+				w.held, rep = nil, crit
 				s.updates.put(crit)
+			} else if d > 0 {
+				w.held.publish() // no probe follows at once
+				w.held = nil
 			}
-		} else {
-			s.updates.put(rep)
 		}
+		w.last = rep
 	}
 	if d > 0 {
 		w.retry = s.newTimer(d)

@@ -25,7 +25,9 @@ import (
 //     units say so (the same summary the full probe gives), so the full
 //     probe's report that follows repeats it rather than correcting it.
 //
-// ok is false when the quick answer does not settle the cause, or when a
+// It runs on every drop of a live link, also while the reconnect backs
+// off (a daemon that dies again soon after it came back is told at once
+// too). ok is false when the quick answer does not settle the cause, or when a
 // Round holds the host (it explains the loss itself).
 func (s *Scheduler) explainDrop(ctx context.Context, h hosts.Host, st *hostState, lost *lvSession, last HostReport) (HostReport, bool) {
 	if !h.HasCheck(hosts.CheckHypervisor) {

@@ -196,3 +196,24 @@ func TestDaemonDeathToldBeforeTheFullProbe(t *testing.T) {
 		})
 	}
 }
+
+// A daemon that dies again soon after it came back (the reconnect backs
+// off, so no full probe follows at once) is CRIT with its cause at once
+// too, not "checking the link" until the backoff ends.
+func TestDaemonDeathWithinBackoffToldAtOnce(t *testing.T) {
+	fh := healthyHost()
+	s, _, first, stop := pushRun(t, fh, SchedulerOptions{LossGrace: time.Hour, ReconnectMin: time.Hour, ReconnectMax: 2 * time.Hour})
+	defer stop()
+	wantHealthy(t, first)
+	currentSession(t, s).kill() // a restart: the probe that follows reconnects
+	if rep := within(t, s.Updates(), "the report after the restart"); rep.Status != OK {
+		t.Fatalf("after the restart: %v %+v", rep.Status, rep.Checks)
+	}
+	fh.mu.Lock()
+	fh.dialErr, fh.units, fh.timesOut = fmt.Errorf("fake: %w", errChannelRefused), []string{"failed"}, timesFailed
+	fh.mu.Unlock()
+	currentSession(t, s).kill()
+	rep := within(t, s.Updates(), "the report after the second death")
+	wantCheck(t, rep, "hypervisor", CRIT, "hypervisor not running: libvirtd failed")
+	wantCheck(t, rep, "ssh", OK, "")
+}

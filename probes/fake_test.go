@@ -164,12 +164,15 @@ type fakeHost struct {
 	hangConnect bool // Connect blocks until its ctx ends
 	openErr     error
 	dialErr     error // when set, every libvirt socket dial fails with it
-	lv          *fakeLibvirt
-	units       []string // state words answered by systemctl is-active
-	timesOut    string   // answered to the unit-times command ("" = not found)
-	kvmOut      string
-	execOut     string // when set, answered verbatim to every exec
-	hangExec    bool
+	// dialDying is how many dials first connect to a socket that closes
+	// at once (a daemon in the middle of its exit), before dialErr.
+	dialDying int
+	lv        *fakeLibvirt
+	units     []string // state words answered by systemctl is-active
+	timesOut  string   // answered to the unit-times command ("" = not found)
+	kvmOut    string
+	execOut   string // when set, answered verbatim to every exec
+	hangExec  bool
 	// backupsGate, when set, holds every backup listing exec until it is
 	// closed (or the exec's ctx ends).
 	backupsGate chan struct{}
@@ -312,8 +315,16 @@ func (r *fakeRemote) answer(cmd string) (string, int) {
 
 func (r *fakeRemote) DialUnix(ctx context.Context, path string) (net.Conn, error) {
 	r.host.mu.Lock()
-	err := r.host.dialErr
+	err, dying := r.host.dialErr, r.host.dialDying > 0
+	if dying {
+		r.host.dialDying--
+	}
 	r.host.mu.Unlock()
+	if dying {
+		client, server := net.Pipe()
+		server.Close()
+		return client, nil
+	}
 	if err != nil {
 		return nil, err
 	}

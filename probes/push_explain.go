@@ -3,6 +3,8 @@ package probes
 import (
 	"context"
 	"fmt"
+	"net"
+	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/hosts/remote"
@@ -43,8 +45,17 @@ func (s *Scheduler) explainDrop(ctx context.Context, h hosts.Host, st *hostState
 	defer cancel()
 	conn, err := lost.remote.DialUnix(ctx, h.LibvirtSocket)
 	if err == nil {
-		conn.Close()
-		return HostReport{}, false
+		// A daemon killed a moment ago may still hold its listening
+		// socket while its exit lasts, and the kernel queues our
+		// connection: that socket closes soon, a live daemon's stays open
+		// (it says nothing until spoken to). Ask once more if it closed.
+		if !closesSoon(conn, dyingWait) {
+			return HostReport{}, false
+		}
+		if conn, err = lost.remote.DialUnix(ctx, h.LibvirtSocket); err == nil {
+			conn.Close()
+			return HostReport{}, false
+		}
 	}
 	if !isChannelRefused(err) {
 		return HostReport{}, false
@@ -70,4 +81,32 @@ func (s *Scheduler) explainDrop(ctx context.Context, h hosts.Host, st *hostState
 		}
 	}
 	return finish(rep, now), true
+}
+
+// dyingWait bounds the wait for a dying daemon's socket to close: a
+// process exit takes milliseconds, seconds only on a machine far past
+// its capacity, where the full probe that follows still decides.
+const dyingWait = 300 * time.Millisecond
+
+// closesSoon reports whether the far end closes conn within d; it closes
+// conn either way. A stream's read deadline is not always supported (SSH
+// channels), so the read is cut by closing the conn.
+func closesSoon(conn net.Conn, d time.Duration) bool {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var b [1]byte
+		_, _ = conn.Read(b[:])
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+		conn.Close()
+		return true
+	case <-t.C:
+		conn.Close()
+		<-done
+		return false
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -163,13 +164,16 @@ func TestDaemonDeathIsOneEvent(t *testing.T) {
 func TestDaemonDeathToldBeforeTheFullProbe(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
+		dying   int
 		dialErr error
 		units   []string
 		want    Status
 	}{
-		{"socket refused, unit failed", fmt.Errorf("fake: %w", errChannelRefused), []string{"failed"}, CRIT},
-		{"socket refused, unit active: the full probe decides", fmt.Errorf("fake: %w", errChannelRefused), []string{"active"}, UNKNOWN},
-		{"no answer to the dial: the full probe decides", errCallTimeout, []string{"failed"}, UNKNOWN},
+		{"socket refused, unit failed", 0, fmt.Errorf("fake: %w", errChannelRefused), []string{"failed"}, CRIT},
+		{"the dying daemon's socket closes, then refuses", 1, fmt.Errorf("fake: %w", errChannelRefused), []string{"failed"}, CRIT},
+		{"a socket that closes twice: the full probe decides", 2, fmt.Errorf("fake: %w", errChannelRefused), []string{"failed"}, UNKNOWN},
+		{"socket refused, unit active: the full probe decides", 0, fmt.Errorf("fake: %w", errChannelRefused), []string{"active"}, UNKNOWN},
+		{"no answer to the dial: the full probe decides", 0, errCallTimeout, []string{"failed"}, UNKNOWN},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fh := healthyHost()
@@ -177,7 +181,7 @@ func TestDaemonDeathToldBeforeTheFullProbe(t *testing.T) {
 			defer stop()
 			wantHealthy(t, first)
 			fh.mu.Lock()
-			fh.dialErr, fh.units, fh.timesOut = tc.dialErr, tc.units, timesFailed
+			fh.dialErr, fh.dialDying, fh.units, fh.timesOut = tc.dialErr, tc.dying, tc.units, timesFailed
 			fh.mu.Unlock()
 			holdConnect(fh)
 			currentSession(t, s).kill()
@@ -216,4 +220,27 @@ func TestDaemonDeathWithinBackoffToldAtOnce(t *testing.T) {
 	rep := within(t, s.Updates(), "the report after the second death")
 	wantCheck(t, rep, "hypervisor", CRIT, "hypervisor not running: libvirtd failed")
 	wantCheck(t, rep, "ssh", OK, "")
+}
+
+// closesSoon tells a socket whose far end closes (a dying daemon's) from
+// one that stays open and silent (a live daemon's), and closes both.
+func TestClosesSoon(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		farCloses bool
+	}{{"far end closes", true}, {"far end stays open", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			near, far := net.Pipe()
+			defer far.Close()
+			if tc.farCloses {
+				far.Close()
+			}
+			if got := closesSoon(near, 20*time.Millisecond); got != tc.farCloses {
+				t.Errorf("closesSoon = %v, want %v", got, tc.farCloses)
+			}
+			if _, err := near.Write([]byte{0}); err == nil {
+				t.Error("the conn is still open")
+			}
+		})
+	}
 }

@@ -38,7 +38,14 @@ func WrapIndent(l string, width, indent int) []string {
 			first, _, _ = strings.Cut(ansi.Hardwrap(l, room, true), "\n")
 		}
 		out = append(out, first)
-		l = ansi.TruncateLeft(l, max(ansi.StringWidth(first), 1), "")
+		if rest, ok := strings.CutPrefix(l, first); ok && first != "" {
+			// cut by bytes where the line is a plain prefix: the width
+			// rules of Wrap and TruncateLeft differ on some marks (a
+			// spacing mark after a digit: fuzz crasher kept)
+			l = rest
+		} else {
+			l = ansi.TruncateLeft(l, max(ansi.StringWidth(first), 1), "")
+		}
 		for leadingSpace(l) {
 			l = ansi.TruncateLeft(l, 1, "")
 		}

@@ -145,7 +145,10 @@ func (r *SSHResolver) runSSH(ctx context.Context, q sshQuery) *sshLookup {
 	}
 	args = append(args, "--", q.alias)
 	cmd := exec.CommandContext(ctx, r.sshPath, args...)
-	cmd.WaitDelay = time.Second
+	// WaitDelay bounds a grandchild that keeps ssh's pipes open; it also
+	// runs out when the copy of ssh's output is not scheduled in time,
+	// which a loaded 2-core machine made happen at 1 s (CI runs under -race).
+	cmd.WaitDelay = sshResolveTimeout
 	stdout := &capped{max: maxSSHOutput}
 	stderr := &capped{max: 4096}
 	cmd.Stdout, cmd.Stderr = stdout, stderr

@@ -25,10 +25,10 @@ type notifier struct {
 func newNotifier(cfg hosts.Alerting, generator string, client *http.Client, log *slog.Logger, sent *prometheus.CounterVec) *notifier {
 	n := &notifier{resend: cfg.ResendInterval, generator: generator, log: log}
 	for _, u := range cfg.Alertmanagers {
-		n.ams = append(n.ams, newSink(kindAlertmanager, u, client, log, sent))
+		n.ams = append(n.ams, newSink(kindAlertmanager, u, client, log, sent).within(cfg.ResendInterval))
 	}
 	for _, u := range cfg.Webhooks {
-		n.hooks = append(n.hooks, newSink(kindWebhook, u, client, log, sent))
+		n.hooks = append(n.hooks, newSink(kindWebhook, u, client, log, sent).within(cfg.ResendInterval))
 	}
 	return n
 }

@@ -57,6 +57,20 @@ type sink struct {
 
 	// wait sleeps between attempts; tests make it instant.
 	wait func(ctx context.Context, d time.Duration) bool
+	// maxDelay caps the wait between attempts (sinkBackoffMax, or less
+	// under a short resend interval: see within).
+	maxDelay time.Duration
+}
+
+// within caps k's retry delay at a quarter of resend: a sink that comes
+// back gets the queued alerts within the resend interval, as the
+// Alertmanager client contract expects (the resend would relearn them
+// then anyway), however long it was away.
+func (k *sink) within(resend time.Duration) *sink {
+	if resend > 0 {
+		k.maxDelay = max(sinkBackoffMin, min(sinkBackoffMax, resend/4))
+	}
+	return k
 }
 
 func newSink(kind, configured string, client *http.Client, log *slog.Logger, sent *prometheus.CounterVec) *sink {
@@ -68,7 +82,7 @@ func newSink(kind, configured string, client *http.Client, log *slog.Logger, sen
 		sent.WithLabelValues(configured, o) // every series exists from the start
 	}
 	return &sink{kind: kind, url: url, name: configured, client: client, log: log.With("sink", configured),
-		sent: sent, notify: make(chan struct{}, 1), wait: sleepCtx}
+		sent: sent, notify: make(chan struct{}, 1), wait: sleepCtx, maxDelay: sinkBackoffMax}
 }
 
 // enqueue never blocks: when the queue is full the oldest payload is
@@ -123,7 +137,7 @@ func (k *sink) run(ctx context.Context) {
 // payload's fault, logged with the answer and not retried; anything else
 // is retried with backoff and jitter, then dropped.
 func (k *sink) deliver(ctx context.Context, body []byte) {
-	delay := sinkBackoffMin
+	delay := min(sinkBackoffMin, k.maxDelay)
 	for attempt := 1; ; attempt++ {
 		status, answer, err := k.post(ctx, body)
 		switch {
@@ -146,7 +160,7 @@ func (k *sink) deliver(ctx context.Context, body []byte) {
 		if !k.wait(ctx, delay/2+rand.N(delay/2+1)) {
 			return
 		}
-		delay = min(2*delay, sinkBackoffMax)
+		delay = min(2*delay, k.maxDelay)
 	}
 }
 

@@ -169,27 +169,45 @@ func alertingCfgWith(ams, hooks []string) hosts.Alerting {
 }
 
 // Retries back off with jitter: each wait is between half and all of a
-// delay that doubles from sinkBackoffMin up to sinkBackoffMax.
+// delay that doubles from sinkBackoffMin up to sinkBackoffMax, or up to a
+// quarter of a short resend interval, so a sink that comes back gets its
+// alerts within that interval.
 func TestSinkBacksOffWithJitter(t *testing.T) {
-	_, srv := newRecorder(http.StatusBadGateway)
-	defer srv.Close()
-	var log bytes.Buffer
-	k, _ := newTestSink(t, kindWebhook, srv.URL, &log)
-	var waits []time.Duration
-	k.wait = func(ctx context.Context, d time.Duration) bool {
-		waits = append(waits, d)
-		return ctx.Err() == nil
-	}
-	k.deliver(t.Context(), []byte(`{}`))
-	if len(waits) != sinkAttempts-1 {
-		t.Fatalf("%d waits, want %d (one between attempts)", len(waits), sinkAttempts-1)
-	}
-	delay := sinkBackoffMin
-	for i, w := range waits {
-		if w < delay/2 || w > delay {
-			t.Errorf("wait %d = %v, want within [%v, %v]", i, w, delay/2, delay)
-		}
-		delay = min(2*delay, sinkBackoffMax)
+	for _, tc := range []struct {
+		name    string
+		resend  time.Duration
+		ceiling time.Duration
+	}{
+		{"no resend interval", 0, sinkBackoffMax},
+		{"the default resend interval", time.Minute, sinkBackoffMax},
+		{"a short resend interval", 2 * time.Second, 500 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, srv := newRecorder(http.StatusBadGateway)
+			defer srv.Close()
+			var log bytes.Buffer
+			k, _ := newTestSink(t, kindWebhook, srv.URL, &log)
+			k.within(tc.resend)
+			var waits []time.Duration
+			k.wait = func(ctx context.Context, d time.Duration) bool {
+				waits = append(waits, d)
+				return ctx.Err() == nil
+			}
+			k.deliver(t.Context(), []byte(`{}`))
+			if len(waits) != sinkAttempts-1 {
+				t.Fatalf("%d waits, want %d (one between attempts)", len(waits), sinkAttempts-1)
+			}
+			delay := sinkBackoffMin
+			for i, w := range waits {
+				if w < delay/2 || w > delay {
+					t.Errorf("wait %d = %v, want within [%v, %v]", i, w, delay/2, delay)
+				}
+				delay = min(2*delay, tc.ceiling)
+			}
+			if tc.ceiling < sinkBackoffMax && waits[len(waits)-1] > tc.ceiling {
+				t.Errorf("last wait %v over the ceiling %v", waits[len(waits)-1], tc.ceiling)
+			}
+		})
 	}
 }
 

@@ -3,9 +3,7 @@ package hosts
 import (
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -143,12 +141,7 @@ type sshLine struct {
 
 // read returns the directives of one file.
 func (sf *sshFiles) read(path string) ([]sshLine, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("ssh_config %s: %w", path, err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, sshMaxFileBytes+1))
+	data, err := ReadFileUpTo(path, sshMaxFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("ssh_config %s: %w", path, err)
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -80,15 +79,10 @@ func (s *DrillStore) Load() (drillRecords, error) {
 }
 
 func (s *DrillStore) load() (drillRecords, error) {
-	f, err := os.Open(s.path)
+	b, err := hosts.ReadFileUpTo(s.path, maxDrillFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return drillRecords{}, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", errDrillFile, err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxDrillFile+1))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errDrillFile, err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -63,30 +62,6 @@ type collector struct {
 	// vms is each host's last VM list with its time: while the collector
 	// is away its hosts keep it, marked stale (the blast radius stays).
 	vms map[string]lastVMs
-}
-
-// lastVMs is a host's VM list as of when it was read.
-type lastVMs struct {
-	vms  []probes.VM
-	asOf time.Time
-}
-
-// remember keeps rep's VM list for the time the collector is away.
-func (c *collector) remember(rep probes.HostReport) {
-	asOf := rep.VMsAsOf
-	if asOf.IsZero() {
-		asOf = rep.Time
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(rep.VMs) == 0 {
-		delete(c.vms, rep.Host)
-		return
-	}
-	if c.vms == nil {
-		c.vms = make(map[string]lastVMs)
-	}
-	c.vms[rep.Host] = lastVMs{vms: rep.VMs, asOf: asOf}
 }
 
 // New follows targets through d. Every report carries its collector's
@@ -220,27 +195,6 @@ func (b *backoff) next(got bool) time.Duration {
 	wait := b.delay/2 + rand.N(b.delay/2+1)
 	b.delay = min(2*b.delay, backoffMax)
 	return wait
-}
-
-// unreachable marks every host the collector last listed.
-func (f *Fleet) unreachable(ctx context.Context, c *collector) {
-	c.mu.Lock()
-	names := slices.Clone(c.hosts)
-	vms := maps.Clone(c.vms)
-	c.mu.Unlock()
-	now := time.Now()
-	site := c.siteName()
-	for _, n := range names {
-		rep := probes.HostReport{Host: n, Site: site, Status: probes.UNKNOWN, Time: now, Checks: []probes.Result{{
-			Host: n, Check: CheckCollector, Status: probes.UNKNOWN, Summary: UnreachableSummary,
-			Details: "the collector at " + c.target.Raw + " does not answer; reconnecting", Time: now}}}
-		if l, ok := vms[n]; ok {
-			rep.VMs, rep.VMsAsOf = slices.Clone(l.vms), l.asOf
-		}
-		if !f.emit(ctx, rep) {
-			return
-		}
-	}
 }
 
 func (f *Fleet) emit(ctx context.Context, rep probes.HostReport) bool {

@@ -137,7 +137,7 @@ func (k *sink) run(ctx context.Context) {
 // payload's fault, logged with the answer and not retried; anything else
 // is retried with backoff and jitter, then dropped.
 func (k *sink) deliver(ctx context.Context, body []byte) {
-	delay := min(sinkBackoffMin, k.maxDelay)
+	delay := sinkBackoffMin // maxDelay is never below it (within)
 	for attempt := 1; ; attempt++ {
 		status, answer, err := k.post(ctx, body)
 		switch {

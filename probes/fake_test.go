@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"testing"
 	"time"
 
 	"github.com/digitalocean/go-libvirt"
@@ -51,8 +52,11 @@ func newFakeLibvirt() *fakeLibvirt {
 	return &fakeLibvirt{libVer: 9000000, hvVer: 8002000, hvType: "QEMU", hostname: "hv1"}
 }
 
-// sessionAPI binds the shared fake to one session's kill signal.
+// sessionAPI binds the shared fake to one session's kill signal. The
+// procedures it does not answer are the embedded nil interface's (a test
+// that reaches one fails loudly).
 type sessionAPI struct {
+	libvirtAPI
 	f    *fakeLibvirt
 	dead <-chan struct{}
 }
@@ -353,6 +357,22 @@ func (t *fakeTransport) fakeOpen(ctx context.Context, r Conn, h hosts.Host) (*lv
 	var once sync.Once
 	return &lvSession{api: sessionAPI{f: fh.lv, dead: dead}, remote: r, dead: dead,
 		kill: func() { once.Do(func() { close(dead) }) }}, nil
+}
+
+// apiSession is a session whose calls go to api through the production
+// call helper, with no stream under it; the test ends by shutting it down,
+// which waits for every call it started.
+func apiSession(t testing.TB, api libvirtAPI) *lvSession {
+	dead := make(chan struct{})
+	var once sync.Once
+	s := &lvSession{api: api, remote: &dialRemote{done: make(chan struct{})}, dead: dead,
+		kill: func() { once.Do(func() { close(dead) }) }}
+	t.Cleanup(func() {
+		if !s.shutdown(time.After(5 * time.Second)) {
+			t.Error("a libvirt call outlived the test")
+		}
+	})
+	return s
 }
 
 // testHost is an inventory host with every libvirt check and short deadlines.

@@ -2,14 +2,9 @@ package probes
 
 import (
 	"context"
-	"errors"
 
 	"github.com/hvconsole/hvconsole/hosts"
 )
-
-// errNoResourceAPI is the reason when the libvirt connection in use cannot
-// answer the resources or storage procedures (a test double, say).
-var errNoResourceAPI = errors.New("probes: libvirt connection does not offer these procedures")
 
 // resources runs the resources check over the host's libvirt session and
 // one batched exec, under the probe deadline.
@@ -20,11 +15,7 @@ func (p *hostProbe) resources(ctx context.Context) (Result, *Resources) {
 	if err != nil {
 		return p.unavailable(hosts.CheckResources, err), nil
 	}
-	api, ok := sess.api.(resourcesAPI)
-	if !ok {
-		return p.unavailable(hosts.CheckResources, errNoResourceAPI), nil
-	}
-	return resourcesCheck(ctx, api, sess.do, p.r.Exec, p.h, p.s.now())
+	return resourcesCheck(ctx, sess, p.r.Exec, p.h, p.s.now())
 }
 
 // storage runs the storage pools check over the host's libvirt session.
@@ -35,11 +26,7 @@ func (p *hostProbe) storage(ctx context.Context) (Result, []Pool) {
 	if err != nil {
 		return p.unavailable(hosts.CheckStorage, err), nil
 	}
-	api, ok := sess.api.(storageAPI)
-	if !ok {
-		return p.unavailable(hosts.CheckStorage, errNoResourceAPI), nil
-	}
-	return storagePools(ctx, api, sess.do, p.h, p.s.now())
+	return storagePools(ctx, sess, p.h, p.s.now())
 }
 
 // unavailable is a check that could not ask libvirt: UNKNOWN with why.
@@ -61,13 +48,9 @@ func (p *hostProbe) security(ctx context.Context) Result {
 	if err != nil {
 		return p.unavailable(hosts.CheckSecurity, err)
 	}
-	api, ok := sess.api.(securityAPI)
-	if !ok {
-		return p.unavailable(hosts.CheckSecurity, errNoResourceAPI)
-	}
 	// Cached whatever it says: an unreadable qemu.conf (UNKNOWN) stays
 	// unreadable, and asking again every round would cost an exec each.
-	res := securityCheck(ctx, api, sess.do, p.r.Exec, p.h, now)
+	res := securityCheck(ctx, sess, p.r.Exec, p.h, now)
 	st.security, st.securityAt = &res, st.rounds
 	return res
 }

@@ -215,30 +215,3 @@ func listVMs(api libvirtAPI) (vmFacts, error) {
 	}
 	return f, nil
 }
-
-// call runs fn on the session's API under ctx (see lvSession.start): the
-// result travels back over a channel, never through shared variables.
-func call[T any](ctx context.Context, s *lvSession, what string, fn func(libvirtAPI) (T, error)) (T, error) {
-	type answer struct {
-		v   T
-		err error
-	}
-	ch := make(chan answer, 1)
-	_, ok := s.start(func() error {
-		v, err := fn(s.api)
-		ch <- answer{v, err}
-		return err
-	})
-	var zero T
-	if !ok {
-		return zero, s.callErr(what, errLibvirtClosed)
-	}
-	select {
-	case a := <-ch:
-		return a.v, s.callErr(what, a.err)
-	case <-ctx.Done():
-		s.timedOut.Store(true)
-		s.kill()
-		return zero, fmt.Errorf("probes: libvirt %s: %w (%w)", what, errCallTimeout, ctx.Err())
-	}
-}

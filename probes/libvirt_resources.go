@@ -12,23 +12,6 @@ import (
 	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
-// resourcesAPI is the libvirt procedures the resources check calls; it is
-// satisfied by *libvirt.Libvirt (and by the fakes in the tests).
-type resourcesAPI interface {
-	NodeGetInfo() (rModel [32]int8, rMemory uint64, rCpus int32, rMhz int32, rNodes int32, rSockets int32, rCores int32, rThreads int32, err error)
-	NodeGetMemoryStats(nparams int32, cellNum int32, flags uint32) ([]libvirt.NodeGetMemoryStats, int32, error)
-	ConnectListAllDomains(needResults int32, flags libvirt.ConnectListAllDomainsFlags) ([]libvirt.Domain, uint32, error)
-	DomainGetInfo(dom libvirt.Domain) (rState uint8, rMaxMem uint64, rMemory uint64, rNrVirtCPU uint16, rCPUTime uint64, err error)
-}
-
-var _ resourcesAPI = (*libvirt.Libvirt)(nil)
-
-// callFunc runs one libvirt exchange fn under ctx's deadline; the probe
-// loop passes its session's do, which also drops a connection whose call
-// outlived the deadline. go-libvirt calls take no context, so the checks
-// never call the API except through it.
-type callFunc func(ctx context.Context, what string, fn func() error) error
-
 // execFunc runs one remote command (from hosts/commands.go) under ctx, as
 // Conn.Exec does.
 type execFunc func(ctx context.Context, cmd string) (ExecResult, error)
@@ -74,11 +57,12 @@ type resourceFacts struct {
 //     reason (libvirt silent: nothing else is asked).
 //
 // It also returns the figures for HostReport.Resources (nil when libvirt
-// did not answer). ctx bounds everything, each exchange through call.
-func resourcesCheck(ctx context.Context, api resourcesAPI, call callFunc, exec execFunc, h hosts.Host, now time.Time) (Result, *Resources) {
+// did not answer). ctx bounds everything, each libvirt exchange through
+// call on s.
+func resourcesCheck(ctx context.Context, s *lvSession, exec execFunc, h hosts.Host, now time.Time) (Result, *Resources) {
 	start := time.Now()
 	f := resourceFacts{}
-	f.node, f.nodeErr = readNode(ctx, api, call)
+	f.node, f.nodeErr = readNode(ctx, s)
 	if f.nodeErr == nil {
 		readHostCommands(ctx, exec, h, &f)
 	}
@@ -109,22 +93,27 @@ func (f resourceFacts) resources() *Resources {
 // readNode asks libvirt for the node's CPUs, memory and the running VMs'
 // memory. Only an error of the first call fails it: the others are
 // recorded in the facts.
-func readNode(ctx context.Context, api resourcesAPI, call callFunc) (nodeFacts, error) {
-	var f nodeFacts
-	err := call(ctx, "node info", func() error {
+func readNode(ctx context.Context, s *lvSession) (nodeFacts, error) {
+	f, err := call(ctx, s, "node info", func(api libvirtAPI) (nodeFacts, error) {
 		model, mem, cpus, mhz, _, _, _, _, err := api.NodeGetInfo()
-		f.model, f.memTotal, f.cpus, f.mhz = remote.CleanLine(int8String(model[:])), remote.SatMul(mem, 1024), int(cpus), int(mhz)
-		return err
+		return nodeFacts{model: remote.CleanLine(int8String(model[:])), memTotal: remote.SatMul(mem, 1024),
+			cpus: int(cpus), mhz: int(mhz)}, err
 	})
 	if err != nil {
 		return f, err
 	}
-	f.memErr = call(ctx, "node memory stats", func() error { return readMemStats(api, &f) })
+	mem, err := call(ctx, s, "node memory stats", readMemStats)
 	var le libvirt.Error
-	if errors.As(f.memErr, &le) && le.Code == uint32(libvirt.ErrNoSupport) {
+	switch {
+	case errors.As(err, &le) && le.Code == uint32(libvirt.ErrNoSupport):
 		f.memErr = errMemNotFromLibvirt
+	case err != nil:
+		f.memErr = err
+	default:
+		f.memTotal, f.memAvail, f.memFromLibvirt = mem.total, mem.avail, true
 	}
-	f.commitErr = call(ctx, "running domains", func() error { return readCommitted(api, &f) })
+	c, err := call(ctx, s, "running domains", readCommitted)
+	f.committed, f.running, f.commitErr = c.bytes, c.running, err
 	return f, nil
 }
 
@@ -132,19 +121,23 @@ func readNode(ctx context.Context, api resourcesAPI, call callFunc) (nodeFacts, 
 // test driver, some remote drivers): /proc/meminfo is read instead.
 var errMemNotFromLibvirt = errors.New("probes: node memory statistics not supported by the driver")
 
+// memFigures is the node's memory in bytes: total, and available to new
+// guests.
+type memFigures struct{ total, avail uint64 }
+
 // readMemStats reads the node's memory counters (KiB): total, and free plus
 // buffers plus cached as the memory available to new guests.
-func readMemStats(api resourcesAPI, f *nodeFacts) error {
+func readMemStats(api libvirtAPI) (memFigures, error) {
 	_, n, err := api.NodeGetMemoryStats(0, int32(libvirt.NodeMemoryStatsAllCells), 0)
 	if err != nil {
-		return err
+		return memFigures{}, err
 	}
 	if n <= 0 || n > 64 {
-		return fmt.Errorf("%w: node memory stats: %d parameters", remote.ErrUnparseable, n)
+		return memFigures{}, fmt.Errorf("%w: node memory stats: %d parameters", remote.ErrUnparseable, n)
 	}
 	params, _, err := api.NodeGetMemoryStats(n, int32(libvirt.NodeMemoryStatsAllCells), 0)
 	if err != nil {
-		return err
+		return memFigures{}, err
 	}
 	got := map[string]uint64{}
 	for _, p := range params {
@@ -152,21 +145,27 @@ func readMemStats(api resourcesAPI, f *nodeFacts) error {
 	}
 	total, ok := got["total"]
 	if !ok || total == 0 {
-		return fmt.Errorf("%w: node memory stats without a total", remote.ErrUnparseable)
+		return memFigures{}, fmt.Errorf("%w: node memory stats without a total", remote.ErrUnparseable)
 	}
-	f.memTotal = remote.SatMul(total, 1024)
-	f.memAvail = min(remote.SatMul(remote.SatAdd(remote.SatAdd(got["free"], got["buffers"]), got["cached"]), 1024), f.memTotal)
-	f.memFromLibvirt = true
-	return nil
+	m := memFigures{total: remote.SatMul(total, 1024)}
+	m.avail = min(remote.SatMul(remote.SatAdd(remote.SatAdd(got["free"], got["buffers"]), got["cached"]), 1024), m.total)
+	return m, nil
+}
+
+// commitment is the running domains' maximum memory in bytes.
+type commitment struct {
+	bytes   uint64
+	running int
 }
 
 // readCommitted sums the maximum memory of the running domains. Only
 // running domains are asked: DomainGetInfo fails on inactive ones in some
 // libvirt versions. A domain gone meanwhile is skipped.
-func readCommitted(api resourcesAPI, f *nodeFacts) error {
+func readCommitted(api libvirtAPI) (commitment, error) {
+	var c commitment
 	doms, _, err := api.ConnectListAllDomains(1, libvirt.ConnectListDomainsRunning)
 	if err != nil {
-		return err
+		return c, err
 	}
 	for _, d := range doms[:min(len(doms), remote.MaxDomains)] {
 		_, maxMem, _, _, _, err := api.DomainGetInfo(d)
@@ -174,12 +173,12 @@ func readCommitted(api resourcesAPI, f *nodeFacts) error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("info of %s: %w", remote.CleanLine(d.Name), err)
+			return c, fmt.Errorf("info of %s: %w", remote.CleanLine(d.Name), err)
 		}
-		f.committed = remote.SatAdd(f.committed, remote.SatMul(maxMem, 1024))
-		f.running++
+		c.bytes = remote.SatAdd(c.bytes, remote.SatMul(maxMem, 1024))
+		c.running++
 	}
-	return nil
+	return c, nil
 }
 
 // readHostCommands runs the load, meminfo (when libvirt had no memory

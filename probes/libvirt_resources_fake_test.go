@@ -10,10 +10,11 @@ import (
 	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
-// fakeNode answers the ResourcesAPI and StorageAPI procedures from fields.
+// fakeNode answers the resources and storage checks' procedures from fields.
 // release, when set, makes NodeGetInfo block until it is closed (a frozen
 // daemon).
 type fakeNode struct {
+	libvirtAPI  // the procedures it does not answer (nil: a call fails loudly)
 	model       string
 	memKiB      uint64
 	cpus        int32
@@ -133,9 +134,6 @@ func (f *fakeNode) StoragePoolGetAutostart(sp libvirt.StoragePool) (int32, error
 	}
 	return 0, p.autoErr
 }
-
-// directCall runs fn at once, wrapping its error as the session does.
-func directCall(_ context.Context, what string, fn func() error) error { return wrapCall(what, fn()) }
 
 // fakeShell answers remote.Batch scripts from a table of commands; an
 // unknown command gets exit 127 like sh. Every script it ran is recorded.

@@ -100,13 +100,13 @@ func withExtraKeys(t *testing.T, l *labtest.Lab, h hosts.Host, extra string) hos
 func (lr *labResources) resources(t *testing.T) (Result, *Resources) {
 	ctx, cancel := context.WithTimeout(t.Context(), lr.h.ProbeTimeout)
 	defer cancel()
-	return resourcesCheck(ctx, lr.lv, lr.sess.do, lr.r.Exec, lr.h, time.Now())
+	return resourcesCheck(ctx, lr.sess, lr.r.Exec, lr.h, time.Now())
 }
 
 func (lr *labResources) storage(t *testing.T) Result {
 	ctx, cancel := context.WithTimeout(t.Context(), lr.h.ProbeTimeout)
 	defer cancel()
-	return storageCheck(ctx, lr.lv, lr.sess.do, lr.h, time.Now())
+	return storageCheck(ctx, lr.sess, lr.h, time.Now())
 }
 
 // The figures are the host's own: CPUs from the lab world, memory from
@@ -173,7 +173,6 @@ func TestLabStoragePoolInactive(t *testing.T) {
 		t.Fatalf("lab world before: %v %q", res.Status, res.Summary)
 	}
 	const xml = `<pool type='dir'><name>lab-images</name><target><path>/var/lib/libvirt/lab-images</path></target></pool>`
-	var pool libvirt.StoragePool
 	empty := reflect.TypeFor[struct{}]()
 	allowReplies(t, lr.sess, map[uint32]reflect.Type{
 		77: reflect.TypeFor[libvirt.StoragePoolDefineXMLRet](), // REMOTE_PROC_STORAGE_POOL_DEFINE_XML
@@ -181,15 +180,15 @@ func TestLabStoragePoolInactive(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	err := lr.sess.do(ctx, "define pool", func() error {
-		var err error
-		if pool, err = lr.lv.StoragePoolDefineXML(xml, 0); err != nil {
-			return err
+	pool, err := call(ctx, lr.sess, "define pool", func(libvirtAPI) (libvirt.StoragePool, error) {
+		pool, err := lr.lv.StoragePoolDefineXML(xml, 0)
+		if err != nil {
+			return pool, err
 		}
 		if err = lr.lv.StoragePoolCreate(pool, 0); err != nil {
-			return err
+			return pool, err
 		}
-		return lr.lv.StoragePoolSetAutostart(pool, 1)
+		return pool, lr.lv.StoragePoolSetAutostart(pool, 1)
 	})
 	if err != nil {
 		t.Fatalf("define pool: %v", err)
@@ -199,7 +198,9 @@ func TestLabStoragePoolInactive(t *testing.T) {
 		!strings.Contains(res.Details, "pool lab-images: running, ") {
 		t.Errorf("running pool: %v %q\n%s", res.Status, res.Summary, res.Details)
 	}
-	if err := lr.sess.do(ctx, "destroy pool", func() error { return lr.lv.StoragePoolDestroy(pool) }); err != nil {
+	if _, err := call(ctx, lr.sess, "destroy pool", func(libvirtAPI) (struct{}, error) {
+		return struct{}{}, lr.lv.StoragePoolDestroy(pool)
+	}); err != nil {
 		t.Fatalf("destroy pool: %v", err)
 	}
 	res = lr.storage(t)

@@ -15,19 +15,6 @@ import (
 	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
-// securityAPI is the libvirt procedures the security check calls; all are
-// read-only and answer on a read-only connection.
-type securityAPI interface {
-	ConnectGetCapabilities() (string, error)
-	ConnectGetType() (string, error)
-	ConnectGetLibVersion() (uint64, error)
-	ConnectGetVersion() (uint64, error)
-	ConnectListAllDomains(needResults int32, flags libvirt.ConnectListAllDomainsFlags) ([]libvirt.Domain, uint32, error)
-	DomainGetXMLDesc(dom libvirt.Domain, flags libvirt.DomainXMLFlags) (string, error)
-}
-
-var _ securityAPI = (*libvirt.Libvirt)(nil)
-
 // noCVEVerdict is said beside the versions the security check shows.
 const noCVEVerdict = "no CVE verdict from version numbers: distributions backport fixes, so check your distribution's security advisories"
 
@@ -55,36 +42,35 @@ type securityFacts struct {
 // libvirtd/virtproxyd/qemu.conf settings and the TCP socket units). Each
 // finding is rated by h.SecurityLevel (WARN, CRIT for security_crit,
 // dropped for security_ignore) and shown with its remedy. ctx bounds all.
-func securityCheck(ctx context.Context, api securityAPI, call callFunc, exec execFunc, h hosts.Host, now time.Time) Result {
+func securityCheck(ctx context.Context, s *lvSession, exec execFunc, h hosts.Host, now time.Time) Result {
 	start := time.Now()
 	var f securityFacts
-	f.versions, f.verErr = securityVersions(ctx, api, call)
-	f.capsErr = call(ctx, "capabilities", func() error {
+	f.versions, f.verErr = call(ctx, s, "version", securityVersions)
+	f.models, f.capsErr = call(ctx, s, "capabilities", func(api libvirtAPI) ([]remote.SecModel, error) {
 		caps, err := api.ConnectGetCapabilities()
-		if err == nil {
-			f.models, err = remote.ParseSecModels(caps)
+		if err != nil {
+			return nil, err
 		}
-		return err
+		return remote.ParseSecModels(caps)
 	})
-	f.domains, f.capped, f.domErr = readDomainSecurity(ctx, api, call)
+	doms, err := call(ctx, s, "domain XML", readDomainSecurity)
+	f.domains, f.capped, f.domErr = doms.domains, doms.capped, err
 	f.conf, f.confErr = readSecurityConfig(ctx, exec)
 	return securityResult(h, hosts.CheckSecurity, libvirtFindings(f), f.versions, f.problems(), time.Since(start), now)
 }
 
-func securityVersions(ctx context.Context, api securityAPI, call callFunc) (string, error) {
-	var lib, hv uint64
-	var typ string
-	err := call(ctx, "version", func() error {
-		var err error
-		if lib, err = api.ConnectGetLibVersion(); err != nil {
-			return err
-		}
-		if hv, err = api.ConnectGetVersion(); err != nil {
-			return err
-		}
-		typ, err = api.ConnectGetType()
-		return err
-	})
+// securityVersions is the versions line: libvirt's, and the hypervisor's
+// with its type.
+func securityVersions(api libvirtAPI) (string, error) {
+	lib, err := api.ConnectGetLibVersion()
+	if err != nil {
+		return "", err
+	}
+	hv, err := api.ConnectGetVersion()
+	if err != nil {
+		return "", err
+	}
+	typ, err := api.ConnectGetType()
 	if err != nil {
 		return "", err
 	}
@@ -94,34 +80,37 @@ func securityVersions(ctx context.Context, api securityAPI, call callFunc) (stri
 	return fmt.Sprintf("libvirt %s, %s %s", remote.FormatVersion(lib), typ, remote.FormatVersion(hv)), nil
 }
 
+// domainSecurity is every domain's security facts, and whether the list
+// was cut at MaxDomains.
+type domainSecurity struct {
+	domains []remote.DomainSecurity
+	capped  bool
+}
+
 // readDomainSecurity reads every domain's XML (at most MaxDomains); a
 // domain undefined meanwhile is skipped.
-func readDomainSecurity(ctx context.Context, api securityAPI, call callFunc) ([]remote.DomainSecurity, bool, error) {
-	var out []remote.DomainSecurity
-	var capped bool
-	err := call(ctx, "domain XML", func() error {
-		doms, _, err := api.ConnectListAllDomains(1, 0)
+func readDomainSecurity(api libvirtAPI) (domainSecurity, error) {
+	var out domainSecurity
+	doms, _, err := api.ConnectListAllDomains(1, 0)
+	if err != nil {
+		return out, err
+	}
+	out.capped = len(doms) > remote.MaxDomains
+	for _, d := range doms[:min(len(doms), remote.MaxDomains)] {
+		x, err := api.DomainGetXMLDesc(d, 0)
+		if libvirt.IsNotFound(err) {
+			continue
+		}
 		if err != nil {
-			return err
+			return out, fmt.Errorf("XML of %s: %w", remote.CleanLine(d.Name), err)
 		}
-		capped = len(doms) > remote.MaxDomains
-		for _, d := range doms[:min(len(doms), remote.MaxDomains)] {
-			x, err := api.DomainGetXMLDesc(d, 0)
-			if libvirt.IsNotFound(err) {
-				continue
-			}
-			if err != nil {
-				return fmt.Errorf("XML of %s: %w", remote.CleanLine(d.Name), err)
-			}
-			ds, err := remote.ParseDomainSecurity(x)
-			if err != nil {
-				return fmt.Errorf("XML of %s: %w", remote.CleanLine(d.Name), err)
-			}
-			out = append(out, ds)
+		ds, err := remote.ParseDomainSecurity(x)
+		if err != nil {
+			return out, fmt.Errorf("XML of %s: %w", remote.CleanLine(d.Name), err)
 		}
-		return nil
-	})
-	return out, capped, err
+		out.domains = append(out.domains, ds)
+	}
+	return out, nil
 }
 
 // readSecurityConfig runs remote.SecurityConfigCommand and parses it.

@@ -16,11 +16,12 @@ import (
 	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
-// fakeSecurity answers the securityAPI procedures from fixtures.
+// fakeSecurity answers the security check's procedures from fixtures.
 type fakeSecurity struct {
-	caps    string
-	capsErr error
-	domains map[string]string // name -> XML
+	libvirtAPI // the procedures it does not answer (nil: a call fails loudly)
+	caps       string
+	capsErr    error
+	domains    map[string]string // name -> XML
 }
 
 func (f *fakeSecurity) ConnectGetCapabilities() (string, error) { return f.caps, f.capsErr }
@@ -143,7 +144,7 @@ func TestSecurityCheck(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := securityCheck(context.Background(), tc.api, directCall, execAnswer(tc.conf, tc.confErr), tc.host, time.Unix(0, 0))
+			r := securityCheck(context.Background(), apiSession(t, tc.api), execAnswer(tc.conf, tc.confErr), tc.host, time.Unix(0, 0))
 			if r.Status != tc.status {
 				t.Errorf("status %v, want %v\n%s\n%s", r.Status, tc.status, r.Summary, r.Details)
 			}

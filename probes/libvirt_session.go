@@ -14,14 +14,19 @@ import (
 	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
-// libvirtAPI is the handful of libvirt procedures the probes use. It is
-// satisfied by *libvirt.Libvirt and by the in-process fake in the tests;
-// the simulated demo fleet implements exactly these procedures.
+// libvirtAPI is the subset of go-libvirt's *libvirt.Libvirt the probes
+// use: the one interface every libvirt exchange goes through (see call),
+// satisfied by go-libvirt and by the test doubles. The simulated demo
+// fleet answers these procedures.
 type libvirtAPI interface {
+	ConnectToURI(uri libvirt.ConnectURI) error
+	Disconnect() error
+	// The hypervisor check and the session's facts.
 	ConnectGetLibVersion() (uint64, error)
 	ConnectGetVersion() (uint64, error)
 	ConnectGetHostname() (string, error)
 	ConnectGetType() (string, error)
+	// The vms check: the domains, then each one's state and flag.
 	ConnectListAllDomains(needResults int32, flags libvirt.ConnectListAllDomainsFlags) ([]libvirt.Domain, uint32, error)
 	DomainGetState(dom libvirt.Domain, flags uint32) (int32, int32, error)
 	DomainGetAutostart(dom libvirt.Domain) (int32, error)
@@ -29,11 +34,26 @@ type libvirtAPI interface {
 	ConnectListAllNetworks(needResults int32, flags libvirt.ConnectListAllNetworksFlags) ([]libvirt.Network, uint32, error)
 	NetworkIsActive(net libvirt.Network) (int32, error)
 	NetworkGetAutostart(net libvirt.Network) (int32, error)
+	// The resources check.
+	NodeGetInfo() (rModel [32]int8, rMemory uint64, rCpus int32, rMhz int32, rNodes int32, rSockets int32, rCores int32, rThreads int32, err error)
+	NodeGetMemoryStats(nparams int32, cellNum int32, flags uint32) ([]libvirt.NodeGetMemoryStats, int32, error)
+	DomainGetInfo(dom libvirt.Domain) (rState uint8, rMaxMem uint64, rMemory uint64, rNrVirtCPU uint16, rCPUTime uint64, err error)
+	// The storage check.
+	ConnectListAllStoragePools(needResults int32, flags libvirt.ConnectListAllStoragePoolsFlags) ([]libvirt.StoragePool, uint32, error)
+	StoragePoolGetInfo(pool libvirt.StoragePool) (rState uint8, rCapacity uint64, rAllocation uint64, rAvailable uint64, err error)
+	StoragePoolGetAutostart(pool libvirt.StoragePool) (int32, error)
+	// The security check (read-only; they answer on a read-only connection).
+	ConnectGetCapabilities() (string, error)
+	DomainGetXMLDesc(dom libvirt.Domain, flags libvirt.DomainXMLFlags) (string, error)
+	// VM operations (vmaction.go).
+	DomainLookupByName(name string) (libvirt.Domain, error)
+	DomainCreate(dom libvirt.Domain) error
+	DomainResume(dom libvirt.Domain) error
+	DomainDestroy(dom libvirt.Domain) error
 	// LifecycleEvents registers for domain lifecycle events
 	// (ConnectDomainEventCallbackRegisterAny) while Run is active. The
 	// channel closes when the connection goes; see lvSession.subscribe.
 	LifecycleEvents(ctx context.Context) (<-chan libvirt.DomainEventLifecycleMsg, error)
-	Disconnect() error
 }
 
 var _ libvirtAPI = (*libvirt.Libvirt)(nil)
@@ -134,22 +154,12 @@ func (s *lvSession) host() string {
 	return s.hostname
 }
 
-// do runs fn under ctx (see call).
-func (s *lvSession) do(ctx context.Context, what string, fn func() error) error {
-	_, err := call(ctx, s, what, func(libvirtAPI) (struct{}, error) { return struct{}{}, fn() })
-	return err
-}
-
-func wrapCall(what string, err error) error {
-	if err == nil {
+// callErr wraps the error of a call on s, with cause's substitution.
+func (s *lvSession) callErr(what string, err error) error {
+	if err = s.cause(err); err == nil {
 		return nil
 	}
 	return fmt.Errorf("probes: libvirt %s: %w", what, err)
-}
-
-// callErr is wrapCall for a call on s, with cause's substitution.
-func (s *lvSession) callErr(what string, err error) error {
-	return wrapCall(what, s.cause(err))
 }
 
 // cause is err, or for a call that failed because the pump cut a malformed
@@ -161,6 +171,35 @@ func (s *lvSession) cause(err error) error {
 		}
 	}
 	return err
+}
+
+// call runs fn on the session's API under ctx (see lvSession.start): the
+// one way the probes call libvirt, since go-libvirt calls take no context.
+// The result travels back over a channel, never through shared variables,
+// so a call abandoned at its deadline writes nothing the caller reads.
+func call[T any](ctx context.Context, s *lvSession, what string, fn func(libvirtAPI) (T, error)) (T, error) {
+	type answer struct {
+		v   T
+		err error
+	}
+	ch := make(chan answer, 1)
+	_, ok := s.start(func() error {
+		v, err := fn(s.api)
+		ch <- answer{v, err}
+		return err
+	})
+	var zero T
+	if !ok {
+		return zero, s.callErr(what, errLibvirtClosed)
+	}
+	select {
+	case a := <-ch:
+		return a.v, s.callErr(what, a.err)
+	case <-ctx.Done():
+		s.timedOut.Store(true)
+		s.kill()
+		return zero, fmt.Errorf("probes: libvirt %s: %w (%w)", what, errCallTimeout, ctx.Err())
+	}
 }
 
 // close says goodbye to the daemon when it still answers, then shuts the
@@ -209,8 +248,8 @@ func openLibvirt(ctx context.Context, r Conn, h hosts.Host) (*lvSession, error) 
 		dead: make(chan struct{}), exited: make(chan struct{})}
 	lv := libvirt.NewWithDialer(d)
 	s := &lvSession{api: lv, remote: r, kill: d.kill, fault: d.fault, dialer: d, dead: d.dead, streamDone: d.exited}
-	err := s.do(ctx, "connect "+h.LibvirtURI, func() error {
-		return lv.ConnectToURI(libvirt.ConnectURI(h.LibvirtURI))
+	_, err := call(ctx, s, "connect "+h.LibvirtURI, func(api libvirtAPI) (struct{}, error) {
+		return struct{}{}, api.ConnectToURI(libvirt.ConnectURI(h.LibvirtURI))
 	})
 	if err != nil {
 		t := time.NewTimer(openGrace)

@@ -14,16 +14,6 @@ import (
 	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
-// storageAPI is the libvirt procedures the storage check calls; it is
-// satisfied by *libvirt.Libvirt (and by the fakes in the tests).
-type storageAPI interface {
-	ConnectListAllStoragePools(needResults int32, flags libvirt.ConnectListAllStoragePoolsFlags) ([]libvirt.StoragePool, uint32, error)
-	StoragePoolGetInfo(pool libvirt.StoragePool) (rState uint8, rCapacity uint64, rAllocation uint64, rAvailable uint64, err error)
-	StoragePoolGetAutostart(pool libvirt.StoragePool) (int32, error)
-}
-
-var _ storageAPI = (*libvirt.Libvirt)(nil)
-
 // maxPools bounds how many pools one round asks about.
 const maxPools = 1024
 
@@ -51,7 +41,8 @@ func poolStateWord(st uint8) string {
 }
 
 // storageCheck runs the storage check on one host: every pool's state,
-// autostart flag and allocation/capacity, read through call under ctx, and
+// autostart flag and allocation/capacity, read through call on s under
+// ctx, and
 // rated:
 //
 //   - degraded or inaccessible CRIT; inactive but set to autostart CRIT
@@ -61,21 +52,16 @@ func poolStateWord(st uint8) string {
 //   - libvirt not answering: UNKNOWN with the reason.
 //
 // Details hold one line per pool, in name order.
-func storageCheck(ctx context.Context, api storageAPI, call callFunc, h hosts.Host, now time.Time) Result {
-	res, _ := storagePools(ctx, api, call, h, now)
+func storageCheck(ctx context.Context, s *lvSession, h hosts.Host, now time.Time) Result {
+	res, _ := storagePools(ctx, s, h, now)
 	return res
 }
 
 // storagePools is storageCheck that also returns the pools it read (nil
 // when it could not list them).
-func storagePools(ctx context.Context, api storageAPI, call callFunc, h hosts.Host, now time.Time) (Result, []Pool) {
+func storagePools(ctx context.Context, s *lvSession, h hosts.Host, now time.Time) (Result, []Pool) {
 	start := time.Now()
-	var pools []Pool
-	err := call(ctx, "storage pools", func() error {
-		var err error
-		pools, err = listPools(api)
-		return err
-	})
+	pools, err := call(ctx, s, "storage pools", listPools)
 	lat := time.Since(start)
 	if err != nil {
 		return newResult(h.Name, hosts.CheckStorage, UNKNOWN, "storage pools unavailable: "+reason(err), "", err, lat, now), nil
@@ -84,7 +70,7 @@ func storagePools(ctx context.Context, api storageAPI, call callFunc, h hosts.Ho
 }
 
 // listPools reads every pool; one deleted meanwhile is skipped.
-func listPools(api storageAPI) ([]Pool, error) {
+func listPools(api libvirtAPI) ([]Pool, error) {
 	list, _, err := api.ConnectListAllStoragePools(1, 0)
 	if err != nil {
 		return nil, err

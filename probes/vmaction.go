@@ -12,17 +12,6 @@ import (
 	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
-// vmOpAPI is what a VM operation asks of a libvirt connection; go-libvirt
-// satisfies it (as do the simulated fleet's and the lab's daemons).
-type vmOpAPI interface {
-	DomainLookupByName(name string) (libvirt.Domain, error)
-	DomainCreate(dom libvirt.Domain) error
-	DomainResume(dom libvirt.Domain) error
-	DomainDestroy(dom libvirt.Domain) error
-}
-
-var _ vmOpAPI = (*libvirt.Libvirt)(nil)
-
 // libvirtVMProcs names each operation's libvirt procedure, as the
 // confirmation shows it.
 var libvirtVMProcs = map[string]string{
@@ -105,24 +94,19 @@ func runLibvirtVMOp(ctx context.Context, r Conn, h hosts.Host, op, name string) 
 // libvirtVMOp looks the VM up by name on s and calls op's procedure.
 func libvirtVMOp(ctx context.Context, s *lvSession, op, name string) error {
 	dom, err := call(ctx, s, "lookup "+quoteVM(name), func(api libvirtAPI) (libvirt.Domain, error) {
-		v, ok := api.(vmOpAPI)
-		if !ok {
-			return libvirt.Domain{}, errors.ErrUnsupported
-		}
-		return v.DomainLookupByName(name)
+		return api.DomainLookupByName(name)
 	})
 	if err != nil {
 		return libvirtOpErr(err, false)
 	}
 	_, err = call(ctx, s, libvirtVMProcs[op]+" "+quoteVM(name), func(api libvirtAPI) (struct{}, error) {
-		v := api.(vmOpAPI)
 		switch op {
 		case remote.VMStart:
-			return struct{}{}, v.DomainCreate(dom)
+			return struct{}{}, api.DomainCreate(dom)
 		case remote.VMResume:
-			return struct{}{}, v.DomainResume(dom)
+			return struct{}{}, api.DomainResume(dom)
 		}
-		return struct{}{}, v.DomainDestroy(dom)
+		return struct{}{}, api.DomainDestroy(dom)
 	})
 	return libvirtOpErr(err, true)
 }

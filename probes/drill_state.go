@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
@@ -47,7 +48,11 @@ func drillKey(host, spec string) string { return host + "\x00" + spec }
 // DrillStore keeps the drill records in one JSON file in the state
 // directory ($XDG_STATE_HOME/hvconsole/drills.json), written atomically
 // (temporary file, fsync, rename) so a crash leaves the old or the new
-// file, never half of one. It is safe for concurrent use in one process.
+// file, never half of one. Readers need no lock (a rename is atomic); a
+// Record reads, changes and rewrites the file under an exclusive flock on
+// drills.json.lock beside it, so a console and a serve (or two consoles)
+// sharing the state directory never lose each other's record. It is safe
+// for concurrent use.
 type DrillStore struct {
 	path string
 	mu   sync.Mutex
@@ -115,6 +120,11 @@ func (s *DrillStore) Record(d DrillResult) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	unlock, err := s.lock()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	recs, err := s.load()
 	if err != nil {
 		return err
@@ -131,6 +141,25 @@ func (s *DrillStore) Record(d DrillResult) error {
 	return s.save(recs)
 }
 
+// lock takes the store's flock across processes (drills.json.lock, made
+// 0600 and never removed: removing a lock file lets two writers each hold
+// a lock on a different file).
+func (s *DrillStore) lock() (func(), error) {
+	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
+		return nil, fmt.Errorf("probes: drills file: %w", err)
+	}
+	f, err := os.OpenFile(s.path+".lock", os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("probes: drills file lock: %w", err)
+	}
+	unlock, err := hosts.LockFile(f)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("probes: drills file lock: %w", err)
+	}
+	return func() { unlock(); f.Close() }, nil
+}
+
 func (s *DrillStore) save(recs drillRecords) error {
 	list := make([]drillRecord, 0, len(recs))
 	for _, r := range recs {
@@ -143,9 +172,7 @@ func (s *DrillStore) save(recs drillRecords) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
-		return fmt.Errorf("probes: drills file: %w", err)
-	}
+	// The folder exists: lock made it.
 	tmp, err := os.CreateTemp(filepath.Dir(s.path), ".drills-*.json")
 	if err != nil {
 		return fmt.Errorf("probes: drills file: %w", err)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/hvconsole/hvconsole/hosts"
 )
 
 // AppendFile is an append-only JSON-lines file kept under the audit log's
@@ -46,7 +48,7 @@ func (a *AppendFile) Append(b []byte) error {
 	if a.broken != nil {
 		return fmt.Errorf("%w: %w", ErrAuditBroken, a.broken)
 	}
-	unlock, err := lockFile(a.f)
+	unlock, err := hosts.LockFile(a.f)
 	if err != nil {
 		return fmt.Errorf("lock: %w", err)
 	}

@@ -111,21 +111,3 @@ func syncDir(dir string) error {
 	}
 	return errors.Join(d.Sync(), d.Close())
 }
-
-// lockFile takes an exclusive flock on f and returns its release.
-func lockFile(f *os.File) (func(), error) {
-	raw, err := f.SyscallConn()
-	if err != nil {
-		return nil, err
-	}
-	lock := func(how int) (err error) {
-		if cerr := raw.Control(func(fd uintptr) { err = syscall.Flock(int(fd), how) }); cerr != nil {
-			return cerr
-		}
-		return err
-	}
-	if err := lock(syscall.LOCK_EX); err != nil {
-		return nil, err
-	}
-	return func() { _ = lock(syscall.LOCK_UN) }, nil
-}

@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"github.com/digitalocean/go-libvirt"
+
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // errMalformedReply is the read error go-libvirt sees, and the error every
@@ -38,72 +40,39 @@ const (
 	headerLen     = 24
 )
 
-// REMOTE_PROC_* numbers of the procedures hvconsole calls.
-const (
-	procConnectOpen                   = 1
-	procConnectClose                  = 2
-	procConnectGetType                = 3
-	procConnectGetVersion             = 4
-	procDomainCreate                  = 9
-	procDomainDestroy                 = 12
-	procDomainLookupByName            = 23
-	procDomainResume                  = 28
-	procConnectGetCapabilities        = 7
-	procNodeGetInfo                   = 6
-	procDomainGetXMLDesc              = 14
-	procDomainGetAutostart            = 15
-	procDomainGetInfo                 = 16
-	procNetworkGetAutostart           = 44
-	procConnectGetHostname            = 59
-	procAuthList                      = 66
-	procAuthPolkit                    = 70
-	procStoragePoolGetInfo            = 87
-	procStoragePoolGetAutostart       = 89
-	procNetworkIsActive               = 152
-	procConnectGetLibVersion          = 157
-	procDomainGetState                = 212
-	procNodeGetMemoryStats            = 228
-	procConnectListAllDomains         = 273
-	procConnectListAllStoragePools    = 281
-	procConnectListAllNetworks        = 283
-	procDomainEventCallbackRegister   = 316
-	procDomainEventCallbackDeregister = 317
-	procDomainEventCallbackLifecycle  = 318
-)
-
 // replyTypes is the body go-libvirt decodes for each procedure we call.
 // A reply to a procedure missing here is refused: add the procedure when
 // a probe starts calling it (go-libvirt's remote_protocol.gen.go names the
 // ...Ret type; a procedure without one has an empty reply).
 var replyTypes = map[uint32]reflect.Type{
-	procConnectOpen:                   reflect.TypeFor[struct{}](),
-	procConnectClose:                  reflect.TypeFor[struct{}](),
-	procConnectGetType:                reflect.TypeFor[libvirt.ConnectGetTypeRet](),
-	procConnectGetVersion:             reflect.TypeFor[libvirt.ConnectGetVersionRet](),
-	procDomainCreate:                  reflect.TypeFor[struct{}](),
-	procDomainResume:                  reflect.TypeFor[struct{}](),
-	procDomainDestroy:                 reflect.TypeFor[struct{}](),
-	procDomainLookupByName:            reflect.TypeFor[libvirt.DomainLookupByNameRet](),
-	procConnectGetCapabilities:        reflect.TypeFor[libvirt.ConnectGetCapabilitiesRet](),
-	procNodeGetInfo:                   reflect.TypeFor[libvirt.NodeGetInfoRet](),
-	procDomainGetXMLDesc:              reflect.TypeFor[libvirt.DomainGetXMLDescRet](),
-	procDomainGetAutostart:            reflect.TypeFor[libvirt.DomainGetAutostartRet](),
-	procDomainGetInfo:                 reflect.TypeFor[libvirt.DomainGetInfoRet](),
-	procNetworkGetAutostart:           reflect.TypeFor[libvirt.NetworkGetAutostartRet](),
-	procConnectGetHostname:            reflect.TypeFor[libvirt.ConnectGetHostnameRet](),
-	procAuthList:                      reflect.TypeFor[libvirt.AuthListRet](),
-	procAuthPolkit:                    reflect.TypeFor[libvirt.AuthPolkitRet](),
-	procStoragePoolGetInfo:            reflect.TypeFor[libvirt.StoragePoolGetInfoRet](),
-	procStoragePoolGetAutostart:       reflect.TypeFor[libvirt.StoragePoolGetAutostartRet](),
-	procNetworkIsActive:               reflect.TypeFor[libvirt.NetworkIsActiveRet](),
-	procConnectGetLibVersion:          reflect.TypeFor[libvirt.ConnectGetLibVersionRet](),
-	procDomainGetState:                reflect.TypeFor[libvirt.DomainGetStateRet](),
-	procNodeGetMemoryStats:            reflect.TypeFor[libvirt.NodeGetMemoryStatsRet](),
-	procConnectListAllDomains:         reflect.TypeFor[libvirt.ConnectListAllDomainsRet](),
-	procConnectListAllStoragePools:    reflect.TypeFor[libvirt.ConnectListAllStoragePoolsRet](),
-	procConnectListAllNetworks:        reflect.TypeFor[libvirt.ConnectListAllNetworksRet](),
-	procDomainEventCallbackRegister:   reflect.TypeFor[libvirt.ConnectDomainEventCallbackRegisterAnyRet](),
-	procDomainEventCallbackDeregister: reflect.TypeFor[struct{}](),
+	remote.ProcConnectOpen:                             reflect.TypeFor[struct{}](),
+	remote.ProcConnectClose:                            reflect.TypeFor[struct{}](),
+	remote.ProcConnectGetType:                          reflect.TypeFor[libvirt.ConnectGetTypeRet](),
+	remote.ProcConnectGetVersion:                       reflect.TypeFor[libvirt.ConnectGetVersionRet](),
+	remote.ProcDomainCreate:                            reflect.TypeFor[struct{}](),
+	remote.ProcDomainResume:                            reflect.TypeFor[struct{}](),
+	remote.ProcDomainDestroy:                           reflect.TypeFor[struct{}](),
+	remote.ProcDomainLookupByName:                      reflect.TypeFor[libvirt.DomainLookupByNameRet](),
+	remote.ProcConnectGetCapabilities:                  reflect.TypeFor[libvirt.ConnectGetCapabilitiesRet](),
+	remote.ProcNodeGetInfo:                             reflect.TypeFor[libvirt.NodeGetInfoRet](),
+	remote.ProcDomainGetXMLDesc:                        reflect.TypeFor[libvirt.DomainGetXMLDescRet](),
+	remote.ProcDomainGetAutostart:                      reflect.TypeFor[libvirt.DomainGetAutostartRet](),
+	remote.ProcDomainGetInfo:                           reflect.TypeFor[libvirt.DomainGetInfoRet](),
+	remote.ProcNetworkGetAutostart:                     reflect.TypeFor[libvirt.NetworkGetAutostartRet](),
+	remote.ProcConnectGetHostname:                      reflect.TypeFor[libvirt.ConnectGetHostnameRet](),
+	remote.ProcAuthList:                                reflect.TypeFor[libvirt.AuthListRet](),
+	remote.ProcAuthPolkit:                              reflect.TypeFor[libvirt.AuthPolkitRet](),
+	remote.ProcStoragePoolGetInfo:                      reflect.TypeFor[libvirt.StoragePoolGetInfoRet](),
+	remote.ProcStoragePoolGetAutostart:                 reflect.TypeFor[libvirt.StoragePoolGetAutostartRet](),
+	remote.ProcNetworkIsActive:                         reflect.TypeFor[libvirt.NetworkIsActiveRet](),
+	remote.ProcConnectGetLibVersion:                    reflect.TypeFor[libvirt.ConnectGetLibVersionRet](),
+	remote.ProcDomainGetState:                          reflect.TypeFor[libvirt.DomainGetStateRet](),
+	remote.ProcNodeGetMemoryStats:                      reflect.TypeFor[libvirt.NodeGetMemoryStatsRet](),
+	remote.ProcConnectListAllDomains:                   reflect.TypeFor[libvirt.ConnectListAllDomainsRet](),
+	remote.ProcConnectListAllStoragePools:              reflect.TypeFor[libvirt.ConnectListAllStoragePoolsRet](),
+	remote.ProcConnectListAllNetworks:                  reflect.TypeFor[libvirt.ConnectListAllNetworksRet](),
+	remote.ProcConnectDomainEventCallbackRegisterAny:   reflect.TypeFor[libvirt.ConnectDomainEventCallbackRegisterAnyRet](),
+	remote.ProcConnectDomainEventCallbackDeregisterAny: reflect.TypeFor[struct{}](),
 }
 
 // lifecycleEvent is the one event hvconsole subscribes to.
@@ -165,7 +134,7 @@ func (g *replyGuard) check(pkt []byte) error {
 	if h.program != remoteProgram {
 		return fmt.Errorf("%w: program %#x", errMalformedReply, h.program)
 	}
-	if h.typ == msgEvent && h.proc == procDomainEventCallbackLifecycle && h.status == statusOK {
+	if h.typ == msgEvent && h.proc == remote.ProcDomainEventCallbackLifecycle && h.status == statusOK {
 		return checkBody(lifecycleEvent, body, true)
 	}
 	if h.typ != msgReply {

@@ -4,7 +4,9 @@
 // every answer is parsed here (the Parse functions, each fuzzed), and the
 // text a host prints is cleaned here before anything shows it (Clean,
 // CleanLine, CleanLog, and the per-rune rule Drop that the console applies
-// again as it draws).
+// again as it draws). The libvirt procedures we call are numbered here too
+// (the Proc constants), for the probes' reply guard and the simulated
+// daemon.
 //
 // It is a leaf: it imports nothing of ours and knows no statuses. The
 // inventory (hosts) uses its validators, the probes build and parse with it,

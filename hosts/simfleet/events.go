@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	libvirt "github.com/digitalocean/go-libvirt"
+
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // Domain lifecycle events, pushed the way libvirtd pushes them: a client
@@ -13,13 +15,6 @@ import (
 // MESSAGE, status OK, serial 1 as libvirtd's remoteDispatchObjectEventSend
 // sets it) whose body starts with that id, which is how go-libvirt routes
 // it to the stream. Events go through the connection's one writer.
-
-// Event procedures (REMOTE_PROC_*).
-const (
-	procConnectDomainEventCallbackRegisterAny   = 316
-	procConnectDomainEventCallbackDeregisterAny = 317
-	procDomainEventCallbackLifecycle            = 318
-)
 
 // eventSerial is the serial libvirtd puts on every event message.
 const eventSerial = 1
@@ -149,7 +144,7 @@ func lifecycleFrame(callbackID int32, d domain, ev lifecycle) []byte {
 	w.int32(int32(ev.event))
 	w.int32(ev.detail)
 	return appendFrame(nil, rpcHeader{program: remoteProgram, version: remoteVersion,
-		procedure: procDomainEventCallbackLifecycle, typ: typeMessage, serial: eventSerial, status: statusOK}, w.b)
+		procedure: remote.ProcDomainEventCallbackLifecycle, typ: typeMessage, serial: eventSerial, status: statusOK}, w.b)
 }
 
 // The lifecycle events of the simulated world's state changes, as the QEMU

@@ -7,6 +7,8 @@ import (
 	libvirt "github.com/digitalocean/go-libvirt"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // Event registrations and the frames they produce, called directly on a
@@ -28,7 +30,7 @@ func registerArgs(id int32, dom *domain) []byte {
 func openConn(t *testing.T, h *Host) *rpcConn {
 	t.Helper()
 	c := newRPCConn(h)
-	if _, err := c.call(procConnectOpen, make([]byte, 8)); err != nil {
+	if _, err := c.call(remote.ProcConnectOpen, make([]byte, 8)); err != nil {
 		t.Fatalf("open: %v", err)
 	}
 	return c
@@ -100,15 +102,15 @@ func TestEventRegistrations(t *testing.T) {
 		return out
 	}
 	for i, want := range []int32{1, 2} { // ids count per connection
-		got := mustCall(all, procConnectDomainEventCallbackRegisterAny, registerArgs(0, nil))
+		got := mustCall(all, remote.ProcConnectDomainEventCallbackRegisterAny, registerArgs(0, nil))
 		if r := (&xdrReader{b: got}); r.int32() != want || r.end() != nil {
 			t.Errorf("callback %d: reply % x, want id %d", i, got, want)
 		}
 	}
-	mustCall(only, procConnectDomainEventCallbackRegisterAny, registerArgs(0, &b))
-	mustCall(reboot, procConnectDomainEventCallbackRegisterAny, registerArgs(int32(libvirt.DomainEventIDReboot), nil))
+	mustCall(only, remote.ProcConnectDomainEventCallbackRegisterAny, registerArgs(0, &b))
+	mustCall(reboot, remote.ProcConnectDomainEventCallbackRegisterAny, registerArgs(int32(libvirt.DomainEventIDReboot), nil))
 
-	hdr := rpcHeader{remoteProgram, remoteVersion, procDomainEventCallbackLifecycle, typeMessage, eventSerial, statusOK}
+	hdr := rpcHeader{remoteProgram, remoteVersion, remote.ProcDomainEventCallbackLifecycle, typeMessage, eventSerial, statusOK}
 	stopped := func(cb int32, d domain) libvirtEvent {
 		return libvirtEvent{hdr, cb, d.name, d.id, int32(libvirt.DomainEventStopped), int32(libvirt.DomainEventStoppedFailed)}
 	}
@@ -141,7 +143,7 @@ func TestEventRegistrations(t *testing.T) {
 func TestEventRegistrationErrors(t *testing.T) {
 	h := newTestHost(t, 11)
 	c := openConn(t, h)
-	if _, err := c.call(procConnectDomainEventCallbackRegisterAny, registerArgs(0, nil)); err != nil {
+	if _, err := c.call(remote.ProcConnectDomainEventCallbackRegisterAny, registerArgs(0, nil)); err != nil {
 		t.Fatal(err)
 	}
 	dereg := func(id int32) []byte { var w xdrWriter; w.int32(id); return w.b }
@@ -151,13 +153,13 @@ func TestEventRegistrationErrors(t *testing.T) {
 		args []byte
 		code int32
 	}{
-		{"negative event id", procConnectDomainEventCallbackRegisterAny, registerArgs(-1, nil), errInternal},
-		{"unknown event id", procConnectDomainEventCallbackRegisterAny, registerArgs(99, nil), errInternal},
-		{"truncated register", procConnectDomainEventCallbackRegisterAny, []byte{0, 0, 0, 0}, errRPC},
-		{"deregister unknown", procConnectDomainEventCallbackDeregisterAny, dereg(7), errInternal},
-		{"deregister trailing bytes", procConnectDomainEventCallbackDeregisterAny, append(dereg(1), 0, 0, 0, 0), errRPC},
-		{"deregister", procConnectDomainEventCallbackDeregisterAny, dereg(1), 0},
-		{"deregister twice", procConnectDomainEventCallbackDeregisterAny, dereg(1), errInternal},
+		{"negative event id", remote.ProcConnectDomainEventCallbackRegisterAny, registerArgs(-1, nil), errInternal},
+		{"unknown event id", remote.ProcConnectDomainEventCallbackRegisterAny, registerArgs(99, nil), errInternal},
+		{"truncated register", remote.ProcConnectDomainEventCallbackRegisterAny, []byte{0, 0, 0, 0}, errRPC},
+		{"deregister unknown", remote.ProcConnectDomainEventCallbackDeregisterAny, dereg(7), errInternal},
+		{"deregister trailing bytes", remote.ProcConnectDomainEventCallbackDeregisterAny, append(dereg(1), 0, 0, 0, 0), errRPC},
+		{"deregister", remote.ProcConnectDomainEventCallbackDeregisterAny, dereg(1), 0},
+		{"deregister twice", remote.ProcConnectDomainEventCallbackDeregisterAny, dereg(1), errInternal},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := c.call(tc.proc, tc.args)
@@ -175,14 +177,14 @@ func TestEventCallbackLimitsAndClose(t *testing.T) {
 	h := newTestHost(t, 11)
 	c := openConn(t, h)
 	for range maxCallbacks {
-		if _, err := c.call(procConnectDomainEventCallbackRegisterAny, registerArgs(0, nil)); err != nil {
+		if _, err := c.call(remote.ProcConnectDomainEventCallbackRegisterAny, registerArgs(0, nil)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := c.call(procConnectDomainEventCallbackRegisterAny, registerArgs(0, nil)); err == nil {
+	if _, err := c.call(remote.ProcConnectDomainEventCallbackRegisterAny, registerArgs(0, nil)); err == nil {
 		t.Errorf("callback %d accepted, want a refusal", maxCallbacks+1)
 	}
-	if _, err := c.call(procConnectClose, nil); err != nil {
+	if _, err := c.call(remote.ProcConnectClose, nil); err != nil {
 		t.Fatal(err)
 	}
 	if n := h.EventSubscribers(); n != 0 || len(c.callbacks) != 0 {
@@ -195,7 +197,7 @@ func TestEventCallbackLimitsAndClose(t *testing.T) {
 func TestEventQueueBounded(t *testing.T) {
 	h := newTestHost(t, 11)
 	c := openConn(t, h)
-	if _, err := c.call(procConnectDomainEventCallbackRegisterAny, registerArgs(0, nil)); err != nil {
+	if _, err := c.call(remote.ProcConnectDomainEventCallbackRegisterAny, registerArgs(0, nil)); err != nil {
 		t.Fatal(err)
 	}
 	name := h.firstRunningVM()
@@ -224,7 +226,7 @@ func TestRestoreEvents(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newTestHost(t, 11)
 			c := openConn(t, h)
-			if _, err := c.call(procConnectDomainEventCallbackRegisterAny, registerArgs(0, nil)); err != nil {
+			if _, err := c.call(remote.ProcConnectDomainEventCallbackRegisterAny, registerArgs(0, nil)); err != nil {
 				t.Fatal(err)
 			}
 			var name string

@@ -14,13 +14,6 @@ import (
 // network. They come from their own random stream so that adding them
 // changed nothing else a seed generates.
 
-// Procedures of the vms check's network facts (REMOTE_PROC_*).
-const (
-	procNetworkGetAutostart    = 44
-	procNetworkIsActive        = 152
-	procConnectListAllNetworks = 283
-)
-
 // libvirt error number and domain for a missing network (virterror.h).
 const (
 	errNoNetwork = 43
@@ -112,16 +105,7 @@ func (c *rpcConn) listAllNetworks(r *xdrReader) ([]byte, *rpcError) {
 	}
 	c.h.mu.Unlock()
 	var w xdrWriter
-	if need == 0 {
-		w.uint32(0)
-	} else {
-		w.uint32(uint32(len(match)))
-		for _, n := range match {
-			w.string(n.name)
-			w.fixedOpaque(n.uuid[:])
-		}
-	}
-	w.uint32(uint32(len(match)))
+	writeList(&w, need, match, func(w *xdrWriter, n network) { writeNamed(w, n.name, n.uuid) })
 	return w.b, nil
 }
 

@@ -4,23 +4,8 @@ import (
 	"fmt"
 
 	libvirt "github.com/digitalocean/go-libvirt"
-)
 
-// The remote procedures a simulated libvirtd implements: what go-libvirt's
-// ConnectToURI and Disconnect send, and what the probes call. Procedure
-// numbers are libvirt's REMOTE_PROC_* (go-libvirt's generated code).
-const (
-	procConnectOpen           = 1
-	procConnectClose          = 2
-	procConnectGetType        = 3
-	procConnectGetVersion     = 4
-	procNodeGetInfo           = 6
-	procDomainGetAutostart    = 15
-	procConnectGetHostname    = 59
-	procAuthList              = 66
-	procConnectGetLibVersion  = 157
-	procDomainGetState        = 212
-	procConnectListAllDomains = 273
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // maxName bounds strings read from a client (libvirt's REMOTE_STRING_MAX is
@@ -33,58 +18,60 @@ const authNone = 0
 // errNotOpen is libvirtd's answer to a call before ConnectOpen.
 var errNotOpen = &rpcError{code: errInternal, domain: fromRPC, msg: "internal error: connection not open"}
 
-// call runs one procedure and returns its XDR reply body.
+// call runs one procedure (remote.Proc*: what go-libvirt's ConnectToURI
+// and Disconnect send, and what the probes call) and returns its XDR reply
+// body.
 func (c *rpcConn) call(proc uint32, args []byte) ([]byte, *rpcError) {
 	r := &xdrReader{b: args}
 	switch proc {
-	case procAuthList:
+	case remote.ProcAuthList:
 		return c.noArgs(r, func(w *xdrWriter) { w.uint32(1); w.int32(authNone) })
-	case procConnectOpen:
+	case remote.ProcConnectOpen:
 		return c.connectOpen(r)
 	}
 	if !c.opened {
 		return nil, errNotOpen
 	}
 	switch proc {
-	case procConnectClose:
+	case remote.ProcConnectClose:
 		c.opened = false
 		c.h.dropCallbacks(c)
 		return c.noArgs(r, func(*xdrWriter) {})
-	case procConnectGetType:
+	case remote.ProcConnectGetType:
 		return c.noArgs(r, func(w *xdrWriter) { w.string("QEMU") })
-	case procConnectGetVersion:
+	case remote.ProcConnectGetVersion:
 		return c.noArgs(r, func(w *xdrWriter) { w.uint64(c.h.lockedWorld().hvVersion) })
-	case procConnectGetLibVersion:
+	case remote.ProcConnectGetLibVersion:
 		return c.noArgs(r, func(w *xdrWriter) { w.uint64(c.h.lockedWorld().libVersion) })
-	case procConnectGetHostname:
+	case remote.ProcConnectGetHostname:
 		return c.noArgs(r, func(w *xdrWriter) { w.string(c.h.name) })
-	case procNodeGetInfo:
+	case remote.ProcNodeGetInfo:
 		return c.noArgs(r, func(w *xdrWriter) { encodeNodeInfo(w, c.h.lockedWorld().node) })
-	case procConnectListAllDomains:
+	case remote.ProcConnectListAllDomains:
 		return c.listAllDomains(r)
-	case procDomainGetState:
+	case remote.ProcDomainGetState:
 		return c.domainCall(r, true, func(w *xdrWriter, d domain) { w.int32(int32(d.state)); w.int32(d.reason) })
-	case procDomainGetAutostart:
+	case remote.ProcDomainGetAutostart:
 		return c.domainCall(r, false, func(w *xdrWriter, d domain) { w.bool(d.autostart) })
-	case procDomainGetInfo:
+	case remote.ProcDomainGetInfo:
 		return c.domainCall(r, false, encodeDomainInfo)
-	case procNodeGetMemoryStats:
+	case remote.ProcNodeGetMemoryStats:
 		return c.nodeMemoryStats(r)
-	case procConnectListAllStoragePools:
+	case remote.ProcConnectListAllStoragePools:
 		return c.listAllPools(r)
-	case procStoragePoolGetInfo:
+	case remote.ProcStoragePoolGetInfo:
 		return c.poolCall(r, encodePoolInfo)
-	case procStoragePoolGetAutostart:
+	case remote.ProcStoragePoolGetAutostart:
 		return c.poolCall(r, func(w *xdrWriter, p storagePool) { w.bool(p.autostart) })
-	case procConnectListAllNetworks:
+	case remote.ProcConnectListAllNetworks:
 		return c.listAllNetworks(r)
-	case procNetworkIsActive:
+	case remote.ProcNetworkIsActive:
 		return c.networkCall(r, encodeNetworkFlag(func(n network) bool { return n.active }))
-	case procNetworkGetAutostart:
+	case remote.ProcNetworkGetAutostart:
 		return c.networkCall(r, encodeNetworkFlag(func(n network) bool { return n.autostart }))
-	case procConnectDomainEventCallbackRegisterAny:
+	case remote.ProcConnectDomainEventCallbackRegisterAny:
 		return c.registerEvents(r)
-	case procConnectDomainEventCallbackDeregisterAny:
+	case remote.ProcConnectDomainEventCallbackDeregisterAny:
 		return c.deregisterEvents(r)
 	}
 	if b, err, ok := c.vmCall(proc, r); ok {
@@ -137,8 +124,7 @@ func encodeNodeInfo(w *xdrWriter, n nodeInfo) {
 
 // encodeDomain writes remote_nonnull_domain {name, uuid, id}.
 func encodeDomain(w *xdrWriter, d domain) {
-	w.string(d.name)
-	w.fixedOpaque(d.uuid[:])
+	writeNamed(w, d.name, d.uuid)
 	w.int32(d.id)
 }
 
@@ -162,15 +148,7 @@ func (c *rpcConn) listAllDomains(r *xdrReader) ([]byte, *rpcError) {
 	}
 	c.h.mu.Unlock()
 	var w xdrWriter
-	if need == 0 {
-		w.uint32(0)
-	} else {
-		w.uint32(uint32(len(match)))
-		for _, d := range match {
-			encodeDomain(&w, d)
-		}
-	}
-	w.uint32(uint32(len(match)))
+	writeList(&w, need, match, encodeDomain)
 	return w.b, nil
 }
 

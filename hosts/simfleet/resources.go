@@ -16,15 +16,6 @@ import (
 // come from their own random stream so that adding them changed nothing
 // else a seed generates.
 
-// Procedures of the resources and storage checks (REMOTE_PROC_*).
-const (
-	procDomainGetInfo              = 16
-	procStoragePoolGetInfo         = 87
-	procStoragePoolGetAutostart    = 89
-	procNodeGetMemoryStats         = 228
-	procConnectListAllStoragePools = 281
-)
-
 // libvirt error number and domain for a missing pool (virterror.h).
 const (
 	errNoStoragePool = 49
@@ -106,21 +97,13 @@ func (c *rpcConn) nodeMemoryStats(r *xdrReader) ([]byte, *rpcError) {
 	c.h.mu.Lock()
 	total, res := c.h.w.node.memoryKiB, c.h.w.res
 	c.h.mu.Unlock()
-	stats := []struct {
+	type stat struct {
 		field string
 		v     uint64
-	}{{"total", total}, {"free", res.freeKiB}, {"buffers", res.buffersKiB}, {"cached", res.cachedKiB}}
-	var w xdrWriter
-	if n == 0 {
-		w.uint32(0)
-	} else {
-		w.uint32(uint32(len(stats)))
-		for _, s := range stats {
-			w.string(s.field)
-			w.uint64(s.v)
-		}
 	}
-	w.int32(int32(len(stats)))
+	stats := []stat{{"total", total}, {"free", res.freeKiB}, {"buffers", res.buffersKiB}, {"cached", res.cachedKiB}}
+	var w xdrWriter
+	writeList(&w, n, stats, func(w *xdrWriter, s stat) { w.string(s.field); w.uint64(s.v) })
 	return w.b, nil
 }
 
@@ -135,16 +118,7 @@ func (c *rpcConn) listAllPools(r *xdrReader) ([]byte, *rpcError) {
 	pools := append([]storagePool(nil), c.h.w.res.pools...)
 	c.h.mu.Unlock()
 	var w xdrWriter
-	if need == 0 {
-		w.uint32(0)
-	} else {
-		w.uint32(uint32(len(pools)))
-		for _, p := range pools {
-			w.string(p.name)
-			w.fixedOpaque(p.uuid[:])
-		}
-	}
-	w.uint32(uint32(len(pools)))
+	writeList(&w, need, pools, func(w *xdrWriter, p storagePool) { writeNamed(w, p.name, p.uuid) })
 	return w.b, nil
 }
 

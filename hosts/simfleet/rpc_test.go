@@ -9,6 +9,8 @@ import (
 
 	libvirt "github.com/digitalocean/go-libvirt"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // The real go-libvirt client against the simulated daemon: every procedure
@@ -187,21 +189,21 @@ func decodeRPCError(t *testing.T, body []byte) (int32, string) {
 
 func TestRPCProtocolEdges(t *testing.T) {
 	h := newTestHost(t, 1)
-	open := frame(remoteProgram, remoteVersion, procConnectOpen, typeCall, 1, []byte{0, 0, 0, 0, 0, 0, 0, 0})
+	open := frame(remoteProgram, remoteVersion, remote.ProcConnectOpen, typeCall, 1, []byte{0, 0, 0, 0, 0, 0, 0, 0})
 	tests := []struct {
 		name     string
 		frames   [][]byte
 		wantLast rpcHeader
 		wantCode int32
 	}{
-		{"call before open", [][]byte{frame(remoteProgram, 1, procConnectGetType, typeCall, 5, nil)},
-			rpcHeader{remoteProgram, 1, procConnectGetType, typeReply, 5, statusError}, errInternal},
+		{"call before open", [][]byte{frame(remoteProgram, 1, remote.ProcConnectGetType, typeCall, 5, nil)},
+			rpcHeader{remoteProgram, 1, remote.ProcConnectGetType, typeReply, 5, statusError}, errInternal},
 		{"unknown program", [][]byte{frame(0x1234, 1, 1, typeCall, 6, nil)},
 			rpcHeader{0x1234, 1, 1, typeReply, 6, statusError}, errRPC},
 		{"unknown procedure", [][]byte{open, frame(remoteProgram, 1, 9999, typeCall, 7, nil)},
 			rpcHeader{remoteProgram, 1, 9999, typeReply, 7, statusError}, errNoSupport},
-		{"trailing argument bytes", [][]byte{open, frame(remoteProgram, 1, procConnectGetType, typeCall, 8, []byte{1, 2, 3, 4})},
-			rpcHeader{remoteProgram, 1, procConnectGetType, typeReply, 8, statusError}, errRPC},
+		{"trailing argument bytes", [][]byte{open, frame(remoteProgram, 1, remote.ProcConnectGetType, typeCall, 8, []byte{1, 2, 3, 4})},
+			rpcHeader{remoteProgram, 1, remote.ProcConnectGetType, typeReply, 8, statusError}, errRPC},
 		{"keepalive ping", [][]byte{frame(keepaliveProgram, 1, keepalivePing, typeMessage, 0, nil)},
 			rpcHeader{keepaliveProgram, 1, keepalivePong, typeMessage, 0, statusOK}, 0},
 	}
@@ -247,20 +249,20 @@ func TestRPCBadFramesCloseConnection(t *testing.T) {
 // FuzzRPCServe feeds garbage to the daemon: it never panics and every byte it
 // writes is a well-formed reply frame.
 func FuzzRPCServe(f *testing.F) {
-	f.Add(frame(remoteProgram, 1, procConnectOpen, typeCall, 1, []byte{1, 0, 0, 0, 0, 0, 0, 3, 'q', 'e', 'm', 0, 0, 0, 0, 0}))
-	f.Add(append(frame(remoteProgram, 1, procConnectOpen, typeCall, 1, make([]byte, 8)),
-		frame(remoteProgram, 1, procDomainGetState, typeCall, 2, []byte{0, 0, 0, 200})...))
-	f.Add(append(frame(remoteProgram, 1, procConnectOpen, typeCall, 1, make([]byte, 8)),
-		frame(remoteProgram, 1, procConnectListAllDomains, typeCall, 2, []byte{0, 0, 0, 1, 0, 0, 0, 3})...))
+	f.Add(frame(remoteProgram, 1, remote.ProcConnectOpen, typeCall, 1, []byte{1, 0, 0, 0, 0, 0, 0, 3, 'q', 'e', 'm', 0, 0, 0, 0, 0}))
+	f.Add(append(frame(remoteProgram, 1, remote.ProcConnectOpen, typeCall, 1, make([]byte, 8)),
+		frame(remoteProgram, 1, remote.ProcDomainGetState, typeCall, 2, []byte{0, 0, 0, 200})...))
+	f.Add(append(frame(remoteProgram, 1, remote.ProcConnectOpen, typeCall, 1, make([]byte, 8)),
+		frame(remoteProgram, 1, remote.ProcConnectListAllDomains, typeCall, 2, []byte{0, 0, 0, 1, 0, 0, 0, 3})...))
 	f.Add(frame(keepaliveProgram, 1, keepalivePing, typeMessage, 0, nil))
 	f.Add([]byte{0, 0, 0, 28})
-	open := frame(remoteProgram, 1, procConnectOpen, typeCall, 1, make([]byte, 8))
+	open := frame(remoteProgram, 1, remote.ProcConnectOpen, typeCall, 1, make([]byte, 8))
 	f.Add(bytes.Join([][]byte{open,
-		frame(remoteProgram, 1, procConnectDomainEventCallbackRegisterAny, typeCall, 2, make([]byte, 8)),
-		frame(remoteProgram, 1, procConnectDomainEventCallbackDeregisterAny, typeCall, 3, []byte{0, 0, 0, 1})}, nil))
+		frame(remoteProgram, 1, remote.ProcConnectDomainEventCallbackRegisterAny, typeCall, 2, make([]byte, 8)),
+		frame(remoteProgram, 1, remote.ProcConnectDomainEventCallbackDeregisterAny, typeCall, 3, []byte{0, 0, 0, 1})}, nil))
 	f.Add(bytes.Join([][]byte{open,
-		frame(remoteProgram, 1, procConnectListAllNetworks, typeCall, 2, []byte{0, 0, 0, 1, 0, 0, 0, 2}),
-		frame(remoteProgram, 1, procNetworkIsActive, typeCall, 3, append([]byte{0, 0, 0, 1, 'x', 0, 0, 0}, make([]byte, 16)...))}, nil))
+		frame(remoteProgram, 1, remote.ProcConnectListAllNetworks, typeCall, 2, []byte{0, 0, 0, 1, 0, 0, 0, 2}),
+		frame(remoteProgram, 1, remote.ProcNetworkIsActive, typeCall, 3, append([]byte{0, 0, 0, 1, 'x', 0, 0, 0}, make([]byte, 16)...))}, nil))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		h := newTestHost(t, 5)
 		var out bytes.Buffer

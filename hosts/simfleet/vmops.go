@@ -13,12 +13,6 @@ import (
 // DomainCreate, DomainResume and DomainDestroy, and Hyper-V's Start-VM,
 // Resume-VM and Stop-VM -TurnOff scripts, with the errors the real ones
 // give for a VM in the wrong state.
-const (
-	procDomainCreate       = 9
-	procDomainResume       = 28
-	procDomainDestroy      = 12
-	procDomainLookupByName = 23
-)
 
 // errOperationInvalid is VIR_ERR_OPERATION_INVALID.
 const errOperationInvalid = 55
@@ -32,10 +26,10 @@ var (
 // vmCall answers the VM procedures; ok is false for any other procedure.
 func (c *rpcConn) vmCall(proc uint32, r *xdrReader) ([]byte, *rpcError, bool) {
 	switch proc {
-	case procDomainLookupByName:
+	case remote.ProcDomainLookupByName:
 		b, err := c.lookupByName(r)
 		return b, err, true
-	case procDomainCreate, procDomainResume, procDomainDestroy:
+	case remote.ProcDomainCreate, remote.ProcDomainResume, remote.ProcDomainDestroy:
 		b, err := c.domainOp(r, proc)
 		return b, err, true
 	}
@@ -87,13 +81,13 @@ func (c *rpcConn) domainOp(r *xdrReader, proc uint32) ([]byte, *rpcError) {
 		return &rpcError{code: errOperationInvalid, domain: fromQemu, msg: "Requested operation is not valid: " + why}
 	}
 	switch proc {
-	case procDomainCreate:
+	case remote.ProcDomainCreate:
 		if d.id >= 0 {
 			return nil, invalid("domain is already running")
 		}
 		d.state, d.reason, d.id = libvirt.DomainRunning, int32(libvirt.DomainRunningBooted), h.w.nextDomainID()
 		h.emitLocked(*d, evBooted)
-	case procDomainResume:
+	case remote.ProcDomainResume:
 		if d.state != libvirt.DomainPaused {
 			return nil, invalid("domain is not paused")
 		}

@@ -67,6 +67,29 @@ func (w *xdrWriter) charArray(s string, n int) {
 	}
 }
 
+// writeList writes the reply of a libvirt list procedure {T items<>; u_int
+// count}: the items only when the caller asked for them (need_results or
+// nparams non-zero; zero asks for the count alone), then how many there are.
+func writeList[T any](w *xdrWriter, need int32, items []T, enc func(*xdrWriter, T)) {
+	if need == 0 {
+		w.uint32(0)
+	} else {
+		w.uint32(uint32(len(items)))
+		for _, it := range items {
+			enc(w, it)
+		}
+	}
+	w.uint32(uint32(len(items)))
+}
+
+// writeNamed writes the {name, uuid} that starts libvirt's
+// remote_nonnull_domain and is the whole of remote_nonnull_network and
+// remote_nonnull_storage_pool.
+func writeNamed(w *xdrWriter, name string, uuid [16]byte) {
+	w.string(name)
+	w.fixedOpaque(uuid[:])
+}
+
 // xdrReader consumes XDR values from a body. The first error sticks: later
 // reads return zero values, so a decoder checks err once at the end.
 type xdrReader struct {

@@ -1,0 +1,40 @@
+package remote
+
+// REMOTE_PROC_* numbers (libvirt's remote_protocol.x) of the procedures
+// hvconsole calls, named as go-libvirt's generated code names them.
+// go-libvirt keeps those constants in an internal package, so they are
+// copied here once, for the probes' reply guard and the simulated daemon;
+// TestProcNumbers checks each against the number go-libvirt's client sends.
+const (
+	ProcConnectOpen                             = 1
+	ProcConnectClose                            = 2
+	ProcConnectGetType                          = 3
+	ProcConnectGetVersion                       = 4
+	ProcNodeGetInfo                             = 6
+	ProcConnectGetCapabilities                  = 7
+	ProcDomainCreate                            = 9
+	ProcDomainDestroy                           = 12
+	ProcDomainGetXMLDesc                        = 14
+	ProcDomainGetAutostart                      = 15
+	ProcDomainGetInfo                           = 16
+	ProcDomainLookupByName                      = 23
+	ProcDomainResume                            = 28
+	ProcNetworkGetAutostart                     = 44
+	ProcConnectGetHostname                      = 59
+	ProcAuthList                                = 66
+	ProcAuthPolkit                              = 70
+	ProcStoragePoolGetInfo                      = 87
+	ProcStoragePoolGetAutostart                 = 89
+	ProcNetworkIsActive                         = 152
+	ProcConnectGetLibVersion                    = 157
+	ProcDomainGetState                          = 212
+	ProcNodeGetMemoryStats                      = 228
+	ProcConnectListAllDomains                   = 273
+	ProcConnectListAllStoragePools              = 281
+	ProcConnectListAllNetworks                  = 283
+	ProcConnectDomainEventCallbackRegisterAny   = 316
+	ProcConnectDomainEventCallbackDeregisterAny = 317
+	// ProcDomainEventCallbackLifecycle numbers an event the daemon pushes,
+	// not a call.
+	ProcDomainEventCallbackLifecycle = 318
+)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 
 	"golang.org/x/term"
@@ -123,8 +122,9 @@ func openActions(ctx context.Context, env *environment, config string, names []s
 }
 
 // confirmOnTerminal shows what will run and asks on the controlling
-// terminal: "yes" for one host, the number of hosts for more (as the
-// console does). Without a terminal it refuses.
+// terminal: the answer is confirmui.Answer's, "yes" for one host, the
+// number of hosts for more (the console's rule). Without a terminal it
+// refuses.
 func confirmOnTerminal(env *environment, hs []hosts.Host, unit string) error {
 	return onTerminal(env, func(r io.Reader, w io.Writer) error { return confirm(r, w, hs, unit) })
 }
@@ -161,12 +161,11 @@ func confirm(r io.Reader, w io.Writer, hs []hosts.Host, unit string) error {
 		}
 		printCommand(w, h.Name+" ("+h.Address+")", cmd)
 	}
-	want := "yes"
-	if len(hs) > 1 {
-		want = strconv.Itoa(len(hs))
-		fmt.Fprintf(w, "Type the number of hosts (%d) to confirm: ", len(hs))
+	want := confirmui.Answer(len(hs))
+	if want == confirmui.Yes {
+		fmt.Fprintf(w, "Type %s to confirm: ", want)
 	} else {
-		fmt.Fprint(w, "Type yes to confirm: ")
+		fmt.Fprintf(w, "Type the number of hosts (%s) to confirm: ", want)
 	}
 	return readAnswer(r, want)
 }

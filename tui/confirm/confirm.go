@@ -36,6 +36,20 @@ const (
 	Confirm
 )
 
+// Yes is the answer that confirms an action on one host: typed on a
+// terminal, the Confirm button in the console.
+const Yes = "yes"
+
+// Answer is what confirms an action on n hosts, the one rule the console
+// and the command line share: Yes for one host, the number of hosts for
+// more, so that acting on a wrong selection takes typing its size.
+func Answer(n int) string {
+	if n > 1 {
+		return strconv.Itoa(n)
+	}
+	return Yes
+}
+
 // Target is one host and the exact command it will run.
 type Target struct {
 	Host    string
@@ -111,7 +125,7 @@ func (d Dialog) Typed() string { return d.typed }
 
 // NeedsCount reports whether the operator must type something first: the
 // host count, or the Word of the labels.
-func (d Dialog) NeedsCount() bool { return len(d.targets) > 1 || d.labels.Word != "" }
+func (d Dialog) NeedsCount() bool { return Answer(len(d.targets)) != Yes || d.labels.Word != "" }
 
 // Enabled reports whether Confirm would act: one host, or the right count
 // (or word) typed.
@@ -122,7 +136,7 @@ func (d Dialog) Enabled() bool {
 	case !d.NeedsCount():
 		return true
 	}
-	return d.typed == strconv.Itoa(len(d.targets))
+	return d.typed == Answer(len(d.targets))
 }
 
 // Update moves focus (tab, shift+tab, arrows), edits the count (digits,
@@ -166,7 +180,7 @@ func (d *Dialog) activate() {
 	case d.labels.Word != "":
 		d.hint = "type " + cell.Clean(d.labels.Word) + " first"
 	default:
-		d.hint = "type " + strconv.Itoa(len(d.targets)) + " first"
+		d.hint = "type " + Answer(len(d.targets)) + " first"
 	}
 }
 
@@ -273,7 +287,7 @@ func (d Dialog) countLine() string {
 	if d.labels.Noun != "" {
 		noun = d.labels.Noun + "s"
 	}
-	return "Type " + strconv.Itoa(len(d.targets)) + " (the number of " + noun + ") to confirm: " + d.typed + cursor
+	return "Type " + Answer(len(d.targets)) + " (the number of " + noun + ") to confirm: " + d.typed + cursor
 }
 
 func (d Dialog) buttons() string {

@@ -12,6 +12,18 @@ import (
 	"github.com/hvconsole/hvconsole/tui/theme"
 )
 
+// TestAnswer is the confirm rule the console and the command line share.
+func TestAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		hosts int
+		want  string
+	}{{0, "yes"}, {1, "yes"}, {2, "2"}, {3, "3"}, {1000, "1000"}} {
+		if got := Answer(tc.hosts); got != tc.want {
+			t.Errorf("Answer(%d) = %q, want %q", tc.hosts, got, tc.want)
+		}
+	}
+}
+
 func TestDialog(t *testing.T) {
 	three := []Target{{"a", "systemctl restart -- 'x'"}, {"b", "sudo -n systemctl restart -- 'x'"}, {"c", "systemctl restart -- 'x'"}}
 	tests := []struct {

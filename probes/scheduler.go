@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/hvconsole/hvconsole/hosts"
 )
 
@@ -166,16 +168,15 @@ func (s *Scheduler) state(name string) *hostState {
 // delays another host's probe beyond holding one slot.
 func (s *Scheduler) Round(ctx context.Context, hs []hosts.Host) []HostReport {
 	reports := make([]HostReport, len(hs))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(cap(s.slots), len(hs)) {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(hs); i = int(next.Add(1) - 1) {
-				reports[i], _ = s.probeOne(ctx, hs[i], false)
-			}
+	var g errgroup.Group
+	g.SetLimit(cap(s.slots))
+	for i, h := range hs {
+		g.Go(func() error {
+			reports[i], _ = s.probeOne(ctx, h, false)
+			return nil
 		})
 	}
-	wg.Wait()
+	_ = g.Wait() // probeOne reports in reports, never as an error
 	return reports
 }
 

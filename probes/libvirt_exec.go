@@ -26,17 +26,17 @@ func (p *hostProbe) runCommands(ctx context.Context, hv hvFacts) Result {
 		st.rounds-st.kvmAt >= p.s.opts.KVMEvery || now.Sub(st.kvm.Time) >= p.s.opts.KVMMaxAge)
 	st.units.fresh = false
 	var cmds []string
-	unitsCmd, uerr := remote.UnitsActiveCommand(p.h.Units)
-	timesCmd, _ := remote.UnitTimesCommand(p.h.Units)
-	// With the API silent, ask the host when its units went down too, so
-	// SINCE is the host's time of the failure, not when we first saw it.
-	wantTimes := wantUnits && uerr == nil && hv.err != nil
+	unitsCmd, timesCmd, uerr := remote.UnitStateCommands(p.h.Units)
 	if wantUnits && uerr == nil {
 		cmds = append(cmds, unitsCmd)
+		// With the API silent, ask the host when its units went down too,
+		// so SINCE is the host's time of the failure, not when we first
+		// saw it.
+		if hv.err != nil {
+			cmds = append(cmds, timesCmd)
+		}
 	}
-	if wantTimes {
-		cmds = append(cmds, timesCmd)
-	}
+	unitParts := len(cmds)
 	if wantKVM {
 		cmds = append(cmds, remote.KVMFactsCommand)
 	}
@@ -46,17 +46,11 @@ func (p *hostProbe) runCommands(ctx context.Context, hv hvFacts) Result {
 			err := fmt.Errorf("probes: unit names: %w", uerr)
 			st.units = unitFacts{err: err, at: now, fresh: true, known: true}
 		} else {
-			st.units = p.readUnits(parts[0], err, now)
+			st.units = p.readUnitState(parts[:unitParts], err, now)
 		}
 		st.unitAt = st.rounds
-		if uerr == nil {
-			parts = parts[1:]
-		}
 	}
-	if wantTimes {
-		st.units.since = p.readSince(parts[0], err, st.units, now)
-		parts = parts[1:]
-	}
+	parts = parts[unitParts:]
 	if !wantKVM {
 		if st.kvm == nil {
 			return Result{}
@@ -110,6 +104,17 @@ func (p *hostProbe) readUnits(part remote.BatchPart, err error, now time.Time) u
 		u.err = fmt.Errorf("%w: systemctl is-active: %w", remote.ErrUnparseable, errPartMissing)
 	default:
 		u.states, u.err = remote.ParseUnitsActive(p.h.Units, part.Output, part.Exit)
+	}
+	return u
+}
+
+// readUnitState reads the answer of remote.UnitStateCommands: the units'
+// state from parts[0] and, when it was asked too (parts[1]), since when
+// the first that is down is down.
+func (p *hostProbe) readUnitState(parts []remote.BatchPart, err error, now time.Time) unitFacts {
+	u := p.readUnits(parts[0], err, now)
+	if len(parts) > 1 {
+		u.since = p.readSince(parts[1], err, u, now)
 	}
 	return u
 }

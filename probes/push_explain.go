@@ -60,19 +60,17 @@ func (s *Scheduler) explainDrop(ctx context.Context, h hosts.Host, st *hostState
 	if !isChannelRefused(err) {
 		return HostReport{}, false
 	}
-	unitsCmd, uerr := remote.UnitsActiveCommand(h.Units)
-	timesCmd, terr := remote.UnitTimesCommand(h.Units)
-	if uerr != nil || terr != nil {
+	unitsCmd, timesCmd, uerr := remote.UnitStateCommands(h.Units)
+	if uerr != nil {
 		return HostReport{}, false
 	}
 	p := &hostProbe{s: s, h: h, st: st, r: lost.remote}
 	parts, _, xerr := p.exec(ctx, []string{unitsCmd, timesCmd})
 	now := s.now()
-	u := p.readUnits(parts[0], xerr, now)
+	u := p.readUnitState(parts, xerr, now)
 	if u.err != nil || len(u.notActive()) == 0 {
 		return HostReport{}, false
 	}
-	u.since = p.readSince(parts[1], xerr, u, now)
 	hv := hvFacts{err: fmt.Errorf("probes: dial libvirt socket %s: %w", h.LibvirtSocket, err)}
 	rep := lostReport(last, h, "", now)
 	for i, c := range rep.Checks {

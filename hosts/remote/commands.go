@@ -116,6 +116,18 @@ func UnitTimesCommand(units []string) (string, error) {
 	return "cat /proc/uptime && systemctl show -p ActiveExitTimestampMonotonic -p InactiveEnterTimestampMonotonic -- " + q, nil
 }
 
+// UnitStateCommands are UnitsActiveCommand and UnitTimesCommand of the
+// same units: the pair that says whether each unit is up and, on the
+// host's clock, since when it is not. The probes send them together; both
+// quote the same validated names, so one error covers both.
+func UnitStateCommands(units []string) (active, times string, err error) {
+	if active, err = UnitsActiveCommand(units); err != nil {
+		return "", "", err
+	}
+	times, err = UnitTimesCommand(units)
+	return active, times, err
+}
+
 // KVMFactsCommand reports whether /dev/kvm exists and is usable, and which
 // kvm modules are loaded, read from /sys/module (present whether a module
 // is loadable or built in, unlike /proc/modules, which some kernels lack).

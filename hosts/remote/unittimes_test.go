@@ -109,3 +109,27 @@ func FuzzParseUnitTimes(f *testing.F) {
 		}
 	})
 }
+
+func TestUnitStateCommands(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		units  []string
+		active string
+		times  string
+		bad    bool
+	}{
+		{"one unit", []string{"libvirtd"}, "systemctl is-active -- 'libvirtd'",
+			"cat /proc/uptime && systemctl show -p ActiveExitTimestampMonotonic -p InactiveEnterTimestampMonotonic -- 'libvirtd'", false},
+		{"two units", []string{"libvirtd", "virtqemud.socket"}, "systemctl is-active -- 'libvirtd' 'virtqemud.socket'",
+			"cat /proc/uptime && systemctl show -p ActiveExitTimestampMonotonic -p InactiveEnterTimestampMonotonic -- 'libvirtd' 'virtqemud.socket'", false},
+		{"a unit that is not a name", []string{"libvirtd; reboot"}, "", "", true},
+		{"no units", nil, "", "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			active, times, err := UnitStateCommands(tc.units)
+			if (err != nil) != tc.bad || active != tc.active || times != tc.times {
+				t.Errorf("UnitStateCommands(%q) = %q, %q, %v", tc.units, active, times, err)
+			}
+		})
+	}
+}

@@ -12,6 +12,10 @@ const (
 	DefaultSocketMode        = 0o660
 	DefaultResendInterval    = time.Minute
 	DefaultResolvedRetention = 15 * time.Minute
+	// DefaultMaxDomainSeries bounds the per-VM series of one host: a
+	// hypervisor rarely runs more, and a host that does must not multiply
+	// a scrape's size.
+	DefaultMaxDomainSeries = 64
 )
 
 // Alert severities, the values of [alerting] min_severity and of an
@@ -35,6 +39,9 @@ type Serve struct {
 	// Site labels this collector (the SITE column of attached consoles,
 	// the site label of alerts); "" for none.
 	Site string
+	// MaxDomainSeries is how many VMs of one host get their own
+	// hvconsole_domain_state series; serve counts the others.
+	MaxDomainSeries int
 }
 
 // Alerting is the [alerting] table: where serve sends alerts.
@@ -69,6 +76,7 @@ type rawServe struct {
 	Socket     *string `toml:"socket"`
 	SocketMode *string `toml:"socket_mode"`
 	Site       *string `toml:"site"`
+	MaxDomains *int    `toml:"max_domain_series"`
 }
 
 type rawAlerting struct {

@@ -21,11 +21,16 @@ import (
 var reservedLabels = []string{"alertname", "host", "check", "severity", "hypervisor", "site",
 	"status", "state", "domain", "backup", "pool", "kind", "sink", "outcome", "instance", "job"}
 
+// maxDomainSeriesCap is the largest serve.max_domain_series: beyond it one
+// host alone would make a scrape slow.
+const maxDomainSeriesCap = 4096
+
 var labelNameRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 
 // serveTable validates [serve] over its defaults.
 func (ps *problems) serveTable(raw *rawServe, opts LoadOptions, home string) Serve {
-	s := Serve{Listen: DefaultServeListen, SocketMode: DefaultSocketMode, Socket: defaultSocket(opts.Getenv)}
+	s := Serve{Listen: DefaultServeListen, SocketMode: DefaultSocketMode, Socket: defaultSocket(opts.Getenv),
+		MaxDomainSeries: DefaultMaxDomainSeries}
 	if raw == nil {
 		return s
 	}
@@ -56,6 +61,13 @@ func (ps *problems) serveTable(raw *rawServe, opts LoadOptions, home string) Ser
 	}
 	if raw.Site != nil {
 		s.Site, _ = ps.validString("serve.site", raw.Site, badSite)
+	}
+	if n := raw.MaxDomains; n != nil {
+		if *n < 0 || *n > maxDomainSeriesCap {
+			ps.atf("serve.max_domain_series", "%d out of range 0-%d", *n, maxDomainSeriesCap)
+		} else {
+			s.MaxDomainSeries = *n
+		}
 	}
 	return s
 }

@@ -21,7 +21,8 @@ func TestServeAndAlertingDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantServe := Serve{Listen: "127.0.0.1:9081", Socket: "/run/user/1000/hvconsole/serve.sock", SocketMode: 0o660}
+	wantServe := Serve{Listen: "127.0.0.1:9081", Socket: "/run/user/1000/hvconsole/serve.sock", SocketMode: 0o660,
+		MaxDomainSeries: 64}
 	if diff := cmp.Diff(wantServe, cfg.Serve); diff != "" {
 		t.Errorf("serve (-want +got):\n%s", diff)
 	}
@@ -45,6 +46,7 @@ listen = "[::1]:9081"
 socket = "` + filepath.Join(dir, "new", "s.sock") + `"
 socket_mode = "0600"
 site = "dc1"
+max_domain_series = 0
 [alerting]
 alertmanagers = ["http://127.0.0.1:9093", "https://am2.example:9093/prefix"]
 webhooks = ["https://hooks.example/x"]
@@ -69,7 +71,7 @@ external_labels = { region = "eu", team = "infra" }
 	if diff := cmp.Diff(want, cfg.Alerting); diff != "" {
 		t.Errorf("alerting (-want +got):\n%s", diff)
 	}
-	if cfg.Serve.Listen != "[::1]:9081" || cfg.Serve.SocketMode != 0o600 || cfg.Serve.Site != "dc1" ||
+	if cfg.Serve.Listen != "[::1]:9081" || cfg.Serve.SocketMode != 0o600 || cfg.Serve.Site != "dc1" || cfg.Serve.MaxDomainSeries != 0 ||
 		cfg.Serve.Socket != filepath.Join(dir, "new", "s.sock") {
 		t.Errorf("serve = %+v", cfg.Serve)
 	}
@@ -86,6 +88,7 @@ socket = "` + filepath.Join(file, "s.sock") + `"
 socket_mode = "0644x"
 site = "dc 1"
 web_config = "/etc/web.yml"
+max_domain_series = 5000
 [alerting]
 alertmanagers = ["127.0.0.1:9093", "http://"]
 webhooks = ["ftp://x/y", "https://user:pw@x/"]
@@ -104,19 +107,20 @@ external_labels = { host = "x", "1bad" = "y", __x = "z", empty = "", ok = 3 }
 		`7:15 serve.socket_mode | want octal permission bits`,
 		`8:8 serve.site | invalid name "dc 1"`,
 		`9:14 serve.web_config | does not exist`,
-		`11:18 alerting.alertmanagers[0] | does not parse`,
-		`11:36 alerting.alertmanagers[1] | has no host`,
-		`12:13 alerting.webhooks[0] | want an http:// or https:// URL`,
-		`12:26 alerting.webhooks[1] | secrets never go in the config`,
-		`13:19 alerting.resend_interval | `,
-		`14:22 alerting.resolved_retention | `,
-		`15:16 alerting.min_severity | unknown severity "info"`,
-		`16:15 alerting.runbook_url | runbook_url template`,
-		`17:21 alerting.external_labels.host | set by hvconsole itself`,
-		`17:33 alerting.external_labels.1bad | invalid label name`,
-		`17:47 alerting.external_labels.__x | invalid label name`,
-		`17:66 alerting.external_labels.empty | non-empty UTF-8 value`,
-		`17:75 alerting.external_labels.ok | want a string, got an integer`,
+		`10:21 serve.max_domain_series | 5000 out of range 0-4096`,
+		`12:18 alerting.alertmanagers[0] | does not parse`,
+		`12:36 alerting.alertmanagers[1] | has no host`,
+		`13:13 alerting.webhooks[0] | want an http:// or https:// URL`,
+		`13:26 alerting.webhooks[1] | secrets never go in the config`,
+		`14:19 alerting.resend_interval | `,
+		`15:22 alerting.resolved_retention | `,
+		`16:16 alerting.min_severity | unknown severity "info"`,
+		`17:15 alerting.runbook_url | runbook_url template`,
+		`18:21 alerting.external_labels.host | set by hvconsole itself`,
+		`18:33 alerting.external_labels.1bad | invalid label name`,
+		`18:47 alerting.external_labels.__x | invalid label name`,
+		`18:66 alerting.external_labels.empty | non-empty UTF-8 value`,
+		`18:75 alerting.external_labels.ok | want a string, got an integer`,
 	})
 }
 

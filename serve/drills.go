@@ -56,6 +56,10 @@ func (c drillCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
+func gauge(ch chan<- prometheus.Metric, d *prometheus.Desc, v float64, labels ...string) {
+	ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+}
+
 // registerDrills adds the drill metrics to reg, with the external labels
 // every series carries; a nil store adds nothing.
 func registerDrills(reg *prometheus.Registry, external map[string]string, store *probes.DrillStore) {

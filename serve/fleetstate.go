@@ -23,19 +23,25 @@ type Event struct {
 	Summary string    `json:"summary"`
 }
 
-// fleetState is the latest report of every inventory host and its recent
-// events. serve's main loop writes it; scrapes and attached consoles read
-// it concurrently, so it is guarded by an RWMutex and hands out copies.
+// fleetState is the latest report of every inventory host, its series
+// and its recent events. serve's main loop writes it; scrapes and attached
+// consoles read it concurrently, so it is guarded by an RWMutex and hands
+// out copies (or series, which are never changed).
 type fleetState struct {
 	mu      sync.RWMutex
-	hosts   []hosts.Host // inventory order
+	hosts   []hosts.Host   // inventory order
+	index   map[string]int // host name -> position in hosts
+	series  []*hostSeries  // by position in hosts; nil before a report
 	reports map[string]probes.HostReport
 	events  map[string][]Event
 	ready   bool
+	build   *seriesBuilder
 }
 
-func newFleetState(hs []hosts.Host) *fleetState {
-	return &fleetState{hosts: slices.Clone(hs), reports: map[string]probes.HostReport{}, events: map[string][]Event{}}
+func newFleetState(hs []hosts.Host, build *seriesBuilder) *fleetState {
+	f := &fleetState{reports: map[string]probes.HostReport{}, events: map[string][]Event{}, build: build}
+	f.setHosts(hs)
+	return f
 }
 
 // put stores rep and returns the events it makes (a check whose status
@@ -45,11 +51,13 @@ func newFleetState(hs []hosts.Host) *fleetState {
 func (f *fleetState) put(rep probes.HostReport) (evs []Event, becameReady, ok bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if !slices.ContainsFunc(f.hosts, func(h hosts.Host) bool { return h.Name == rep.Host }) {
+	i, ok := f.index[rep.Host]
+	if !ok {
 		return nil, false, false
 	}
 	prev, seen := f.reports[rep.Host]
 	f.reports[rep.Host] = rep
+	f.series[i] = f.build.build(f.hosts[i], rep)
 	for _, c := range rep.Checks {
 		old, had := prev.Check(c.Check)
 		if (had && old.Status == c.Status) || (!seen && c.Status == probes.OK) {
@@ -72,17 +80,37 @@ func (f *fleetState) put(rep probes.HostReport) (evs []Event, becameReady, ok bo
 	return evs, becameReady, true
 }
 
-// setHosts replaces the inventory (a reload) and drops removed hosts.
+// setHosts replaces the inventory (a reload) and drops removed hosts. The
+// kept hosts' series are built again: their checks may have changed.
 func (f *fleetState) setHosts(hs []hosts.Host) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.hosts = slices.Clone(hs)
+	f.index = make(map[string]int, len(hs))
+	f.series = make([]*hostSeries, len(hs))
+	for i, h := range hs {
+		f.index[h.Name] = i
+		f.series[i] = f.build.build(h, f.reports[h.Name])
+	}
 	for name := range f.reports {
-		if !slices.ContainsFunc(hs, func(h hosts.Host) bool { return h.Name == name }) {
+		if _, ok := f.index[name]; !ok {
 			delete(f.reports, name)
 			delete(f.events, name)
 		}
 	}
+}
+
+// allSeries returns the series of every reported host, in inventory order.
+func (f *fleetState) allSeries() []*hostSeries {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	out := make([]*hostSeries, 0, len(f.series))
+	for _, s := range f.series {
+		if s != nil {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // isReady reports whether every host has reported once since start.

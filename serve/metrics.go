@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"cmp"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -13,86 +14,81 @@ import (
 	"github.com/hvconsole/hvconsole/probes"
 )
 
-// domainStates is the state set of hvconsole_domain_state and
-// hvconsole_vms: libvirt's domain states. A Hyper-V VM's own state word is
-// added to its set when it is not one of these.
+// domainStates are libvirt's domain states: hvconsole_vms always counts
+// running, and each is a shared label value. A Hyper-V VM's own state word
+// is used as is when it is not one of these.
 var domainStates = []string{"running", "blocked", "paused", "shutdown", "shutoff", "crashed", "pmsuspended"}
 
-var statuses = []probes.Status{probes.OK, probes.WARN, probes.CRIT, probes.UNKNOWN}
+// maxOtherStates bounds hvconsole_vms' states outside domainStates per
+// host (a Hyper-V host names its own); the rest are counted as "other".
+const maxOtherStates = 8
 
 func desc(name, help string, labels ...string) *prometheus.Desc {
 	return prometheus.NewDesc("hvconsole_"+name, help, labels, nil)
 }
 
-// Metric descriptions. Base units; a state set is 1 for the current state.
-var (
-	descHostUp = desc("host_up",
-		"1 when the host answered over SSH in its latest report, else 0.", "host")
-	descHypervisorUp = desc("hypervisor_up",
-		"1 when the host's hypervisor check is OK or WARN in its latest report, else 0.", "host", "hypervisor")
-	descCheckStatus = desc("check_status",
-		"State set of each check's status in the host's latest report: 1 for the current status.",
-		"host", "check", "status")
-	descDomainState = desc("domain_state",
-		"State set of each VM's state in the host's latest report: 1 for the current state.",
-		"host", "domain", "state")
-	descVMs = desc("vms",
-		"Number of VMs per state in the host's latest report.", "host", "state")
-	descMemory = desc("host_memory_bytes",
-		"Host memory from the resources check: total, free, and committed to running VMs.", "host", "kind")
-	descProbeDuration = desc("probe_duration_seconds",
-		"Time the host's latest probe spent in its checks (the sum of their latencies).", "host")
-	descLastReport = desc("last_report_timestamp_seconds",
-		"Unix time of the host's latest report. A scrape reads the latest reports and never starts a "+
-			"probe: push detection and each host's probe_interval keep them fresh, so alert on "+
-			"time() minus this rather than scraping faster.", "host")
-	descBackupSuccess = desc("backup_last_success_timestamp_seconds",
-		"Unix time of the newest backup file of each backup spec whose verification did not fail "+
-			"(its modification time; the backups check judges its age).", "host", "backup")
-	descBackupBytes = desc("backup_newest_bytes",
-		"Size of the newest backup file of each backup spec.", "host", "backup")
-	descPoolFill = desc("storage_pool_fill_ratio",
-		"Allocation over capacity of each running libvirt storage pool (0 to 1).", "host", "pool")
-	descReady = desc("ready",
-		"1 once every inventory host has reported once since start or reload (what /-/ready says).")
-	descFiring = desc("alerts_firing",
-		"Number of alerts serve has firing now.")
+// family is one per-host metric of the fleet; its series are built from
+// each report (series.go).
+type family int
+
+// The fleet's metric families, in the order their series are kept.
+const (
+	famHostUp family = iota
+	famHypervisorUp
+	famCheckStatus
+	famProbeDuration
+	famLastReport
+	famVMs
+	famDomainState
+	famDomainsOmitted
+	famBackupSuccess
+	famBackupBytes
+	famPoolFill
+	famMemory
+	numFamilies
 )
 
-// reportCollector turns the latest reports into metrics at scrape time.
-type reportCollector struct {
-	fleet  *fleetState
-	firing func() int
+// familyDef names a family and its labels (host first). Base units; a
+// value that is a state is a label of a series whose value is 1.
+type familyDef struct {
+	name, help string
+	labels     []string
 }
 
-// Describe sends every description.
-func (c reportCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descHostUp, descHypervisorUp, descCheckStatus, descDomainState, descVMs,
-		descMemory, descProbeDuration, descLastReport, descBackupSuccess, descBackupBytes, descPoolFill,
-		descReady, descFiring} {
-		ch <- d
-	}
-}
-
-// Collect reads the fleet state once; it never probes.
-func (c reportCollector) Collect(ch chan<- prometheus.Metric) {
-	hs, reps, _ := c.fleet.snapshot()
-	ready := 0.0
-	if c.fleet.isReady() {
-		ready = 1
-	}
-	ch <- prometheus.MustNewConstMetric(descReady, prometheus.GaugeValue, ready)
-	ch <- prometheus.MustNewConstMetric(descFiring, prometheus.GaugeValue, float64(c.firing()))
-	for i, rep := range reps {
-		if rep.Time.IsZero() {
-			continue // not reported yet: no series rather than a made-up value
-		}
-		collectHost(ch, hs[i], rep)
-	}
-}
-
-func gauge(ch chan<- prometheus.Metric, d *prometheus.Desc, v float64, labels ...string) {
-	ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+var families = [numFamilies]familyDef{
+	famHostUp: {"hvconsole_host_up",
+		"1 when the host answered over SSH in its latest report, else 0.", []string{"host"}},
+	famHypervisorUp: {"hvconsole_hypervisor_up",
+		"1 when the host's hypervisor check is OK or WARN in its latest report, else 0.", []string{"host", "hypervisor"}},
+	famCheckStatus: {"hvconsole_check_status",
+		"Status of each check in the host's latest report: 1, in the series whose status label is the " +
+			"current status (the other statuses have no series).", []string{"host", "check", "status"}},
+	famProbeDuration: {"hvconsole_probe_duration_seconds",
+		"Time the host's latest probe spent in its checks (the sum of their latencies).", []string{"host"}},
+	famLastReport: {"hvconsole_last_report_timestamp_seconds",
+		"Unix time of the host's latest report. A scrape reads the latest reports and never starts a " +
+			"probe: push detection and each host's probe_interval keep them fresh, so alert on " +
+			"time() minus this rather than scraping faster.", []string{"host"}},
+	famVMs: {"hvconsole_vms",
+		"Number of VMs per state in the host's latest report, every VM counted; a state no VM is in has " +
+			"no series, except running.", []string{"host", "state"}},
+	famDomainState: {"hvconsole_domain_state",
+		"State of each VM in the host's latest report: 1, in the series whose state label is its state; " +
+			"at most [serve] max_domain_series VMs per host, those not running or not OK first.",
+		[]string{"host", "domain", "state"}},
+	famDomainsOmitted: {"hvconsole_domains_omitted",
+		"Number of the host's VMs without an hvconsole_domain_state series (beyond [serve] max_domain_series); " +
+			"no series when every VM has one.",
+		[]string{"host"}},
+	famBackupSuccess: {"hvconsole_backup_last_success_timestamp_seconds",
+		"Unix time of the newest backup file of each backup spec whose verification did not fail " +
+			"(its modification time; the backups check judges its age).", []string{"host", "backup"}},
+	famBackupBytes: {"hvconsole_backup_newest_bytes",
+		"Size of the newest backup file of each backup spec.", []string{"host", "backup"}},
+	famPoolFill: {"hvconsole_storage_pool_fill_ratio",
+		"Allocation over capacity of each running libvirt storage pool (0 to 1).", []string{"host", "pool"}},
+	famMemory: {"hvconsole_host_memory_bytes",
+		"Host memory from the resources check: total, free, and committed to running VMs.", []string{"host", "kind"}},
 }
 
 func boolValue(b bool) float64 {
@@ -102,50 +98,50 @@ func boolValue(b bool) float64 {
 	return 0
 }
 
-func collectHost(ch chan<- prometheus.Metric, h hosts.Host, rep probes.HostReport) {
-	name := rep.Host
+// collectHost emits the series of one reported host.
+func (b *seriesBuilder) collectHost(h hosts.Host, rep probes.HostReport) {
 	ssh, _ := rep.Check(hosts.CheckSSH)
-	gauge(ch, descHostUp, boolValue(ssh.Status == probes.OK || ssh.Status == probes.WARN), name)
+	b.emit(famHostUp, boolValue(ssh.Status == probes.OK || ssh.Status == probes.WARN))
 	if hv, ok := rep.Check(hosts.CheckHypervisor); ok {
-		gauge(ch, descHypervisorUp, boolValue(hv.Status == probes.OK || hv.Status == probes.WARN), name, h.Hypervisor)
+		b.emit(famHypervisorUp, boolValue(hv.Status == probes.OK || hv.Status == probes.WARN), h.Hypervisor)
 	}
 	var spent time.Duration
 	for _, c := range rep.Checks {
 		spent += c.Latency
-		for _, s := range statuses {
-			gauge(ch, descCheckStatus, boolValue(c.Status == s), name, c.Check, s.String())
-		}
+		b.emit(famCheckStatus, 1, c.Check, c.Status.String())
 	}
-	gauge(ch, descProbeDuration, spent.Seconds(), name)
-	gauge(ch, descLastReport, float64(rep.Time.UnixNano())/1e9, name)
+	b.emit(famProbeDuration, spent.Seconds())
+	b.emit(famLastReport, float64(rep.Time.UnixNano())/1e9)
 	if h.HasCheck(hosts.CheckVMs) {
-		collectVMs(ch, name, rep.VMs)
+		b.collectVMs(rep.VMs)
 	}
-	collectBackups(ch, name, rep.Backups, rep.Time)
+	b.collectBackups(rep.Backups, rep.Time)
+	seen := map[string]bool{}
 	for _, p := range rep.Pools {
-		if p.Capacity > 0 && p.Err == nil {
-			gauge(ch, descPoolFill, float64(p.Allocation)/float64(p.Capacity), name, p.Name)
+		if name := labelValue(p.Name); p.Capacity > 0 && p.Err == nil && !seen[name] {
+			seen[name] = true // a pool name twice is the remote host's error, not a second series
+			b.emit(famPoolFill, float64(p.Allocation)/float64(p.Capacity), name)
 		}
 	}
 	if r := rep.Resources; r != nil && r.MemTotal > 0 {
-		gauge(ch, descMemory, float64(r.MemTotal), name, "total")
-		gauge(ch, descMemory, float64(r.MemFree), name, "free")
-		gauge(ch, descMemory, float64(r.MemCommitted), name, "committed")
+		b.emit(famMemory, float64(r.MemTotal), "total")
+		b.emit(famMemory, float64(r.MemFree), "free")
+		b.emit(famMemory, float64(r.MemCommitted), "committed")
 	}
 }
 
 // collectBackups exports each spec's newest file. Its time is the report's
 // time minus the file's age as the check measured it.
-func collectBackups(ch chan<- prometheus.Metric, host string, specs []probes.BackupResult, at time.Time) {
+func (b *seriesBuilder) collectBackups(specs []probes.BackupResult, at time.Time) {
 	seen := map[string]bool{}
-	for _, b := range specs {
-		if b.Newest == "" || seen[b.Spec] {
+	for _, s := range specs {
+		if s.Newest == "" || seen[s.Spec] {
 			continue // no file; or a spec name twice (validation forbids it)
 		}
-		seen[b.Spec] = true
-		gauge(ch, descBackupBytes, float64(b.Size), host, b.Spec)
-		if !failedVerify(b.Verify) {
-			gauge(ch, descBackupSuccess, float64(at.Add(-b.Age).UnixNano())/1e9, host, b.Spec)
+		seen[s.Spec] = true
+		b.emit(famBackupBytes, float64(s.Size), s.Spec)
+		if !failedVerify(s.Verify) {
+			b.emit(famBackupSuccess, float64(at.Add(-s.Age).UnixNano())/1e9, s.Spec)
 		}
 	}
 }
@@ -160,29 +156,75 @@ func failedVerify(word string) bool {
 	return false
 }
 
-func collectVMs(ch chan<- prometheus.Metric, host string, vms []probes.VM) {
-	counts := make(map[string]int, len(domainStates))
+// collectVMs counts every VM by state and gives at most maxDomains of
+// them a series of their own: those not OK first, then those not running
+// (what an operator looks for), each group in the report's order.
+func (b *seriesBuilder) collectVMs(vms []probes.VM) {
+	counts := map[string]int{"running": 0}
+	seen := make(map[string]bool, len(vms))
+	listed := make([]probes.VM, 0, len(vms))
 	for _, v := range vms {
+		v.Name, v.State = labelValue(v.Name), labelValue(v.State)
 		counts[v.State]++
-		for _, s := range domainStates {
-			gauge(ch, descDomainState, boolValue(v.State == s), host, v.Name, s)
-		}
-		if !slices.Contains(domainStates, v.State) {
-			gauge(ch, descDomainState, 1, host, v.Name, v.State)
+		if !seen[v.Name] { // a name twice is the remote host's error, not a second series
+			seen[v.Name] = true
+			listed = append(listed, v)
 		}
 	}
-	for _, s := range domainStates {
-		gauge(ch, descVMs, float64(counts[s]), host, s)
+	b.collectCounts(counts)
+	slices.SortStableFunc(listed, func(x, y probes.VM) int { return cmp.Compare(vmRank(x), vmRank(y)) })
+	shown := min(len(listed), b.maxDomains)
+	for _, v := range listed[:shown] {
+		b.emit(famDomainState, 1, v.Name, v.State)
 	}
-	for s, n := range counts {
-		if !slices.Contains(domainStates, s) {
-			gauge(ch, descVMs, float64(n), host, s)
-		}
+	if shown < len(listed) {
+		b.emit(famDomainsOmitted, float64(len(listed)-shown))
 	}
 }
 
-// newRegistry registers serve's metrics, the build info and the Go and
-// process collectors; external labels are added to every series.
+// vmRank orders VMs for the domain cap: not OK, not running, the rest.
+func vmRank(v probes.VM) int {
+	switch {
+	case v.Status != probes.OK:
+		return 0
+	case v.State != "running":
+		return 1
+	}
+	return 2
+}
+
+// collectCounts emits hvconsole_vms: libvirt's states in their order, then
+// at most maxOtherStates other words by name, the rest as "other".
+func (b *seriesBuilder) collectCounts(counts map[string]int) {
+	for _, s := range domainStates {
+		if n, ok := counts[s]; ok {
+			b.emit(famVMs, float64(n), s)
+			delete(counts, s)
+		}
+	}
+	others := slices.Sorted(func(yield func(string) bool) {
+		for s := range counts {
+			if !yield(s) {
+				return
+			}
+		}
+	})
+	rest := 0
+	for i, s := range others {
+		if i < maxOtherStates && s != "other" {
+			b.emit(famVMs, float64(counts[s]), s)
+		} else {
+			rest += counts[s]
+		}
+	}
+	if rest > 0 {
+		b.emit(famVMs, float64(rest), "other")
+	}
+}
+
+// newRegistry registers serve's metrics other than the fleet's (readiness,
+// alerts, the build info, the Go and process collectors); external labels
+// are added to every series.
 func newRegistry(fleet *fleetState, firing func() int, external map[string]string, version string) (*prometheus.Registry, *prometheus.CounterVec) {
 	reg := prometheus.NewRegistry()
 	r := prometheus.WrapRegistererWith(prometheus.Labels(external), reg)
@@ -194,7 +236,12 @@ func newRegistry(fleet *fleetState, firing func() int, external map[string]strin
 		Help:        "Always 1; the labels say which hvconsole build runs.",
 		ConstLabels: prometheus.Labels{"version": version, "revision": revision(), "goversion": runtime.Version()}})
 	build.Set(1)
-	r.MustRegister(reportCollector{fleet: fleet, firing: firing}, sent, build,
+	ready := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hvconsole_ready",
+		Help: "1 once every inventory host has reported once since start or reload (what /-/ready says)."},
+		func() float64 { return boolValue(fleet.isReady()) })
+	firingNow := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "hvconsole_alerts_firing",
+		Help: "Number of alerts serve has firing now."}, func() float64 { return float64(firing()) })
+	r.MustRegister(sent, build, ready, firingNow,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg, sent
 }

@@ -114,7 +114,7 @@ func newServer(opts Options) (*server, error) {
 	if err := CheckWebConfig(cfg.Serve.WebConfig); err != nil {
 		return nil, fmt.Errorf("serve: web config %s: %w", cfg.Serve.WebConfig, err)
 	}
-	s := &server{opts: opts, log: opts.Logger, cfg: cfg, fleet: newFleetState(cfg.Hosts),
+	s := &server{opts: opts, log: opts.Logger, cfg: cfg, fleet: newFleetState(cfg.Hosts, newSeriesBuilder(cfg.Alerting.ExternalLabels, cfg.Serve.MaxDomainSeries)),
 		alerts: newAlerts(cfg.Alerting, cfg.Serve.Site), site: cfg.Serve.Site, hub: newHub(opts.Logger)}
 	reg, sent := newRegistry(s.fleet, func() int { return int(s.firing.Load()) }, cfg.Alerting.ExternalLabels, opts.Version)
 	registerDrills(reg, cfg.Alerting.ExternalLabels, opts.Drills)

@@ -72,7 +72,7 @@ type harness struct {
 }
 
 func testConfig(alertmanager string, names ...string) *hosts.Config {
-	cfg := &hosts.Config{Alerting: alertingCfg(), Serve: hosts.Serve{Site: "dc1"}}
+	cfg := &hosts.Config{Alerting: alertingCfg(), Serve: hosts.Serve{Site: "dc1", MaxDomainSeries: hosts.DefaultMaxDomainSeries}}
 	if alertmanager != "" {
 		cfg.Alerting.Alertmanagers = []string{alertmanager}
 	}
@@ -203,7 +203,11 @@ func TestServeAlertsMetricsAndShutdown(t *testing.T) {
 		}
 	}
 	for _, unwanted := range []string{`backup="none"`, `pool="off"`,
-		`hvconsole_backup_last_success_timestamp_seconds{backup="bad"`} {
+		`hvconsole_backup_last_success_timestamp_seconds{backup="bad"`,
+		// one series per check and VM, for its current status or state
+		`hvconsole_check_status{check="hypervisor",host="kvm1",region="eu",status="OK"}`,
+		`hvconsole_domain_state{domain="db",host="kvm2",region="eu",state="paused"}`,
+		`hvconsole_vms{host="kvm2",region="eu",state="paused"}`, `hvconsole_domains_omitted`} {
 		if strings.Contains(body, unwanted) {
 			t.Errorf("metrics hold %s", unwanted)
 		}

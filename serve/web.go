@@ -38,8 +38,8 @@ func metricsHandler(reg *prometheus.Registry, fleet *fleetState, version string,
 	mux.Handle("/", landing)
 	// The fleet's series come built (series.go); the registry has the rest.
 	gather := prometheus.NewMultiTRegistry(prometheus.ToTransactionalGatherer(reg), fleetGatherer{fleet})
-	mux.Handle("/metrics", promhttp.HandlerForTransactional(gather, promhttp.HandlerOpts{
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError), Registry: reg}))
+	mux.Handle("/metrics", fastGzip(promhttp.HandlerForTransactional(gather, promhttp.HandlerOpts{
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError), Registry: reg, DisableCompression: true})))
 	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "Healthy.\n")
 	})

@@ -81,6 +81,9 @@ type rawBackup struct {
 	// Drill and DrillMaxAge: see Backup.
 	Drill       *string `toml:"drill"`
 	DrillMaxAge *string `toml:"drill_max_age"`
+	// DrillBootTimeout and DrillBootMemoryMiB: see Backup.
+	DrillBootTimeout   *string `toml:"drill_boot_timeout"`
+	DrillBootMemoryMiB *int    `toml:"drill_boot_memory_mib"`
 }
 
 // decodeRaw decodes the document strictly. ok is false when nothing useful

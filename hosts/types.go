@@ -174,6 +174,12 @@ type Backup struct {
 	// successful drill of this spec is older (CRIT when the last drill
 	// failed, whatever its age).
 	DrillMaxAge time.Duration
+	// DrillBootTimeout is how long an L2 drill waits for the restored
+	// guest's agent to answer guest-ping; DrillBootMemoryMiB the drill
+	// guest's memory; zero means the default (see BootTimeout,
+	// BootMemoryMiB).
+	DrillBootTimeout   time.Duration
+	DrillBootMemoryMiB int
 }
 
 // Restore drill levels a backup spec allows.

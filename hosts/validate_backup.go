@@ -64,6 +64,7 @@ func (ps *problems) backup(key string, raw *rawBackup) Backup {
 	if raw.DrillMaxAge != nil {
 		b.DrillMaxAge, _ = ps.duration(joinKey(key, "drill_max_age"), *raw.DrillMaxAge)
 	}
+	ps.drillBoot(&b, key, raw)
 	return b
 }
 

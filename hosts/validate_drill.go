@@ -2,6 +2,7 @@ package hosts
 
 import (
 	"strings"
+	"time"
 
 	"github.com/hvconsole/hvconsole/hosts/remote"
 )
@@ -9,6 +10,53 @@ import (
 // DefaultRestoreDir is where drills copy a backup unless restore_dir says
 // otherwise: on the host's disk (not a tmpfs /tmp), meant for large files.
 const DefaultRestoreDir = "/var/tmp"
+
+// Boot drill (L2) defaults and bounds.
+const (
+	DefaultDrillBootTimeout   = 120 * time.Second
+	DefaultDrillBootMemoryMiB = 1024
+	maxDrillBootTimeout       = 2 * time.Hour
+	minDrillBootMemoryMiB     = 64
+	maxDrillBootMemoryMiB     = 1 << 20
+)
+
+// BootTimeout is the spec's drill_boot_timeout or its default.
+func (b Backup) BootTimeout() time.Duration {
+	if b.DrillBootTimeout > 0 {
+		return b.DrillBootTimeout
+	}
+	return DefaultDrillBootTimeout
+}
+
+// BootMemoryMiB is the spec's drill_boot_memory_mib or its default.
+func (b Backup) BootMemoryMiB() int {
+	if b.DrillBootMemoryMiB > 0 {
+		return b.DrillBootMemoryMiB
+	}
+	return DefaultDrillBootMemoryMiB
+}
+
+// drillBoot overlays a spec's drill_boot_timeout and drill_boot_memory_mib.
+func (ps *problems) drillBoot(b *Backup, key string, raw *rawBackup) {
+	if raw.DrillBootTimeout != nil {
+		k := joinKey(key, "drill_boot_timeout")
+		if d, ok := ps.duration(k, *raw.DrillBootTimeout); ok {
+			if d < time.Second || d > maxDrillBootTimeout {
+				ps.atf(k, "drill_boot_timeout %s out of range 1s-%s", d, maxDrillBootTimeout)
+			} else {
+				b.DrillBootTimeout = d
+			}
+		}
+	}
+	if raw.DrillBootMemoryMiB != nil {
+		if n := *raw.DrillBootMemoryMiB; n < minDrillBootMemoryMiB || n > maxDrillBootMemoryMiB {
+			ps.atf(joinKey(key, "drill_boot_memory_mib"), "drill_boot_memory_mib %d out of range %d-%d",
+				n, minDrillBootMemoryMiB, maxDrillBootMemoryMiB)
+		} else {
+			b.DrillBootMemoryMiB = n
+		}
+	}
+}
 
 // maxDrillRateMiB bounds drill_rate_mib: more than 100 GiB/s is a typo.
 const maxDrillRateMiB = 100 * 1024

@@ -35,7 +35,11 @@ type DrillResult struct {
 	// (the RTO an operator quotes), or the verification alone for L0.
 	CopyTime, RestoreTime time.Duration
 	// Throughput is the copy's bytes per second (0 for L0).
-	Throughput     float64
+	Throughput float64
+	// Domain is the L2 drill's transient domain; BootTime how long its
+	// guest agent took to answer after the start.
+	Domain         string
+	BootTime       time.Duration
 	Started, Ended time.Time
 }
 
@@ -49,6 +53,9 @@ func (d DrillResult) Summary() string {
 		if d.Level >= remote.DrillL1 {
 			s += fmt.Sprintf(": restored %s in %s (%s/s)", formatBytes(d.Size), d.RestoreTime.Round(10*time.Millisecond),
 				formatBytes(int64(d.Throughput)))
+			if d.Level == remote.DrillL2 {
+				s += fmt.Sprintf(", booted: guest agent answered after %s", d.BootTime.Round(100*time.Millisecond))
+			}
 		} else {
 			s += " in " + d.RestoreTime.Round(10*time.Millisecond).String()
 		}

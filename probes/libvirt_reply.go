@@ -32,6 +32,7 @@ var errMalformedReply = errors.New("probes: malformed libvirt reply")
 // libvirt RPC header values (virnetprotocol.x).
 const (
 	remoteProgram = 0x20008086
+	qemuProgram   = remote.QEMUProgram
 	msgCall       = 0
 	msgReply      = 1
 	msgEvent      = 2 // VIR_NET_MESSAGE
@@ -50,6 +51,7 @@ var replyTypes = map[uint32]reflect.Type{
 	remote.ProcConnectGetType:                          reflect.TypeFor[libvirt.ConnectGetTypeRet](),
 	remote.ProcConnectGetVersion:                       reflect.TypeFor[libvirt.ConnectGetVersionRet](),
 	remote.ProcDomainCreate:                            reflect.TypeFor[struct{}](),
+	remote.ProcDomainCreateXML:                         reflect.TypeFor[libvirt.DomainCreateXMLRet](),
 	remote.ProcDomainResume:                            reflect.TypeFor[struct{}](),
 	remote.ProcDomainDestroy:                           reflect.TypeFor[struct{}](),
 	remote.ProcDomainLookupByName:                      reflect.TypeFor[libvirt.DomainLookupByNameRet](),
@@ -75,6 +77,12 @@ var replyTypes = map[uint32]reflect.Type{
 	remote.ProcConnectDomainEventCallbackDeregisterAny: reflect.TypeFor[struct{}](),
 }
 
+// qemuReplyTypes is replyTypes for the QEMU program's procedures (the
+// boot drill's guest-ping).
+var qemuReplyTypes = map[uint32]reflect.Type{
+	remote.QEMUProcDomainAgentCommand: reflect.TypeFor[libvirt.QEMUDomainAgentCommandRet](),
+}
+
 // lifecycleEvent is the one event hvconsole subscribes to.
 var lifecycleEvent = reflect.TypeFor[libvirt.DomainEventCallbackLifecycleMsg]()
 
@@ -93,8 +101,8 @@ var errorReplyType = reflect.TypeFor[errorReply]()
 // checked against the procedure it answers. It is safe for concurrent use.
 type replyGuard struct {
 	mu      sync.Mutex
-	out     packetSplitter    // the outgoing stream, to read call headers
-	pending map[uint32]uint32 // serial -> procedure of each call in flight
+	out     packetSplitter         // the outgoing stream, to read call headers
+	pending map[uint32]pendingCall // serial -> each call in flight
 	// extra adds reply types to replyTypes, for tests that change a lab
 	// host's world through the connection a check uses.
 	extra map[uint32]reflect.Type
@@ -108,13 +116,16 @@ func (g *replyGuard) sent(p []byte) error {
 		h := readHeader(pkt)
 		if h.typ == msgCall {
 			if g.pending == nil {
-				g.pending = map[uint32]uint32{}
+				g.pending = map[uint32]pendingCall{}
 			}
-			g.pending[h.serial] = h.proc
+			g.pending[h.serial] = pendingCall{h.program, h.proc}
 		}
 		return nil
 	})
 }
+
+// pendingCall is the program and procedure a call in flight asked for.
+type pendingCall struct{ program, proc uint32 }
 
 // rpcHeader is the part of a libvirt packet header the guard reads.
 type rpcHeader struct {
@@ -131,7 +142,7 @@ func readHeader(pkt []byte) rpcHeader {
 // without allocating more than the packet holds.
 func (g *replyGuard) check(pkt []byte) error {
 	h, body := readHeader(pkt), pkt[4+headerLen:]
-	if h.program != remoteProgram {
+	if h.program != remoteProgram && h.program != qemuProgram {
 		return fmt.Errorf("%w: program %#x", errMalformedReply, h.program)
 	}
 	if h.typ == msgEvent && h.proc == remote.ProcDomainEventCallbackLifecycle && h.status == statusOK {
@@ -148,14 +159,19 @@ func (g *replyGuard) check(pkt []byte) error {
 	switch {
 	case !ok:
 		return fmt.Errorf("%w: reply %d answers no call", errMalformedReply, h.serial)
-	case want != h.proc:
-		return fmt.Errorf("%w: reply to procedure %d names procedure %d", errMalformedReply, want, h.proc)
+	case want != pendingCall{h.program, h.proc}:
+		return fmt.Errorf("%w: reply to procedure %#x/%d names procedure %#x/%d", errMalformedReply,
+			want.program, want.proc, h.program, h.proc)
 	case h.status == statusError:
 		return checkBody(errorReplyType, body, false)
 	case h.status != statusOK:
 		return fmt.Errorf("%w: status %d for procedure %d", errMalformedReply, h.status, h.proc)
 	}
-	t, ok := replyTypes[h.proc]
+	types := replyTypes
+	if h.program == qemuProgram {
+		types, extra = qemuReplyTypes, nil
+	}
+	t, ok := types[h.proc]
 	if !ok {
 		t, ok = extra[h.proc]
 	}

@@ -50,6 +50,10 @@ type libvirtAPI interface {
 	DomainCreate(dom libvirt.Domain) error
 	DomainResume(dom libvirt.Domain) error
 	DomainDestroy(dom libvirt.Domain) error
+	// The L2 boot drill (drill_boot.go): its transient domain and the
+	// guest agent's answer.
+	DomainCreateXML(xmlDesc string, flags libvirt.DomainCreateFlags) (libvirt.Domain, error)
+	QEMUDomainAgentCommand(dom libvirt.Domain, cmd string, timeout int32, flags uint32) (libvirt.OptString, error)
 	// LifecycleEvents registers for domain lifecycle events
 	// (ConnectDomainEventCallbackRegisterAny) while Run is active. The
 	// channel closes when the connection goes; see lvSession.subscribe.

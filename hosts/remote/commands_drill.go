@@ -24,7 +24,8 @@ type DrillSpec struct {
 	// File is the backup to drill: the newest file of a spec, from the
 	// host's own listing, hence hostile text (validated and quoted).
 	File string
-	// Level is DrillL0 or DrillL1 (L2 starts from an L1 copy).
+	// Level is DrillL0, DrillL1 or DrillL2: L2 restores as L1 does but
+	// keeps the verified copy for the boot (see DrillCommand).
 	Level int
 	// QCOW2 runs qemu-img on the image (the spec verifies with qemu-img or
 	// the file is named *.qcow2).
@@ -68,16 +69,20 @@ func DrillScratch(dir, id string) string {
 // The scratch folder is removed on every exit, and on HUP, INT, TERM and
 // PIPE: progress lines are written after every chunk, so when the SSH
 // session closes (cancel, or a dead link) the next write fails and the
-// copy stops and is removed within one chunk.
+// copy stops and is removed within one chunk. L2 keeps it only when the
+// script reached its end (the caller boots it, then removes it with
+// DrillCleanupCommand); its files are made 0600 (umask 077) in a folder
+// made 0711, so QEMU's own user can reach the files libvirt hands it and
+// nobody can list the folder.
 func DrillCommand(s DrillSpec) (string, error) {
 	switch {
 	case !ValidDrillID(s.ID):
 		return "", fmt.Errorf("%w: drill id %q", ErrBadArgument, s.ID)
 	case !drillPathOK(s.File):
 		return "", fmt.Errorf("%w: backup file %q", ErrBadArgument, s.File)
-	case s.Level != DrillL0 && s.Level != DrillL1:
+	case s.Level != DrillL0 && s.Level != DrillL1 && s.Level != DrillL2:
 		return "", fmt.Errorf("%w: drill level %d", ErrBadArgument, s.Level)
-	case s.Level == DrillL1 && (!drillPathOK(s.RestoreDir) || s.RestoreDir == "/"):
+	case s.Level >= DrillL1 && (!drillPathOK(s.RestoreDir) || s.RestoreDir == "/"):
 		return "", fmt.Errorf("%w: restore_dir %q", ErrBadArgument, s.RestoreDir)
 	case s.RateMiB < 0 || s.ToolTimeout < time.Second || s.ToolTimeout > 24*time.Hour:
 		return "", fmt.Errorf("%w: drill rate %d MiB/s, tool timeout %v", ErrBadArgument, s.RateMiB, s.ToolTimeout)
@@ -88,12 +93,17 @@ func DrillCommand(s DrillSpec) (string, error) {
 	b.WriteString("LC_ALL=C; export LC_ALL\n")
 	b.WriteString(`src=` + src + "\n")
 	target := `"$src"`
-	if s.Level == DrillL1 {
+	if s.Level >= DrillL1 {
 		d := DrillScratch(s.RestoreDir, s.ID)
 		b.WriteString(`d=` + ShellQuote(d) + "\n")
 		b.WriteString(`cleanup() { rm -rf -- "$d"; }` + "\n")
 		b.WriteString(`trap 'cleanup; exit 130' HUP INT TERM PIPE` + "\n")
-		b.WriteString(`trap cleanup EXIT` + "\n")
+		if s.Level == DrillL2 {
+			b.WriteString("umask 077; keep=0\n")
+			b.WriteString(`trap '[ "$keep" = 1 ] || cleanup' EXIT` + "\n")
+		} else {
+			b.WriteString(`trap cleanup EXIT` + "\n")
+		}
 		b.WriteString(drillCopy(s))
 		target = `"$d/image"`
 	}
@@ -104,20 +114,23 @@ func DrillCommand(s DrillSpec) (string, error) {
 		`else echo "@@no-sidecar"; fi` + "\n")
 	if s.QCOW2 {
 		image := ShellQuote(qemuImgTarget(s.File))
-		if s.Level == DrillL1 {
-			image = ShellQuote(qemuImgTarget(DrillScratch(s.RestoreDir, s.ID) + "/image"))
+		if s.Level >= DrillL1 {
+			image = ShellQuote(qemuImgTarget(DrillImage(s.RestoreDir, s.ID)))
 		}
 		b.WriteString(`command -v qemu-img >/dev/null || { echo "@@fail tool qemu-img"; exit 7; }` + "\n")
 		// An external data file is the one file a qcow2 header can still
 		// name with the backing chain cut: such an image is not opened.
 		b.WriteString(`if ` + qcow2ExternalData(`"$src"`) + `; then echo "@@fail external-data"; exit 8; fi` + "\n")
 		b.WriteString(boundedQemuImg(secs, "check -f qcow2 "+image) + ` >/dev/null 2>&1; echo "@@check $?"` + "\n")
-		if s.Level == DrillL1 {
+		if s.Level >= DrillL1 {
 			b.WriteString(boundedQemuImg(secs, "compare -f qcow2 -F qcow2 "+image+" "+ShellQuote(qemuImgTarget(s.File))) +
 				` >/dev/null 2>&1; echo "@@compare $?"` + "\n")
 		}
 		b.WriteString(boundedQemuImg(secs, "info -f qcow2 --output=json "+image) +
 			` 2>/dev/null | grep -o '"backing-filename": *"[^"]*"' | head -n 1 | cut -c1-600 | sed 's/^"backing-filename": *"/@@backing /; s/"$//'` + "\n")
+	}
+	if s.Level == DrillL2 {
+		b.WriteString("keep=1\n")
 	}
 	b.WriteString(`echo "@@t end $(date +%s%N)"; echo "@@done"` + "\n")
 	return b.String(), nil
@@ -136,13 +149,23 @@ func drillCopy(s DrillSpec) string {
 		`free=$(df -P -B1 -- "$(dirname -- "$d")" 2>/dev/null | awk 'NR==2{print $4}')` + "\n" +
 		`echo "@@size $need"; echo "@@free ${free:-0}"` + "\n" +
 		`[ "${free:-0}" -gt $((need + need / 10 + 67108864)) ] || { echo "@@fail space"; exit 4; }` + "\n" +
-		`mkdir -m 700 -- "$d" || { echo "@@fail mkdir"; exit 5; }` + "\n" +
+		`mkdir -m 700 -- "$d" || { echo "@@fail mkdir"; exit 5; }` + "\n" + drillReach(s) +
 		`echo "@@phase copy"; echo "@@t copy $(date +%s%N)"; echo "@@bytes 0"` + "\n" +
 		`i=0; n=$(( (need + 1048575) / 1048576 ))` + "\n" +
 		`while [ "$i" -lt "$n" ]; do ` +
 		`dd if="$src" of="$d/image" bs=1M skip="$i" seek="$i" count=` + c + ` conv=notrunc 2>/dev/null || { echo "@@fail copy"; exit 6; }; ` +
 		`i=$((i + ` + c + `)); echo "@@bytes $(stat -c %s -- "$d/image")" || exit 130; ` + pause + `done` + "\n" +
 		`[ "$(stat -c %s -- "$d/image" 2>/dev/null)" = "$need" ] || { echo "@@fail copy size"; exit 6; }` + "\n"
+}
+
+// drillReach lets QEMU's user into an L2 scratch folder (execute only:
+// the folder cannot be listed; the files stay 0600 until libvirt hands
+// them to QEMU).
+func drillReach(s DrillSpec) string {
+	if s.Level != DrillL2 {
+		return ""
+	}
+	return `chmod 711 -- "$d" || { echo "@@fail mkdir"; exit 5; }` + "\n"
 }
 
 // DrillCleanupCommand removes drill id's scratch folder under dir: run
@@ -160,5 +183,5 @@ func DrillProgressCommand(dir, id string) (string, error) {
 	if !ValidDrillID(id) || !drillPathOK(dir) || dir == "/" {
 		return "", fmt.Errorf("%w: drill scratch %q %q", ErrBadArgument, dir, id)
 	}
-	return "stat -c %s -- " + ShellQuote(DrillScratch(dir, id)+"/image") + " 2>/dev/null || echo 0", nil
+	return "stat -c %s -- " + ShellQuote(DrillImage(dir, id)) + " 2>/dev/null || echo 0", nil
 }

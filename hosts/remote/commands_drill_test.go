@@ -10,17 +10,17 @@ import (
 func TestDrillCommandRefuses(t *testing.T) {
 	good := DrillSpec{ID: "1764-1", File: "/srv/b/n.qcow2", Level: DrillL1, QCOW2: true, RestoreDir: "/var/tmp", ToolTimeout: time.Hour}
 	tests := map[string]func(*DrillSpec){
-		"id with a slash":         func(s *DrillSpec) { s.ID = "../x" },
-		"empty id":                func(s *DrillSpec) { s.ID = "" },
-		"relative file":           func(s *DrillSpec) { s.File = "n.qcow2" },
-		"file not UTF-8":          func(s *DrillSpec) { s.File = "/srv/\xff.qcow2" },
-		"file with a newline":     func(s *DrillSpec) { s.File = "/srv/x\n.qcow2" },
-		"file with ..":            func(s *DrillSpec) { s.File = "/srv/../etc/shadow" },
-		"restore dir /":           func(s *DrillSpec) { s.RestoreDir = "/" },
-		"restore dir relative":    func(s *DrillSpec) { s.RestoreDir = "tmp" },
-		"level 2 is not a script": func(s *DrillSpec) { s.Level = DrillL2 },
-		"no tool timeout":         func(s *DrillSpec) { s.ToolTimeout = 0 },
-		"negative rate":           func(s *DrillSpec) { s.RateMiB = -1 },
+		"id with a slash":      func(s *DrillSpec) { s.ID = "../x" },
+		"empty id":             func(s *DrillSpec) { s.ID = "" },
+		"relative file":        func(s *DrillSpec) { s.File = "n.qcow2" },
+		"file not UTF-8":       func(s *DrillSpec) { s.File = "/srv/\xff.qcow2" },
+		"file with a newline":  func(s *DrillSpec) { s.File = "/srv/x\n.qcow2" },
+		"file with ..":         func(s *DrillSpec) { s.File = "/srv/../etc/shadow" },
+		"restore dir /":        func(s *DrillSpec) { s.RestoreDir = "/" },
+		"restore dir relative": func(s *DrillSpec) { s.RestoreDir = "tmp" },
+		"level 3":              func(s *DrillSpec) { s.Level = 3 },
+		"no tool timeout":      func(s *DrillSpec) { s.ToolTimeout = 0 },
+		"negative rate":        func(s *DrillSpec) { s.RateMiB = -1 },
 	}
 	if _, err := DrillCommand(good); err != nil {
 		t.Fatalf("good spec: %v", err)

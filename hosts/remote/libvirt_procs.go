@@ -13,6 +13,7 @@ const (
 	ProcNodeGetInfo                             = 6
 	ProcConnectGetCapabilities                  = 7
 	ProcDomainCreate                            = 9
+	ProcDomainCreateXML                         = 10
 	ProcDomainDestroy                           = 12
 	ProcDomainGetXMLDesc                        = 14
 	ProcDomainGetAutostart                      = 15
@@ -37,4 +38,12 @@ const (
 	// ProcDomainEventCallbackLifecycle numbers an event the daemon pushes,
 	// not a call.
 	ProcDomainEventCallbackLifecycle = 318
+)
+
+// QEMUProgram is libvirt's QEMU-specific RPC program (qemu_protocol.x),
+// and QEMUProcDomainAgentCommand its QEMU_PROC_DOMAIN_AGENT_COMMAND: the
+// boot drill's guest-ping.
+const (
+	QEMUProgram                = 0x20008087
+	QEMUProcDomainAgentCommand = 3
 )

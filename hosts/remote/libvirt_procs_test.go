@@ -83,6 +83,8 @@ func TestProcNumbers(t *testing.T) {
 		{ProcNodeGetInfo, func() error { _, _, _, _, _, _, _, _, err := l.NodeGetInfo(); return err }},
 		{ProcConnectGetCapabilities, func() error { _, err := l.ConnectGetCapabilities(); return err }},
 		{ProcDomainCreate, func() error { return l.DomainCreate(dom) }},
+		{ProcDomainCreateXML, func() error { _, err := l.DomainCreateXML("<domain/>", 0); return err }},
+		{QEMUProcDomainAgentCommand, func() error { _, err := l.QEMUDomainAgentCommand(dom, GuestPing, 5, 0); return err }},
 		{ProcDomainDestroy, func() error { return l.DomainDestroy(dom) }},
 		{ProcDomainGetXMLDesc, func() error { _, err := l.DomainGetXMLDesc(dom, 0); return err }},
 		{ProcDomainGetAutostart, func() error { _, err := l.DomainGetAutostart(dom); return err }},

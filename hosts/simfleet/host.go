@@ -41,6 +41,8 @@ type Host struct {
 	subs map[*rpcConn]struct{}
 	// hv is set on a simulated Hyper-V host (hyperv.go).
 	hv *hvWorld
+	// drill is the restore drills' state (drillboot.go).
+	drill drillWorld
 }
 
 // VMState is a snapshot of one simulated VM. State and Reason use

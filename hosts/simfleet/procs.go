@@ -74,6 +74,9 @@ func (c *rpcConn) call(proc uint32, args []byte) ([]byte, *rpcError) {
 	case remote.ProcConnectDomainEventCallbackDeregisterAny:
 		return c.deregisterEvents(r)
 	}
+	if b, err, ok := c.drillCall(proc, r); ok {
+		return b, err
+	}
 	if b, err, ok := c.vmCall(proc, r); ok {
 		return b, err
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // The libvirt remote protocol as libvirtd speaks it on its unix socket
@@ -109,6 +111,7 @@ func newRPCConn(h *Host) *rpcConn {
 // reading returns too.
 func (c *rpcConn) serve(rw io.ReadWriter) error {
 	defer c.h.dropCallbacks(c)
+	defer c.h.dropDrillDomains(c)
 	replies := make(chan []byte)
 	stop, done := make(chan struct{}), make(chan struct{})
 	var werr error
@@ -193,7 +196,9 @@ func (c *rpcConn) handle(h rpcHeader, body []byte) (rpcReply, bool) {
 	reply := rpcReply{hdr: h}
 	reply.hdr.typ = typeReply
 	var err *rpcError
-	if h.program != remoteProgram || h.version != remoteVersion {
+	if h.program == remote.QEMUProgram && h.version == remoteVersion {
+		reply.body, err = c.qemuCall(h.procedure, body)
+	} else if h.program != remoteProgram || h.version != remoteVersion {
 		err = &rpcError{code: errRPC, domain: fromRPC,
 			msg: fmt.Sprintf("cannot find program %d version %d", h.program, h.version)}
 	} else {

@@ -59,9 +59,9 @@ func TestLibvirtRoundTrip(t *testing.T) {
 	})
 	t.Run("list and state", func(t *testing.T) { checkDomains(t, l, w.domains) })
 	t.Run("unknown procedure", func(t *testing.T) {
-		_, err := l.ConnectGetCapabilities()
+		_, err := l.ConnectGetSysinfo(0)
 		if !errors.Is(err, libvirt.ErrUnsupported) {
-			t.Errorf("ConnectGetCapabilities error = %v, want ErrUnsupported", err)
+			t.Errorf("ConnectGetSysinfo error = %v, want ErrUnsupported", err)
 		}
 	})
 	t.Run("missing domain", func(t *testing.T) {

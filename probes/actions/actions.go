@@ -68,6 +68,9 @@ type Options struct {
 	// DrillTimeout bounds one drill (default 2h).
 	Drills       *probes.DrillStore
 	DrillTimeout time.Duration
+	// AgentPoll is how often an L2 drill sends guest-ping while the guest
+	// boots (default 2s).
+	AgentPoll time.Duration
 	// VMs, when set, carries out VM operations over the prober's own
 	// connections (the scheduler: its libvirt connection is the one the
 	// verification reads); nil opens a connection per operation.
@@ -100,6 +103,9 @@ func New(opts Options) *Runner {
 	}
 	if opts.DrillTimeout <= 0 {
 		opts.DrillTimeout = 2 * time.Hour
+	}
+	if opts.AgentPoll <= 0 {
+		opts.AgentPoll = defaultAgentPoll
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

@@ -44,7 +44,7 @@ type DrillProgress struct {
 type DrillRequest struct {
 	Host   hosts.Host
 	Backup string // the spec's name: the allow-list is the host's specs
-	Level  int    // remote.DrillL0 or remote.DrillL1
+	Level  int    // remote.DrillL0, DrillL1 or DrillL2 (drill = "boot" specs, KVM hosts)
 	// Progress, when set, is called from the drill's goroutine with each
 	// phase and, while copying, the bytes copied about once a second.
 	Progress func(DrillProgress)
@@ -84,7 +84,9 @@ const cleanupTimeout = 15 * time.Second
 
 // Drill runs one restore drill (README, "Restore drills"): L0 verifies the
 // spec's newest backup where it lies; L1 copies it into restore_dir,
-// verifies the copy and deletes it. It is refused in read-only mode, for a
+// verifies the copy and deletes it; L2 restores as L1 does, then boots the
+// copy through a qcow2 overlay in a transient domain without network and
+// passes when its guest agent answers (drill_boot.go). It is refused in read-only mode, for a
 // spec the host does not have, for a level the spec does not allow, and
 // while another drill runs on the host. It is audited like every action
 // (intent before, outcome after). Cancelling ctx stops it; the scratch
@@ -115,6 +117,14 @@ func (r *Runner) Drill(ctx context.Context, req DrillRequest) probes.DrillResult
 	progress(PhaseList, 0, 0)
 	ops := drillOpsFor(h)
 	conn, err := r.opts.Transport.Connect(dctx, h)
+	var boot *bootRun
+	if err == nil && req.Level == remote.DrillL2 {
+		if boot, err = r.prepareBoot(dctx, conn, h, spec); err != nil {
+			res.Outcome, res.Reason = "refused", r.Refuse([]hosts.Host{h}, ActionDrill, args, err)[0].Error()
+			return res
+		}
+		args = append(args, "domain="+boot.domain)
+	}
 	if err == nil {
 		res.File, res.Size, err = ops.newest(dctx, conn, h, spec)
 	}
@@ -125,6 +135,9 @@ func (r *Runner) Drill(ctx context.Context, req DrillRequest) probes.DrillResult
 		}
 		// Nothing was started on the host: audited as not carried out.
 		r.Refuse([]hosts.Host{h}, ActionDrill, args, errors.New(res.Reason))
+		if boot != nil {
+			boot.drill.Close()
+		}
 		res.Ended = r.opts.Now()
 		r.recordDrill(&res)
 		return res
@@ -133,14 +146,22 @@ func (r *Runner) Drill(ctx context.Context, req DrillRequest) probes.DrillResult
 	cmd, err := ops.command(ds)
 	base := Record{ID: ds.ID, SSHUser: h.User, Host: h.Name, Action: ActionDrill, Args: append(args, res.File), Command: cmd}
 	if err != nil {
-		res.Reason = "cannot build the drill command: " + err.Error()
-		r.Refuse([]hosts.Host{h}, ActionDrill, args, err)
-		return res
+		err = fmt.Errorf("cannot build the drill command: %w", err)
+	} else {
+		intent := base
+		intent.Phase = PhaseIntent
+		if err = r.record(intent); err != nil {
+			err = &RefusedError{Host: h.Name, Action: ActionDrill, Reason: err}
+		}
 	}
-	intent := base
-	intent.Phase = PhaseIntent
-	if err := r.record(intent); err != nil {
-		res.Outcome, res.Reason = "refused", (&RefusedError{Host: h.Name, Action: ActionDrill, Reason: err}).Error()
+	if err != nil {
+		if boot != nil {
+			boot.drill.Close()
+		}
+		res.Outcome, res.Reason = "refused", err.Error()
+		if !errors.As(err, new(*RefusedError)) {
+			r.Refuse([]hosts.Host{h}, ActionDrill, args, err)
+		}
 		return res
 	}
 	out, exit, runErr := r.runDrill(dctx, conn, cmd, ds, ops.poll, res.Size, progress)
@@ -155,10 +176,19 @@ func (r *Runner) Drill(ctx context.Context, req DrillRequest) probes.DrillResult
 	default:
 		ops.finish(&res, out, spec, ds)
 	}
+	if boot != nil && res.Outcome == probes.DrillPassed {
+		r.boot(ctx, conn, h, spec, ds, boot, &res, progress)
+		res.Ended = r.opts.Now()
+	}
 	var cleanupErr error
-	if ds.Level == remote.DrillL1 && (runErr != nil || ctx.Err() != nil) {
+	if ds.Level == remote.DrillL2 || (ds.Level == remote.DrillL1 && (runErr != nil || ctx.Err() != nil)) {
 		progress(PhaseCleanup, 0, 0)
-		cleanupErr = r.cleanupDrill(ctx, h, conn, ops, ds)
+		if boot != nil {
+			r.finishBoot(ctx, h, conn, boot, &res)
+		}
+		if cleanupErr = r.cleanupDrill(ctx, h, conn, ops, ds); cleanupErr != nil {
+			cleanupErr = fmt.Errorf("%s may remain: %w", remote.DrillScratch(ds.RestoreDir, ds.ID), cleanupErr)
+		}
 	}
 	progress(PhaseDone, 0, 0)
 	return r.finishDrill(res, base, &exit, cleanupErr)
@@ -176,9 +206,9 @@ func (r *Runner) permitDrill(h hosts.Host, req DrillRequest) (hosts.Backup, erro
 		switch {
 		case req.Level == remote.DrillL2 && b.Drill != hosts.DrillBoot:
 			return b, fmt.Errorf("%w: L2 needs drill = \"boot\" in the spec", ErrDrillLevel)
-		case req.Level == remote.DrillL2:
-			return b, fmt.Errorf("%w: the L2 boot drill is not implemented yet", ErrDrillLevel)
-		case req.Level != remote.DrillL0 && req.Level != remote.DrillL1:
+		case req.Level == remote.DrillL2 && h.Hypervisor == hosts.KindHyperV:
+			return b, fmt.Errorf("%w: the L2 boot drill runs on libvirt hosts only", ErrDrillLevel)
+		case req.Level < remote.DrillL0 || req.Level > remote.DrillL2:
 			return b, fmt.Errorf("%w: level %d", ErrDrillLevel, req.Level)
 		}
 		return b, nil
@@ -208,7 +238,7 @@ func (r *Runner) runDrill(ctx context.Context, conn probes.Conn, cmd string, ds 
 		ch <- done{out, err}
 	}()
 	phase := PhaseVerify
-	if ds.Level == remote.DrillL1 {
+	if ds.Level >= remote.DrillL1 {
 		phase = PhaseCopy
 	}
 	progress(phase, 0, total)
@@ -219,7 +249,7 @@ func (r *Runner) runDrill(ctx context.Context, conn probes.Conn, cmd string, ds 
 		case d := <-ch:
 			return string(d.out.Stdout), d.out.ExitCode, d.err
 		case <-tick.C:
-			if ds.Level != remote.DrillL1 || !poll {
+			if ds.Level < remote.DrillL1 || !poll {
 				continue
 			}
 			if n, ok := drillCopied(ctx, conn, ds); ok {

@@ -55,17 +55,8 @@ func openDrillLab(t *testing.T, rateMiB int, cases map[string][]byte, sidecarOf 
 		h.Backups = append(h.Backups, hosts.Backup{Name: name, Path: "/srv/drill/" + name + "/*.qcow2",
 			MaxAge: time.Hour, Verify: remote.VerifyQemuImg, DrillMaxAge: time.Hour})
 	}
-	pool := sshx.NewPool(sshx.Options{KeepaliveInterval: time.Second})
-	t.Cleanup(func() { pool.Close() })
-	dir := t.TempDir()
-	audit, err := OpenAuditLog(filepath.Join(dir, "audit.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { audit.Close() })
-	store := probes.NewDrillStore(filepath.Join(dir, "drills.json"))
-	r := New(Options{Audit: audit, Transport: probes.NewSSHTransport(pool), Drills: store, DrillTimeout: 2 * time.Minute})
-	return &drillLab{lab: l, h: h, runner: r, store: store, audit: audit.Path()}
+	r, store, audit := drillRunner(t, sshx.Options{KeepaliveInterval: time.Second}, Options{DrillTimeout: 2 * time.Minute})
+	return &drillLab{lab: l, h: h, runner: r, store: store, audit: audit}
 }
 
 // scratchEntries lists host 30's restore folder (the drills' scratch).

@@ -31,7 +31,6 @@ func TestDrillRefusals(t *testing.T) {
 		{"read-only", true, drillHost("a"), "nightly", 1, ErrReadOnly, ""},
 		{"not a spec of the host", false, drillHost("a"), "../../etc", 1, ErrNoSuchBackup, ""},
 		{"L2 without drill = boot", false, drillHost("a"), "nightly", 2, ErrDrillLevel, `drill = "boot"`},
-		{"L2 not built", false, drillHost("a"), "bootable", 2, ErrDrillLevel, "not implemented"},
 		{"level 7", false, drillHost("a"), "nightly", 7, ErrDrillLevel, ""},
 	}
 	for _, tc := range tests {

@@ -63,31 +63,65 @@ func (m Model) openDrill() (Model, tea.Cmd) {
 		m.note = "drill unavailable: " + why
 		return m, nil
 	}
-	var specs []string
-	for _, b := range hs[0].Backups {
-		specs = append(specs, b.Name)
-	}
-	if len(specs) == 0 {
+	choices := drillChoices(hs[0])
+	if len(choices) == 0 {
 		m.note = "drill unavailable: no backup specs on " + h.Name
 		return m, nil
 	}
-	m.flow = flow{hosts: hs, drill: true}
-	m.picker = picker.New(m.th, m.keys, "Restore drill of which backup?", "on "+h.Name+" (L1: restore a copy, verify, delete)", specs, 0)
+	items := make([]string, len(choices))
+	hint := "on " + h.Name + " (L1: restore a copy, verify, delete"
+	for i, c := range choices {
+		items[i] = c.spec.Name
+		if c.level == remote.DrillL2 {
+			items[i] += " · L2 boot"
+			hint = "on " + h.Name + " (L1: restore, verify, delete; L2: also boot"
+		}
+	}
+	m.flow = flow{hosts: hs, drill: true, drillChoices: choices}
+	m.picker = picker.New(m.th, m.keys, "Restore drill of which backup?", hint+")", items, 0)
 	m.overlay = overlayDrillPick
 	m.layout()
 	return m, nil
 }
 
-// openDrillConfirm shows what the drill will do on the host.
-func (m Model) openDrillConfirm(spec string) (Model, tea.Cmd) {
-	h := m.flow.hosts[0]
+// drillChoice is one line of the drill picker: a spec at a level.
+type drillChoice struct {
+	spec  hosts.Backup
+	level int
+}
+
+// drillChoices are h's drills: L1 of every spec, and L2 after it for a
+// spec with drill = "boot" on a libvirt host (whether the host has KVM is
+// known only when the drill asks libvirt; it is refused then if not).
+func drillChoices(h hosts.Host) []drillChoice {
+	var out []drillChoice
+	for _, b := range h.Backups {
+		out = append(out, drillChoice{b, remote.DrillL1})
+		if b.Drill == hosts.DrillBoot && h.Hypervisor != hosts.KindHyperV {
+			out = append(out, drillChoice{b, remote.DrillL2})
+		}
+	}
+	return out
+}
+
+// drillWhat says what a drill at level does on h, for the confirmation.
+func drillWhat(h hosts.Host, c drillChoice) string {
 	dir := h.RestoreDir
 	if dir == "" {
 		dir = hosts.DefaultRestoreDir
 	}
-	what := fmt.Sprintf("L1: copy the newest file into %s/hvconsole-drill-ID, verify the copy, delete it (D again cancels)", dir)
-	m.flow.unit = spec
-	m.confirm = confirm.New(m.th, "Restore drill", spec, []confirm.Target{{Host: h.Name, Command: what}})
+	if c.level == remote.DrillL2 {
+		return fmt.Sprintf("L2: copy into %s/hvconsole-drill-ID, verify, boot without network as %s%s-..., "+
+			"guest agent within %s, destroy, delete", dir, remote.DrillDomainPrefix, c.spec.Name, c.spec.BootTimeout())
+	}
+	return fmt.Sprintf("L1: copy the newest file into %s/hvconsole-drill-ID, verify the copy, delete it (D again cancels)", dir)
+}
+
+// openDrillConfirm shows what the drill will do on the host.
+func (m Model) openDrillConfirm(c drillChoice) (Model, tea.Cmd) {
+	h := m.flow.hosts[0]
+	m.flow.unit, m.flow.drillLevel = c.spec.Name, c.level
+	m.confirm = confirm.New(m.th, "Restore drill", c.spec.Name, []confirm.Target{{Host: h.Name, Command: drillWhat(h, c)}})
 	m.overlay = overlayConfirm
 	m.layout()
 	return m, nil
@@ -102,12 +136,12 @@ func (m Model) afterDrillConfirm() (Model, tea.Cmd) {
 		m.note = "drill cancelled"
 		act := m.opts.Actions
 		return m, func() tea.Msg {
-			act.Refuse(f.hosts, actions.ActionDrill, []string{f.unit, "L1"}, actions.ErrCancelled)
+			act.Refuse(f.hosts, actions.ActionDrill, []string{f.unit, fmt.Sprintf("L%d", f.drillLevel)}, actions.ErrCancelled)
 			return nil
 		}
 	case confirm.Confirmed:
 		m.closeOverlay()
-		return m.startDrill(f.hosts[0], f.unit)
+		return m.startDrill(f.hosts[0], f.unit, f.drillLevel)
 	}
 	return m, nil
 }
@@ -115,7 +149,7 @@ func (m Model) afterDrillConfirm() (Model, tea.Cmd) {
 // startDrill marks the row busy and runs the drill under a context D can
 // cancel; progress comes back through a channel drained by a re-issued
 // command, the result as drillDoneMsg.
-func (m Model) startDrill(h hosts.Host, spec string) (Model, tea.Cmd) {
+func (m Model) startDrill(h hosts.Host, spec string, level int) (Model, tea.Cmd) {
 	d, _ := m.opts.Actions.(Driller)
 	ctx, cancel := context.WithCancel(m.ctx)
 	if m.drills == nil {
@@ -132,7 +166,7 @@ func (m Model) startDrill(h hosts.Host, spec string) (Model, tea.Cmd) {
 	run := func() tea.Msg {
 		defer cancel()
 		defer close(ch)
-		res := d.Drill(ctx, actions.DrillRequest{Host: h, Backup: spec, Level: remote.DrillL1,
+		res := d.Drill(ctx, actions.DrillRequest{Host: h, Backup: spec, Level: level,
 			Progress: func(p actions.DrillProgress) {
 				select {
 				case ch <- p:

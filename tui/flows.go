@@ -36,6 +36,10 @@ type flow struct {
 	hosts []hosts.Host
 	unit  string // the service, or the backup spec of a drill
 	drill bool   // a restore drill (drill.go), not a restart
+	// drillChoices are the drill picker's lines; drillLevel the level
+	// confirmed (drill.go).
+	drillChoices []drillChoice
+	drillLevel   int
 	// vmChoices are the VM picker's lines; vm the one confirmed (vms.go).
 	vmChoices []vmChoice
 	vm        *vmChoice
@@ -191,7 +195,7 @@ func (m Model) afterPick() (Model, tea.Cmd) {
 			return m.showJournal(m.flow.hosts[0], unit)
 		}
 		if m.overlay == overlayDrillPick {
-			return m.openDrillConfirm(unit)
+			return m.openDrillConfirm(m.flow.drillChoices[m.picker.Cursor()])
 		}
 		if m.overlay == overlayVMPick {
 			return m.openVMConfirm(m.flow.vmChoices[m.picker.Cursor()])

@@ -108,9 +108,15 @@ func confirmDrill(h hosts.Host, opts drillOptions) error {
 		dir = hosts.DefaultRestoreDir
 	}
 	fmt.Fprintf(tty, "Restore drill L%d of backup %q on %s (%s):\n", opts.level, opts.backup, h.Name, h.Address)
-	if opts.level >= remote.DrillL1 {
+	switch opts.level {
+	case remote.DrillL2:
+		fmt.Fprintf(tty, "  copies the newest file into %s/hvconsole-drill-ID and verifies the copy,\n", dir)
+		fmt.Fprintf(tty, "  boots it through a qcow2 overlay in a transient VM without network (%s%s-...),\n",
+			remote.DrillDomainPrefix, opts.backup)
+		fmt.Fprintln(tty, "  passes when its QEMU guest agent answers, then destroys the VM and deletes the files")
+	case remote.DrillL1:
 		fmt.Fprintf(tty, "  copies the newest file into %s/hvconsole-drill-ID, verifies the copy, deletes it\n", dir)
-	} else {
+	default:
 		fmt.Fprintln(tty, "  verifies the newest file where it lies (sha256, qemu-img check)")
 	}
 	fmt.Fprint(tty, "Type yes to confirm: ")

@@ -18,7 +18,8 @@ const labDrill = 45
 // `hvconsole drill` end to end on a real host: a good qcow2 backup passes
 // L1 (restore time reported, recorded in drills.json beside the audit log),
 // and the backups check is then OK for drill_max_age; a corrupted one
-// fails (exit 2) and turns the backups check CRIT.
+// fails (exit 2) and turns the backups check CRIT; L2 is refused on a host
+// without KVM (the lab's test driver has none).
 func TestDrillCommandLab(t *testing.T) {
 	lab := labtest.Require(t)
 	good := labtest.QcowImage(t, 8)
@@ -38,6 +39,7 @@ path = "/srv/cli-drill/good/*.qcow2"
 max_age = "1h"
 verify = "qemu-img"
 drill_max_age = "24h"
+drill = "boot"
 [[hosts.backups]]
 name = "bad"
 path = "/srv/cli-drill/bad/*.qcow2"
@@ -64,6 +66,13 @@ drill_max_age = "24h"
 	code, out, stderr = runCapture(t, "drill", "--config", cfg, "--host", name, "--backup", "good", "--yes", "--read-only")
 	if code != exitUnknown || !strings.Contains(out+stderr, "read-only") {
 		t.Errorf("read-only: exit %d %q %q", code, out, stderr)
+	}
+
+	// L2 on a real libvirtd whose (test driver) capabilities offer no KVM:
+	// refused before anything starts, with the reason.
+	code, out, stderr = runCapture(t, "drill", "--config", cfg, "--host", name, "--backup", "good", "--level", "2", "--yes")
+	if code != exitUnknown || !strings.Contains(out, "L2 drill of good refused") || !strings.Contains(out, "offers no KVM guests") {
+		t.Errorf("L2 without KVM: exit %d %q %q", code, out, stderr)
 	}
 
 	doc, _, _ = runJSON2(t, "backups", cfg)

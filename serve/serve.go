@@ -91,6 +91,8 @@ type server struct {
 	firing  atomic.Int64
 	metrics net.Listener
 	handler http.Handler
+	// prepared is /metrics' expositions prepared ahead.
+	prepared *preparedMetrics
 	// site is [serve] site as started (a reload does not change it).
 	site string
 	hub  *hub
@@ -119,11 +121,11 @@ func newServer(opts Options) (*server, error) {
 	reg, sent := newRegistry(s.fleet, func() int { return int(s.firing.Load()) }, cfg.Alerting.ExternalLabels, opts.Version)
 	registerDrills(reg, cfg.Alerting.ExternalLabels, opts.Drills)
 	s.notify = newNotifier(cfg.Alerting, "", opts.HTTPClient, s.log, sent)
-	h, err := metricsHandler(reg, s.fleet, opts.Version, s.log)
+	h, prepared, err := metricsHandler(reg, s.fleet, opts.Version, s.log, opts.Now)
 	if err != nil {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
-	s.handler = h
+	s.handler, s.prepared = h, prepared
 	if s.acks, err = loadAcks(opts.AckFile); err != nil {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
@@ -169,6 +171,7 @@ func (s *server) run(ctx context.Context) error {
 	s.loop(ctx)
 	cancel()
 	wg.Wait()
+	s.prepared.wait()
 	s.silences.wait()
 	if httpErr != nil && !errors.Is(httpErr, http.ErrServerClosed) {
 		return fmt.Errorf("serve: metrics listener: %w", httpErr)

@@ -113,6 +113,8 @@ func benchScrape(b *testing.B, n int) {
 	b.ReportMetric(float64(last.Body.Len())/(1<<20), "gzip-MB")
 	b.ReportMetric(float64(len(plain))/(1<<20), "text-MB")
 	runtime.KeepAlive(fleet)
+	runtime.KeepAlive(hs) // the config's inventory and the scheduler's reports, which serve shares
+	runtime.KeepAlive(reps)
 }
 
 // liveHeap is the heap in use after a collection.

@@ -22,7 +22,7 @@ func TestCheckBackupsOneListingOneVerifyExec(t *testing.T) {
 	f.list("/srv/weekly/*.img", bf("/srv/weekly/w.img", 2*24*time.Hour, gib))
 	f.sha(n1, shaOut(n1, hashA, ptr(hashA+"\n")))
 	f.qemu("/srv/weekly/w.img", fakeBackupAnswer{out: qemuCleanOut})
-	res, brs := checkBackups(t.Context(), f, bkHost(nightly("sha256"), weekly), bkNow)
+	res, brs := checkBackups(t.Context(), f.conn(), bkHost(nightly("sha256"), weekly), bkNow)
 	if len(f.execs) != 2 {
 		t.Fatalf("%d execs, want 2 (one listing batch, one verify batch)", len(f.execs))
 	}
@@ -55,7 +55,7 @@ func TestCheckBackupsMissingToolInBatch(t *testing.T) {
 	f.sha(n1, noToolSh)
 	f.sha("/srv/b/x", noToolSh)
 	f.qemu("/srv/c/y", fakeBackupAnswer{out: qemuCleanOut})
-	res, brs := checkBackups(t.Context(), f, bkHost(specs...), bkNow)
+	res, brs := checkBackups(t.Context(), f.conn(), bkHost(specs...), bkNow)
 	// The sha256 job's "exit 0" ends the batch: the other sha256 job is
 	// known to lack the tool too; the qemu-img job is run alone.
 	if len(f.execs) != 3 {
@@ -102,7 +102,7 @@ func TestCheckBackupsExecFailures(t *testing.T) {
 			if tc.host != nil {
 				tc.host(&h)
 			}
-			res, brs := checkBackups(t.Context(), f, h, bkNow)
+			res, brs := checkBackups(t.Context(), f.conn(), h, bkNow)
 			checkSpec(t, brs[0], wantSpec{UNKNOWN, tc.summary, backupVerifySkipped})
 			if res.Status != UNKNOWN || res.Err == "" || brs[0].Err == "" {
 				t.Errorf("result %v err %q / %q, want UNKNOWN with the error", res.Status, res.Err, brs[0].Err)
@@ -118,8 +118,13 @@ func TestCheckBackupsVerifyExecFails(t *testing.T) {
 	f := newFakeBackupRemote(t)
 	f.list("/srv/backups/*.qcow2", bf(n1, time.Hour, 1<<30))
 	f.sha(n1, shaOut(n1, hashA, ptr(hashA+"\n")))
-	calls := 0
-	rem := &failNthRemote{fakeBackupRemote: f, fail: 2, calls: &calls}
+	rem, calls := f.conn(), 0
+	rem.ExecFn = func(ctx context.Context, cmd string) (ExecResult, error) {
+		if calls++; calls == 2 {
+			return ExecResult{}, errors.New("link down")
+		}
+		return f.exec(ctx, cmd)
+	}
 	_, brs := checkBackups(t.Context(), rem, bkHost(nightly("sha256")), bkNow)
 	checkSpec(t, brs[0], wantSpec{UNKNOWN, "sha256 verify: backups exec: link down", backupVerifyFailed})
 	if brs[0].Newest != n1 || brs[0].Count != 1 {
@@ -127,25 +132,10 @@ func TestCheckBackupsVerifyExecFails(t *testing.T) {
 	}
 }
 
-// failNthRemote fails the fail-th Exec with "link down".
-type failNthRemote struct {
-	*fakeBackupRemote
-	fail  int
-	calls *int
-}
-
-func (r *failNthRemote) Exec(ctx context.Context, cmd string) (ExecResult, error) {
-	*r.calls++
-	if *r.calls == r.fail {
-		return ExecResult{}, errors.New("link down")
-	}
-	return r.fakeBackupRemote.Exec(ctx, cmd)
-}
-
 func TestCheckBackupsSpecProblems(t *testing.T) {
 	t.Run("no specs", func(t *testing.T) {
 		f := newFakeBackupRemote(t)
-		res, brs := checkBackups(t.Context(), f, bkHost(), bkNow)
+		res, brs := checkBackups(t.Context(), f.conn(), bkHost(), bkNow)
 		if res.Status != UNKNOWN || res.Summary != "no backup specs configured" || brs != nil || len(f.execs) != 0 {
 			t.Errorf("got %+v %v after %d execs", res, brs, len(f.execs))
 		}
@@ -155,7 +145,7 @@ func TestCheckBackupsSpecProblems(t *testing.T) {
 		f.list("/srv/backups/*.qcow2", bf(n1, time.Hour, 1<<30))
 		bad := withName(withPath(nightly("none"), "/srv/$(reboot)/*"), "bad")
 		odd := nightly("md5")
-		res, brs := checkBackups(t.Context(), f, bkHost(bad, odd), bkNow)
+		res, brs := checkBackups(t.Context(), f.conn(), bkHost(bad, odd), bkNow)
 		checkSpec(t, brs[0], wantSpec{UNKNOWN, "not allowed in a remote command", backupVerifySkipped})
 		checkSpec(t, brs[1], wantSpec{UNKNOWN, "unknown verify method \"md5\"", backupVerifyFailed})
 		if res.Status != UNKNOWN || len(f.execs) != 1 {
@@ -170,7 +160,7 @@ func TestCheckBackupsCleansRemoteText(t *testing.T) {
 	f.list("/srv/backups/*.qcow2", bf(evil, time.Hour, 1<<30))
 	// The raw path reaches the builder, which quotes it.
 	f.sha(evil, fakeBackupAnswer{out: "--no-sidecar--\n", stderr: "sha256sum: " + evil + ": \x1b[31mI/O error\n"})
-	res, brs := checkBackups(t.Context(), f, bkHost(nightly("sha256")), bkNow)
+	res, brs := checkBackups(t.Context(), f.conn(), bkHost(nightly("sha256")), bkNow)
 	if brs[0].Newest != "/srv/backups/vm.qcow2" {
 		t.Errorf("Newest %q, want the cleaned path", brs[0].Newest)
 	}

@@ -2,11 +2,8 @@ package probes
 
 import (
 	"context"
-	"errors"
-	"net"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/hosts/remote"
@@ -15,26 +12,17 @@ import (
 // Fuzz tests of every backup output parser: no input panics, and whatever
 // is accepted keeps the invariants the rating relies on.
 
-// fuzzBackupRemote answers every exec with the same fuzzed output, where
+// fuzzBackupConn answers every exec with the same fuzzed output, where
 // "@@hv:" stands for the batch's own tag, so fuzzed frames can match.
-type fuzzBackupRemote struct {
-	out, stderr string
-	exit        int
+func fuzzBackupConn(out, stderr string, exit int) Conn {
+	return &stubConn{ExecFn: func(_ context.Context, cmd string) (ExecResult, error) {
+		framed := out
+		if boundary, _, ok := remote.UnBatch(cmd); ok {
+			framed = strings.ReplaceAll(out, "@@hv:", "@@hv:"+boundary+":")
+		}
+		return ExecResult{Stdout: []byte(framed), Stderr: []byte(stderr), ExitCode: exit}, nil
+	}}
 }
-
-func (r fuzzBackupRemote) Exec(_ context.Context, cmd string) (ExecResult, error) {
-	out := r.out
-	if boundary, _, ok := remote.UnBatch(cmd); ok {
-		out = strings.ReplaceAll(out, "@@hv:", "@@hv:"+boundary+":")
-	}
-	return ExecResult{Stdout: []byte(out), Stderr: []byte(r.stderr), ExitCode: r.exit}, nil
-}
-func (r fuzzBackupRemote) DialUnix(context.Context, string) (net.Conn, error) {
-	return nil, errors.New("fuzz remote: no sockets")
-}
-func (r fuzzBackupRemote) HandshakeLatency() time.Duration { return 0 }
-func (r fuzzBackupRemote) RTT() time.Duration              { return 0 }
-func (r fuzzBackupRemote) Done() <-chan struct{}           { return nil }
 
 // FuzzCheckBackups feeds garbage to the whole check: it must rate every
 // spec, never panic, and keep control characters out of every text field.
@@ -44,7 +32,7 @@ func FuzzCheckBackups(f *testing.F) {
 	f.Add("@@hv:0\n--no-tool--\n", "", 2)
 	f.Fuzz(func(t *testing.T, out, stderr string, exit int) {
 		h := bkHost(nightly("sha256"), withName(withPath(nightly("qemu-img"), "/srv/b/*"), "b"))
-		res, brs := checkBackups(t.Context(), fuzzBackupRemote{out, stderr, exit}, h, bkNow)
+		res, brs := checkBackups(t.Context(), fuzzBackupConn(out, stderr, exit), h, bkNow)
 		if len(brs) != 2 || res.Check != hosts.CheckBackups || res.Status.Severity() < worstBackup(brs).Severity() {
 			t.Fatalf("got %+v, %+v", res, brs)
 		}

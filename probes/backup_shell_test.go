@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,11 +16,9 @@ import (
 	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
-// shellRemote runs each exec with the real /bin/sh on this machine, as
-// sshd would run it on a host.
-type shellRemote struct{ done chan struct{} }
-
-func (r shellRemote) Exec(ctx context.Context, script string) (ExecResult, error) {
+// shellExec runs each exec with the real /bin/sh on this machine, as sshd
+// would run it on a host.
+func shellExec(ctx context.Context, script string) (ExecResult, error) {
 	var out, errb bytes.Buffer
 	c := exec.CommandContext(ctx, "/bin/sh", "-c", script)
 	c.Stdout, c.Stderr = &out, &errb
@@ -32,13 +29,6 @@ func (r shellRemote) Exec(ctx context.Context, script string) (ExecResult, error
 	}
 	return ExecResult{Stdout: out.Bytes(), Stderr: errb.Bytes()}, err
 }
-
-func (shellRemote) DialUnix(context.Context, string) (net.Conn, error) {
-	return nil, errors.New("shell remote: no unix sockets")
-}
-func (shellRemote) HandshakeLatency() time.Duration { return 0 }
-func (shellRemote) RTT() time.Duration              { return 0 }
-func (r shellRemote) Done() <-chan struct{}         { return r.done }
 
 func sha256Hex(s string) string {
 	sum := sha256.Sum256([]byte(s))
@@ -79,7 +69,7 @@ func TestBackupSidecarCannotForgeFraming(t *testing.T) {
 		return hosts.Backup{Name: name, Path: filepath.Join(dir, sub, "*.img"), MaxAge: time.Hour, Verify: remote.VerifySHA256}
 	}
 	h := bkHost(spec("a", "a"), spec("b", "b"))
-	_, brs := checkBackups(t.Context(), shellRemote{done: make(chan struct{})}, h, time.Now())
+	_, brs := checkBackups(t.Context(), &stubConn{ExecFn: shellExec, DoneCh: make(chan struct{})}, h, time.Now())
 	if brs[0].Verify != BackupVerifyMismatch || brs[0].Status != CRIT {
 		t.Errorf("spec a: verify %q, %v %q; want %q, CRIT", brs[0].Verify, brs[0].Status, brs[0].Summary, BackupVerifyMismatch)
 	}

@@ -2,9 +2,7 @@ package probes
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -22,9 +20,10 @@ type fakeBackupAnswer struct {
 	exitsShell bool
 }
 
-// fakeBackupRemote answers the exact command strings of hosts/commands.go,
-// framing batches the way sh runs a remote.Batch script: an output without a
-// final newline gets the end marker glued to its last line.
+// fakeBackupRemote is a host that answers the exact command strings of
+// hosts/remote, framing batches the way sh runs a remote.Batch script: an
+// output without a final newline gets the end marker glued to its last
+// line. conn is the Conn that reaches it.
 type fakeBackupRemote struct {
 	t       testing.TB
 	answers map[string]fakeBackupAnswer
@@ -38,7 +37,11 @@ func newFakeBackupRemote(t testing.TB) *fakeBackupRemote {
 	return &fakeBackupRemote{t: t, answers: map[string]fakeBackupAnswer{}}
 }
 
-func (f *fakeBackupRemote) Exec(ctx context.Context, cmd string) (ExecResult, error) {
+func (f *fakeBackupRemote) conn() *stubConn {
+	return &stubConn{ExecFn: f.exec, Handshake: time.Millisecond, Trip: time.Millisecond}
+}
+
+func (f *fakeBackupRemote) exec(ctx context.Context, cmd string) (ExecResult, error) {
 	f.execs = append(f.execs, cmd)
 	if _, ok := ctx.Deadline(); !ok {
 		f.t.Errorf("exec without a deadline: %q", cmd)
@@ -83,13 +86,6 @@ func (f *fakeBackupRemote) answer(cmd string) fakeBackupAnswer {
 	}
 	return a
 }
-
-func (f *fakeBackupRemote) DialUnix(context.Context, string) (net.Conn, error) {
-	return nil, errors.New("fake backup remote: no sockets")
-}
-func (f *fakeBackupRemote) HandshakeLatency() time.Duration { return time.Millisecond }
-func (f *fakeBackupRemote) RTT() time.Duration              { return time.Millisecond }
-func (f *fakeBackupRemote) Done() <-chan struct{}           { return nil }
 
 // list makes the host answer glob's listing with files.
 func (f *fakeBackupRemote) list(glob string, files ...remote.BackupFile) {
@@ -304,7 +300,7 @@ func TestCheckBackupsRules(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFakeBackupRemote(t)
 			tc.setup(f)
-			res, brs := checkBackups(t.Context(), f, bkHost(tc.spec), bkNow)
+			res, brs := checkBackups(t.Context(), f.conn(), bkHost(tc.spec), bkNow)
 			if len(brs) != 1 {
 				t.Fatalf("got %d backup results, want 1", len(brs))
 			}

@@ -196,21 +196,20 @@ func healthyHost() *fakeHost {
 		kvmOut: "kvm_dev=present\nkvm_access=rw\nkvm_module=kvm_intel\nkvm_module=kvm\n"}
 }
 
-// fakeTransport serves fake hosts by name.
+// fakeTransport serves fake hosts by name: the tests' stubTransport with
+// the fleet's Connect and Reconnect.
 type fakeTransport struct {
+	*stubTransport
 	hosts map[string]*fakeHost
-	// classifyFn rates Connect errors (default defaultClassify).
-	classifyFn func(error) (Status, string)
 }
 
-func (t *fakeTransport) ClassifyConnect(err error) (Status, string) {
-	if t.classifyFn != nil {
-		return t.classifyFn(err)
-	}
-	return defaultClassify(err)
+func newFakeTransport() *fakeTransport {
+	t := &fakeTransport{hosts: map[string]*fakeHost{}}
+	t.stubTransport = &stubTransport{ConnectFn: t.connect, ReconnectFn: t.reconnect}
+	return t
 }
 
-func (t *fakeTransport) Connect(ctx context.Context, h hosts.Host) (Conn, error) {
+func (t *fakeTransport) connect(ctx context.Context, h hosts.Host) (Conn, error) {
 	fh := t.hosts[h.Name]
 	fh.connects.Add(1)
 	fh.mu.Lock()
@@ -229,13 +228,13 @@ func (t *fakeTransport) Connect(ctx context.Context, h hosts.Host) (Conn, error)
 	}
 	fh.mu.Lock()
 	defer fh.mu.Unlock()
-	if fh.remote == nil || isClosed(fh.remote.done) {
-		fh.remote = &fakeRemote{host: fh, units: h.Units, done: make(chan struct{}), hs: 40 * time.Millisecond}
+	if fh.remote == nil || isClosed(fh.remote.DoneCh) {
+		fh.remote = newFakeRemote(fh, h.Units)
 	}
 	return fh.remote, nil
 }
 
-func (t *fakeTransport) Reconnect(host string) {
+func (t *fakeTransport) reconnect(host string) {
 	fh := t.hosts[host]
 	fh.reconnects.Add(1)
 	fh.mu.Lock()
@@ -245,18 +244,25 @@ func (t *fakeTransport) Reconnect(host string) {
 	}
 }
 
-// fakeRemote answers the exact command strings of hosts/commands.go.
+// fakeRemote is one connection to a fake host: the tests' stubConn
+// answering the exact command strings of hosts/remote from the host.
 type fakeRemote struct {
+	stubConn
 	host  *fakeHost
 	units []string
-	done  chan struct{}
 	once  sync.Once
-	hs    time.Duration
 }
 
-func (r *fakeRemote) drop() { r.once.Do(func() { close(r.done) }) }
+func newFakeRemote(fh *fakeHost, units []string) *fakeRemote {
+	r := &fakeRemote{host: fh, units: units}
+	r.stubConn = stubConn{ExecFn: r.exec, DialUnixFn: r.dialUnix, Handshake: 40 * time.Millisecond,
+		Trip: 2 * time.Millisecond, DoneCh: make(chan struct{})}
+	return r
+}
 
-func (r *fakeRemote) Exec(ctx context.Context, cmd string) (ExecResult, error) {
+func (r *fakeRemote) drop() { r.once.Do(func() { close(r.DoneCh) }) }
+
+func (r *fakeRemote) exec(ctx context.Context, cmd string) (ExecResult, error) {
 	fh := r.host
 	fh.execs.Add(1)
 	fh.lastScript.Store(cmd)
@@ -317,7 +323,7 @@ func (r *fakeRemote) answer(cmd string) (string, int) {
 	return "sh: command not found\n", 127
 }
 
-func (r *fakeRemote) DialUnix(ctx context.Context, path string) (net.Conn, error) {
+func (r *fakeRemote) dialUnix(ctx context.Context, path string) (net.Conn, error) {
 	r.host.mu.Lock()
 	err, dying := r.host.dialErr, r.host.dialDying > 0
 	if dying {
@@ -339,9 +345,6 @@ func (r *fakeRemote) DialUnix(ctx context.Context, path string) (net.Conn, error
 	go r.host.daemon(server)
 	return client, nil
 }
-func (r *fakeRemote) HandshakeLatency() time.Duration { return r.hs }
-func (r *fakeRemote) RTT() time.Duration              { return 2 * time.Millisecond }
-func (r *fakeRemote) Done() <-chan struct{}           { return r.done }
 
 // fakeOpen is the Scheduler.open used with fake hosts.
 func (t *fakeTransport) fakeOpen(ctx context.Context, r Conn, h hosts.Host) (*lvSession, error) {
@@ -365,7 +368,7 @@ func (t *fakeTransport) fakeOpen(ctx context.Context, r Conn, h hosts.Host) (*lv
 func apiSession(t testing.TB, api libvirtAPI) *lvSession {
 	dead := make(chan struct{})
 	var once sync.Once
-	s := &lvSession{api: api, remote: &dialRemote{done: make(chan struct{})}, dead: dead,
+	s := &lvSession{api: api, remote: &stubConn{DoneCh: make(chan struct{})}, dead: dead,
 		kill: func() { once.Do(func() { close(dead) }) }}
 	t.Cleanup(func() {
 		if !s.shutdown(time.After(5 * time.Second)) {
@@ -390,7 +393,7 @@ func testHost(name string) hosts.Host {
 // fleet builds a config, a fake transport and a scheduler over named hosts.
 func fleet(names []string, fhs []*fakeHost, opts SchedulerOptions) (*hosts.Config, *fakeTransport, *Scheduler) {
 	cfg := &hosts.Config{Concurrency: 16}
-	tr := &fakeTransport{hosts: map[string]*fakeHost{}}
+	tr := newFakeTransport()
 	for i, n := range names {
 		cfg.Hosts = append(cfg.Hosts, testHost(n))
 		tr.hosts[n] = fhs[i]

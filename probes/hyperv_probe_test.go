@@ -2,8 +2,6 @@ package probes
 
 import (
 	"context"
-	"errors"
-	"net"
 	"testing"
 	"time"
 
@@ -13,16 +11,21 @@ import (
 	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
-// hvRemote answers Exec by exact script: the command must be the
-// EncodedCommand of a script it knows, so a test fails if a builder
-// changes shape. hang makes every Exec wait for its context.
+// hvRemote is a Windows host that answers an exec by exact script: the
+// command must be the EncodedCommand of a script it knows, so a test fails
+// if a builder changes shape. hang makes every exec wait for its context.
+// conn is the Conn that reaches it.
 type hvRemote struct {
 	answers map[string]ExecResult
 	hang    bool
 	cmds    []string
 }
 
-func (r *hvRemote) Exec(ctx context.Context, cmd string) (ExecResult, error) {
+func (r *hvRemote) conn() Conn {
+	return &stubConn{ExecFn: r.exec, Handshake: time.Millisecond, Trip: time.Millisecond}
+}
+
+func (r *hvRemote) exec(ctx context.Context, cmd string) (ExecResult, error) {
 	r.cmds = append(r.cmds, cmd)
 	if r.hang {
 		<-ctx.Done()
@@ -37,13 +40,6 @@ func (r *hvRemote) Exec(ctx context.Context, cmd string) (ExecResult, error) {
 	}
 	return ExecResult{Stderr: []byte("unknown script"), ExitCode: 1}, nil
 }
-
-func (r *hvRemote) DialUnix(context.Context, string) (net.Conn, error) {
-	return nil, errors.New("no unix sockets on Windows")
-}
-func (r *hvRemote) HandshakeLatency() time.Duration { return time.Millisecond }
-func (r *hvRemote) RTT() time.Duration              { return time.Millisecond }
-func (r *hvRemote) Done() <-chan struct{}           { return nil }
 
 func hvHost() hosts.Host {
 	return hosts.Host{Name: "hv-01", Hypervisor: hosts.KindHyperV, ProbeTimeout: 2 * time.Second,
@@ -78,7 +74,7 @@ func TestHyperVProbeFake(t *testing.T) {
 		"hypervisor": "hypervisor_healthy_ps7.json", "vms": "vms_ps51.json",
 		"resources": "resources_ps7.json", "backups": "backups_ps7.json",
 	})}
-	rep := ProbeHyperV(t.Context(), r, h, hvNow)
+	rep := ProbeHyperV(t.Context(), r.conn(), h, hvNow)
 	var got []string
 	for _, c := range rep.Checks {
 		got = append(got, c.Check+"="+c.Status.String())
@@ -96,7 +92,7 @@ func TestHyperVProbeFake(t *testing.T) {
 	if len(r.cmds) != 4 {
 		t.Errorf("%d execs, want one per script", len(r.cmds))
 	}
-	checks, vms, version := hyperVProbe(t.Context(), r, h, hvNow)
+	checks, vms, version := hyperVProbe(t.Context(), r.conn(), h, hvNow)
 	if len(checks) != 4 || len(vms) != 2 || version != rep.Version {
 		t.Errorf("HyperVProbe = %d checks, %d VMs, %q", len(checks), len(vms), version)
 	}
@@ -119,7 +115,7 @@ func TestHyperVProbeFailures(t *testing.T) {
 		}}, "unavailable: unparseable output"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rep := ProbeHyperV(t.Context(), tc.r, h, hvNow)
+			rep := ProbeHyperV(t.Context(), tc.r.conn(), h, hvNow)
 			if len(rep.Checks) != 2 {
 				t.Fatalf("checks %+v", rep.Checks)
 			}
@@ -158,7 +154,7 @@ func TestHyperVBackupsFixtures(t *testing.T) {
 			h := hvHost()
 			h.Backups = []hosts.Backup{tc.spec}
 			r := &hvRemote{answers: hvAnswers(t, h, map[string]string{"backups": tc.file})}
-			res, brs := checkHyperVBackups(t.Context(), r, h, hvNow)
+			res, brs := checkHyperVBackups(t.Context(), r.conn(), h, hvNow)
 			hvWantResult(t, res, tc.st, tc.wants...)
 			var verify []string
 			for _, b := range brs {

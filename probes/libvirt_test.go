@@ -14,26 +14,11 @@ import (
 	"github.com/digitalocean/go-libvirt/libvirttest"
 )
 
-// dialRemote is a Conn whose unix sockets come from dial.
-type dialRemote struct {
-	dial func() (net.Conn, error)
-	hang bool // DialUnix waits for ctx, as a hung channel open does
-	done chan struct{}
+// dialConn is a live Conn whose unix sockets come from dial.
+func dialConn(dial func() (net.Conn, error)) *stubConn {
+	return &stubConn{DialUnixFn: func(context.Context, string) (net.Conn, error) { return dial() },
+		DoneCh: make(chan struct{})}
 }
-
-func (r *dialRemote) Exec(context.Context, string) (ExecResult, error) {
-	return ExecResult{}, errors.New("no exec")
-}
-func (r *dialRemote) DialUnix(ctx context.Context, path string) (net.Conn, error) {
-	if r.hang {
-		<-ctx.Done()
-		return nil, ctx.Err()
-	}
-	return r.dial()
-}
-func (r *dialRemote) HandshakeLatency() time.Duration { return 0 }
-func (r *dialRemote) RTT() time.Duration              { return 0 }
-func (r *dialRemote) Done() <-chan struct{}           { return r.done }
 
 func grace(t *testing.T) <-chan time.Time {
 	t.Helper()
@@ -46,7 +31,7 @@ func grace(t *testing.T) <-chan time.Time {
 // it does not know: the deadline must free the call and every goroutine.
 func TestSessionRealLibvirtDeadline(t *testing.T) {
 	mock := libvirttest.New()
-	r := &dialRemote{dial: mock.Dial, done: make(chan struct{})}
+	r := dialConn(mock.Dial)
 	h := testHost("hv1")
 	sess, err := openLibvirt(t.Context(), r, h)
 	if err != nil {
@@ -79,7 +64,7 @@ func TestSessionRealLibvirtDeadline(t *testing.T) {
 
 func TestSessionRealLibvirtPoliteClose(t *testing.T) {
 	mock := libvirttest.New()
-	r := &dialRemote{dial: mock.Dial, done: make(chan struct{})}
+	r := dialConn(mock.Dial)
 	sess, err := openLibvirt(t.Context(), r, testHost("hv1"))
 	if err != nil {
 		t.Fatalf("open: %v", err)
@@ -91,12 +76,12 @@ func TestSessionRealLibvirtPoliteClose(t *testing.T) {
 
 func TestSessionRemoteGone(t *testing.T) {
 	mock := libvirttest.New()
-	r := &dialRemote{dial: mock.Dial, done: make(chan struct{})}
+	r := dialConn(mock.Dial)
 	sess, err := openLibvirt(t.Context(), r, testHost("hv1"))
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
-	close(r.done)
+	close(r.DoneCh)
 	if sess.alive() {
 		t.Error("session alive on a closed remote")
 	}
@@ -107,7 +92,7 @@ func TestSessionRemoteGone(t *testing.T) {
 
 func TestOpenLibvirtDialFails(t *testing.T) {
 	boom := errors.New("open failed")
-	r := &dialRemote{dial: func() (net.Conn, error) { return nil, boom }, done: make(chan struct{})}
+	r := dialConn(func() (net.Conn, error) { return nil, boom })
 	_, err := openLibvirt(t.Context(), r, testHost("hv1"))
 	if !errors.Is(err, boom) {
 		t.Fatalf("open = %v, want the dial error", err)
@@ -116,7 +101,11 @@ func TestOpenLibvirtDialFails(t *testing.T) {
 
 // A channel open that hangs is bounded by ctx.
 func TestOpenLibvirtDialHangs(t *testing.T) {
-	r := &dialRemote{done: make(chan struct{}), hang: true}
+	// DialUnix waits for ctx, as a hung channel open does.
+	r := &stubConn{DialUnixFn: func(ctx context.Context, _ string) (net.Conn, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}, DoneCh: make(chan struct{})}
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Millisecond)
 	defer cancel()
 	_, err := openLibvirt(ctx, r, testHost("hv1"))

@@ -15,8 +15,9 @@ import (
 	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
-// virshRemote answers one batch exec from a script of parts; it records
-// the commands it was asked to run.
+// virshRemote is a host that answers one batch exec from a script of
+// parts; it records the commands it was asked to run. conn is the Conn
+// that reaches it.
 type virshRemote struct {
 	parts  []virshPart // one per batch command, in order
 	stderr string
@@ -32,7 +33,9 @@ type virshPart struct {
 	exit int // -1: frame never closed
 }
 
-func (r *virshRemote) Exec(ctx context.Context, cmd string) (ExecResult, error) {
+func (r *virshRemote) conn() Conn { return &stubConn{ExecFn: r.exec, Handshake: time.Millisecond} }
+
+func (r *virshRemote) exec(ctx context.Context, cmd string) (ExecResult, error) {
 	r.execs++
 	boundary, cmds, ok := remote.UnBatch(cmd)
 	if !ok {
@@ -56,13 +59,6 @@ func (r *virshRemote) Exec(ctx context.Context, cmd string) (ExecResult, error) 
 	}
 	return ExecResult{Stdout: []byte(b.String()), Stderr: []byte(r.stderr), Truncated: r.trunc}, nil
 }
-
-func (r *virshRemote) DialUnix(context.Context, string) (net.Conn, error) {
-	return nil, errors.New("no sockets here")
-}
-func (r *virshRemote) HandshakeLatency() time.Duration { return time.Millisecond }
-func (r *virshRemote) RTT() time.Duration              { return 0 }
-func (r *virshRemote) Done() <-chan struct{}           { return nil }
 
 const (
 	virshVersionOut = "Compiled against library: libvirt 9.0.0\nUsing library: libvirt 9.0.0\n" +
@@ -90,7 +86,7 @@ func virshHost() hosts.Host {
 
 func TestVirshFactsHealthy(t *testing.T) {
 	r := healthyVirsh()
-	got, err := virshFacts(t.Context(), r, virshHost())
+	got, err := virshFacts(t.Context(), r.conn(), virshHost())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +160,7 @@ func TestVirshFactsFailures(t *testing.T) {
 			if tt.r.hang {
 				h.ProbeTimeout = 50 * time.Millisecond
 			}
-			_, err := virshFacts(t.Context(), tt.r, h)
+			_, err := virshFacts(t.Context(), tt.r.conn(), h)
 			var ve *virshError
 			switch {
 			case err == nil:
@@ -217,7 +213,7 @@ func TestDiagnoseTunnel(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v, res, err := diagnoseTunnel(t.Context(), tt.r, virshHost(), tt.dialErr)
+			v, res, err := diagnoseTunnel(t.Context(), tt.r.conn(), virshHost(), tt.dialErr)
 			if v != tt.want || (err != nil) != tt.wantErr || tt.r.execs != tt.execs {
 				t.Fatalf("verdict %v, err %v, execs %d; want %v, err %v, execs %d", v, err, tt.r.execs, tt.want, tt.wantErr, tt.execs)
 			}

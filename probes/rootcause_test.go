@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -85,21 +86,6 @@ func TestRecoveryNotHeldByBackoff(t *testing.T) {
 	}
 }
 
-// keyTransport is the fake transport with a host key re-check.
-type keyTransport struct {
-	*fakeTransport
-	mu      sync.Mutex
-	refused error
-	checks  int
-}
-
-func (k *keyTransport) VerifyHostKey(context.Context, hosts.Host) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.checks++
-	return k.refused
-}
-
 // A key that changes under a live connection turns the host CRIT on the
 // next re-check, and the connection is dropped.
 func TestHostKeyRecheck(t *testing.T) {
@@ -107,26 +93,32 @@ func TestHostKeyRecheck(t *testing.T) {
 	c := &clock{t: time.Date(2026, 11, 27, 2, 0, 0, 0, time.UTC)}
 	cfg, tr, _ := fleet([]string{"hv1"}, []*fakeHost{fh}, SchedulerOptions{})
 	cfg.HostKeyRecheck = time.Minute
-	kt := &keyTransport{fakeTransport: tr}
-	tr.classifyFn = func(error) (Status, string) { return CRIT, "host key changed: fix known_hosts:2" }
-	s := NewScheduler(cfg, kt, SchedulerOptions{Now: c.now})
+	var checks atomic.Int64
+	var refused atomic.Value // error
+	tr.VerifyHostKeyFn = func(context.Context, hosts.Host) error {
+		checks.Add(1)
+		err, _ := refused.Load().(error)
+		return err
+	}
+	tr.ClassifyFn = func(error) (Status, string) { return CRIT, "host key changed: fix known_hosts:2" }
+	s := NewScheduler(cfg, tr, SchedulerOptions{Now: c.now})
 	s.open = tr.fakeOpen
 	defer s.Close()
-	if rep := s.Round(t.Context(), cfg.Hosts)[0]; rep.Status != OK || kt.checks != 0 {
-		t.Fatalf("fresh connection: %v, %d re-checks", rep.Status, kt.checks)
+	if rep := s.Round(t.Context(), cfg.Hosts)[0]; rep.Status != OK || checks.Load() != 0 {
+		t.Fatalf("fresh connection: %v, %d re-checks", rep.Status, checks.Load())
 	}
 	c.add(30 * time.Second)
 	s.Round(t.Context(), cfg.Hosts)
-	if kt.checks != 0 {
+	if checks.Load() != 0 {
 		t.Fatal("re-checked before host_key_recheck passed")
 	}
-	kt.refused = errors.New("key mismatch")
+	refused.Store(errors.New("key mismatch"))
 	c.add(31 * time.Second)
 	rep := s.Round(t.Context(), cfg.Hosts)[0]
 	wantCheck(t, rep, "ssh", CRIT, "host key changed")
 	wantCheck(t, rep, "hypervisor", UNKNOWN, SummaryKeyRefused)
-	if kt.checks != 1 || fh.reconnects.Load() == 0 {
-		t.Fatalf("%d re-checks, %d reconnects; want the connection dropped after one", kt.checks, fh.reconnects.Load())
+	if checks.Load() != 1 || fh.reconnects.Load() == 0 {
+		t.Fatalf("%d re-checks, %d reconnects; want the connection dropped after one", checks.Load(), fh.reconnects.Load())
 	}
 }
 

@@ -238,7 +238,7 @@ func TestRoundUnreachable(t *testing.T) {
 			fh := healthyHost()
 			fh.connectErr = tt.err
 			cfg, tr, s := fleet([]string{"hv1"}, []*fakeHost{fh}, SchedulerOptions{})
-			tr.classifyFn = classify
+			tr.ClassifyFn = classify
 			defer s.Close()
 			rep := s.Round(t.Context(), cfg.Hosts)[0]
 			wantCheck(t, rep, "ssh", CRIT, tt.summary)

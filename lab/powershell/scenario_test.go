@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,28 +11,22 @@ import (
 
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/probes"
+	"github.com/hvconsole/hvconsole/probes/probetest"
 )
 
 // standIn is a probes.Conn that runs the stand-in in process on a
 // scenario directory: the lab's scenario files meet the real parsers and
 // ratings without SSH (the lab tests in cmd/hvconsole add SSH).
-type standIn struct{ dir string }
-
-var errNoSocket = errors.New("no libvirt socket on a Windows host")
-
-func (s standIn) Exec(ctx context.Context, cmd string) (probes.ExecResult, error) {
-	if err := ctx.Err(); err != nil {
-		return probes.ExecResult{}, err
-	}
-	var out, errb bytes.Buffer
-	code := run(strings.Fields(cmd)[1:], s.dir, &out, &errb)
-	return probes.ExecResult{Stdout: out.Bytes(), Stderr: errb.Bytes(), ExitCode: code}, nil
+func standIn(dir string) probes.Conn {
+	return &probetest.Conn{ExecFn: func(ctx context.Context, cmd string) (probes.ExecResult, error) {
+		if err := ctx.Err(); err != nil {
+			return probes.ExecResult{}, err
+		}
+		var out, errb bytes.Buffer
+		code := run(strings.Fields(cmd)[1:], dir, &out, &errb)
+		return probes.ExecResult{Stdout: out.Bytes(), Stderr: errb.Bytes(), ExitCode: code}, nil
+	}}
 }
-
-func (standIn) DialUnix(context.Context, string) (net.Conn, error) { return nil, errNoSocket }
-func (standIn) HandshakeLatency() time.Duration                    { return 0 }
-func (standIn) RTT() time.Duration                                 { return 0 }
-func (standIn) Done() <-chan struct{}                              { return nil }
 
 // hypervHost loads a one-host inventory as the lab tests write it.
 func hypervHost(t *testing.T) hosts.Host {
@@ -112,7 +104,7 @@ func TestScenarios(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.scenario, func(t *testing.T) {
-			rep := probes.ProbeHyperV(t.Context(), standIn{scenario(t, tc.scenario)}, h, now)
+			rep := probes.ProbeHyperV(t.Context(), standIn(scenario(t, tc.scenario)), h, now)
 			got := map[string]probes.Result{}
 			for _, r := range rep.Checks {
 				got[r.Check] = r

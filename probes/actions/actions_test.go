@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/probes"
+	"github.com/hvconsole/hvconsole/probes/probetest"
 )
 
 func TestMain(m *testing.M) {
@@ -30,50 +30,9 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
 
-// fakeRemote answers restart commands; exits maps host name to exit code,
-// and block makes Exec wait until ctx ends.
-type fakeRemote struct {
-	host  string
-	t     *fakeTransport
-	block bool
-}
-
-func (f *fakeRemote) Exec(ctx context.Context, cmd string) (probes.ExecResult, error) {
-	f.t.mu.Lock()
-	f.t.ran = append(f.t.ran, f.host+": "+cmd)
-	code := f.t.exits[f.host]
-	onExec := f.t.onExec
-	f.t.mu.Unlock()
-	if onExec != nil {
-		onExec()
-	}
-	if f.block {
-		<-ctx.Done()
-		return probes.ExecResult{}, ctx.Err()
-	}
-	if f.t.execErr != nil {
-		return probes.ExecResult{ExitCode: -1}, f.t.execErr
-	}
-	if f.t.gate != nil {
-		if err := f.t.hold(ctx); err != nil {
-			return probes.ExecResult{}, err
-		}
-	}
-	if code != 0 {
-		return probes.ExecResult{ExitCode: code, Stderr: []byte("Job for libvirtd.service failed.\x1b[31m\n")}, nil
-	}
-	if f.t.stdout != "" {
-		return probes.ExecResult{Stdout: []byte(f.t.stdout)}, nil
-	}
-	return probes.ExecResult{Stdout: []byte("journal line\n")}, nil
-}
-func (f *fakeRemote) DialUnix(context.Context, string) (net.Conn, error) {
-	return nil, errors.New("no")
-}
-func (f *fakeRemote) HandshakeLatency() time.Duration { return time.Millisecond }
-func (f *fakeRemote) RTT() time.Duration              { return time.Millisecond }
-func (f *fakeRemote) Done() <-chan struct{}           { return nil }
-
+// fakeTransport is a fleet of hosts that answer restart commands: exits
+// maps host name to exit code, and block makes every exec wait until its
+// ctx ends. transport is the probetest.Transport that reaches them.
 type fakeTransport struct {
 	mu          sync.Mutex
 	ran         []string
@@ -112,13 +71,47 @@ func (f *fakeTransport) hold(ctx context.Context) error {
 
 var errDown = errors.New("connection refused")
 
-func (f *fakeTransport) Connect(ctx context.Context, h hosts.Host) (probes.Conn, error) {
-	if f.unreachable[h.Name] {
-		return nil, errDown
-	}
-	return &fakeRemote{host: h.Name, t: f, block: f.block}, nil
+func (f *fakeTransport) transport() *probetest.Transport {
+	return &probetest.Transport{ConnectFn: func(_ context.Context, h hosts.Host) (probes.Conn, error) {
+		if f.unreachable[h.Name] {
+			return nil, errDown
+		}
+		return &probetest.Conn{ExecFn: func(ctx context.Context, cmd string) (probes.ExecResult, error) {
+			return f.exec(ctx, h.Name, cmd)
+		}, Handshake: time.Millisecond, Trip: time.Millisecond}, nil
+	}}
 }
-func (f *fakeTransport) Reconnect(string) {}
+
+// exec answers one command on host.
+func (f *fakeTransport) exec(ctx context.Context, host, cmd string) (probes.ExecResult, error) {
+	f.mu.Lock()
+	f.ran = append(f.ran, host+": "+cmd)
+	code := f.exits[host]
+	onExec := f.onExec
+	f.mu.Unlock()
+	if onExec != nil {
+		onExec()
+	}
+	if f.block {
+		<-ctx.Done()
+		return probes.ExecResult{}, ctx.Err()
+	}
+	if f.execErr != nil {
+		return probes.ExecResult{ExitCode: -1}, f.execErr
+	}
+	if f.gate != nil {
+		if err := f.hold(ctx); err != nil {
+			return probes.ExecResult{}, err
+		}
+	}
+	if code != 0 {
+		return probes.ExecResult{ExitCode: code, Stderr: []byte("Job for libvirtd.service failed.\x1b[31m\n")}, nil
+	}
+	if f.stdout != "" {
+		return probes.ExecResult{Stdout: []byte(f.stdout)}, nil
+	}
+	return probes.ExecResult{Stdout: []byte("journal line\n")}, nil
+}
 
 func (f *fakeTransport) commands() []string {
 	f.mu.Lock()
@@ -162,7 +155,7 @@ func newRunner(t *testing.T, readOnly bool, tr *fakeTransport) (*Runner, string)
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = log.Close() })
-	r := New(Options{ReadOnly: readOnly, Audit: log, Transport: tr, LocalUser: "alice",
+	r := New(Options{ReadOnly: readOnly, Audit: log, Transport: tr.transport(), LocalUser: "alice",
 		Prober: &fakeProber{rounds: map[string]int{}, okAfter: 1}, VerifyEvery: time.Millisecond})
 	return r, path
 }

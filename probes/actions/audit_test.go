@@ -55,7 +55,7 @@ func runFsizeChild() {
 		}
 	}
 	tr := &fakeTransport{}
-	r := New(Options{Audit: log, Transport: tr, LocalUser: "alice",
+	r := New(Options{Audit: log, Transport: tr.transport(), LocalUser: "alice",
 		Prober: &fakeProber{rounds: map[string]int{}}, VerifyEvery: time.Millisecond})
 	ctx := context.Background()
 

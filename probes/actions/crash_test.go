@@ -21,7 +21,7 @@ func runChild() {
 	if err != nil {
 		os.Exit(2)
 	}
-	r := New(Options{Audit: log, Transport: &fakeTransport{block: true}, Prober: &fakeProber{rounds: map[string]int{}}})
+	r := New(Options{Audit: log, Transport: (&fakeTransport{block: true}).transport(), Prober: &fakeProber{rounds: map[string]int{}}})
 	r.Restart(context.Background(), []hosts.Host{host("a")}, "libvirtd")
 	os.Exit(3) // never reached: the command blocks until the process is killed
 }

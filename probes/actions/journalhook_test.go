@@ -18,7 +18,7 @@ func TestJournalHookGetsEveryAuditRecord(t *testing.T) {
 	defer log.Close()
 	var mu sync.Mutex
 	var got []string
-	r := New(Options{Audit: log, Transport: &fakeTransport{}, LocalUser: "alice",
+	r := New(Options{Audit: log, Transport: (&fakeTransport{}).transport(), LocalUser: "alice",
 		Prober: &fakeProber{rounds: map[string]int{}, okAfter: 1}, VerifyEvery: time.Millisecond,
 		Journal: func(rec Record) {
 			mu.Lock()

@@ -58,7 +58,7 @@ func newVMRunner(t *testing.T, readOnly bool, tr *fakeTransport, p Prober) (*Run
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = log.Close() })
-	return New(Options{ReadOnly: readOnly, Audit: log, Transport: tr, Prober: p, LocalUser: "alice",
+	return New(Options{ReadOnly: readOnly, Audit: log, Transport: tr.transport(), Prober: p, LocalUser: "alice",
 		VerifyEvery: time.Millisecond, VerifyTimeout: 200 * time.Millisecond}), path
 }
 

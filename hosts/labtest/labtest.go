@@ -20,9 +20,9 @@
 // ssh_config alias, 36 through 35 as its ProxyJump; also the Ansible
 // import test), probes/reliability 37-44 (network-fault scenarios and the
 // chaos soak), cmd 45 (the drill command), 46-47 for VM actions (46
-// libvirt, used by actions and cmd: the test driver keeps each
-// connection's changes to itself, so they cannot interfere; 47 the
-// actions' Hyper-V stand-in), tui/shell 48-49 (the s key's ssh argv
+// libvirt, used by actions, cmd and the probes' boot drill test: the test
+// driver keeps each connection's changes to itself, so they cannot
+// interfere; 47 the actions' Hyper-V stand-in), tui/shell 48-49 (the s key's ssh argv
 // against real OpenSSH: 48 behind 49 as its jump host). lab/test-all.sh
 // starts 49 hosts.
 package labtest

@@ -115,18 +115,42 @@ func (r *Runner) Drill(ctx context.Context, req DrillRequest) probes.DrillResult
 	defer cancel()
 	res.Started = r.opts.Now()
 	progress(PhaseList, 0, 0)
-	ops := drillOpsFor(h)
-	conn, err := r.opts.Transport.Connect(dctx, h)
-	var boot *bootRun
-	if err == nil && req.Level == remote.DrillL2 {
-		if boot, err = r.prepareBoot(dctx, conn, h, spec); err != nil {
-			res.Outcome, res.Reason = "refused", r.Refuse([]hosts.Host{h}, ActionDrill, args, err)[0].Error()
-			return res
-		}
-		args = append(args, "domain="+boot.domain)
+	d, ok := r.prepareDrill(dctx, h, spec, args, &res)
+	if !ok {
+		return res
 	}
+	return r.runPrepared(ctx, dctx, d, &res, progress)
+}
+
+// preparedDrill is a drill ready to run: everything Drill found and built
+// before the audit's intent record.
+type preparedDrill struct {
+	h    hosts.Host
+	spec hosts.Backup
+	conn probes.Conn
+	ops  drillOps
+	ds   remote.DrillSpec
+	cmd  string
+	base Record
+	boot *bootRun // L2 only
+}
+
+// prepareDrill connects, checks KVM for L2, finds the newest backup, builds
+// the script and writes the intent record. When it returns false, res says
+// why (a refusal, or a spec without a backup file) and nothing was started.
+func (r *Runner) prepareDrill(ctx context.Context, h hosts.Host, spec hosts.Backup, args []string, res *probes.DrillResult) (preparedDrill, bool) {
+	d := preparedDrill{h: h, spec: spec, ops: drillOpsFor(h)}
+	conn, err := r.opts.Transport.Connect(ctx, h)
+	if err == nil && res.Level == remote.DrillL2 {
+		if d.boot, err = r.prepareBoot(ctx, conn, h, spec); err != nil {
+			res.Outcome, res.Reason = "refused", r.Refuse([]hosts.Host{h}, ActionDrill, args, err)[0].Error()
+			return d, false
+		}
+		args = append(args, "domain="+d.boot.domain)
+	}
+	d.conn = conn
 	if err == nil {
-		res.File, res.Size, err = ops.newest(dctx, conn, h, spec)
+		res.File, res.Size, err = d.ops.newest(ctx, conn, h, spec)
 	}
 	if err != nil {
 		res.Reason = "cannot find the newest backup: " + remote.CleanLine(err.Error())
@@ -135,36 +159,44 @@ func (r *Runner) Drill(ctx context.Context, req DrillRequest) probes.DrillResult
 		}
 		// Nothing was started on the host: audited as not carried out.
 		r.Refuse([]hosts.Host{h}, ActionDrill, args, errors.New(res.Reason))
-		if boot != nil {
-			boot.drill.Close()
-		}
+		d.closeBoot()
 		res.Ended = r.opts.Now()
-		r.recordDrill(&res)
-		return res
+		r.recordDrill(res)
+		return d, false
 	}
-	ds := r.drillSpec(h, spec, res, ops)
-	cmd, err := ops.command(ds)
-	base := Record{ID: ds.ID, SSHUser: h.User, Host: h.Name, Action: ActionDrill, Args: append(args, res.File), Command: cmd}
+	d.ds = r.drillSpec(h, spec, *res, d.ops)
+	d.cmd, err = d.ops.command(d.ds)
+	d.base = Record{ID: d.ds.ID, SSHUser: h.User, Host: h.Name, Action: ActionDrill, Args: append(args, res.File), Command: d.cmd}
 	if err != nil {
 		err = fmt.Errorf("cannot build the drill command: %w", err)
+		r.Refuse([]hosts.Host{h}, ActionDrill, args, err)
 	} else {
-		intent := base
+		intent := d.base
 		intent.Phase = PhaseIntent
 		if err = r.record(intent); err != nil {
 			err = &RefusedError{Host: h.Name, Action: ActionDrill, Reason: err}
 		}
 	}
 	if err != nil {
-		if boot != nil {
-			boot.drill.Close()
-		}
+		d.closeBoot()
 		res.Outcome, res.Reason = "refused", err.Error()
-		if !errors.As(err, new(*RefusedError)) {
-			r.Refuse([]hosts.Host{h}, ActionDrill, args, err)
-		}
-		return res
+		return d, false
 	}
-	out, exit, runErr := r.runDrill(dctx, conn, cmd, ds, ops.poll, res.Size, progress)
+	return d, true
+}
+
+// closeBoot closes an L2 drill's libvirt connection before its boot.
+func (d preparedDrill) closeBoot() {
+	if d.boot != nil {
+		d.boot.drill.Close()
+	}
+}
+
+// runPrepared runs the drill's script (under dctx), for L2 the boot (under
+// ctx and its own deadlines), then cleans up and finishes the records.
+func (r *Runner) runPrepared(ctx, dctx context.Context, d preparedDrill, res *probes.DrillResult,
+	progress func(string, int64, int64)) probes.DrillResult {
+	out, exit, runErr := r.runDrill(dctx, d.conn, d.cmd, d.ds, d.ops.poll, res.Size, progress)
 	res.Ended = r.opts.Now()
 	switch {
 	case ctx.Err() != nil:
@@ -174,24 +206,24 @@ func (r *Runner) Drill(ctx context.Context, req DrillRequest) probes.DrillResult
 		res.Outcome, res.Reason = probes.DrillUnknown, "the SSH session ended before the drill did"
 		res.Notes = append(res.Notes, remote.CleanLine(runErr.Error()))
 	default:
-		ops.finish(&res, out, spec, ds)
+		d.ops.finish(res, out, d.spec, d.ds)
 	}
-	if boot != nil && res.Outcome == probes.DrillPassed {
-		r.boot(ctx, conn, h, spec, ds, boot, &res, progress)
+	if d.boot != nil && res.Outcome == probes.DrillPassed {
+		r.boot(ctx, d.conn, d.h, d.spec, d.ds, d.boot, res, progress)
 		res.Ended = r.opts.Now()
 	}
 	var cleanupErr error
-	if ds.Level == remote.DrillL2 || (ds.Level == remote.DrillL1 && (runErr != nil || ctx.Err() != nil)) {
+	if d.ds.Level == remote.DrillL2 || (d.ds.Level == remote.DrillL1 && (runErr != nil || ctx.Err() != nil)) {
 		progress(PhaseCleanup, 0, 0)
-		if boot != nil {
-			r.finishBoot(ctx, h, conn, boot, &res)
+		if d.boot != nil {
+			r.finishBoot(ctx, d.h, d.conn, d.boot, res)
 		}
-		if cleanupErr = r.cleanupDrill(ctx, h, conn, ops, ds); cleanupErr != nil {
-			cleanupErr = fmt.Errorf("%s may remain: %w", remote.DrillScratch(ds.RestoreDir, ds.ID), cleanupErr)
+		if cleanupErr = r.cleanupDrill(ctx, d.h, d.conn, d.ops, d.ds); cleanupErr != nil {
+			cleanupErr = fmt.Errorf("%s may remain: %w", remote.DrillScratch(d.ds.RestoreDir, d.ds.ID), cleanupErr)
 		}
 	}
 	progress(PhaseDone, 0, 0)
-	return r.finishDrill(res, base, &exit, cleanupErr)
+	return r.finishDrill(*res, d.base, &exit, cleanupErr)
 }
 
 // permitDrill is the drill's guard: read-only, the spec, the level.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net"
+	"sync"
+	"testing"
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
@@ -85,4 +87,21 @@ func (t *stubTransport) VerifyHostKey(ctx context.Context, h hosts.Host) error {
 		return nil
 	}
 	return t.VerifyHostKeyFn(ctx, h)
+}
+
+// apiSession is the libvirt seam's double in use: a session whose calls go
+// to api (a fake libvirtAPI) through the production call helper, on a live
+// stubConn with no stream under it; the test ends by shutting it down,
+// which waits for every call it started.
+func apiSession(t testing.TB, api libvirtAPI) *lvSession {
+	dead := make(chan struct{})
+	var once sync.Once
+	s := &lvSession{api: api, remote: &stubConn{DoneCh: make(chan struct{})}, dead: dead,
+		kill: func() { once.Do(func() { close(dead) }) }}
+	t.Cleanup(func() {
+		if !s.shutdown(time.After(5 * time.Second)) {
+			t.Error("a libvirt call outlived the test")
+		}
+	})
+	return s
 }

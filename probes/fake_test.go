@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 
 	"github.com/digitalocean/go-libvirt"
@@ -360,22 +359,6 @@ func (t *fakeTransport) fakeOpen(ctx context.Context, r Conn, h hosts.Host) (*lv
 	var once sync.Once
 	return &lvSession{api: sessionAPI{f: fh.lv, dead: dead}, remote: r, dead: dead,
 		kill: func() { once.Do(func() { close(dead) }) }}, nil
-}
-
-// apiSession is a session whose calls go to api through the production
-// call helper, with no stream under it; the test ends by shutting it down,
-// which waits for every call it started.
-func apiSession(t testing.TB, api libvirtAPI) *lvSession {
-	dead := make(chan struct{})
-	var once sync.Once
-	s := &lvSession{api: api, remote: &stubConn{DoneCh: make(chan struct{})}, dead: dead,
-		kill: func() { once.Do(func() { close(dead) }) }}
-	t.Cleanup(func() {
-		if !s.shutdown(time.After(5 * time.Second)) {
-			t.Error("a libvirt call outlived the test")
-		}
-	})
-	return s
 }
 
 // testHost is an inventory host with every libvirt check and short deadlines.

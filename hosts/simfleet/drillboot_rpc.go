@@ -202,11 +202,11 @@ func (c *rpcConn) qemuCall(proc uint32, body []byte) ([]byte, *rpcError) {
 		return nil, badArgs(err)
 	}
 	reply, rerr, drop := c.h.agentAnswer(name, cmd)
-	if drop.DropLink {
+	switch {
+	case drop.DropLink && drop.LinkStaysDown:
 		c.h.SetUnreachable(true)
-		if !drop.LinkStaysDown {
-			c.h.SetUnreachable(false)
-		}
+	case drop.DropLink:
+		c.h.dropConns()
 	}
 	if rerr != nil {
 		return nil, rerr
@@ -214,6 +214,17 @@ func (c *rpcConn) qemuCall(proc uint32, body []byte) ([]byte, *rpcError) {
 	var w xdrWriter
 	w.optString(&reply)
 	return w.b, nil
+}
+
+// dropConns closes every open SSH connection of the host; new ones are
+// accepted (a link that drops once).
+func (h *Host) dropConns() {
+	h.mu.Lock()
+	conns := h.takeConns()
+	h.mu.Unlock()
+	for _, c := range conns {
+		c.Close()
+	}
 }
 
 // agentAnswer is the guest agent's answer to cmd in domain name, and the

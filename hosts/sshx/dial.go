@@ -28,21 +28,41 @@ func (p *Pool) connect(ctx context.Context, t Target) (*Client, error) {
 	chain := make([]*ssh.Client, 0, len(hops))
 	var via []string
 	var latency time.Duration
+	var in serverInput
 	for i, e := range hops {
 		var prev *ssh.Client
 		if i > 0 {
 			prev = chain[i-1]
 		}
-		c, took, err := p.connectHop(ctx, prev, e, timeout)
+		sc, hopIn, took, err := p.connectHop(ctx, prev, e, timeout)
 		if err != nil {
 			closeChain(chain)
 			return nil, &DialError{Host: t.Name, Hop: e.Name, Address: e.addr(), Via: via, Err: err}
 		}
-		chain = append(chain, c)
+		last := i == len(hops)-1
+		if last {
+			in = hopIn
+		}
+		chain = append(chain, clientOf(sc, hopIn, last))
 		via = append(via, e.Name)
 		latency = took
 	}
-	return newClient(ctx, t.Name, chain, latency, p.opts), nil
+	return newClient(ctx, t.Name, chain, in, latency, p.opts), nil
+}
+
+// clientOf makes the *ssh.Client of one hop. x/crypto's NewClient starts a
+// goroutine each for the server's global requests and channel opens; for
+// the target (own) the Client's serveInput answers them instead, so
+// NewClient is given channels already closed and those two goroutines end
+// at once: two goroutines fewer per host. A jump hop keeps x/crypto's.
+func clientOf(sc ssh.Conn, in serverInput, own bool) *ssh.Client {
+	if !own {
+		return ssh.NewClient(sc, in.chans, in.reqs)
+	}
+	reqs, chans := make(chan *ssh.Request), make(chan ssh.NewChannel)
+	close(reqs)
+	close(chans)
+	return ssh.NewClient(sc, chans, reqs)
 }
 
 // closeChain closes clients innermost first.
@@ -65,14 +85,14 @@ func (e Endpoint) addr() string {
 // through prev otherwise. Credentials are loaded (and a passphrase asked
 // for) before a handshake slot is taken and before the deadline starts;
 // ssh-agent gets half the connect timeout of its own.
-func (p *Pool) connectHop(ctx context.Context, prev *ssh.Client, e Endpoint, timeout time.Duration) (*ssh.Client, time.Duration, error) {
+func (p *Pool) connectHop(ctx context.Context, prev *ssh.Client, e Endpoint, timeout time.Duration) (ssh.Conn, serverInput, time.Duration, error) {
 	if e.User == "" {
-		return nil, 0, fmt.Errorf("%w: no user configured", ErrAuth)
+		return nil, serverInput{}, 0, fmt.Errorf("%w: no user configured", ErrAuth)
 	}
 	addr := e.addr()
 	hk, err := newHostKeyChecker(p.knownHosts, e.KnownHosts, addr)
 	if err != nil {
-		return nil, 0, err
+		return nil, serverInput{}, 0, err
 	}
 	// The agent may take at most half the hop's connect timeout (its
 	// failure is then remembered), leaving the rest for the handshake.
@@ -80,11 +100,11 @@ func (p *Pool) connectHop(ctx context.Context, prev *ssh.Client, e Endpoint, tim
 	signers, err := p.creds.signersFor(ctx, actx, e)
 	cancel()
 	if err != nil {
-		return nil, 0, err
+		return nil, serverInput{}, 0, err
 	}
 	release, err := p.acquire(ctx)
 	if err != nil {
-		return nil, 0, err
+		return nil, serverInput{}, 0, err
 	}
 	defer release()
 
@@ -94,9 +114,9 @@ func (p *Pool) connectHop(ctx context.Context, prev *ssh.Client, e Endpoint, tim
 	conn, err := p.transport(hctx, prev, addr)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, 0, fmt.Errorf("sshx: connect: %w", ctx.Err())
+			return nil, serverInput{}, 0, fmt.Errorf("sshx: connect: %w", ctx.Err())
 		}
-		return nil, 0, fmt.Errorf("%w: %w", ErrUnreachable, err)
+		return nil, serverInput{}, 0, fmt.Errorf("%w: %w", ErrUnreachable, err)
 	}
 	cfg := &ssh.ClientConfig{
 		User:              e.User,
@@ -105,11 +125,11 @@ func (p *Pool) connectHop(ctx context.Context, prev *ssh.Client, e Endpoint, tim
 		HostKeyAlgorithms: hk.algos,
 		Timeout:           timeout,
 	}
-	c, err := handshake(ctx, hctx, conn, addr, cfg, hk)
+	sc, in, err := handshake(ctx, hctx, conn, addr, cfg, hk)
 	if err != nil {
-		return nil, 0, err
+		return nil, serverInput{}, 0, err
 	}
-	return c, time.Since(start), nil
+	return sc, in, time.Since(start), nil
 }
 
 // transport opens the byte stream to addr: TCP, or a direct-tcpip channel
@@ -121,12 +141,13 @@ func (p *Pool) transport(ctx context.Context, prev *ssh.Client, addr string) (ne
 	return prev.DialContext(ctx, "tcp", addr)
 }
 
-// handshake runs the SSH handshake on conn under hctx's deadline.
+// handshake runs the SSH handshake on conn under hctx's deadline and
+// returns the connection and what its server sends unasked (to be served).
 // ClientConfig.Timeout covers only the TCP connect, so a frozen sshd would
 // hang here forever: a TCP conn gets SetDeadline, and since channel conns
 // through a jump host do not support deadlines, a timer closes conn when
 // hctx ends in every case.
-func handshake(ctx, hctx context.Context, conn net.Conn, addr string, cfg *ssh.ClientConfig, hk *hostKeyChecker) (*ssh.Client, error) {
+func handshake(ctx, hctx context.Context, conn net.Conn, addr string, cfg *ssh.ClientConfig, hk *hostKeyChecker) (ssh.Conn, serverInput, error) {
 	deadline, _ := hctx.Deadline()
 	hasDeadline := conn.SetDeadline(deadline) == nil
 	stop := context.AfterFunc(hctx, func() { _ = conn.Close() })
@@ -137,15 +158,15 @@ func handshake(ctx, hctx context.Context, conn net.Conn, addr string, cfg *ssh.C
 		err = hctx.Err()
 	}
 	if err != nil {
-		return nil, classifyHandshake(ctx, hctx, err, hk)
+		return nil, serverInput{}, classifyHandshake(ctx, hctx, err, hk)
 	}
 	if hasDeadline {
 		if err := conn.SetDeadline(time.Time{}); err != nil {
 			_ = sc.Close()
-			return nil, fmt.Errorf("sshx: clear handshake deadline: %w", err)
+			return nil, serverInput{}, fmt.Errorf("sshx: clear handshake deadline: %w", err)
 		}
 	}
-	return ssh.NewClient(sc, chans, reqs), nil
+	return sc, serverInput{reqs: reqs, chans: chans}, nil
 }
 
 // classifyHandshake maps a handshake failure to our sentinel and typed

@@ -73,13 +73,13 @@ func (p *Pool) verifyHop(ctx context.Context, prev *ssh.Client, e Endpoint, time
 		HostKeyAlgorithms: hk.algos,
 		Timeout:           timeout,
 	}
-	c, err := handshake(ctx, hctx, conn, addr, cfg, hk)
+	sc, in, err := handshake(ctx, hctx, conn, addr, cfg, hk)
 	switch {
 	case errors.Is(err, errKeyAccepted):
 		return nil
 	case err != nil:
 		return err
 	}
-	_ = c.Close() // a server that let us in with no credentials: still the right key
+	_ = clientOf(sc, in, false).Close() // a server that let us in with no credentials: still the right key
 	return nil
 }

@@ -40,6 +40,7 @@ type testServer struct {
 	silentKeepalive atomic.Bool                     // stop answering keepalives
 	holdStreamlocal atomic.Bool                     // never answer streamlocal opens
 	gate            chan struct{}                   // when set, each handshake waits for a token
+	onConn          func(ssh.Conn)                  // when set, called with each connection after its handshake
 	release         chan struct{}                   // closed to let "wait" commands finish
 
 	mu          sync.Mutex
@@ -61,6 +62,10 @@ func withHostKeys(keys ...ssh.Signer) serverOption {
 }
 
 func withGate() serverOption { return func(s *testServer) { s.gate = make(chan struct{}) } }
+
+// withConnHook calls f with each server connection once its handshake is
+// done, in the connection's own goroutine (before its channels are served).
+func withConnHook(f func(ssh.Conn)) serverOption { return func(s *testServer) { s.onConn = f } }
 
 func newTestServer(t testing.TB, opts ...serverOption) *testServer {
 	t.Helper()
@@ -195,6 +200,9 @@ func (s *testServer) handleConn(conn net.Conn) {
 	}
 	s.wg.Add(1)
 	go s.globalRequests(reqs)
+	if s.onConn != nil {
+		s.wg.Go(func() { s.onConn(sc) })
+	}
 	var chWG sync.WaitGroup
 	for nc := range chans {
 		chWG.Add(1)

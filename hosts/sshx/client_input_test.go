@@ -1,0 +1,56 @@
+package sshx
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// The client answers what the server sends unasked as x/crypto's own
+// Client does: a global request gets a failure reply (a reply all the same,
+// so a server's keepalive sees the link alive) and a channel open is
+// refused; when the server goes, the client dies.
+func TestClientAnswersServerInput(t *testing.T) {
+	f := newFixture(t)
+	type answers struct {
+		replyOK    bool
+		replyErr   error
+		openErr    error
+		openedChan bool
+	}
+	got := make(chan answers, 1)
+	s := newTestServer(t, withConnHook(func(sc ssh.Conn) {
+		var a answers
+		a.replyOK, _, a.replyErr = sc.SendRequest("keepalive@openssh.com", true, nil)
+		ch, reqs, err := sc.OpenChannel("forwarded-tcpip", nil)
+		a.openErr = err
+		if err == nil {
+			a.openedChan = true
+			go ssh.DiscardRequests(reqs)
+			_ = ch.Close()
+		}
+		got <- a
+	}))
+	p := newPool(t, Options{})
+	c := mustGet(t, p, f.target("h1", s, f.trust(t, "kh", s)))
+	var a answers
+	select {
+	case a = <-got:
+	case <-time.After(waitLimit):
+		t.Fatal("the server's request or channel open got no answer")
+	}
+	if a.replyErr != nil || a.replyOK {
+		t.Errorf("global request: ok=%v err=%v, want a failure reply", a.replyOK, a.replyErr)
+	}
+	var oce *ssh.OpenChannelError
+	if a.openedChan || !errors.As(a.openErr, &oce) || oce.Reason != ssh.UnknownChannelType {
+		t.Errorf("channel open: err=%v, want refused as an unknown channel type", a.openErr)
+	}
+	s.close()
+	waitDone(t, c)
+	if c.Err() == nil || errors.Is(c.Err(), ErrClosed) {
+		t.Errorf("Err() = %v, want why the server went", c.Err())
+	}
+}

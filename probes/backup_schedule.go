@@ -2,6 +2,7 @@ package probes
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 
 	"github.com/hvconsole/hvconsole/hosts"
@@ -10,22 +11,24 @@ import (
 
 // Verifying a backup hashes or checks a whole file, which may take minutes.
 // A one-off round (check, backups) waits for it. Under Run it must never
-// hold up the host's probes, or push detection for that host: a worker per
-// host runs it and publishes through a refresh, and a round shows the last
-// result (none before the first one, rather than a status that means
-// nothing).
+// hold up the host's probes, or push detection for that host: the host's
+// prober runs it in a goroutine of its own while it lasts (backupsRun) and
+// it publishes through a refresh, and a round shows the last result (none
+// before the first one, rather than a status that means nothing). While
+// Run is paused it runs only when asked for (RefreshBackups): a paused
+// fleet does no periodic work.
 
 // backups returns the host's backups check for this round and its
 // per-spec outcomes; ok is false under Run before the first result exists.
 func (p *hostProbe) backups(ctx context.Context) (Result, []BackupResult, bool) {
-	due := p.backupsDue()
+	due, forced := p.backupsDue()
 	if !p.s.started.Load() {
 		if due {
 			p.st.storeBackups(runBackups(ctx, p.r, p.h, p.s))
 		}
 		return p.st.cachedBackupRecord()
 	}
-	if due {
+	if due && (forced || !p.s.paused.Load()) {
 		select {
 		case p.st.backupsKick <- struct{}{}:
 		default: // a run is already asked for
@@ -35,12 +38,12 @@ func (p *hostProbe) backups(ctx context.Context) (Result, []BackupResult, bool) 
 }
 
 // backupsDue reports whether the backups check must run: never run yet,
-// its interval passed, or the operator asked (RefreshBackups).
-func (p *hostProbe) backupsDue() bool {
+// its interval passed, or the operator asked (RefreshBackups: forced).
+func (p *hostProbe) backupsDue() (due, forced bool) {
 	interval := orDefault(p.h.BackupInterval, defaultBackupInterval)
-	forced := p.st.backupsDue.Swap(false)
+	forced = p.st.backupsDue.Swap(false)
 	last, ok := p.st.cachedBackups()
-	return !ok || forced || p.s.now().Sub(last.Time) >= interval
+	return !ok || forced || p.s.now().Sub(last.Time) >= interval, forced
 }
 
 // backupRecord is one run of the backups check: the check's result and
@@ -92,39 +95,62 @@ func (st *hostState) cachedBackupRecord() (Result, []BackupResult, bool) {
 	return st.backups.res, st.backups.specs, true
 }
 
-// backupsWorker runs the host's backups check whenever a probe finds it
-// due, over the host's pooled connection, then asks for a probe so the new
-// result is published. It returns when ctx ends.
-func (s *Scheduler) backupsWorker(ctx context.Context, h hosts.Host, st *hostState) {
-	broken := 0 // runs in a row whose link broke
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-st.backupsKick:
-		}
-		cctx, cancel := context.WithTimeout(ctx, connectTimeout(h))
-		r, err := s.tr.Connect(cctx, h)
-		cancel()
-		if err != nil {
-			continue // the host's probes report the connection; retried when due again
-		}
-		w := &linkWatch{Conn: r}
-		rec := runBackups(ctx, w, h, s)
-		if w.broke.Load() && broken < maxBrokenBackupRuns-1 {
-			// the link broke under the run: its failures say nothing
-			// about the backups (a host back from an outage would show
-			// them UNKNOWN for a whole backup_interval); run again on
-			// the next probe's connection. Runs that keep breaking are
-			// stored in the end: the check must not hide for good.
-			broken++
-			st.backupsDue.Store(true)
-			continue
-		}
-		broken = 0
-		st.storeBackups(rec)
-		s.Refresh(h.Name)
+// backupsRun is a host's backups check running under Run, at most one at
+// a time: the prober starts it when a probe found the check due
+// (backupsKick) and waits for it before it returns, so no goroutine per
+// host waits in between runs.
+type backupsRun struct {
+	done   chan int // the run's count of broken runs when it ends; nil while none runs
+	broken int      // runs in a row whose link broke
+	wg     sync.WaitGroup
+}
+
+// kickC is the host's kick while no run is in flight (nil otherwise: a
+// kick that comes meanwhile waits in its buffer).
+func (b *backupsRun) kickC(st *hostState) <-chan struct{} {
+	if b.done != nil {
+		return nil
 	}
+	return st.backupsKick
+}
+
+// doneC is ready when the run in flight ends.
+func (b *backupsRun) doneC() <-chan int { return b.done }
+
+// start runs the check once in the background.
+func (b *backupsRun) start(ctx context.Context, s *Scheduler, h hosts.Host, st *hostState) {
+	done, broken := make(chan int, 1), b.broken
+	b.done = done
+	b.wg.Go(func() { done <- s.backupsOnce(ctx, h, st, broken) })
+}
+
+// ended takes the count of the run that ended.
+func (b *backupsRun) ended(broken int) { b.broken, b.done = broken, nil }
+
+// backupsOnce runs the host's backups check over its pooled connection,
+// stores the result and asks for a probe so it is published. broken is the
+// count of runs in a row whose link broke; it returns the new count.
+func (s *Scheduler) backupsOnce(ctx context.Context, h hosts.Host, st *hostState, broken int) int {
+	cctx, cancel := context.WithTimeout(ctx, connectTimeout(h))
+	r, err := s.tr.Connect(cctx, h)
+	cancel()
+	if err != nil {
+		return broken // the host's probes report the connection; retried when due again
+	}
+	w := &linkWatch{Conn: r}
+	rec := runBackups(ctx, w, h, s)
+	if w.broke.Load() && broken < maxBrokenBackupRuns-1 {
+		// the link broke under the run: its failures say nothing about
+		// the backups (a host back from an outage would show them
+		// UNKNOWN for a whole backup_interval); run again on the next
+		// probe's connection. Runs that keep breaking are stored in the
+		// end: the check must not hide for good.
+		st.backupsDue.Store(true)
+		return broken + 1
+	}
+	st.storeBackups(rec)
+	s.Refresh(h.Name)
+	return 0
 }
 
 // maxBrokenBackupRuns is how many backups runs in a row may break on the

@@ -61,3 +61,42 @@ func TestRunBackupsDoNotBlockProbes(t *testing.T) {
 		}
 	}
 }
+
+// While Run is paused a probe (an operator's refresh, an event) does not
+// start the backups check however due it is; RefreshBackups still does.
+func TestPausedRunStartsBackupsOnlyWhenAsked(t *testing.T) {
+	cfg, _, s := fleet([]string{"a"}, []*fakeHost{healthyHost()}, SchedulerOptions{})
+	h := cfg.Hosts[0]
+	h.Checks = append(h.Checks, hosts.CheckBackups)
+	st := s.state(h.Name)
+	p := &hostProbe{s: s, h: h, st: st}
+	s.started.Store(true)
+	kicked := func() bool {
+		select {
+		case <-st.backupsKick:
+			return true
+		default:
+			return false
+		}
+	}
+	for _, c := range []struct {
+		name          string
+		paused, asked bool
+		want          bool
+	}{
+		{"running, due", false, false, true},
+		{"paused, due", true, false, false},
+		{"paused, asked", true, true, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s.SetPaused(c.paused)
+			st.backupsDue.Store(c.asked)
+			if _, _, ok := p.backups(t.Context()); ok {
+				t.Error("a result before the first run")
+			}
+			if got := kicked(); got != c.want {
+				t.Errorf("backups run started = %v, want %v", got, c.want)
+			}
+		})
+	}
+}

@@ -17,7 +17,7 @@ type runState struct {
 	leaving bool // Run's context is done: start nothing more
 }
 
-// proberHandle stops one host's prober (and its backups worker).
+// proberHandle stops one host's prober (and its backups run).
 type proberHandle struct {
 	host   hosts.Host
 	cancel context.CancelFunc
@@ -34,14 +34,9 @@ func (s *Scheduler) startProberLocked(h hosts.Host) {
 	ctx, cancel := context.WithCancel(s.run.ctx)
 	ph := &proberHandle{host: h, cancel: cancel, done: make(chan struct{})}
 	s.run.probers[h.Name] = ph
-	var host sync.WaitGroup
-	host.Go(func() { s.prober(ctx, h, st) })
-	if h.HasCheck(hosts.CheckBackups) {
-		host.Go(func() { s.backupsWorker(ctx, h, st) })
-	}
 	s.run.wg.Go(func() {
-		host.Wait()
-		close(ph.done)
+		defer close(ph.done)
+		s.prober(ctx, h, st)
 	})
 }
 

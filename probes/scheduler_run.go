@@ -86,18 +86,25 @@ func (s *Scheduler) RefreshBackups(names ...string) {
 // Refresh still probes while paused: it is an operator's explicit ask.
 func (s *Scheduler) SetPaused(p bool) { s.paused.Store(p) }
 
-// prober is one host's loop in Run: periodic probes, refreshes, and the
-// push path of its libvirt connection (libvirt_events.go, push.go).
+// prober is one host's loop in Run: periodic probes, refreshes, the
+// backups check's runs (backup_schedule.go), and the push path of its
+// libvirt connection (libvirt_events.go, push.go). It is the host's only
+// goroutine in the scheduler while no backups run is in flight.
 func (s *Scheduler) prober(ctx context.Context, h hosts.Host, st *hostState) {
 	interval := orDefault(h.ProbeInterval, defaultProbeInterval)
 	w := &hostWatch{backoff: backoff{min: s.opts.ReconnectMin, max: min(s.opts.ReconnectMax, interval),
 		jitter: s.jitter}}
 	t := s.newTimer(rand.N(interval) + time.Millisecond)
-	defer func() { t.Stop(); w.stopRetry() }()
+	var backups backupsRun
+	defer func() { t.Stop(); w.stopRetry(); backups.wg.Wait() }()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-backups.kickC(st):
+			backups.start(ctx, s, h, st)
+		case broken := <-backups.doneC():
+			backups.ended(broken)
 		case <-t.C():
 			if !s.paused.Load() {
 				s.probeAndPublish(ctx, h, st, w)

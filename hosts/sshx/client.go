@@ -185,50 +185,42 @@ func (c *Client) goTracked(f func()) bool {
 	return true
 }
 
-// keepalive sends keepalive@openssh.com every interval and records the round
-// trip. SendRequest blocks on a dead link, so at most one request is in
-// flight; every tick that finds it still unanswered is a miss, and after
-// keepaliveMisses misses in a row the client dies.
+// keepalive sends keepalive@openssh.com every interval and records the
+// round trip. SendRequest blocks on a dead link, so one request is in
+// flight at a time, and a timer armed before each declares the link dead
+// when no reply came within keepaliveMisses intervals (closing the chain,
+// which ends the request): no goroutine or channel per keepalive, which at
+// one a second per host was most of the client's CPU at rest.
 func (c *Client) keepalive(interval time.Duration) {
 	defer c.wg.Done()
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
-	var reply chan error
-	var sent time.Time
-	misses := 0
+	fired := make(chan struct{})
+	dead := time.AfterFunc(time.Hour, func() {
+		defer close(fired)
+		c.die(fmt.Errorf("sshx: host %s: %w (%d x %s)", c.name, ErrKeepalive, keepaliveMisses, interval))
+	})
+	dead.Stop()
 	for {
 		select {
 		case <-c.done:
 			return
-		case err := <-reply:
-			reply = nil
-			if err != nil {
-				c.die(fmt.Errorf("sshx: host %s: keepalive: %w", c.name, err))
-				return
-			}
-			misses = 0
-			c.rtt.Store(int64(time.Since(sent)))
 		case <-tick.C:
-			if reply != nil {
-				if misses++; misses >= keepaliveMisses {
-					c.die(fmt.Errorf("sshx: host %s: %w (%d x %s)", c.name, ErrKeepalive, misses, interval))
-					return
-				}
-				continue
-			}
-			reply, sent = make(chan error, 1), time.Now()
-			ch := reply
-			c.wg.Add(1) // safe: this goroutine's own count keeps wg above zero
-			go c.sendKeepalive(ch)
 		}
+		sent := time.Now()
+		dead.Reset(keepaliveMisses * interval)
+		// Any reply, even "request failed", proves the link is alive.
+		_, _, err := c.ssh.SendRequest("keepalive@openssh.com", true, nil)
+		if !dead.Stop() {
+			<-fired // the client died of it: wait for the timer's goroutine
+			return
+		}
+		if err != nil {
+			c.die(fmt.Errorf("sshx: host %s: keepalive: %w", c.name, err))
+			return
+		}
+		c.rtt.Store(int64(time.Since(sent)))
 	}
-}
-
-func (c *Client) sendKeepalive(reply chan<- error) {
-	defer c.wg.Done()
-	// Any reply, even "request failed", proves the link is alive.
-	_, _, err := c.ssh.SendRequest("keepalive@openssh.com", true, nil)
-	reply <- err
 }
 
 // HandshakeLatency is how long the final hop took to connect: TCP (or the

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/simfleet"
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/serve"
 )
@@ -235,7 +236,8 @@ func writeProfile(b *testing.B, name, path string, debug int) {
 
 // loadMerged loads one or more fleet configs (a simulated fleet too large
 // for one process's open file limit runs as several) into one inventory,
-// host names prefixed by their fleet's index to keep them unique.
+// host names prefixed by their fleet's index to keep them unique, with the
+// demo's cadences for the whole inventory.
 func loadMerged(b *testing.B, paths []string) *hosts.Config {
 	var cfg *hosts.Config
 	for i, p := range paths {
@@ -253,6 +255,13 @@ func loadMerged(b *testing.B, paths []string) *hosts.Config {
 			continue
 		}
 		cfg.Hosts = append(cfg.Hosts, c.Hosts...)
+	}
+	// Each process's config has the cadences of its own share of the
+	// fleet; the inventory gets those of the whole (simfleet.CadencesFor).
+	cad := simfleet.CadencesFor(len(cfg.Hosts))
+	cfg.KeepaliveInterval, cfg.HostKeyRecheck = cad.Keepalive, cad.KeyRecheck
+	for i := range cfg.Hosts {
+		cfg.Hosts[i].BackupInterval = cad.Backups
 	}
 	return cfg
 }

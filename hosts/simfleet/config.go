@@ -112,7 +112,9 @@ func renderConfig(spec ConfigSpec) string {
 	// Simulated hosts are not in anyone's ssh_config: no `ssh -G` per host.
 	b.WriteString("ssh_config = \"off\"\n")
 	// the key-change incident lasts 30 s: check keys often enough to see it
-	b.WriteString("host_key_recheck = \"10s\"\n\n")
+	// (up to 1,000 hosts; see CadencesFor)
+	c := CadencesFor(len(spec.Hosts))
+	fmt.Fprintf(&b, "keepalive_interval = %q\nhost_key_recheck = %q\n\n", c.Keepalive, c.KeyRecheck)
 	b.WriteString("[defaults]\n")
 	fmt.Fprintf(&b, "user = %s\n", tomlString(User))
 	fmt.Fprintf(&b, "identity_files = [%s]\n", tomlString(spec.IdentityFile))
@@ -126,7 +128,7 @@ func renderConfig(spec ConfigSpec) string {
 	b.WriteString("units = [\"libvirtd\"]\nservices = [\"libvirtd\"]\n")
 	b.WriteString("checks = [\"ssh\", \"hypervisor\", \"vms\", \"kvm\", \"backups\"]\n")
 	// A stale backup must show within one timeline loop, not after 15 min.
-	b.WriteString("backup_interval = \"20s\"\n")
+	fmt.Fprintf(&b, "backup_interval = %q\n", c.Backups)
 	for _, h := range spec.Hosts {
 		b.WriteString("\n[[hosts]]\n")
 		fmt.Fprintf(&b, "name = %s\naddress = \"127.0.0.1\"\nport = %d\n", tomlString(h.Name), h.Port)

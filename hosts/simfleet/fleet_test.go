@@ -190,6 +190,7 @@ type demoConfig struct {
 	AuditLog       string `toml:"audit_log"`
 	SSHConfig      string `toml:"ssh_config"`
 	HostKeyRecheck string `toml:"host_key_recheck"`
+	Keepalive      string `toml:"keepalive_interval"`
 	Defaults       struct {
 		User           string   `toml:"user"`
 		IdentityFiles  []string `toml:"identity_files"`

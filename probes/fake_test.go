@@ -36,6 +36,7 @@ type fakeLibvirt struct {
 	// session dies, like a daemon whose DNS lookup stalls.
 	slowHostname chan struct{}
 	callErr      error // returned by every version/list call when set
+	noStats      bool  // ConnectGetAllDomainStats is refused as unsupported
 	calls        atomic.Int64
 	inflight     atomic.Int64
 	entered      chan struct{} // receives once per hanging call (if non-nil)
@@ -121,11 +122,34 @@ func (a sessionAPI) ConnectListAllDomains(need int32, flags libvirt.ConnectListA
 	}
 	a.f.mu.Lock()
 	defer a.f.mu.Unlock()
-	out := make([]libvirt.Domain, len(a.f.doms))
+	var out []libvirt.Domain
 	for i, d := range a.f.doms {
-		out[i] = libvirt.Domain{Name: d.name, ID: int32(i)}
+		if flags&libvirt.ConnectListDomainsAutostart == 0 || d.autostart {
+			out = append(out, libvirt.Domain{Name: d.name, ID: int32(i)})
+		}
 	}
 	return out, uint32(len(out)), nil
+}
+
+// ConnectGetAllDomainStats answers the state group as libvirtd does:
+// state.state and state.reason as ints, for every domain.
+func (a sessionAPI) ConnectGetAllDomainStats(doms []libvirt.Domain, stats, flags uint32) ([]libvirt.DomainStatsRecord, error) {
+	if err := a.enter(); err != nil {
+		return nil, err
+	}
+	a.f.mu.Lock()
+	defer a.f.mu.Unlock()
+	if a.f.noStats {
+		return nil, libvirt.Error{Code: uint32(libvirt.ErrNoSupport), Message: "this function is not supported"}
+	}
+	out := make([]libvirt.DomainStatsRecord, len(a.f.doms))
+	for i, d := range a.f.doms {
+		out[i] = libvirt.DomainStatsRecord{Dom: libvirt.Domain{Name: d.name, ID: int32(i)}, Params: []libvirt.TypedParam{
+			{Field: "state.state", Value: *libvirt.NewTypedParamValueInt(d.state)},
+			{Field: "state.reason", Value: *libvirt.NewTypedParamValueInt(d.reason)},
+		}}
+	}
+	return out, nil
 }
 
 func (a sessionAPI) dom(d libvirt.Domain) (fakeDom, error) {

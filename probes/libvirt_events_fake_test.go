@@ -29,9 +29,12 @@ func (a sessionAPI) ConnectListAllNetworks(need int32, flags libvirt.ConnectList
 	if a.f.netErr != nil {
 		return nil, 0, a.f.netErr
 	}
-	out := make([]libvirt.Network, len(a.f.nets))
-	for i, n := range a.f.nets {
-		out[i] = libvirt.Network{Name: n.name}
+	var out []libvirt.Network
+	for _, n := range a.f.nets {
+		if (flags&libvirt.ConnectListNetworksActive == 0 || n.active) &&
+			(flags&libvirt.ConnectListNetworksAutostart == 0 || n.autostart) {
+			out = append(out, libvirt.Network{Name: n.name})
+		}
 	}
 	return out, uint32(len(out)), nil
 }

@@ -25,6 +25,10 @@ func TestHostileLibvirtReply(t *testing.T) {
 		{"2 GiB error message", wireConnectGetVersion,
 			wireReply{status: 1, body: xdrU32(xdrU32(xdrU32(xdrU32(nil, 1), 10), 1), huge-3)}},
 		{"2 GiB auth list", wireAuthList, wireReply{body: xdrU32(nil, huge)}},
+		{"domain stats count", wireConnectGetAllDomStats, wireReply{body: xdrU32(nil, huge)}},
+		{"domain stats parameter count", wireConnectGetAllDomStats, wireReply{body: xdrU32(wireDomain(xdrU32(nil, 1), "web"), huge)}},
+		{"typed parameter of no type", wireConnectGetAllDomStats,
+			wireReply{body: xdrU32(xdrU32(xdrStr(xdrU32(wireDomain(xdrU32(nil, 1), "web"), 1), "state.state"), 9), 1)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -41,7 +45,7 @@ func TestHostileLibvirtReply(t *testing.T) {
 			reps := s.Round(t.Context(), cfg.Hosts)
 			runtime.ReadMemStats(&after)
 
-			if tt.proc == wireConnectListAllDomains || tt.proc == wireConnectListNetworks {
+			if tt.proc == wireConnectListAllDomains || tt.proc == wireConnectListNetworks || tt.proc == wireConnectGetAllDomStats {
 				wantCheck(t, reps[0], "hypervisor", OK, "libvirt 9.0.0") // answered before
 			} else {
 				wantCheck(t, reps[0], "hypervisor", UNKNOWN, "malformed libvirt reply")

@@ -28,39 +28,43 @@ type netFacts struct {
 	err    error
 }
 
-// listNetworks reads every network's active and autostart flags; one that
-// vanishes between the list and its flags is skipped.
+// listNetworks reads every network's active and autostart flags in three
+// calls whatever their number: all networks, the active ones and the
+// autostart ones (libvirt's list filters). A network defined between the
+// calls is shown inactive or without autostart until the next round.
 func listNetworks(api libvirtAPI) netFacts {
 	nets, _, err := api.ConnectListAllNetworks(1, 0)
 	if err != nil {
 		return netFacts{err: fmt.Errorf("list networks: %w", err)}
 	}
+	active, err := networkNames(api, libvirt.ConnectListNetworksActive)
+	if err != nil {
+		return netFacts{err: fmt.Errorf("list active networks: %w", err)}
+	}
+	auto, err := networkNames(api, libvirt.ConnectListNetworksAutostart)
+	if err != nil {
+		return netFacts{err: fmt.Errorf("list autostart networks: %w", err)}
+	}
 	f := netFacts{capped: len(nets) > maxNetworks}
 	nets = nets[:min(len(nets), maxNetworks)]
 	for _, n := range nets {
-		active, err := api.NetworkIsActive(n)
-		if noNetwork(err) {
-			continue
-		}
-		if err != nil {
-			return netFacts{err: fmt.Errorf("network %s: %w", remote.CleanLine(n.Name), err)}
-		}
-		auto, err := api.NetworkGetAutostart(n)
-		if noNetwork(err) {
-			continue
-		}
-		if err != nil {
-			return netFacts{err: fmt.Errorf("network %s: %w", remote.CleanLine(n.Name), err)}
-		}
-		f.nets = append(f.nets, netState{name: remote.CleanLine(n.Name), active: active != 0, autostart: auto != 0})
+		f.nets = append(f.nets, netState{name: remote.CleanLine(n.Name), active: active[n.Name], autostart: auto[n.Name]})
 	}
 	slices.SortFunc(f.nets, func(a, b netState) int { return strings.Compare(a.name, b.name) })
 	return f
 }
 
-func noNetwork(err error) bool {
-	var le libvirt.Error
-	return errors.As(err, &le) && le.Code == uint32(libvirt.ErrNoNetwork)
+// networkNames is the set of the names of the networks flags selects.
+func networkNames(api libvirtAPI, flags libvirt.ConnectListAllNetworksFlags) (map[string]bool, error) {
+	nets, _, err := api.ConnectListAllNetworks(1, flags)
+	if err != nil {
+		return nil, err
+	}
+	set := make(map[string]bool, len(nets))
+	for _, n := range nets {
+		set[n.Name] = true
+	}
+	return set, nil
 }
 
 // down lists the autostart networks that are not active.

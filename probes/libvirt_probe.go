@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -62,19 +61,24 @@ func (p *hostProbe) askLibvirt(ctx context.Context) (hvFacts, vmFacts, netFacts)
 	if p.st.viaVirsh && p.st.rounds%virshRetryEvery != 0 {
 		return p.askVirsh(ctx)
 	}
-	if p.h.HasCheck(hosts.CheckHypervisor) {
+	hvCheck, vmsCheck := p.h.HasCheck(hosts.CheckHypervisor), p.h.HasCheck(hosts.CheckVMs)
+	cached := hvCheck && vmsCheck && p.versionsFresh()
+	if hvCheck && !cached {
 		hctx, cancel := context.WithTimeout(ctx, probeTimeout(p.h))
 		start := time.Now()
 		hv = p.versions(hctx)
 		hv.latency = time.Since(start)
 		cancel()
 	}
-	if p.h.HasCheck(hosts.CheckVMs) {
+	if vmsCheck {
 		vctx, cancel := context.WithTimeout(ctx, probeTimeout(p.h))
 		start := time.Now()
 		vms, nets = p.domains(vctx, hv.err)
 		vms.latency = time.Since(start)
 		cancel()
+	}
+	if cached {
+		hv = p.cachedVersions(vms)
 	}
 	if openErr := cmp.Or(hv.err, vms.err); isChannelRefused(openErr) {
 		if fhv, fvms, ok := p.fallback(ctx, openErr); ok {
@@ -147,6 +151,9 @@ func (p *hostProbe) versions(ctx context.Context) hvFacts {
 		return f, err
 	})
 	f.err, f.answered, f.hvType, f.hostname = err, err == nil, sess.hvType, sess.host()
+	if err == nil {
+		p.st.versions = &versionsRead{sess: sess, round: p.st.rounds, libVer: f.libVer, hvVer: f.hvVer}
+	}
 	return f
 }
 
@@ -171,7 +178,7 @@ func readVMs(ctx context.Context, sess *lvSession) (vmFacts, netFacts) {
 		nets netFacts
 	}
 	b, err := call(ctx, sess, "list domains", func(api libvirtAPI) (both, error) {
-		vms, err := listVMs(api)
+		vms, err := listVMs(api, &sess.perDomain)
 		if err != nil {
 			return both{}, err
 		}
@@ -183,35 +190,4 @@ func readVMs(ctx context.Context, sess *lvSession) (vmFacts, netFacts) {
 	b.nets.err = sess.cause(b.nets.err)
 	slices.SortFunc(b.vms.vms, func(a, b VM) int { return strings.Compare(a.Name, b.Name) })
 	return b.vms, b.nets
-}
-
-// listVMs reads the domains; one that vanishes between the list and its
-// state (undefined meanwhile) is skipped.
-func listVMs(api libvirtAPI) (vmFacts, error) {
-	doms, _, err := api.ConnectListAllDomains(1, 0)
-	if err != nil {
-		return vmFacts{}, err
-	}
-	f := vmFacts{capped: len(doms) > remote.MaxDomains}
-	doms = doms[:min(len(doms), remote.MaxDomains)]
-	f.vms = make([]VM, 0, len(doms))
-	for _, d := range doms {
-		state, rsn, err := api.DomainGetState(d, 0)
-		if libvirt.IsNotFound(err) {
-			continue
-		}
-		if err != nil {
-			return vmFacts{}, fmt.Errorf("state of %s: %w", remote.CleanLine(d.Name), err)
-		}
-		auto, err := api.DomainGetAutostart(d)
-		if libvirt.IsNotFound(err) {
-			continue
-		}
-		if err != nil {
-			return vmFacts{}, fmt.Errorf("autostart of %s: %w", remote.CleanLine(d.Name), err)
-		}
-		sw, rw := libvirtStateWords(state, rsn)
-		f.vms = append(f.vms, VM{Name: remote.CleanLine(d.Name), State: sw, Reason: rw, Autostart: auto != 0})
-	}
-	return f, nil
 }

@@ -60,13 +60,11 @@ var replyTypes = map[uint32]reflect.Type{
 	remote.ProcDomainGetXMLDesc:                        reflect.TypeFor[libvirt.DomainGetXMLDescRet](),
 	remote.ProcDomainGetAutostart:                      reflect.TypeFor[libvirt.DomainGetAutostartRet](),
 	remote.ProcDomainGetInfo:                           reflect.TypeFor[libvirt.DomainGetInfoRet](),
-	remote.ProcNetworkGetAutostart:                     reflect.TypeFor[libvirt.NetworkGetAutostartRet](),
 	remote.ProcConnectGetHostname:                      reflect.TypeFor[libvirt.ConnectGetHostnameRet](),
 	remote.ProcAuthList:                                reflect.TypeFor[libvirt.AuthListRet](),
 	remote.ProcAuthPolkit:                              reflect.TypeFor[libvirt.AuthPolkitRet](),
 	remote.ProcStoragePoolGetInfo:                      reflect.TypeFor[libvirt.StoragePoolGetInfoRet](),
 	remote.ProcStoragePoolGetAutostart:                 reflect.TypeFor[libvirt.StoragePoolGetAutostartRet](),
-	remote.ProcNetworkIsActive:                         reflect.TypeFor[libvirt.NetworkIsActiveRet](),
 	remote.ProcConnectGetLibVersion:                    reflect.TypeFor[libvirt.ConnectGetLibVersionRet](),
 	remote.ProcDomainGetState:                          reflect.TypeFor[libvirt.DomainGetStateRet](),
 	remote.ProcNodeGetMemoryStats:                      reflect.TypeFor[libvirt.NodeGetMemoryStatsRet](),
@@ -75,6 +73,33 @@ var replyTypes = map[uint32]reflect.Type{
 	remote.ProcConnectListAllNetworks:                  reflect.TypeFor[libvirt.ConnectListAllNetworksRet](),
 	remote.ProcConnectDomainEventCallbackRegisterAny:   reflect.TypeFor[libvirt.ConnectDomainEventCallbackRegisterAnyRet](),
 	remote.ProcConnectDomainEventCallbackDeregisterAny: reflect.TypeFor[struct{}](),
+	remote.ProcConnectGetAllDomainStats:                reflect.TypeFor[libvirt.ConnectGetAllDomainStatsRet](),
+}
+
+// Typed parameters (the domain statistics) cost go-libvirt far more than
+// their encoding: each one is decoded through a custom decoder that boxes
+// its value and the parameter itself, up to typedParamAllocFactor times its
+// 12 encoded bytes, so the one reply made of them has a bound of its own on
+// its length (maxStatsReply: 4,096 domains with the state group take under
+// 1 MiB), and at most typedParamAllocFactor times that is allocated.
+const (
+	maxStatsReply         = 2 << 20
+	typedParamAllocFactor = 12
+	// typedParamBoxes is what decoding one parameter allocates beyond
+	// its slice element and strings: the *TypedParamValue, the boxed
+	// TypedParam handed to reflect, and the boxed value.
+	typedParamBoxes = 24 + 48 + 16
+)
+
+var typedParamType = reflect.TypeFor[libvirt.TypedParam]()
+
+// allocBound is the most a checked body of n bytes of type t may make
+// go-libvirt allocate.
+func allocBound(t reflect.Type, n int) int {
+	if t == reflect.TypeFor[libvirt.ConnectGetAllDomainStatsRet]() {
+		return typedParamAllocFactor * n
+	}
+	return replyAllocFactor * n
 }
 
 // qemuReplyTypes is replyTypes for the QEMU program's procedures (the
@@ -178,6 +203,9 @@ func (g *replyGuard) check(pkt []byte) error {
 	if !ok {
 		return fmt.Errorf("%w: procedure %d has no reply check", errMalformedReply, h.proc)
 	}
+	if h.proc == remote.ProcConnectGetAllDomainStats && len(body) > maxStatsReply {
+		return fmt.Errorf("%w: domain statistics of %d bytes (at most %d)", errMalformedReply, len(body), maxStatsReply)
+	}
 	return checkBody(t, body, true)
 }
 
@@ -198,6 +226,7 @@ func checkBody(t reflect.Type, body []byte, exact bool) error {
 var (
 	errShort       = errors.New("declared data exceeds the bytes received")
 	errUnsupported = errors.New("type not checked")
+	errParamType   = errors.New("typed parameter of no known type")
 )
 
 // replyAllocFactor bounds the Go memory go-libvirt allocates for a checked
@@ -271,6 +300,9 @@ func (w *xdrWalker) walk(t reflect.Type, elementwise bool) error {
 		w.alloc += n * int(t.Elem().Size())
 		return w.elements(t.Elem(), n)
 	case reflect.Struct:
+		if t == typedParamType {
+			return w.typedParam()
+		}
 		for i := range t.NumField() {
 			f := t.Field(i)
 			if !f.IsExported() {
@@ -283,6 +315,29 @@ func (w *xdrWalker) walk(t reflect.Type, elementwise bool) error {
 		return nil
 	}
 	return fmt.Errorf("%w: %s", errUnsupported, t)
+}
+
+// typedParam consumes one typed parameter as go-libvirt's typedParamDecoder
+// reads it: the name, a discriminant, then an int, unsigned, long long,
+// unsigned long long, double, boolean or string (virTypedParameterType 1-7).
+func (w *xdrWalker) typedParam() error {
+	if err := w.walk(reflect.TypeFor[string](), false); err != nil {
+		return err
+	}
+	d, err := w.count()
+	if err != nil {
+		return err
+	}
+	w.alloc += typedParamBoxes
+	switch d {
+	case 1, 2, 6:
+		return w.take(4)
+	case 3, 4, 5:
+		return w.take(8)
+	case 7:
+		return w.walk(reflect.TypeFor[string](), false)
+	}
+	return fmt.Errorf("%w: %d", errParamType, d)
 }
 
 func (w *xdrWalker) elements(t reflect.Type, n int) error {

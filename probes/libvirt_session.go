@@ -26,14 +26,15 @@ type libvirtAPI interface {
 	ConnectGetVersion() (uint64, error)
 	ConnectGetHostname() (string, error)
 	ConnectGetType() (string, error)
-	// The vms check: the domains, then each one's state and flag.
+	// The vms check: the autostart domains, then every domain with its
+	// state (libvirt_domains.go); or, from a daemon without domain
+	// statistics, the domains, then each one's state and flag.
 	ConnectListAllDomains(needResults int32, flags libvirt.ConnectListAllDomainsFlags) ([]libvirt.Domain, uint32, error)
+	ConnectGetAllDomainStats(doms []libvirt.Domain, stats uint32, flags uint32) ([]libvirt.DomainStatsRecord, error)
 	DomainGetState(dom libvirt.Domain, flags uint32) (int32, int32, error)
 	DomainGetAutostart(dom libvirt.Domain) (int32, error)
-	// Networks (vms check): the list, then each one's flags.
+	// Networks (vms check): all, the active ones, the autostart ones.
 	ConnectListAllNetworks(needResults int32, flags libvirt.ConnectListAllNetworksFlags) ([]libvirt.Network, uint32, error)
-	NetworkIsActive(net libvirt.Network) (int32, error)
-	NetworkGetAutostart(net libvirt.Network) (int32, error)
 	// The resources check.
 	NodeGetInfo() (rModel [32]int8, rMemory uint64, rCpus int32, rMhz int32, rNodes int32, rSockets int32, rCores int32, rThreads int32, err error)
 	NodeGetMemoryStats(nparams int32, cellNum int32, flags uint32) ([]libvirt.NodeGetMemoryStats, int32, error)
@@ -92,6 +93,9 @@ type lvSession struct {
 
 	// Facts that cannot change while the daemon keeps this connection.
 	hvType, hostname string
+	// perDomain is set once the daemon refused domain statistics: its
+	// domains are read one by one (listVMs).
+	perDomain atomic.Bool
 
 	// ev holds the lifecycle-event subscription (libvirt_events.go).
 	ev sessionEvents

@@ -22,6 +22,7 @@ const (
 	wireConnectGetLibVersion  = 157
 	wireConnectListAllDomains = 273
 	wireConnectListNetworks   = 283
+	wireConnectGetAllDomStats = 344
 	wireEventLifecycle        = 318
 )
 
@@ -52,6 +53,7 @@ func healthyWire() map[uint32]wireReply {
 		wireConnectGetVersion:     {body: xdrU64(nil, 8002000)},
 		wireConnectListAllDomains: {body: xdrU32(xdrU32(nil, 0), 0)},
 		wireConnectListNetworks:   {body: xdrU32(xdrU32(nil, 0), 0)},
+		wireConnectGetAllDomStats: {body: xdrU32(nil, 0)},
 	}
 }
 

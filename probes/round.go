@@ -42,8 +42,9 @@ type hostState struct {
 	// probe cadence already paces the dials).
 	connFailed bool
 	units      unitFacts
-	unitAt     int  // round of the last unit read
-	apiDown    bool // the libvirt API was silent last round
+	versions   *versionsRead // the versions last read, and on which session
+	unitAt     int           // round of the last unit read
+	apiDown    bool          // the libvirt API was silent last round
 	kvm        *Result
 	kvmAt      int // round of the cached kvm result
 	// security is the cached security check, read on the kvm cadence

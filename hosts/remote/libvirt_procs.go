@@ -35,6 +35,7 @@ const (
 	ProcConnectListAllNetworks                  = 283
 	ProcConnectDomainEventCallbackRegisterAny   = 316
 	ProcConnectDomainEventCallbackDeregisterAny = 317
+	ProcConnectGetAllDomainStats                = 344
 	// ProcDomainEventCallbackLifecycle numbers an event the daemon pushes,
 	// not a call.
 	ProcDomainEventCallbackLifecycle = 318

@@ -107,6 +107,7 @@ func TestProcNumbers(t *testing.T) {
 			return err
 		}},
 		{ProcConnectDomainEventCallbackDeregisterAny, func() error { return l.ConnectDomainEventCallbackDeregisterAny(1) }},
+		{ProcConnectGetAllDomainStats, func() error { _, err := l.ConnectGetAllDomainStats(nil, 1, 0); return err }},
 	}
 	want := []uint32{ProcAuthList, ProcAuthPolkit, ProcConnectOpen}
 	for _, c := range calls {

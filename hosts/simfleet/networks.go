@@ -81,7 +81,7 @@ func (w *world) networkStates() []NetworkState {
 
 // flagPair applies one pair of libvirt's exclusive list filters (e.g.
 // ACTIVE/INACTIVE): with neither or both set, everything passes.
-func flagPair(flags, yes, no libvirt.ConnectListAllNetworksFlags, is bool) bool {
+func flagPair[F ~int32](flags, yes, no F, is bool) bool {
 	y, n := flags&yes != 0, flags&no != 0
 	return y == n || (y && is) || (n && !is)
 }

@@ -49,6 +49,8 @@ func (c *rpcConn) call(proc uint32, args []byte) ([]byte, *rpcError) {
 		return c.noArgs(r, func(w *xdrWriter) { encodeNodeInfo(w, c.h.lockedWorld().node) })
 	case remote.ProcConnectListAllDomains:
 		return c.listAllDomains(r)
+	case remote.ProcConnectGetAllDomainStats:
+		return c.allDomainStats(r)
 	case remote.ProcDomainGetState:
 		return c.domainCall(r, true, func(w *xdrWriter, d domain) { w.int32(int32(d.state)); w.int32(d.reason) })
 	case remote.ProcDomainGetAutostart:
@@ -132,7 +134,7 @@ func encodeDomain(w *xdrWriter, d domain) {
 }
 
 // listAllDomains decodes {int need_results; u_int flags} and returns the
-// domains matching the active/inactive flags (0: all), then their count.
+// domains matching the flags (listed; 0: all), then their count.
 func (c *rpcConn) listAllDomains(r *xdrReader) ([]byte, *rpcError) {
 	need := r.int32()
 	flags := libvirt.ConnectListAllDomainsFlags(r.uint32())
@@ -142,10 +144,7 @@ func (c *rpcConn) listAllDomains(r *xdrReader) ([]byte, *rpcError) {
 	c.h.mu.Lock()
 	var match []domain
 	for _, d := range c.h.w.domains {
-		active := d.id >= 0
-		if (flags&libvirt.ConnectListDomainsActive != 0 && active) ||
-			(flags&libvirt.ConnectListDomainsInactive != 0 && !active) ||
-			flags&(libvirt.ConnectListDomainsActive|libvirt.ConnectListDomainsInactive) == 0 {
+		if listed(d, flags) {
 			match = append(match, d)
 		}
 	}

@@ -143,6 +143,8 @@ func renderConfig(spec ConfigSpec) string {
 		}
 		b.WriteString("\n[[hosts.backups]]\nname = \"nightly\"\npath = \"" + backupDir + "/*.qcow2\"\n")
 		b.WriteString("max_age = \"26h\"\nmin_size = \"1GiB\"\nverify = \"sha256\"\n")
+		// The simulated hosts answer restore drills up to L2 (drillboot.go).
+		b.WriteString("drill = \"boot\"\n")
 	}
 	return b.String()
 }

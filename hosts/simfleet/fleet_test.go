@@ -216,6 +216,7 @@ type demoConfig struct {
 			MaxAge  string `toml:"max_age"`
 			MinSize string `toml:"min_size"`
 			Verify  string `toml:"verify"`
+			Drill   string `toml:"drill"`
 		} `toml:"backups"`
 	} `toml:"hosts"`
 }

@@ -35,6 +35,9 @@ type DrillFaults struct {
 	AgentError string
 	// AgentGarbage: the agent answers text that is not JSON.
 	AgentGarbage bool
+	// GuestStops: the guest powers off at the first guest-ping (a
+	// transient domain is then gone).
+	GuestStops bool
 	// CreateFails: DomainCreateXML fails as when QEMU cannot start.
 	CreateFails bool
 	// DestroyFails: DomainDestroy fails (the domain stays).

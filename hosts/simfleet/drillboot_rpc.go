@@ -233,10 +233,15 @@ func (h *Host) agentAnswer(name, cmd string) (string, *rpcError, DrillFaults) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	f := h.drill.faults
+	noDomain := &rpcError{code: errNoDomain, domain: fromQemu, msg: "Domain not found: no domain with matching name '" + name + "'"}
 	if h.drill.domains[name] == nil {
-		return "", &rpcError{code: errNoDomain, domain: fromQemu, msg: "Domain not found: no domain with matching name '" + name + "'"}, DrillFaults{}
+		return "", noDomain, DrillFaults{}
 	}
 	h.drill.pings++
+	if f.GuestStops {
+		delete(h.drill.domains, name)
+		return "", noDomain, DrillFaults{}
+	}
 	unresponsive := &rpcError{code: errAgentUnresponsive, domain: fromQemu,
 		msg: "Guest agent is not responding: QEMU guest agent is not connected"}
 	switch {

@@ -109,6 +109,8 @@ func TestBootDrillSim(t *testing.T) {
 			"guest agent answered an error: GenericError: guest-ping is disabled"},
 		{"agent answers garbage", simfleet.DrillFaults{AgentGarbage: true}, probes.DrillUnknown, "unknown",
 			"unreadable guest agent reply"},
+		{"the guest powers off first", simfleet.DrillFaults{GuestStops: true}, probes.DrillFailed, "failed",
+			"the guest stopped before its agent answered: Domain not found"},
 		{"create fails", simfleet.DrillFaults{CreateFails: true}, probes.DrillFailed, "failed",
 			"libvirt could not start the drill domain"},
 		{"link drops once mid-boot", simfleet.DrillFaults{DropLink: true}, probes.DrillUnknown, "unknown",

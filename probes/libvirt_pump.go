@@ -31,8 +31,10 @@ type pumpConn struct {
 // pumpBuf is the pump's read size. Each host's pump holds its buffer for
 // the connection's life (it waits in Read), so it is sized for what libvirt
 // mostly sends, small replies and events, not for the rare large one, which
-// simply takes more reads: 32 KiB was 37% of the client's heap at 1,000 hosts.
-const pumpBuf = 4 << 10
+// simply takes more reads (of the SSH channel's buffer: memory, not system
+// calls): 32 KiB was 37% of the client's heap at 1,000 hosts; 1 KiB holds
+// most of a steady round's replies, the domain statistics take a few reads.
+const pumpBuf = 1 << 10
 
 // newPumpConn starts the pump. onDead runs when the stream breaks or is
 // closed; onExit runs when the pump goroutine ends.

@@ -42,6 +42,11 @@ type Client struct {
 	execMu sync.Mutex
 	execs  int           // Exec calls in flight
 	idle   chan struct{} // set by retire; closed when execs is 0
+
+	// adopt hands serveInput the requests of a socket channel to discard,
+	// when it waits with none (unbuffered: a channel handed over is served
+	// at once, never queued behind another; dialStreamLocal).
+	adopt chan (<-chan *ssh.Request)
 }
 
 // newClient starts the client's keepalive and server-input goroutines; in
@@ -59,6 +64,7 @@ func newClient(ctx context.Context, name string, chain []*ssh.Client, in serverI
 		life:      life,
 		stopLife:  stop,
 		done:      make(chan struct{}),
+		adopt:     make(chan (<-chan *ssh.Request)),
 	}
 	c.wg.Add(2)
 	go c.serveInput(in)
@@ -75,15 +81,31 @@ type serverInput struct {
 
 // serveInput answers the server's global requests and channel opens as
 // x/crypto's own Client would (refused: we serve nothing), in one goroutine
-// instead of its two, and when the connection ends from the far side (EOF,
+// instead of its two, discards the requests of an adopted socket channel
+// (x/crypto's Dial starts a goroutine per channel for that), and when the
+// connection ends from the far side (EOF,
 // reset, a dead jump host) tears down the rest of the chain: it is also the
 // connection's waiter. Keepalive stays a goroutine of its own, so that a
 // reply stuck on a server that stopped reading cannot stop the keepalive
 // from declaring the link dead.
 func (c *Client) serveInput(in serverInput) {
 	defer c.wg.Done()
+	var chanReqs <-chan *ssh.Request // an adopted socket channel's requests
 	for in.reqs != nil || in.chans != nil {
+		adopt := c.adopt
+		if chanReqs != nil {
+			adopt = nil
+		}
 		select {
+		case chanReqs = <-adopt:
+		case r, ok := <-chanReqs:
+			if !ok {
+				chanReqs = nil
+				continue
+			}
+			if r.WantReply {
+				_ = r.Reply(false, nil) // as ssh.DiscardRequests does
+			}
 		case r, ok := <-in.reqs:
 			if !ok {
 				in.reqs = nil
@@ -303,7 +325,8 @@ func (c *Client) DialUnix(ctx context.Context, path string) (net.Conn, error) {
 // server sends there anyway are held by x/crypto within the channel's
 // window (2 MiB, our bound, not the server's) and then stall only this
 // channel, whose calls time out and close it. The channel's requests are
-// still discarded, as x/crypto requires.
+// still discarded, as x/crypto requires: by serveInput for one channel at a
+// time (the libvirt session's), by a goroutine of their own for another.
 func (c *Client) dialStreamLocal(path string) (net.Conn, error) {
 	msg := struct {
 		SocketPath string
@@ -314,7 +337,11 @@ func (c *Client) dialStreamLocal(path string) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	go ssh.DiscardRequests(reqs)
+	select {
+	case c.adopt <- reqs: // serveInput discards them: no goroutine of its own
+	default: // serveInput has another channel's (a session reopening) or is busy
+		go ssh.DiscardRequests(reqs)
+	}
 	return &chanConn{Channel: ch, addr: &net.UnixAddr{Name: path, Net: "unix"}}, nil
 }
 

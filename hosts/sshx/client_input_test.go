@@ -54,3 +54,29 @@ func TestClientAnswersServerInput(t *testing.T) {
 		t.Errorf("Err() = %v, want why the server went", c.Err())
 	}
 }
+
+// The requests a server sends on socket channels are answered (refused):
+// the libvirt session's by the client's serveInput, those of another
+// channel open at the same time by a goroutine of their own.
+func TestSocketChannelRequestsAnswered(t *testing.T) {
+	f := newFixture(t)
+	s := newTestServer(t, withSocketRequests())
+	p := newPool(t, Options{})
+	c := mustGet(t, p, f.target("h1", s, f.trust(t, "kh", s)))
+	path := echoUnix(t)
+	for i := range 2 {
+		conn, err := c.DialUnix(testCtx(t), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		select {
+		case refused := <-s.socketReqs:
+			if !refused {
+				t.Errorf("channel %d: the request was not refused", i)
+			}
+		case <-time.After(waitLimit):
+			t.Fatalf("channel %d: the request got no answer", i)
+		}
+	}
+}

@@ -41,6 +41,7 @@ type testServer struct {
 	holdStreamlocal atomic.Bool                     // never answer streamlocal opens
 	gate            chan struct{}                   // when set, each handshake waits for a token
 	onConn          func(ssh.Conn)                  // when set, called with each connection after its handshake
+	socketReqs      chan bool                       // when set, each socket channel gets a request; true: refused, as it should be
 	release         chan struct{}                   // closed to let "wait" commands finish
 
 	mu          sync.Mutex
@@ -66,6 +67,23 @@ func withGate() serverOption { return func(s *testServer) { s.gate = make(chan s
 // withConnHook calls f with each server connection once its handshake is
 // done, in the connection's own goroutine (before its channels are served).
 func withConnHook(f func(ssh.Conn)) serverOption { return func(s *testServer) { s.onConn = f } }
+
+// withSocketRequests sends a channel request on each socket channel and
+// says on socketReqs whether the client answered it with a failure.
+func withSocketRequests() serverOption {
+	return func(s *testServer) { s.socketReqs = make(chan bool, 4) }
+}
+
+// askSocket sends the request of withSocketRequests.
+func (s *testServer) askSocket(ch ssh.Channel) {
+	if s.socketReqs == nil {
+		return
+	}
+	s.wg.Go(func() {
+		ok, err := ch.SendRequest("probe@hvconsole.test", true, nil)
+		s.socketReqs <- err == nil && !ok
+	})
+}
 
 func newTestServer(t testing.TB, opts ...serverOption) *testServer {
 	t.Helper()
@@ -250,7 +268,7 @@ func (s *testServer) handleChannel(nc ssh.NewChannel) {
 		if s.holdStreamlocal.Load() {
 			return // never answered; the client must give up on its own
 		}
-		forward(nc, "unix", m.Path)
+		forward(nc, "unix", m.Path, s.askSocket)
 	case "direct-tcpip":
 		var m struct {
 			Host     string
@@ -262,14 +280,16 @@ func (s *testServer) handleChannel(nc ssh.NewChannel) {
 			_ = nc.Reject(ssh.ConnectionFailed, "bad payload")
 			return
 		}
-		forward(nc, "tcp", net.JoinHostPort(m.Host, strconv.Itoa(int(m.Port))))
+		forward(nc, "tcp", net.JoinHostPort(m.Host, strconv.Itoa(int(m.Port))), nil)
 	default:
 		_ = nc.Reject(ssh.UnknownChannelType, "unsupported")
 	}
 }
 
 // forward connects a channel to a local socket and copies both ways.
-func forward(nc ssh.NewChannel, network, addr string) {
+// forward accepts nc and copies it to and from addr; opened, when set, is
+// called with the channel once accepted.
+func forward(nc ssh.NewChannel, network, addr string, opened func(ssh.Channel)) {
 	target, err := net.DialTimeout(network, addr, waitLimit)
 	if err != nil {
 		_ = nc.Reject(ssh.ConnectionFailed, err.Error())
@@ -281,6 +301,9 @@ func forward(nc ssh.NewChannel, network, addr string) {
 		return
 	}
 	go ssh.DiscardRequests(reqs)
+	if opened != nil {
+		opened(ch)
+	}
 	done := make(chan struct{}, 2)
 	go func() { _, _ = io.Copy(ch, target); _ = ch.CloseWrite(); done <- struct{}{} }()
 	go func() { _, _ = io.Copy(target, ch); done <- struct{}{} }()

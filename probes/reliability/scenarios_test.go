@@ -23,6 +23,17 @@ func TestScenarioLatency(t *testing.T) {
 	f := newFleet(t, l, cfg)
 	for round := range 4 { // the first round connects, the others are steady
 		reps := f.sched.Round(t.Context(), cfg.Hosts)
+		// A clean host's check must stay under the added round trip. The
+		// connecting round also pays for key exchanges on a loaded machine,
+		// so there it must only stay under the fastest degraded host's,
+		// which paid for the same and for several added round trips.
+		clean := rtt - jitter
+		if round == 0 {
+			clean = time.Hour
+			for i := range slow {
+				clean = min(clean, checkOf(reps[i], hosts.CheckHypervisor).Latency)
+			}
+		}
 		for i, rep := range reps {
 			hv := checkOf(rep, hosts.CheckHypervisor)
 			t.Logf("round %d %s: %s, hypervisor check %s", round, rep.Host, rep.Status, hv.Latency.Round(time.Millisecond))
@@ -36,9 +47,9 @@ func TestScenarioLatency(t *testing.T) {
 			case i < len(slow) && hv.Latency < rtt-jitter:
 				t.Errorf("round %d %s: hypervisor check took %s under %s of added RTT: the fault is not applied",
 					round, rep.Host, hv.Latency, rtt)
-			case i >= len(slow) && hv.Latency >= rtt-jitter:
-				t.Errorf("round %d %s (clean link): hypervisor check took %s, slowed like the degraded hosts",
-					round, rep.Host, hv.Latency)
+			case i >= len(slow) && hv.Latency >= clean:
+				t.Errorf("round %d %s (clean link): hypervisor check took %s (limit %s), slowed like the degraded hosts",
+					round, rep.Host, hv.Latency, clean)
 			}
 		}
 	}

@@ -172,7 +172,7 @@ func (s *Scheduler) Round(ctx context.Context, hs []hosts.Host) []HostReport {
 	g.SetLimit(cap(s.slots))
 	for i, h := range hs {
 		g.Go(func() error {
-			reports[i], _ = s.probeOne(ctx, h, false)
+			reports[i], _ = s.probeOne(ctx, h, probeWait)
 			return nil
 		})
 	}
@@ -180,11 +180,25 @@ func (s *Scheduler) Round(ctx context.Context, hs []hosts.Host) []HostReport {
 	return reports
 }
 
-// probeOne probes h once. With dropIfBusy it gives up (ok false) when a
-// probe of h is already in flight; otherwise it waits for that one.
-func (s *Scheduler) probeOne(ctx context.Context, h hosts.Host, dropIfBusy bool) (HostReport, bool) {
+// probeMode says when a probe gives up without probing (ok false).
+type probeMode int
+
+const (
+	// probeWait (Round) waits for a probe of the host in flight.
+	probeWait probeMode = iota
+	// probeAsked (Run: a refresh, an event, a reconnect) gives up when a
+	// probe of the host is in flight: that one is the fresh answer.
+	probeAsked
+	// probePeriodic (Run: the host's interval) also gives up when Run was
+	// paused while it waited for its turn: at 10,000 hosts thousands wait,
+	// and a paused fleet does no periodic work.
+	probePeriodic
+)
+
+// probeOne probes h once, as mode says.
+func (s *Scheduler) probeOne(ctx context.Context, h hosts.Host, mode probeMode) (HostReport, bool) {
 	st := s.state(h.Name)
-	if dropIfBusy {
+	if mode != probeWait {
 		select {
 		case st.busy <- struct{}{}:
 		default:
@@ -201,6 +215,9 @@ func (s *Scheduler) probeOne(ctx context.Context, h hosts.Host, dropIfBusy bool)
 		return s.cancelled(h), true
 	}
 	defer func() { <-s.slots }()
+	if mode == probePeriodic && s.paused.Load() {
+		return HostReport{}, false
+	}
 	rep := s.probeHost(ctx, h, st)
 	if ctx.Err() != nil { // checks cut short by the caller say nothing about the host
 		return s.cancelled(h), true

@@ -107,14 +107,14 @@ func (s *Scheduler) prober(ctx context.Context, h hosts.Host, st *hostState) {
 			backups.ended(broken)
 		case <-t.C():
 			if !s.paused.Load() {
-				s.probeAndPublish(ctx, h, st, w)
+				s.probeAndPublish(ctx, h, st, w, probePeriodic)
 			}
 			t = s.newTimer(interval)
 		case <-st.refresh:
-			s.probeAndPublish(ctx, h, st, w)
+			s.probeAndPublish(ctx, h, st, w, probeAsked)
 		case <-w.retryC():
 			w.retry = nil
-			s.probeAndPublish(ctx, h, st, w)
+			s.probeAndPublish(ctx, h, st, w, probeAsked)
 		case <-w.deadC():
 			s.sessionLost(ctx, h, st, w)
 		case <-w.linkC():
@@ -125,8 +125,8 @@ func (s *Scheduler) prober(ctx context.Context, h hosts.Host, st *hostState) {
 	}
 }
 
-func (s *Scheduler) probeAndPublish(ctx context.Context, h hosts.Host, st *hostState, w *hostWatch) {
-	rep, ok := s.probeOne(ctx, h, true)
+func (s *Scheduler) probeAndPublish(ctx context.Context, h hosts.Host, st *hostState, w *hostWatch, mode probeMode) {
+	rep, ok := s.probeOne(ctx, h, mode)
 	held := w.held
 	w.held = nil
 	switch {

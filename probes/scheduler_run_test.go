@@ -3,6 +3,7 @@ package probes
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -148,5 +149,33 @@ func TestRunHungHostDoesNotDelayOthers(t *testing.T) {
 	}
 	if !got["a"] || !got["b"] || hung.connectReturned.Load() {
 		t.Errorf("reports %v, hung connect returned %v", got, hung.connectReturned.Load())
+	}
+}
+
+// A periodic probe still waiting for a slot when Run is paused is dropped:
+// with thousands of hosts, thousands wait, and a paused fleet does no
+// periodic work.
+func TestRunPausedDropsWaitingPeriodicProbe(t *testing.T) {
+	fh := healthyHost()
+	_, _, s := fleet([]string{"hv1"}, []*fakeHost{fh}, SchedulerOptions{})
+	s.slots = make(chan struct{}, 1)
+	s.slots <- struct{}{} // every slot taken, as by other hosts' probes
+	ft := &fakeTimers{made: make(chan *fakeTimer, 4)}
+	s.newTimer = ft.new
+	stop := startRun(t, s)
+	defer stop()
+	within(t, ft.made, "the first timer").c <- time.Now()
+	st := s.state("hv1")
+	for deadline := time.Now().Add(10 * time.Second); !st.running.Load(); {
+		if time.Now().After(deadline) {
+			t.Fatal("the periodic probe did not start waiting for a slot")
+		}
+		runtime.Gosched()
+	}
+	s.SetPaused(true)
+	<-s.slots
+	within(t, ft.made, "the prober's next timer")
+	if n := fh.connects.Load(); n != 0 {
+		t.Errorf("the host was probed %d times after the pause", n)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"path/filepath"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -138,5 +139,47 @@ func BenchmarkExec(b *testing.B) {
 		if _, err := c.Exec(ctx, "echo bench"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// cappedBuffer keeps the first max bytes whether they are written or read
+// from a stream (io.Copy, as x/crypto's session does), and says when it
+// dropped the rest.
+func TestCappedBufferReadFrom(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789abcdef"), 1000) // 16,000 bytes
+	for _, c := range []struct {
+		max, n    int
+		truncated bool
+	}{
+		{1 << 20, 0, false}, {1 << 20, 10, false}, {1 << 20, 16000, false},
+		{4096, 4096, false}, {4096, 4097, true}, {1000, 16000, true},
+	} {
+		for _, via := range []string{"write", "copy"} {
+			b := &cappedBuffer{max: c.max}
+			src := iotest.OneByteReader(bytes.NewReader(data[:c.n]))
+			var err error
+			if via == "write" {
+				_, err = b.Write(data[:c.n])
+			} else {
+				var n int64
+				n, err = io.Copy(b, src) // a reader without WriteTo, as an SSH channel
+				if n != int64(c.n) {
+					t.Errorf("max %d, %d bytes by %s: copied %d", c.max, c.n, via, n)
+				}
+			}
+			want := data[:min(c.n, c.max)]
+			if err != nil || !bytes.Equal(b.buf, want) || b.truncated != c.truncated {
+				t.Errorf("max %d, %d bytes by %s: kept %d bytes, truncated %v, err %v; want %d, %v",
+					c.max, c.n, via, len(b.buf), b.truncated, err, len(want), c.truncated)
+			}
+		}
+	}
+	b, r := &cappedBuffer{max: 1 << 20}, bytes.NewReader(nil)
+	if n := testing.AllocsPerRun(10, func() {
+		b.buf, b.truncated = b.buf[:0], false
+		r.Reset(data[:100])
+		_, _ = b.ReadFrom(r)
+	}); n != 0 {
+		t.Errorf("reading 100 bytes into a grown buffer allocated %v times", n)
 	}
 }

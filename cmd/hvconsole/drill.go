@@ -103,22 +103,7 @@ func confirmDrill(h hosts.Host, opts drillOptions) error {
 		return errors.New("no terminal to confirm on; pass --yes to run the drill without asking")
 	}
 	defer tty.Close()
-	dir := h.RestoreDir
-	if dir == "" {
-		dir = hosts.DefaultRestoreDir
-	}
-	fmt.Fprintf(tty, "Restore drill L%d of backup %q on %s (%s):\n", opts.level, opts.backup, h.Name, h.Address)
-	switch opts.level {
-	case remote.DrillL2:
-		fmt.Fprintf(tty, "  copies the newest file into %s/hvconsole-drill-ID and verifies the copy,\n", dir)
-		fmt.Fprintf(tty, "  boots it through a qcow2 overlay in a transient VM without network (%s%s-...),\n",
-			remote.DrillDomainPrefix, opts.backup)
-		fmt.Fprintln(tty, "  passes when its QEMU guest agent answers, then destroys the VM and deletes the files")
-	case remote.DrillL1:
-		fmt.Fprintf(tty, "  copies the newest file into %s/hvconsole-drill-ID, verifies the copy, deletes it\n", dir)
-	default:
-		fmt.Fprintln(tty, "  verifies the newest file where it lies (sha256, qemu-img check)")
-	}
+	fmt.Fprint(tty, drillPlan(h, opts))
 	fmt.Fprint(tty, "Type yes to confirm: ")
 	line := make([]byte, 64)
 	n, _ := tty.Read(line)
@@ -126,4 +111,32 @@ func confirmDrill(h hosts.Host, opts drillOptions) error {
 		return actions.ErrCancelled
 	}
 	return nil
+}
+
+// drillPlan is what the confirmation says a drill will do.
+func drillPlan(h hosts.Host, opts drillOptions) string {
+	dir := h.RestoreDir
+	if dir == "" {
+		dir = hosts.DefaultRestoreDir
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Restore drill L%d of backup %q on %s (%s):\n", opts.level, opts.backup, h.Name, h.Address)
+	switch opts.level {
+	case remote.DrillL2:
+		timeout := hosts.DefaultDrillBootTimeout
+		for _, sp := range h.Backups {
+			if sp.Name == opts.backup {
+				timeout = sp.BootTimeout()
+			}
+		}
+		fmt.Fprintf(&b, "  copies the newest file into %s/hvconsole-drill-ID and verifies the copy,\n", dir)
+		fmt.Fprintf(&b, "  boots it through a qcow2 overlay in a transient VM without network (%s%s-...),\n",
+			remote.DrillDomainPrefix, opts.backup)
+		fmt.Fprintf(&b, "  passes when its QEMU guest agent answers within %s, then destroys the VM and deletes the files\n", timeout)
+	case remote.DrillL1:
+		fmt.Fprintf(&b, "  copies the newest file into %s/hvconsole-drill-ID, verifies the copy, deletes it\n", dir)
+	default:
+		b.WriteString("  verifies the newest file where it lies (sha256, qemu-img check)\n")
+	}
+	return b.String()
 }

@@ -27,10 +27,10 @@ var ErrNoKVM = errors.New("the host offers no KVM guests (libvirt capabilities):
 // Deadlines of the boot drill's own steps (the wait for the guest agent
 // has the spec's drill_boot_timeout).
 const (
-	bootOpenTimeout   = 30 * time.Second // libvirt connection and the KVM check
-	bootStartTimeout  = 2 * time.Minute  // DomainCreateXML: QEMU starting
-	bootDestroyTimout = 30 * time.Second
-	overlayTimeout    = 2 * time.Minute
+	bootOpenTimeout    = 30 * time.Second // libvirt connection and the KVM check
+	bootStartTimeout   = 2 * time.Minute  // DomainCreateXML: QEMU starting
+	bootDestroyTimeout = 30 * time.Second
+	overlayTimeout     = 2 * time.Minute
 )
 
 // defaultAgentPoll is how often guest-ping is sent while the guest boots.
@@ -158,7 +158,7 @@ func (r *Runner) destroyBoot(ctx context.Context, h hosts.Host, conn probes.Conn
 	if !b.started {
 		return nil
 	}
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bootDestroyTimout)
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bootDestroyTimeout)
 	defer cancel()
 	var err error
 	if b.drill.Alive() {

@@ -121,7 +121,8 @@ func drillWhat(h hosts.Host, c drillChoice) string {
 func (m Model) openDrillConfirm(c drillChoice) (Model, tea.Cmd) {
 	h := m.flow.hosts[0]
 	m.flow.unit, m.flow.drillLevel = c.spec.Name, c.level
-	m.confirm = confirm.New(m.th, "Restore drill", c.spec.Name, []confirm.Target{{Host: h.Name, Command: drillWhat(h, c)}})
+	m.confirm = confirm.New(m.th, "Restore drill", c.spec.Name, []confirm.Target{{Host: h.Name, Command: drillWhat(h, c)}}).
+		WithLabels(confirm.Labels{Title: fmt.Sprintf("Restore drill (L%d) of %s on %s", c.level, c.spec.Name, h.Name), Subject: "Backup"})
 	m.overlay = overlayConfirm
 	m.layout()
 	return m, nil

@@ -51,6 +51,9 @@ func TestDrillFlow(t *testing.T) {
 		if m.overlay != overlayConfirm || !strings.Contains(plain(m), "/var/tmp/hvconsole-drill-ID") {
 			t.Fatalf("no confirmation:\n%s", plain(m))
 		}
+		if v := plain(m); !strings.Contains(v, "Restore drill (L1) of nightly on kvm-01") || strings.Contains(v, "Service") {
+			t.Fatalf("the confirmation does not name the drill and its backup:\n%s", v)
+		}
 		next, cmd := stepCmd(t, pressAll(t, m, "right"), keytest.Press("enter"))
 		if !next.table.Busy("kvm-01") {
 			t.Fatal("row not busy while the drill runs")

@@ -29,6 +29,9 @@ var (
 	// ErrGuestStopped: the guest stopped (or crashed) before its agent
 	// answered.
 	ErrGuestStopped = errors.New("probes: the drill guest stopped")
+	// errAgentRefused: libvirt refused the guest-agent command itself (no
+	// agent channel, a driver without it): the agent never spoke.
+	errAgentRefused = errors.New("probes: libvirt refused the guest agent command")
 )
 
 // BootDrill is the libvirt connection of one L2 boot drill.
@@ -92,7 +95,7 @@ const (
 // WaitAgent sends guest-ping to the started domain's agent every `every`
 // until it answers or timeout has passed. nil: it answered. Otherwise
 // ErrAgentTimeout, remote.ErrAgentError (it answered an error),
-// ErrGuestStopped, remote.ErrUnparseable (an unreadable reply), or the
+// errAgentRefused (libvirt refused the command), ErrGuestStopped, remote.ErrUnparseable (an unreadable reply), or the
 // connection's own error (the link is gone: nothing is known).
 func (b *BootDrill) WaitAgent(ctx context.Context, timeout, every time.Duration) error {
 	deadline := time.Now().Add(timeout)
@@ -139,7 +142,7 @@ func (b *BootDrill) ping(ctx context.Context, secs int32) error {
 		case libvirt.ErrOperationInvalid, libvirt.ErrNoDomain:
 			return fmt.Errorf("%w: %s", ErrGuestStopped, remote.CleanLine(lerr.Message))
 		}
-		return fmt.Errorf("%w: libvirt: %s", remote.ErrAgentError, remote.CleanLine(lerr.Message))
+		return fmt.Errorf("%w: %s", errAgentRefused, remote.CleanLine(lerr.Message))
 	}
 	return err
 }
@@ -199,6 +202,8 @@ func RateBoot(err error, timeout time.Duration) (outcome, reason string) {
 		return DrillFailed, fmt.Sprintf("guest agent did not answer within %s", timeout)
 	case errors.Is(err, remote.ErrAgentError):
 		return DrillFailed, "guest agent answered an error: " + detailOf(err, remote.ErrAgentError)
+	case errors.Is(err, errAgentRefused):
+		return DrillFailed, "libvirt refused the guest agent command: " + detailOf(err, errAgentRefused)
 	case errors.Is(err, ErrGuestStopped):
 		return DrillFailed, "the guest stopped before its agent answered: " + detailOf(err, ErrGuestStopped)
 	case errors.Is(err, remote.ErrUnparseable):

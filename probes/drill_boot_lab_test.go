@@ -62,8 +62,8 @@ func TestLabBootDrillLibvirt(t *testing.T) {
 	}
 	err = b.ping(t.Context(), 1)
 	t.Logf("guest-ping on the test driver: %v", err)
-	if !errors.Is(err, remote.ErrAgentError) {
-		t.Errorf("guest-ping = %v, want libvirt's refusal as an agent error", err)
+	if !errors.Is(err, errAgentRefused) {
+		t.Errorf("guest-ping = %v, want libvirt's refusal of the agent command", err)
 	}
 	if err := b.Destroy(t.Context()); err != nil {
 		t.Errorf("Destroy: %v", err)

@@ -21,6 +21,8 @@ func TestRateBoot(t *testing.T) {
 		{nil, DrillPassed, ""},
 		{ErrAgentTimeout, DrillFailed, "guest agent did not answer within 2m0s"},
 		{remote.ParseAgentReply(`{"error":{"class":"GenericError","desc":"frozen"}}`), DrillFailed, "guest agent answered an error: GenericError: frozen"},
+		{fmt.Errorf("%w: this function is not supported by the connection driver", errAgentRefused), DrillFailed,
+			"libvirt refused the guest agent command: this function is not supported by the connection driver"},
 		{fmt.Errorf("%w: domain is not running", ErrGuestStopped), DrillFailed, "the guest stopped before its agent answered: domain is not running"},
 		{remote.ParseAgentReply("garbage"), DrillUnknown, "unreadable guest agent reply: guest agent reply: invalid character"},
 		{fmt.Errorf("probes: libvirt guest-ping: %w", errors.New("EOF")), DrillUnknown, "the libvirt connection was lost mid-boot: EOF"},

@@ -91,8 +91,6 @@ type server struct {
 	firing  atomic.Int64
 	metrics net.Listener
 	handler http.Handler
-	// prepared is /metrics' expositions prepared ahead.
-	prepared *preparedMetrics
 	// site is [serve] site as started (a reload does not change it).
 	site string
 	hub  *hub
@@ -121,11 +119,11 @@ func newServer(opts Options) (*server, error) {
 	reg, sent := newRegistry(s.fleet, func() int { return int(s.firing.Load()) }, cfg.Alerting.ExternalLabels, opts.Version)
 	registerDrills(reg, cfg.Alerting.ExternalLabels, opts.Drills)
 	s.notify = newNotifier(cfg.Alerting, "", opts.HTTPClient, s.log, sent)
-	h, prepared, err := metricsHandler(reg, s.fleet, opts.Version, s.log, opts.Now)
+	h, err := metricsHandler(reg, s.fleet, opts.Version, s.log)
 	if err != nil {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
-	s.handler, s.prepared = h, prepared
+	s.handler = h
 	if s.acks, err = loadAcks(opts.AckFile); err != nil {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
@@ -171,7 +169,6 @@ func (s *server) run(ctx context.Context) error {
 	s.loop(ctx)
 	cancel()
 	wg.Wait()
-	s.prepared.wait()
 	s.silences.wait()
 	if httpErr != nil && !errors.Is(httpErr, http.ErrServerClosed) {
 		return fmt.Errorf("serve: metrics listener: %w", httpErr)

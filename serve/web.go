@@ -19,10 +19,8 @@ import (
 const httpShutdownGrace = 5 * time.Second
 
 // metricsHandler routes the metrics listener: a landing page at /, the
-// metrics (prepared ahead: see preparedMetrics), and Prometheus'
-// conventional health and readiness endpoints.
-func metricsHandler(reg *prometheus.Registry, fleet *fleetState, version string, log *slog.Logger,
-	now func() time.Time) (http.Handler, *preparedMetrics, error) {
+// metrics, and Prometheus' conventional health and readiness endpoints.
+func metricsHandler(reg *prometheus.Registry, fleet *fleetState, version string, log *slog.Logger) (http.Handler, error) {
 	landing, err := web.NewLandingPage(web.LandingConfig{
 		Name:        "hvconsole serve",
 		Description: "hvconsole collector: hypervisor fleet health for Prometheus and Alertmanager",
@@ -34,15 +32,14 @@ func metricsHandler(reg *prometheus.Registry, fleet *fleetState, version string,
 		},
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", landing)
 	// The fleet's series come built (series.go); the registry has the rest.
 	gather := prometheus.NewMultiTRegistry(prometheus.ToTransactionalGatherer(reg), fleetGatherer{fleet})
-	prepared := newPreparedMetrics(fastGzip(promhttp.HandlerForTransactional(gather, promhttp.HandlerOpts{
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError), Registry: reg, DisableCompression: true})), now)
-	mux.Handle("/metrics", prepared)
+	mux.Handle("/metrics", fastGzip(promhttp.HandlerForTransactional(gather, promhttp.HandlerOpts{
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError), Registry: reg, DisableCompression: true})))
 	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "Healthy.\n")
 	})
@@ -53,7 +50,7 @@ func metricsHandler(reg *prometheus.Registry, fleet *fleetState, version string,
 		}
 		_, _ = io.WriteString(w, "Ready.\n")
 	})
-	return mux, prepared, nil
+	return mux, nil
 }
 
 // CheckWebConfig reports, on one line, why path is not a usable Prometheus

@@ -6,9 +6,7 @@
 #
 # It prints one table: heap, goroutine stacks, goroutines and descriptors
 # per host, RSS, the cold round (connect + probe), the slowest steady
-# round, a /metrics scrape of serve's collector (the slowest of five, each
-# answered with the exposition prepared after the previous one, and one
-# encoded while it waits), the console's key-to-frame
+# round, a /metrics scrape of serve's collector, the console's key-to-frame
 # time while every host reports once a second, and what the steady rounds
 # added to the goroutines and descriptors (nothing may grow with time), and
 # the CPU the client uses at rest (probing paused: keepalives and idle
@@ -69,14 +67,14 @@ done
 awk -v fleet_rss="$fleet_rss" '
 	/^Benchmark/ { for (f = 3; f < NF; f += 2) m[$(f + 1)] = $f }
 	END {
-		printf "| hosts (not OK) | heap/host | stacks/host | goroutines/host | FDs/host | RSS | cold round | steady round | scrape (live; series/host) | key-to-frame p50 / p99 | simulated fleet peak RSS | growth over steady rounds (goroutines, FDs) | CPU at rest |\n"
+		printf "| hosts (not OK) | heap/host | stacks/host | goroutines/host | FDs/host | RSS | cold round | steady round | scrape (series/host) | key-to-frame p50 / p99 | simulated fleet peak RSS | growth over steady rounds (goroutines, FDs) | CPU at rest |\n"
 		printf "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
-		printf "| %d (%d) | %.0f KB (serve %.0f) | %.0f KB (serve %.0f) | %.1f (serve %.1f) | %.2f | %.0f MB (serve %.0f) | %.2f s | %.2f s | %.2f s (%.2f s; %.0f) | %.0f / %.0f ms | %.0f MB | %d, %d | %.1f%% |\n",
+		printf "| %d (%d) | %.0f KB (serve %.0f) | %.0f KB (serve %.0f) | %.1f (serve %.1f) | %.2f | %.0f MB (serve %.0f) | %.2f s | %.2f s | %.2f s (%.0f) | %.0f / %.0f ms | %.0f MB | %d, %d | %.1f%% |\n",
 			m["hosts"], m["not-ok"], m["round-heap-KB/host"], m["serve-heap-KB/host"],
 			m["round-stack-KB/host"], m["serve-stack-KB/host"],
 			m["round-goroutines/host"], m["serve-goroutines/host"], m["serve-fds/host"],
 			m["round-rss-MB"], m["serve-rss-MB"], m["cold-s"], m["steady-s"],
-			m["scrape-s"], m["scrape-live-s"], m["series/host"], m["p50-ms"], m["p99-ms"], fleet_rss / 1024,
+			m["scrape-s"], m["series/host"], m["p50-ms"], m["p99-ms"], fleet_rss / 1024,
 			m["steady-growth-goroutines"], m["steady-growth-fds"], m["idle-cpu-%"]
 	}' "$out/scale.txt" "$out/keys.txt" | tee "$out/table.md"
 echo "profiles: $out/heap-*.pprof $out/goroutines-*.txt (go tool pprof $out/scale.test $out/heap-serve-$n.pprof)"

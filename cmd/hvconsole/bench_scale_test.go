@@ -65,7 +65,6 @@ func BenchmarkScale(b *testing.B) {
 			writeHeapProfile(b, filepath.Join(out, "heap-"+tag+".pprof"))
 			writeProfile(b, "goroutine", filepath.Join(out, "goroutines-"+tag+".txt"), 1)
 			r.scrape, r.series = timeScrapes(b, url, 5)
-			r.scrapeLive = timeLiveScrape(b, url)
 			stop := startCPUProfile(b, filepath.Join(out, "cpu-rest-"+strconv.Itoa(r.n)+".pprof"))
 			r.idleCPU = pausedCPU(f.sched)
 			stop()
@@ -81,7 +80,6 @@ func BenchmarkScale(b *testing.B) {
 type scaleResult struct {
 	n, notOK                   int
 	cold, steady, scrape       time.Duration
-	scrapeLive                 time.Duration // a scrape serve encodes while it waits
 	cpuPerHost                 time.Duration // client CPU per host per steady round
 	idleCPU                    float64       // share of one core used with probing paused
 	series                     int
@@ -122,7 +120,6 @@ func (r scaleResult) report(b *testing.B, base sample) {
 	b.ReportMetric(r.steady.Seconds(), "steady-s")
 	b.ReportMetric(float64(r.cpuPerHost.Microseconds())/1000, "steady-cpu-ms/host")
 	b.ReportMetric(r.scrape.Seconds(), "scrape-s")
-	b.ReportMetric(r.scrapeLive.Seconds(), "scrape-live-s")
 	b.ReportMetric(r.idleCPU*100, "idle-cpu-%")
 	b.ReportMetric(float64(r.series)/n, "series/host")
 	for _, m := range []struct {
@@ -370,25 +367,4 @@ func timeScrapes(b *testing.B, url string, k int) (time.Duration, int) {
 		}
 	}
 	return worst, series
-}
-
-// timeLiveScrape times one scrape that serve encodes while it waits: a kind
-// of request (its Accept header) it has prepared no exposition for, where
-// a scrape otherwise gets the one prepared after the previous scrape.
-func timeLiveScrape(b *testing.B, url string) time.Duration {
-	req, err := http.NewRequestWithContext(b.Context(), http.MethodGet, url, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	req.Header.Set("Accept", "text/plain;version=0.0.4")
-	start := time.Now()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-		b.Fatal(err)
-	}
-	return time.Since(start)
 }

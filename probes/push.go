@@ -51,18 +51,11 @@ func (w *hostWatch) eventsC() <-chan struct{} {
 	return w.sess.ev.signal()
 }
 
-func (w *hostWatch) retryC() <-chan time.Time {
-	if w.retry == nil {
-		return nil
-	}
-	return w.retry.C()
-}
+func (w *hostWatch) retryC() <-chan time.Time { return timerC(w.retry) }
 
 func (w *hostWatch) stopRetry() {
-	if w.retry != nil {
-		w.retry.Stop()
-		w.retry = nil
-	}
+	stopTimer(w.retry)
+	w.retry = nil
 }
 
 // backoff spaces reconnect attempts: the first is immediate, then min,

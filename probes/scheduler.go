@@ -118,6 +118,10 @@ type Scheduler struct {
 	updates *mailbox
 	paused  atomic.Bool
 	started atomic.Bool
+	// pauseMu guards resumed: nil while Run is not paused, else a channel
+	// closed when it resumes, on which paused probers wait.
+	pauseMu sync.Mutex
+	resumed chan struct{}
 }
 
 // NewScheduler makes a scheduler for cfg's hosts over tr. Nothing is

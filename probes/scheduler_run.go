@@ -84,7 +84,26 @@ func (s *Scheduler) RefreshBackups(names ...string) {
 
 // SetPaused stops (true) or resumes (false) Run's periodic probing.
 // Refresh still probes while paused: it is an operator's explicit ask.
-func (s *Scheduler) SetPaused(p bool) { s.paused.Store(p) }
+func (s *Scheduler) SetPaused(p bool) {
+	s.pauseMu.Lock()
+	defer s.pauseMu.Unlock()
+	switch {
+	case p && s.resumed == nil:
+		s.resumed = make(chan struct{})
+	case !p && s.resumed != nil:
+		close(s.resumed)
+		s.resumed = nil
+	}
+	s.paused.Store(p)
+}
+
+// pausedUntil is nil while Run is not paused, else a channel closed when it
+// resumes.
+func (s *Scheduler) pausedUntil() <-chan struct{} {
+	s.pauseMu.Lock()
+	defer s.pauseMu.Unlock()
+	return s.resumed
+}
 
 // prober is one host's loop in Run: periodic probes, refreshes, the
 // backups check's runs (backup_schedule.go), and the push path of its
@@ -95,8 +114,11 @@ func (s *Scheduler) prober(ctx context.Context, h hosts.Host, st *hostState) {
 	w := &hostWatch{backoff: backoff{min: s.opts.ReconnectMin, max: min(s.opts.ReconnectMax, interval),
 		jitter: s.jitter}}
 	t := s.newTimer(rand.N(interval) + time.Millisecond)
+	// resumed is set while the prober, paused, waits for Run to resume
+	// with no timer armed: a paused fleet does not wake every interval.
+	var resumed <-chan struct{}
 	var backups backupsRun
-	defer func() { t.Stop(); w.stopRetry(); backups.wg.Wait() }()
+	defer func() { stopTimer(t); w.stopRetry(); backups.wg.Wait() }()
 	for {
 		select {
 		case <-ctx.Done():
@@ -105,11 +127,17 @@ func (s *Scheduler) prober(ctx context.Context, h hosts.Host, st *hostState) {
 			backups.start(ctx, s, h, st)
 		case broken := <-backups.doneC():
 			backups.ended(broken)
-		case <-t.C():
-			if !s.paused.Load() {
-				s.probeAndPublish(ctx, h, st, w, probePeriodic)
+		case <-timerC(t):
+			if resumed = s.pausedUntil(); resumed != nil {
+				t = nil
+				continue
 			}
+			s.probeAndPublish(ctx, h, st, w, probePeriodic)
 			t = s.newTimer(interval)
+		case <-resumed:
+			// Jittered like the first probe so a resumed fleet does not pulse.
+			resumed = nil
+			t = s.newTimer(rand.N(interval) + time.Millisecond)
 		case <-st.refresh:
 			s.probeAndPublish(ctx, h, st, w, probeAsked)
 		case <-w.retryC():
@@ -149,6 +177,20 @@ func (s *Scheduler) probeAndPublish(ctx context.Context, h hosts.Host, st *hostS
 type timer interface {
 	C() <-chan time.Time
 	Stop() bool
+}
+
+// timerC is t's channel, or nil (never ready) when there is no timer.
+func timerC(t timer) <-chan time.Time {
+	if t == nil {
+		return nil
+	}
+	return t.C()
+}
+
+func stopTimer(t timer) {
+	if t != nil {
+		t.Stop()
+	}
 }
 
 type realTimer struct{ t *time.Timer }

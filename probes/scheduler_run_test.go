@@ -71,23 +71,57 @@ func TestRunPeriodicAndPause(t *testing.T) {
 	}
 	s.SetPaused(true)
 	first.c <- time.Now()
-	second := within(t, ft.made, "timer after a paused tick")
-	if n := fh.connects.Load(); n != 0 {
-		t.Fatalf("paused tick probed the host (%d connects)", n)
+	// A paused prober arms no timer: it waits for the resume. A refresh
+	// still probes, and the prober handles it only after the paused tick.
+	s.Refresh("hv1")
+	if rep := within(t, s.Updates(), "report for a refresh while paused"); rep.Host != "hv1" {
+		t.Errorf("refresh report for %s", rep.Host)
 	}
-	if second.d != time.Hour {
-		t.Errorf("next interval %v, want the host's ProbeInterval", second.d)
+	select {
+	case tm := <-ft.made:
+		t.Fatalf("paused prober armed a %v timer", tm.d)
+	default:
+	}
+	if n := fh.connects.Load(); n != 1 {
+		t.Fatalf("paused tick probed the host (%d connects, want the refresh's 1)", n)
 	}
 	s.SetPaused(false)
+	second := within(t, ft.made, "timer after resume")
+	if second.d <= 0 || second.d > time.Hour+time.Millisecond {
+		t.Errorf("jittered resume %v outside (0, interval]", second.d)
+	}
 	second.c <- time.Now()
 	rep := within(t, s.Updates(), "report after resume")
 	if rep.Host != "hv1" || rep.Status != OK {
 		t.Errorf("report %s %v", rep.Host, rep.Status)
 	}
+	if third := within(t, ft.made, "timer after a probe"); third.d != time.Hour {
+		t.Errorf("next interval %v, want the host's ProbeInterval", third.d)
+	}
+}
+
+// Pause and resume are idempotent, and a resume wakes every paused prober.
+func TestSetPausedTwice(t *testing.T) {
+	_, _, s := fleet([]string{"hv1"}, []*fakeHost{healthyHost()}, SchedulerOptions{})
+	s.SetPaused(false)
+	if s.pausedUntil() != nil {
+		t.Fatal("resume before any pause left Run paused")
+	}
 	s.SetPaused(true)
-	s.Refresh("hv1")
-	if rep := within(t, s.Updates(), "report for a refresh while paused"); rep.Host != "hv1" {
-		t.Errorf("refresh report for %s", rep.Host)
+	r := s.pausedUntil()
+	s.SetPaused(true)
+	if r == nil || s.pausedUntil() != r {
+		t.Fatal("a second pause replaced the resume channel paused probers wait on")
+	}
+	s.SetPaused(false)
+	s.SetPaused(false)
+	select {
+	case <-r:
+	default:
+		t.Fatal("resume did not wake the paused probers")
+	}
+	if s.pausedUntil() != nil || s.paused.Load() {
+		t.Fatal("still paused after resume")
 	}
 }
 

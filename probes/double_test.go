@@ -90,10 +90,10 @@ func (t *stubTransport) VerifyHostKey(ctx context.Context, h hosts.Host) error {
 }
 
 // apiSession is the libvirt seam's double in use: a session whose calls go
-// to api (a fake libvirtAPI) through the production call helper, on a live
+// to api (a stubLibvirt) through the production call helper, on a live
 // stubConn with no stream under it; the test ends by shutting it down,
 // which waits for every call it started.
-func apiSession(t testing.TB, api libvirtAPI) *lvSession {
+func apiSession(t testing.TB, api *stubLibvirt) *lvSession {
 	dead := make(chan struct{})
 	var once sync.Once
 	s := &lvSession{api: api, remote: &stubConn{DoneCh: make(chan struct{})}, dead: dead,

@@ -22,7 +22,7 @@ type fakeDom struct {
 	autostart     bool
 }
 
-// fakeLibvirt answers the libvirtAPI procedures from fields. When hang is
+// fakeLibvirt answers the libvirt procedures from fields. When hang is
 // set every call blocks until its session is killed, like a frozen daemon.
 type fakeLibvirt struct {
 	mu       sync.Mutex
@@ -52,16 +52,33 @@ func newFakeLibvirt() *fakeLibvirt {
 	return &fakeLibvirt{libVer: 9000000, hvVer: 8002000, hvType: "QEMU", hostname: "hv1"}
 }
 
-// sessionAPI binds the shared fake to one session's kill signal. The
-// procedures it does not answer are the embedded nil interface's (a test
-// that reaches one fails loudly).
-type sessionAPI struct {
-	libvirtAPI
+// fakeSession is the shared fake seen from one session: bound to that
+// session's kill signal, its methods answer the procedures of the vms and
+// hypervisor checks and of the events (libvirt_events_fake_test.go). The
+// session talks to it through a stubLibvirt (stub); the procedures it does
+// not answer are the double's errNoStub.
+type fakeSession struct {
 	f    *fakeLibvirt
 	dead <-chan struct{}
 }
 
-func (a sessionAPI) enter() error {
+// stub hands the session's answers to the libvirt double.
+func (a fakeSession) stub() *stubLibvirt {
+	return &stubLibvirt{
+		ConnectGetLibVersionFn:     a.ConnectGetLibVersion,
+		ConnectGetVersionFn:        a.ConnectGetVersion,
+		ConnectGetHostnameFn:       a.ConnectGetHostname,
+		ConnectGetTypeFn:           a.ConnectGetType,
+		ConnectListAllDomainsFn:    a.ConnectListAllDomains,
+		ConnectGetAllDomainStatsFn: a.ConnectGetAllDomainStats,
+		DomainGetStateFn:           a.DomainGetState,
+		DomainGetAutostartFn:       a.DomainGetAutostart,
+		ConnectListAllNetworksFn:   a.ConnectListAllNetworks,
+		LifecycleEventsFn:          a.LifecycleEvents,
+	}
+}
+
+func (a fakeSession) enter() error {
 	a.f.calls.Add(1)
 	a.f.mu.Lock()
 	hang, err := a.f.hang, a.f.callErr
@@ -81,21 +98,21 @@ func (a sessionAPI) enter() error {
 	return libvirt.ErrInterrupted
 }
 
-func (a sessionAPI) ConnectGetLibVersion() (uint64, error) {
+func (a fakeSession) ConnectGetLibVersion() (uint64, error) {
 	if err := a.enter(); err != nil {
 		return 0, err
 	}
 	return a.f.libVer, nil
 }
 
-func (a sessionAPI) ConnectGetVersion() (uint64, error) {
+func (a fakeSession) ConnectGetVersion() (uint64, error) {
 	if err := a.enter(); err != nil {
 		return 0, err
 	}
 	return a.f.hvVer, nil
 }
 
-func (a sessionAPI) ConnectGetHostname() (string, error) {
+func (a fakeSession) ConnectGetHostname() (string, error) {
 	if err := a.enter(); err != nil {
 		return "", err
 	}
@@ -109,14 +126,14 @@ func (a sessionAPI) ConnectGetHostname() (string, error) {
 	return a.f.hostname, nil
 }
 
-func (a sessionAPI) ConnectGetType() (string, error) {
+func (a fakeSession) ConnectGetType() (string, error) {
 	if err := a.enter(); err != nil {
 		return "", err
 	}
 	return a.f.hvType, nil
 }
 
-func (a sessionAPI) ConnectListAllDomains(need int32, flags libvirt.ConnectListAllDomainsFlags) ([]libvirt.Domain, uint32, error) {
+func (a fakeSession) ConnectListAllDomains(need int32, flags libvirt.ConnectListAllDomainsFlags) ([]libvirt.Domain, uint32, error) {
 	if err := a.enter(); err != nil {
 		return nil, 0, err
 	}
@@ -133,7 +150,7 @@ func (a sessionAPI) ConnectListAllDomains(need int32, flags libvirt.ConnectListA
 
 // ConnectGetAllDomainStats answers the state group as libvirtd does:
 // state.state and state.reason as ints, for every domain.
-func (a sessionAPI) ConnectGetAllDomainStats(doms []libvirt.Domain, stats, flags uint32) ([]libvirt.DomainStatsRecord, error) {
+func (a fakeSession) ConnectGetAllDomainStats(doms []libvirt.Domain, stats, flags uint32) ([]libvirt.DomainStatsRecord, error) {
 	if err := a.enter(); err != nil {
 		return nil, err
 	}
@@ -152,7 +169,7 @@ func (a sessionAPI) ConnectGetAllDomainStats(doms []libvirt.Domain, stats, flags
 	return out, nil
 }
 
-func (a sessionAPI) dom(d libvirt.Domain) (fakeDom, error) {
+func (a fakeSession) dom(d libvirt.Domain) (fakeDom, error) {
 	a.f.mu.Lock()
 	defer a.f.mu.Unlock()
 	for _, fd := range a.f.doms {
@@ -163,7 +180,7 @@ func (a sessionAPI) dom(d libvirt.Domain) (fakeDom, error) {
 	return fakeDom{}, libvirt.Error{Code: uint32(libvirt.ErrNoDomain), Message: "no domain"}
 }
 
-func (a sessionAPI) DomainGetState(d libvirt.Domain, flags uint32) (int32, int32, error) {
+func (a fakeSession) DomainGetState(d libvirt.Domain, flags uint32) (int32, int32, error) {
 	if err := a.enter(); err != nil {
 		return 0, 0, err
 	}
@@ -171,7 +188,7 @@ func (a sessionAPI) DomainGetState(d libvirt.Domain, flags uint32) (int32, int32
 	return fd.state, fd.reason, err
 }
 
-func (a sessionAPI) DomainGetAutostart(d libvirt.Domain) (int32, error) {
+func (a fakeSession) DomainGetAutostart(d libvirt.Domain) (int32, error) {
 	if err := a.enter(); err != nil {
 		return 0, err
 	}
@@ -181,8 +198,6 @@ func (a sessionAPI) DomainGetAutostart(d libvirt.Domain) (int32, error) {
 	}
 	return 0, err
 }
-
-func (a sessionAPI) Disconnect() error { return nil }
 
 // fakeHost is one host of the fake fleet.
 type fakeHost struct {
@@ -381,7 +396,7 @@ func (t *fakeTransport) fakeOpen(ctx context.Context, r Conn, h hosts.Host) (*lv
 	}
 	dead := make(chan struct{})
 	var once sync.Once
-	return &lvSession{api: sessionAPI{f: fh.lv, dead: dead}, remote: r, dead: dead,
+	return &lvSession{api: fakeSession{f: fh.lv, dead: dead}.stub(), remote: r, dead: dead,
 		kill: func() { once.Do(func() { close(dead) }) }}, nil
 }
 

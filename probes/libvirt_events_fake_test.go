@@ -20,7 +20,7 @@ type fakeSub struct {
 	dead <-chan struct{}
 }
 
-func (a sessionAPI) ConnectListAllNetworks(need int32, flags libvirt.ConnectListAllNetworksFlags) ([]libvirt.Network, uint32, error) {
+func (a fakeSession) ConnectListAllNetworks(need int32, flags libvirt.ConnectListAllNetworksFlags) ([]libvirt.Network, uint32, error) {
 	if err := a.enter(); err != nil {
 		return nil, 0, err
 	}
@@ -39,41 +39,7 @@ func (a sessionAPI) ConnectListAllNetworks(need int32, flags libvirt.ConnectList
 	return out, uint32(len(out)), nil
 }
 
-func (a sessionAPI) net(n libvirt.Network) (fakeNet, error) {
-	a.f.mu.Lock()
-	defer a.f.mu.Unlock()
-	for _, fn := range a.f.nets {
-		if fn.name == n.Name {
-			return fn, nil
-		}
-	}
-	return fakeNet{}, libvirt.Error{Code: uint32(libvirt.ErrNoNetwork), Message: "no network"}
-}
-
-func (a sessionAPI) NetworkIsActive(n libvirt.Network) (int32, error) {
-	if err := a.enter(); err != nil {
-		return 0, err
-	}
-	fn, err := a.net(n)
-	return b2i(fn.active), err
-}
-
-func (a sessionAPI) NetworkGetAutostart(n libvirt.Network) (int32, error) {
-	if err := a.enter(); err != nil {
-		return 0, err
-	}
-	fn, err := a.net(n)
-	return b2i(fn.autostart), err
-}
-
-func b2i(b bool) int32 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-func (a sessionAPI) LifecycleEvents(ctx context.Context) (<-chan libvirt.DomainEventLifecycleMsg, error) {
+func (a fakeSession) LifecycleEvents(ctx context.Context) (<-chan libvirt.DomainEventLifecycleMsg, error) {
 	if err := a.enter(); err != nil {
 		return nil, err
 	}

@@ -10,11 +10,10 @@ import (
 	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
-// fakeNode answers the resources and storage checks' procedures from fields.
-// release, when set, makes NodeGetInfo block until it is closed (a frozen
-// daemon).
+// fakeNode answers the resources and storage checks' procedures from fields,
+// through the libvirt double (stub). release, when set, makes NodeGetInfo
+// block until it is closed (a frozen daemon).
 type fakeNode struct {
-	libvirtAPI  // the procedures it does not answer (nil: a call fails loudly)
 	model       string
 	memKiB      uint64
 	cpus        int32
@@ -40,6 +39,19 @@ type fakePool struct {
 	autostart         bool
 	infoErr, autoErr  error
 	goneBeforeGetInfo bool
+}
+
+// stub hands the node's answers to the libvirt double.
+func (f *fakeNode) stub() *stubLibvirt {
+	return &stubLibvirt{
+		NodeGetInfoFn:                f.NodeGetInfo,
+		NodeGetMemoryStatsFn:         f.NodeGetMemoryStats,
+		ConnectListAllDomainsFn:      f.ConnectListAllDomains,
+		DomainGetInfoFn:              f.DomainGetInfo,
+		ConnectListAllStoragePoolsFn: f.ConnectListAllStoragePools,
+		StoragePoolGetInfoFn:         f.StoragePoolGetInfo,
+		StoragePoolGetAutostartFn:    f.StoragePoolGetAutostart,
+	}
 }
 
 var errNoSupport = libvirt.Error{Code: uint32(libvirt.ErrNoSupport),

@@ -139,7 +139,7 @@ func TestResourcesCheckThresholds(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h, n, s := resourcesHost(), quietNode(), quietShell(t)
 			tc.mod(&h, n, s)
-			res, figs := resourcesCheck(t.Context(), apiSession(t, n), s.exec, h, at)
+			res, figs := resourcesCheck(t.Context(), apiSession(t, n.stub()), s.exec, h, at)
 			if res.Status != tc.st || !strings.Contains(res.Summary, tc.summary) || !strings.Contains(res.Details, tc.detail) {
 				t.Errorf("got %v %q\ndetails:\n%s\nwant %v %q, details with %q", res.Status, res.Summary, res.Details, tc.st, tc.summary, tc.detail)
 			}
@@ -156,7 +156,7 @@ func TestResourcesCheckThresholds(t *testing.T) {
 // The figures for the UI are the numbers the check rated.
 func TestResourcesCheckFigures(t *testing.T) {
 	n, s := quietNode(), quietShell(t)
-	_, got := resourcesCheck(t.Context(), apiSession(t, n), s.exec, resourcesHost(), time.Now())
+	_, got := resourcesCheck(t.Context(), apiSession(t, n.stub()), s.exec, resourcesHost(), time.Now())
 	want := &Resources{MemTotal: 100 * gib, MemFree: 62 * gib, MemCommitted: 6 * gib, CPUs: 8, Model: "x86_64",
 		Load1: 2.4, Disks: []remote.DiskUse{{Path: imagesPath, Mount: "/", Filesystem: "/dev/vda", Total: 1000, Used: 410, Avail: 590, UsedPct: 41}}}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -171,7 +171,7 @@ func TestResourcesCheckFigures(t *testing.T) {
 func TestResourcesCheckLibvirtDown(t *testing.T) {
 	n, s := quietNode(), quietShell(t)
 	n.nodeErr = errLibvirtClosed
-	res, figs := resourcesCheck(t.Context(), apiSession(t, n), s.exec, resourcesHost(), time.Now())
+	res, figs := resourcesCheck(t.Context(), apiSession(t, n.stub()), s.exec, resourcesHost(), time.Now())
 	if res.Status != UNKNOWN || res.Summary != "host resources unavailable: connection closed" || figs != nil {
 		t.Errorf("got %v %q, figures %+v", res.Status, res.Summary, figs)
 	}
@@ -185,7 +185,7 @@ func TestResourcesCheckLibvirtDown(t *testing.T) {
 func TestResourcesCheckDeadline(t *testing.T) {
 	n, s := quietNode(), quietShell(t)
 	n.release = make(chan struct{})
-	sess := apiSession(t, n)
+	sess := apiSession(t, n.stub())
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 	defer cancel()
 	res, _ := resourcesCheck(ctx, sess, s.exec, resourcesHost(), time.Now())
@@ -202,7 +202,7 @@ func TestResourcesCleansRemoteText(t *testing.T) {
 	n, s := quietNode(), quietShell(t)
 	n.model = "x86\x1b[2J_64"
 	s.answers[dfCommand(t, imagesPath)] = fakeAnswer{out: dfHeader + "/dev/\x1b]0;pwn\x07vda 1000 410 590 41% /mnt\u202e\n"}
-	res, figs := resourcesCheck(t.Context(), apiSession(t, n), s.exec, resourcesHost(), time.Now())
+	res, figs := resourcesCheck(t.Context(), apiSession(t, n.stub()), s.exec, resourcesHost(), time.Now())
 	if strings.ContainsAny(res.Details+res.Summary, "\x1b\x07\u202e") || figs.Model != "x86_64" {
 		t.Errorf("control characters kept: %q / %q", res.Details, figs.Model)
 	}

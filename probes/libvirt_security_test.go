@@ -16,18 +16,25 @@ import (
 	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
-// fakeSecurity answers the security check's procedures from fixtures.
+// fakeSecurity answers the security check's procedures from fixtures,
+// through the libvirt double (stub).
 type fakeSecurity struct {
-	libvirtAPI // the procedures it does not answer (nil: a call fails loudly)
-	caps       string
-	capsErr    error
-	domains    map[string]string // name -> XML
+	caps    string
+	capsErr error
+	domains map[string]string // name -> XML
 }
 
-func (f *fakeSecurity) ConnectGetCapabilities() (string, error) { return f.caps, f.capsErr }
-func (f *fakeSecurity) ConnectGetType() (string, error)         { return "QEMU", nil }
-func (f *fakeSecurity) ConnectGetLibVersion() (uint64, error)   { return 9000000, nil }
-func (f *fakeSecurity) ConnectGetVersion() (uint64, error)      { return 7002000, nil }
+// stub hands the fixtures to the libvirt double.
+func (f *fakeSecurity) stub() *stubLibvirt {
+	return &stubLibvirt{
+		ConnectGetCapabilitiesFn: func() (string, error) { return f.caps, f.capsErr },
+		ConnectGetTypeFn:         func() (string, error) { return "QEMU", nil },
+		ConnectGetLibVersionFn:   func() (uint64, error) { return 9000000, nil },
+		ConnectGetVersionFn:      func() (uint64, error) { return 7002000, nil },
+		ConnectListAllDomainsFn:  f.ConnectListAllDomains,
+		DomainGetXMLDescFn:       f.DomainGetXMLDesc,
+	}
+}
 
 func (f *fakeSecurity) ConnectListAllDomains(int32, libvirt.ConnectListAllDomainsFlags) ([]libvirt.Domain, uint32, error) {
 	var out []libvirt.Domain
@@ -144,7 +151,7 @@ func TestSecurityCheck(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := securityCheck(context.Background(), apiSession(t, tc.api), execAnswer(tc.conf, tc.confErr), tc.host, time.Unix(0, 0))
+			r := securityCheck(context.Background(), apiSession(t, tc.api.stub()), execAnswer(tc.conf, tc.confErr), tc.host, time.Unix(0, 0))
 			if r.Status != tc.status {
 				t.Errorf("status %v, want %v\n%s\n%s", r.Status, tc.status, r.Summary, r.Details)
 			}

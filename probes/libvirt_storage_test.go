@@ -63,7 +63,7 @@ func TestStorageCheck(t *testing.T) {
 			}
 			n := &fakeNode{poolList: tc.pools, poolListErr: tc.listErr}
 			at := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
-			res := storageCheck(t.Context(), apiSession(t, n), h, at)
+			res := storageCheck(t.Context(), apiSession(t, n.stub()), h, at)
 			if res.Status != tc.st || !strings.Contains(res.Summary, tc.summary) || !strings.Contains(res.Details, tc.detail) {
 				t.Errorf("got %v %q\ndetails:\n%s\nwant %v %q, details with %q", res.Status, res.Summary, res.Details, tc.st, tc.summary, tc.detail)
 			}
@@ -78,7 +78,7 @@ func TestStorageCheck(t *testing.T) {
 // whole check is UNKNOWN rather than one pool.
 func TestStorageCheckBrokenMidway(t *testing.T) {
 	n := &fakeNode{poolList: []fakePool{{name: "a", state: libvirt.StoragePoolRunning, infoErr: errors.New("eof")}}}
-	res := storageCheck(t.Context(), apiSession(t, n), resourcesHost(), time.Now())
+	res := storageCheck(t.Context(), apiSession(t, n.stub()), resourcesHost(), time.Now())
 	if res.Status != UNKNOWN || !strings.HasPrefix(res.Summary, "storage pools unavailable: ") {
 		t.Errorf("got %v %q", res.Status, res.Summary)
 	}

@@ -2,6 +2,7 @@ package probes
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -47,7 +48,7 @@ func hvHost() hosts.Host {
 		Backups: []hosts.Backup{{Name: "vhdx", Path: `D:\Backups\*.vhdx`, MaxAge: 26 * time.Hour, Verify: remote.VerifySHA256}}}
 }
 
-func hvAnswers(t *testing.T, h hosts.Host, files map[string]string) map[string]ExecResult {
+func hvAnswers(t testing.TB, h hosts.Host, files map[string]string) map[string]ExecResult {
 	t.Helper()
 	res, err := remote.HyperVResourcesScript(nil)
 	if err != nil {
@@ -171,4 +172,61 @@ func TestHyperVBackupsFixtures(t *testing.T) {
 func hyperVProbe(ctx context.Context, r Conn, h hosts.Host, now time.Time) (checks []Result, vms []VM, version string) {
 	rep := ProbeHyperV(ctx, r, h, now)
 	return rep.Checks, rep.VMs, rep.Version
+}
+
+// BenchmarkHyperVProbe is one steady Hyper-V probe (hypervisor, VMs,
+// resources, backups) against a host that answers by command, without
+// decoding it: the allocations are the probe's own.
+func BenchmarkHyperVProbe(b *testing.B) {
+	h := hvHost()
+	byCmd := map[string]ExecResult{}
+	for script, res := range hvAnswers(b, h, map[string]string{
+		"hypervisor": "hypervisor_healthy_ps7.json", "vms": "vms_ps51.json",
+		"resources": "resources_ps7.json", "backups": "backups_ps7.json",
+	}) {
+		byCmd[remote.EncodedCommand(script)] = res
+	}
+	c := &stubConn{ExecFn: func(_ context.Context, cmd string) (ExecResult, error) {
+		if res, ok := byCmd[cmd]; ok {
+			return res, nil
+		}
+		return ExecResult{Stderr: []byte("unknown command"), ExitCode: 1}, nil
+	}}
+	b.ReportAllocs()
+	for b.Loop() {
+		rep := ProbeHyperV(b.Context(), c, h, hvNow)
+		if len(rep.Checks) != 4 || rep.Checks[0].Status != OK {
+			b.Fatalf("checks %v", rep.Checks)
+		}
+	}
+}
+
+// psCommand encodes as remote.EncodedCommand, keeps each distinct script's
+// command, and keeps no more than maxPSCommands of them.
+func TestPSCommandCache(t *testing.T) {
+	psCommands.mu.Lock()
+	kept := psCommands.m
+	psCommands.m = map[string]string{}
+	psCommands.mu.Unlock()
+	t.Cleanup(func() { psCommands.mu.Lock(); psCommands.m = kept; psCommands.mu.Unlock() })
+	psCommand(remote.HyperVVMsScript)
+	if allocs := testing.AllocsPerRun(10, func() { psCommand(remote.HyperVVMsScript) }); allocs != 0 {
+		t.Errorf("a kept command allocated %v times, want 0", allocs)
+	}
+	for i := range maxPSCommands + 10 {
+		script := fmt.Sprintf("Get-VM -Name vm%d", i)
+		want := remote.EncodedCommand(script)
+		if got := psCommand(script); got != want {
+			t.Fatalf("psCommand(%q) = %q, want %q", script, got, want)
+		}
+		if got := psCommand(script); got != want {
+			t.Fatalf("second psCommand(%q) = %q, want %q", script, got, want)
+		}
+	}
+	psCommands.mu.RLock()
+	n := len(psCommands.m)
+	psCommands.mu.RUnlock()
+	if n > maxPSCommands {
+		t.Errorf("%d commands kept, bound %d", n, maxPSCommands)
+	}
 }

@@ -3,6 +3,8 @@ package probes
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
@@ -33,7 +35,7 @@ type hostKeyVerifier interface {
 func (p *hostProbe) recheckKey(ctx context.Context) (Result, bool) {
 	v, ok := p.s.tr.(hostKeyVerifier)
 	now := p.s.now()
-	if !ok || now.Sub(p.st.keyAt) < orDefault(p.s.cfg.HostKeyRecheck, defaultHostKeyRecheck) {
+	if !ok || now.Sub(p.st.keyAt) < p.s.keyRecheck() {
 		return Result{}, false
 	}
 	p.st.keyAt = now
@@ -52,4 +54,24 @@ func (p *hostProbe) recheckKey(ctx context.Context) (Result, bool) {
 	return newResult(p.h.Name, hosts.CheckSSH, st, sum,
 		"the host no longer presents the key known_hosts holds; its connection was dropped", err,
 		time.Since(start), p.s.now()), true
+}
+
+func (s *Scheduler) keyRecheck() time.Duration {
+	return orDefault(s.cfg.HostKeyRecheck, defaultHostKeyRecheck)
+}
+
+// firstKeyRecheckOffset is how much sooner than host_key_recheck a new
+// connection's first re-check comes, in [0, every/2): random, but seeded by
+// the host's name so it is the same on every reconnect. Hosts connected
+// together (a cold round of thousands) then come due spread over half the
+// interval instead of all at once; later re-checks keep that spread, and
+// none comes later than host_key_recheck.
+func firstKeyRecheckOffset(host string, every time.Duration) time.Duration {
+	if every < 2 {
+		return 0
+	}
+	f := fnv.New64a()
+	f.Write([]byte(host))
+	seed := f.Sum64()
+	return time.Duration(rand.New(rand.NewPCG(seed, seed)).Int64N(int64(every / 2)))
 }

@@ -107,13 +107,16 @@ func TestHostKeyRecheck(t *testing.T) {
 	if rep := s.Round(t.Context(), cfg.Hosts)[0]; rep.Status != OK || checks.Load() != 0 {
 		t.Fatalf("fresh connection: %v, %d re-checks", rep.Status, checks.Load())
 	}
-	c.add(30 * time.Second)
+	// The first re-check comes firstKeyRecheckOffset early, as seeded by
+	// the host's name.
+	due := time.Minute - firstKeyRecheckOffset("hv1", time.Minute)
+	c.add(due - time.Second)
 	s.Round(t.Context(), cfg.Hosts)
 	if checks.Load() != 0 {
-		t.Fatal("re-checked before host_key_recheck passed")
+		t.Fatal("re-checked before its first re-check was due")
 	}
 	refused.Store(errors.New("key mismatch"))
-	c.add(31 * time.Second)
+	c.add(time.Second)
 	rep := s.Round(t.Context(), cfg.Hosts)[0]
 	wantCheck(t, rep, "ssh", CRIT, "host key changed")
 	wantCheck(t, rep, "hypervisor", UNKNOWN, SummaryKeyRefused)
@@ -234,5 +237,33 @@ func TestClosesSoon(t *testing.T) {
 				t.Error("the conn is still open")
 			}
 		})
+	}
+}
+
+// The first key re-check of a new connection comes up to half of
+// host_key_recheck early, the same for a host on every reconnect, and a
+// fleet connected at once comes due spread over that half.
+func TestFirstKeyRecheckOffset(t *testing.T) {
+	for _, every := range []time.Duration{0, 1, time.Second, time.Minute, 24 * time.Hour} {
+		const fleetSize, buckets = 1000, 10
+		var seen [buckets]int
+		for i := range fleetSize {
+			name := fmt.Sprintf("hv-%04d", i)
+			off := firstKeyRecheckOffset(name, every)
+			if off < 0 || (every >= 2 && off >= every/2) || (every < 2 && off != 0) {
+				t.Fatalf("offset(%s, %v) = %v, want in [0, %v)", name, every, off, every/2)
+			}
+			if again := firstKeyRecheckOffset(name, every); again != off {
+				t.Fatalf("offset(%s, %v) = %v then %v: not seeded by the host", name, every, off, again)
+			}
+			if every >= time.Second {
+				seen[int(off*buckets/(every/2))]++
+			}
+		}
+		for b, n := range seen {
+			if every >= time.Second && (n < fleetSize/buckets/2 || n > fleetSize/buckets*2) {
+				t.Errorf("every %v: %d of %d hosts due in tenth %d of the spread, want about %d", every, n, fleetSize, b, fleetSize/buckets)
+			}
+		}
 	}
 }

@@ -167,7 +167,8 @@ func (p *hostProbe) connect(ctx context.Context) Result {
 		return newResult(p.h.Name, hosts.CheckSSH, st, sum, "", err, time.Since(start), p.s.now())
 	}
 	if !sameConn(p.st.remote, r) {
-		p.st.remote, p.st.rounds, p.st.keyAt = r, 0, p.s.now()
+		p.st.remote, p.st.rounds = r, 0
+		p.st.keyAt = p.s.now().Add(-firstKeyRecheckOffset(p.h.Name, p.s.keyRecheck()))
 		p.st.units, p.st.kvm, p.st.security = unitFacts{}, nil, nil
 	}
 	p.r = r

@@ -6,6 +6,8 @@ import (
 
 	"github.com/digitalocean/go-libvirt"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // threeDoms is a world with a domain in each rated state.
@@ -139,10 +141,10 @@ func TestDomainStatsReplyBound(t *testing.T) {
 			body = wireStateParams(wireDomain(body, "guest"), 1, 1)
 		}
 		var g replyGuard
-		if err := g.sent(wirePacket(wireConnectGetAllDomStats, msgCall, 7, 0, nil)); err != nil {
+		if err := g.sent(wirePacket(wireConnectGetAllDomStats, remote.MsgCall, 7, 0, nil)); err != nil {
 			t.Fatal(err)
 		}
-		err := g.check(wirePacket(wireConnectGetAllDomStats, msgReply, 7, 0, body))
+		err := g.check(wirePacket(wireConnectGetAllDomStats, remote.MsgReply, 7, 0, body))
 		if (err == nil) != c.ok || (err != nil && !errors.Is(err, errMalformedReply)) {
 			t.Errorf("%d records (%d bytes): check = %v, want ok %v", c.records, len(body), err, c.ok)
 		}

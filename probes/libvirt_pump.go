@@ -8,6 +8,8 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // pumpConn is the net.Conn handed to go-libvirt. Reads come from a pipe fed
@@ -122,7 +124,7 @@ func (c *pumpConn) Close() error {
 // Packet length bounds: a packet holds its 4-byte length and a 24-byte
 // header; libvirt caps messages at 32 MiB (VIR_NET_MESSAGE_MAX) plus header.
 const (
-	minPacket = 4 + headerLen
+	minPacket = 4 + remote.HeaderLen
 	maxPacket = 32<<20 + 1024
 )
 

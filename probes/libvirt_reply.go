@@ -29,18 +29,6 @@ var errMalformedReply = errors.New("probes: malformed libvirt reply")
 // (replyAllocFactor), so a reply can never make us allocate more than a
 // small multiple of what the daemon actually sent.
 
-// libvirt RPC header values (virnetprotocol.x).
-const (
-	remoteProgram = 0x20008086
-	qemuProgram   = remote.QEMUProgram
-	msgCall       = 0
-	msgReply      = 1
-	msgEvent      = 2 // VIR_NET_MESSAGE
-	statusOK      = 0
-	statusError   = 1
-	headerLen     = 24
-)
-
 // replyTypes is the body go-libvirt decodes for each procedure we call.
 // A reply to a procedure missing here is refused: add the procedure when
 // a probe starts calling it (go-libvirt's remote_protocol.gen.go names the
@@ -139,7 +127,7 @@ func (g *replyGuard) sent(p []byte) error {
 	defer g.mu.Unlock()
 	return g.out.feed(p, func(pkt []byte) error {
 		h := readHeader(pkt)
-		if h.typ == msgCall {
+		if h.typ == remote.MsgCall {
 			if g.pending == nil {
 				g.pending = map[uint32]pendingCall{}
 			}
@@ -166,14 +154,14 @@ func readHeader(pkt []byte) rpcHeader {
 // check accepts a whole incoming packet only when go-libvirt can decode it
 // without allocating more than the packet holds.
 func (g *replyGuard) check(pkt []byte) error {
-	h, body := readHeader(pkt), pkt[4+headerLen:]
-	if h.program != remoteProgram && h.program != qemuProgram {
+	h, body := readHeader(pkt), pkt[4+remote.HeaderLen:]
+	if h.program != remote.RemoteProgram && h.program != remote.QEMUProgram {
 		return fmt.Errorf("%w: program %#x", errMalformedReply, h.program)
 	}
-	if h.typ == msgEvent && h.proc == remote.ProcDomainEventCallbackLifecycle && h.status == statusOK {
+	if h.typ == remote.MsgMessage && h.proc == remote.ProcDomainEventCallbackLifecycle && h.status == remote.StatusOK {
 		return checkBody(lifecycleEvent, body, true)
 	}
-	if h.typ != msgReply {
+	if h.typ != remote.MsgReply {
 		return fmt.Errorf("%w: message type %d for procedure %d", errMalformedReply, h.typ, h.proc)
 	}
 	g.mu.Lock()
@@ -187,13 +175,13 @@ func (g *replyGuard) check(pkt []byte) error {
 	case want != pendingCall{h.program, h.proc}:
 		return fmt.Errorf("%w: reply to procedure %#x/%d names procedure %#x/%d", errMalformedReply,
 			want.program, want.proc, h.program, h.proc)
-	case h.status == statusError:
+	case h.status == remote.StatusError:
 		return checkBody(errorReplyType, body, false)
-	case h.status != statusOK:
+	case h.status != remote.StatusOK:
 		return fmt.Errorf("%w: status %d for procedure %d", errMalformedReply, h.status, h.proc)
 	}
 	types := replyTypes
-	if h.program == qemuProgram {
+	if h.program == remote.QEMUProgram {
 		types, extra = qemuReplyTypes, nil
 	}
 	t, ok := types[h.proc]

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/digitalocean/go-libvirt"
+
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // Every reply type in the table can be checked: its smallest encoding
@@ -79,21 +81,21 @@ func TestReplyGuard(t *testing.T) {
 		pkt  []byte
 		ok   bool
 	}{
-		{"reply to the call", wirePacket(wireConnectGetType, msgReply, 9, 0, okType), true},
-		{"error reply to the call", wirePacket(wireConnectGetType, msgReply, 9, 1, xdrU32(xdrStr(xdrU32(xdrU32(xdrU32(nil, 1), 10), 1), "no"), 2)), true},
-		{"reply to no call", wirePacket(wireConnectGetType, msgReply, 8, 0, okType), false},
-		{"reply naming another procedure", wirePacket(wireConnectGetHostname, msgReply, 9, 0, okType), false},
+		{"reply to the call", wirePacket(wireConnectGetType, remote.MsgReply, 9, 0, okType), true},
+		{"error reply to the call", wirePacket(wireConnectGetType, remote.MsgReply, 9, 1, xdrU32(xdrStr(xdrU32(xdrU32(xdrU32(nil, 1), 10), 1), "no"), 2)), true},
+		{"reply to no call", wirePacket(wireConnectGetType, remote.MsgReply, 8, 0, okType), false},
+		{"reply naming another procedure", wirePacket(wireConnectGetHostname, remote.MsgReply, 9, 0, okType), false},
 		{"stream data", wirePacket(wireConnectGetType, 3, 9, 2, okType), false},
-		{"continue status", wirePacket(wireConnectGetType, msgReply, 9, 2, okType), false},
-		{"lifecycle event", wirePacket(wireEventLifecycle, msgEvent, 0, 0, life), true},
-		{"lifecycle event cut short", wirePacket(wireEventLifecycle, msgEvent, 0, 0, life[:len(life)-4]), false},
-		{"other event", wirePacket(wireEventLifecycle+1, msgEvent, 0, 0, life), false},
-		{"event posing as a reply", wirePacket(wireEventLifecycle, msgReply, 9, 0, life), false},
+		{"continue status", wirePacket(wireConnectGetType, remote.MsgReply, 9, 2, okType), false},
+		{"lifecycle event", wirePacket(wireEventLifecycle, remote.MsgMessage, 0, 0, life), true},
+		{"lifecycle event cut short", wirePacket(wireEventLifecycle, remote.MsgMessage, 0, 0, life[:len(life)-4]), false},
+		{"other event", wirePacket(wireEventLifecycle+1, remote.MsgMessage, 0, 0, life), false},
+		{"event posing as a reply", wirePacket(wireEventLifecycle, remote.MsgReply, 9, 0, life), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var g replyGuard
-			call := wirePacket(wireConnectGetType, msgCall, 9, 0, nil)
+			call := wirePacket(wireConnectGetType, remote.MsgCall, 9, 0, nil)
 			for _, part := range [][]byte{call[:5], call[5:]} { // a call split across writes
 				if err := g.sent(part); err != nil {
 					t.Fatal(err)
@@ -106,8 +108,8 @@ func TestReplyGuard(t *testing.T) {
 		})
 	}
 	var g replyGuard
-	g.sent(wirePacket(wireConnectGetType, msgCall, 1, 0, nil))
-	reply := wirePacket(wireConnectGetType, msgReply, 1, 0, okType)
+	g.sent(wirePacket(wireConnectGetType, remote.MsgCall, 1, 0, nil))
+	reply := wirePacket(wireConnectGetType, remote.MsgReply, 1, 0, okType)
 	if err := g.check(reply); err != nil {
 		t.Fatal(err)
 	}

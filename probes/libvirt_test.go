@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/digitalocean/go-libvirt/libvirttest"
+
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // dialConn is a live Conn whose unix sockets come from dial.
@@ -157,12 +159,12 @@ func TestPumpConnPassesData(t *testing.T) {
 	c := newPumpConn(a, func() {}, func() { close(exited) })
 	for serial := range uint32(2) {
 		go io.Copy(io.Discard, b)
-		if _, err := c.Write(wirePacket(wireConnectGetType, msgCall, serial, 0, nil)); err != nil {
+		if _, err := c.Write(wirePacket(wireConnectGetType, remote.MsgCall, serial, 0, nil)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	want := append(wirePacket(wireConnectGetType, msgReply, 0, 0, xdrStr(nil, "QEMU")),
-		wirePacket(wireConnectGetType, msgReply, 1, 1, xdrU32(xdrStr(xdrU32(xdrU32(xdrU32(nil, 1), 10), 1), "no"), 2))...)
+	want := append(wirePacket(wireConnectGetType, remote.MsgReply, 0, 0, xdrStr(nil, "QEMU")),
+		wirePacket(wireConnectGetType, remote.MsgReply, 1, 1, xdrU32(xdrStr(xdrU32(xdrU32(xdrU32(nil, 1), 10), 1), "no"), 2))...)
 	go func() {
 		b.Write(want[:7])
 		b.Write(want[7:])

@@ -41,6 +41,30 @@ const (
 	ProcDomainEventCallbackLifecycle = 318
 )
 
+// The libvirt RPC message (virnetprotocol.x): a 4-byte big-endian length
+// counting itself, a HeaderLen-byte header of six big-endian uint32s
+// (program, version, procedure, type, serial, status) and an XDR body.
+// RemoteProgram is the REMOTE_PROGRAM the Proc numbers above belong to, at
+// RemoteVersion; the probes' reply guard and the simulated daemon share
+// these.
+const (
+	RemoteProgram = 0x20008086
+	RemoteVersion = 1
+	HeaderLen     = 24
+)
+
+// Message types (virNetMessageType) and statuses (virNetMessageStatus).
+const (
+	MsgCall  = 0
+	MsgReply = 1
+	// MsgMessage (VIR_NET_MESSAGE) is a message no call asked for: an
+	// event the daemon pushes, or a keepalive.
+	MsgMessage = 2
+
+	StatusOK    = 0
+	StatusError = 1
+)
+
 // QEMUProgram is libvirt's QEMU-specific RPC program (qemu_protocol.x),
 // and QEMUProcDomainAgentCommand its QEMU_PROC_DOMAIN_AGENT_COMMAND: the
 // boot drill's guest-ping.

@@ -22,21 +22,30 @@ func (p procRecorder) Dial() (net.Conn, error) { return p.conn, nil }
 
 func (p procRecorder) serve(c net.Conn) {
 	defer close(p.procs)
-	hdr := make([]byte, 28)
+	defer c.Close() // a client waiting on a refused header fails at once
+	hdr := make([]byte, 4+HeaderLen)
 	for {
 		if _, err := io.ReadFull(c, hdr); err != nil {
 			return
 		}
 		n := binary.BigEndian.Uint32(hdr)
-		if n < 28 || n > 1<<16 {
+		if n < 4+HeaderLen || n > 1<<16 {
 			return
 		}
-		if _, err := io.CopyN(io.Discard, c, int64(n-28)); err != nil {
+		if _, err := io.CopyN(io.Discard, c, int64(n-4-HeaderLen)); err != nil {
 			return
 		}
+		prog, vers := binary.BigEndian.Uint32(hdr[4:]), binary.BigEndian.Uint32(hdr[8:])
 		proc := binary.BigEndian.Uint32(hdr[12:])
+		if (prog != RemoteProgram && prog != QEMUProgram) || vers != RemoteVersion ||
+			binary.BigEndian.Uint32(hdr[16:]) != MsgCall {
+			// Not the header values hvconsole assumes: record an
+			// impossible procedure so the test fails.
+			p.procs <- ^uint32(0)
+			return
+		}
 		p.procs <- proc
-		status, body := uint32(0), []uint32(nil)
+		status, body := uint32(StatusOK), []uint32(nil)
 		switch proc {
 		case ProcAuthList:
 			body = []uint32{1, 2} // one auth type: REMOTE_AUTH_POLKIT
@@ -46,13 +55,13 @@ func (p procRecorder) serve(c net.Conn) {
 		default:
 			// remote_error: code, domain, message "no", level, then the
 			// absent dom, str1..3, int1, int2 and net.
-			status, body = 1, []uint32{3, 0, 1, 2, 'n'<<24 | 'o'<<16, 2, 0, 0, 0, 0, 0, 0, 0}
+			status, body = StatusError, []uint32{3, 0, 1, 2, 'n'<<24 | 'o'<<16, 2, 0, 0, 0, 0, 0, 0, 0}
 		}
-		out := binary.BigEndian.AppendUint32(nil, uint32(28+4*len(body)))
+		out := binary.BigEndian.AppendUint32(nil, uint32(4+HeaderLen+4*len(body)))
 		out = append(out, hdr[4:12]...) // program, version
 		out = binary.BigEndian.AppendUint32(out, proc)
-		out = binary.BigEndian.AppendUint32(out, 1) // reply
-		out = append(out, hdr[20:24]...)            // serial
+		out = binary.BigEndian.AppendUint32(out, MsgReply)
+		out = append(out, hdr[20:24]...) // serial
 		out = binary.BigEndian.AppendUint32(out, status)
 		for _, v := range body {
 			out = binary.BigEndian.AppendUint32(out, v)

@@ -143,8 +143,8 @@ func lifecycleFrame(callbackID int32, d domain, ev lifecycle) []byte {
 	encodeDomain(&w, d)
 	w.int32(int32(ev.event))
 	w.int32(ev.detail)
-	return appendFrame(nil, rpcHeader{program: remoteProgram, version: remoteVersion,
-		procedure: remote.ProcDomainEventCallbackLifecycle, typ: typeMessage, serial: eventSerial, status: statusOK}, w.b)
+	return appendFrame(nil, rpcHeader{program: remote.RemoteProgram, version: remote.RemoteVersion,
+		procedure: remote.ProcDomainEventCallbackLifecycle, typ: remote.MsgMessage, serial: eventSerial, status: remote.StatusOK}, w.b)
 }
 
 // The lifecycle events of the simulated world's state changes, as the QEMU

@@ -110,7 +110,7 @@ func TestEventRegistrations(t *testing.T) {
 	mustCall(only, remote.ProcConnectDomainEventCallbackRegisterAny, registerArgs(0, &b))
 	mustCall(reboot, remote.ProcConnectDomainEventCallbackRegisterAny, registerArgs(int32(libvirt.DomainEventIDReboot), nil))
 
-	hdr := rpcHeader{remoteProgram, remoteVersion, remote.ProcDomainEventCallbackLifecycle, typeMessage, eventSerial, statusOK}
+	hdr := rpcHeader{remote.RemoteProgram, remote.RemoteVersion, remote.ProcDomainEventCallbackLifecycle, remote.MsgMessage, eventSerial, remote.StatusOK}
 	stopped := func(cb int32, d domain) libvirtEvent {
 		return libvirtEvent{hdr, cb, d.name, d.id, int32(libvirt.DomainEventStopped), int32(libvirt.DomainEventStoppedFailed)}
 	}

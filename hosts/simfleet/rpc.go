@@ -13,29 +13,17 @@ import (
 // (src/rpc/virnetprotocol.x): each message is a 4-byte big-endian length
 // (counting itself), a 24-byte header and an XDR body.
 
-// Protocol constants from libvirt's remote_protocol.x and virnetprotocol.x.
+// The keepalive program (virkeepaliveprotocol.x); the header values are
+// hosts/remote's.
 const (
-	remoteProgram    = 0x20008086
-	remoteVersion    = 1
 	keepaliveProgram = 0x6b656570 // "keep"
 	keepaliveVersion = 1
 	keepalivePing    = 1
 	keepalivePong    = 2
 
-	headerLen = 24
 	// maxFrame bounds an incoming message; no simulated procedure takes
 	// more than a few hundred bytes (libvirtd allows 32 MiB).
 	maxFrame = 1 << 20
-)
-
-// Message types and statuses (virNetMessageType, virNetMessageStatus).
-const (
-	typeCall    = 0
-	typeReply   = 1
-	typeMessage = 2
-
-	statusOK    = 0
-	statusError = 1
 )
 
 // errFrame is returned for a message that cannot be framed: the server
@@ -57,7 +45,7 @@ func readFrame(r io.Reader, buf []byte) (rpcHeader, []byte, []byte, error) {
 		return rpcHeader{}, nil, buf, err
 	}
 	n := binary.BigEndian.Uint32(lenb[:])
-	if n < 4+headerLen || n > maxFrame {
+	if n < 4+remote.HeaderLen || n > maxFrame {
 		return rpcHeader{}, nil, buf, fmt.Errorf("%w: length %d", errFrame, n)
 	}
 	if cap(buf) < int(n)-4 {
@@ -67,7 +55,7 @@ func readFrame(r io.Reader, buf []byte) (rpcHeader, []byte, []byte, error) {
 	if _, err := io.ReadFull(r, buf); err != nil {
 		return rpcHeader{}, nil, buf, fmt.Errorf("%w: %w", errFrame, err)
 	}
-	return decodeHeader(buf), buf[headerLen:], buf, nil
+	return decodeHeader(buf), buf[remote.HeaderLen:], buf, nil
 }
 
 func decodeHeader(b []byte) rpcHeader {
@@ -77,7 +65,7 @@ func decodeHeader(b []byte) rpcHeader {
 
 // appendFrame appends a whole message (length, header, body) to dst.
 func appendFrame(dst []byte, h rpcHeader, body []byte) []byte {
-	dst = binary.BigEndian.AppendUint32(dst, uint32(4+headerLen+len(body)))
+	dst = binary.BigEndian.AppendUint32(dst, uint32(4+remote.HeaderLen+len(body)))
 	for _, v := range []uint32{h.program, h.version, h.procedure, h.typ, h.serial, h.status} {
 		dst = binary.BigEndian.AppendUint32(dst, v)
 	}
@@ -184,29 +172,29 @@ type rpcReply struct {
 // handle answers one message; ok is false when no reply is due.
 func (c *rpcConn) handle(h rpcHeader, body []byte) (rpcReply, bool) {
 	if h.program == keepaliveProgram && h.version == keepaliveVersion {
-		if h.typ == typeMessage && h.procedure == keepalivePing {
+		if h.typ == remote.MsgMessage && h.procedure == keepalivePing {
 			return rpcReply{hdr: rpcHeader{program: keepaliveProgram, version: keepaliveVersion,
-				procedure: keepalivePong, typ: typeMessage}}, true
+				procedure: keepalivePong, typ: remote.MsgMessage}}, true
 		}
 		return rpcReply{}, false
 	}
-	if h.typ != typeCall {
+	if h.typ != remote.MsgCall {
 		return rpcReply{}, false // stream data or stray replies: nothing to answer
 	}
 	reply := rpcReply{hdr: h}
-	reply.hdr.typ = typeReply
+	reply.hdr.typ = remote.MsgReply
 	var err *rpcError
-	if h.program == remote.QEMUProgram && h.version == remoteVersion {
+	if h.program == remote.QEMUProgram && h.version == remote.RemoteVersion {
 		reply.body, err = c.qemuCall(h.procedure, body)
-	} else if h.program != remoteProgram || h.version != remoteVersion {
+	} else if h.program != remote.RemoteProgram || h.version != remote.RemoteVersion {
 		err = &rpcError{code: errRPC, domain: fromRPC,
 			msg: fmt.Sprintf("cannot find program %d version %d", h.program, h.version)}
 	} else {
 		reply.body, err = c.call(h.procedure, body)
 	}
-	reply.hdr.status = statusOK
+	reply.hdr.status = remote.StatusOK
 	if err != nil {
-		reply.hdr.status, reply.body = statusError, err.encode()
+		reply.hdr.status, reply.body = remote.StatusError, err.encode()
 	}
 	return reply, true
 }

@@ -159,7 +159,7 @@ func rawCall(t *testing.T, h *Host, frames ...[]byte) []rpcReply {
 			t.Fatalf("server wrote a bad frame: %v", err)
 		}
 		replies = append(replies, rpcReply{hdr, body})
-		b = b[4+headerLen+len(body):]
+		b = b[4+remote.HeaderLen+len(body):]
 	}
 	return replies
 }
@@ -171,7 +171,7 @@ type readWriter struct {
 }
 
 func frame(program, version, proc, typ, serial uint32, body []byte) []byte {
-	return appendFrame(nil, rpcHeader{program, version, proc, typ, serial, statusOK}, body)
+	return appendFrame(nil, rpcHeader{program, version, proc, typ, serial, remote.StatusOK}, body)
 }
 
 // decodeRPCError reads the code and message of a remote_error body.
@@ -189,23 +189,23 @@ func decodeRPCError(t *testing.T, body []byte) (int32, string) {
 
 func TestRPCProtocolEdges(t *testing.T) {
 	h := newTestHost(t, 1)
-	open := frame(remoteProgram, remoteVersion, remote.ProcConnectOpen, typeCall, 1, []byte{0, 0, 0, 0, 0, 0, 0, 0})
+	open := frame(remote.RemoteProgram, remote.RemoteVersion, remote.ProcConnectOpen, remote.MsgCall, 1, []byte{0, 0, 0, 0, 0, 0, 0, 0})
 	tests := []struct {
 		name     string
 		frames   [][]byte
 		wantLast rpcHeader
 		wantCode int32
 	}{
-		{"call before open", [][]byte{frame(remoteProgram, 1, remote.ProcConnectGetType, typeCall, 5, nil)},
-			rpcHeader{remoteProgram, 1, remote.ProcConnectGetType, typeReply, 5, statusError}, errInternal},
-		{"unknown program", [][]byte{frame(0x1234, 1, 1, typeCall, 6, nil)},
-			rpcHeader{0x1234, 1, 1, typeReply, 6, statusError}, errRPC},
-		{"unknown procedure", [][]byte{open, frame(remoteProgram, 1, 9999, typeCall, 7, nil)},
-			rpcHeader{remoteProgram, 1, 9999, typeReply, 7, statusError}, errNoSupport},
-		{"trailing argument bytes", [][]byte{open, frame(remoteProgram, 1, remote.ProcConnectGetType, typeCall, 8, []byte{1, 2, 3, 4})},
-			rpcHeader{remoteProgram, 1, remote.ProcConnectGetType, typeReply, 8, statusError}, errRPC},
-		{"keepalive ping", [][]byte{frame(keepaliveProgram, 1, keepalivePing, typeMessage, 0, nil)},
-			rpcHeader{keepaliveProgram, 1, keepalivePong, typeMessage, 0, statusOK}, 0},
+		{"call before open", [][]byte{frame(remote.RemoteProgram, 1, remote.ProcConnectGetType, remote.MsgCall, 5, nil)},
+			rpcHeader{remote.RemoteProgram, 1, remote.ProcConnectGetType, remote.MsgReply, 5, remote.StatusError}, errInternal},
+		{"unknown program", [][]byte{frame(0x1234, 1, 1, remote.MsgCall, 6, nil)},
+			rpcHeader{0x1234, 1, 1, remote.MsgReply, 6, remote.StatusError}, errRPC},
+		{"unknown procedure", [][]byte{open, frame(remote.RemoteProgram, 1, 9999, remote.MsgCall, 7, nil)},
+			rpcHeader{remote.RemoteProgram, 1, 9999, remote.MsgReply, 7, remote.StatusError}, errNoSupport},
+		{"trailing argument bytes", [][]byte{open, frame(remote.RemoteProgram, 1, remote.ProcConnectGetType, remote.MsgCall, 8, []byte{1, 2, 3, 4})},
+			rpcHeader{remote.RemoteProgram, 1, remote.ProcConnectGetType, remote.MsgReply, 8, remote.StatusError}, errRPC},
+		{"keepalive ping", [][]byte{frame(keepaliveProgram, 1, keepalivePing, remote.MsgMessage, 0, nil)},
+			rpcHeader{keepaliveProgram, 1, keepalivePong, remote.MsgMessage, 0, remote.StatusOK}, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -249,20 +249,20 @@ func TestRPCBadFramesCloseConnection(t *testing.T) {
 // FuzzRPCServe feeds garbage to the daemon: it never panics and every byte it
 // writes is a well-formed reply frame.
 func FuzzRPCServe(f *testing.F) {
-	f.Add(frame(remoteProgram, 1, remote.ProcConnectOpen, typeCall, 1, []byte{1, 0, 0, 0, 0, 0, 0, 3, 'q', 'e', 'm', 0, 0, 0, 0, 0}))
-	f.Add(append(frame(remoteProgram, 1, remote.ProcConnectOpen, typeCall, 1, make([]byte, 8)),
-		frame(remoteProgram, 1, remote.ProcDomainGetState, typeCall, 2, []byte{0, 0, 0, 200})...))
-	f.Add(append(frame(remoteProgram, 1, remote.ProcConnectOpen, typeCall, 1, make([]byte, 8)),
-		frame(remoteProgram, 1, remote.ProcConnectListAllDomains, typeCall, 2, []byte{0, 0, 0, 1, 0, 0, 0, 3})...))
-	f.Add(frame(keepaliveProgram, 1, keepalivePing, typeMessage, 0, nil))
+	f.Add(frame(remote.RemoteProgram, 1, remote.ProcConnectOpen, remote.MsgCall, 1, []byte{1, 0, 0, 0, 0, 0, 0, 3, 'q', 'e', 'm', 0, 0, 0, 0, 0}))
+	f.Add(append(frame(remote.RemoteProgram, 1, remote.ProcConnectOpen, remote.MsgCall, 1, make([]byte, 8)),
+		frame(remote.RemoteProgram, 1, remote.ProcDomainGetState, remote.MsgCall, 2, []byte{0, 0, 0, 200})...))
+	f.Add(append(frame(remote.RemoteProgram, 1, remote.ProcConnectOpen, remote.MsgCall, 1, make([]byte, 8)),
+		frame(remote.RemoteProgram, 1, remote.ProcConnectListAllDomains, remote.MsgCall, 2, []byte{0, 0, 0, 1, 0, 0, 0, 3})...))
+	f.Add(frame(keepaliveProgram, 1, keepalivePing, remote.MsgMessage, 0, nil))
 	f.Add([]byte{0, 0, 0, 28})
-	open := frame(remoteProgram, 1, remote.ProcConnectOpen, typeCall, 1, make([]byte, 8))
+	open := frame(remote.RemoteProgram, 1, remote.ProcConnectOpen, remote.MsgCall, 1, make([]byte, 8))
 	f.Add(bytes.Join([][]byte{open,
-		frame(remoteProgram, 1, remote.ProcConnectDomainEventCallbackRegisterAny, typeCall, 2, make([]byte, 8)),
-		frame(remoteProgram, 1, remote.ProcConnectDomainEventCallbackDeregisterAny, typeCall, 3, []byte{0, 0, 0, 1})}, nil))
+		frame(remote.RemoteProgram, 1, remote.ProcConnectDomainEventCallbackRegisterAny, remote.MsgCall, 2, make([]byte, 8)),
+		frame(remote.RemoteProgram, 1, remote.ProcConnectDomainEventCallbackDeregisterAny, remote.MsgCall, 3, []byte{0, 0, 0, 1})}, nil))
 	f.Add(bytes.Join([][]byte{open,
-		frame(remoteProgram, 1, remote.ProcConnectListAllNetworks, typeCall, 2, []byte{0, 0, 0, 1, 0, 0, 0, 2}),
-		frame(remoteProgram, 1, remote.ProcNetworkIsActive, typeCall, 3, append([]byte{0, 0, 0, 1, 'x', 0, 0, 0}, make([]byte, 16)...))}, nil))
+		frame(remote.RemoteProgram, 1, remote.ProcConnectListAllNetworks, remote.MsgCall, 2, []byte{0, 0, 0, 1, 0, 0, 0, 2}),
+		frame(remote.RemoteProgram, 1, remote.ProcNetworkIsActive, remote.MsgCall, 3, append([]byte{0, 0, 0, 1, 'x', 0, 0, 0}, make([]byte, 16)...))}, nil))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		h := newTestHost(t, 5)
 		var out bytes.Buffer
@@ -273,7 +273,7 @@ func FuzzRPCServe(f *testing.F) {
 			if err != nil {
 				t.Fatalf("bad reply frame: %v", err)
 			}
-			b = b[4+headerLen+len(body):]
+			b = b[4+remote.HeaderLen+len(body):]
 		}
 	})
 }

@@ -33,9 +33,8 @@ func (c *rpcConn) allDomainStats(r *xdrReader) ([]byte, *rpcError) {
 	}
 	uuids := make([][]byte, 0, n)
 	for range n {
-		r.string(maxName)
-		uuids = append(uuids, r.fixedOpaque(16))
-		r.int32()
+		_, uuid := readDomainRef(r)
+		uuids = append(uuids, uuid)
 	}
 	stats := libvirt.DomainStatsTypes(r.uint32())
 	flags := libvirt.ConnectGetAllDomainStatsFlags(r.uint32())

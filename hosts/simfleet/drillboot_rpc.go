@@ -81,14 +81,6 @@ func (h *Host) drillDomain(name string) (domain, bool) {
 	return domain{}, false
 }
 
-// readDomainRef reads a remote_nonnull_domain {name, uuid, id}.
-func readDomainRef(r *xdrReader) (name string, uuid []byte) {
-	name = r.string(maxName)
-	uuid = r.fixedOpaque(16)
-	r.int32()
-	return name, uuid
-}
-
 // isDrillDomain reports whether a drill domain matches.
 func (h *Host) isDrillDomain(match func(*drillDomain) bool) bool {
 	h.mu.Lock()

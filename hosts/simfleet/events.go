@@ -42,9 +42,8 @@ func (c *rpcConn) registerEvents(r *xdrReader) ([]byte, *rpcError) {
 	id := r.int32()
 	cb := eventCallback{eventID: libvirt.DomainEventID(id), all: !r.present()}
 	if !cb.all {
-		r.string(maxName)
-		copy(cb.uuid[:], r.fixedOpaque(16))
-		r.int32()
+		_, uuid := readDomainRef(r)
+		copy(cb.uuid[:], uuid)
 	}
 	if err := r.end(); err != nil {
 		return nil, badArgs(err)

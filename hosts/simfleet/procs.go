@@ -133,6 +133,15 @@ func encodeDomain(w *xdrWriter, d domain) {
 	w.int32(d.id)
 }
 
+// readDomainRef reads a remote_nonnull_domain {name, uuid, id}, what
+// encodeDomain writes.
+func readDomainRef(r *xdrReader) (name string, uuid []byte) {
+	name = r.string(maxName)
+	uuid = r.fixedOpaque(16)
+	r.int32()
+	return name, uuid
+}
+
 // listAllDomains decodes {int need_results; u_int flags} and returns the
 // domains matching the flags (listed; 0: all), then their count.
 func (c *rpcConn) listAllDomains(r *xdrReader) ([]byte, *rpcError) {
@@ -157,9 +166,7 @@ func (c *rpcConn) listAllDomains(r *xdrReader) ([]byte, *rpcError) {
 // domainCall decodes {remote_nonnull_domain dom; [u_int flags]}, looks the
 // domain up by UUID as libvirtd does and answers with enc.
 func (c *rpcConn) domainCall(r *xdrReader, hasFlags bool, enc func(*xdrWriter, domain)) ([]byte, *rpcError) {
-	name := r.string(maxName)
-	uuid := r.fixedOpaque(16)
-	r.int32()
+	name, uuid := readDomainRef(r)
 	if hasFlags {
 		r.uint32()
 	}

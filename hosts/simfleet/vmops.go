@@ -64,9 +64,7 @@ func (h *Host) domainCopy(find func(*world) (*domain, bool)) (domain, bool) {
 // domainOp decodes {remote_nonnull_domain dom}, changes the domain's state
 // as the procedure does and emits its lifecycle event.
 func (c *rpcConn) domainOp(r *xdrReader, proc uint32) ([]byte, *rpcError) {
-	r.string(maxName)
-	uuid := r.fixedOpaque(16)
-	r.int32()
+	_, uuid := readDomainRef(r)
 	if err := r.end(); err != nil {
 		return nil, badArgs(err)
 	}

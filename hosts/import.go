@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // ImportedHost is one host an importer (Ansible, ssh_config) produced,
@@ -67,11 +69,12 @@ func WriteInventory(w io.Writer, header []string, hs []ImportedHost) error {
 }
 
 // writeComment writes one comment line, each line of a multi-line text
-// commented, control characters replaced.
+// commented, the characters remote text never shows (remote.Drop:
+// controls, bidi and invisible characters) replaced.
 func writeComment(b *strings.Builder, s string) {
 	for _, line := range strings.Split(s, "\n") {
 		line = strings.Map(func(r rune) rune {
-			if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 || r == 0xfeff {
+			if remote.Drop(r) {
 				return '?'
 			}
 			return r

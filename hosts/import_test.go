@@ -152,3 +152,24 @@ func TestImportSSHAliases(t *testing.T) {
 	}
 	importedLoads(t, ImportSSHAliases(a, ""))
 }
+
+// A comment written into the generated inventory keeps nothing a terminal
+// or an editor would act on or hide: controls, bidi overrides and
+// invisible characters become '?', each line its own comment.
+func TestWriteComment(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain var = 1", "# plain var = 1\n"},
+		{"a\x1b[31mred", "# a?[31mred\n"},
+		{"admin\u202egnp.exe", "# admin?gnp.exe\n"},
+		{"zero\u200bwidth\ttab", "# zero?width?tab\n"},
+		{"one\ntwo", "# one\n# two\n"},
+		{"", "#\n"},
+	}
+	for _, tt := range tests {
+		var b strings.Builder
+		writeComment(&b, tt.in)
+		if b.String() != tt.want {
+			t.Errorf("writeComment(%q) = %q, want %q", tt.in, b.String(), tt.want)
+		}
+	}
+}

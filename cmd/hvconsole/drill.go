@@ -4,18 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/term"
 
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/probes/actions"
 )
+
+// errNoTerminalDrill refuses an unconfirmed drill when nobody can be asked.
+var errNoTerminalDrill = errors.New("no terminal to confirm on; pass --yes to run the drill without asking")
 
 // drillOptions are the flags of `hvconsole drill`.
 type drillOptions struct {
@@ -54,8 +55,12 @@ func runDrill(ctx context.Context, env *environment, opts drillOptions) error {
 	h := selected[0]
 	args := []string{opts.backup, fmt.Sprintf("L%d", opts.level)}
 	if !opts.yes {
-		if err := confirmDrill(h, opts); err != nil {
-			runner.Refuse(selected, actions.ActionDrill, args, actions.ErrCancelled)
+		err := onTerminal(env, func(r io.Reader, w io.Writer) error { return confirmDrill(r, w, h, opts) })
+		if errors.Is(err, errNoTerminal) {
+			err = errNoTerminalDrill
+		}
+		if err != nil {
+			runner.Refuse(selected, actions.ActionDrill, args, err)
 			return &exitError{code: exitUnknown, err: err}
 		}
 	}
@@ -93,24 +98,11 @@ func drillPrinter(env *environment) func(actions.DrillProgress) {
 	}
 }
 
-// confirmDrill shows what the drill does and asks "yes" on the terminal.
-func confirmDrill(h hosts.Host, opts drillOptions) error {
-	tty, err := os.OpenFile("/dev/tty", os.O_RDWR, 0)
-	if err != nil || !term.IsTerminal(int(tty.Fd())) {
-		if tty != nil {
-			tty.Close()
-		}
-		return errors.New("no terminal to confirm on; pass --yes to run the drill without asking")
-	}
-	defer tty.Close()
-	fmt.Fprint(tty, drillPlan(h, opts))
-	fmt.Fprint(tty, "Type yes to confirm: ")
-	line := make([]byte, 64)
-	n, _ := tty.Read(line)
-	if strings.TrimSpace(string(line[:n])) != "yes" {
-		return actions.ErrCancelled
-	}
-	return nil
+// confirmDrill writes what the drill does to w and reads "yes" from r.
+func confirmDrill(r io.Reader, w io.Writer, h hosts.Host, opts drillOptions) error {
+	fmt.Fprint(w, drillPlan(h, opts))
+	fmt.Fprint(w, "Type yes to confirm: ")
+	return readAnswer(r, "yes")
 }
 
 // drillPlan is what the confirmation says a drill will do.

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/probes/actions"
 )
 
 func TestDrillPlan(t *testing.T) {
@@ -26,6 +28,23 @@ func TestDrillPlan(t *testing.T) {
 			if !strings.Contains(got, w) {
 				t.Errorf("L%d plan lacks %q:\n%s", tt.level, w, got)
 			}
+		}
+	}
+}
+
+func TestConfirmDrill(t *testing.T) {
+	h := hosts.Host{Name: "kvm-01", Address: "10.0.0.1"}
+	for _, tt := range []struct {
+		answer string
+		want   error
+	}{{"yes\n", nil}, {"y\n", actions.ErrCancelled}, {"", actions.ErrCancelled}} {
+		var w strings.Builder
+		err := confirmDrill(strings.NewReader(tt.answer), &w, h, drillOptions{backup: "nightly", level: 1})
+		if !errors.Is(err, tt.want) || (tt.want == nil && err != nil) {
+			t.Errorf("answer %q: %v, want %v", tt.answer, err, tt.want)
+		}
+		if !strings.Contains(w.String(), "Restore drill L1") || !strings.HasSuffix(w.String(), "Type yes to confirm: ") {
+			t.Errorf("answer %q: prompt %q", tt.answer, w.String())
 		}
 	}
 }

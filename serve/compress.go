@@ -76,14 +76,15 @@ func (g *gzipWriter) close() {
 }
 
 // acceptsGzip reads Accept-Encoding (RFC 9110 12.5.3): gzip (or x-gzip)
-// with a weight above 0, or else * with one.
+// with a weight above 0, or else * with one. The weight's "q" is
+// case-insensitive (12.4.2): "gzip;Q=0" refuses gzip.
 func acceptsGzip(values []string) bool {
 	gzipQ, anyQ := -1.0, -1.0
 	for _, v := range values {
 		for part := range strings.SplitSeq(v, ",") {
 			coding, params, _ := strings.Cut(part, ";")
 			q := 1.0
-			if w, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			if name, w, ok := strings.Cut(strings.TrimSpace(params), "="); ok && strings.EqualFold(name, "q") {
 				if f, err := strconv.ParseFloat(w, 64); err == nil {
 					q = f
 				} else {

@@ -19,6 +19,7 @@ func TestAcceptsGzip(t *testing.T) {
 		{"identity", false},
 		{"deflate, GZIP;q=0.5", true},
 		{"gzip;q=0", false},
+		{"gzip; Q=0", false},     // the parameter name is case-insensitive
 		{"gzip;q=0.0, *", false}, // the explicit refusal wins
 		{"*", true},
 		{"*;q=0", false},

@@ -150,3 +150,24 @@ func exposition(t *testing.T, fleet *fleetState, names ...string) string {
 func head(f family) string {
 	return "# HELP " + families[f].name + " " + families[f].help + "\n# TYPE " + families[f].name + " gauge\n"
 }
+
+// TestPoolSeriesRemoteNames: a pool name the host sends twice gives one
+// series (the first), an invalid UTF-8 name a valid label value, and a
+// pool without a capacity or with an error none.
+func TestPoolSeriesRemoteNames(t *testing.T) {
+	rep := report("kvm1", t0, nil)
+	rep.Pools = []probes.Pool{
+		{Name: "default", Capacity: 400, Allocation: 100}, {Name: "default", Capacity: 400, Allocation: 300},
+		{Name: "raw\xff", Capacity: 10, Allocation: 5}, {Name: "empty"},
+		{Name: "broken", Capacity: 10, Err: fmt.Errorf("no answer")},
+	}
+	fleet := newFleetState([]hosts.Host{{Name: "kvm1", Hypervisor: hosts.KindLibvirt, Checks: []string{hosts.CheckSSH}}},
+		newSeriesBuilder(nil, hosts.DefaultMaxDomainSeries))
+	fleet.put(rep)
+	want := head(famPoolFill) + `hvconsole_storage_pool_fill_ratio{host="kvm1",pool="default"} 0.25
+hvconsole_storage_pool_fill_ratio{host="kvm1",pool="raw` + "\uFFFD" + `"} 0.5
+`
+	if diff := cmp.Diff(want, exposition(t, fleet, "hvconsole_storage_pool_fill_ratio")); diff != "" {
+		t.Errorf("series (-want +got):\n%s", diff)
+	}
+}

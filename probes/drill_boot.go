@@ -212,6 +212,12 @@ func RateBoot(err error, timeout time.Duration) (outcome, reason string) {
 	return DrillUnknown, "the libvirt connection was lost mid-boot: " + rootText(err)
 }
 
+// BootRefusedReason is Start's ErrBootRefused in the operator's words:
+// libvirt's own message, without the layers that carried it.
+func BootRefusedReason(err error) string {
+	return "libvirt could not start the drill domain: " + detailOf(err, ErrBootRefused)
+}
+
 // detailOf is what err says after its category sentinel ("%w: detail").
 func detailOf(err, sentinel error) string {
 	s := err.Error()

@@ -102,7 +102,7 @@ func (r *Runner) boot(ctx context.Context, conn probes.Conn, h hosts.Host, spec 
 	switch {
 	case errors.Is(err, probes.ErrBootRefused):
 		b.started = false // libvirt said no: nothing was created
-		res.Outcome, res.Reason = probes.DrillFailed, "libvirt could not start the drill domain: "+remote.CleanLine(err.Error())
+		res.Outcome, res.Reason = probes.DrillFailed, probes.BootRefusedReason(err)
 		return
 	case err != nil:
 		res.Outcome, res.Reason = bootStepFailed(ctx, "starting the drill domain", err)

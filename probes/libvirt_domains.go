@@ -98,14 +98,19 @@ func listVMsByStats(api libvirtAPI) (vmFacts, error) {
 	if err != nil {
 		return vmFacts{}, err
 	}
-	f := vmFacts{capped: len(recs) > remote.MaxDomains}
-	recs = recs[:min(len(recs), remote.MaxDomains)]
-	f.vms = make([]VM, 0, len(recs))
+	recs, f := firstDomains(recs)
 	for _, r := range recs {
 		sw, rw := stateParams(r.Params)
 		f.vms = append(f.vms, VM{Name: remote.CleanLine(r.Dom.Name), State: sw, Reason: rw, Autostart: autostart[r.Dom.Name]})
 	}
 	return f, nil
+}
+
+// firstDomains keeps the first remote.MaxDomains of the domains a daemon
+// listed and starts their facts, capped when some were left out.
+func firstDomains[T any](all []T) ([]T, vmFacts) {
+	kept := all[:min(len(all), remote.MaxDomains)]
+	return kept, vmFacts{capped: len(all) > len(kept), vms: make([]VM, 0, len(kept))}
 }
 
 // stateParams turns a domain's state.state and state.reason into words. A
@@ -141,9 +146,7 @@ func listVMsPerDomain(api libvirtAPI) (vmFacts, error) {
 	if err != nil {
 		return vmFacts{}, err
 	}
-	f := vmFacts{capped: len(doms) > remote.MaxDomains}
-	doms = doms[:min(len(doms), remote.MaxDomains)]
-	f.vms = make([]VM, 0, len(doms))
+	doms, f := firstDomains(doms)
 	for _, d := range doms {
 		state, rsn, err := api.DomainGetState(d, 0)
 		if libvirt.IsNotFound(err) {

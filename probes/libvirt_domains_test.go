@@ -2,6 +2,7 @@ package probes
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/digitalocean/go-libvirt"
@@ -147,6 +148,57 @@ func TestDomainStatsReplyBound(t *testing.T) {
 		err := g.check(wirePacket(wireConnectGetAllDomStats, remote.MsgReply, 7, 0, body))
 		if (err == nil) != c.ok || (err != nil && !errors.Is(err, errMalformedReply)) {
 			t.Errorf("%d records (%d bytes): check = %v, want ok %v", c.records, len(body), err, c.ok)
+		}
+	}
+}
+
+// manyDomains answers the domain list and statistics of n running domains.
+type manyDomains struct {
+	libvirtAPI
+	n int
+}
+
+func (m manyDomains) domains() []libvirt.Domain {
+	doms := make([]libvirt.Domain, m.n)
+	for i := range doms {
+		doms[i] = libvirt.Domain{Name: fmt.Sprintf("vm%05d", i), ID: int32(i)}
+	}
+	return doms
+}
+
+func (m manyDomains) ConnectListAllDomains(int32, libvirt.ConnectListAllDomainsFlags) ([]libvirt.Domain, uint32, error) {
+	doms := m.domains()
+	return doms, uint32(len(doms)), nil
+}
+
+func (m manyDomains) ConnectGetAllDomainStats([]libvirt.Domain, uint32, uint32) ([]libvirt.DomainStatsRecord, error) {
+	var recs []libvirt.DomainStatsRecord
+	for _, d := range m.domains() {
+		recs = append(recs, libvirt.DomainStatsRecord{Dom: d, Params: []libvirt.TypedParam{
+			{Field: "state.state", Value: *libvirt.NewTypedParamValueInt(int32(libvirt.DomainRunning))},
+			{Field: "state.reason", Value: *libvirt.NewTypedParamValueInt(int32(libvirt.DomainRunningBooted))},
+		}})
+	}
+	return recs, nil
+}
+
+func (m manyDomains) DomainGetState(libvirt.Domain, uint32) (int32, int32, error) {
+	return int32(libvirt.DomainRunning), int32(libvirt.DomainRunningBooted), nil
+}
+
+func (m manyDomains) DomainGetAutostart(libvirt.Domain) (int32, error) { return 0, nil }
+
+// Both ways of listing keep the first remote.MaxDomains domains of a
+// daemon that lists more, and say the list was capped.
+func TestVMListCapped(t *testing.T) {
+	for _, n := range []int{remote.MaxDomains, remote.MaxDomains + 1} {
+		for name, list := range map[string]func(libvirtAPI) (vmFacts, error){
+			"statistics": listVMsByStats, "per domain": listVMsPerDomain,
+		} {
+			f, err := list(manyDomains{n: n})
+			if err != nil || len(f.vms) != min(n, remote.MaxDomains) || f.capped != (n > remote.MaxDomains) {
+				t.Errorf("%s, %d domains: %d VMs, capped %v, err %v", name, n, len(f.vms), f.capped, err)
+			}
 		}
 	}
 }

@@ -163,6 +163,8 @@ func (s *packetSplitter) feed(p []byte, each func(pkt []byte) error) error {
 		s.buf = append([]byte(nil), rest...) // let a big packet's buffer go
 		return nil
 	}
-	s.buf = s.buf[:copy(s.buf, rest)]
+	if len(rest) < len(s.buf) { // a packet was taken: move the rest up
+		s.buf = s.buf[:copy(s.buf, rest)]
+	}
 	return nil
 }

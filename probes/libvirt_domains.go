@@ -59,8 +59,9 @@ func (p *hostProbe) cachedVersions(vms vmFacts) hvFacts {
 
 // listVMs reads every domain with its state, reason and autostart flag.
 // A daemon that does not offer ConnectGetAllDomainStats (libvirt before
-// 1.2.8, a driver without it) is asked per domain instead, and perDomain
-// remembers that for the session.
+// 1.2.8, a driver without it), or whose statistics are too large for
+// maxStatsReply, is asked per domain instead, and perDomain remembers that
+// for the session.
 func listVMs(api libvirtAPI, perDomain *atomic.Bool) (vmFacts, error) {
 	if !perDomain.Load() {
 		f, err := listVMsByStats(api)
@@ -73,7 +74,8 @@ func listVMs(api libvirtAPI, perDomain *atomic.Bool) (vmFacts, error) {
 }
 
 // noSupport reports whether err is a daemon saying it does not know a
-// procedure (as opposed to refusing this call).
+// procedure (as opposed to refusing this call), or domain statistics too
+// large to decode (tooLargeReply).
 func noSupport(err error) bool {
 	var le libvirt.Error
 	return errors.Is(err, libvirt.ErrUnsupported) ||

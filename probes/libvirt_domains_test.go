@@ -202,3 +202,33 @@ func TestVMListCapped(t *testing.T) {
 		}
 	}
 }
+
+// A host with more domains than maxStatsReply holds keeps its session:
+// its statistics become an error reply to go-libvirt, and the session
+// lists its domains one by one from then on (this daemon lists none).
+func TestDomainStatsTooLargeFallsBack(t *testing.T) {
+	records := maxStatsReply/84 + 1 // wireDomain "guest" and the state group: 84 bytes each
+	body := xdrU32(nil, uint32(records))
+	for range records {
+		body = wireStateParams(wireDomain(body, "guest"), 1, 1)
+	}
+	daemon := healthyWire()
+	daemon[wireConnectGetAllDomStats] = wireReply{body: body}
+	fh := healthyHost()
+	fh.daemon = serveWire(daemon)
+	cfg, _, s := fleet([]string{"hv1"}, []*fakeHost{fh}, SchedulerOptions{})
+	s.open = openLibvirt // the production go-libvirt client and reply guard
+	defer s.Close()
+	for round := range 2 {
+		rep := s.Round(t.Context(), cfg.Hosts)[0]
+		wantCheck(t, rep, "hypervisor", OK, "libvirt 9.0.0")
+		wantCheck(t, rep, "vms", OK, "")
+		st := s.state("hv1")
+		st.mu.Lock()
+		sess := st.sess
+		st.mu.Unlock()
+		if round == 1 && sess == nil {
+			t.Error("the session did not survive the statistics")
+		}
+	}
+}

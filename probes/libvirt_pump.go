@@ -74,11 +74,15 @@ func (c *pumpConn) pump(onExit func()) {
 	}
 }
 
-// deliver hands go-libvirt one whole packet once the guard accepted it. A
-// failed write means go-libvirt's side is closed (net.ErrClosed from
+// deliver hands go-libvirt one whole packet once the guard accepted it
+// (domain statistics too large to decode become an error reply: see
+// tooLargeReply). A failed write means go-libvirt's side is closed (net.ErrClosed from
 // Close), never a fault of the daemon.
 func (c *pumpConn) deliver(pkt []byte) error {
-	if err := c.guard.check(pkt); err != nil {
+	switch err := c.guard.check(pkt); {
+	case errors.Is(err, errStatsTooLarge):
+		pkt = tooLargeReply(pkt)
+	case err != nil:
 		return err
 	}
 	_, err := c.pw.Write(pkt)

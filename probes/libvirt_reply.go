@@ -19,6 +19,32 @@ import (
 // The stream is closed before go-libvirt decodes such a packet.
 var errMalformedReply = errors.New("probes: malformed libvirt reply")
 
+// errStatsTooLarge is the domain statistics of a host with more domains
+// than maxStatsReply holds: a well-formed reply the pump answers go-libvirt
+// with tooLargeReply instead of cutting the stream.
+var errStatsTooLarge = errors.New("domain statistics too large")
+
+// tooLargeReply is the error reply the pump hands go-libvirt in place of
+// the domain statistics pkt, too large to decode: VIR_ERR_RPC, which
+// listVMs takes as a daemon without statistics, so the session reads its
+// domains one by one and keeps the first remote.MaxDomains, as it did
+// before it asked for statistics.
+func tooLargeReply(pkt []byte) []byte {
+	body := binary.BigEndian.AppendUint32(nil, uint32(libvirt.ErrRPC))
+	body = binary.BigEndian.AppendUint32(body, 0) // domain
+	body = binary.BigEndian.AppendUint32(body, 1) // message present
+	msg := "domain statistics too large"
+	body = binary.BigEndian.AppendUint32(body, uint32(len(msg)))
+	body = append(body, msg...)
+	body = append(body, make([]byte, padded(len(msg))-len(msg))...)
+	body = binary.BigEndian.AppendUint32(body, 2) // VIR_ERR_ERROR
+	out := make([]byte, 0, 4+remote.HeaderLen+len(body))
+	out = binary.BigEndian.AppendUint32(out, uint32(4+remote.HeaderLen+len(body)))
+	out = append(out, pkt[4:4+remote.HeaderLen-4]...) // program .. serial
+	out = binary.BigEndian.AppendUint32(out, remote.StatusError)
+	return append(out, body...)
+}
+
 // go-libvirt's XDR decoder allocates every declared array count and string
 // length before reading the data (it sets no size limit), so one 32-byte
 // reply claiming 2^31 domains ends the process with "out of memory". The
@@ -192,7 +218,7 @@ func (g *replyGuard) check(pkt []byte) error {
 		return fmt.Errorf("%w: procedure %d has no reply check", errMalformedReply, h.proc)
 	}
 	if h.proc == remote.ProcConnectGetAllDomainStats && len(body) > maxStatsReply {
-		return fmt.Errorf("%w: domain statistics of %d bytes (at most %d)", errMalformedReply, len(body), maxStatsReply)
+		return fmt.Errorf("%w: %w: %d bytes (at most %d)", errMalformedReply, errStatsTooLarge, len(body), maxStatsReply)
 	}
 	return checkBody(t, body, true)
 }

@@ -1,6 +1,8 @@
 package probes
 
 import (
+	"context"
+	"errors"
 	"strings"
 
 	"github.com/hvconsole/hvconsole/hosts/remote"
@@ -19,44 +21,123 @@ func ShortCause(r Result) string {
 	return r.Summary
 }
 
-// rootCause is the innermost error of err's chain: what actually happened
-// ("connection refused"), without the layers that carried it up
-// ("probes: libvirt connect ...: sshx: ..."). Where an error wraps
-// several ("%w (retry in 4s): %w") it follows the last: by our wrapping
-// habit the first is the category and the last what happened.
-func rootCause(err error) error {
-	for err != nil {
-		var next error
-		switch u := err.(type) {
-		case interface{ Unwrap() error }:
-			next = u.Unwrap()
-		case interface{ Unwrap() []error }:
-			if errs := u.Unwrap(); len(errs) > 0 {
-				next = errs[len(errs)-1]
-			}
-		}
+// Words is err in the operator's words: the one rule for every text an
+// operator reads that is built from an error (a note, a summary, a CLI
+// line). An error chain is a developer's trail ("actions: restart on h3
+// refused: probes: libvirt connect ...: sshx: host h3: dial tcp ...:
+// connection refused"); an operator needs what happened ("connection
+// refused") and the words our own code put before it ("libvirt
+// connection for the boot drill: connection refused").
+//
+// Words keeps the text the outer layers add before the error they wrap
+// until the first layer a Go package prefixes ("probes: ", "sshx: ", ...:
+// from there on the layers say which code carried the error); then it
+// takes the innermost error. A layer that details the error it wraps
+// ("%w: %q", a sentinel and its detail) is kept whole: the sentinel is
+// the category, the detail what happened. Where an error wraps several
+// ("%w (retry in 4s): %w") the last is followed: by our habit the first is
+// the category and the last what happened. A context deadline reads "no
+// answer before the deadline". Package prefixes left in the text are
+// removed, and the result is cleaned as remote text (remote.CleanLine:
+// control and invisible characters dropped, one line, capped): any layer
+// may quote a host. The whole chain stays err.Error(), for the audit log,
+// the logs and the details view. Words(nil) is "".
+func Words(err error) string {
+	if err == nil {
+		return ""
+	}
+	var lead strings.Builder
+	trail := false // a package-prefixed layer was passed: no more leads
+	for {
+		next := lastWrapped(err)
 		if next == nil {
-			return err
+			break
+		}
+		text, inner := err.Error(), next.Error()
+		own, ok := strings.CutSuffix(text, inner)
+		switch {
+		case ok && packaged(own):
+			trail = true
+		case ok:
+			if !trail {
+				lead.WriteString(own)
+			}
+		case packaged(text):
+			// a layer that rewrites its inner text (sanitizes, quotes):
+			// still a package's trail
+			trail = true
+		default:
+			// "%w: detail", or a layer of our own words around its cause
+			return wordsText(lead.String() + text)
 		}
 		err = next
+	}
+	return wordsText(lead.String() + rootWords(err))
+}
+
+// lastWrapped is the error err wraps: the last of several.
+func lastWrapped(err error) error {
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		return u.Unwrap()
+	case interface{ Unwrap() []error }:
+		if errs := u.Unwrap(); len(errs) > 0 {
+			return errs[len(errs)-1]
+		}
 	}
 	return nil
 }
 
-// rootText is rootCause's text, or "" for a nil error.
-func rootText(err error) string {
-	if r := rootCause(err); r != nil {
-		return withoutPackages(remote.CleanLine(r.Error()))
+// rootWords is an innermost error's text, in words where Go's are a
+// developer's.
+func rootWords(err error) string {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "no answer before the deadline"
+	case errors.Is(err, context.Canceled):
+		return "cancelled"
+	}
+	return err.Error()
+}
+
+func wordsText(s string) string { return strings.TrimSpace(withoutPackages(remote.CleanLine(s))) }
+
+// packagePrefixes are the Go package prefixes our errors carry: they tell
+// a developer which layer spoke, and an operator nothing. x/crypto/ssh's
+// "ssh: " stays: to an operator it names the session that failed.
+var packagePrefixes = []string{"probes: ", "sshx: ", "hosts: ", "remote: ", "actions: ",
+	"libvirt: ", "serve: ", "attach: ", "ack: ", "wire: ", "shell: ", "incident: ", "tui: "}
+
+// packaged reports whether s starts with a package prefix.
+func packaged(s string) bool { return prefixAt(s) != "" }
+
+// withoutPackages drops the package prefixes from s where one starts a
+// word ("probes: " but not the end of "openssh: ").
+func withoutPackages(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if i == 0 || !wordByte(s[i-1]) {
+			if p := prefixAt(s[i:]); p != "" {
+				i += len(p)
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+		i++
+	}
+	return b.String()
+}
+
+// prefixAt is the package prefix s starts with, or "".
+func prefixAt(s string) string {
+	for _, p := range packagePrefixes {
+		if strings.HasPrefix(s, p) {
+			return p
+		}
 	}
 	return ""
 }
 
-// withoutPackages drops the Go package prefixes our errors carry
-// ("probes: ", "sshx: ", "hosts: ", "remote: "): they tell a developer which layer
-// spoke, and an operator nothing.
-func withoutPackages(s string) string {
-	for _, p := range []string{"probes: ", "sshx: ", "hosts: ", "remote: "} {
-		s = strings.ReplaceAll(s, p, "")
-	}
-	return s
+func wordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.'
 }

@@ -1,14 +1,19 @@
 package probes
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/digitalocean/go-libvirt"
 	"github.com/hvconsole/hvconsole/hosts/remote"
+	"github.com/hvconsole/hvconsole/hosts/sshx"
 )
 
 // A summary longer than a table cell is kept whole: check --json carries
@@ -25,22 +30,95 @@ func TestSummaryNotCut(t *testing.T) {
 	}
 }
 
-func TestRootCause(t *testing.T) {
-	refused := fmt.Errorf("dial tcp 127.0.0.1:22: %w", syscall.ECONNREFUSED)
+// Words is the one rule for operator text built from an error: the
+// chains our layers build (sshx, go-libvirt, probes, actions) read as what
+// happened, with our own leading words, never a package prefix, and a
+// host's text cleaned.
+func TestWords(t *testing.T) {
+	refused := &net.OpError{Op: "dial", Net: "tcp", Addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 22},
+		Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
+	dial := &sshx.DialError{Host: "h3", Hop: "h3", Address: "127.0.0.1:22", Err: fmt.Errorf("%w: %w", sshx.ErrUnreachable, refused)}
+	jump := &sshx.DialError{Host: "h3", Hop: "bastion", Address: "10.0.0.1:22", Via: []string{"bastion"},
+		Err: fmt.Errorf("%w: %w", sshx.ErrHandshakeTimeout, os.ErrDeadlineExceeded)}
+	libvirtMsg := libvirt.Error{Code: 1, Message: "internal error: qemu unexpectedly closed the monitor"}
+	hostile := libvirt.Error{Code: 1, Message: "\x1b[2J\x1b]0;pwned\x07ok\u202e txet\u200b\nsecond line\r"}
+	notAllowed := errors.New("service not on the host's allow-list")
 	tests := []struct {
+		name string
 		err  error
 		want string
 	}{
-		{fmt.Errorf("probes: libvirt connect qemu:///system: probes: dial libvirt socket: %w", refused), "connection refused"},
-		{fmt.Errorf("%w (retry in 4.2s after 4 failures): %w", errors.New("sshx: waiting"), refused), "connection refused"},
-		{errors.New("plain"), "plain"},
-		{nil, ""},
+		{"nil", nil, ""},
+		{"plain", errors.New("plain"), "plain"},
+		{"sshx dial", fmt.Errorf("probes: connect h3: %w", dial), "connection refused"},
+		{"sshx at a jump host", jump, "i/o timeout"},
+		{"probes over sshx", fmt.Errorf("probes: libvirt connect qemu:///system: probes: dial libvirt socket: %w", dial), "connection refused"},
+		{"our words before the chain", fmt.Errorf("libvirt connection for the boot drill: %w",
+			fmt.Errorf("probes: libvirt connect qemu:///system: %w", dial)), "libvirt connection for the boot drill: connection refused"},
+		{"actions refusal around it", fmt.Errorf("actions: restart on h3 refused: %w", fmt.Errorf("connect: %w", dial)), "connection refused"},
+		{"a category and its detail", fmt.Errorf("actions: restart on h3 refused: %w", fmt.Errorf("%w: %q", notAllowed, "nginx")),
+			`service not on the host's allow-list: "nginx"`},
+		{"a category wrapping a cause", fmt.Errorf("%w: %w", errors.New("audit log not writable"),
+			&os.PathError{Op: "open", Path: "/var/log/hv/audit.log", Err: syscall.EACCES}),
+			"audit log not writable: open /var/log/hv/audit.log: permission denied"},
+		{"go-libvirt", fmt.Errorf("probes: boot drill start: %w", libvirtMsg), libvirtMsg.Message},
+		{"libvirt prefix", fmt.Errorf("libvirt: %w", libvirtMsg), libvirtMsg.Message},
+		{"context deadline", fmt.Errorf("probes: exec on h3: %w", context.DeadlineExceeded), "no answer before the deadline"},
+		{"context deadline after our words", fmt.Errorf("exec: %w", fmt.Errorf("sshx: session: %w", context.DeadlineExceeded)),
+			"exec: no answer before the deadline"},
+		{"cancelled", fmt.Errorf("sshx: connect: %w", context.Canceled), "cancelled"},
+		{"several wrapped: the last", fmt.Errorf("%w (retry in 4.2s after 4 failures): %w", errors.New("sshx: waiting"), refused), "connection refused"},
+		{"a hostile remote string", fmt.Errorf("probes: domain create: %w", hostile), "ok txet second line"},
+		{"a package name inside a word stays", errors.New("openssh: no hostkey alg"), "openssh: no hostkey alg"},
+		{"a layer that rewrites its inner text", fmt.Errorf("x: %w", rewriting{errors.New("refused")}), "x: refused"},
 	}
 	for _, tt := range tests {
-		if got := rootText(tt.err); got != tt.want {
-			t.Errorf("rootText(%v) = %q, want %q", tt.err, got, tt.want)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			got := Words(tt.err)
+			if got != tt.want {
+				t.Errorf("Words(%q) = %q, want %q", errText(tt.err), got, tt.want)
+			}
+		})
 	}
+}
+
+// rewriting is an error that quotes its inner error changed, as
+// sshx.DialError sanitizes it: its text does not end with the inner's.
+type rewriting struct{ err error }
+
+func (r rewriting) Error() string { return "sshx: quoting «" + r.err.Error() + "»" }
+func (r rewriting) Unwrap() error { return r.err }
+
+func errText(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return err.Error()
+}
+
+// FuzzWords: whatever text an error chain carries, its words have no
+// control or invisible character, no package prefix at a word's start,
+// and stay one capped line.
+func FuzzWords(f *testing.F) {
+	for _, s := range []string{"connection refused", "probes: x: sshx: y", "\x1b[31mred\u202e", "openssh: probes: ", "", "ack: ack: ", "a\nb"} {
+		f.Add(s, "probes: lead: ")
+		f.Add(s, "connect: ")
+	}
+	f.Fuzz(func(t *testing.T, inner, lead string) {
+		for _, err := range []error{errors.New(inner), fmt.Errorf(strings.ReplaceAll(lead, "%", "%%")+"%w", errors.New(inner)),
+			fmt.Errorf("%w: "+strings.ReplaceAll(lead, "%", "%%"), errors.New(inner))} {
+			got := Words(err)
+			if remote.CleanLine(got) != got {
+				t.Fatalf("Words(%q) = %q: not clean", err.Error(), got)
+			}
+			if withoutPackages(got) != got {
+				t.Fatalf("Words(%q) = %q: a package prefix", err.Error(), got)
+			}
+			if n := len([]rune(got)); n > remote.MaxSummary {
+				t.Fatalf("Words(%q) is %d runes", err.Error(), n)
+			}
+		}
+	})
 }
 
 func TestShortCause(t *testing.T) {

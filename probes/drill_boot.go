@@ -209,7 +209,7 @@ func RateBoot(err error, timeout time.Duration) (outcome, reason string) {
 	case errors.Is(err, remote.ErrUnparseable):
 		return DrillUnknown, "unreadable guest agent reply: " + detailOf(err, remote.ErrUnparseable)
 	}
-	return DrillUnknown, "the libvirt connection was lost mid-boot: " + rootText(err)
+	return DrillUnknown, "the libvirt connection was lost mid-boot: " + Words(err)
 }
 
 // BootRefusedReason is Start's ErrBootRefused in the operator's words:

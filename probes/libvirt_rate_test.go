@@ -103,7 +103,7 @@ func TestReason(t *testing.T) {
 }
 
 func TestDefaultClassify(t *testing.T) {
-	st, sum := defaultClassify(fmt.Errorf("dial: %w", errors.New("connection refused")))
+	st, sum := defaultClassify(fmt.Errorf("probes: dial: %w", errors.New("connection refused")))
 	if st != CRIT || sum != "unreachable: connection refused" {
 		t.Errorf("got %v %q", st, sum)
 	}

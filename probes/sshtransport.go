@@ -148,7 +148,7 @@ func unreachableWhy(err error) string {
 	if errors.Is(err, sshx.ErrHandshakeTimeout) {
 		return "ssh handshake timed out"
 	}
-	return rootText(err)
+	return Words(err)
 }
 
 // ClassifyConnect rates an SSH connect error for the ssh check. Every

@@ -84,7 +84,7 @@ func defaultClassify(err error) (Status, string) {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, errCallTimeout) {
 		return CRIT, "unreachable: connect timeout"
 	}
-	return CRIT, "unreachable: " + rootText(err)
+	return CRIT, "unreachable: " + Words(err)
 }
 
 // sameConn reports whether a and b are the same connection without

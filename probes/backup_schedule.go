@@ -118,10 +118,10 @@ func (b *backupsRun) kickC(st *hostState) <-chan struct{} {
 func (b *backupsRun) doneC() <-chan int { return b.done }
 
 // start runs the check once in the background.
-func (b *backupsRun) start(ctx context.Context, s *Scheduler, h hosts.Host, st *hostState) {
+func (b *backupsRun) start(ctx context.Context, s *Scheduler, h *hosts.Host, st *hostState) {
 	done, broken := make(chan int, 1), b.broken
 	b.done = done
-	b.wg.Go(func() { done <- s.backupsOnce(ctx, h, st, broken) })
+	b.wg.Go(func() { done <- s.backupsOnce(ctx, *h, st, broken) })
 }
 
 // ended takes the count of the run that ended.

@@ -175,7 +175,7 @@ func (s *Scheduler) sessionLost(ctx context.Context, h hosts.Host, st *hostState
 		w.retry = s.newTimer(d)
 		return
 	}
-	s.probeAndPublish(ctx, h, st, w, probeAsked)
+	s.probeAndPublish(ctx, &h, st, w, probeAsked)
 }
 
 // lostReport is last with the hypervisor check CRIT and the VM list
@@ -215,7 +215,7 @@ func (s *Scheduler) applyEvents(ctx context.Context, h hosts.Host, st *hostState
 		return
 	}
 	if !w.hasLast {
-		s.probeAndPublish(ctx, h, st, w, probeAsked)
+		s.probeAndPublish(ctx, &h, st, w, probeAsked)
 		return
 	}
 	if !acquire(ctx, st.busy) {

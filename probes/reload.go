@@ -36,7 +36,7 @@ func (s *Scheduler) startProberLocked(h hosts.Host) {
 	s.run.probers[h.Name] = ph
 	s.run.wg.Go(func() {
 		defer close(ph.done)
-		s.prober(ctx, h, st)
+		s.prober(ctx, &ph.host, st)
 	})
 }
 

@@ -174,9 +174,9 @@ func (s *Scheduler) Round(ctx context.Context, hs []hosts.Host) []HostReport {
 	reports := make([]HostReport, len(hs))
 	var g errgroup.Group
 	g.SetLimit(cap(s.slots))
-	for i, h := range hs {
+	for i := range hs {
 		g.Go(func() error {
-			reports[i], _ = s.probeOne(ctx, h, probeWait)
+			reports[i] = *s.probeOne(ctx, &hs[i], probeWait) // never nil when waiting
 			return nil
 		})
 	}
@@ -199,43 +199,48 @@ const (
 	probePeriodic
 )
 
-// probeOne probes h once, as mode says.
-func (s *Scheduler) probeOne(ctx context.Context, h hosts.Host, mode probeMode) (HostReport, bool) {
+// probeOne probes h once, as mode says; nil when it gave up without
+// probing. While it waits for the host's turn and a probe slot (at 10,000
+// hosts most probers wait there) it holds no report, so a prober's stack
+// stays shallow (see prober); the probe itself runs on its own stack.
+func (s *Scheduler) probeOne(ctx context.Context, h *hosts.Host, mode probeMode) *HostReport {
 	st := s.state(h.Name)
 	if mode != probeWait {
 		select {
 		case st.busy <- struct{}{}:
 		default:
-			return HostReport{}, false
+			return nil
 		}
 	} else if !acquire(ctx, st.busy) {
-		return s.cancelled(h), true
+		return s.cancelled(h)
 	}
 	defer func() { <-st.busy }()
 	st.running.Store(true)
 	defer st.running.Store(false)
 	drain(st.refresh) // a refresh asked before this probe is answered by it
 	if !acquire(ctx, s.slots) {
-		return s.cancelled(h), true
+		return s.cancelled(h)
 	}
 	defer func() { <-s.slots }()
 	if mode == probePeriodic && s.paused.Load() {
-		return HostReport{}, false
+		return nil
 	}
-	rep := s.probeHost(ctx, h, st)
+	var rep HostReport
+	onOwnStack(func() { rep = s.probeHost(ctx, *h, st) })
 	if ctx.Err() != nil { // checks cut short by the caller say nothing about the host
-		return s.cancelled(h), true
+		return s.cancelled(h)
 	}
-	return rep, true
+	return &rep
 }
 
 // cancelled is the report of a host whose probe never started.
-func (s *Scheduler) cancelled(h hosts.Host) HostReport {
+func (s *Scheduler) cancelled(h *hosts.Host) *HostReport {
 	at := s.now()
 	rep := HostReport{Host: h.Name, Address: h.Address, Kind: h.Hypervisor}
 	rep.Checks = append([]Result{newResult(h.Name, hosts.CheckSSH, UNKNOWN, "probe cancelled", "", nil, 0, at)},
-		dependents(h, "probe cancelled", at)...)
-	return finish(rep, at)
+		dependents(*h, "probe cancelled", at)...)
+	rep = finish(rep, at)
+	return &rep
 }
 
 func acquire(ctx context.Context, sem chan struct{}) bool {

@@ -108,8 +108,17 @@ func (s *Scheduler) pausedUntil() <-chan struct{} {
 // prober is one host's loop in Run: periodic probes, refreshes, the
 // backups check's runs (backup_schedule.go), and the push path of its
 // libvirt connection (libvirt_events.go, push.go). It is the host's only
-// goroutine in the scheduler while no backups run is in flight.
-func (s *Scheduler) prober(ctx context.Context, h hosts.Host, st *hostState) {
+// goroutine in the scheduler while no backups run or probe is in flight.
+//
+// It lives as long as the host, so it keeps its stack shallow: h is shared,
+// not copied into every frame (a hosts.Host is half a kilobyte), and the
+// deep work (a probe, a lost session's explanation, a re-read of the
+// domains) runs on a goroutine of its own (onOwnStack). A goroutine keeps
+// the stack it grew to until the garbage collector halves it, once per
+// cycle and only while it uses under a quarter of it: a prober that probed
+// on its own stack held 8 KiB or more between probes, and waited for a
+// probe slot that deep too; it now holds the runtime's 4 KiB.
+func (s *Scheduler) prober(ctx context.Context, h *hosts.Host, st *hostState) {
 	interval := orDefault(h.ProbeInterval, defaultProbeInterval)
 	w := &hostWatch{backoff: backoff{min: s.opts.ReconnectMin, max: min(s.opts.ReconnectMax, interval),
 		jitter: s.jitter}}
@@ -144,25 +153,31 @@ func (s *Scheduler) prober(ctx context.Context, h hosts.Host, st *hostState) {
 			w.retry = nil
 			s.probeAndPublish(ctx, h, st, w, probeAsked)
 		case <-w.deadC():
-			s.sessionLost(ctx, h, st, w)
+			onOwnStack(func() { s.sessionLost(ctx, *h, st, w) })
 		case <-w.linkC():
-			s.sessionLost(ctx, h, st, w)
+			onOwnStack(func() { s.sessionLost(ctx, *h, st, w) })
 		case <-w.eventsC():
-			s.applyEvents(ctx, h, st, w)
+			onOwnStack(func() { s.applyEvents(ctx, *h, st, w) })
 		}
 	}
 }
 
-func (s *Scheduler) probeAndPublish(ctx context.Context, h hosts.Host, st *hostState, w *hostWatch, mode probeMode) {
-	rep, ok := s.probeOne(ctx, h, mode)
+func (s *Scheduler) probeAndPublish(ctx context.Context, h *hosts.Host, st *hostState, w *hostWatch, mode probeMode) {
+	s.publishProbe(ctx, st, w, s.probeOne(ctx, h, mode))
+}
+
+// publishProbe publishes a probe's report (nil: it gave up without
+// probing); apart from probeAndPublish so that the report's copies are not
+// on the prober's stack while it waits for its turn.
+func (s *Scheduler) publishProbe(ctx context.Context, st *hostState, w *hostWatch, rep *HostReport) {
 	held := w.held
 	w.held = nil
 	switch {
-	case ok && ctx.Err() == nil:
+	case rep != nil && ctx.Err() == nil:
 		held.drop()
-		s.updates.put(rep)
-		s.afterProbe(w, rep, st)
-	case !ok && w.reconnecting && w.retry == nil:
+		s.updates.put(*rep)
+		s.afterProbe(w, *rep, st)
+	case rep == nil && w.reconnecting && w.retry == nil:
 		// A Round holds the host: try again after the next delay.
 		held.publish()
 		w.retry = s.newTimer(max(w.backoff.next(), time.Millisecond))
@@ -171,6 +186,18 @@ func (s *Scheduler) probeAndPublish(ctx context.Context, h hosts.Host, st *hostS
 	default:
 		held.publish()
 	}
+}
+
+// onOwnStack runs f on a goroutine of its own and waits for it, so the
+// stack f grows to is freed when f returns instead of staying with a
+// long-lived caller (see prober).
+func onOwnStack(f func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	<-done
 }
 
 // timer is the part of *time.Timer the probers use.

@@ -20,6 +20,7 @@ type rawConfig struct {
 	AuditLog          *string      `toml:"audit_log"`
 	MaxHandshakes     *int         `toml:"max_handshakes"`
 	KeepaliveInterval *string      `toml:"keepalive_interval"`
+	TCPKeepalive      *string      `toml:"tcp_keepalive"`
 	SSHConfig         *string      `toml:"ssh_config"`
 	HostKeyRecheck    *string      `toml:"host_key_recheck"`
 	Defaults          *rawSettings `toml:"defaults"`

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // writeConfig puts doc in a fresh temp file and returns its path.
@@ -294,5 +295,46 @@ func TestLoadMissingFileIsNotAConfigError(t *testing.T) {
 	var ce *ConfigError
 	if !errors.Is(err, os.ErrNotExist) || errors.As(err, &ce) {
 		t.Errorf("Load(missing) = %v, want a wrapped os.ErrNotExist", err)
+	}
+}
+
+// tcp_keepalive: unset is DefaultTCPKeepalive, "0s" turns it off, anything
+// else is whole seconds up to MaxTCPKeepalive, reported with its position.
+func TestLoadTCPKeepalive(t *testing.T) {
+	tests := []struct {
+		name, value string // value "" leaves the key out
+		want        time.Duration
+		problem     string // "LINE:COL KEYPATH | reason", "" when valid
+	}{
+		{"unset", "", DefaultTCPKeepalive, ""},
+		{"off", `"0s"`, 0, ""},
+		{"off without a unit", `"0"`, 0, ""},
+		{"seconds", `"5s"`, 5 * time.Second, ""},
+		{"the ceiling", `"1h"`, time.Hour, ""},
+		{"negative", `"-1s"`, 0, `1:17 tcp_keepalive | must be greater than zero`},
+		{"not whole seconds", `"1500ms"`, 0, `1:17 tcp_keepalive | "1500ms" is not whole seconds`},
+		{"under a second", `"1ns"`, 0, `1:17 tcp_keepalive | "1ns" is not whole seconds`},
+		{"too long", `"2h"`, 0, `1:17 tcp_keepalive | "2h" is too long: at most 1h0m0s`},
+		{"bad duration", `"1 s"`, 0, `1:17 tcp_keepalive | invalid duration "1 s"`},
+		{"wrong type", `1`, 0, `1:17 tcp_keepalive | want a string, got an integer`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := host1
+			if tc.value != "" {
+				doc = "tcp_keepalive = " + tc.value + "\n" + host1
+			}
+			if tc.problem != "" {
+				matchProblems(t, problemsOf(t, doc, hermetic()), []string{tc.problem})
+				return
+			}
+			cfg, err := LoadWith(writeConfig(t, doc), hermetic())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.TCPKeepalive != tc.want {
+				t.Errorf("TCPKeepalive = %s, want %s", cfg.TCPKeepalive, tc.want)
+			}
+		})
 	}
 }

@@ -24,6 +24,11 @@ const (
 	MinBackupInterval    = 10 * time.Second
 )
 
+// MaxTCPKeepalive is tcp_keepalive's ceiling: the kernel takes whole
+// seconds up to 32767 for its probe idle time and interval, and a probe
+// an hour apart no longer finds a dead link while it matters.
+const MaxTCPKeepalive = time.Hour
+
 // parsePositiveDuration parses a Go duration that must be greater than zero
 // (every duration in the config is a timeout, an interval or an age). It
 // returns the reason when s is not acceptable.

@@ -25,6 +25,13 @@ const (
 // far inside the 3 s.
 const DefaultKeepaliveInterval = time.Second
 
+// DefaultTCPKeepalive is tcp_keepalive's default: the kernel probes a
+// direct connection idle for 1 s every second and ends it 4 s after the
+// last packet from the host (TCP_USER_TIMEOUT bounds unacknowledged data
+// alike), at no CPU cost to the process, so a dead link is found in
+// seconds even when keepalive_interval is long.
+const DefaultTCPKeepalive = time.Second
+
 // DefaultHostKeyRecheck is how often the console checks a host's key again
 // on a fresh handshake when host_key_recheck is unset.
 const DefaultHostKeyRecheck = time.Minute
@@ -59,6 +66,12 @@ type Config struct {
 	// KeepaliveInterval is how often keepalive@openssh.com is sent; a link is
 	// declared dead after 3 missed replies (DefaultKeepaliveInterval).
 	KeepaliveInterval time.Duration
+	// TCPKeepalive is the kernel's keepalive on each direct TCP connection:
+	// probes after TCPKeepalive of silence, one per TCPKeepalive, and the
+	// connection ends after 3 unanswered (DefaultTCPKeepalive); 0 is off.
+	// A host behind a jump host gets SSH keepalives at this cadence
+	// instead (its last link is not ours to probe).
+	TCPKeepalive time.Duration
 	// SSHConfig is how hosts are completed from ssh_config: SSHConfigSSH,
 	// SSHConfigParse or SSHConfigOff.
 	SSHConfig string

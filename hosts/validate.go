@@ -184,6 +184,27 @@ func (ps *problems) durationAtLeast(path, s string, least time.Duration) (time.D
 	return d, ok
 }
 
+// tcpKeepalive parses tcp_keepalive: "0s" turns it off, anything else is
+// whole seconds from 1s to MaxTCPKeepalive (the kernel counts in seconds:
+// "1500ms" would silently become 2s).
+func (ps *problems) tcpKeepalive(path, s string) (time.Duration, bool) {
+	if d, err := time.ParseDuration(s); err == nil && d == 0 {
+		return 0, true
+	}
+	d, ok := ps.duration(path, s)
+	switch {
+	case !ok:
+		return 0, false
+	case d%time.Second != 0:
+		ps.at(path, "duration "+quote(s)+" is not whole seconds (the kernel counts in seconds); \"0s\" turns it off")
+	case d > MaxTCPKeepalive:
+		ps.at(path, "duration "+quote(s)+" is too long: at most "+MaxTCPKeepalive.String())
+	default:
+		return d, true
+	}
+	return 0, false
+}
+
 // stringList checks each element of a list, reporting every bad one.
 func (ps *problems) stringList(path string, list []string, bad func(string) string) ([]string, bool) {
 	ok := true

@@ -66,6 +66,7 @@ func (ps *problems) globals(raw *rawConfig, getenv func(string) string, home str
 		Concurrency:       32,
 		MaxHandshakes:     8,
 		KeepaliveInterval: DefaultKeepaliveInterval,
+		TCPKeepalive:      DefaultTCPKeepalive,
 		HostKeyRecheck:    DefaultHostKeyRecheck,
 	}
 	if raw.ReadOnly != nil {
@@ -87,6 +88,11 @@ func (ps *problems) globals(raw *rawConfig, getenv func(string) string, home str
 	if raw.KeepaliveInterval != nil {
 		if d, ok := ps.durationAtLeast("keepalive_interval", *raw.KeepaliveInterval, MinKeepaliveInterval); ok {
 			cfg.KeepaliveInterval = d
+		}
+	}
+	if raw.TCPKeepalive != nil {
+		if d, ok := ps.tcpKeepalive("tcp_keepalive", *raw.TCPKeepalive); ok {
+			cfg.TCPKeepalive = d
 		}
 	}
 	if raw.SSHConfig != nil {

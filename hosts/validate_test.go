@@ -260,11 +260,11 @@ func TestBuiltinDefaults(t *testing.T) {
 		{"user and state dir from the environment",
 			map[string]string{"HOME": "/home/op", "USER": "op", "XDG_STATE_HOME": "/state"},
 			Config{SSHConfig: SSHConfigSSH, Bell: true, AuditLog: "/state/hvconsole/audit.jsonl", Concurrency: 32, MaxHandshakes: 8,
-				KeepaliveInterval: DefaultKeepaliveInterval, HostKeyRecheck: time.Minute, Hosts: []Host{builtinHost("a", "10.0.0.1")}}},
+				KeepaliveInterval: DefaultKeepaliveInterval, TCPKeepalive: DefaultTCPKeepalive, HostKeyRecheck: time.Minute, Hosts: []Host{builtinHost("a", "10.0.0.1")}}},
 		{"no USER means root, relative XDG ignored",
 			map[string]string{"HOME": "/home/op", "XDG_STATE_HOME": "rel"},
 			Config{SSHConfig: SSHConfigSSH, Bell: true, AuditLog: "/home/op/.local/state/hvconsole/audit.jsonl", Concurrency: 32, MaxHandshakes: 8,
-				KeepaliveInterval: DefaultKeepaliveInterval, HostKeyRecheck: time.Minute, Hosts: func() []Host {
+				KeepaliveInterval: DefaultKeepaliveInterval, TCPKeepalive: DefaultTCPKeepalive, HostKeyRecheck: time.Minute, Hosts: func() []Host {
 					h := builtinHost("a", "10.0.0.1")
 					h.User = "root"
 					return []Host{h}
@@ -303,7 +303,7 @@ concurrency = 64
 `
 	cfg := mustLoad(t, doc, hermetic())
 	want := &Config{ReadOnly: true, Bell: false, AuditLog: "/home/op/audit.jsonl", Concurrency: 64,
-		MaxHandshakes: 16, KeepaliveInterval: 3 * time.Second, SSHConfig: SSHConfigOff, HostKeyRecheck: 5 * time.Minute}
+		MaxHandshakes: 16, KeepaliveInterval: 3 * time.Second, TCPKeepalive: DefaultTCPKeepalive, SSHConfig: SSHConfigOff, HostKeyRecheck: 5 * time.Minute}
 	cfg.Path = ""
 	if diff := cmp.Diff(want, cfg, ignoreServe, cmpopts.IgnoreUnexported(Config{})); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)

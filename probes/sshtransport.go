@@ -61,10 +61,16 @@ func (t *SSHTransport) Reconnect(host string) {
 const poolBackoff = time.Second
 
 // PoolOptions are the SSH pool options the scheduler is made for: the
-// config's keepalive interval and handshake bound, and poolBackoff.
+// config's keepalive interval, TCP keepalive (0 is off: the pool's
+// negative) and handshake bound, and poolBackoff.
 func PoolOptions(cfg *hosts.Config) sshx.Options {
+	tcp := cfg.TCPKeepalive
+	if tcp == 0 {
+		tcp = -1
+	}
 	return sshx.Options{
 		KeepaliveInterval: cfg.KeepaliveInterval,
+		TCPKeepalive:      tcp,
 		MaxHandshakes:     cfg.MaxHandshakes,
 		BackoffMin:        poolBackoff,
 		BackoffMax:        poolBackoff,

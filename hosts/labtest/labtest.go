@@ -8,7 +8,8 @@
 // cleanup that leaves the host healthy again for the next test.
 //
 // Host numbers are reserved per package so that packages tested in parallel
-// never touch the same host: hosts/sshx 1-4, probes 5-10, cmd/hvconsole
+// never touch the same host: hosts/sshx 1-4 (1: a partition found by the
+// TCP keepalive), probes 5-10, cmd/hvconsole
 // 11-16 (15-16 for the console in tmux), actions 17-20, probes 21
 // (backups), 22 (push detection), 23 (resources and storage), cmd 24
 // (Hyper-V stand-in), 25 (sshd without socket forwarding), 26 (its

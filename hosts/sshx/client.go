@@ -12,10 +12,6 @@ import (
 	"golang.org/x/crypto/ssh"
 )
 
-// keepaliveMisses is how many keepalive intervals may pass without a reply
-// before the link is declared dead.
-const keepaliveMisses = 3
-
 // Client is one live SSH connection to a host (with its jump chain), shared
 // by every probe and by the libvirt tunnel. A Pool owns it: callers never
 // close it; when it dies (keepalive, EOF, Pool.Close) Done is closed and the
@@ -24,8 +20,12 @@ type Client struct {
 	name      string
 	ssh       *ssh.Client
 	chain     []*ssh.Client // jump hops then the target, outermost first
+	link      *linkConn     // the first hop's TCP connection
 	handshake time.Duration
 	maxOutput int
+	// tcpKeepalive is the kernel keepalive's cadence on the first hop
+	// (Options.TCPKeepalive; <= 0 off), for linkErr.
+	tcpKeepalive time.Duration
 
 	life     context.Context // ends when the client dies
 	stopLife context.CancelFunc
@@ -38,6 +38,7 @@ type Client struct {
 	wgMu     sync.Mutex // orders wg.Add against the final wg.Wait
 	closing  bool
 	wg       sync.WaitGroup // keepalive, server input and exec helpers
+	ka       keepalive
 
 	execMu sync.Mutex
 	execs  int           // Exec calls in flight
@@ -49,26 +50,37 @@ type Client struct {
 	adopt chan (<-chan *ssh.Request)
 }
 
-// newClient starts the client's keepalive and server-input goroutines; in
-// is what the target's server sends unasked (see clientOf). life is derived
-// from ctx without its cancellation: the connection outlives the Get that
-// dialed it and ends only when it dies.
-func newClient(ctx context.Context, name string, chain []*ssh.Client, in serverInput, latency time.Duration, opts Options) *Client {
+// newClient arms the client's keepalive and starts its server-input
+// goroutine; in is what the target's server sends unasked (see clientOf).
+// life is derived from ctx without its cancellation: the connection
+// outlives the Get that dialed it and ends only when it dies. A target
+// behind jump hosts gets its SSH keepalive at the TCP keepalive's cadence
+// when that is shorter: the kernel probes only the first hop's link.
+func newClient(ctx context.Context, name string, chain []*ssh.Client, link *linkConn, in serverInput, latency time.Duration, opts Options) *Client {
 	life, stop := context.WithCancel(context.WithoutCancel(ctx))
 	c := &Client{
-		name:      name,
-		ssh:       chain[len(chain)-1],
-		chain:     chain,
-		handshake: latency,
-		maxOutput: opts.MaxOutput,
-		life:      life,
-		stopLife:  stop,
-		done:      make(chan struct{}),
-		adopt:     make(chan (<-chan *ssh.Request)),
+		name:         name,
+		ssh:          chain[len(chain)-1],
+		chain:        chain,
+		link:         link,
+		handshake:    latency,
+		maxOutput:    opts.MaxOutput,
+		tcpKeepalive: opts.TCPKeepalive,
+		life:         life,
+		stopLife:     stop,
+		done:         make(chan struct{}),
+		adopt:        make(chan (<-chan *ssh.Request)),
 	}
-	c.wg.Add(2)
+	every := opts.KeepaliveInterval
+	if len(chain) > 1 && opts.TCPKeepalive > 0 {
+		every = min(every, opts.TCPKeepalive)
+	}
+	c.ka.arm(c, every) // before serveInput, whose die stops it
+	if link != nil {
+		link.client.Store(c) // a TCP timeout from now on kills c first
+	}
+	c.wg.Add(1)
 	go c.serveInput(in)
-	go c.keepalive(opts.KeepaliveInterval)
 	return c
 }
 
@@ -85,9 +97,9 @@ type serverInput struct {
 // (x/crypto's Dial starts a goroutine per channel for that), and when the
 // connection ends from the far side (EOF,
 // reset, a dead jump host) tears down the rest of the chain: it is also the
-// connection's waiter. Keepalive stays a goroutine of its own, so that a
-// reply stuck on a server that stopped reading cannot stop the keepalive
-// from declaring the link dead.
+// connection's waiter. Keepalive is not served here, so that a reply stuck
+// on a server that stopped reading cannot stop it from declaring the link
+// dead.
 func (c *Client) serveInput(in serverInput) {
 	defer c.wg.Done()
 	var chanReqs <-chan *ssh.Request // an adopted socket channel's requests
@@ -124,7 +136,7 @@ func (c *Client) serveInput(in serverInput) {
 	if err == nil {
 		err = errors.New("connection closed by remote host")
 	}
-	c.die(fmt.Errorf("sshx: host %s: %w", c.name, err))
+	c.die(c.linkErr(err))
 }
 
 // die records why the client died (first reason wins), wakes everyone
@@ -139,6 +151,7 @@ func (c *Client) die(err error) {
 		// the chain closed then always finds the client dead, so a probe
 		// cut off by a dead link says so instead of blaming the daemon.
 		close(c.done)
+		c.ka.stop() // after done: a keepalive re-arming now stops itself
 		closeChain(c.chain)
 	})
 }
@@ -194,12 +207,9 @@ func (c *Client) endExec() {
 // goTracked runs f in a goroutine the client waits for on close; it
 // returns false (and runs nothing) once close has begun.
 func (c *Client) goTracked(f func()) bool {
-	c.wgMu.Lock()
-	defer c.wgMu.Unlock()
-	if c.closing {
+	if !c.track() {
 		return false
 	}
-	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
 		f()
@@ -207,42 +217,16 @@ func (c *Client) goTracked(f func()) bool {
 	return true
 }
 
-// keepalive sends keepalive@openssh.com every interval and records the
-// round trip. SendRequest blocks on a dead link, so one request is in
-// flight at a time, and a timer armed before each declares the link dead
-// when no reply came within keepaliveMisses intervals (closing the chain,
-// which ends the request): no goroutine or channel per keepalive, which at
-// one a second per host was most of the client's CPU at rest.
-func (c *Client) keepalive(interval time.Duration) {
-	defer c.wg.Done()
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	fired := make(chan struct{})
-	dead := time.AfterFunc(time.Hour, func() {
-		defer close(fired)
-		c.die(fmt.Errorf("sshx: host %s: %w (%d x %s)", c.name, ErrKeepalive, keepaliveMisses, interval))
-	})
-	dead.Stop()
-	for {
-		select {
-		case <-c.done:
-			return
-		case <-tick.C:
-		}
-		sent := time.Now()
-		dead.Reset(keepaliveMisses * interval)
-		// Any reply, even "request failed", proves the link is alive.
-		_, _, err := c.ssh.SendRequest("keepalive@openssh.com", true, nil)
-		if !dead.Stop() {
-			<-fired // the client died of it: wait for the timer's goroutine
-			return
-		}
-		if err != nil {
-			c.die(fmt.Errorf("sshx: host %s: keepalive: %w", c.name, err))
-			return
-		}
-		c.rtt.Store(int64(time.Since(sent)))
+// track counts the calling goroutine among those close waits for (the
+// caller then calls wg.Done); it returns false once close has begun.
+func (c *Client) track() bool {
+	c.wgMu.Lock()
+	defer c.wgMu.Unlock()
+	if c.closing {
+		return false
 	}
+	c.wg.Add(1)
+	return true
 }
 
 // HandshakeLatency is how long the final hop took to connect: TCP (or the

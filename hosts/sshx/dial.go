@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"syscall"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -27,27 +28,33 @@ func (p *Pool) connect(ctx context.Context, t Target) (*Client, error) {
 	}
 	chain := make([]*ssh.Client, 0, len(hops))
 	var via []string
-	var latency time.Duration
-	var in serverInput
+	var first, h hop
 	for i, e := range hops {
 		var prev *ssh.Client
 		if i > 0 {
 			prev = chain[i-1]
 		}
-		sc, hopIn, took, err := p.connectHop(ctx, prev, e, timeout)
+		var err error
+		h, err = p.connectHop(ctx, prev, e, timeout)
 		if err != nil {
 			closeChain(chain)
 			return nil, &DialError{Host: t.Name, Hop: e.Name, Address: e.addr(), Via: via, Err: err}
 		}
-		last := i == len(hops)-1
-		if last {
-			in = hopIn
+		if i == 0 {
+			first = h
 		}
-		chain = append(chain, clientOf(sc, hopIn, last))
+		chain = append(chain, clientOf(h.sc, h.in, i == len(hops)-1))
 		via = append(via, e.Name)
-		latency = took
 	}
-	return newClient(ctx, t.Name, chain, in, latency, p.opts), nil
+	return newClient(ctx, t.Name, chain, first.link, h.in, h.took, p.opts), nil
+}
+
+// hop is one SSH connection of a chain as connectHop made it.
+type hop struct {
+	sc   ssh.Conn
+	in   serverInput   // what its server sends unasked
+	took time.Duration // connect, handshake and authentication
+	link *linkConn     // its TCP connection (the first hop's only)
 }
 
 // clientOf makes the *ssh.Client of one hop. x/crypto's NewClient starts a
@@ -85,14 +92,14 @@ func (e Endpoint) addr() string {
 // through prev otherwise. Credentials are loaded (and a passphrase asked
 // for) before a handshake slot is taken and before the deadline starts;
 // ssh-agent gets half the connect timeout of its own.
-func (p *Pool) connectHop(ctx context.Context, prev *ssh.Client, e Endpoint, timeout time.Duration) (ssh.Conn, serverInput, time.Duration, error) {
+func (p *Pool) connectHop(ctx context.Context, prev *ssh.Client, e Endpoint, timeout time.Duration) (hop, error) {
 	if e.User == "" {
-		return nil, serverInput{}, 0, fmt.Errorf("%w: no user configured", ErrAuth)
+		return hop{}, fmt.Errorf("%w: no user configured", ErrAuth)
 	}
 	addr := e.addr()
 	hk, err := newHostKeyChecker(p.knownHosts, e.KnownHosts, addr)
 	if err != nil {
-		return nil, serverInput{}, 0, err
+		return hop{}, err
 	}
 	// The agent may take at most half the hop's connect timeout (its
 	// failure is then remembered), leaving the rest for the handshake.
@@ -100,11 +107,11 @@ func (p *Pool) connectHop(ctx context.Context, prev *ssh.Client, e Endpoint, tim
 	signers, err := p.creds.signersFor(ctx, actx, e)
 	cancel()
 	if err != nil {
-		return nil, serverInput{}, 0, err
+		return hop{}, err
 	}
 	release, err := p.acquire(ctx)
 	if err != nil {
-		return nil, serverInput{}, 0, err
+		return hop{}, err
 	}
 	defer release()
 
@@ -114,9 +121,9 @@ func (p *Pool) connectHop(ctx context.Context, prev *ssh.Client, e Endpoint, tim
 	conn, err := p.transport(hctx, prev, addr)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, serverInput{}, 0, fmt.Errorf("sshx: connect: %w", ctx.Err())
+			return hop{}, fmt.Errorf("sshx: connect: %w", ctx.Err())
 		}
-		return nil, serverInput{}, 0, fmt.Errorf("%w: %w", ErrUnreachable, err)
+		return hop{}, fmt.Errorf("%w: %w", ErrUnreachable, err)
 	}
 	cfg := &ssh.ClientConfig{
 		User:              e.User,
@@ -127,16 +134,21 @@ func (p *Pool) connectHop(ctx context.Context, prev *ssh.Client, e Endpoint, tim
 	}
 	sc, in, err := handshake(ctx, hctx, conn, addr, cfg, hk)
 	if err != nil {
-		return nil, serverInput{}, 0, err
+		return hop{}, err
 	}
-	return sc, in, time.Since(start), nil
+	link, _ := conn.(*linkConn)
+	return hop{sc: sc, in: in, took: time.Since(start), link: link}, nil
 }
 
-// transport opens the byte stream to addr: TCP, or a direct-tcpip channel
-// through the previous hop.
+// transport opens the byte stream to addr: TCP (a linkConn), or a
+// direct-tcpip channel through the previous hop.
 func (p *Pool) transport(ctx context.Context, prev *ssh.Client, addr string) (net.Conn, error) {
 	if prev == nil {
-		return p.opts.Dial(ctx, "tcp", addr)
+		conn, err := p.opts.Dial(ctx, "tcp", addr)
+		if err != nil {
+			return nil, err
+		}
+		return &linkConn{Conn: conn}, nil
 	}
 	return prev.DialContext(ctx, "tcp", addr)
 }
@@ -182,7 +194,8 @@ func classifyHandshake(ctx, hctx context.Context, err error, hk *hostKeyChecker)
 	if ctx.Err() != nil {
 		return fmt.Errorf("sshx: handshake: %w", ctx.Err())
 	}
-	if hctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded) {
+	// ETIMEDOUT: the kernel gave up on unacknowledged data (TCP_USER_TIMEOUT)
+	if hctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, syscall.ETIMEDOUT) {
 		return fmt.Errorf("%w: %w", ErrHandshakeTimeout, err)
 	}
 	if hk.verified.Load() {

@@ -29,7 +29,10 @@ var (
 	// ErrBackoff means Get did not dial because the host failed recently; the
 	// last dial error is wrapped too.
 	ErrBackoff = errors.New("sshx: waiting before the next reconnect")
-	// ErrKeepalive is why a client died when keepalive replies stopped.
+	// ErrKeepalive is why a client died when its link stopped answering:
+	// keepalive@openssh.com replies stopped, or the kernel ended the first
+	// hop's TCP connection because its keepalive probes or data went
+	// unacknowledged (Options.TCPKeepalive).
 	ErrKeepalive = errors.New("sshx: keepalive timed out, link considered dead")
 	// ErrExitUnknown means a command was sent but its exit status never
 	// came: the session was closed locally (a deadline, the connection

@@ -47,6 +47,16 @@ type Options struct {
 	// KeepaliveInterval between keepalive@openssh.com requests (default
 	// 1s); a link is dead after 3 intervals without a reply.
 	KeepaliveInterval time.Duration
+	// TCPKeepalive is the kernel's keepalive on each direct TCP connection
+	// (default 1s; negative turns it off): a probe after TCPKeepalive of
+	// silence and one per TCPKeepalive after it; the connection ends, and
+	// the client dies of ErrKeepalive, when 3 go unanswered or data stays
+	// unacknowledged as long (TCP_USER_TIMEOUT). It costs the process
+	// nothing, so KeepaliveInterval may be long; a target behind jump
+	// hosts, whose last link the kernel does not probe, gets SSH
+	// keepalives at this cadence when it is shorter. Only the default Dial
+	// sets it.
+	TCPKeepalive time.Duration
 	// MaxHandshakes bounds concurrent new connections (default 8): each
 	// costs the server ~50 ms of CPU and a burst makes some time out.
 	MaxHandshakes int
@@ -65,7 +75,7 @@ type Options struct {
 	// MaxOutput caps stdout and stderr of each Exec (default 1 MiB).
 	MaxOutput int
 	// Dial opens network connections: TCP to hosts, unix to the agent.
-	// Default: a net.Dialer. Tests swap it.
+	// Default: a net.Dialer with TCPKeepalive (tcpDialer). Tests swap it.
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// Getenv reads the environment (SSH_AUTH_SOCK). Default: os.Getenv.
 	Getenv func(string) string
@@ -74,6 +84,9 @@ type Options struct {
 func (o Options) withDefaults() Options {
 	if o.KeepaliveInterval <= 0 {
 		o.KeepaliveInterval = time.Second
+	}
+	if o.TCPKeepalive == 0 {
+		o.TCPKeepalive = time.Second
 	}
 	if o.MaxHandshakes <= 0 {
 		o.MaxHandshakes = 8
@@ -91,8 +104,7 @@ func (o Options) withDefaults() Options {
 		o.MaxOutput = 1 << 20
 	}
 	if o.Dial == nil {
-		var d net.Dialer
-		o.Dial = d.DialContext
+		o.Dial = tcpDialer(o.TCPKeepalive)
 	}
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv

@@ -254,13 +254,7 @@ func TestKeepaliveDetectsDeadLink(t *testing.T) {
 	p := newPool(t, Options{KeepaliveInterval: 20 * time.Millisecond})
 	tg := f.target("h1", s, f.trust(t, "kh", s))
 	c := mustGet(t, p, tg)
-	for range 2 { // the second request is sent only after the first reply
-		select {
-		case <-s.keepalives:
-		case <-time.After(waitLimit):
-			t.Fatal("no keepalive reached the server")
-		}
-	}
+	s.waitKeepalives(2) // the second request is sent only after the first reply
 	if c.RTT() <= 0 {
 		t.Errorf("RTT = %s after an answered keepalive", c.RTT())
 	}

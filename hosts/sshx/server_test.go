@@ -38,6 +38,7 @@ type testServer struct {
 
 	authorized      atomic.Pointer[[]ssh.PublicKey] // nil: accept any key
 	silentKeepalive atomic.Bool                     // stop answering keepalives
+	keepaliveCount  atomic.Int64                    // keepalives received
 	holdStreamlocal atomic.Bool                     // never answer streamlocal opens
 	gate            chan struct{}                   // when set, each handshake waits for a token
 	onConn          func(ssh.Conn)                  // when set, called with each connection after its handshake
@@ -237,6 +238,7 @@ func (s *testServer) globalRequests(reqs <-chan *ssh.Request) {
 	defer s.wg.Done()
 	for r := range reqs {
 		if r.Type == "keepalive@openssh.com" {
+			s.keepaliveCount.Add(1)
 			select {
 			case s.keepalives <- struct{}{}:
 			default:
@@ -247,6 +249,19 @@ func (s *testServer) globalRequests(reqs <-chan *ssh.Request) {
 		}
 		if r.WantReply {
 			_ = r.Reply(false, nil) // like OpenSSH: a failure reply is still a reply
+		}
+	}
+}
+
+// waitKeepalives waits for n keepalive requests to reach the server,
+// failing the test after waitLimit.
+func (s *testServer) waitKeepalives(n int) {
+	s.t.Helper()
+	for range n {
+		select {
+		case <-s.keepalives:
+		case <-time.After(waitLimit):
+			s.t.Fatal("no keepalive reached the server")
 		}
 	}
 }

@@ -129,6 +129,20 @@ func waitFor(t *testing.T, updates <-chan probes.HostReport, within time.Duratio
 	}
 }
 
+// waitUnreachable waits for a CRIT unreachable report (as waitFor), failing
+// the test on any report before it that is not OK: a partitioned host must
+// be told unreachable, never blamed for something else first.
+func waitUnreachable(t *testing.T, updates <-chan probes.HostReport, within time.Duration) (probes.HostReport, time.Time) {
+	t.Helper()
+	return waitFor(t, updates, within, "CRIT unreachable", func(r probes.HostReport) bool {
+		return causeOf(r) == causeUnreachable
+	}, func(r probes.HostReport) {
+		if r.Status != probes.OK {
+			t.Errorf("before the unreachable report: %s", describe(r))
+		}
+	})
+}
+
 // checkOf returns the named check of rep (zero when absent).
 func checkOf(rep probes.HostReport, name string) probes.Result {
 	r, _ := rep.Check(name)

@@ -141,13 +141,7 @@ func TestScenarioPartition(t *testing.T) {
 	waitFor(t, up, 30*time.Second, "lab39 OK", func(r probes.HostReport) bool { return r.Status == probes.OK }, nil)
 	start := time.Now()
 	l.NetPartition(t, 39)
-	rep, at := waitFor(t, up, 15*time.Second, "CRIT unreachable", func(r probes.HostReport) bool {
-		return causeOf(r) == causeUnreachable
-	}, func(r probes.HostReport) {
-		if r.Status != probes.OK {
-			t.Errorf("before the unreachable report: %s", describe(r))
-		}
-	})
+	rep, at := waitUnreachable(t, up, 15*time.Second)
 	t.Logf("partitioned: %s after %s", describe(rep), at.Sub(start).Round(time.Millisecond))
 	if d := at.Sub(start); d > 5*time.Second {
 		t.Errorf("CRIT unreachable %s after the partition, want within 5 s", d)

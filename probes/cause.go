@@ -36,12 +36,17 @@ func ShortCause(r Result) string {
 // ("%w: %q", a sentinel and its detail) is kept whole: the sentinel is
 // the category, the detail what happened. Where an error wraps several
 // ("%w (retry in 4s): %w") the last is followed: by our habit the first is
-// the category and the last what happened. A context deadline reads "no
+// the category and the last what happened; errors.Join's errors are each
+// said, "; " between. A context deadline reads "no
 // answer before the deadline". Package prefixes left in the text are
 // removed, and the result is cleaned as remote text (remote.CleanLine:
 // control and invisible characters dropped, one line, capped): any layer
 // may quote a host. The whole chain stays err.Error(), for the audit log,
 // the logs and the details view. Words(nil) is "".
+//
+// An error that knows its operator words says them with a Words() string
+// method (actions.RefusedError: "restart on h3 refused: read-only
+// mode"); Words takes them from the outermost such layer.
 func Words(err error) string {
 	if err == nil {
 		return ""
@@ -49,6 +54,12 @@ func Words(err error) string {
 	var lead strings.Builder
 	trail := false // a package-prefixed layer was passed: no more leads
 	for {
+		if w, ok := err.(worded); ok {
+			return wordsText(lead.String() + w.Words())
+		}
+		if errs, ok := joined(err); ok {
+			return wordsText(lead.String() + errs)
+		}
 		next := lastWrapped(err)
 		if next == nil {
 			break
@@ -74,6 +85,27 @@ func Words(err error) string {
 	}
 	return wordsText(lead.String() + rootWords(err))
 }
+
+// joined says each error of an errors.Join in words, "; " between; ok is
+// false for any other error.
+func joined(err error) (string, bool) {
+	u, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return "", false
+	}
+	errs := u.Unwrap()
+	texts, words := make([]string, len(errs)), make([]string, len(errs))
+	for i, e := range errs {
+		texts[i], words[i] = e.Error(), Words(e)
+	}
+	if len(errs) < 2 || err.Error() != strings.Join(texts, "\n") {
+		return "", false
+	}
+	return strings.Join(words, "; "), true
+}
+
+// worded is an error that says itself in the operator's words.
+type worded interface{ Words() string }
 
 // lastWrapped is the error err wraps: the last of several.
 func lastWrapped(err error) error {

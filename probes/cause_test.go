@@ -70,6 +70,10 @@ func TestWords(t *testing.T) {
 		{"several wrapped: the last", fmt.Errorf("%w (retry in 4.2s after 4 failures): %w", errors.New("sshx: waiting"), refused), "connection refused"},
 		{"a hostile remote string", fmt.Errorf("probes: domain create: %w", hostile), "ok txet second line"},
 		{"a package name inside a word stays", errors.New("openssh: no hostkey alg"), "openssh: no hostkey alg"},
+		{"errors joined", errors.Join(fmt.Errorf("attach: %w", errors.New("no collector holds kvm-03")), errors.New("ack: kvm-04 has no problem to acknowledge")),
+			"no collector holds kvm-03; kvm-04 has no problem to acknowledge"},
+		{"an error with its own words", fmt.Errorf("probes: x: %w", sayer{errors.New("probes: y")}), "said in words"},
+		{"our words before an error with its own", fmt.Errorf("bulk: %w", sayer{nil}), "bulk: said in words"},
 		{"a layer that rewrites its inner text", fmt.Errorf("x: %w", rewriting{errors.New("refused")}), "x: refused"},
 	}
 	for _, tt := range tests {
@@ -81,6 +85,13 @@ func TestWords(t *testing.T) {
 		})
 	}
 }
+
+// sayer is an error that says itself in words.
+type sayer struct{ err error }
+
+func (s sayer) Error() string { return "probes: sayer: " + fmt.Sprint(s.err) }
+func (s sayer) Unwrap() error { return s.err }
+func (s sayer) Words() string { return "said \x1b[1min\u200b words" }
 
 // rewriting is an error that quotes its inner error changed, as
 // sshx.DialError sanitizes it: its text does not end with the inner's.

@@ -26,13 +26,23 @@ var (
 
 // RefusedError is returned for an action that was refused; errors.Is
 // matches its Reason (ErrReadOnly, ErrNotAllowed, ErrCancelled, ErrNoAudit).
+// Its Error is the whole chain, for logs (the audit's refusal record keeps
+// the Reason whole); Words is what an operator reads, and what
+// probes.Words(err) says of any chain holding it.
 type RefusedError struct {
 	Host, Action string
 	Reason       error
 }
 
+// Error is the refusal with the reason's whole chain.
 func (e *RefusedError) Error() string {
 	return fmt.Sprintf("actions: %s on %s refused: %v", e.Action, e.Host, e.Reason)
+}
+
+// Words is the refusal in the operator's words: "restart on h3 refused:
+// read-only mode".
+func (e *RefusedError) Words() string {
+	return e.Action + " on " + e.Host + " refused: " + probes.Words(e.Reason)
 }
 
 func (e *RefusedError) Unwrap() error { return e.Reason }

@@ -101,8 +101,8 @@ func (r *Runner) Drill(ctx context.Context, req DrillRequest) probes.DrillResult
 		err = ErrDrillBusy
 	}
 	if err != nil {
-		res.Reason = r.Refuse([]hosts.Host{h}, ActionDrill, args, err)[0].Error()
-		res.Outcome = "refused"
+		r.Refuse([]hosts.Host{h}, ActionDrill, args, err)
+		res.Outcome, res.Reason = "refused", probes.Words(err)
 		return res
 	}
 	defer r.drilling.release(h.Name)
@@ -143,7 +143,8 @@ func (r *Runner) prepareDrill(ctx context.Context, h hosts.Host, spec hosts.Back
 	conn, err := r.opts.Transport.Connect(ctx, h)
 	if err == nil && res.Level == remote.DrillL2 {
 		if d.boot, err = r.prepareBoot(ctx, conn, h, spec); err != nil {
-			res.Outcome, res.Reason = "refused", r.Refuse([]hosts.Host{h}, ActionDrill, args, err)[0].Error()
+			r.Refuse([]hosts.Host{h}, ActionDrill, args, err)
+			res.Outcome, res.Reason = "refused", probes.Words(err)
 			return d, false
 		}
 		args = append(args, "domain="+d.boot.domain)
@@ -153,12 +154,13 @@ func (r *Runner) prepareDrill(ctx context.Context, h hosts.Host, spec hosts.Back
 		res.File, res.Size, err = d.ops.newest(ctx, conn, h, spec)
 	}
 	if err != nil {
-		res.Reason = "cannot find the newest backup: " + remote.CleanLine(err.Error())
+		err = fmt.Errorf("cannot find the newest backup: %w", err)
+		res.Reason = probes.Words(err)
 		if errors.Is(err, probes.ErrNoBackupFile) {
 			res.Outcome = probes.DrillFailed
 		}
 		// Nothing was started on the host: audited as not carried out.
-		r.Refuse([]hosts.Host{h}, ActionDrill, args, errors.New(res.Reason))
+		r.Refuse([]hosts.Host{h}, ActionDrill, args, err)
 		d.closeBoot()
 		res.Ended = r.opts.Now()
 		r.recordDrill(res)
@@ -173,13 +175,11 @@ func (r *Runner) prepareDrill(ctx context.Context, h hosts.Host, spec hosts.Back
 	} else {
 		intent := d.base
 		intent.Phase = PhaseIntent
-		if err = r.record(intent); err != nil {
-			err = &RefusedError{Host: h.Name, Action: ActionDrill, Reason: err}
-		}
+		err = r.record(intent) // no intent, no drill: refused (ErrNoAudit)
 	}
 	if err != nil {
 		d.closeBoot()
-		res.Outcome, res.Reason = "refused", err.Error()
+		res.Outcome, res.Reason = "refused", probes.Words(err)
 		return d, false
 	}
 	return d, true
@@ -193,37 +193,40 @@ func (d preparedDrill) closeBoot() {
 }
 
 // runPrepared runs the drill's script (under dctx), for L2 the boot (under
-// ctx and its own deadlines), then cleans up and finishes the records.
+// ctx and its own deadlines), then cleans up and finishes the records. res
+// says every error in words; the audit record gets them whole.
 func (r *Runner) runPrepared(ctx, dctx context.Context, d preparedDrill, res *probes.DrillResult,
 	progress func(string, int64, int64)) probes.DrillResult {
 	out, exit, runErr := r.runDrill(dctx, d.conn, d.cmd, d.ds, d.ops.poll, res.Size, progress)
 	res.Ended = r.opts.Now()
+	var whole []error
 	switch {
 	case ctx.Err() != nil:
 		res.Outcome, res.Reason = probes.DrillCancelled, "cancelled by the operator"
 	case runErr != nil:
-		// The full chain goes to the audit log's error text (Summary).
 		res.Outcome, res.Reason = probes.DrillUnknown, "the SSH session ended before the drill did"
-		res.Notes = append(res.Notes, remote.CleanLine(runErr.Error()))
+		res.Notes = append(res.Notes, probes.Words(runErr))
+		whole = append(whole, runErr)
 	default:
 		d.ops.finish(res, out, d.spec, d.ds)
 	}
 	if d.boot != nil && res.Outcome == probes.DrillPassed {
-		r.boot(ctx, d.conn, d.h, d.spec, d.ds, d.boot, res, progress)
+		whole = append(whole, r.boot(ctx, d.conn, d.h, d.spec, d.ds, d.boot, res, progress))
 		res.Ended = r.opts.Now()
 	}
-	var cleanupErr error
 	if d.ds.Level == remote.DrillL2 || (d.ds.Level == remote.DrillL1 && (runErr != nil || ctx.Err() != nil)) {
 		progress(PhaseCleanup, 0, 0)
 		if d.boot != nil {
-			r.finishBoot(ctx, d.h, d.conn, d.boot, res)
+			whole = append(whole, r.finishBoot(ctx, d.h, d.conn, d.boot, res))
 		}
-		if cleanupErr = r.cleanupDrill(ctx, d.h, d.conn, d.ops, d.ds); cleanupErr != nil {
-			cleanupErr = fmt.Errorf("%s may remain: %w", remote.DrillScratch(d.ds.RestoreDir, d.ds.ID), cleanupErr)
+		if err := r.cleanupDrill(ctx, d.h, d.conn, d.ops, d.ds); err != nil {
+			err = fmt.Errorf("%s may remain: %w", remote.DrillScratch(d.ds.RestoreDir, d.ds.ID), err)
+			res.Notes = append(res.Notes, "scratch copy NOT confirmed removed: "+probes.Words(err))
+			whole = append(whole, err)
 		}
 	}
 	progress(PhaseDone, 0, 0)
-	return r.finishDrill(*res, d.base, &exit, cleanupErr)
+	return r.finishDrill(*res, d.base, &exit, whole)
 }
 
 // permitDrill is the drill's guard: read-only, the spec, the level.
@@ -334,13 +337,12 @@ func (r *Runner) cleanupDrill(ctx context.Context, h hosts.Host, conn probes.Con
 	return err
 }
 
-// finishDrill records the outcome in the drill store and the audit log.
-func (r *Runner) finishDrill(res probes.DrillResult, base Record, exit *int, cleanupErr error) probes.DrillResult {
+// finishDrill records the outcome in the drill store and the audit log;
+// the audit's error text is the summary and then each error of whole
+// (nil ones skipped) with its full chain.
+func (r *Runner) finishDrill(res probes.DrillResult, base Record, exit *int, whole []error) probes.DrillResult {
 	if res.Ended.IsZero() {
 		res.Ended = r.opts.Now()
-	}
-	if cleanupErr != nil {
-		res.Notes = append(res.Notes, "scratch copy NOT confirmed removed: "+remote.CleanLine(cleanupErr.Error()))
 	}
 	r.recordDrill(&res)
 	rec := base
@@ -352,11 +354,18 @@ func (r *Runner) finishDrill(res probes.DrillResult, base Record, exit *int, cle
 	}
 	rec.Exit = exit
 	rec.Duration = res.Ended.Sub(res.Started).Seconds()
+	var texts []string
 	if res.Outcome != probes.DrillPassed {
-		rec.Error = res.Summary()
+		texts = append(texts, res.Summary())
 	}
+	for _, err := range whole {
+		if err != nil {
+			texts = append(texts, err.Error())
+		}
+	}
+	rec.Error = strings.Join(texts, "; ")
 	if err := r.record(rec); err != nil {
-		res.Notes = append(res.Notes, "outcome NOT in the audit log: "+err.Error())
+		res.Notes = append(res.Notes, "outcome NOT in the audit log: "+probes.Words(err))
 	}
 	return res
 }
@@ -367,6 +376,6 @@ func (r *Runner) recordDrill(res *probes.DrillResult) {
 		return
 	}
 	if err := r.opts.Drills.Record(*res); err != nil {
-		res.Notes = append(res.Notes, "drill NOT recorded: "+remote.CleanLine(err.Error()))
+		res.Notes = append(res.Notes, "drill NOT recorded: "+probes.Words(err))
 	}
 }

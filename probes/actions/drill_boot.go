@@ -77,21 +77,22 @@ func (r *Runner) prepareBoot(ctx context.Context, conn probes.Conn, h hosts.Host
 
 // boot runs the L2 part on a restored and verified copy: the overlay, the
 // transient domain, the guest agent's answer, and the destroy whatever
-// happened. It sets res's outcome; the scratch folder is removed after it
-// by the caller.
+// happened. It sets res's outcome, its reason in words; the error it
+// returns is the failed step's whole chain, for the audit record. The
+// scratch folder is removed after it by the caller.
 func (r *Runner) boot(ctx context.Context, conn probes.Conn, h hosts.Host, spec hosts.Backup, ds remote.DrillSpec,
-	b *bootRun, res *probes.DrillResult, progress func(string, int64, int64)) {
+	b *bootRun, res *probes.DrillResult, progress func(string, int64, int64)) error {
 	res.Domain = b.domain
 	progress(PhaseOverlay, 0, 0)
 	if err := r.overlay(ctx, conn, ds); err != nil {
 		res.Outcome, res.Reason = bootStepFailed(ctx, "creating the overlay", err)
-		return
+		return err
 	}
 	doc, err := remote.DrillDomainXML(remote.DrillDomain{Name: b.domain, Overlay: remote.DrillOverlay(ds.RestoreDir, ds.ID),
 		Arch: b.arch, MemoryMiB: spec.BootMemoryMiB()})
 	if err != nil {
-		res.Outcome, res.Reason = probes.DrillUnknown, "cannot build the drill domain: "+err.Error()
-		return
+		res.Outcome, res.Reason = probes.DrillUnknown, "cannot build the drill domain: "+probes.Words(err)
+		return err
 	}
 	progress(PhaseBoot, 0, 0)
 	sctx, cancel := context.WithTimeout(ctx, bootStartTimeout)
@@ -103,19 +104,20 @@ func (r *Runner) boot(ctx context.Context, conn probes.Conn, h hosts.Host, spec 
 	case errors.Is(err, probes.ErrBootRefused):
 		b.started = false // libvirt said no: nothing was created
 		res.Outcome, res.Reason = probes.DrillFailed, probes.BootRefusedReason(err)
-		return
+		return err
 	case err != nil:
 		res.Outcome, res.Reason = bootStepFailed(ctx, "starting the drill domain", err)
-		return
+		return err
 	}
 	progress(PhaseAgent, 0, 0)
 	err = b.drill.WaitAgent(ctx, spec.BootTimeout(), r.opts.AgentPoll)
 	res.BootTime = r.opts.Now().Sub(started)
 	if ctx.Err() != nil {
 		res.Outcome, res.Reason = probes.DrillCancelled, "cancelled by the operator"
-		return
+		return nil
 	}
 	res.Outcome, res.Reason = probes.RateBoot(err, spec.BootTimeout())
+	return err
 }
 
 // overlay creates the qcow2 overlay on the restored copy.
@@ -137,15 +139,15 @@ func (r *Runner) overlay(ctx context.Context, conn probes.Conn, ds remote.DrillS
 var errStepFailed = errors.New("failed")
 
 // bootStepFailed rates a step that did not complete: cancelled, failed on
-// the host, or cut short (unknown).
+// the host, or cut short (unknown); the reason is in words.
 func bootStepFailed(ctx context.Context, step string, err error) (string, string) {
 	switch {
 	case ctx.Err() != nil:
 		return probes.DrillCancelled, "cancelled by the operator"
 	case errors.Is(err, errStepFailed):
-		return probes.DrillFailed, step + " " + remote.CleanLine(err.Error())
+		return probes.DrillFailed, step + " " + probes.Words(err)
 	}
-	return probes.DrillUnknown, step + ": the connection was lost: " + remote.CleanLine(err.Error())
+	return probes.DrillUnknown, step + ": the connection was lost: " + probes.Words(err)
 }
 
 // destroyBoot destroys the drill domain if it may exist: over the drill's
@@ -178,9 +180,11 @@ func (r *Runner) destroyBoot(ctx context.Context, h hosts.Host, conn probes.Conn
 }
 
 // finishBoot destroys the drill domain and says so in res: a destroy that
-// is not confirmed makes the drill unknown, with the domain's name.
-func (r *Runner) finishBoot(ctx context.Context, h hosts.Host, conn probes.Conn, b *bootRun, res *probes.DrillResult) {
-	if err := r.destroyBoot(ctx, h, conn, b); err != nil {
+// is not confirmed makes the drill unknown, with the domain's name and why
+// in words. The error, whole, is for the audit record.
+func (r *Runner) finishBoot(ctx context.Context, h hosts.Host, conn probes.Conn, b *bootRun, res *probes.DrillResult) error {
+	err := r.destroyBoot(ctx, h, conn, b)
+	if err != nil {
 		switch res.Outcome {
 		case probes.DrillPassed:
 			res.Notes = append(res.Notes, fmt.Sprintf("the guest booted: its agent answered after %s", res.BootTime.Round(100*time.Millisecond)))
@@ -189,6 +193,7 @@ func (r *Runner) finishBoot(ctx context.Context, h hosts.Host, conn probes.Conn,
 		}
 		res.Outcome = probes.DrillUnknown
 		res.Reason = "drill domain " + b.domain + " NOT confirmed destroyed: it may still run (virsh destroy " + b.domain + ")"
-		res.Notes = append(res.Notes, remote.CleanLine(err.Error()))
+		res.Notes = append(res.Notes, "destroy: "+probes.Words(err))
 	}
+	return err
 }

@@ -43,25 +43,35 @@ func (r RestartResult) Unconfirmed() bool { return errors.Is(r.Err, probes.ErrEx
 // OK reports whether the restart ran and the hypervisor came back.
 func (r RestartResult) OK() bool { return r.Err == nil && r.BackOK }
 
-// Summary is the one line the event log shows.
+// Summary is the one line the event log and the CLI show: each error in
+// the operator's words (probes.Words). The audit record keeps the whole
+// chain (auditText).
 func (r RestartResult) Summary() string {
+	s := r.summary(probes.Words)
 	if r.AuditErr != nil {
-		return fmt.Sprintf("%s; outcome NOT in the audit log: %v", r.summary(), r.AuditErr)
+		s += "; outcome NOT in the audit log: " + probes.Words(r.AuditErr)
 	}
-	return r.summary()
+	return s
 }
 
-func (r RestartResult) summary() string {
+// auditText is the summary with every error whole, for the audit record.
+func (r RestartResult) auditText() string { return r.summary(error.Error) }
+
+// summary words the result, each error as cause says it.
+func (r RestartResult) summary(cause func(error) string) string {
+	var refused *RefusedError
 	switch {
+	case errors.As(r.Err, &refused):
+		return fmt.Sprintf("restart of %s refused: %s", r.Unit, cause(refused.Reason))
 	case r.Unconfirmed():
-		return fmt.Sprintf("restart of %s: outcome unknown, the command was sent but no exit status came (check the host before retrying): %v",
-			r.Unit, r.Err)
+		return fmt.Sprintf("restart of %s: outcome unknown, the command was sent but no exit status came (check the host before retrying): %s",
+			r.Unit, cause(r.Err))
 	case r.OK():
 		return fmt.Sprintf("restarted %s, hypervisor back OK in %.0f s", r.Unit, r.After.Seconds())
 	case r.Err != nil && r.Stderr != "":
-		return fmt.Sprintf("restart of %s failed: %v: %s", r.Unit, r.Err, remote.CleanLine(r.Stderr))
+		return fmt.Sprintf("restart of %s failed: %s: %s", r.Unit, cause(r.Err), remote.CleanLine(r.Stderr))
 	case r.Err != nil:
-		return fmt.Sprintf("restart of %s failed: %v", r.Unit, r.Err)
+		return fmt.Sprintf("restart of %s failed: %s", r.Unit, cause(r.Err))
 	}
 	return fmt.Sprintf("restarted %s, hypervisor not OK after %.0f s: %s", r.Unit, r.After.Seconds(), r.Final.Summary)
 }
@@ -123,7 +133,7 @@ func (r *Runner) restartOne(ctx context.Context, h hosts.Host, unit string) Rest
 		outcome.Exit = &exit
 	}
 	if !res.OK() {
-		outcome.Error = res.Summary()
+		outcome.Error = res.auditText()
 	}
 	res.AuditErr = r.record(outcome)
 	return res

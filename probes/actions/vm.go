@@ -63,26 +63,35 @@ func (r VMResult) Outcome() string {
 	return "not-" + targetState(r.Op)
 }
 
-// Summary is the one line the event log and the CLI show.
+// Summary is the one line the event log and the CLI show: each error in
+// the operator's words (probes.Words). The audit record keeps the whole
+// chain (auditText).
 func (r VMResult) Summary() string {
-	s := r.summary()
+	s := r.summary(probes.Words)
 	if r.AuditErr != nil {
-		s += fmt.Sprintf("; outcome NOT in the audit log: %v", r.AuditErr)
+		s += "; outcome NOT in the audit log: " + probes.Words(r.AuditErr)
 	}
 	return s
 }
 
-func (r VMResult) summary() string {
+// auditText is the summary with every error whole, for the audit record.
+func (r VMResult) auditText() string { return r.summary(error.Error) }
+
+// summary words the result, each error as cause says it.
+func (r VMResult) summary(cause func(error) string) string {
 	what := r.Op + " of VM " + remote.CleanLine(r.VM)
+	var refused *RefusedError
 	switch {
+	case errors.As(r.Err, &refused):
+		return fmt.Sprintf("%s refused: %s", what, cause(refused.Reason))
 	case r.OK():
 		return fmt.Sprintf("%s: %s in %.0f s", what, targetState(r.Op), r.After.Seconds())
 	case errors.Is(r.Err, probes.ErrExitUnknown):
-		return fmt.Sprintf("%s: outcome unknown, the request was sent but no answer came (check the VM before retrying): %v", what, r.Err)
+		return fmt.Sprintf("%s: outcome unknown, the request was sent but no answer came (check the VM before retrying): %s", what, cause(r.Err))
 	case r.Err != nil && r.Stderr != "":
-		return fmt.Sprintf("%s failed: %v: %s", what, r.Err, r.Stderr)
+		return fmt.Sprintf("%s failed: %s: %s", what, cause(r.Err), r.Stderr)
 	case r.Err != nil:
-		return fmt.Sprintf("%s failed: %v", what, r.Err)
+		return fmt.Sprintf("%s failed: %s", what, cause(r.Err))
 	case r.Final == "":
 		return fmt.Sprintf("%s: outcome unknown, the VM's state could not be read for %.0f s", what, r.After.Seconds())
 	}
@@ -122,7 +131,7 @@ func (r *Runner) VM(ctx context.Context, h hosts.Host, op string, names []string
 			rec.Exit = &exit
 		}
 		if !out[i].OK() {
-			rec.Error = out[i].summary()
+			rec.Error = out[i].auditText()
 		}
 		out[i].AuditErr = r.record(rec)
 	}

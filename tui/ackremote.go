@@ -6,6 +6,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/probes/wire"
 	"github.com/hvconsole/hvconsole/tui/ack"
 	"github.com/hvconsole/hvconsole/tui/eventlog"
@@ -78,7 +79,7 @@ func sendUnackCmd(ctx context.Context, r AckRemote, hosts []string) tea.Cmd {
 // the collector publishes it.
 func (m Model) applyAckSent(msg ackSentMsg) (tea.Model, tea.Cmd) {
 	if msg.err != nil {
-		m.note = msg.what + " refused: " + msg.err.Error()
+		m.note = msg.what + " refused: " + probes.Words(msg.err)
 	} else {
 		m.note = msg.what + " sent to the collector"
 	}

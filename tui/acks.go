@@ -122,7 +122,7 @@ func ackEndCmd(rec AckRecorder, acks []ack.Ack, why string) tea.Cmd {
 // them. An ack whose host is OK by now is not made: the problem is gone.
 func (m Model) applyAckMade(msg ackMadeMsg) (tea.Model, tea.Cmd) {
 	if msg.err != nil {
-		m.note = "ack not made: the audit log refused it: " + msg.err.Error()
+		m.note = "ack not made: the audit log refused it: " + probes.Words(msg.err)
 		return m, nil
 	}
 	now := m.now()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/hosts/remote"
+	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/probes/actions"
 	"github.com/hvconsole/hvconsole/tui/eventlog"
 	"github.com/hvconsole/hvconsole/tui/fleet"
@@ -158,8 +159,12 @@ func (m Model) applyRefused(msg refusedMsg) (tea.Model, tea.Cmd) {
 		if i < len(msg.names) {
 			host = msg.names[i]
 		}
+		reason := err
+		if refused := (*actions.RefusedError)(nil); errors.As(err, &refused) {
+			reason = refused.Reason
+		}
 		e := eventlog.Event{Time: m.now(), Host: host, Action: actions.ActionRestart, Failed: true,
-			Summary: "restart of " + msg.unit + " refused: " + err.Error()}
+			Summary: "restart of " + msg.unit + " refused: " + probes.Words(reason)}
 		if errors.Is(err, actions.ErrCancelled) {
 			e.Failed, e.Cancelled, e.Summary = false, true, "restart of "+msg.unit+" cancelled"
 		}

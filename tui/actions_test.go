@@ -342,7 +342,7 @@ func TestJournalPane(t *testing.T) {
 	t.Run("errors show in the pane", func(t *testing.T) {
 		act.jerr = errors.New("actions: journal on kvm-02: exit 1: no such unit")
 		m := pressAll(t, m, "j", "l", "enter")
-		if !strings.Contains(plain(m), "!! actions: journal on kvm-02: exit 1") {
+		if !strings.Contains(plain(m), "!! journal on kvm-02: exit 1: no such unit") {
 			t.Fatalf("error not shown:\n%s", plain(m))
 		}
 	})

@@ -212,7 +212,7 @@ func (m Model) openConfirm(unit string) (Model, tea.Cmd) {
 		cmd, err := probes.KindOf(h).RestartCommand(h, unit)
 		if err != nil {
 			m.closeOverlay()
-			m.note = "restart unavailable: " + err.Error()
+			m.note = "restart unavailable: " + probes.Words(err)
 			return m, nil
 		}
 		targets = append(targets, confirm.Target{Host: h.Name, Command: cmd})

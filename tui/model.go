@@ -182,7 +182,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case ackMadeMsg:
 		return m.applyAckMade(msg)
 	case ackAuditMsg:
-		m.note = "ack end not in the audit log: " + msg.err.Error()
+		m.note = "ack end not in the audit log: " + probes.Words(msg.err)
 		return m, nil
 	case warPageMsg:
 		return m.turnWarPage(msg)

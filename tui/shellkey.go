@@ -6,6 +6,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/tui/shell"
 )
 
@@ -43,9 +44,9 @@ func (m Model) applyShellDone(msg shellDoneMsg) (tea.Model, tea.Cmd) {
 	case errors.As(msg.err, &exit) && exit.ExitCode() == 255:
 		m.note = "ssh to " + msg.host + " failed (exit 255: ssh itself failed, e.g. a refused host key)"
 	case errors.As(msg.err, &exit):
-		m.note = "ssh session to " + msg.host + " ended: " + exit.Error()
+		m.note = "ssh session to " + msg.host + " ended: " + probes.Words(exit)
 	default:
-		m.note = "shell: " + msg.err.Error()
+		m.note = "shell: " + probes.Words(msg.err)
 	}
 	return m, nil
 }

@@ -139,7 +139,7 @@ func (m Model) openVMConfirm(c vmChoice) (Model, tea.Cmd) {
 		cmd, err := probes.VMCommand(h, c.op, vm)
 		if err != nil {
 			m.closeOverlay()
-			m.note = "VM action unavailable: " + err.Error()
+			m.note = "VM action unavailable: " + probes.Words(err)
 			return m, nil
 		}
 		targets = append(targets, confirm.Target{Host: h.Name, Command: cmd})

@@ -12,6 +12,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/tui/cell"
 	"github.com/hvconsole/hvconsole/tui/keys"
 	"github.com/hvconsole/hvconsole/tui/theme"
@@ -82,7 +83,7 @@ func (p *Pane) SetText(text string, err error) {
 	}
 	p.err = ""
 	if err != nil {
-		p.err = err.Error()
+		p.err = probes.Words(err)
 	}
 	p.wrap()
 	p.offset = p.maxOffset()

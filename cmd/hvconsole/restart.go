@@ -70,13 +70,11 @@ func runRestart(ctx context.Context, env *environment, opts restartOptions) erro
 		switch {
 		case errors.As(res.Err, &ref):
 			refused++
-			fmt.Fprintf(env.stdout, "%s: %v\n", res.Host, ref)
 		case !res.OK():
 			failed++
-			fmt.Fprintf(env.stdout, "%s: %s\n", res.Host, res.Summary())
-		default:
-			fmt.Fprintf(env.stdout, "%s: %s\n", res.Host, res.Summary())
 		}
+		// in words; the audit log has the whole error
+		fmt.Fprintf(env.stdout, "%s: %s\n", res.Host, res.Summary())
 	}
 	if refused == len(selected) {
 		return &exitError{code: exitUnknown, err: errors.New("restart refused: nothing was run")}

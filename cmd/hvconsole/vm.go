@@ -66,7 +66,7 @@ func runVM(ctx context.Context, env *environment, op string, opts vmOptions) err
 		switch {
 		case errors.As(res.Err, &ref):
 			refused++
-			fmt.Fprintf(env.stdout, "%s: %s: %v\n", h.Name, res.VM, ref)
+			fmt.Fprintf(env.stdout, "%s: %s\n", h.Name, res.Summary()) // in words, as below
 			continue
 		case !res.OK():
 			failed++

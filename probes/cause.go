@@ -37,11 +37,11 @@ func ShortCause(r Result) string {
 // the category, the detail what happened. Where an error wraps several
 // ("%w (retry in 4s): %w") the last is followed: by our habit the first is
 // the category and the last what happened; errors.Join's errors are each
-// said, "; " between. A context deadline reads "no
-// answer before the deadline". Package prefixes left in the text are
-// removed, and the result is cleaned as remote text (remote.CleanLine:
-// control and invisible characters dropped, one line, capped): any layer
-// may quote a host. The whole chain stays err.Error(), for the audit log,
+// said, "; " between. A context deadline reads "no answer before the
+// deadline". Package prefixes left in the text are removed, and the
+// result is cleaned as remote text (remote.CleanLine: control and
+// invisible characters dropped, one line, capped): any layer may quote a
+// host. The whole chain stays err.Error(), for the audit log,
 // the logs and the details view. Words(nil) is "".
 //
 // An error that knows its operator words says them with a Words() string
@@ -94,14 +94,17 @@ func joined(err error) (string, bool) {
 		return "", false
 	}
 	errs := u.Unwrap()
-	texts, words := make([]string, len(errs)), make([]string, len(errs))
+	texts := make([]string, len(errs))
 	for i, e := range errs {
-		texts[i], words[i] = e.Error(), Words(e)
+		texts[i] = e.Error()
 	}
 	if len(errs) < 2 || err.Error() != strings.Join(texts, "\n") {
-		return "", false
+		return "", false // fmt.Errorf("%w ... %w")
 	}
-	return strings.Join(words, "; "), true
+	for i, e := range errs {
+		texts[i] = Words(e)
+	}
+	return strings.Join(texts, "; "), true
 }
 
 // worded is an error that says itself in the operator's words.

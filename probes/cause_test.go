@@ -117,7 +117,8 @@ func FuzzWords(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, inner, lead string) {
 		for _, err := range []error{errors.New(inner), fmt.Errorf(strings.ReplaceAll(lead, "%", "%%")+"%w", errors.New(inner)),
-			fmt.Errorf("%w: "+strings.ReplaceAll(lead, "%", "%%"), errors.New(inner))} {
+			fmt.Errorf("%w: "+strings.ReplaceAll(lead, "%", "%%"), errors.New(inner)),
+			errors.Join(errors.New(lead), fmt.Errorf("probes: x: %w", errors.New(inner)))} {
 			got := Words(err)
 			if remote.CleanLine(got) != got {
 				t.Fatalf("Words(%q) = %q: not clean", err.Error(), got)

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -104,17 +105,10 @@ func drillChoices(h hosts.Host) []drillChoice {
 	return out
 }
 
-// drillWhat says what a drill at level does on h, for the confirmation.
+// drillWhat says what a drill at level does on h, for the confirmation:
+// the plan's one wording (actions.DrillPlan) on one line.
 func drillWhat(h hosts.Host, c drillChoice) string {
-	dir := h.RestoreDir
-	if dir == "" {
-		dir = hosts.DefaultRestoreDir
-	}
-	if c.level == remote.DrillL2 {
-		return fmt.Sprintf("L2: copy into %s/hvconsole-drill-ID, verify, boot without network as %s%s-..., "+
-			"guest agent within %s, destroy, delete", dir, remote.DrillDomainPrefix, c.spec.Name, c.spec.BootTimeout())
-	}
-	return fmt.Sprintf("L1: copy the newest file into %s/hvconsole-drill-ID, verify the copy, delete it (D again cancels)", dir)
+	return fmt.Sprintf("L%d: %s (D again cancels)", c.level, strings.Join(actions.DrillPlan(h, c.spec, c.level), ", "))
 }
 
 // openDrillConfirm shows what the drill will do on the host.

@@ -25,7 +25,7 @@ func TestDrillFlowOffersL2(t *testing.T) {
 		t.Fatalf("choices %+v: weekly (drill = \"restore\") must offer L1 only", m.flow.drillChoices)
 	}
 	m = pressAll(t, m, "j", "enter")
-	if view := plain(m); m.overlay != overlayConfirm || !strings.Contains(view, "L2: copy into /var/tmp/hvconsole-drill-ID, verify, boot without") ||
+	if view := plain(m); m.overlay != overlayConfirm || !strings.Contains(view, "L2: copy the newest file into /var/tmp/hvconsole-drill-ID and") ||
 		!strings.Contains(view, "hvconsole-drill-nightly-") {
 		t.Fatalf("confirmation:\n%s", view)
 	}

@@ -105,30 +105,19 @@ func confirmDrill(r io.Reader, w io.Writer, h hosts.Host, opts drillOptions) err
 	return readAnswer(r, "yes")
 }
 
-// drillPlan is what the confirmation says a drill will do.
+// drillPlan is what the confirmation says a drill will do: the plan's one
+// wording (actions.DrillPlan), a step a line.
 func drillPlan(h hosts.Host, opts drillOptions) string {
-	dir := h.RestoreDir
-	if dir == "" {
-		dir = hosts.DefaultRestoreDir
+	spec := hosts.Backup{Name: opts.backup} // a name the host lacks is refused by the drill itself
+	for _, sp := range h.Backups {
+		if sp.Name == opts.backup {
+			spec = sp
+		}
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Restore drill L%d of backup %q on %s (%s):\n", opts.level, opts.backup, h.Name, h.Address)
-	switch opts.level {
-	case remote.DrillL2:
-		timeout := hosts.DefaultDrillBootTimeout
-		for _, sp := range h.Backups {
-			if sp.Name == opts.backup {
-				timeout = sp.BootTimeout()
-			}
-		}
-		fmt.Fprintf(&b, "  copies the newest file into %s/hvconsole-drill-ID and verifies the copy,\n", dir)
-		fmt.Fprintf(&b, "  boots it through a qcow2 overlay in a transient VM without network (%s%s-...),\n",
-			remote.DrillDomainPrefix, opts.backup)
-		fmt.Fprintf(&b, "  passes when its QEMU guest agent answers within %s, then destroys the VM and deletes the files\n", timeout)
-	case remote.DrillL1:
-		fmt.Fprintf(&b, "  copies the newest file into %s/hvconsole-drill-ID, verifies the copy, deletes it\n", dir)
-	default:
-		b.WriteString("  verifies the newest file where it lies (sha256, qemu-img check)\n")
+	for _, step := range actions.DrillPlan(h, spec, opts.level) {
+		fmt.Fprintf(&b, "  - %s\n", step)
 	}
 	return b.String()
 }

@@ -220,7 +220,7 @@ func (r *Runner) runPrepared(ctx, dctx context.Context, d preparedDrill, res *pr
 			whole = append(whole, r.finishBoot(ctx, d.h, d.conn, d.boot, res))
 		}
 		if err := r.cleanupDrill(ctx, d.h, d.conn, d.ops, d.ds); err != nil {
-			err = fmt.Errorf("%s may remain: %w", remote.DrillScratch(d.ds.RestoreDir, d.ds.ID), err)
+			err = fmt.Errorf("%s may remain: %w", d.ops.scratch(d.ds.RestoreDir, d.ds.ID), err)
 			res.Notes = append(res.Notes, "scratch copy NOT confirmed removed: "+probes.Words(err))
 			whole = append(whole, err)
 		}

@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"strings"
 
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/hosts/remote"
@@ -23,8 +24,10 @@ type drillOps struct {
 	finish  func(*probes.DrillResult, string, hosts.Backup, remote.DrillSpec)
 	// poll reads the copy's size while it runs, for progress.
 	poll bool
-	// dir is the restore folder for h.
-	dir func(hosts.Host) string
+	// dir is the restore folder for h; scratch the drill's folder in it,
+	// named with the host's own separator.
+	dir     func(hosts.Host) string
+	scratch func(dir, id string) string
 }
 
 func drillOpsFor(h hosts.Host) drillOps {
@@ -48,6 +51,7 @@ func drillOpsFor(h hosts.Host) drillOps {
 				}
 				return DefaultHyperVRestoreDir
 			},
+			scratch: func(dir, id string) string { return strings.TrimSuffix(dir, `\`) + `\hvconsole-drill-` + id },
 		}
 	}
 	return drillOps{
@@ -64,5 +68,6 @@ func drillOpsFor(h hosts.Host) drillOps {
 			}
 			return h.RestoreDir
 		},
+		scratch: remote.DrillScratch,
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -55,7 +56,15 @@ func BenchmarkScale(b *testing.B) {
 	cfg := loadMerged(b, strings.Split(path, ":"))
 	for b.Loop() {
 		base := takeSample()
-		f, err := openFleet(b.Context(), &environment{getenv: func(string) string { return "" }}, cfg)
+		// GOGC and GOMEMLIMIT pass through: set, they are the operator's
+		// and openFleet sets no GC policy of its own.
+		env := &environment{getenv: func(k string) string {
+			if k == "GOGC" || k == "GOMEMLIMIT" {
+				return os.Getenv(k)
+			}
+			return ""
+		}}
+		f, err := openFleet(b.Context(), env, cfg)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -122,6 +131,7 @@ func (r scaleResult) report(b *testing.B, base sample) {
 	b.ReportMetric(r.scrape.Seconds(), "scrape-s")
 	b.ReportMetric(r.idleCPU*100, "idle-cpu-%")
 	b.ReportMetric(float64(r.series)/n, "series/host")
+	b.ReportMetric(float64(gcPercentNow()), "gogc")
 	for _, m := range []struct {
 		s    sample
 		name string
@@ -132,6 +142,13 @@ func (r scaleResult) report(b *testing.B, base sample) {
 		b.ReportMetric(float64(m.s.fds-base.fds)/n, m.name+"-fds/host")
 		b.ReportMetric(float64(m.s.rss)/(1<<20), m.name+"-rss-MB")
 	}
+}
+
+// gcPercentNow is the GOGC in effect (the runtime's own view).
+func gcPercentNow() uint64 {
+	m := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(m)
+	return m[0].Value.Uint64()
 }
 
 // sample is what the process holds at one moment, after a GC.

@@ -42,6 +42,7 @@ func openFleet(ctx context.Context, env *environment, cfg *hosts.Config) (*fleet
 	if err != nil {
 		return nil, err
 	}
+	setGCPercent(len(cfg.Hosts), env.getenv) // memlimit.go
 	opts := probes.PoolOptions(cfg)
 	opts.Passphrase = pass
 	pool := sshx.NewPool(opts)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"io/fs"
+	"runtime/debug"
 	"testing"
 )
 
@@ -40,5 +41,54 @@ func TestMemoryLimit(t *testing.T) {
 				t.Errorf("memoryLimit = %d, want %d", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestGCPercent(t *testing.T) {
+	tests := []struct {
+		hosts, want int
+	}{
+		{0, 100},
+		{1, 100},
+		{1000, 100},
+		{2457, 100}, // the headroom of GOGC=100 is still under gcHeadroom
+		{2458, 99},
+		{5000, 49},
+		{8000, 30},
+		{9830, 25},
+		{10000, 25}, // the floor: at most four times the default's collections
+		{1000000, 25},
+	}
+	for _, tt := range tests {
+		if got := gcPercent(tt.hosts); got != tt.want {
+			t.Errorf("gcPercent(%d) = %d, want %d", tt.hosts, got, tt.want)
+		}
+	}
+}
+
+// The operator's GOGC or GOMEMLIMIT is kept: hvconsole sets no percent of
+// its own (and the runtime's, read from the environment, stays).
+func TestSetGCPercentLeavesTheOperatorsChoice(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	for _, env := range []string{"GOGC", "GOMEMLIMIT"} {
+		debug.SetGCPercent(77)
+		getenv := func(k string) string {
+			if k == env {
+				return "50"
+			}
+			return ""
+		}
+		if got := setGCPercent(10000, getenv); got != 0 {
+			t.Errorf("%s set: setGCPercent = %d, want 0", env, got)
+		}
+		if now := debug.SetGCPercent(77); now != 77 {
+			t.Errorf("%s set: GOGC became %d, want the 77 it was", env, now)
+		}
+	}
+	if got := setGCPercent(10000, func(string) string { return "" }); got != 25 {
+		t.Errorf("nothing set: setGCPercent = %d, want 25", got)
+	}
+	if now := debug.SetGCPercent(100); now != 25 {
+		t.Errorf("nothing set: GOGC became %d, want 25", now)
 	}
 }

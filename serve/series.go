@@ -2,6 +2,7 @@ package serve
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -22,11 +23,11 @@ import (
 // is never changed once built: scrapes in flight keep reading the one they
 // gathered while a new report replaces it.
 type hostSeries struct {
-	metrics []*dto.Metric
+	metrics []dto.Metric
 	end     [numFamilies]int32 // family f is metrics[end[f-1]:end[f]]
 }
 
-func (s *hostSeries) family(f family) []*dto.Metric {
+func (s *hostSeries) family(f family) []dto.Metric {
 	start := int32(0)
 	if f > 0 {
 		start = s.end[f-1]
@@ -51,9 +52,16 @@ type seriesBuilder struct {
 	slots [numFamilies][]slot
 	// shared holds the label pairs every host uses (check names,
 	// statuses, libvirt states, memory kinds, hypervisor kinds).
-	shared  map[[2]string]*dto.LabelPair
+	shared map[[2]string]*dto.LabelPair
+	// wholes holds the gauges of the small whole values most series
+	// have (a status or state is 1, an up is 0 or 1, a count of VMs),
+	// shared like the label pairs: ~0.9 KB less per demo host.
+	wholes  [maxSharedGauge + 1]*dto.Gauge
 	samples []sample // scratch for one build
 }
+
+// maxSharedGauge is the largest value whose gauge is shared.
+const maxSharedGauge = 64
 
 // slot is one label of a family's series: an external label, or the
 // family's own label number own.
@@ -96,19 +104,26 @@ func (b *seriesBuilder) build(h hosts.Host, rep probes.HostReport) *hostSeries {
 	b.collectHost(h, rep)
 	slices.SortStableFunc(b.samples, func(x, y sample) int { return cmp.Compare(x.fam, y.fam) })
 	n := len(b.samples)
-	s := &hostSeries{metrics: make([]*dto.Metric, n)}
+	s := &hostSeries{metrics: make([]dto.Metric, n)}
 	// One allocation per kind of object rather than per series.
-	ms, gs, vs := make([]dto.Metric, n), make([]dto.Gauge, n), make([]float64, n)
-	nLabels := 0
+	nLabels, nOwn := 0, 0
 	for _, smp := range b.samples {
 		nLabels += len(b.slots[smp.fam])
+		if b.wholeGauge(smp.value) == nil {
+			nOwn++
+		}
 	}
+	gs, vs := make([]dto.Gauge, nOwn), make([]float64, nOwn)
 	labels := make([]*dto.LabelPair, nLabels)
 	hostName := rep.Host
 	host := &dto.LabelPair{Name: &families[famHostUp].labels[0], Value: &hostName}
 	for i, smp := range b.samples {
-		vs[i] = smp.value
-		gs[i].Value = &vs[i]
+		g := b.wholeGauge(smp.value)
+		if g == nil {
+			vs[0] = smp.value
+			g, gs[0].Value = &gs[0], &vs[0]
+			gs, vs = gs[1:], vs[1:]
+		}
 		slots := b.slots[smp.fam]
 		ls := labels[:len(slots):len(slots)]
 		labels = labels[len(slots):]
@@ -122,14 +137,27 @@ func (b *seriesBuilder) build(h hosts.Host, rep probes.HostReport) *hostSeries {
 				ls[j] = b.pair(&families[smp.fam].labels[sl.own], smp.labels[sl.own-1])
 			}
 		}
-		ms[i].Label, ms[i].Gauge = ls, &gs[i]
-		s.metrics[i] = &ms[i]
+		s.metrics[i].Label, s.metrics[i].Gauge = ls, g
 		s.end[smp.fam] = int32(i + 1)
 	}
 	for f := family(1); f < numFamilies; f++ {
 		s.end[f] = max(s.end[f], s.end[f-1])
 	}
 	return s
+}
+
+// wholeGauge is the shared gauge of v when v is a whole number from 0 to
+// maxSharedGauge, else nil.
+func (b *seriesBuilder) wholeGauge(v float64) *dto.Gauge {
+	if v < 0 || v > maxSharedGauge || v != math.Trunc(v) || math.Signbit(v) {
+		return nil
+	}
+	g := b.wholes[int(v)]
+	if g == nil {
+		g = &dto.Gauge{Value: &v}
+		b.wholes[int(v)] = g
+	}
+	return g
 }
 
 // emit adds one series of the host being built.
@@ -189,7 +217,10 @@ func (g fleetGatherer) Gather() ([]*dto.MetricFamily, func(), error) {
 		}
 		ms := make([]*dto.Metric, 0, counts[f])
 		for _, s := range all {
-			ms = append(ms, s.family(f)...)
+			fam := s.family(f)
+			for i := range fam {
+				ms = append(ms, &fam[i])
+			}
 		}
 		mfs = append(mfs, &dto.MetricFamily{Name: &families[f].name, Help: &families[f].help, Type: &gaugeType, Metric: ms})
 	}

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -169,5 +170,45 @@ hvconsole_storage_pool_fill_ratio{host="kvm1",pool="raw` + "\uFFFD" + `"} 0.5
 `
 	if diff := cmp.Diff(want, exposition(t, fleet, "hvconsole_storage_pool_fill_ratio")); diff != "" {
 		t.Errorf("series (-want +got):\n%s", diff)
+	}
+}
+
+// TestWholeGauges pins which values share a gauge: the whole numbers from 0
+// to maxSharedGauge, one gauge per value for every host's series (they are
+// never changed once built); any other value (a fraction, a negative, -0,
+// NaN, infinities, a large count) has a gauge of its own, so its exposition
+// is the value itself.
+func TestWholeGauges(t *testing.T) {
+	b := newSeriesBuilder(nil, hosts.DefaultMaxDomainSeries)
+	for _, v := range []float64{0, 1, 7, maxSharedGauge} {
+		g := b.wholeGauge(v)
+		if g == nil || g.GetValue() != v {
+			t.Fatalf("wholeGauge(%v) = %v, want a gauge of %v", v, g, v)
+		}
+		if again := b.wholeGauge(v); again != g {
+			t.Errorf("wholeGauge(%v) twice gave two gauges", v)
+		}
+	}
+	for _, v := range []float64{0.5, -1, math.Copysign(0, -1), math.NaN(), math.Inf(1), math.Inf(-1), maxSharedGauge + 1, 1e9} {
+		if g := b.wholeGauge(v); g != nil {
+			t.Errorf("wholeGauge(%v) = %v, want none (a gauge of its own)", v, g.GetValue())
+		}
+	}
+	// Two hosts' series: the shared values are one object, the others each
+	// host's own and right.
+	rep1 := report("kvm1", t0, nil, probes.VM{Name: "web", State: "running"})
+	rep2 := report("kvm2", t0.Add(time.Second), nil, probes.VM{Name: "db", State: "running"})
+	h := hosts.Host{Hypervisor: hosts.KindLibvirt, Checks: []string{hosts.CheckSSH, hosts.CheckHypervisor, hosts.CheckVMs}}
+	h.Name = "kvm1"
+	s1 := b.build(h, rep1)
+	h.Name = "kvm2"
+	s2 := b.build(h, rep2)
+	up1, up2 := s1.family(famHostUp)[0].GetGauge(), s2.family(famHostUp)[0].GetGauge()
+	if up1 != up2 || up1.GetValue() != 1 {
+		t.Errorf("host up gauges %p (%v) and %p (%v): want one shared gauge of 1", up1, up1.GetValue(), up2, up2.GetValue())
+	}
+	last1, last2 := s1.family(famLastReport)[0].GetGauge(), s2.family(famLastReport)[0].GetGauge()
+	if last1 == last2 || last1.GetValue() != float64(t0.Unix()) || last2.GetValue() != float64(t0.Unix()+1) {
+		t.Errorf("last report gauges %v and %v: want each host's own time", last1.GetValue(), last2.GetValue())
 	}
 }

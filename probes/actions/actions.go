@@ -86,8 +86,9 @@ type Options struct {
 	// verification reads); nil opens a connection per operation.
 	VMs VMOperator
 	// Journal, when set, is handed every record once it is in the audit
-	// log (the incident journal keeps actions on its timeline). It must
-	// return at once.
+	// log (the incident journal keeps actions on its timeline), with its
+	// Error in the operator's words where the audit has a whole error
+	// chain. It must return at once.
 	Journal func(Record)
 }
 
@@ -144,7 +145,13 @@ func (r *Runner) nextID() string {
 	return fmt.Sprintf("%d-%d", r.opts.Now().UnixNano(), r.n)
 }
 
-func (r *Runner) record(rec Record) error {
+// record writes rec to the audit log and hands it to the journal.
+func (r *Runner) record(rec Record) error { return r.recordSaying(rec, "") }
+
+// recordSaying is record for a record whose Error is a whole error chain:
+// the audit keeps the chain; the journal, which the incidents view and
+// `hvconsole incidents` show, gets words in its place (when not "").
+func (r *Runner) recordSaying(rec Record, words string) error {
 	if r.opts.Audit == nil {
 		return ErrNoAudit
 	}
@@ -154,6 +161,9 @@ func (r *Runner) record(rec Record) error {
 		return fmt.Errorf("%w: %w", ErrNoAudit, err)
 	}
 	if r.opts.Journal != nil {
+		if words != "" {
+			rec.Error = words
+		}
 		r.opts.Journal(rec)
 	}
 	return nil
@@ -164,8 +174,8 @@ func (r *Runner) record(rec Record) error {
 func (r *Runner) Refuse(hs []hosts.Host, action string, args []string, reason error) []error {
 	errs := make([]error, len(hs))
 	for i, h := range hs {
-		_ = r.record(Record{ID: r.nextID(), Phase: PhaseRefused, SSHUser: h.User, Host: h.Name,
-			Action: action, Args: args, Outcome: "refused", Error: reason.Error()})
+		_ = r.recordSaying(Record{ID: r.nextID(), Phase: PhaseRefused, SSHUser: h.User, Host: h.Name,
+			Action: action, Args: args, Outcome: "refused", Error: reason.Error()}, probes.Words(reason))
 		errs[i] = &RefusedError{Host: h.Name, Action: action, Reason: reason}
 	}
 	return errs

@@ -364,7 +364,11 @@ func (r *Runner) finishDrill(res probes.DrillResult, base Record, exit *int, who
 		}
 	}
 	rec.Error = strings.Join(texts, "; ")
-	if err := r.record(rec); err != nil {
+	words := ""
+	if rec.Error != "" {
+		words = res.Summary()
+	}
+	if err := r.recordSaying(rec, words); err != nil {
 		res.Notes = append(res.Notes, "outcome NOT in the audit log: "+probes.Words(err))
 	}
 	return res

@@ -41,10 +41,11 @@ func (r *Runner) Journal(ctx context.Context, h hosts.Host, unit string) (string
 	if exit >= 0 {
 		rec.Exit = &exit
 	}
+	words := ""
 	if err != nil {
-		rec.Outcome, rec.Error = "failed", err.Error()
+		rec.Outcome, rec.Error, words = "failed", err.Error(), probes.Words(err)
 	}
-	_ = r.record(rec)
+	_ = r.recordSaying(rec, words)
 	return text, err
 }
 

@@ -132,10 +132,11 @@ func (r *Runner) restartOne(ctx context.Context, h hosts.Host, unit string) Rest
 		exit := res.Exit
 		outcome.Exit = &exit
 	}
+	words := ""
 	if !res.OK() {
-		outcome.Error = res.auditText()
+		outcome.Error, words = res.auditText(), res.summary(probes.Words)
 	}
-	res.AuditErr = r.record(outcome)
+	res.AuditErr = r.recordSaying(outcome, words)
 	return res
 }
 

@@ -130,10 +130,11 @@ func (r *Runner) VM(ctx context.Context, h hosts.Host, op string, names []string
 			exit := out[i].Exit
 			rec.Exit = &exit
 		}
+		words := ""
 		if !out[i].OK() {
-			rec.Error = out[i].auditText()
+			rec.Error, words = out[i].auditText(), out[i].summary(probes.Words)
 		}
-		out[i].AuditErr = r.record(rec)
+		out[i].AuditErr = r.recordSaying(rec, words)
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package probes
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"strings"
 
 	"github.com/hvconsole/hvconsole/hosts/remote"
@@ -37,7 +38,8 @@ func ShortCause(r Result) string {
 // the category, the detail what happened. Where an error wraps several
 // ("%w (retry in 4s): %w") the last is followed: by our habit the first is
 // the category and the last what happened; errors.Join's errors are each
-// said, "; " between. A context deadline reads "no answer before the
+// said, "; " between; a file error keeps its file ("write
+// /var/log/hvconsole/audit.jsonl: no space left on device"). A context deadline reads "no answer before the
 // deadline". Package prefixes left in the text are removed, and the
 // result is cleaned as remote text (remote.CleanLine: control and
 // invisible characters dropped, one line, capped): any layer may quote a
@@ -59,6 +61,10 @@ func Words(err error) string {
 		}
 		if errs, ok := joined(err); ok {
 			return wordsText(lead.String() + errs)
+		}
+		if p, ok := err.(*fs.PathError); ok {
+			// the file is what an operator acts on: "open /x: permission denied"
+			return wordsText(lead.String() + p.Error())
 		}
 		next := lastWrapped(err)
 		if next == nil {

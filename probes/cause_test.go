@@ -61,6 +61,8 @@ func TestWords(t *testing.T) {
 		{"a category wrapping a cause", fmt.Errorf("%w: %w", errors.New("audit log not writable"),
 			&os.PathError{Op: "open", Path: "/var/log/hv/audit.log", Err: syscall.EACCES}),
 			"audit log not writable: open /var/log/hv/audit.log: permission denied"},
+		{"a file error keeps its file", fmt.Errorf("actions: audit write: %w", &os.PathError{Op: "write", Path: "/var/log/hv/audit.jsonl", Err: syscall.ENOSPC}),
+			"write /var/log/hv/audit.jsonl: no space left on device"},
 		{"go-libvirt", fmt.Errorf("probes: boot drill start: %w", libvirtMsg), libvirtMsg.Message},
 		{"libvirt prefix", fmt.Errorf("libvirt: %w", libvirtMsg), libvirtMsg.Message},
 		{"context deadline", fmt.Errorf("probes: exec on h3: %w", context.DeadlineExceeded), "no answer before the deadline"},

@@ -36,22 +36,22 @@ func TestNotesAreWords(t *testing.T) {
 		{"restart refused", func(Model) any {
 			return refusedMsg{names: []string{"kvm-03"}, unit: "libvirtd",
 				errs: []error{&actions.RefusedError{Host: "kvm-03", Action: actions.ActionRestart, Reason: auditFull}}}
-		}, "restart of libvirtd refused: audit log not writable: no space left on device"},
+		}, "restart of libvirtd refused: audit log not writable: write /var/log/hvconsole/audit.jsonl: no space left on device"},
 		{"VM action failed", func(Model) any {
 			return vmDoneMsg{host: "kvm-03", op: remote.VMStart, results: []actions.VMResult{
 				{Host: "kvm-03", VM: "web", Op: remote.VMStart, Exit: -1, Err: fmt.Errorf("libvirt: %w", probetest.DeadLink("kvm-03"))}}}
 		}, "start of VM web failed: connection refused"},
 		{"ack not audited", func(Model) any { return ackMadeMsg{err: auditFull} },
-			"ack not made: the audit log refused it: audit log not writable: no space left on device"},
+			"ack not made: the audit log refused it: audit log not writable: write /var/log/hvconsole/audit.jsonl: no space left on device"},
 		{"ack end not audited", func(Model) any { return ackAuditMsg{err: auditFull} },
-			"ack end not in the audit log: audit log not writable: no space left on device"},
+			"ack end not in the audit log: audit log not writable: write /var/log/hvconsole/audit.jsonl: no space"},
 		{"ack refused by the collectors", func(Model) any {
 			return ackSentMsg{what: "ack", err: errors.Join(fmt.Errorf("attach: ack kvm-03: %w", probetest.DeadLink("collector-1")),
 				errors.New("ack: kvm-04 has no problem to acknowledge"))}
 		}, "ack refused: connection refused; kvm-04 has no problem to acknowledge"},
 		{"shell failed", func(Model) any {
 			return shellDoneMsg{host: "kvm-03", err: fmt.Errorf("shell: %w", &os.PathError{Op: "open", Path: "/dev/tty", Err: syscall.ENXIO})}
-		}, "shell: no such device or address"},
+		}, "shell: open /dev/tty: no such device or address"},
 		{"journal unreadable", func(m Model) any {
 			return journalMsg{gen: m.journalGen, err: fmt.Errorf("actions: journal on kvm-03: %w", probetest.DeadLink("kvm-03"))}
 		}, "!! connection refused"},

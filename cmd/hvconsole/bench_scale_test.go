@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/labtest"
 	"github.com/hvconsole/hvconsole/hosts/simfleet"
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/serve"
@@ -74,9 +75,7 @@ func BenchmarkScale(b *testing.B) {
 			writeHeapProfile(b, filepath.Join(out, "heap-"+tag+".pprof"))
 			writeProfile(b, "goroutine", filepath.Join(out, "goroutines-"+tag+".txt"), 1)
 			r.scrape, r.series = timeScrapes(b, url, 5)
-			stop := startCPUProfile(b, filepath.Join(out, "cpu-rest-"+strconv.Itoa(r.n)+".pprof"))
-			r.idleCPU = pausedCPU(f.sched)
-			stop()
+			r.idleCPU = pausedCPU(b, f.sched, filepath.Join(out, "cpu-rest-"+strconv.Itoa(r.n)+".pprof"))
 		})
 		if err := f.Close(); err != nil {
 			b.Logf("close: %v", err) // a figure of its own, not a failed measurement
@@ -90,7 +89,7 @@ type scaleResult struct {
 	n, notOK                   int
 	cold, steady, scrape       time.Duration
 	cpuPerHost                 time.Duration // client CPU per host per steady round
-	idleCPU                    float64       // share of one core used with probing paused
+	idleCPU                    restCPU       // CPU used with probing paused
 	series                     int
 	afterCold, rounds, serving sample
 }
@@ -129,7 +128,11 @@ func (r scaleResult) report(b *testing.B, base sample) {
 	b.ReportMetric(r.steady.Seconds(), "steady-s")
 	b.ReportMetric(float64(r.cpuPerHost.Microseconds())/1000, "steady-cpu-ms/host")
 	b.ReportMetric(r.scrape.Seconds(), "scrape-s")
-	b.ReportMetric(r.idleCPU*100, "idle-cpu-%")
+	b.ReportMetric(r.idleCPU.process*100, "idle-cpu-%")
+	b.ReportMetric(r.idleCPU.fleet*100, "idle-fleet-cpu-%")
+	b.ReportMetric(r.idleCPU.machine*100, "idle-machine-cpu-%")
+	b.ReportMetric(r.idleCPU.softirq*100, "idle-softirq-%")
+	b.ReportMetric(r.idleCPU.probes, "idle-tcp-probes/s")
 	b.ReportMetric(float64(r.series)/n, "series/host")
 	b.ReportMetric(float64(gcPercentNow()), "gogc")
 	for _, m := range []struct {
@@ -187,18 +190,47 @@ func residentBytes() uint64 {
 	return 0
 }
 
+// restCPU is the CPU used at rest, each as a share of one core: by this
+// process, by the simulated fleet's processes (HVBENCH_FLEET_PIDS), and by
+// the whole machine (every process, other users' included, and the
+// kernel's softirq work, where TCP keepalive probes are sent and answered;
+// softirq also on its own), with the TCP keepalive probes sent a second.
+type restCPU struct {
+	process, fleet, machine, softirq float64
+	probes                           float64
+}
+
 // pausedCPU pauses s's rounds, lets the probes in flight end, and returns
-// the share of one core the process then uses over ten seconds: what the
-// open connections cost at rest (keepalives, idle libvirt sessions). The
-// waits are measurement windows, not synchronisation.
-func pausedCPU(s *probes.Scheduler) float64 {
+// the CPU then used over ten seconds, profiled into profile: what the open
+// connections cost at rest (keepalives, idle libvirt sessions). A
+// collection runs first, so a cycle owed to the rounds' and scrapes'
+// garbage does not land in the window by chance (it did in one run of
+// two: 0.6 s of CPU). The waits are measurement windows, not
+// synchronisation.
+func pausedCPU(b *testing.B, s *probes.Scheduler, profile string) restCPU {
 	s.SetPaused(true)
 	defer s.SetPaused(false)
 	time.Sleep(5 * time.Second)
+	runtime.GC()
 	const window = 10 * time.Second
-	cpu0 := processCPU()
+	stop := startCPUProfile(b, profile)
+	cpu0, fleet0, m0 := processCPU(), fleetCPU(), labtest.ReadMachineTimes()
 	time.Sleep(window)
-	return float64(processCPU()-cpu0) / float64(window)
+	m := labtest.ReadMachineTimes().Sub(m0)
+	stop()
+	share := func(d time.Duration) float64 { return float64(d) / float64(window) }
+	return restCPU{process: share(processCPU() - cpu0), fleet: share(fleetCPU() - fleet0),
+		machine: share(m.Busy), softirq: share(m.Softirq), probes: float64(m.KeepaliveProbes) / window.Seconds()}
+}
+
+// fleetCPU is the CPU time the simulated fleet's processes, listed in
+// HVBENCH_FLEET_PIDS, used so far.
+func fleetCPU() time.Duration {
+	var total time.Duration
+	for _, pid := range strings.Fields(os.Getenv("HVBENCH_FLEET_PIDS")) {
+		total += labtest.ProcessCPU(pid)
+	}
+	return total
 }
 
 // processCPU is the CPU time (user and system) this process used so far.
@@ -276,7 +308,16 @@ func loadMerged(b *testing.B, paths []string) *hosts.Config {
 	// Each process's config has the cadences of its own share of the
 	// fleet; the inventory gets those of the whole (simfleet.CadencesFor).
 	cad := simfleet.CadencesFor(len(cfg.Hosts))
-	cfg.KeepaliveInterval, cfg.HostKeyRecheck = cad.Keepalive, cad.KeyRecheck
+	cfg.KeepaliveInterval, cfg.HostKeyRecheck, cfg.TCPKeepalive = cad.Keepalive, cad.KeyRecheck, cad.TCPKeepalive
+	// HVBENCH_TCP_KEEPALIVE overrides tcp_keepalive ("0s": off), to weigh
+	// the kernel's share of the machine's CPU at rest.
+	if v := os.Getenv("HVBENCH_TCP_KEEPALIVE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			b.Fatalf("HVBENCH_TCP_KEEPALIVE: %v", err)
+		}
+		cfg.TCPKeepalive = d
+	}
 	for i := range cfg.Hosts {
 		cfg.Hosts[i].BackupInterval = cad.Backups
 	}

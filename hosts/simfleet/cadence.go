@@ -6,14 +6,34 @@ import "time"
 // trip per keepalive_interval, one fresh handshake per host_key_recheck and
 // one backups exec per backup_interval. The interactive demo's values (1 s,
 // 10 s so a 30 s key-change incident is seen, 20 s so a stale backup shows
-// within a timeline loop) are kept up to 1,000 hosts; above that they grow
-// with the fleet so that it asks for at most maxKeepalives, maxRechecks and
-// maxBackupRuns a second: at 10,000 hosts and the small values that would
-// be 10,000 keepalives, 1,000 handshakes and 500 execs a second, more than
-// the simulated fleet and the console together can serve on a small
+// within a timeline loop) are kept for small fleets; above that each grows
+// with the fleet so that it asks for at most maxKeepalives, maxRechecks
+// and maxBackupRuns a second: at 10,000 hosts and the small values that
+// would be 10,000 keepalives, 1,000 handshakes and 500 execs a second, more
+// than the simulated fleet and the console together can serve on a small
 // machine (the README's scale section measures what each costs).
+//
+// The SSH keepalive's budget is the smallest: each round trip costs the
+// console about 0.3 ms of CPU at rest on this 2-core machine (0.15 ms in
+// the profile; the rest the kernel's side of its system calls), the
+// simulated host about as much, and a dead link no longer waits for it.
+// The kernel's TCP keepalive (tcp_keepalive: the kernel sends and answers
+// its probes, no process wakes) ends a dead direct connection seconds
+// after its last packet whatever keepalive_interval is; the SSH keepalive
+// then only has to catch an sshd frozen while its kernel still answers
+// (which the demo never stages, and which a running probe finds by its
+// deadline anyway). So it grows from 50 hosts on: 20 s at 1,000 hosts,
+// 200 s at 10,000, 50 round trips a second (~1.5% of a core).
+//
+// The kernel's probes are not free either, only charged to no process:
+// softirq time, about 2-4 us per probe and its answer with both ends on
+// this machine (BenchmarkTCPKeepaliveKernelCost in hosts/sshx; the
+// scale benchmark's rest window). tcp_keepalive therefore stays 1 s up to
+// maxTCPProbes hosts and grows above them (2 s at 10,000: a dead link
+// found ~8 s after its last packet; ~1% of a core of softirq).
 const (
-	maxKeepalives = 1000
+	maxKeepalives = 50
+	maxTCPProbes  = 5000
 	maxRechecks   = 100
 	maxBackupRuns = 50
 )
@@ -21,6 +41,7 @@ const (
 // Cadences are the demo config's per-host intervals for a fleet.
 type Cadences struct {
 	Keepalive, KeyRecheck, Backups time.Duration
+	TCPKeepalive                   time.Duration // whole seconds, as tcp_keepalive must be
 }
 
 // CadencesFor returns the intervals for a fleet of n hosts.
@@ -32,5 +53,7 @@ func CadencesFor(n int) Cadences {
 		Keepalive:  at(time.Second, maxKeepalives),
 		KeyRecheck: at(10*time.Second, maxRechecks),
 		Backups:    at(20*time.Second, maxBackupRuns),
+		// rounded up to whole seconds: the kernel counts in seconds
+		TCPKeepalive: (at(time.Second, maxTCPProbes) + time.Second - 1).Truncate(time.Second),
 	}
 }

@@ -114,7 +114,7 @@ func renderConfig(spec ConfigSpec) string {
 	// the key-change incident lasts 30 s: check keys often enough to see it
 	// (up to 1,000 hosts; see CadencesFor)
 	c := CadencesFor(len(spec.Hosts))
-	fmt.Fprintf(&b, "keepalive_interval = %q\nhost_key_recheck = %q\n\n", c.Keepalive, c.KeyRecheck)
+	fmt.Fprintf(&b, "keepalive_interval = %q\ntcp_keepalive = %q\nhost_key_recheck = %q\n\n", c.Keepalive, c.TCPKeepalive, c.KeyRecheck)
 	b.WriteString("[defaults]\n")
 	fmt.Fprintf(&b, "user = %s\n", tomlString(User))
 	fmt.Fprintf(&b, "identity_files = [%s]\n", tomlString(spec.IdentityFile))

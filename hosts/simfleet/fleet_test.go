@@ -191,6 +191,7 @@ type demoConfig struct {
 	SSHConfig      string `toml:"ssh_config"`
 	HostKeyRecheck string `toml:"host_key_recheck"`
 	Keepalive      string `toml:"keepalive_interval"`
+	TCPKeepalive   string `toml:"tcp_keepalive"`
 	Defaults       struct {
 		User           string   `toml:"user"`
 		IdentityFiles  []string `toml:"identity_files"`

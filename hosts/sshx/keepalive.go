@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"sync/atomic"
 	"syscall"
@@ -108,7 +109,8 @@ func (c *Client) linkErr(err error) error {
 	return fmt.Errorf("sshx: host %s: %w (TCP: no answer for %s)", c.name, ErrKeepalive, linkTimeout(c.tcpKeepalive))
 }
 
-// keepalive sends keepalive@openssh.com one interval after the last reply,
+// keepalive sends keepalive@openssh.com one interval after the last reply
+// (the first at a random point of the first interval),
 // from a timer: nothing runs while it waits (no goroutine or ticker per
 // connection), each request is sent by the timer's own short-lived
 // goroutine, and it is re-armed only once the reply came, so one request is
@@ -132,9 +134,12 @@ func (k *keepalive) arm(c *Client, every time.Duration) {
 		c.die(fmt.Errorf("sshx: host %s: %w (%d x %s)", c.name, ErrKeepalive, keepaliveMisses, every))
 	})
 	k.dead.Stop()
-	// Armed (Reset) only once k.next is set: send reads it.
+	// Armed (Reset) only once k.next is set: send reads it. The first
+	// request comes at a random point of the first interval, so clients
+	// connected together (a cold round) do not send theirs in step: from
+	// the start they ask for len(fleet)/every requests a second, evenly.
 	k.next = time.AfterFunc(time.Hour, c.sendKeepalive)
-	k.next.Reset(every)
+	k.next.Reset(1 + rand.N(every))
 }
 
 // stop cancels the next request; die calls it after closing done.

@@ -99,16 +99,7 @@ func TestTCPTimeoutDiesAsKeepalive(t *testing.T) {
 	f := newFixture(t)
 	s := newTestServer(t)
 	var conn atomic.Pointer[timeoutConn]
-	p := newPool(t, Options{TCPKeepalive: time.Second, Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		var d net.Dialer
-		nc, err := d.DialContext(ctx, network, addr)
-		if err != nil {
-			return nil, err
-		}
-		tc := &timeoutConn{Conn: nc}
-		conn.Store(tc)
-		return tc, nil
-	}})
+	p := newPool(t, Options{TCPKeepalive: time.Second, Dial: timeoutDial(&conn, false)})
 	c := mustGet(t, p, f.target("h1", s, f.trust(t, "kh", s)))
 	type outcome struct {
 		err      error
@@ -155,6 +146,22 @@ func (c *timeoutConn) Read(b []byte) (int, error) {
 	return n, err
 }
 
+// timeoutDial dials TCP as a timeoutConn, already timed out when cut, and
+// keeps the last one in last.
+func timeoutDial(last *atomic.Pointer[timeoutConn], cut bool) func(context.Context, string, string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		nc, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		tc := &timeoutConn{Conn: nc}
+		tc.cut.Store(cut)
+		last.Store(tc)
+		return tc, nil
+	}
+}
+
 // timeOut makes the read in progress, and every later one, fail.
 func (c *timeoutConn) timeOut() {
 	c.cut.Store(true)
@@ -180,5 +187,18 @@ func TestLinkErr(t *testing.T) {
 				t.Errorf("linkErr = %q (keepalive %v), want %q", got, errors.Is(got, ErrKeepalive), tc.want)
 			}
 		})
+	}
+}
+
+// A handshake the kernel gives up on (TCP_USER_TIMEOUT: the server's side
+// stopped acknowledging) is a handshake timeout, which probes report as
+// "unreachable: ssh handshake timed out", not the socket's error.
+func TestTCPTimeoutInHandshake(t *testing.T) {
+	f := newFixture(t)
+	s := newTestServer(t)
+	p := newPool(t, Options{Dial: timeoutDial(new(atomic.Pointer[timeoutConn]), true)})
+	_, err := p.Get(testCtx(t), f.target("h1", s, f.trust(t, "kh", s)))
+	if !errors.Is(err, ErrHandshakeTimeout) {
+		t.Errorf("Get = %v, want ErrHandshakeTimeout", err)
 	}
 }

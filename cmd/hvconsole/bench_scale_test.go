@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -406,23 +407,39 @@ func scrapeOnce(url string) (string, error) {
 }
 
 // timeScrapes scrapes url k times and returns the slowest and the number
-// of series in the last.
+// of series in the last. The scraper reads the exposition as it comes
+// (counting the series) instead of holding it: its own garbage (a 15 MB
+// body read whole, then copied into a string, at 10,000 hosts) would
+// otherwise be collected at the collector's expense, in its process;
+// Prometheus reads in its own.
 func timeScrapes(b *testing.B, url string, k int) (time.Duration, int) {
 	var worst time.Duration
-	var body string
+	series := 0
 	for range k {
 		start := time.Now()
 		var err error
-		if body, err = scrapeOnce(url); err != nil {
+		if series, err = countSeries(url); err != nil {
 			b.Fatal(err)
 		}
 		worst = max(worst, time.Since(start))
 	}
-	series := 0
-	for line := range strings.Lines(body) {
-		if line != "" && line[0] != '#' {
-			series++
+	return worst, series
+}
+
+// countSeries scrapes url and counts the series (lines not comments).
+func countSeries(url string) (int, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	n := 0
+	for sc.Scan() {
+		if line := sc.Bytes(); len(line) > 0 && line[0] != '#' {
+			n++
 		}
 	}
-	return worst, series
+	return n, sc.Err()
 }

@@ -61,24 +61,25 @@ func memoryLimit(getenv func(string) string, readFile func(string) ([]byte, erro
 // when set, are the operator's and hvconsole sets neither. The cost is
 // more collections of the same live heap; probing allocates little for
 // what it holds (a steady round's CPU is mostly system calls and
-// encryption): collecting four times as often at 10,000 hosts took the
-// collector's share of a steady round's CPU from 3% to ~10% (README
-// "Scale").
+// encryption), but each collection at 10,000 hosts marks ~0.7 GB and
+// ~75,000 goroutine stacks: GOGC 40 there costs ~20% more CPU per steady
+// round, 25 ~60% (README "Scale"), hence the headroom chosen and the
+// floor.
 const (
 	// gcHeadroom is what the heap may grow past the live memory before a
 	// collection, for fleets where GOGC=100 would give more.
-	gcHeadroom = 192 << 20
+	gcHeadroom = 320 << 20
 	// liveBytesPerHost is the live memory per host the headroom is
 	// reckoned from (serve's heap and stacks at 10,000 demo hosts,
 	// rounded up).
 	liveBytesPerHost = 80 << 10
-	// minGCPercent bounds the collections' cost for the largest fleets:
+	// minGCPercent bounds the collections' cost for fleets larger still:
 	// at most four times as many as by default.
 	minGCPercent = 25
 )
 
 // gcPercent is the GOGC for a fleet of n hosts: Go's default 100 while
-// that keeps the headroom under gcHeadroom (up to ~2,500 hosts), else the
+// that keeps the headroom under gcHeadroom (up to ~4,100 hosts), else the
 // percent that gives gcHeadroom, never under minGCPercent.
 func gcPercent(n int) int {
 	if n <= 0 {

@@ -51,12 +51,12 @@ func TestGCPercent(t *testing.T) {
 		{0, 100},
 		{1, 100},
 		{1000, 100},
-		{2457, 100}, // the headroom of GOGC=100 is still under gcHeadroom
-		{2458, 99},
-		{5000, 49},
-		{8000, 30},
-		{9830, 25},
-		{10000, 25}, // the floor: at most four times the default's collections
+		{4096, 100}, // the headroom of GOGC=100 is still under gcHeadroom
+		{4097, 99},
+		{5000, 81},
+		{10000, 40},
+		{16384, 25},
+		{16385, 25}, // the floor: at most four times the default's collections
 		{1000000, 25},
 	}
 	for _, tt := range tests {
@@ -85,10 +85,10 @@ func TestSetGCPercentLeavesTheOperatorsChoice(t *testing.T) {
 			t.Errorf("%s set: GOGC became %d, want the 77 it was", env, now)
 		}
 	}
-	if got := setGCPercent(10000, func(string) string { return "" }); got != 25 {
-		t.Errorf("nothing set: setGCPercent = %d, want 25", got)
+	if got := setGCPercent(10000, func(string) string { return "" }); got != 40 {
+		t.Errorf("nothing set: setGCPercent = %d, want 40", got)
 	}
-	if now := debug.SetGCPercent(100); now != 25 {
-		t.Errorf("nothing set: GOGC became %d, want 25", now)
+	if now := debug.SetGCPercent(100); now != 40 {
+		t.Errorf("nothing set: GOGC became %d, want 40", now)
 	}
 }

@@ -103,6 +103,9 @@ func measureRounds(b *testing.B, s *probes.Scheduler, cfg *hosts.Config, out str
 	r.notOK = countNotOK(s.Round(b.Context(), cfg.Hosts))
 	r.cold = time.Since(start)
 	r.afterCold = takeSample()
+	// What the steady rounds allocate is this profile's difference from
+	// heap-rounds-N.pprof (go tool pprof -sample_index=alloc_space -base).
+	writeHeapProfile(b, filepath.Join(out, "heap-cold-"+strconv.Itoa(r.n)+".pprof"))
 	stopCPU := startCPUProfile(b, filepath.Join(out, "cpu-steady-"+strconv.Itoa(r.n)+".pprof"))
 	cpu0 := processCPU()
 	for range steady {

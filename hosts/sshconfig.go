@@ -32,17 +32,19 @@ const (
 	kwStrict         = "stricthostkeychecking"
 	kwConnectTimeout = "connecttimeout"
 	kwServerAlive    = "serveraliveinterval"
+	kwTCPKeepAlive   = "tcpkeepalive"
 )
 
 // sshKeywords are the keywords above in the order explain prints them.
 var sshKeywords = []string{kwHostName, kwUser, kwPort, kwIdentityFile, kwIdentitiesOnly,
-	kwProxyJump, kwKnownHosts, kwStrict, kwConnectTimeout, kwServerAlive}
+	kwProxyJump, kwKnownHosts, kwStrict, kwConnectTimeout, kwServerAlive, kwTCPKeepAlive}
 
 // sshKeywordNames spells each keyword as ssh_config(5) does, for messages.
 var sshKeywordNames = map[string]string{
 	kwHostName: "HostName", kwUser: "User", kwPort: "Port", kwIdentityFile: "IdentityFile",
 	kwIdentitiesOnly: "IdentitiesOnly", kwProxyJump: "ProxyJump", kwKnownHosts: "UserKnownHostsFile",
 	kwStrict: "StrictHostKeyChecking", kwConnectTimeout: "ConnectTimeout", kwServerAlive: "ServerAliveInterval",
+	kwTCPKeepAlive: "TCPKeepAlive",
 }
 
 // sshLookup is what ssh_config says about one alias: only the keywords
@@ -128,6 +130,8 @@ func isSSHDefault(kw string, v []string, alias, localUser string) bool {
 		return one == "none"
 	case kwServerAlive:
 		return one == "0"
+	case kwTCPKeepAlive:
+		return one == "yes"
 	}
 	return false
 }

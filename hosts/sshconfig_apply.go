@@ -238,8 +238,9 @@ func listOrNone(l []string) string {
 	return strings.Join(l, ", ")
 }
 
-// timeouts takes ConnectTimeout, and shows ServerAliveInterval, which
-// hvconsole does not take per host (keepalive_interval is global).
+// timeouts takes ConnectTimeout, and shows ServerAliveInterval and
+// TCPKeepAlive, which hvconsole does not take per host (keepalive_interval
+// and tcp_keepalive are global).
 func (f *sshFiller) timeouts() {
 	e := f.e
 	if v, src, ok := f.take(e.s.connectTimeoutFrom, kwConnectTimeout); ok {
@@ -256,6 +257,10 @@ func (f *sshFiller) timeouts() {
 	if v, ok := f.l.first(kwServerAlive); ok {
 		f.explain = append(f.explain, Setting{Key: "server_alive", Value: v + "s", Source: "ssh_config ServerAliveInterval (" + f.l.via + ")",
 			Note: "not used: keepalive_interval is global in hvconsole"})
+	}
+	if v, ok := f.l.first(kwTCPKeepAlive); ok {
+		f.explain = append(f.explain, Setting{Key: "tcp_keepalive", Value: v, Source: "ssh_config TCPKeepAlive (" + f.l.via + ")",
+			Note: "not used: tcp_keepalive is global in hvconsole"})
 	}
 }
 

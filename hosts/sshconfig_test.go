@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -47,6 +48,7 @@ Host kvm-01
   StrictHostKeyChecking accept-new
   ConnectTimeout 7
   ServerAliveInterval 30
+  TCPKeepAlive no
   IdentitiesOnly yes
 Host kvm-02
   ProxyJump alice@bastion:2200,inner
@@ -135,6 +137,12 @@ func checkResolved(t *testing.T, cfg *Config, home string) {
 	if diff := cmp.Diff(want1, got1); diff != "" {
 		t.Errorf("kvm-01 (-want +got):\n%s", diff)
 	}
+	// TCPKeepAlive is shown, not taken: tcp_keepalive is global.
+	ex, _ := cfg.Explain("kvm-01")
+	if i := slices.IndexFunc(ex, func(s Setting) bool { return s.Key == "tcp_keepalive" }); i < 0 ||
+		ex[i].Value != "no" || !strings.Contains(ex[i].Note, "tcp_keepalive is global") {
+		t.Errorf("kvm-01 explain lacks TCPKeepAlive no, shown as not used: %+v", ex)
+	}
 	kvm2 := hostByName(t, cfg, "kvm-02")
 	var hops []string
 	for _, h := range kvm2.Jump {
@@ -162,7 +170,7 @@ func TestSSHConfigParseFallback(t *testing.T) {
 	_, err := sshLoad(t, "ssh_config = \"parse\"\n"+sshHostsDoc, file, home, "")
 	got := problemStrings(t, err)
 	want := []string{
-		`hosts[3]: ssh_config User could not be resolved: ` + file + `:26: Match exec cannot be evaluated without running ssh (ssh_config = "ssh" does); set it in the inventory`,
+		`hosts[3]: ssh_config User could not be resolved: ` + file + `:27: Match exec cannot be evaluated without running ssh (ssh_config = "ssh" does); set it in the inventory`,
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)

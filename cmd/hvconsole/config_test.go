@@ -44,6 +44,7 @@ func TestValidateExplain(t *testing.T) {
   StrictHostKeyChecking accept-new
   ConnectTimeout 7
   ServerAliveInterval 30
+  TCPKeepAlive no
 Host kvm-02
   ProxyJump alice@bastion:2200
 Host bastion

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
@@ -207,15 +208,16 @@ type restCPU struct {
 // pausedCPU pauses s's rounds, lets the probes in flight end, and returns
 // the CPU then used over ten seconds, profiled into profile: what the open
 // connections cost at rest (keepalives, idle libvirt sessions). A
-// collection runs first, so a cycle owed to the rounds' and scrapes'
-// garbage does not land in the window by chance (it did in one run of
-// two: 0.6 s of CPU). The waits are measurement windows, not
-// synchronisation.
+// collection runs first and hands the freed memory back to the system at
+// once, so neither a cycle owed to the rounds' and scrapes' garbage (0.6 s
+// of CPU in one run of two) nor the scavenger's work after it (0.2 s in
+// another) lands in the window by chance. The waits are measurement
+// windows, not synchronisation.
 func pausedCPU(b *testing.B, s *probes.Scheduler, profile string) restCPU {
 	s.SetPaused(true)
 	defer s.SetPaused(false)
 	time.Sleep(5 * time.Second)
-	runtime.GC()
+	debug.FreeOSMemory()
 	const window = 10 * time.Second
 	stop := startCPUProfile(b, profile)
 	cpu0, fleet0, m0 := processCPU(), fleetCPU(), labtest.ReadMachineTimes()

@@ -22,17 +22,19 @@ import "time"
 // after its last packet whatever keepalive_interval is; the SSH keepalive
 // then only has to catch an sshd frozen while its kernel still answers
 // (which the demo never stages, and which a running probe finds by its
-// deadline anyway). So it grows from 50 hosts on: 20 s at 1,000 hosts,
-// 200 s at 10,000, 50 round trips a second (~1.5% of a core).
+// deadline anyway). So it grows from 25 hosts on: 40 s at 1,000 hosts,
+// 400 s at 10,000, 25 round trips a second (~1% of a core; 50 a second
+// measured 1.3-2.2% at rest, on the edge of issue 14's 2%).
 //
 // The kernel's probes are not free either, only charged to no process:
-// softirq time, about 2-4 us per probe and its answer with both ends on
-// this machine (BenchmarkTCPKeepaliveKernelCost in hosts/sshx; the
-// scale benchmark's rest window). tcp_keepalive therefore stays 1 s up to
-// maxTCPProbes hosts and grows above them (2 s at 10,000: a dead link
-// found ~8 s after its last packet; ~1% of a core of softirq).
+// softirq time, about 0.6-1.5 us per probe and its answer with both ends
+// on this machine (the scale benchmark's rest window at 10,000 hosts with
+// tcp_keepalive 2 s and off: ~5,300 probes a second more, 0.3-0.8% of a
+// core more softirq, the same process CPU). tcp_keepalive therefore stays
+// 1 s up to maxTCPProbes hosts and grows above them (2 s at 10,000: a dead
+// link found ~8 s after its last packet).
 const (
-	maxKeepalives = 50
+	maxKeepalives = 25
 	maxTCPProbes  = 5000
 	maxRechecks   = 100
 	maxBackupRuns = 50

@@ -7,8 +7,8 @@ import (
 )
 
 // The interactive demo's cadences hold for small fleets (SSH keepalives up
-// to 50 hosts, key re-checks and backups up to 1,000, TCP keepalives up to
-// 5,000); a larger fleet asks for no more SSH keepalives (50), handshakes
+// to 25 hosts, key re-checks and backups up to 1,000, TCP keepalives up to
+// 5,000); a larger fleet asks for no more SSH keepalives (25), handshakes
 // (100), backup execs (50) and kernel keepalive probes (5,000) a second.
 func TestCadencesFor(t *testing.T) {
 	for _, c := range []struct {
@@ -16,18 +16,18 @@ func TestCadencesFor(t *testing.T) {
 		want  Cadences
 	}{
 		{1, Cadences{time.Second, 10 * time.Second, 20 * time.Second, time.Second}},
-		{50, Cadences{time.Second, 10 * time.Second, 20 * time.Second, time.Second}},
-		{1000, Cadences{20 * time.Second, 10 * time.Second, 20 * time.Second, time.Second}},
-		{5000, Cadences{100 * time.Second, 50 * time.Second, 100 * time.Second, time.Second}},
-		{7500, Cadences{150 * time.Second, 75 * time.Second, 150 * time.Second, 2 * time.Second}}, // 1.5 s rounded up
-		{10000, Cadences{200 * time.Second, 100 * time.Second, 200 * time.Second, 2 * time.Second}},
+		{25, Cadences{time.Second, 10 * time.Second, 20 * time.Second, time.Second}},
+		{1000, Cadences{40 * time.Second, 10 * time.Second, 20 * time.Second, time.Second}},
+		{5000, Cadences{200 * time.Second, 50 * time.Second, 100 * time.Second, time.Second}},
+		{7500, Cadences{300 * time.Second, 75 * time.Second, 150 * time.Second, 2 * time.Second}}, // 1.5 s rounded up
+		{10000, Cadences{400 * time.Second, 100 * time.Second, 200 * time.Second, 2 * time.Second}},
 	} {
 		if got := CadencesFor(c.hosts); got != c.want {
 			t.Errorf("CadencesFor(%d) = %+v, want %+v", c.hosts, got, c.want)
 		}
 	}
 	text := renderConfig(ConfigSpec{Hosts: make([]HostSpec, 10000)})
-	for _, line := range []string{`keepalive_interval = "3m20s"`, `tcp_keepalive = "2s"`, `host_key_recheck = "1m40s"`, `backup_interval = "3m20s"`} {
+	for _, line := range []string{`keepalive_interval = "6m40s"`, `tcp_keepalive = "2s"`, `host_key_recheck = "1m40s"`, `backup_interval = "3m20s"`} {
 		if !strings.Contains(text, line+"\n") {
 			t.Errorf("the 10,000-host config lacks %s", line)
 		}

@@ -39,7 +39,11 @@ type pumpConn struct {
 const pumpBuf = 1 << 10
 
 // newPumpConn starts the pump. onDead runs when the stream breaks or is
-// closed; onExit runs when the pump goroutine ends.
+// closed, always before go-libvirt's side of the pipe ends: go-libvirt
+// marks its socket disconnected as soon as its reader sees the end and
+// then fails calls with a bare "invalid argument", so the session must
+// already read as dead by then, or a probe would reuse it and call that
+// answer the daemon's. onExit runs when the pump goroutine ends.
 func newPumpConn(raw net.Conn, onDead, onExit func()) *pumpConn {
 	pr, pw := io.Pipe()
 	c := &pumpConn{Conn: raw, pr: pr, pw: pw, onDead: onDead}
@@ -60,15 +64,15 @@ func (c *pumpConn) pump(onExit func()) {
 			}
 			if ferr != nil {
 				c.fault.Store(&ferr)
-				c.pw.CloseWithError(ferr) // go-libvirt's reader sees why
 				c.onDead()
+				c.pw.CloseWithError(ferr) // go-libvirt's reader sees why
 				c.Conn.Close()
 				return
 			}
 		}
 		if err != nil {
-			c.pw.CloseWithError(err)
 			c.onDead()
+			c.pw.CloseWithError(err)
 			return
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -275,4 +276,39 @@ func FuzzPacketSplitter(f *testing.F) {
 			t.Fatalf("whole %v %d packets, cut by %d %v %d packets", errWhole, len(a), size, errCut, len(b))
 		}
 	})
+}
+
+// The session reads as dead before go-libvirt can see the stream's end:
+// go-libvirt fails every call with "invalid argument" once its reader has
+// seen it, so a session still alive then would be reused and its answer
+// blamed on the daemon. Both ends are checked: the daemon closing the
+// stream and a malformed reply the pump cuts.
+func TestPumpConnDeadBeforeLibvirtSeesTheEnd(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		end  func(b net.Conn)
+	}{
+		{"stream closed", func(b net.Conn) { b.Close() }},
+		{"malformed reply", func(b net.Conn) { b.Write([]byte{0, 0, 0, 1}) }}, // a length no daemon sends
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a, b := net.Pipe()
+			defer b.Close()
+			dead, exited := make(chan struct{}), make(chan struct{})
+			// onDead yields before it marks the session dead: were the
+			// pipe already closed, the reader would run and see it alive.
+			c := newPumpConn(a, func() { runtime.Gosched(); closeOnce(dead) }, func() { close(exited) })
+			deadAtEnd := make(chan bool, 1)
+			go func() {
+				_, err := c.Read(make([]byte, 8))
+				deadAtEnd <- err != nil && isClosed(dead)
+			}()
+			tt.end(b)
+			if ok := within(t, deadAtEnd, "go-libvirt's side to end"); !ok {
+				t.Error("go-libvirt's side ended while the session still read as alive")
+			}
+			c.Close()
+			within(t, exited, "pump exit")
+		})
+	}
 }

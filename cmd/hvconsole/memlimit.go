@@ -8,6 +8,8 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+
+	"github.com/hvconsole/hvconsole/hosts"
 )
 
 // The process memory limit is a backstop behind the per-reply bounds in
@@ -98,6 +100,19 @@ func setGCPercent(n int, getenv func(string) string) int {
 	p := gcPercent(n)
 	debug.SetGCPercent(p)
 	return p
+}
+
+// withGCPolicy wraps a config reload: a config that loads sets the GOGC of
+// its fleet's size (setGCPercent), as openFleet did for the first, so a
+// fleet that grows or shrinks past ~4,100 hosts gets its collector's pace.
+func withGCPolicy(getenv func(string) string, load func() (*hosts.Config, error)) func() (*hosts.Config, error) {
+	return func() (*hosts.Config, error) {
+		cfg, err := load()
+		if err == nil {
+			setGCPercent(len(cfg.Hosts), getenv)
+		}
+		return cfg, err
+	}
 }
 
 // memTotal is MemTotal from /proc/meminfo in bytes, 0 when unknown.

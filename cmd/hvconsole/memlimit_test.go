@@ -1,9 +1,12 @@
 package main
 
 import (
+	"errors"
 	"io/fs"
 	"runtime/debug"
 	"testing"
+
+	"github.com/hvconsole/hvconsole/hosts"
 )
 
 func TestMemoryLimit(t *testing.T) {
@@ -90,5 +93,39 @@ func TestSetGCPercentLeavesTheOperatorsChoice(t *testing.T) {
 	}
 	if now := debug.SetGCPercent(100); now != 40 {
 		t.Errorf("nothing set: GOGC became %d, want 40", now)
+	}
+}
+
+// A reload that loads sets the GOGC of the new fleet's size; one that fails
+// (the running config stays) leaves it.
+func TestReloadSetsGCPercent(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	noEnv := func(string) string { return "" }
+	tests := []struct {
+		name  string
+		hosts int
+		err   error
+		want  int
+	}{
+		{"a fleet grown to 10,000", 10000, nil, 40},
+		{"a fleet shrunk to 1,000", 1000, nil, 100},
+		{"a config that does not load", 10000, errors.New("config.toml:3:1: bad"), 77},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			debug.SetGCPercent(77)
+			reload := withGCPolicy(noEnv, func() (*hosts.Config, error) {
+				if tt.err != nil {
+					return nil, tt.err
+				}
+				return &hosts.Config{Hosts: make([]hosts.Host, tt.hosts)}, nil
+			})
+			if _, err := reload(); err != tt.err {
+				t.Fatalf("reload error %v, want %v", err, tt.err)
+			}
+			if got := debug.SetGCPercent(77); got != tt.want {
+				t.Errorf("GOGC after the reload = %d, want %d", got, tt.want)
+			}
+		})
 	}
 }

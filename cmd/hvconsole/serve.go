@@ -64,9 +64,9 @@ func runServeCommand(ctx context.Context, env *environment, args []string) error
 		Config: cfg, Scheduler: f.sched, Logger: log, Version: version, Reloads: reloads, Drills: f.drills,
 		Journal: f.journal, Audit: audit, AckFile: ackFile(cfg),
 		// A reload reads ssh_config afresh too: a new resolver, not the cache.
-		Reload: func() (*hosts.Config, error) {
+		Reload: withGCPolicy(env.getenv, func() (*hosts.Config, error) {
 			return hosts.LoadWith(path, loadOptions(ctx, env, newSSHResolver(env)))
-		},
+		}),
 	})
 	stopFwd()
 	wg.Wait()

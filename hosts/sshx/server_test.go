@@ -45,11 +45,16 @@ type testServer struct {
 	socketReqs      chan bool                       // when set, each socket channel gets a request; true: refused, as it should be
 	release         chan struct{}                   // closed to let "wait" commands finish
 
-	mu          sync.Mutex
-	offered     []ssh.PublicKey
-	open        map[net.Conn]bool
+	mu      sync.Mutex
+	offered []ssh.PublicKey
+	open    map[net.Conn]bool
+	// inflight counts handshakes from accept until the server accepted
+	// the key (or the handshake failed): the key is accepted before the
+	// server sends its success, so a client cannot have finished and let
+	// the next one in while its handshake still counts here.
 	inflight    int
 	maxInflight int
+	authorised  map[string]bool // client addresses whose key was accepted
 	accepts     int
 	waiting     int           // "wait" commands running
 	changed     chan struct{} // signalled on every counter change
@@ -88,7 +93,7 @@ func (s *testServer) askSocket(ch ssh.Channel) {
 
 func newTestServer(t testing.TB, opts ...serverOption) *testServer {
 	t.Helper()
-	s := &testServer{t: t, open: map[net.Conn]bool{}, changed: make(chan struct{}, 1),
+	s := &testServer{t: t, open: map[net.Conn]bool{}, authorised: map[string]bool{}, changed: make(chan struct{}, 1),
 		keepalives: make(chan struct{}, 64), release: make(chan struct{})}
 	for _, o := range opts {
 		o(s)
@@ -113,20 +118,41 @@ func newTestServer(t testing.TB, opts ...serverOption) *testServer {
 
 func (s *testServer) authorize(keys ...ssh.PublicKey) { s.authorized.Store(&keys) }
 
-func (s *testServer) publicKey(_ ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
+func (s *testServer) publicKey(meta ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
 	s.mu.Lock()
 	s.offered = append(s.offered, key)
 	s.mu.Unlock()
+	if !s.keyAllowed(key) {
+		return nil, fmt.Errorf("key not authorized")
+	}
+	s.handshakeDone(meta.RemoteAddr().String())
+	return nil, nil
+}
+
+func (s *testServer) keyAllowed(key ssh.PublicKey) bool {
 	allowed := s.authorized.Load()
 	if allowed == nil {
-		return nil, nil
+		return true
 	}
 	for _, k := range *allowed {
 		if bytes.Equal(k.Marshal(), key.Marshal()) {
-			return nil, nil
+			return true
 		}
 	}
-	return nil, fmt.Errorf("key not authorized")
+	return false
+}
+
+// handshakeDone ends the count of the handshake from client in inflight,
+// once.
+func (s *testServer) handshakeDone(client string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.authorised[client] {
+		return
+	}
+	s.authorised[client] = true
+	s.inflight--
+	s.notify()
 }
 
 func (s *testServer) offeredKeys() []ssh.PublicKey {
@@ -210,11 +236,13 @@ func (s *testServer) handleConn(conn net.Conn) {
 		<-s.gate
 	}
 	sc, chans, reqs, err := ssh.NewServerConn(conn, s.cfg)
-	s.mu.Lock()
-	s.inflight--
-	s.mu.Unlock()
-	s.notify()
 	if err != nil {
+		s.mu.Lock()
+		if !s.authorised[conn.RemoteAddr().String()] {
+			s.inflight-- // failed before a key was accepted
+		}
+		s.mu.Unlock()
+		s.notify()
 		return
 	}
 	s.wg.Add(1)

@@ -26,10 +26,11 @@ const (
 const DefaultKeepaliveInterval = time.Second
 
 // DefaultTCPKeepalive is tcp_keepalive's default: the kernel probes a
-// direct connection idle for 1 s every second and ends it 4 s after the
-// last packet from the host (TCP_USER_TIMEOUT bounds unacknowledged data
-// alike), at no CPU cost to the process, so a dead link is found in
-// seconds even when keepalive_interval is long.
+// direct connection idle for 1 s every second and ends it after six
+// unanswered probes, 7 s after the last packet from the host
+// (TCP_USER_TIMEOUT bounds unacknowledged data alike), at no CPU cost to
+// the process, so a dead link is found in seconds even when
+// keepalive_interval is long.
 const DefaultTCPKeepalive = time.Second
 
 // DefaultHostKeyRecheck is how often the console checks a host's key again

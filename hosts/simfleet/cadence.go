@@ -32,7 +32,7 @@ import "time"
 // tcp_keepalive 2 s and off: ~5,300 probes a second more, 0.3-0.8% of a
 // core more softirq, the same process CPU). tcp_keepalive therefore stays
 // 1 s up to maxTCPProbes hosts and grows above them (2 s at 10,000: a dead
-// link found ~8 s after its last packet).
+// link found ~14 s after its last packet).
 const (
 	maxKeepalives = 25
 	maxTCPProbes  = 5000

@@ -23,21 +23,30 @@ import (
 //     kernel still acknowledges them.
 
 // keepaliveMisses is how many keepalive intervals may pass without a reply
-// before the link is declared dead; the kernel's TCP keepalive gives up
-// after as many unanswered probes.
+// before the link is declared dead.
 const keepaliveMisses = 3
+
+// tcpProbeMisses is how many unanswered TCP keepalive probes in a row end
+// the connection. More than keepaliveMisses: a probe is one packet that is
+// never sent again, where an SSH keepalive's request and reply are data
+// TCP retransmits, so on a link losing 5% of its packets each way about
+// one probe in ten goes unanswered, and three in a row come about once in
+// a thousand probes (a 10-minute soak saw a healthy lossy host dropped);
+// six in a row, about once in a million.
+const tcpProbeMisses = 6
 
 // linkTimeout is how long a link may stay silent before the kernel ends
 // the connection, with a TCP keepalive probe every `every` after `every`
-// of silence: idle + keepaliveMisses x interval. It is also the connection's
-// TCP_USER_TIMEOUT, so unacknowledged data is given up on in as long.
+// of silence: idle + tcpProbeMisses x interval. It is also the
+// connection's TCP_USER_TIMEOUT, so unacknowledged data is given up on in
+// as long (five retransmissions at TCP's shortest timeouts).
 func linkTimeout(every time.Duration) time.Duration {
-	return (1 + keepaliveMisses) * every
+	return (1 + tcpProbeMisses) * every
 }
 
 // tcpDialer is the default Dial: a net.Dialer whose TCP connections carry
 // the kernel's keepalive (probes after every of silence, one per every,
-// keepaliveMisses of them) and TCP_USER_TIMEOUT of linkTimeout(every),
+// tcpProbeMisses of them) and TCP_USER_TIMEOUT of linkTimeout(every),
 // set once connected so that connect_timeout alone bounds the connect.
 // every <= 0 turns both off (and Go's own 15 s keepalive with them).
 func tcpDialer(every time.Duration) func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -46,7 +55,7 @@ func tcpDialer(every time.Duration) func(ctx context.Context, network, addr stri
 		return d.DialContext
 	}
 	d := &net.Dialer{KeepAliveConfig: net.KeepAliveConfig{
-		Enable: true, Idle: every, Interval: every, Count: keepaliveMisses,
+		Enable: true, Idle: every, Interval: every, Count: tcpProbeMisses,
 	}}
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		conn, err := d.DialContext(ctx, network, addr)

@@ -125,9 +125,9 @@ func TestTCPTimeoutDiesAsKeepalive(t *testing.T) {
 		t.Errorf("Exec: %v, want ErrExitUnknown and ErrKeepalive", o.err)
 	}
 	err := c.Err()
-	if !errors.Is(err, ErrKeepalive) || !strings.Contains(err.Error(), "TCP: no answer for 4s") ||
+	if !errors.Is(err, ErrKeepalive) || !strings.Contains(err.Error(), "TCP: no answer for 7s") ||
 		strings.Contains(err.Error(), "connection timed out") {
-		t.Errorf("Err() = %v, want ErrKeepalive (TCP: no answer for 4s) without the socket's text", err)
+		t.Errorf("Err() = %v, want ErrKeepalive (TCP: no answer for 7s) without the socket's text", err)
 	}
 }
 
@@ -177,7 +177,7 @@ func TestLinkErr(t *testing.T) {
 		keepalive bool
 		want      string
 	}{
-		{"TCP timeout", time.Second, timedOut, true, "sshx: host h: sshx: keepalive timed out, link considered dead (TCP: no answer for 4s)"},
+		{"TCP timeout", time.Second, timedOut, true, "sshx: host h: sshx: keepalive timed out, link considered dead (TCP: no answer for 7s)"},
 		{"TCP timeout, keepalive off", -1, timedOut, true, "sshx: host h: sshx: keepalive timed out, link considered dead (TCP: no answer)"},
 		{"reset", time.Second, syscall.ECONNRESET, false, "sshx: host h: connection reset by peer"},
 	} {

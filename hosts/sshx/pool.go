@@ -50,7 +50,7 @@ type Options struct {
 	// TCPKeepalive is the kernel's keepalive on each direct TCP connection
 	// (default 1s; negative turns it off): a probe after TCPKeepalive of
 	// silence and one per TCPKeepalive after it; the connection ends, and
-	// the client dies of ErrKeepalive, when 3 go unanswered or data stays
+	// the client dies of ErrKeepalive, when 6 go unanswered or data stays
 	// unacknowledged as long (TCP_USER_TIMEOUT). It costs the process
 	// nothing, so KeepaliveInterval may be long; a target behind jump
 	// hosts, whose last link the kernel does not probe, gets SSH

@@ -21,8 +21,8 @@ func TestDialSetsTCPKeepalive(t *testing.T) {
 		tcp  time.Duration
 		want map[string]int
 	}{
-		{"default", 0, map[string]int{"SO_KEEPALIVE": 1, "TCP_KEEPIDLE": 1, "TCP_KEEPINTVL": 1, "TCP_KEEPCNT": 3, "TCP_USER_TIMEOUT": 4000}},
-		{"5s", 5 * time.Second, map[string]int{"SO_KEEPALIVE": 1, "TCP_KEEPIDLE": 5, "TCP_KEEPINTVL": 5, "TCP_KEEPCNT": 3, "TCP_USER_TIMEOUT": 20000}},
+		{"default", 0, map[string]int{"SO_KEEPALIVE": 1, "TCP_KEEPIDLE": 1, "TCP_KEEPINTVL": 1, "TCP_KEEPCNT": 6, "TCP_USER_TIMEOUT": 7000}},
+		{"5s", 5 * time.Second, map[string]int{"SO_KEEPALIVE": 1, "TCP_KEEPIDLE": 5, "TCP_KEEPINTVL": 5, "TCP_KEEPCNT": 6, "TCP_USER_TIMEOUT": 35000}},
 		{"off", -1, map[string]int{"SO_KEEPALIVE": 0, "TCP_USER_TIMEOUT": 0}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -86,10 +86,18 @@ func ProcessCPU(pid string) time.Duration {
 	if err != nil {
 		return 0
 	}
-	// utime and stime are fields 14 and 15; the name (field 2) may hold
-	// spaces, so count from the ')' that ends it.
-	_, rest, _ := strings.Cut(string(b), ") ")
-	f := strings.Fields(rest)
+	return statCPU(string(b))
+}
+
+// statCPU is utime + stime of a /proc/PID/stat line (fields 14 and 15), 0
+// when the line is short. The name (field 2) may hold spaces and ") ", so
+// the fields are counted from the last ')', which ends it.
+func statCPU(stat string) time.Duration {
+	i := strings.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(stat[i+1:])
 	if len(f) < 13 {
 		return 0
 	}

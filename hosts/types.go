@@ -69,7 +69,7 @@ type Config struct {
 	KeepaliveInterval time.Duration
 	// TCPKeepalive is the kernel's keepalive on each direct TCP connection:
 	// probes after TCPKeepalive of silence, one per TCPKeepalive, and the
-	// connection ends after 3 unanswered (DefaultTCPKeepalive); 0 is off.
+	// connection ends after 6 unanswered (DefaultTCPKeepalive); 0 is off.
 	// A host behind a jump host gets SSH keepalives at this cadence
 	// instead (its last link is not ours to probe).
 	TCPKeepalive time.Duration

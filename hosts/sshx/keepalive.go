@@ -63,10 +63,11 @@ func tcpDialer(every time.Duration) func(ctx context.Context, network, addr stri
 			return nil, err
 		}
 		if tc, ok := conn.(*net.TCPConn); ok {
-			if err := setUserTimeout(tc, linkTimeout(every)); err != nil {
-				_ = conn.Close()
-				return nil, fmt.Errorf("sshx: set TCP_USER_TIMEOUT: %w", err)
-			}
+			// Best effort, as where the option does not exist
+			// (sockopt_other.go): a kernel that refuses it still
+			// probes, and the SSH keepalive still runs; refusing the
+			// host for it would call a healthy host unreachable.
+			_ = setUserTimeout(tc, linkTimeout(every))
 		}
 		return conn, nil
 	}

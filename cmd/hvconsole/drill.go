@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -14,9 +13,6 @@ import (
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/probes/actions"
 )
-
-// errNoTerminalDrill refuses an unconfirmed drill when nobody can be asked.
-var errNoTerminalDrill = errors.New("no terminal to confirm on; pass --yes to run the drill without asking")
 
 // drillOptions are the flags of `hvconsole drill`.
 type drillOptions struct {
@@ -55,10 +51,7 @@ func runDrill(ctx context.Context, env *environment, opts drillOptions) error {
 	h := selected[0]
 	args := []string{opts.backup, fmt.Sprintf("L%d", opts.level)}
 	if !opts.yes {
-		err := onTerminal(env, func(r io.Reader, w io.Writer) error { return confirmDrill(r, w, h, opts) })
-		if errors.Is(err, errNoTerminal) {
-			err = errNoTerminalDrill
-		}
+		err := onTerminal(env, "run the drill", func(r io.Reader, w io.Writer) error { return confirmDrill(r, w, h, opts) })
 		if err != nil {
 			runner.Refuse(selected, actions.ActionDrill, args, err)
 			return &exitError{code: exitUnknown, err: err}

@@ -26,8 +26,9 @@ type restartOptions struct {
 	readOnly bool
 }
 
-// errNoTerminal refuses an unconfirmed restart when nobody can be asked.
-var errNoTerminal = errors.New("no terminal to confirm on; pass --yes to restart without asking")
+// errNoTerminal refuses an unconfirmed action when nobody can be asked;
+// onTerminal says which --yes would do it.
+var errNoTerminal = errors.New("no terminal to confirm on")
 
 func runRestartCommand(ctx context.Context, env *environment, args []string) error {
 	var opts restartOptions
@@ -124,21 +125,23 @@ func openActions(ctx context.Context, env *environment, config string, names []s
 // number of hosts for more (the console's rule). Without a terminal it
 // refuses.
 func confirmOnTerminal(env *environment, hs []hosts.Host, unit string) error {
-	return onTerminal(env, func(r io.Reader, w io.Writer) error { return confirm(r, w, hs, unit) })
+	return onTerminal(env, "restart", func(r io.Reader, w io.Writer) error { return confirm(r, w, hs, unit) })
 }
 
 // onTerminal runs ask with the controlling terminal as its input and
-// output; without a terminal it refuses.
-func onTerminal(env *environment, ask func(r io.Reader, w io.Writer) error) error {
+// output; without a terminal it refuses, saying that --yes would do (the
+// action, in words: "restart", "run the drill").
+func onTerminal(env *environment, doing string, ask func(r io.Reader, w io.Writer) error) error {
+	noTerminal := fmt.Errorf("%w; pass --yes to %s without asking", errNoTerminal, doing)
 	if env.tty == nil {
-		return errNoTerminal
+		return noTerminal
 	}
 	tty, err := env.tty()
 	if err != nil || !term.IsTerminal(int(tty.Fd())) {
 		if tty != nil {
 			tty.Close()
 		}
-		return errNoTerminal
+		return noTerminal
 	}
 	defer tty.Close()
 	return ask(tty, tty)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -97,5 +98,17 @@ func TestRestartNoTerminalRefusal(t *testing.T) {
 	}
 	if r := recs[0]; !strings.Contains(r.Error, "no terminal to confirm on") || strings.Contains(r.Error, actions.ErrCancelled.Error()) {
 		t.Errorf("refusal recorded as %q, want the missing terminal, not %q", r.Error, actions.ErrCancelled)
+	}
+}
+
+// Without a terminal each action says which --yes would do it, and stays
+// errNoTerminal for errors.Is.
+func TestOnTerminalSaysTheAction(t *testing.T) {
+	for _, doing := range []string{"restart", "run the drill", "destroy the VMs"} {
+		env := &environment{tty: func() (*os.File, error) { return nil, errors.New("no tty") }}
+		err := onTerminal(env, doing, func(io.Reader, io.Writer) error { t.Fatal("asked without a terminal"); return nil })
+		if want := "no terminal to confirm on; pass --yes to " + doing + " without asking"; err == nil || err.Error() != want || !errors.Is(err, errNoTerminal) {
+			t.Errorf("onTerminal(%q) = %v, want %q (errNoTerminal)", doing, err, want)
+		}
 	}
 }

@@ -52,7 +52,7 @@ func runVM(ctx context.Context, env *environment, op string, opts vmOptions) err
 	defer closeAll()
 	h := selected[0]
 	if !opts.yes {
-		err := onTerminal(env, func(r io.Reader, w io.Writer) error { return confirmVM(r, w, h, op, opts.vms) })
+		err := onTerminal(env, op+" the VMs", func(r io.Reader, w io.Writer) error { return confirmVM(r, w, h, op, opts.vms) })
 		if err != nil {
 			for _, vm := range opts.vms {
 				runner.Refuse(selected, actions.VMAction(op), []string{vm}, err)
@@ -65,9 +65,7 @@ func runVM(ctx context.Context, env *environment, op string, opts vmOptions) err
 		var ref *actions.RefusedError
 		switch {
 		case errors.As(res.Err, &ref):
-			refused++
-			fmt.Fprintf(env.stdout, "%s: %s\n", h.Name, res.Summary()) // in words, as below
-			continue
+			refused++ // no audit error: a refusal is audited before it is returned
 		case !res.OK():
 			failed++
 		}

@@ -35,16 +35,18 @@ func ShortCause(r Result) string {
 // from there on the layers say which code carried the error); then it
 // takes the innermost error. A layer that details the error it wraps
 // ("%w: %q", a sentinel and its detail) is kept whole: the sentinel is
-// the category, the detail what happened. Where an error wraps several
-// ("%w (retry in 4s): %w") the last is followed: by our habit the first is
-// the category and the last what happened; errors.Join's errors are each
-// said, "; " between; a file error keeps its file ("write
-// /var/log/hvconsole/audit.jsonl: no space left on device"). A context deadline reads "no answer before the
+// the category, the detail what happened; so is a package's sentinel
+// ("hosts: unknown host \"kvm-1\"" reads "unknown host \"kvm-1\"").
+// Where an error wraps several ("%w (retry in 4s): %w") the last is
+// followed: by our habit the first is the category and the last what
+// happened; errors.Join's errors are each said, "; " between; a file
+// error keeps its file ("write /var/log/hvconsole/audit.jsonl: no space
+// left on device"). A context deadline reads "no answer before the
 // deadline". Package prefixes left in the text are removed, and the
 // result is cleaned as remote text (remote.CleanLine: control and
 // invisible characters dropped, one line, capped): any layer may quote a
-// host. The whole chain stays err.Error(), for the audit log,
-// the logs and the details view. Words(nil) is "".
+// host. The whole chain stays err.Error(), for the audit log, the logs
+// and the details view. Words(nil) is "".
 //
 // An error that knows its operator words says them with a Words() string
 // method (actions.RefusedError: "restart on h3 refused: read-only
@@ -79,6 +81,11 @@ func Words(err error) string {
 			if !trail {
 				lead.WriteString(own)
 			}
+		case strings.HasPrefix(text, inner):
+			// "%w: detail" or "%w %q" around a package's sentinel
+			// ("remote: value not allowed ...: unit \"x\""): the category
+			// and what it refused, whole
+			return wordsText(lead.String() + text)
 		case packaged(text):
 			// a layer that rewrites its inner text (sanitizes, quotes):
 			// still a package's trail

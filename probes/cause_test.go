@@ -76,6 +76,9 @@ func TestWords(t *testing.T) {
 			"no collector holds kvm-03; kvm-04 has no problem to acknowledge"},
 		{"an error with its own words", fmt.Errorf("probes: x: %w", sayer{errors.New("probes: y")}), "said in words"},
 		{"our words before an error with its own", fmt.Errorf("bulk: %w", sayer{nil}), "bulk: said in words"},
+		{"a package's category and its detail", fmt.Errorf("probes: restart: %w", fmt.Errorf("%w: unit %q", remote.ErrBadArgument, "a;b")),
+			`value not allowed in a remote command: unit "a;b"`},
+		{"a package's sentinel and a quoted name", fmt.Errorf("%w %q", errors.New("hosts: unknown host"), "kvm-1"), `unknown host "kvm-1"`},
 		{"a layer that rewrites its inner text", fmt.Errorf("x: %w", rewriting{errors.New("refused")}), "x: refused"},
 	}
 	for _, tt := range tests {

@@ -31,7 +31,7 @@ func loadConfig(ctx context.Context, env *environment, flagPath string) (*hosts.
 func loadAnyConfig(ctx context.Context, env *environment, flagPath string) (*hosts.Config, string, error) {
 	path, from := hosts.ResolvePathFrom(flagPath, env.getenv)
 	if configMissing(path) {
-		return nil, path, &exitError{code: exitUnknown, err: firstRunError(env, path, from)}
+		return nil, path, &exitError{code: exitUnknown, err: firstRunError(env, path, from), whole: true}
 	}
 	cfg, err := loadConfigFile(ctx, env, path)
 	if err != nil {

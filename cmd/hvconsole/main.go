@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/probes"
 )
 
 // Exit codes follow the Nagios plugin convention; main alone decides them.
@@ -33,6 +34,10 @@ var errUsage = errors.New("usage")
 type exitError struct {
 	code int
 	err  error
+	// whole marks err's text as the operator's words already, over
+	// several lines maybe (the first run's help, a bulk action's tally):
+	// the last line prints it as it is, not in probes.Words.
+	whole bool
 }
 
 func (e *exitError) Error() string {
@@ -63,19 +68,35 @@ func main() {
 // run dispatches a subcommand and turns its error into an exit code.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	env := &environment{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, tty: openTTY}
-	err := dispatch(ctx, env, args)
+	return exitWith(stderr, dispatch(ctx, env, args))
+}
+
+// exitWith prints a command's error as its last line and returns the exit
+// code. The line is the error in the operator's words (probes.Words: what
+// happened, no chain of packages, a host's text cleaned; the audit log and
+// the logs keep chains whole), except for the errors that must be read
+// whole: a config error lists every problem as file:line:column, a line
+// each; a usage error is the invocation's own; and an exitError marked
+// whole is worded already.
+func exitWith(stderr io.Writer, err error) int {
 	if err == nil {
 		return exitOK
 	}
+	code, whole := exitUnknown, false
 	var ee *exitError
 	if errors.As(err, &ee) {
-		if ee.err != nil {
-			fmt.Fprintln(stderr, "hvconsole:", ee.err)
-		}
-		return ee.code
+		code, whole, err = ee.code, ee.whole, ee.err
 	}
-	fmt.Fprintln(stderr, "hvconsole:", err)
-	return exitUnknown
+	if err == nil {
+		return code
+	}
+	var ce *hosts.ConfigError
+	if whole || errors.As(err, &ce) || errors.Is(err, errUsage) {
+		fmt.Fprintln(stderr, "hvconsole:", err)
+	} else {
+		fmt.Fprintln(stderr, "hvconsole:", probes.Words(err))
+	}
+	return code
 }
 
 // environment is what a subcommand may touch outside its arguments; tests

@@ -88,7 +88,7 @@ func runRestart(ctx context.Context, env *environment, opts restartOptions) erro
 		errs = append(errs, fmt.Errorf("restart: %d outcome(s) could not be written to the audit log %s", unaudited, cfg.AuditLog))
 	}
 	if len(errs) > 0 {
-		return &exitError{code: exitCrit, err: errors.Join(errs...)}
+		return &exitError{code: exitCrit, err: errors.Join(errs...), whole: true}
 	}
 	return nil
 }

@@ -85,7 +85,7 @@ func runVM(ctx context.Context, env *environment, op string, opts vmOptions) err
 		errs = append(errs, fmt.Errorf("vm %s: %d outcome(s) could not be written to the audit log %s", op, unaudited, cfg.AuditLog))
 	}
 	if len(errs) > 0 {
-		return &exitError{code: exitCrit, err: errors.Join(errs...)}
+		return &exitError{code: exitCrit, err: errors.Join(errs...), whole: true}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hvconsole/hvconsole/hosts"
+	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/probes/probetest"
 )
 
@@ -52,6 +55,54 @@ func TestActionLinesAreWords(t *testing.T) {
 				t.Errorf("output %q (stderr %q), want %q", out, stderr, tc.want)
 			}
 			probetest.AssertWords(t, "output", out)
+		})
+	}
+}
+
+// The CLI's last line says an error in words: a refusal of package remote
+// or a dead SSH link reads as what happened, a host's bytes cleaned; a
+// config error keeps every file:line:column line, a usage error and a
+// text cmd worded itself stay as they are.
+func TestExitLine(t *testing.T) {
+	bad := &hosts.ConfigError{Path: "fleet.toml", Problems: []hosts.Problem{
+		{Pos: hosts.Pos{Line: 2, Col: 17}, KeyPath: "defaults.probe_timeout", Reason: `not a duration: "soon"`},
+		{Pos: hosts.Pos{Line: 3, Col: 1}, KeyPath: "defaults.bogus", Reason: "unknown key"},
+		{Reason: "no hosts"},
+	}}
+	usage := fmt.Errorf("%w: restart needs --host and --service", errUsage)
+	tally := errors.Join(errors.New("restart: 1 of 2 hosts did not come back OK"),
+		errors.New("restart: 1 outcome(s) could not be written to the audit log /var/log/hv/audit.jsonl"))
+	for _, tc := range []struct {
+		name string
+		err  error
+		code int
+		want string
+	}{
+		{"none", nil, exitOK, ""},
+		{"a code alone", &exitError{code: exitWarn}, exitWarn, ""},
+		{"config error, every line whole", &exitError{code: exitUnknown, err: bad}, exitUnknown,
+			"hvconsole: fleet.toml:2:17: defaults.probe_timeout: not a duration: \"soon\"\n" +
+				"fleet.toml:3:1: defaults.bogus: unknown key\nfleet.toml: no hosts\n"},
+		{"config error wrapped", fmt.Errorf("serve: reload: %w", bad), exitUnknown, "hvconsole: serve: reload: " + bad.Error() + "\n"},
+		{"usage", &exitError{code: exitUnknown, err: usage}, exitUnknown, "hvconsole: usage: restart needs --host and --service\n"},
+		{"worded whole", &exitError{code: exitCrit, err: tally, whole: true}, exitCrit, "hvconsole: " + tally.Error() + "\n"},
+		{"a command refused by remote", &exitError{code: exitUnknown, err: fmt.Errorf("probes: restart on kvm-01: %w",
+			fmt.Errorf("%w: unit %q", remote.ErrBadArgument, "a;b"))}, exitUnknown,
+			"hvconsole: value not allowed in a remote command: unit \"a;b\"\n"},
+		{"an unknown host", &exitError{code: exitUnknown, err: fmt.Errorf("%w %q", hosts.ErrUnknownHost, "kvm-1")}, exitUnknown,
+			"hvconsole: unknown host \"kvm-1\"\n"},
+		{"a dead SSH link", fmt.Errorf("probes: open the fleet: %w", probetest.DeadLink("kvm-01")), exitUnknown,
+			"hvconsole: connection refused\n"},
+		{"a host's bytes", &exitError{code: exitCrit, err: fmt.Errorf("sshx: host kvm-01: %w",
+			errors.New("\x1b]0;pwned\x07banner\u202e says\u200b no\nmore"))}, exitCrit, "hvconsole: banner says no more\n"},
+		{"joined with a close error", errors.Join(&exitError{code: exitUnknown, err: fmt.Errorf("attach: %w", errors.New("no collector"))},
+			errors.New("close")), exitUnknown, "hvconsole: no collector\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b strings.Builder
+			if code := exitWith(&b, tc.err); code != tc.code || b.String() != tc.want {
+				t.Errorf("exit %d, stderr %q; want %d, %q", code, b.String(), tc.code, tc.want)
+			}
 		})
 	}
 }

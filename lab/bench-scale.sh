@@ -1,8 +1,6 @@
 #!/usr/bin/env bash
 # The scale benchmark: hvconsole's client side against N simulated hosts
-# (default 1000) that run in other processes (`hvconsole demo --serve`,
-# at most 5,000 hosts per process: each simulated host holds a listener
-# and a connection, and 10,000 of them pass a 20,000 open file limit).
+# (default 1000) that run in other processes (lab/scale-fleet.sh).
 #
 # It prints one table: heap, goroutine stacks, goroutines and descriptors
 # per host, RSS, the cold round (connect + probe), the slowest steady
@@ -20,7 +18,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v go >/dev/null || export PATH=/usr/local/go/bin:$PATH
 n=${1:-1000}
-per=${HVBENCH_PER_PROCESS:-5000}
 out=${HVBENCH_OUT:-/tmp/hvconsole-bench-scale-$n}
 rm -rf "$out"
 mkdir -p "$out"
@@ -29,41 +26,14 @@ go build -o "$out/hvconsole" ./cmd/hvconsole
 go test -c -o "$out/scale.test" ./cmd/hvconsole
 go test -c -o "$out/tui.test" ./tui
 
-pids=()
-stop() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-}
-trap stop EXIT
-
-configs=()
-left=$n
-i=0
-while ((left > 0)); do
-	k=$((left < per ? left : per))
-	"$out/hvconsole" demo --serve --quiet --seed "$i" --hosts "$k" --print-config "$out/fleet$i" \
-		>"$out/fleet$i.log" 2>&1 &
-	pids+=("$!")
-	configs+=("$out/fleet$i/config.toml")
-	left=$((left - k))
-	i=$((i + 1))
-done
-for ((j = 0; j < i; j++)); do
-	for ((t = 0; t < 120; t++)); do
-		grep -q "is up" "$out/fleet$j.log" && break
-		kill -0 "${pids[$j]}" 2>/dev/null || { cat "$out/fleet$j.log"; exit 1; }
-		sleep 1
-	done
-	grep -q "is up" "$out/fleet$j.log" || { echo "fleet $j did not start" >&2; exit 1; }
-done
-HVBENCH_CONFIG=$(IFS=:; echo "${configs[*]}") HVBENCH_OUT=$out HVBENCH_FLEET_PIDS="${pids[*]}" \
+source lab/scale-fleet.sh
+trap fleet_stop EXIT
+fleet_start "$n"
+HVBENCH_CONFIG=$(IFS=:; echo "${fleet_configs[*]}") HVBENCH_OUT=$out HVBENCH_FLEET_PIDS="${fleet_pids[*]}" \
 	"$out/scale.test" -test.run '^$' -test.bench '^BenchmarkScale$' -test.benchtime 1x | tee "$out/scale.txt"
 HVBENCH_HOSTS=$n "$out/tui.test" -test.run '^$' -test.bench '^BenchmarkKeyToFrame$' -test.benchtime 200x |
 	tee "$out/keys.txt"
-fleet_rss=0 # peak, summed over the simulated fleet's processes
-for p in "${pids[@]}"; do
-	fleet_rss=$((fleet_rss + $(awk '/^VmHWM:/ {print $2}' "/proc/$p/status")))
-done
+fleet_rss=$(fleet_peak_rss)
 
 # One table from the benchmark metrics ("value unit" pairs).
 awk -v fleet_rss="$fleet_rss" '

@@ -23,7 +23,6 @@ import (
 
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/hosts/labtest"
-	"github.com/hvconsole/hvconsole/hosts/simfleet"
 	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/serve"
 )
@@ -311,10 +310,8 @@ func loadMerged(b *testing.B, paths []string) *hosts.Config {
 		}
 		cfg.Hosts = append(cfg.Hosts, c.Hosts...)
 	}
-	// Each process's config has the cadences of its own share of the
-	// fleet; the inventory gets those of the whole (simfleet.CadencesFor).
-	cad := simfleet.CadencesFor(len(cfg.Hosts))
-	cfg.KeepaliveInterval, cfg.HostKeyRecheck, cfg.TCPKeepalive = cad.Keepalive, cad.KeyRecheck, cad.TCPKeepalive
+	// Each process's config already has the cadences of the whole fleet
+	// (lab/scale-fleet.sh: demo --fleet-hosts).
 	// HVBENCH_TCP_KEEPALIVE overrides tcp_keepalive ("0s": off), to weigh
 	// the kernel's share of the machine's CPU at rest.
 	if v := os.Getenv("HVBENCH_TCP_KEEPALIVE"); v != "" {
@@ -323,9 +320,6 @@ func loadMerged(b *testing.B, paths []string) *hosts.Config {
 			b.Fatalf("HVBENCH_TCP_KEEPALIVE: %v", err)
 		}
 		cfg.TCPKeepalive = d
-	}
-	for i := range cfg.Hosts {
-		cfg.Hosts[i].BackupInterval = cad.Backups
 	}
 	return cfg
 }

@@ -15,6 +15,7 @@ import (
 // demoOptions are the flags of `hvconsole demo`.
 type demoOptions struct {
 	hosts       int
+	fleetHosts  int
 	hyperV      int
 	seed        int64
 	quiet       bool
@@ -43,6 +44,7 @@ func runDemoCommand(ctx context.Context, env *environment, args []string) error 
 		opts.hyperV = n
 		return nil
 	})
+	fs.IntVar(&opts.fleetHosts, "fleet-hosts", 0, "with --serve: the size of the whole fleet when several demo processes share it (the config's cadences are those of the whole)")
 	fs.Int64Var(&opts.seed, "seed", 1, "seed of the incident timeline")
 	fs.BoolVar(&opts.quiet, "quiet", false, "no incidents")
 	fs.BoolVar(&opts.serve, "serve", false, "keep the fleet up without the console")
@@ -80,7 +82,7 @@ func runDemo(ctx context.Context, env *environment, opts demoOptions) error {
 			return &exitError{code: exitUnknown, err: err}
 		}
 	}
-	sim := simfleet.Options{Hosts: opts.hosts, HyperV: opts.hyperV, Seed: opts.seed, Quiet: opts.quiet}
+	sim := simfleet.Options{Hosts: opts.hosts, FleetHosts: opts.fleetHosts, HyperV: opts.hyperV, Seed: opts.seed, Quiet: opts.quiet}
 	if opts.printConfig != "" {
 		if err := os.MkdirAll(opts.printConfig, 0o700); err != nil {
 			return &exitError{code: exitUnknown, err: err}

@@ -213,8 +213,10 @@ Usage:
   hvconsole demo --drill [--seed S] [--drill-incidents N]
                                         a scored drill: incidents happen unannounced;
                                         q prints the score sheet (also journaled)
-  hvconsole demo --serve [--print-config DIR]
-                                        the simulated fleet alone, for check
+  hvconsole demo --serve [--print-config DIR] [--fleet-hosts N]
+                                        the simulated fleet alone, for check;
+                                        --fleet-hosts N: one of several processes
+                                        of an N-host fleet (its cadences)
   hvconsole version
 
 The config is --config, else $HVCONSOLE_CONFIG, else

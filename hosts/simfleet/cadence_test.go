@@ -26,10 +26,14 @@ func TestCadencesFor(t *testing.T) {
 			t.Errorf("CadencesFor(%d) = %+v, want %+v", c.hosts, got, c.want)
 		}
 	}
-	text := renderConfig(ConfigSpec{Hosts: make([]HostSpec, 10000)})
-	for _, line := range []string{`keepalive_interval = "6m40s"`, `tcp_keepalive = "2s"`, `host_key_recheck = "1m40s"`, `backup_interval = "3m20s"`} {
-		if !strings.Contains(text, line+"\n") {
-			t.Errorf("the 10,000-host config lacks %s", line)
+	// a process serving half of a 10,000-host fleet (FleetHosts) writes the
+	// whole fleet's cadences, as one serving all of it does
+	for _, spec := range []ConfigSpec{{Hosts: make([]HostSpec, 10000)}, {Hosts: make([]HostSpec, 5000), FleetHosts: 10000}} {
+		text := renderConfig(spec)
+		for _, line := range []string{`keepalive_interval = "6m40s"`, `tcp_keepalive = "2s"`, `host_key_recheck = "1m40s"`, `backup_interval = "3m20s"`} {
+			if !strings.Contains(text, line+"\n") {
+				t.Errorf("the config of %d of %d hosts lacks %s", len(spec.Hosts), spec.FleetHosts, line)
+			}
 		}
 	}
 }

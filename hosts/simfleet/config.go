@@ -29,6 +29,9 @@ type ConfigSpec struct {
 	KnownHosts    string
 	AuditLog      string
 	LibvirtSocket string
+	// FleetHosts is Options.FleetHosts: the cadences are those of
+	// max(FleetHosts, len(Hosts)) hosts.
+	FleetHosts int
 }
 
 // ConfigSpec describes this fleet with the files in its own directory.
@@ -38,6 +41,7 @@ func (f *Fleet) ConfigSpec() ConfigSpec {
 		KnownHosts:    f.KnownHostsPath(),
 		AuditLog:      f.AuditLogPath(),
 		LibvirtSocket: f.opts.LibvirtSocket,
+		FleetHosts:    f.opts.FleetHosts,
 	}
 	for i, h := range f.hosts {
 		spec.Hosts = append(spec.Hosts, HostSpec{Name: h.name, Port: h.port, Tags: hostTags(i, len(f.hosts)), HyperV: h.hv != nil})
@@ -113,7 +117,7 @@ func renderConfig(spec ConfigSpec) string {
 	b.WriteString("ssh_config = \"off\"\n")
 	// the key-change incident lasts 30 s: check keys often enough to see it
 	// (up to 1,000 hosts; see CadencesFor)
-	c := CadencesFor(len(spec.Hosts))
+	c := CadencesFor(max(len(spec.Hosts), spec.FleetHosts))
 	fmt.Fprintf(&b, "keepalive_interval = %q\ntcp_keepalive = %q\nhost_key_recheck = %q\n\n", c.Keepalive, c.TCPKeepalive, c.KeyRecheck)
 	b.WriteString("[defaults]\n")
 	fmt.Fprintf(&b, "user = %s\n", tomlString(User))

@@ -58,6 +58,11 @@ var ErrBadOptions = errors.New("simfleet: bad options")
 type Options struct {
 	// Hosts is how many hosts to run (0: DefaultHosts; at most MaxHosts).
 	Hosts int
+	// FleetHosts is the size of the whole fleet when it is split over
+	// several processes (the scale benchmarks: at most MaxHosts each), so
+	// that each config carries the cadences of the whole (CadencesFor);
+	// 0 or fewer than Hosts: Hosts.
+	FleetHosts int
 	// HyperV is how many of the hosts (the last ones) are simulated Hyper-V
 	// hosts instead of libvirt hosts (default 0; see hyperv.go).
 	HyperV int

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -63,10 +64,7 @@ func runServeCommand(ctx context.Context, env *environment, args []string) error
 	err = serve.Run(ctx, serve.Options{
 		Config: cfg, Scheduler: f.sched, Logger: log, Version: version, Reloads: reloads, Drills: f.drills,
 		Journal: f.journal, Audit: audit, AckFile: ackFile(cfg),
-		// A reload reads ssh_config afresh too: a new resolver, not the cache.
-		Reload: withGCPolicy(env.getenv, func() (*hosts.Config, error) {
-			return hosts.LoadWith(path, loadOptions(ctx, env, newSSHResolver(env)))
-		}),
+		Reload: serveReload(ctx, env, path, log, cfg),
 	})
 	stopFwd()
 	wg.Wait()
@@ -77,6 +75,49 @@ func runServeCommand(ctx context.Context, env *environment, args []string) error
 		return &exitError{code: exitUnknown, err: err}
 	}
 	return nil
+}
+
+// serveReload is serve's config reload (SIGHUP). It reads ssh_config afresh
+// too (a new resolver, not the cache) and sets the GOGC of the new fleet's
+// size (withGCPolicy). The SSH pool keeps the options it was opened with
+// (probes.PoolOptions): applying a new keepalive_interval, tcp_keepalive or
+// max_handshakes would mean dialling every host again, which a reload
+// never does to an unchanged host. So a reload whose file differs from
+// them says, in serve's log as serve says it of [serve] and [alerting],
+// that they take effect at the next start; it says so at each reload
+// until a restart, as the running values still differ.
+func serveReload(ctx context.Context, env *environment, path string, log *slog.Logger, opened *hosts.Config) func() (*hosts.Config, error) {
+	load := withGCPolicy(env.getenv, func() (*hosts.Config, error) {
+		return hosts.LoadWith(path, loadOptions(ctx, env, newSSHResolver(env)))
+	})
+	return func() (*hosts.Config, error) {
+		cfg, err := load()
+		if err == nil {
+			if keys := poolChanges(opened, cfg); len(keys) > 0 {
+				log.Warn("reload: SSH connection setting changes take effect at the next start", "keys", strings.Join(keys, ","))
+			}
+		}
+		return cfg, err
+	}
+}
+
+// poolChanges are the config keys of the SSH pool's options that differ
+// between the running config and the reloaded one.
+func poolChanges(running, reloaded *hosts.Config) []string {
+	var keys []string
+	for _, k := range []struct {
+		key     string
+		changed bool
+	}{
+		{"keepalive_interval", running.KeepaliveInterval != reloaded.KeepaliveInterval},
+		{"tcp_keepalive", running.TCPKeepalive != reloaded.TCPKeepalive},
+		{"max_handshakes", running.MaxHandshakes != reloaded.MaxHandshakes},
+	} {
+		if k.changed {
+			keys = append(keys, k.key)
+		}
+	}
+	return keys
 }
 
 // forwardSignals turns SIGHUPs into reload requests until ctx ends; a

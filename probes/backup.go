@@ -130,12 +130,16 @@ func backupVerifyFail(what string, err error) backupVerifyOutcome {
 	return backupVerifyOutcome{word: backupVerifyFailed, status: UNKNOWN, note: what + ": " + backupReason(err), err: err}
 }
 
-// backupReason is a short operator-facing cause for err.
+// backupReason is a short operator-facing cause for err: its chain, as
+// the steps it names help (more than probes.Words keeps), without package
+// prefixes and cleaned where it is taken (wordsText), since it may quote a
+// host and is put before our own words: an escape left open in it must not
+// eat them.
 func backupReason(err error) string {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, errCallTimeout) {
 		return "no answer before the deadline"
 	}
-	return withoutPackages(err.Error())
+	return wordsText(err.Error())
 }
 
 func backupListTimeout(h hosts.Host) time.Duration {

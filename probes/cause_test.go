@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/digitalocean/go-libvirt"
+	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/hosts/remote"
 	"github.com/hvconsole/hvconsole/hosts/sshx"
 )
@@ -146,5 +147,51 @@ func TestShortCause(t *testing.T) {
 		if got := ShortCause(Result{Summary: sum}); got != want {
 			t.Errorf("ShortCause(%q) = %q, want %q", sum, got, want)
 		}
+	}
+}
+
+// hostileTail is what a host may print into an error we quote: a screen
+// clear, a bidi override, a zero-width space, a newline, and a title
+// escape left open, which a later cleaning of the whole sentence would
+// let swallow the words we put after it.
+const hostileTail = "\x1b[2J\u202ebad\u200b disk\nsecond line \x1b]0;pwned"
+
+// The causes the probes quote more of than probes.Words (the backups'
+// reason, the libvirt reason, a boot drill's detail, the ssh check's
+// authentication reason, which names the key file) clean a host's text
+// where they take it, so it reaches no view raw and never eats the words
+// around it.
+func TestReasonsCleanRemoteText(t *testing.T) {
+	spec := hosts.Backup{Name: "nightly", Path: "/srv/b/*.qcow2", MaxAge: 26 * time.Hour}
+	rated := func(err error) string {
+		run := backupRun{spec: spec, files: []remote.BackupFile{{Path: "/srv/b/a.qcow2", MTime: bkNow.Add(-22 * time.Hour), Size: 1 << 30}},
+			verify: backupVerifyFail("sha256 verify", err)}
+		return run.rate(bkNow).Summary
+	}
+	hostile := errors.New("sha256sum: " + hostileTail)
+	auth := &sshx.DialError{Host: "h3", Hop: "h3", Address: "10.0.0.3:22",
+		Err: fmt.Errorf("%w: identity file /home/op/.ssh/id_ed25519: %w", sshx.ErrAuth, errors.New("ssh: "+hostileTail))}
+	for _, tc := range []struct {
+		name, got, want string
+	}{
+		{"backup reason", backupReason(fmt.Errorf("probes: backups exec: %w", hostile)), "backups exec: sha256sum: bad disk second line"},
+		{"backup verify note before a finding", rated(fmt.Errorf("probes: backups exec: %w", hostile)),
+			"sha256 verify: backups exec: sha256sum: bad disk second line; 22h old > 80% of max 26h"},
+		{"libvirt reason", reason(fmt.Errorf("probes: node info: %w", libvirt.Error{Code: 1, Message: "internal error: " + hostileTail})),
+			"internal error: bad disk second line"},
+		{"reason of any error", reason(fmt.Errorf("probes: storage: %w", hostile)), "storage: sha256sum: bad disk second line"},
+		{"boot drill detail", BootRefusedReason(fmt.Errorf("probes: start: %w: %s", ErrBootRefused, hostileTail)),
+			"libvirt could not start the drill domain: bad disk second line"},
+		{"authentication reason", classified(auth).Summary,
+			"authentication failed: identity file /home/op/.ssh/id_ed25519: ssh: bad disk second line"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if !strings.HasSuffix(tc.got, tc.want) {
+				t.Errorf("got %q, want it to end %q", tc.got, tc.want)
+			}
+			if remote.CleanSummary(tc.got) != tc.got {
+				t.Errorf("%q is not clean", tc.got)
+			}
+		})
 	}
 }

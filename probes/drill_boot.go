@@ -224,5 +224,5 @@ func detailOf(err, sentinel error) string {
 	if _, after, ok := strings.Cut(s, sentinel.Error()+": "); ok {
 		s = after
 	}
-	return withoutPackages(remote.CleanLine(s))
+	return wordsText(s)
 }

@@ -235,7 +235,8 @@ func newResult(host, check string, st Status, summary, details string, err error
 }
 
 // reason is a short operator-facing cause for err; the full chain goes to
-// Result.Err.
+// Result.Err. A host's text in it (libvirt's message, any layer) is
+// cleaned here, as summaries put our own words after it.
 func reason(err error) string {
 	var le libvirt.Error
 	switch {
@@ -246,9 +247,9 @@ func reason(err error) string {
 	case errors.Is(err, errLibvirtClosed):
 		return "connection closed"
 	case errors.As(err, &le):
-		return le.Message
+		return remote.CleanLine(le.Message)
 	case errors.Is(err, libvirt.ErrInterrupted):
 		return "connection lost during the call"
 	}
-	return withoutPackages(err.Error())
+	return wordsText(err.Error())
 }

@@ -44,7 +44,7 @@ type fakeLibvirt struct {
 	// Networks and lifecycle events: see events_fake_test.go.
 	nets      []fakeNet
 	netErr    error // returned by ConnectListAllNetworks when set
-	eventsErr error // returned by LifecycleEvents when set
+	eventsErr error // returned by ConnectDomainEventCallbackRegisterAny when set
 	subs      []fakeSub
 }
 
@@ -60,21 +60,22 @@ func newFakeLibvirt() *fakeLibvirt {
 type fakeSession struct {
 	f    *fakeLibvirt
 	dead <-chan struct{}
+	ev   *sessionEvents // the session's: where emit delivers its events
 }
 
 // stub hands the session's answers to the libvirt double.
 func (a fakeSession) stub() *stubLibvirt {
 	return &stubLibvirt{
-		ConnectGetLibVersionFn:     a.ConnectGetLibVersion,
-		ConnectGetVersionFn:        a.ConnectGetVersion,
-		ConnectGetHostnameFn:       a.ConnectGetHostname,
-		ConnectGetTypeFn:           a.ConnectGetType,
-		ConnectListAllDomainsFn:    a.ConnectListAllDomains,
-		ConnectGetAllDomainStatsFn: a.ConnectGetAllDomainStats,
-		DomainGetStateFn:           a.DomainGetState,
-		DomainGetAutostartFn:       a.DomainGetAutostart,
-		ConnectListAllNetworksFn:   a.ConnectListAllNetworks,
-		LifecycleEventsFn:          a.LifecycleEvents,
+		ConnectGetLibVersionFn:                  a.ConnectGetLibVersion,
+		ConnectGetVersionFn:                     a.ConnectGetVersion,
+		ConnectGetHostnameFn:                    a.ConnectGetHostname,
+		ConnectGetTypeFn:                        a.ConnectGetType,
+		ConnectListAllDomainsFn:                 a.ConnectListAllDomains,
+		ConnectGetAllDomainStatsFn:              a.ConnectGetAllDomainStats,
+		DomainGetStateFn:                        a.DomainGetState,
+		DomainGetAutostartFn:                    a.DomainGetAutostart,
+		ConnectListAllNetworksFn:                a.ConnectListAllNetworks,
+		ConnectDomainEventCallbackRegisterAnyFn: a.ConnectDomainEventCallbackRegisterAny,
 	}
 }
 
@@ -396,8 +397,9 @@ func (t *fakeTransport) fakeOpen(ctx context.Context, r Conn, h hosts.Host) (*lv
 	}
 	dead := make(chan struct{})
 	var once sync.Once
-	return &lvSession{api: fakeSession{f: fh.lv, dead: dead}.stub(), remote: r, dead: dead,
-		kill: func() { once.Do(func() { close(dead) }) }}, nil
+	s := &lvSession{remote: r, dead: dead, kill: func() { once.Do(func() { close(dead) }) }}
+	s.api = fakeSession{f: fh.lv, dead: dead, ev: &s.ev}.stub()
+	return s, nil
 }
 
 // testHost is an inventory host with every libvirt check and short deadlines.

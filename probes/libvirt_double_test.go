@@ -1,8 +1,6 @@
 package probes
 
 import (
-	"context"
-
 	"github.com/digitalocean/go-libvirt"
 )
 
@@ -13,32 +11,32 @@ import (
 // fakeSecurity) keeps its state in its own type and hands its methods to
 // these fields.
 type stubLibvirt struct {
-	ConnectToURIFn               func(uri libvirt.ConnectURI) error
-	DisconnectFn                 func() error
-	ConnectGetLibVersionFn       func() (uint64, error)
-	ConnectGetVersionFn          func() (uint64, error)
-	ConnectGetHostnameFn         func() (string, error)
-	ConnectGetTypeFn             func() (string, error)
-	ConnectListAllDomainsFn      func(need int32, flags libvirt.ConnectListAllDomainsFlags) ([]libvirt.Domain, uint32, error)
-	ConnectGetAllDomainStatsFn   func(doms []libvirt.Domain, stats, flags uint32) ([]libvirt.DomainStatsRecord, error)
-	DomainGetStateFn             func(dom libvirt.Domain, flags uint32) (int32, int32, error)
-	DomainGetAutostartFn         func(dom libvirt.Domain) (int32, error)
-	ConnectListAllNetworksFn     func(need int32, flags libvirt.ConnectListAllNetworksFlags) ([]libvirt.Network, uint32, error)
-	NodeGetInfoFn                func() ([32]int8, uint64, int32, int32, int32, int32, int32, int32, error)
-	NodeGetMemoryStatsFn         func(n, cell int32, flags uint32) ([]libvirt.NodeGetMemoryStats, int32, error)
-	DomainGetInfoFn              func(dom libvirt.Domain) (uint8, uint64, uint64, uint16, uint64, error)
-	ConnectListAllStoragePoolsFn func(need int32, flags libvirt.ConnectListAllStoragePoolsFlags) ([]libvirt.StoragePool, uint32, error)
-	StoragePoolGetInfoFn         func(pool libvirt.StoragePool) (uint8, uint64, uint64, uint64, error)
-	StoragePoolGetAutostartFn    func(pool libvirt.StoragePool) (int32, error)
-	ConnectGetCapabilitiesFn     func() (string, error)
-	DomainGetXMLDescFn           func(dom libvirt.Domain, flags libvirt.DomainXMLFlags) (string, error)
-	DomainLookupByNameFn         func(name string) (libvirt.Domain, error)
-	DomainCreateFn               func(dom libvirt.Domain) error
-	DomainResumeFn               func(dom libvirt.Domain) error
-	DomainDestroyFn              func(dom libvirt.Domain) error
-	DomainCreateXMLFn            func(xml string, flags libvirt.DomainCreateFlags) (libvirt.Domain, error)
-	QEMUDomainAgentCommandFn     func(dom libvirt.Domain, cmd string, timeout int32, flags uint32) (libvirt.OptString, error)
-	LifecycleEventsFn            func(ctx context.Context) (<-chan libvirt.DomainEventLifecycleMsg, error)
+	ConnectToURIFn                          func(uri libvirt.ConnectURI) error
+	DisconnectFn                            func() error
+	ConnectGetLibVersionFn                  func() (uint64, error)
+	ConnectGetVersionFn                     func() (uint64, error)
+	ConnectGetHostnameFn                    func() (string, error)
+	ConnectGetTypeFn                        func() (string, error)
+	ConnectListAllDomainsFn                 func(need int32, flags libvirt.ConnectListAllDomainsFlags) ([]libvirt.Domain, uint32, error)
+	ConnectGetAllDomainStatsFn              func(doms []libvirt.Domain, stats, flags uint32) ([]libvirt.DomainStatsRecord, error)
+	DomainGetStateFn                        func(dom libvirt.Domain, flags uint32) (int32, int32, error)
+	DomainGetAutostartFn                    func(dom libvirt.Domain) (int32, error)
+	ConnectListAllNetworksFn                func(need int32, flags libvirt.ConnectListAllNetworksFlags) ([]libvirt.Network, uint32, error)
+	NodeGetInfoFn                           func() ([32]int8, uint64, int32, int32, int32, int32, int32, int32, error)
+	NodeGetMemoryStatsFn                    func(n, cell int32, flags uint32) ([]libvirt.NodeGetMemoryStats, int32, error)
+	DomainGetInfoFn                         func(dom libvirt.Domain) (uint8, uint64, uint64, uint16, uint64, error)
+	ConnectListAllStoragePoolsFn            func(need int32, flags libvirt.ConnectListAllStoragePoolsFlags) ([]libvirt.StoragePool, uint32, error)
+	StoragePoolGetInfoFn                    func(pool libvirt.StoragePool) (uint8, uint64, uint64, uint64, error)
+	StoragePoolGetAutostartFn               func(pool libvirt.StoragePool) (int32, error)
+	ConnectGetCapabilitiesFn                func() (string, error)
+	DomainGetXMLDescFn                      func(dom libvirt.Domain, flags libvirt.DomainXMLFlags) (string, error)
+	DomainLookupByNameFn                    func(name string) (libvirt.Domain, error)
+	DomainCreateFn                          func(dom libvirt.Domain) error
+	DomainResumeFn                          func(dom libvirt.Domain) error
+	DomainDestroyFn                         func(dom libvirt.Domain) error
+	DomainCreateXMLFn                       func(xml string, flags libvirt.DomainCreateFlags) (libvirt.Domain, error)
+	QEMUDomainAgentCommandFn                func(dom libvirt.Domain, cmd string, timeout int32, flags uint32) (libvirt.OptString, error)
+	ConnectDomainEventCallbackRegisterAnyFn func(eventID int32, dom libvirt.OptDomain) (int32, error)
 }
 
 var _ libvirtAPI = (*stubLibvirt)(nil)
@@ -218,9 +216,9 @@ func (s *stubLibvirt) QEMUDomainAgentCommand(dom libvirt.Domain, cmd string, tim
 	return s.QEMUDomainAgentCommandFn(dom, cmd, timeout, flags)
 }
 
-func (s *stubLibvirt) LifecycleEvents(ctx context.Context) (<-chan libvirt.DomainEventLifecycleMsg, error) {
-	if s.LifecycleEventsFn == nil {
-		return nil, errNoStub
+func (s *stubLibvirt) ConnectDomainEventCallbackRegisterAny(eventID int32, dom libvirt.OptDomain) (int32, error) {
+	if s.ConnectDomainEventCallbackRegisterAnyFn == nil {
+		return 0, errNoStub
 	}
-	return s.LifecycleEventsFn(ctx)
+	return s.ConnectDomainEventCallbackRegisterAnyFn(eventID, dom)
 }

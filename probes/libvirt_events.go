@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/digitalocean/go-libvirt"
-	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
 // maxPendingEvents bounds the lifecycle events a session keeps until the
@@ -25,58 +24,103 @@ type domainEvent struct {
 
 func (e domainEvent) String() string { return e.Domain + " " + e.What }
 
-// sessionEvents is a session's lifecycle-event subscription. go-libvirt's
-// event goroutine blocks on its channel send without watching its context,
-// so one goroutine owned by the session always drains that channel until
-// go-libvirt closes it; it keeps the newest events and wakes the prober.
+// sessionEvents is a session's lifecycle-event subscription. The events
+// take no goroutine of their own: the session's pump decodes each event
+// packet (libvirt_events_wire.go) and hands it to receive, which keeps the
+// newest events and wakes the prober.
 //
-// The subscription is never ended by cancelling its context while the
-// connection lives: that makes go-libvirt send a deregister call with no
-// deadline, which hangs on a frozen daemon. It ends when the stream is
-// killed (go-libvirt then drops every stream and its goroutine exits; its
-// deregister call fails at once on the dead socket); the context is
-// cancelled only after that, as a backstop.
+// The subscription is one plain call (ConnectDomainEventCallbackRegisterAny)
+// and is never deregistered: a deregister call on a frozen daemon would
+// hang, and the daemon forgets the callback with the connection, which the
+// session ends by killing its stream.
+//
+// Only events carrying the callback ID the daemon gave us are ours. The
+// daemon may send one before its reply to the register call has been read
+// (libvirtd queues events and replies on the same stream), so from the
+// moment the call is about to be sent until its answer is known, events
+// wait in early; the answer keeps those carrying our ID and counts the
+// rest as stray, as it does every event outside a subscription.
 type sessionEvents struct {
 	mu      sync.Mutex
-	asked   bool // a subscription was attempted
-	ended   bool // the session is shutting down
+	sub     subState
+	ended   bool  // the session is shutting down
+	id      int32 // the daemon's callback ID, once sub is subscribed
 	notify  chan struct{}
+	early   []lifecycleMsg // received while sub is registering
 	pending []domainEvent
 	dropped int
-	cancel  context.CancelFunc
+	// stray counts events that were not ours: outside a subscription, or
+	// carrying another callback ID.
+	stray int
 }
 
-// begin claims the one subscription attempt of a session.
+// subState is where a session's one subscription attempt stands.
+type subState uint8
+
+const (
+	subNone        subState = iota // not attempted yet
+	subRegistering                 // the register call is out
+	subscribed                     // the daemon answered with our ID
+	subRefused                     // the call failed: the rounds poll
+)
+
+// begin claims the one subscription attempt of a session; events are
+// accepted (held in early) from now on.
 func (e *sessionEvents) begin() bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.asked || e.ended {
+	if e.sub != subNone || e.ended {
 		return false
 	}
-	e.asked = true
+	e.sub = subRegistering
 	return true
-}
-
-// setCancel keeps the subscription's cancel; after end it cancels at once.
-func (e *sessionEvents) setCancel(c context.CancelFunc) {
-	e.mu.Lock()
-	ended := e.ended
-	e.cancel = c
-	e.mu.Unlock()
-	if ended {
-		c()
-	}
 }
 
 // end is called once the stream is killed: no subscription starts after it.
 func (e *sessionEvents) end() {
 	e.mu.Lock()
 	e.ended = true
-	c := e.cancel
 	e.mu.Unlock()
-	if c != nil {
-		c()
+}
+
+// registered settles the subscription with the register call's answer: ok
+// with the daemon's callback ID, or not ok when the call failed. Events
+// that waited for it are kept when they carry id.
+func (e *sessionEvents) registered(id int32, ok bool) {
+	e.mu.Lock()
+	early := e.early
+	e.early = nil
+	e.sub, e.id = subscribed, id
+	if !ok {
+		e.sub = subRefused
+		e.stray += len(early)
+		early = nil
 	}
+	e.mu.Unlock()
+	for _, m := range early {
+		e.receive(m)
+	}
+}
+
+// receive takes one decoded lifecycle event from the pump.
+func (e *sessionEvents) receive(m lifecycleMsg) {
+	e.mu.Lock()
+	switch {
+	case e.sub == subRegistering:
+		if len(e.early) >= maxPendingEvents {
+			e.early = e.early[1:]
+			e.dropped++
+		}
+		e.early = append(e.early, m)
+		e.mu.Unlock()
+		return
+	case e.sub != subscribed || m.callbackID != e.id:
+		e.stray++
+		e.mu.Unlock()
+		return
+	}
+	e.mu.Unlock()
+	e.record(m.domainEvent())
 }
 
 // signal is ready (buffered, one slot) while events are pending.
@@ -116,6 +160,13 @@ func (e *sessionEvents) take() ([]domainEvent, int) {
 	return evs, dropped
 }
 
+// strays is how many events were not ours (see sessionEvents.stray).
+func (e *sessionEvents) strays() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.stray
+}
+
 // subscribe registers the session for lifecycle events under ctx's
 // deadline. A daemon that refuses (libvirt error, or go-libvirt's
 // ErrUnsupported from a peer that does not know the procedure) leaves the
@@ -125,23 +176,14 @@ func (s *lvSession) subscribe(ctx context.Context) error {
 	if !s.ev.begin() {
 		return nil
 	}
-	life, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	s.ev.setCancel(cancel)
-	_, err := call(ctx, s, "subscribe to lifecycle events", func(api libvirtAPI) (struct{}, error) {
-		ch, err := api.LifecycleEvents(life)
-		if err == nil {
-			// Started here, inside a call the session tracks, so that a
-			// caller that gave up on the deadline still leaves the
-			// channel drained.
-			s.consume(ch)
-		}
-		return struct{}{}, err
+	_, err := call(ctx, s, "subscribe to lifecycle events", func(api libvirtAPI) (int32, error) {
+		id, err := api.ConnectDomainEventCallbackRegisterAny(int32(libvirt.DomainEventIDLifecycle), nil)
+		// Settled here, in the call's own goroutine, so that the events
+		// that waited are kept even when the caller gave up.
+		s.ev.registered(id, err == nil)
+		return id, err
 	})
-	if err == nil {
-		return nil
-	}
-	cancel()
-	if refused(err) {
+	if err == nil || refused(err) {
 		return nil
 	}
 	return err
@@ -152,19 +194,6 @@ func (s *lvSession) subscribe(ctx context.Context) error {
 func refused(err error) bool {
 	var le libvirt.Error
 	return errors.As(err, &le) || errors.Is(err, libvirt.ErrUnsupported)
-}
-
-// consume drains ch in a goroutine the session owns (shutdown waits for
-// it). It must be called from a goroutine the session already tracks.
-func (s *lvSession) consume(ch <-chan libvirt.DomainEventLifecycleMsg) {
-	s.calls.Add(1)
-	go func() {
-		defer s.calls.Done()
-		for m := range ch {
-			s.ev.record(domainEvent{Domain: remote.CleanLine(m.Dom.Name), What: eventText(m.Event, m.Detail),
-				At: time.Now()})
-		}
-	}()
 }
 
 // eventWords names virDomainEventType values and, per type, their

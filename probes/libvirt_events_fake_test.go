@@ -1,7 +1,7 @@
 package probes
 
 import (
-	"context"
+	"time"
 
 	"github.com/digitalocean/go-libvirt"
 )
@@ -12,11 +12,12 @@ type fakeNet struct {
 	active, autostart bool
 }
 
-// fakeSub is one session's lifecycle-event subscription: emit queues to in,
-// and a goroutine of the subscription forwards to go-libvirt's channel
-// until the session is killed, as go-libvirt does when its stream dies.
+// fakeSub is one session's lifecycle-event subscription: emit hands its
+// events to the session as the session's pump does, with the callback ID
+// the register call answered, until the session is killed.
 type fakeSub struct {
-	in   chan libvirt.DomainEventLifecycleMsg
+	ev   *sessionEvents
+	id   int32
 	dead <-chan struct{}
 }
 
@@ -39,37 +40,23 @@ func (a fakeSession) ConnectListAllNetworks(need int32, flags libvirt.ConnectLis
 	return out, uint32(len(out)), nil
 }
 
-func (a fakeSession) LifecycleEvents(ctx context.Context) (<-chan libvirt.DomainEventLifecycleMsg, error) {
+// ConnectDomainEventCallbackRegisterAny registers the session; callback
+// IDs count from 1 per fake daemon, as libvirtd's do.
+func (a fakeSession) ConnectDomainEventCallbackRegisterAny(eventID int32, dom libvirt.OptDomain) (int32, error) {
 	if err := a.enter(); err != nil {
-		return nil, err
+		return 0, err
 	}
 	a.f.mu.Lock()
+	defer a.f.mu.Unlock()
 	if err := a.f.eventsErr; err != nil {
-		a.f.mu.Unlock()
-		return nil, err
+		return 0, err
 	}
-	sub := fakeSub{in: make(chan libvirt.DomainEventLifecycleMsg, 16), dead: a.dead}
-	a.f.subs = append(a.f.subs, sub)
-	a.f.mu.Unlock()
-	out := make(chan libvirt.DomainEventLifecycleMsg)
-	go func() {
-		defer close(out)
-		for {
-			select {
-			case m := <-sub.in:
-				select {
-				case out <- m: // like go-libvirt: no ctx here, the reader must drain
-				case <-sub.dead:
-					return
-				}
-			case <-sub.dead:
-				return
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return out, nil
+	if eventID != int32(libvirt.DomainEventIDLifecycle) || len(dom) != 0 {
+		return 0, libvirt.Error{Code: uint32(libvirt.ErrInvalidArg), Message: "fake: lifecycle events of every domain only"}
+	}
+	id := int32(len(a.f.subs) + 1)
+	a.f.subs = append(a.f.subs, fakeSub{ev: a.ev, id: id, dead: a.dead})
+	return id, nil
 }
 
 // emit sends a lifecycle event to every live subscription and reports how
@@ -82,7 +69,7 @@ func (f *fakeLibvirt) emit(dom string, event, detail int32) int {
 		if isClosed(s.dead) {
 			continue
 		}
-		s.in <- libvirt.DomainEventLifecycleMsg{Dom: libvirt.Domain{Name: dom}, Event: event, Detail: detail}
+		s.ev.receive(lifecycleMsg{callbackID: s.id, domain: dom, typ: event, detail: detail, at: time.Now()})
 		n++
 	}
 	return n

@@ -80,3 +80,71 @@ func TestSessionEventsBounded(t *testing.T) {
 		t.Errorf("take did not forget: %d, %d", len(evs), dropped)
 	}
 }
+
+// The subscription keeps only the events of its callback: those that
+// arrive while the register call is out wait for its answer; the rest are
+// counted as stray.
+func TestSessionEventsSubscription(t *testing.T) {
+	ev := func(id int32, dom string) lifecycleMsg { return lifecycleMsg{callbackID: id, domain: dom} }
+	tests := []struct {
+		name      string
+		before    []lifecycleMsg // received while the call is out
+		id        int32
+		ok        bool
+		after     []lifecycleMsg
+		want      []string
+		stray     int
+		unclaimed bool // no begin: the session never subscribed
+	}{
+		{"ours before and after the answer", []lifecycleMsg{ev(3, "a"), ev(4, "x")}, 3, true,
+			[]lifecycleMsg{ev(3, "b"), ev(2, "y")}, []string{"a", "b"}, 2, false},
+		{"refused: nothing is ours", []lifecycleMsg{ev(0, "a")}, 0, false,
+			[]lifecycleMsg{ev(0, "b")}, nil, 2, false},
+		{"no subscription", nil, 0, false, []lifecycleMsg{ev(0, "a")}, nil, 1, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var e sessionEvents
+			if !tt.unclaimed {
+				if !e.begin() || e.begin() {
+					t.Fatal("begin must succeed once")
+				}
+				for _, m := range tt.before {
+					e.receive(m)
+				}
+				e.registered(tt.id, tt.ok)
+			}
+			for _, m := range tt.after {
+				e.receive(m)
+			}
+			evs, dropped := e.take()
+			var got []string
+			for _, x := range evs {
+				got = append(got, x.Domain)
+			}
+			if !slicesEqual(got, tt.want) || dropped != 0 || e.strays() != tt.stray {
+				t.Errorf("events %q (%d dropped), %d stray; want %q, %d stray", got, dropped, e.strays(), tt.want, tt.stray)
+			}
+		})
+	}
+	var e sessionEvents
+	e.end()
+	if e.begin() {
+		t.Error("a subscription began after the session ended")
+	}
+}
+
+// Events held for the register call's answer are bounded like the
+// pending ones: the oldest go, counted as dropped.
+func TestSessionEventsEarlyBounded(t *testing.T) {
+	var e sessionEvents
+	e.begin()
+	for i := range maxPendingEvents + 3 {
+		e.receive(lifecycleMsg{callbackID: 1, domain: string(rune('a' + i%26))})
+	}
+	e.registered(1, true)
+	evs, dropped := e.take()
+	if len(evs) != maxPendingEvents || dropped != 3 || evs[0].Domain != "d" {
+		t.Errorf("kept %d from %q, dropped %d", len(evs), evs[0].Domain, dropped)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/hvconsole/hvconsole/hosts/remote"
 )
@@ -27,6 +28,7 @@ type pumpConn struct {
 	once   sync.Once
 	in     packetSplitter // the incoming stream, cut into packets
 	guard  replyGuard
+	events *sessionEvents        // receives the lifecycle events, not go-libvirt
 	fault  atomic.Pointer[error] // why the pump cut the stream
 }
 
@@ -43,10 +45,11 @@ const pumpBuf = 1 << 10
 // marks its socket disconnected as soon as its reader sees the end and
 // then fails calls with a bare "invalid argument", so the session must
 // already read as dead by then, or a probe would reuse it and call that
-// answer the daemon's. onExit runs when the pump goroutine ends.
-func newPumpConn(raw net.Conn, onDead, onExit func()) *pumpConn {
+// answer the daemon's. onExit runs when the pump goroutine ends. The
+// lifecycle events go to events (see deliver).
+func newPumpConn(raw net.Conn, events *sessionEvents, onDead, onExit func()) *pumpConn {
 	pr, pw := io.Pipe()
-	c := &pumpConn{Conn: raw, pr: pr, pw: pw, onDead: onDead}
+	c := &pumpConn{Conn: raw, pr: pr, pw: pw, onDead: onDead, events: events}
 	go c.pump(onExit)
 	return c
 }
@@ -82,7 +85,23 @@ func (c *pumpConn) pump(onExit func()) {
 // (domain statistics too large to decode become an error reply: see
 // tooLargeReply). A failed write means go-libvirt's side is closed (net.ErrClosed from
 // Close), never a fault of the daemon.
+//
+// A lifecycle event is decoded here and handed to the session instead:
+// go-libvirt's own event machinery costs three goroutines per session (its
+// relay, its stream's queue, and ours draining its channel), the largest
+// per-host cost the probes control at 10,000 hosts. An event that does not
+// decode is a malformed packet, as it was when go-libvirt decoded it: the
+// stream is cut and the session's calls fail with errMalformedReply.
 func (c *pumpConn) deliver(pkt []byte) error {
+	if isLifecycleEvent(readHeader(pkt)) {
+		m, err := decodeLifecycle(pkt[4+remote.HeaderLen:])
+		if err != nil {
+			return err
+		}
+		m.at = time.Now()
+		c.events.receive(m)
+		return nil
+	}
 	switch err := c.guard.check(pkt); {
 	case errors.Is(err, errStatsTooLarge):
 		pkt = tooLargeReply(pkt)

@@ -60,34 +60,33 @@ func tooLargeReply(pkt []byte) []byte {
 // a probe starts calling it (go-libvirt's remote_protocol.gen.go names the
 // ...Ret type; a procedure without one has an empty reply).
 var replyTypes = map[uint32]reflect.Type{
-	remote.ProcConnectOpen:                             reflect.TypeFor[struct{}](),
-	remote.ProcConnectClose:                            reflect.TypeFor[struct{}](),
-	remote.ProcConnectGetType:                          reflect.TypeFor[libvirt.ConnectGetTypeRet](),
-	remote.ProcConnectGetVersion:                       reflect.TypeFor[libvirt.ConnectGetVersionRet](),
-	remote.ProcDomainCreate:                            reflect.TypeFor[struct{}](),
-	remote.ProcDomainCreateXML:                         reflect.TypeFor[libvirt.DomainCreateXMLRet](),
-	remote.ProcDomainResume:                            reflect.TypeFor[struct{}](),
-	remote.ProcDomainDestroy:                           reflect.TypeFor[struct{}](),
-	remote.ProcDomainLookupByName:                      reflect.TypeFor[libvirt.DomainLookupByNameRet](),
-	remote.ProcConnectGetCapabilities:                  reflect.TypeFor[libvirt.ConnectGetCapabilitiesRet](),
-	remote.ProcNodeGetInfo:                             reflect.TypeFor[libvirt.NodeGetInfoRet](),
-	remote.ProcDomainGetXMLDesc:                        reflect.TypeFor[libvirt.DomainGetXMLDescRet](),
-	remote.ProcDomainGetAutostart:                      reflect.TypeFor[libvirt.DomainGetAutostartRet](),
-	remote.ProcDomainGetInfo:                           reflect.TypeFor[libvirt.DomainGetInfoRet](),
-	remote.ProcConnectGetHostname:                      reflect.TypeFor[libvirt.ConnectGetHostnameRet](),
-	remote.ProcAuthList:                                reflect.TypeFor[libvirt.AuthListRet](),
-	remote.ProcAuthPolkit:                              reflect.TypeFor[libvirt.AuthPolkitRet](),
-	remote.ProcStoragePoolGetInfo:                      reflect.TypeFor[libvirt.StoragePoolGetInfoRet](),
-	remote.ProcStoragePoolGetAutostart:                 reflect.TypeFor[libvirt.StoragePoolGetAutostartRet](),
-	remote.ProcConnectGetLibVersion:                    reflect.TypeFor[libvirt.ConnectGetLibVersionRet](),
-	remote.ProcDomainGetState:                          reflect.TypeFor[libvirt.DomainGetStateRet](),
-	remote.ProcNodeGetMemoryStats:                      reflect.TypeFor[libvirt.NodeGetMemoryStatsRet](),
-	remote.ProcConnectListAllDomains:                   reflect.TypeFor[libvirt.ConnectListAllDomainsRet](),
-	remote.ProcConnectListAllStoragePools:              reflect.TypeFor[libvirt.ConnectListAllStoragePoolsRet](),
-	remote.ProcConnectListAllNetworks:                  reflect.TypeFor[libvirt.ConnectListAllNetworksRet](),
-	remote.ProcConnectDomainEventCallbackRegisterAny:   reflect.TypeFor[libvirt.ConnectDomainEventCallbackRegisterAnyRet](),
-	remote.ProcConnectDomainEventCallbackDeregisterAny: reflect.TypeFor[struct{}](),
-	remote.ProcConnectGetAllDomainStats:                reflect.TypeFor[libvirt.ConnectGetAllDomainStatsRet](),
+	remote.ProcConnectOpen:                           reflect.TypeFor[struct{}](),
+	remote.ProcConnectClose:                          reflect.TypeFor[struct{}](),
+	remote.ProcConnectGetType:                        reflect.TypeFor[libvirt.ConnectGetTypeRet](),
+	remote.ProcConnectGetVersion:                     reflect.TypeFor[libvirt.ConnectGetVersionRet](),
+	remote.ProcDomainCreate:                          reflect.TypeFor[struct{}](),
+	remote.ProcDomainCreateXML:                       reflect.TypeFor[libvirt.DomainCreateXMLRet](),
+	remote.ProcDomainResume:                          reflect.TypeFor[struct{}](),
+	remote.ProcDomainDestroy:                         reflect.TypeFor[struct{}](),
+	remote.ProcDomainLookupByName:                    reflect.TypeFor[libvirt.DomainLookupByNameRet](),
+	remote.ProcConnectGetCapabilities:                reflect.TypeFor[libvirt.ConnectGetCapabilitiesRet](),
+	remote.ProcNodeGetInfo:                           reflect.TypeFor[libvirt.NodeGetInfoRet](),
+	remote.ProcDomainGetXMLDesc:                      reflect.TypeFor[libvirt.DomainGetXMLDescRet](),
+	remote.ProcDomainGetAutostart:                    reflect.TypeFor[libvirt.DomainGetAutostartRet](),
+	remote.ProcDomainGetInfo:                         reflect.TypeFor[libvirt.DomainGetInfoRet](),
+	remote.ProcConnectGetHostname:                    reflect.TypeFor[libvirt.ConnectGetHostnameRet](),
+	remote.ProcAuthList:                              reflect.TypeFor[libvirt.AuthListRet](),
+	remote.ProcAuthPolkit:                            reflect.TypeFor[libvirt.AuthPolkitRet](),
+	remote.ProcStoragePoolGetInfo:                    reflect.TypeFor[libvirt.StoragePoolGetInfoRet](),
+	remote.ProcStoragePoolGetAutostart:               reflect.TypeFor[libvirt.StoragePoolGetAutostartRet](),
+	remote.ProcConnectGetLibVersion:                  reflect.TypeFor[libvirt.ConnectGetLibVersionRet](),
+	remote.ProcDomainGetState:                        reflect.TypeFor[libvirt.DomainGetStateRet](),
+	remote.ProcNodeGetMemoryStats:                    reflect.TypeFor[libvirt.NodeGetMemoryStatsRet](),
+	remote.ProcConnectListAllDomains:                 reflect.TypeFor[libvirt.ConnectListAllDomainsRet](),
+	remote.ProcConnectListAllStoragePools:            reflect.TypeFor[libvirt.ConnectListAllStoragePoolsRet](),
+	remote.ProcConnectListAllNetworks:                reflect.TypeFor[libvirt.ConnectListAllNetworksRet](),
+	remote.ProcConnectDomainEventCallbackRegisterAny: reflect.TypeFor[libvirt.ConnectDomainEventCallbackRegisterAnyRet](),
+	remote.ProcConnectGetAllDomainStats:              reflect.TypeFor[libvirt.ConnectGetAllDomainStatsRet](),
 }
 
 // Typed parameters (the domain statistics) cost go-libvirt far more than
@@ -121,9 +120,6 @@ func allocBound(t reflect.Type, n int) int {
 var qemuReplyTypes = map[uint32]reflect.Type{
 	remote.QEMUProcDomainAgentCommand: reflect.TypeFor[libvirt.QEMUDomainAgentCommandRet](),
 }
-
-// lifecycleEvent is the one event hvconsole subscribes to.
-var lifecycleEvent = reflect.TypeFor[libvirt.DomainEventCallbackLifecycleMsg]()
 
 // errorReply mirrors what go-libvirt's decodeError reads of remote_error:
 // the optional message's presence flag is its Padding.
@@ -178,14 +174,13 @@ func readHeader(pkt []byte) rpcHeader {
 }
 
 // check accepts a whole incoming packet only when go-libvirt can decode it
-// without allocating more than the packet holds.
+// without allocating more than the packet holds. go-libvirt is handed
+// replies only: the pump decodes the lifecycle events itself (deliver), and
+// any other unsolicited message is refused.
 func (g *replyGuard) check(pkt []byte) error {
 	h, body := readHeader(pkt), pkt[4+remote.HeaderLen:]
 	if h.program != remote.RemoteProgram && h.program != remote.QEMUProgram {
 		return fmt.Errorf("%w: program %#x", errMalformedReply, h.program)
-	}
-	if h.typ == remote.MsgMessage && h.proc == remote.ProcDomainEventCallbackLifecycle && h.status == remote.StatusOK {
-		return checkBody(lifecycleEvent, body, true)
 	}
 	if h.typ != remote.MsgReply {
 		return fmt.Errorf("%w: message type %d for procedure %d", errMalformedReply, h.typ, h.proc)

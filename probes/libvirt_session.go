@@ -55,10 +55,9 @@ type libvirtAPI interface {
 	// guest agent's answer.
 	DomainCreateXML(xmlDesc string, flags libvirt.DomainCreateFlags) (libvirt.Domain, error)
 	QEMUDomainAgentCommand(dom libvirt.Domain, cmd string, timeout int32, flags uint32) (libvirt.OptString, error)
-	// LifecycleEvents registers for domain lifecycle events
-	// (ConnectDomainEventCallbackRegisterAny) while Run is active. The
-	// channel closes when the connection goes; see lvSession.subscribe.
-	LifecycleEvents(ctx context.Context) (<-chan libvirt.DomainEventLifecycleMsg, error)
+	// Domain lifecycle events while Run is active: the call registers,
+	// the session's pump receives them (see lvSession.subscribe).
+	ConnectDomainEventCallbackRegisterAny(eventID int32, dom libvirt.OptDomain) (int32, error)
 }
 
 var _ libvirtAPI = (*libvirt.Libvirt)(nil)
@@ -252,10 +251,10 @@ func (s *lvSession) shutdown(stop <-chan time.Time) bool {
 // openLibvirt dials the host's libvirt socket through r and opens the
 // configured URI with go-libvirt, all under ctx.
 func openLibvirt(ctx context.Context, r Conn, h hosts.Host) (*lvSession, error) {
-	d := &lvDialer{ctx: ctx, remote: r, path: h.LibvirtSocket,
+	s := &lvSession{remote: r}
+	d := &lvDialer{ctx: ctx, remote: r, path: h.LibvirtSocket, events: &s.ev,
 		dead: make(chan struct{}), exited: make(chan struct{})}
-	lv := libvirt.NewWithDialer(d)
-	s := &lvSession{api: lv, remote: r, kill: d.kill, fault: d.fault, dialer: d, dead: d.dead, streamDone: d.exited}
+	s.api, s.kill, s.fault, s.dialer, s.dead, s.streamDone = libvirt.NewWithDialer(d), d.kill, d.fault, d, d.dead, d.exited
 	_, err := call(ctx, s, "connect "+h.LibvirtURI, func(api libvirtAPI) (struct{}, error) {
 		return struct{}{}, api.ConnectToURI(libvirt.ConnectURI(h.LibvirtURI))
 	})
@@ -280,6 +279,7 @@ type lvDialer struct {
 	ctx    context.Context
 	remote Conn
 	path   string
+	events *sessionEvents // the session's, fed by the pump
 
 	mu       sync.Mutex
 	conn     *pumpConn
@@ -304,7 +304,7 @@ func (d *lvDialer) Dial() (net.Conn, error) {
 		raw.Close()
 		return nil, fmt.Errorf("probes: dial libvirt socket %s: %w", d.path, errLibvirtClosed)
 	}
-	d.conn = newPumpConn(raw, d.markDead, d.markExited)
+	d.conn = newPumpConn(raw, d.events, d.markDead, d.markExited)
 	return d.conn, nil
 }
 

@@ -131,7 +131,7 @@ func (c *blockingConn) Close() error             { close(c.closed); return nil }
 func TestPumpConnCloseUnblocksReader(t *testing.T) {
 	raw := &blockingConn{release: make(chan struct{}), closed: make(chan struct{})}
 	dead, exited := make(chan struct{}), make(chan struct{})
-	c := newPumpConn(raw, func() { closeOnce(dead) }, func() { close(exited) })
+	c := newPumpConn(raw, new(sessionEvents), func() { closeOnce(dead) }, func() { close(exited) })
 	readErr := make(chan error, 1)
 	go func() {
 		_, err := c.Read(make([]byte, 8))
@@ -157,7 +157,7 @@ func TestPumpConnCloseUnblocksReader(t *testing.T) {
 func TestPumpConnPassesData(t *testing.T) {
 	a, b := net.Pipe()
 	exited := make(chan struct{})
-	c := newPumpConn(a, func() {}, func() { close(exited) })
+	c := newPumpConn(a, new(sessionEvents), func() {}, func() { close(exited) })
 	for serial := range uint32(2) {
 		go io.Copy(io.Discard, b)
 		if _, err := c.Write(wirePacket(wireConnectGetType, remote.MsgCall, serial, 0, nil)); err != nil {
@@ -236,7 +236,7 @@ func TestPacketSplitter(t *testing.T) {
 func TestPumpConnRejectsBadFrame(t *testing.T) {
 	a, b := net.Pipe()
 	dead, exited := make(chan struct{}), make(chan struct{})
-	c := newPumpConn(a, func() { closeOnce(dead) }, func() { close(exited) })
+	c := newPumpConn(a, new(sessionEvents), func() { closeOnce(dead) }, func() { close(exited) })
 	go b.Write([]byte{0, 0, 0, 1, 0xde, 0xad})
 	_, err := io.ReadAll(c)
 	if !errors.Is(err, errMalformedReply) || !errors.Is(c.failure(), errMalformedReply) {
@@ -297,7 +297,7 @@ func TestPumpConnDeadBeforeLibvirtSeesTheEnd(t *testing.T) {
 			dead, exited := make(chan struct{}), make(chan struct{})
 			// onDead yields before it marks the session dead: were the
 			// pipe already closed, the reader would run and see it alive.
-			c := newPumpConn(a, func() { runtime.Gosched(); closeOnce(dead) }, func() { close(exited) })
+			c := newPumpConn(a, new(sessionEvents), func() { runtime.Gosched(); closeOnce(dead) }, func() { close(exited) })
 			deadAtEnd := make(chan bool, 1)
 			go func() {
 				_, err := c.Read(make([]byte, 8))

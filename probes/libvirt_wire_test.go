@@ -24,14 +24,17 @@ const (
 	wireConnectListNetworks   = 283
 	wireConnectGetAllDomStats = 344
 	wireEventLifecycle        = 318
+	wireEventRegisterAny      = 316
 )
 
 // wireReply is one answer: an OK reply with body, an error reply when
-// status is 1, or raw bytes sent as they are.
+// status is 1, or raw bytes sent as they are; pre and post are sent as
+// they are before and after it (e.g. events).
 type wireReply struct {
-	status uint32
-	body   []byte
-	raw    []byte
+	status    uint32
+	body      []byte
+	raw       []byte
+	pre, post []byte
 }
 
 // xdrAppend helpers build reply bodies.
@@ -91,6 +94,7 @@ func serveWire(answers map[uint32]wireReply) func(net.Conn) {
 			if out == nil {
 				out = wirePacket(proc, 1, serial, a.status, a.body)
 			}
+			out = append(append(append([]byte(nil), a.pre...), out...), a.post...)
 			if _, err := c.Write(out); err != nil {
 				return
 			}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/hosts/remote"
-	"github.com/hvconsole/hvconsole/probes"
 	"github.com/hvconsole/hvconsole/probes/actions"
 	"github.com/hvconsole/hvconsole/tui/eventlog"
 	"github.com/hvconsole/hvconsole/tui/fleet"
@@ -151,7 +150,9 @@ func restartNote(msg restartDoneMsg) string {
 }
 
 // applyRefused logs the audit layer's refusals: a cancellation quietly, any
-// other reason highlighted.
+// other reason highlighted, in the action layer's sentence for a refused
+// restart (RestartResult.Summary), as a refusal among a restart's results
+// and the CLI say it.
 func (m Model) applyRefused(msg refusedMsg) (tea.Model, tea.Cmd) {
 	evs := make([]eventlog.Event, 0, len(msg.errs))
 	for i, err := range msg.errs {
@@ -159,12 +160,9 @@ func (m Model) applyRefused(msg refusedMsg) (tea.Model, tea.Cmd) {
 		if i < len(msg.names) {
 			host = msg.names[i]
 		}
-		reason := err
-		if refused := (*actions.RefusedError)(nil); errors.As(err, &refused) {
-			reason = refused.Reason
-		}
+		refused := actions.RestartResult{Host: host, Unit: msg.unit, Exit: -1, Err: err}
 		e := eventlog.Event{Time: m.now(), Host: host, Action: actions.ActionRestart, Failed: true,
-			Summary: "restart of " + msg.unit + " refused: " + probes.Words(reason)}
+			Summary: refused.Summary()}
 		if errors.Is(err, actions.ErrCancelled) {
 			e.Failed, e.Cancelled, e.Summary = false, true, "restart of "+msg.unit+" cancelled"
 		}

@@ -99,3 +99,31 @@ func TestGoldenWords(t *testing.T) {
 		})
 	}
 }
+
+// A refused restart in the event log reads as the action layer words it:
+// the same line as a refusal among a restart's results and as the CLI's
+// (RestartResult.Summary), whatever the reason; a cancel is the console's
+// quiet "cancelled".
+func TestRefusedRestartIsTheActionLayersSentence(t *testing.T) {
+	inv := actionInventory(4)
+	lastEvent := func(m Model) string { return m.log.At(m.log.Len() - 1).Summary }
+	for _, reason := range []error{actions.ErrReadOnly, fmt.Errorf("%w: %q", actions.ErrNotAllowed, "libvirtd"), auditFull,
+		fmt.Errorf("%w: %w", actions.ErrNoAudit, errors.New("\x1b]0;x\x07disk\u200b full\u202e"))} {
+		t.Run(reason.Error(), func(t *testing.T) {
+			refused := &actions.RefusedError{Host: "kvm-03", Action: actions.ActionRestart, Reason: reason}
+			// two models: the event log is shared by a model's copies
+			asked := step(t, newActionModel(t, inv, newFakeActions(), nil, 200, 40),
+				refusedMsg{names: []string{"kvm-03"}, unit: "libvirtd", errs: []error{refused}})
+			ran := step(t, newActionModel(t, inv, newFakeActions(), nil, 200, 40), restartDoneMsg{names: []string{"kvm-03"}, unit: "libvirtd",
+				results: []actions.RestartResult{{Host: "kvm-03", Unit: "libvirtd", Exit: -1, Err: refused}}})
+			if got, want := lastEvent(asked), lastEvent(ran); got != want || !strings.HasPrefix(got, "restart of libvirtd refused: ") {
+				t.Errorf("refused restart event %q, want the restart result's %q", got, want)
+			}
+		})
+	}
+	m := step(t, newActionModel(t, inv, newFakeActions(), nil, 200, 40), refusedMsg{names: []string{"kvm-03"}, unit: "libvirtd",
+		errs: []error{&actions.RefusedError{Host: "kvm-03", Action: actions.ActionRestart, Reason: actions.ErrCancelled}}})
+	if e := m.log.At(m.log.Len() - 1); e.Summary != "restart of libvirtd cancelled" || !e.Cancelled || e.Failed {
+		t.Errorf("cancelled restart event %+v", e)
+	}
+}

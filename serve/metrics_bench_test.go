@@ -142,3 +142,14 @@ func gunzip(b *testing.B, body []byte) []byte {
 	}
 	return plain
 }
+
+// BenchmarkSeriesBuild is one host's series built from its report, as
+// serve's loop builds them each time it stores a report.
+func BenchmarkSeriesBuild(b *testing.B) {
+	hs, reps := demoFleet(100)
+	sb := newSeriesBuilder(map[string]string{"site": "dc1"}, hosts.DefaultMaxDomainSeries)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		sb.build(hs[i%len(hs)], reps[i%len(reps)])
+	}
+}

@@ -36,10 +36,12 @@ func (s *hostSeries) family(f family) []dto.Metric {
 }
 
 // sample is one series before it is built: its family, value and the
-// values of its labels after host.
+// values of its labels after host; whole is value's shared gauge
+// (wholeGauge), nil when the series needs its own.
 type sample struct {
 	fam    family
 	value  float64
+	whole  *dto.Gauge
 	labels [2]string
 }
 
@@ -109,7 +111,7 @@ func (b *seriesBuilder) build(h hosts.Host, rep probes.HostReport) *hostSeries {
 	nLabels, nOwn := 0, 0
 	for _, smp := range b.samples {
 		nLabels += len(b.slots[smp.fam])
-		if b.wholeGauge(smp.value) == nil {
+		if smp.whole == nil {
 			nOwn++
 		}
 	}
@@ -118,7 +120,7 @@ func (b *seriesBuilder) build(h hosts.Host, rep probes.HostReport) *hostSeries {
 	hostName := rep.Host
 	host := &dto.LabelPair{Name: &families[famHostUp].labels[0], Value: &hostName}
 	for i, smp := range b.samples {
-		g := b.wholeGauge(smp.value)
+		g := smp.whole
 		if g == nil {
 			vs[0] = smp.value
 			g, gs[0].Value = &gs[0], &vs[0]
@@ -154,7 +156,8 @@ func (b *seriesBuilder) wholeGauge(v float64) *dto.Gauge {
 	}
 	g := b.wholes[int(v)]
 	if g == nil {
-		g = &dto.Gauge{Value: &v}
+		whole := v // v itself would move to the heap at every call
+		g = &dto.Gauge{Value: &whole}
 		b.wholes[int(v)] = g
 	}
 	return g
@@ -162,7 +165,7 @@ func (b *seriesBuilder) wholeGauge(v float64) *dto.Gauge {
 
 // emit adds one series of the host being built.
 func (b *seriesBuilder) emit(f family, v float64, labels ...string) {
-	smp := sample{fam: f, value: v}
+	smp := sample{fam: f, value: v, whole: b.wholeGauge(v)}
 	copy(smp.labels[:], labels)
 	b.samples = append(b.samples, smp)
 }

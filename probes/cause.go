@@ -51,22 +51,38 @@ func ShortCause(r Result) string {
 // An error that knows its operator words says them with a Words() string
 // method (actions.RefusedError: "restart on h3 refused: read-only
 // mode"); Words takes them from the outermost such layer.
-func Words(err error) string {
+func Words(err error) string { return words(err, remote.CleanLine) }
+
+// WordsLong is Words for a line that has the terminal to itself (the
+// CLI's last line): the same words, capped at remote.MaxDetails rather
+// than a table cell's MaxSummary, so a host-key refusal keeps the
+// fingerprint to verify and the known_hosts file to fix.
+func WordsLong(err error) string { return words(err, remote.CleanSummary) }
+
+// words is Words with clean as the remote-text cleaning and its cap.
+func words(err error, clean func(string) string) string {
 	if err == nil {
 		return ""
 	}
+	return cleanWords(uncleanWords(err, clean), clean)
+}
+
+// uncleanWords is err's words before the cleaning of the whole; each of
+// several joined errors is cleaned on its own, so one host's open escape
+// cannot eat the next error's words.
+func uncleanWords(err error, clean func(string) string) string {
 	var lead strings.Builder
 	trail := false // a package-prefixed layer was passed: no more leads
 	for {
 		if w, ok := err.(worded); ok {
-			return wordsText(lead.String() + w.Words())
+			return lead.String() + w.Words()
 		}
-		if errs, ok := joined(err); ok {
-			return wordsText(lead.String() + errs)
+		if errs, ok := joined(err, clean); ok {
+			return lead.String() + errs
 		}
 		if p, ok := err.(*fs.PathError); ok {
 			// the file is what an operator acts on: "open /x: permission denied"
-			return wordsText(lead.String() + p.Error())
+			return lead.String() + p.Error()
 		}
 		next := lastWrapped(err)
 		if next == nil {
@@ -85,23 +101,23 @@ func Words(err error) string {
 			// "%w: detail" or "%w %q" around a package's sentinel
 			// ("remote: value not allowed ...: unit \"x\""): the category
 			// and what it refused, whole
-			return wordsText(lead.String() + text)
+			return lead.String() + text
 		case packaged(text):
 			// a layer that rewrites its inner text (sanitizes, quotes):
 			// still a package's trail
 			trail = true
 		default:
 			// "%w: detail", or a layer of our own words around its cause
-			return wordsText(lead.String() + text)
+			return lead.String() + text
 		}
 		err = next
 	}
-	return wordsText(lead.String() + rootWords(err))
+	return lead.String() + rootWords(err)
 }
 
 // joined says each error of an errors.Join in words, "; " between; ok is
 // false for any other error.
-func joined(err error) (string, bool) {
+func joined(err error, clean func(string) string) (string, bool) {
 	u, ok := err.(interface{ Unwrap() []error })
 	if !ok {
 		return "", false
@@ -115,7 +131,7 @@ func joined(err error) (string, bool) {
 		return "", false // fmt.Errorf("%w ... %w")
 	}
 	for i, e := range errs {
-		texts[i] = Words(e)
+		texts[i] = words(e, clean)
 	}
 	return strings.Join(texts, "; "), true
 }
@@ -148,7 +164,13 @@ func rootWords(err error) string {
 	return err.Error()
 }
 
-func wordsText(s string) string { return strings.TrimSpace(withoutPackages(remote.CleanLine(s))) }
+// wordsText is s cleaned as Words cleans its words: remote.CleanLine,
+// then no package prefixes.
+func wordsText(s string) string { return cleanWords(s, remote.CleanLine) }
+
+func cleanWords(s string, clean func(string) string) string {
+	return strings.TrimSpace(withoutPackages(clean(s)))
+}
 
 // packagePrefixes are the Go package prefixes our errors carry: they tell
 // a developer which layer spoke, and an operator nothing. x/crypto/ssh's

@@ -88,7 +88,30 @@ func TestWords(t *testing.T) {
 			if got != tt.want {
 				t.Errorf("Words(%q) = %q, want %q", errText(tt.err), got, tt.want)
 			}
+			if long := WordsLong(tt.err); long != got {
+				t.Errorf("WordsLong(%q) = %q, want Words' %q", errText(tt.err), long, got)
+			}
 		})
+	}
+}
+
+// WordsLong says what Words says, uncut where Words cuts for a table
+// cell: a host-key refusal keeps its fingerprint and files; both clean.
+func TestWordsLong(t *testing.T) {
+	files := []string{"/home/operator/.ssh/known_hosts", "/etc/ssh/ssh_known_hosts", "/srv/hvconsole/fleet/known_hosts.d/site-a"}
+	unknown := &sshx.UnknownHostError{Host: "[kvm-042.dc1.example.net]:2222", Files: files,
+		Fingerprint: "SHA256:" + strings.Repeat("x", 43)}
+	err := fmt.Errorf("attach: dial: %w", &sshx.DialError{Host: "gw", Hop: "gw", Address: "10.0.0.1:22",
+		Err: fmt.Errorf("ssh: handshake failed: %w", unknown)})
+	if got := WordsLong(err); got != unknown.Error() {
+		t.Errorf("WordsLong = %q, want %q", got, unknown.Error())
+	}
+	if got := Words(err); len([]rune(got)) > remote.MaxSummary || strings.Contains(got, unknown.Fingerprint) {
+		t.Errorf("Words = %q (%d runes), want it cut for a cell", got, len([]rune(got)))
+	}
+	hostile := fmt.Errorf("probes: x: %w", errors.Join(errors.New("a \x1b]0;open"), errors.New(strings.Repeat("b", 300))))
+	if got, want := WordsLong(hostile), "a; "+strings.Repeat("b", 300); got != want {
+		t.Errorf("WordsLong = %q, want %q", got, want)
 	}
 }
 

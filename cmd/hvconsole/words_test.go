@@ -11,6 +11,7 @@ import (
 
 	"github.com/hvconsole/hvconsole/hosts"
 	"github.com/hvconsole/hvconsole/hosts/remote"
+	"github.com/hvconsole/hvconsole/hosts/sshx"
 	"github.com/hvconsole/hvconsole/probes/probetest"
 )
 
@@ -70,6 +71,8 @@ func TestExitLine(t *testing.T) {
 		{Reason: "no hosts"},
 	}}
 	usage := fmt.Errorf("%w: restart needs --host and --service", errUsage)
+	unknownKey := &sshx.UnknownHostError{Host: "[kvm-042.dc1.example.net]:2222", Fingerprint: "SHA256:" + strings.Repeat("x", 43),
+		Files: []string{"/home/operator/.ssh/known_hosts", "/etc/ssh/ssh_known_hosts", "/srv/hvconsole/fleet/known_hosts.d/site-a"}}
 	tally := errors.Join(errors.New("restart: 1 of 2 hosts did not come back OK"),
 		errors.New("restart: 1 outcome(s) could not be written to the audit log /var/log/hv/audit.jsonl"))
 	for _, tc := range []struct {
@@ -95,6 +98,8 @@ func TestExitLine(t *testing.T) {
 			"hvconsole: connection refused\n"},
 		{"a host's bytes", &exitError{code: exitCrit, err: fmt.Errorf("sshx: host kvm-01: %w",
 			errors.New("\x1b]0;pwned\x07banner\u202e says\u200b no\nmore"))}, exitCrit, "hvconsole: banner says no more\n"},
+		{"a host-key refusal, long", &exitError{code: exitUnknown, err: fmt.Errorf("attach: dial: %w", &sshx.DialError{Host: "gw", Hop: "gw",
+			Address: "10.0.0.1:22", Err: fmt.Errorf("ssh: handshake failed: %w", unknownKey)})}, exitUnknown, "hvconsole: " + unknownKey.Error() + "\n"},
 		{"joined with a close error", errors.Join(&exitError{code: exitUnknown, err: fmt.Errorf("attach: %w", errors.New("no collector"))},
 			errors.New("close")), exitUnknown, "hvconsole: no collector\n"},
 	} {

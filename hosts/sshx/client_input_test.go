@@ -2,6 +2,8 @@ package sshx
 
 import (
 	"errors"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -79,4 +81,38 @@ func TestSocketChannelRequestsAnswered(t *testing.T) {
 			t.Fatalf("channel %d: the request got no answer", i)
 		}
 	}
+}
+
+// A target's client starts none of x/crypto's client goroutines (NewClient
+// starts three: the server's requests, its channel opens, and a waiter for
+// the connection's end): serveInput does their work, one goroutine per host
+// instead of four, whatever stays alive from earlier tests' connections.
+func TestTargetClientStartsNoClientGoroutines(t *testing.T) {
+	f := newFixture(t)
+	s := newTestServer(t)
+	p := newPool(t, Options{})
+	before := clientGoroutines()
+	c := mustGet(t, p, f.target("h1", s, f.trust(t, "kh", s)))
+	if after := clientGoroutines(); after > before {
+		t.Errorf("x/crypto client goroutines: %d before the connection, %d after", before, after)
+	}
+	// and the bare client still runs commands
+	if res, err := c.Exec(testCtx(t), "echo ok"); err != nil || string(res.Stdout) != "ok\n" || res.ExitCode != 0 {
+		t.Errorf("Exec on the target = %+v, %v", res, err)
+	}
+}
+
+// clientGoroutines counts the goroutines running x/crypto's ssh.Client's
+// own functions (NewClient's and its handlers).
+func clientGoroutines() int {
+	buf := make([]byte, 8<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	n := 0
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "golang.org/x/crypto/ssh.NewClient") ||
+			strings.Contains(g, "golang.org/x/crypto/ssh.(*Client).handle") {
+			n++
+		}
+	}
+	return n
 }

@@ -57,19 +57,21 @@ type hop struct {
 	link *linkConn     // its TCP connection (the first hop's only)
 }
 
-// clientOf makes the *ssh.Client of one hop. x/crypto's NewClient starts a
-// goroutine each for the server's global requests and channel opens; for
-// the target (own) the Client's serveInput answers them instead, so
-// NewClient is given channels already closed and those two goroutines end
-// at once: two goroutines fewer per host. A jump hop keeps x/crypto's.
+// clientOf makes the *ssh.Client of one hop. x/crypto's NewClient starts
+// three goroutines: one each for the server's global requests and channel
+// opens, and one that waits for the connection's end to close the remote
+// forwards. For the target (own) the Client's serveInput answers the
+// server's input and is the connection's waiter, and hvconsole never asks
+// for remote forwards (Listen), so the target's client is the bare struct
+// over its connection: three goroutines fewer per host, 10,000 hosts'
+// worth of stacks being ~40 MB. Its methods hvconsole calls (NewSession,
+// Dial, DialContext, Close, Wait) use only the connection; HandleChannelOpen
+// would return a closed channel. A jump hop keeps x/crypto's NewClient.
 func clientOf(sc ssh.Conn, in serverInput, own bool) *ssh.Client {
 	if !own {
 		return ssh.NewClient(sc, in.chans, in.reqs)
 	}
-	reqs, chans := make(chan *ssh.Request), make(chan ssh.NewChannel)
-	close(reqs)
-	close(chans)
-	return ssh.NewClient(sc, chans, reqs)
+	return &ssh.Client{Conn: sc}
 }
 
 // closeChain closes clients innermost first.

@@ -56,32 +56,31 @@ func memoryLimit(getenv func(string) string, readFile func(string) ([]byte, erro
 // The collector's pace. By default (GOGC=100) the Go runtime lets the
 // heap grow by as much as is live (heap and goroutine stacks) before it
 // collects again. hvconsole's live memory grows with the fleet (its
-// connections, sessions, probers and reports: ~80 KB per host in serve,
-// README "Scale"), so that headroom does too: ~0.8 GB at 10,000 hosts,
-// where the process held 1.3 GB. For a fleet large enough, hvconsole
-// lowers GOGC so the headroom stays near gcHeadroom; GOGC and GOMEMLIMIT,
-// when set, are the operator's and hvconsole sets neither. The cost is
-// more collections of the same live heap; probing allocates little for
-// what it holds (a steady round's CPU is mostly system calls and
-// encryption), but each collection at 10,000 hosts marks ~0.7 GB and
-// ~75,000 goroutine stacks: GOGC 40 there costs ~20% more CPU per steady
-// round, 25 ~60% (README "Scale"), hence the headroom chosen and the
-// floor.
+// connections, sessions, probers and reports: ~75 KB per host in serve and
+// the console at 10,000 demo hosts, README "Scale"), so that headroom does
+// too: ~0.75 GB at 10,000 hosts. For a fleet large enough, hvconsole lowers
+// GOGC so the headroom stays near gcHeadroom; GOGC and GOMEMLIMIT, when
+// set, are the operator's and hvconsole sets neither. The cost is more
+// collections of the same live memory: each at 10,000 hosts marks ~0.46 GB
+// of heap and ~76,000 goroutine stacks. Measured with lab/bench-procs.sh
+// at 10,000 hosts (the real console and serve, probing without pause):
+// GOGC 40 held 1,030 MiB in each, 25 (this headroom) 933-960 MiB; the
+// price is CPU, per steady round (README "Scale"), hence the floor.
 const (
 	// gcHeadroom is what the heap may grow past the live memory before a
 	// collection, for fleets where GOGC=100 would give more.
-	gcHeadroom = 320 << 20
+	gcHeadroom = 192 << 20
 	// liveBytesPerHost is the live memory per host the headroom is
-	// reckoned from (serve's heap and stacks at 10,000 demo hosts,
-	// rounded up).
-	liveBytesPerHost = 80 << 10
+	// reckoned from (heap and stacks of serve and of the console at
+	// 10,000 demo hosts, rounded up).
+	liveBytesPerHost = 76 << 10
 	// minGCPercent bounds the collections' cost for fleets larger still:
 	// at most four times as many as by default.
 	minGCPercent = 25
 )
 
 // gcPercent is the GOGC for a fleet of n hosts: Go's default 100 while
-// that keeps the headroom under gcHeadroom (up to ~4,100 hosts), else the
+// that keeps the headroom under gcHeadroom (up to ~2,600 hosts), else the
 // percent that gives gcHeadroom, never under minGCPercent.
 func gcPercent(n int) int {
 	if n <= 0 {
@@ -104,7 +103,7 @@ func setGCPercent(n int, getenv func(string) string) int {
 
 // withGCPolicy wraps a config reload: a config that loads sets the GOGC of
 // its fleet's size (setGCPercent), as openFleet did for the first, so a
-// fleet that grows or shrinks past ~4,100 hosts gets its collector's pace.
+// fleet that grows or shrinks past ~2,600 hosts gets its collector's pace.
 func withGCPolicy(getenv func(string) string, load func() (*hosts.Config, error)) func() (*hosts.Config, error) {
 	return func() (*hosts.Config, error) {
 		cfg, err := load()

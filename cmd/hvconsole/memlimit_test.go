@@ -54,12 +54,13 @@ func TestGCPercent(t *testing.T) {
 		{0, 100},
 		{1, 100},
 		{1000, 100},
-		{4096, 100}, // the headroom of GOGC=100 is still under gcHeadroom
-		{4097, 99},
-		{5000, 81},
-		{10000, 40},
-		{16384, 25},
-		{16385, 25}, // the floor: at most four times the default's collections
+		{2586, 100}, // the headroom of GOGC=100 is still under gcHeadroom
+		{2587, 99},
+		{5000, 51},
+		{7500, 34},
+		{10000, 25},
+		{10347, 25},
+		{10348, 25}, // the headroom alone would give 24: the floor, at most four times the default's collections
 		{1000000, 25},
 	}
 	for _, tt := range tests {
@@ -88,11 +89,11 @@ func TestSetGCPercentLeavesTheOperatorsChoice(t *testing.T) {
 			t.Errorf("%s set: GOGC became %d, want the 77 it was", env, now)
 		}
 	}
-	if got := setGCPercent(10000, func(string) string { return "" }); got != 40 {
-		t.Errorf("nothing set: setGCPercent = %d, want 40", got)
+	if got := setGCPercent(10000, func(string) string { return "" }); got != 25 {
+		t.Errorf("nothing set: setGCPercent = %d, want 25", got)
 	}
-	if now := debug.SetGCPercent(100); now != 40 {
-		t.Errorf("nothing set: GOGC became %d, want 40", now)
+	if now := debug.SetGCPercent(100); now != 25 {
+		t.Errorf("nothing set: GOGC became %d, want 25", now)
 	}
 }
 
@@ -107,7 +108,7 @@ func TestReloadSetsGCPercent(t *testing.T) {
 		err   error
 		want  int
 	}{
-		{"a fleet grown to 10,000", 10000, nil, 40},
+		{"a fleet grown to 10,000", 10000, nil, 25},
 		{"a fleet shrunk to 1,000", 1000, nil, 100},
 		{"a config that does not load", 10000, errors.New("config.toml:3:1: bad"), 77},
 	}

@@ -74,10 +74,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // exitWith prints a command's error as its last line and returns the exit
 // code. The line is the error in the operator's words (probes.WordsLong:
 // what happened, no chain of packages, a host's text cleaned, not cut for
-// a table cell; the audit log and the logs keep chains whole), except for the errors that must be read
-// whole: a config error lists every problem as file:line:column, a line
-// each; a usage error is the invocation's own; and an exitError marked
-// whole is worded already.
+// a table cell; the audit log and the logs keep chains whole), except for
+// the errors that must be read whole: a config error lists every problem
+// as file:line:column, a line each; a usage error is the invocation's own;
+// and an exitError marked whole is worded already.
 func exitWith(stderr io.Writer, err error) int {
 	if err == nil {
 		return exitOK

@@ -85,28 +85,29 @@ func (e *sessionEvents) end() {
 
 // registered settles the subscription with the register call's answer: ok
 // with the daemon's callback ID, or not ok when the call failed. Events
-// that waited for it are kept when they carry id.
+// that waited for it are kept when they carry id, in order, before any
+// event the pump hands over after it.
 func (e *sessionEvents) registered(id int32, ok bool) {
 	e.mu.Lock()
 	early := e.early
-	e.early = nil
-	e.sub, e.id = subscribed, id
+	e.early, e.sub, e.id = nil, subscribed, id
 	if !ok {
 		e.sub = subRefused
-		e.stray += len(early)
-		early = nil
+	}
+	kept := false
+	for _, m := range early {
+		kept = e.keep(m) || kept
 	}
 	e.mu.Unlock()
-	for _, m := range early {
-		e.receive(m)
+	if kept {
+		e.wake()
 	}
 }
 
 // receive takes one decoded lifecycle event from the pump.
 func (e *sessionEvents) receive(m lifecycleMsg) {
 	e.mu.Lock()
-	switch {
-	case e.sub == subRegistering:
+	if e.sub == subRegistering {
 		if len(e.early) >= maxPendingEvents {
 			e.early = e.early[1:]
 			e.dropped++
@@ -114,41 +115,53 @@ func (e *sessionEvents) receive(m lifecycleMsg) {
 		e.early = append(e.early, m)
 		e.mu.Unlock()
 		return
-	case e.sub != subscribed || m.callbackID != e.id:
-		e.stray++
-		e.mu.Unlock()
-		return
 	}
+	kept := e.keep(m)
 	e.mu.Unlock()
-	e.record(m.domainEvent())
+	if kept {
+		e.wake()
+	}
+}
+
+// keep adds m to the pending events when it is ours, keeping the newest
+// maxPendingEvents, and counts it as stray when it is not; e.mu is held.
+func (e *sessionEvents) keep(m lifecycleMsg) bool {
+	if e.sub != subscribed || m.callbackID != e.id {
+		e.stray++
+		return false
+	}
+	if len(e.pending) >= maxPendingEvents {
+		e.pending = e.pending[1:]
+		e.dropped++
+	}
+	e.pending = append(e.pending, m.domainEvent())
+	return true
 }
 
 // signal is ready (buffered, one slot) while events are pending.
 func (e *sessionEvents) signal() <-chan struct{} {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.notify == nil {
-		e.notify = make(chan struct{}, 1)
-	}
-	return e.notify
+	return e.notifyCh()
 }
 
-func (e *sessionEvents) record(ev domainEvent) {
+// wake makes signal ready.
+func (e *sessionEvents) wake() {
 	e.mu.Lock()
-	if len(e.pending) >= maxPendingEvents {
-		e.pending = e.pending[1:]
-		e.dropped++
-	}
-	e.pending = append(e.pending, ev)
-	if e.notify == nil {
-		e.notify = make(chan struct{}, 1)
-	}
-	n := e.notify
+	n := e.notifyCh()
 	e.mu.Unlock()
 	select {
 	case n <- struct{}{}:
 	default:
 	}
+}
+
+// notifyCh is the channel of signal, made on first use; e.mu is held.
+func (e *sessionEvents) notifyCh() chan struct{} {
+	if e.notify == nil {
+		e.notify = make(chan struct{}, 1)
+	}
+	return e.notify
 }
 
 // take returns and forgets the pending events and how many were dropped.

@@ -64,8 +64,10 @@ func TestEventsDetail(t *testing.T) {
 // The pending-event buffer keeps the newest events and counts the rest.
 func TestSessionEventsBounded(t *testing.T) {
 	var e sessionEvents
+	e.begin()
+	e.registered(1, true)
 	for i := range maxPendingEvents + 5 {
-		e.record(domainEvent{Domain: string(rune('a' + i%26))})
+		e.receive(lifecycleMsg{callbackID: 1, domain: string(rune('a' + i%26))})
 	}
 	select {
 	case <-e.signal():

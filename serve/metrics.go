@@ -71,7 +71,8 @@ var families = [numFamilies]familyDef{
 			"time() minus this rather than scraping faster.", []string{"host"}},
 	famVMs: {"hvconsole_vms",
 		"Number of VMs per state in the host's latest report, every VM counted; a state no VM is in has " +
-			"no series, except running.", []string{"host", "state"}},
+			"no series, except running; no series while the VM list could not be read (the vms check UNKNOWN).",
+		[]string{"host", "state"}},
 	famDomainState: {"hvconsole_domain_state",
 		"State of each VM in the host's latest report: 1, in the series whose state label is its state; " +
 			"at most [serve] max_domain_series VMs per host, those not running or not OK first.",
@@ -112,7 +113,7 @@ func (b *seriesBuilder) collectHost(h hosts.Host, rep probes.HostReport) {
 	}
 	b.emit(famProbeDuration, spent.Seconds())
 	b.emit(famLastReport, float64(rep.Time.UnixNano())/1e9)
-	if h.HasCheck(hosts.CheckVMs) {
+	if h.HasCheck(hosts.CheckVMs) && vmsRead(rep) {
 		b.collectVMs(rep.VMs)
 	}
 	b.collectBackups(rep.Backups, rep.Time)
@@ -128,6 +129,16 @@ func (b *seriesBuilder) collectHost(h hosts.Host, rep probes.HostReport) {
 		b.emit(famMemory, float64(r.MemFree), "free")
 		b.emit(famMemory, float64(r.MemCommitted), "committed")
 	}
+}
+
+// vmsRead reports whether rep's VM list was read in its round: the vms
+// check has a status other than UNKNOWN and the list is not the last one
+// read (VMsAsOf, kept for the console's blast radius). A list not read
+// gives no VM series at all, so hvconsole_vms{state="running"} never says
+// 0 of a host whose VMs nobody could count.
+func vmsRead(rep probes.HostReport) bool {
+	c, ok := rep.Check(hosts.CheckVMs)
+	return ok && c.Status != probes.UNKNOWN && rep.VMsAsOf.IsZero()
 }
 
 // collectBackups exports each spec's newest file. Its time is the report's

@@ -212,3 +212,40 @@ func TestWholeGauges(t *testing.T) {
 		t.Errorf("last report gauges %v and %v: want each host's own time", last1.GetValue(), last2.GetValue())
 	}
 }
+
+// TestVMSeriesOnlyFromAListRead: a host whose VM list could not be read in
+// its round (the vms check UNKNOWN, or the last list carried for the
+// console's blast radius) has no VM series at all, not hvconsole_vms
+// {state="running"} 0; a list read, even with a VM in trouble, has them.
+func TestVMSeriesOnlyFromAListRead(t *testing.T) {
+	h := hosts.Host{Name: "kvm1", Hypervisor: hosts.KindLibvirt, Checks: []string{hosts.CheckSSH, hosts.CheckHypervisor, hosts.CheckVMs}}
+	web := probes.VM{Name: "web", State: "running"}
+	unread := report("kvm1", t0, map[string]probes.Status{hosts.CheckSSH: probes.CRIT, hosts.CheckVMs: probes.UNKNOWN})
+	stale := report("kvm1", t0, map[string]probes.Status{hosts.CheckHypervisor: probes.CRIT, hosts.CheckVMs: probes.UNKNOWN}, web)
+	stale.VMsAsOf = t0.Add(-time.Minute)
+	crashed := report("kvm1", t0, map[string]probes.Status{hosts.CheckVMs: probes.CRIT},
+		web, probes.VM{Name: "db", State: "crashed", Status: probes.CRIT})
+	for _, tc := range []struct {
+		name string
+		rep  probes.HostReport
+		want string
+	}{
+		{"unreachable, no list", unread, ""},
+		{"the last list, carried", stale, ""},
+		{"a list read, a VM crashed", crashed, head(famDomainState) +
+			`hvconsole_domain_state{domain="db",host="kvm1",state="crashed"} 1
+hvconsole_domain_state{domain="web",host="kvm1",state="running"} 1
+` + head(famVMs) + `hvconsole_vms{host="kvm1",state="running"} 1
+hvconsole_vms{host="kvm1",state="crashed"} 1
+`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fleet := newFleetState([]hosts.Host{h}, newSeriesBuilder(nil, hosts.DefaultMaxDomainSeries))
+			fleet.put(tc.rep)
+			if diff := cmp.Diff(tc.want, exposition(t, fleet, "hvconsole_vms", "hvconsole_domain_state",
+				"hvconsole_domains_omitted")); diff != "" {
+				t.Errorf("VM series (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -36,9 +36,12 @@ const (
 )
 
 // ackEntry is one ack with the silences that mirror it, by Alertmanager.
+// gen tells this ack from a later one of the same host (put numbers them),
+// so that a silence made late for an ack gone is deleted, not recorded.
 type ackEntry struct {
 	wire.Ack
 	Silences map[string]string `json:"silences,omitempty"`
+	gen      uint64
 }
 
 // ackBook holds the acks, persisted to path ("" keeps them in memory).
@@ -47,6 +50,7 @@ type ackBook struct {
 	mu   sync.Mutex
 	path string
 	acks map[string]*ackEntry
+	gen  uint64 // the last ackEntry.gen given
 }
 
 // loadAcks reads the book at path; a missing file is an empty book.
@@ -95,18 +99,47 @@ func (b *ackBook) get(host string) (ackEntry, bool) {
 	return ackEntry{Ack: e.Ack, Silences: maps.Clone(e.Silences)}, true
 }
 
-func (b *ackBook) put(e ackEntry) error {
+// put stores e as its host's ack and returns its generation and the
+// silences of the ack it replaced, as they are when it goes.
+func (b *ackBook) put(e ackEntry) (gen uint64, replaced map[string]string, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if old, ok := b.acks[e.Host]; ok {
+		replaced = old.Silences
+	}
+	b.gen++
+	e.gen = b.gen
 	b.acks[e.Host] = &e
-	return b.saveLocked()
+	return e.gen, replaced, b.saveLocked()
 }
 
-func (b *ackBook) remove(host string) error {
+// remove deletes host's ack and returns its silences as they are when it
+// goes (a creation retried may have added one since it was read).
+func (b *ackBook) remove(host string) (map[string]string, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	var ids map[string]string
+	if e, ok := b.acks[host]; ok {
+		ids = e.Silences
+	}
 	delete(b.acks, host)
-	return b.saveLocked()
+	return ids, b.saveLocked()
+}
+
+// silenced records id as a's silence on am when a is still its host's
+// ack; false when it is gone or replaced.
+func (b *ackBook) silenced(host string, gen uint64, am, id string) (bool, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	e, ok := b.acks[host]
+	if !ok || e.gen != gen {
+		return false, nil
+	}
+	if e.Silences == nil {
+		e.Silences = map[string]string{}
+	}
+	e.Silences[am] = id // merged: the other Alertmanagers' IDs stay
+	return true, b.saveLocked()
 }
 
 // saveLocked writes the book atomically: a temporary file in the same
@@ -225,18 +258,24 @@ func (s *server) handleAck(req ackReq) {
 		req.reply <- ackReply{status: http.StatusInternalServerError, err: fmt.Errorf("ack not made: %w", err)}
 		return
 	}
-	if old, ok := s.acks.get(a.Host); ok {
-		s.silences.expire(old.Silences) // a new ack replaces the old one and its silences
-	}
+	s.putAck(a, s.alerts.namesFor(a.Host))
+	req.reply <- ackReply{ack: a, status: http.StatusCreated}
+}
+
+// putAck keeps a checked and audited ack, tells the viewers and silences
+// the alerts names of its host. It replaces the host's previous ack: its
+// silences are deleted and their creation's retries stopped.
+func (s *server) putAck(a wire.Ack, names []string) {
 	e := ackEntry{Ack: a}
-	if err := s.acks.put(e); err != nil {
+	gen, replaced, err := s.acks.put(e)
+	if err != nil {
 		s.log.Error("ack not persisted", "host", a.Host, "err", err)
 	}
 	s.log.Info("ack", "host", a.Host, "owner", a.Owner, "expires", a.Expires, "note", a.Note)
 	s.journalAck(a, "")
 	s.publishAcks()
-	s.silences.create(e, s.alerts.namesFor(a.Host), func(ids map[string]string) { s.ackSilenced(a, ids) })
-	req.reply <- ackReply{ack: a, status: http.StatusCreated}
+	s.silences.expire(replaced)
+	s.silences.create(e, names, func(am, id string) { s.ackSilenced(a.Host, gen, am, id) })
 }
 
 // checkAck validates an ack request: a known host with a problem, an
@@ -283,7 +322,8 @@ func (s *server) sweepAcks() {
 // endAck removes an ack, audits and journals its end, tells the viewers
 // and deletes its silences.
 func (s *server) endAck(e ackEntry, why string) error {
-	err := s.acks.remove(e.Host)
+	s.silences.stop(e.Host)
+	ids, err := s.acks.remove(e.Host)
 	if err != nil {
 		s.log.Error("ack end not persisted", "host", e.Host, "err", err)
 	}
@@ -293,26 +333,21 @@ func (s *server) endAck(e ackEntry, why string) error {
 	s.log.Info("ack ended", "host", e.Host, "owner", e.Owner, "why", why)
 	s.journalAck(e.Ack, why)
 	s.publishAcks()
-	s.silences.expire(e.Silences)
+	s.silences.expire(ids)
 	return err
 }
 
-// ackSilenced records the silences made for a (from the silencer's
-// goroutine); when the ack ended or changed meanwhile they are deleted.
-func (s *server) ackSilenced(a wire.Ack, ids map[string]string) {
-	s.acks.mu.Lock()
-	e, ok := s.acks.acks[a.Host]
-	if ok && e.Made.Equal(a.Made) {
-		e.Silences = ids
-		err := s.acks.saveLocked()
-		s.acks.mu.Unlock()
-		if err != nil {
-			s.log.Error("ack silences not persisted", "host", a.Host, "err", err)
-		}
-		return
+// ackSilenced records the silence made on am for host's ack of generation
+// gen (from the silencer's goroutine, as each Alertmanager answers); when
+// that ack ended or was replaced meanwhile, the silence is deleted.
+func (s *server) ackSilenced(host string, gen uint64, am, id string) {
+	kept, err := s.acks.silenced(host, gen, am, id)
+	if err != nil {
+		s.log.Error("ack silences not persisted", "host", host, "err", err)
 	}
-	s.acks.mu.Unlock()
-	s.silences.expire(ids)
+	if !kept {
+		s.silences.expire(map[string]string{am: id})
+	}
 }
 
 func (s *server) auditAck(a wire.Ack, ended string) error {

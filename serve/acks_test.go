@@ -140,6 +140,13 @@ func TestAckOverSocketSilencesAndSurvivesRestart(t *testing.T) {
 		t.Errorf("snapshot acks %+v", acks)
 	}
 	h.waitLog(t, "msg=\"silence created\"")
+	_, metrics := h.get(t, "/metrics")
+	for _, want := range []string{"hvconsole_silences_pending{region=\"eu\"} 0",
+		`hvconsole_silences_total{alertmanager="` + amURL + `",outcome="created",region="eu"} 1`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 	if err := h.stop(); err != nil {
 		t.Fatal(err)
 	}

@@ -257,6 +257,22 @@ func newRegistry(fleet *fleetState, firing func() int, external map[string]strin
 	return reg, sent
 }
 
+// newSilenceMetrics registers the silencer's metrics (silences.go), with
+// the external labels.
+func newSilenceMetrics(reg *prometheus.Registry, external map[string]string) silenceMetrics {
+	m := silenceMetrics{
+		pending: prometheus.NewGauge(prometheus.GaugeOpts{Name: "hvconsole_silences_pending",
+			Help: "Ack silences whose creation on an Alertmanager failed and is being retried (one per ack " +
+				"and Alertmanager)."}),
+		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "hvconsole_silences_total",
+			Help: "Ack silence creation attempts per Alertmanager (configured URL) by outcome: created, retried " +
+				"(the attempt failed and is retried), refused (a 4xx, not retried)."},
+			[]string{"alertmanager", "outcome"}),
+	}
+	prometheus.WrapRegistererWith(prometheus.Labels(external), reg).MustRegister(m.pending, m.outcomes)
+	return m
+}
+
 // revision is the VCS commit the binary was built from ("unknown" without).
 func revision() string {
 	if bi, ok := debug.ReadBuildInfo(); ok {

@@ -128,7 +128,7 @@ func newServer(opts Options) (*server, error) {
 		return nil, fmt.Errorf("serve: %w", err)
 	}
 	s.ackReqs = make(chan ackReq)
-	s.silences = &silencer{ams: cfg.Alerting.Alertmanagers, client: opts.HTTPClient, log: s.log}
+	s.silences = newSilencer(cfg.Alerting.Alertmanagers, opts.HTTPClient, s.log, newSilenceMetrics(reg, cfg.Alerting.ExternalLabels))
 	s.metrics = opts.MetricsListener
 	if s.metrics == nil {
 		if s.metrics, err = net.Listen("tcp", cfg.Serve.Listen); err != nil {

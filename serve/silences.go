@@ -4,31 +4,76 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hvconsole/hvconsole/hosts/remote"
 )
 
-// silenceTimeout bounds one call to one Alertmanager.
-const silenceTimeout = 10 * time.Second
+// silenceTimeout bounds one call to one Alertmanager; a failed creation
+// is retried after a pause from silenceBackoffMin doubling to
+// silenceBackoffMax (each jittered between half and all of it).
+const (
+	silenceTimeout    = 10 * time.Second
+	silenceBackoffMin = time.Second
+	silenceBackoffMax = 30 * time.Second
+)
+
+// Silence creation outcomes, the outcome label of hvconsole_silences_total.
+const (
+	silenceCreated = "created"
+	silenceRetried = "retried"
+	silenceRefused = "refused"
+)
 
 // silencer mirrors acks as Alertmanager silences on every configured
 // Alertmanager: POST /api/v2/silences when an ack is made, DELETE
 // /api/v2/silence/{id} when it ends. Calls run off the main loop, each
-// bounded; a failure is logged (the silence then ends by its endsAt, the
-// ack's expiry). wait returns when every call has ended.
+// bounded. A creation that fails is retried per Alertmanager until it
+// succeeds, the Alertmanager refuses it (a 4xx), its ack ends or is
+// replaced (stop), or serve stops (ctx); a failed deletion is logged (the
+// silence then ends by its endsAt, the ack's expiry). wait returns when
+// every call and retry has ended.
 type silencer struct {
-	ams    []string
-	client *http.Client
-	log    *slog.Logger
-	ctx    context.Context
-	wg     sync.WaitGroup
+	ams     []string
+	client  *http.Client
+	log     *slog.Logger
+	metrics silenceMetrics
+	ctx     context.Context
+	wg      sync.WaitGroup
+	// pause waits between attempts, false when ctx ended first; tests step it.
+	pause func(ctx context.Context, d time.Duration) bool
+
+	mu        sync.Mutex
+	creations map[string]*creation // by host: its current ack's
+}
+
+// silenceMetrics are the silencer's metrics (registered in metrics.go).
+type silenceMetrics struct {
+	pending  prometheus.Gauge       // creations that failed and are being retried
+	outcomes *prometheus.CounterVec // attempts by alertmanager and outcome
+}
+
+// creation is the running creation of one ack's silences: cancel stops its
+// retries; left counts its Alertmanagers not done yet.
+type creation struct {
+	cancel context.CancelFunc
+	left   int
+}
+
+func newSilencer(ams []string, client *http.Client, log *slog.Logger, m silenceMetrics) *silencer {
+	return &silencer{ams: ams, client: client, log: log, metrics: m, pause: sleepCtx, creations: map[string]*creation{}}
 }
 
 // amMatcher is one matcher of an Alertmanager v2 silence.
@@ -70,9 +115,11 @@ func silenceFor(e ackEntry, names []string) amSilence {
 	}
 }
 
-// create makes the ack's silence on every Alertmanager and hands done the
-// IDs by Alertmanager URL (those that answered).
-func (s *silencer) create(e ackEntry, names []string, done func(map[string]string)) {
+// create makes the ack's silence on every Alertmanager, each on its own
+// goroutine, and hands done each ID as its Alertmanager answers. It stops
+// the retries of the host's previous ack.
+func (s *silencer) create(e ackEntry, names []string, done func(am, id string)) {
+	s.stop(e.Host)
 	if len(s.ams) == 0 {
 		return
 	}
@@ -81,20 +128,90 @@ func (s *silencer) create(e ackEntry, names []string, done func(map[string]strin
 		s.log.Error("silence", "host", e.Host, "err", err)
 		return
 	}
-	s.wg.Go(func() {
-		ids := map[string]string{}
-		for _, am := range s.ams {
-			id, err := s.post(am, body)
-			if err != nil {
-				s.log.Warn("silence not created", "alertmanager", am, "host", e.Host, "err", err)
-				continue
-			}
-			s.log.Info("silence created", "alertmanager", am, "host", e.Host, "id", id)
-			ids[am] = id
-		}
-		done(ids)
-	})
+	ctx, cancel := context.WithCancel(s.ctx)
+	c := &creation{cancel: cancel, left: len(s.ams)}
+	s.mu.Lock()
+	s.creations[e.Host] = c
+	s.mu.Unlock()
+	for _, am := range s.ams {
+		s.wg.Go(func() {
+			s.createOn(ctx, am, e.Host, body, done)
+			s.finish(e.Host, c)
+		})
+	}
 }
+
+// stop ends the retries of host's silence creation (its ack ended or is
+// replaced). An attempt under way runs to its end: a silence it makes
+// still reaches done, which deletes it when its ack is gone.
+func (s *silencer) stop(host string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.creations[host]; ok {
+		delete(s.creations, host)
+		c.cancel()
+	}
+}
+
+// finish counts one of c's Alertmanagers done and forgets c after the last.
+func (s *silencer) finish(host string, c *creation) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c.left--; c.left > 0 {
+		return
+	}
+	if s.creations[host] == c {
+		delete(s.creations, host)
+	}
+	c.cancel()
+}
+
+// createOn makes one silence on am. A network error, a timeout, a 5xx or a
+// 429 is retried with backoff and jitter until ctx ends; any other 4xx
+// means our request is wrong, so it is logged once and not retried. Each
+// attempt is bounded by silenceTimeout and runs under serve's context, not
+// ctx, so an attempt under way when the ack ends is not cut off with its
+// silence made and its ID lost.
+func (s *silencer) createOn(ctx context.Context, am, host string, body []byte, done func(am, id string)) {
+	delay := silenceBackoffMin
+	for attempt := 1; ; attempt++ {
+		id, err := s.post(am, body)
+		var refused *refusedError
+		switch {
+		case err == nil:
+			s.count(am, silenceCreated)
+			s.log.Info("silence created", "alertmanager", am, "host", host, "id", id, "attempt", attempt)
+			done(am, id)
+			return
+		case errors.As(err, &refused):
+			s.count(am, silenceRefused)
+			s.log.Error("silence refused, not retried", "alertmanager", am, "host", host, "err", err)
+			return
+		case ctx.Err() != nil:
+			s.log.Warn("silence not created", "alertmanager", am, "host", host, "err", err)
+			return
+		}
+		if attempt == 1 {
+			s.metrics.pending.Inc()
+			defer s.metrics.pending.Dec()
+		}
+		s.count(am, silenceRetried)
+		s.log.Warn("silence not created, retrying", "alertmanager", am, "host", host, "attempt", attempt, "err", err)
+		if !s.pause(ctx, delay/2+rand.N(delay/2+1)) {
+			s.log.Info("silence retries stopped", "alertmanager", am, "host", host, "attempts", attempt)
+			return
+		}
+		delay = min(2*delay, silenceBackoffMax)
+	}
+}
+
+func (s *silencer) count(am, outcome string) { s.metrics.outcomes.WithLabelValues(am, outcome).Inc() }
+
+// refusedError is an Alertmanager's 4xx (other than 429) to a silence:
+// the request is at fault, and sending it again would not help.
+type refusedError struct{ status, answer string }
+
+func (e *refusedError) Error() string { return e.status + ": " + e.answer }
 
 func (s *silencer) post(am string, body []byte) (string, error) {
 	ctx, cancel := context.WithTimeout(s.ctx, silenceTimeout)
@@ -110,14 +227,18 @@ func (s *silencer) post(am string, body []byte) (string, error) {
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("%s: %s", resp.Status, bytes.TrimSpace(data))
+	answer := remote.CleanLine(string(bytes.TrimSpace(data)))
+	switch {
+	case resp.StatusCode/100 == 4 && resp.StatusCode != http.StatusTooManyRequests:
+		return "", &refusedError{resp.Status, answer}
+	case resp.StatusCode != http.StatusOK:
+		return "", fmt.Errorf("%s: %s", resp.Status, answer)
 	}
 	var out struct {
 		ID string `json:"silenceID"`
 	}
 	if err := json.Unmarshal(data, &out); err != nil || out.ID == "" {
-		return "", fmt.Errorf("no silenceID in the answer %q", data)
+		return "", fmt.Errorf("no silenceID in the answer %q", answer)
 	}
 	return out.ID, nil
 }
@@ -148,7 +269,8 @@ func (s *silencer) expire(ids map[string]string) {
 	}
 }
 
-// wait returns when every call has ended, and closes the idle
+// wait returns when every call and retry has ended (serve's context ended
+// first), and closes the idle
 // connections they left.
 func (s *silencer) wait() {
 	s.wg.Wait()

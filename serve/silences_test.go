@@ -126,23 +126,27 @@ func (p *pauses) waitAsked(t *testing.T) {
 
 // silenceRig is a server with only what acks need, its silencer on ams.
 type silenceRig struct {
-	s      *server
-	reg    *prometheus.Registry
-	log    *syncBuffer
-	stop   context.CancelFunc
-	file   string
-	pauses *pauses
+	s    *server
+	reg  *prometheus.Registry
+	log  *syncBuffer
+	stop context.CancelFunc
+	file string
 }
 
 func newSilenceRig(t *testing.T, p *pauses, ams ...*scriptedAM) *silenceRig {
 	t.Helper()
-	r := &silenceRig{reg: prometheus.NewRegistry(), log: &syncBuffer{}, pauses: p,
-		file: filepath.Join(t.TempDir(), "acks.json")}
-	log := slog.New(slog.NewTextHandler(r.log, nil))
 	urls := make([]string, len(ams))
 	for i, am := range ams {
 		urls[i] = am.url
 	}
+	return newSilenceRigOn(t, p.pause, urls...)
+}
+
+// newSilenceRigOn is newSilenceRig on Alertmanager URLs, pausing with pause.
+func newSilenceRigOn(t *testing.T, pause func(context.Context, time.Duration) bool, urls ...string) *silenceRig {
+	t.Helper()
+	r := &silenceRig{reg: prometheus.NewRegistry(), log: &syncBuffer{}, file: filepath.Join(t.TempDir(), "acks.json")}
+	log := slog.New(slog.NewTextHandler(r.log, nil))
 	book, err := loadAcks(r.file)
 	if err != nil {
 		t.Fatal(err)
@@ -151,7 +155,7 @@ func newSilenceRig(t *testing.T, p *pauses, ams ...*scriptedAM) *silenceRig {
 		silences: newSilencer(urls, &http.Client{}, log, newSilenceMetrics(r.reg, nil))}
 	ctx, cancel := context.WithCancel(t.Context())
 	r.stop = cancel
-	r.s.silences.ctx, r.s.silences.pause = ctx, p.pause
+	r.s.silences.ctx, r.s.silences.pause = ctx, pause
 	t.Cleanup(func() {
 		cancel()
 		r.s.silences.wait()

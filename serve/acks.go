@@ -72,6 +72,8 @@ func loadAcks(path string) (*ackBook, error) {
 	}
 	for _, e := range list {
 		e.Ack = e.Ack.Cleaned()
+		b.gen++
+		e.gen = b.gen
 		b.acks[e.Host] = e
 	}
 	return b, nil
@@ -96,7 +98,7 @@ func (b *ackBook) get(host string) (ackEntry, bool) {
 	if !ok {
 		return ackEntry{}, false
 	}
-	return ackEntry{Ack: e.Ack, Silences: maps.Clone(e.Silences)}, true
+	return ackEntry{Ack: e.Ack, Silences: maps.Clone(e.Silences), gen: e.gen}, true
 }
 
 // put stores e as its host's ack and returns its generation and the
@@ -275,7 +277,31 @@ func (s *server) putAck(a wire.Ack, names []string) {
 	s.journalAck(a, "")
 	s.publishAcks()
 	s.silences.expire(replaced)
-	s.silences.create(e, names, func(am, id string) { s.ackSilenced(a.Host, gen, am, id) })
+	s.silences.create(e, s.silences.ams, names, func(am, id string) { s.ackSilenced(a.Host, gen, am, id) })
+}
+
+// resumeSilences makes, when serve starts, the silences its acks lack on
+// some Alertmanager (one still retried when serve last stopped, or one
+// added to the config since), so that a restart does not end the retries.
+// No alert fires yet, so they silence every alert of the host.
+func (s *server) resumeSilences() {
+	now := s.opts.Now()
+	for _, a := range s.acks.list() {
+		if !now.Before(a.Expires) {
+			continue // the first sweep ends it
+		}
+		e, ok := s.acks.get(a.Host)
+		var lacking []string
+		for _, am := range s.silences.ams {
+			if _, made := e.Silences[am]; ok && !made {
+				lacking = append(lacking, am)
+			}
+		}
+		if len(lacking) > 0 {
+			s.log.Info("silences resumed", "host", a.Host, "alertmanagers", len(lacking))
+			s.silences.create(e, lacking, nil, func(am, id string) { s.ackSilenced(a.Host, e.gen, am, id) })
+		}
+	}
 }
 
 // checkAck validates an ack request: a known host with a problem, an

@@ -162,6 +162,7 @@ func (s *server) run(ctx context.Context) error {
 		})
 	}
 	s.silences.ctx = ctx
+	s.resumeSilences()
 	s.notify.run(ctx, &wg)
 	wg.Go(func() { _ = s.opts.Scheduler.Run(ctx) })
 	s.log.Info("serving", "hosts", len(s.cfg.Hosts), "metrics", s.metrics.Addr().String(), "socket", s.cfg.Serve.Socket,

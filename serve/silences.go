@@ -115,12 +115,12 @@ func silenceFor(e ackEntry, names []string) amSilence {
 	}
 }
 
-// create makes the ack's silence on every Alertmanager, each on its own
-// goroutine, and hands done each ID as its Alertmanager answers. It stops
-// the retries of the host's previous ack.
-func (s *silencer) create(e ackEntry, names []string, done func(am, id string)) {
+// create makes the ack's silence on the Alertmanagers ams, each on its
+// own goroutine, and hands done each ID as its Alertmanager answers. It
+// stops the retries of the host's previous ack.
+func (s *silencer) create(e ackEntry, ams, names []string, done func(am, id string)) {
 	s.stop(e.Host)
-	if len(s.ams) == 0 {
+	if len(ams) == 0 {
 		return
 	}
 	body, err := json.Marshal(silenceFor(e, names))
@@ -129,11 +129,11 @@ func (s *silencer) create(e ackEntry, names []string, done func(am, id string)) 
 		return
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
-	c := &creation{cancel: cancel, left: len(s.ams)}
+	c := &creation{cancel: cancel, left: len(ams)}
 	s.mu.Lock()
 	s.creations[e.Host] = c
 	s.mu.Unlock()
-	for _, am := range s.ams {
+	for _, am := range ams {
 		s.wg.Go(func() {
 			s.createOn(ctx, am, e.Host, body, done)
 			s.finish(e.Host, c)

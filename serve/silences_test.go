@@ -408,3 +408,32 @@ func TestSilenceRetryStoppedAtShutdown(t *testing.T) {
 		t.Errorf("hvconsole_silences_pending = %v after shutdown, want 0", got)
 	}
 }
+
+// At start, an ack kept from before gets the silences it lacks: on the
+// Alertmanager that never answered (its retries ended with serve), not on
+// the one that did, and not for an ack already expired.
+func TestSilencesResumedAtStart(t *testing.T) {
+	had, lacked := newScriptedAM(t, "sil-had"), newScriptedAM(t, "sil-new")
+	r := newSilenceRig(t, newPauses(true), had, lacked)
+	gen, _, err := r.s.acks.put(ackEntry{Ack: wire.Ack{Host: "kvm1", Owner: "alice", Made: t0, Expires: t0.Add(time.Hour)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.s.acks.silenced("kvm1", gen, had.url, "sil-had"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := r.s.acks.put(ackEntry{Ack: wire.Ack{Host: "kvm2", Owner: "bob", Made: t0.Add(-time.Hour), Expires: t0}}); err != nil {
+		t.Fatal(err)
+	}
+	r.s.resumeSilences()
+	if c := lacked.next(t); c != "POST" {
+		t.Errorf("call %q, want the lacking silence made", c)
+	}
+	r.waitSilences(t)
+	had.none(t)
+	lacked.none(t)
+	want := map[string]string{had.url: "sil-had", lacked.url: "sil-new"}
+	if ids := r.persisted(t, "kvm1"); !equalJSON(t, ids, want) {
+		t.Errorf("persisted silences %v, want %v", ids, want)
+	}
+}

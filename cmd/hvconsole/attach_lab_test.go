@@ -22,10 +22,10 @@ const (
 )
 
 // collectorTables is a [serve] table for a collector of site with its
-// socket in dir, and no alerting.
-func collectorTables(t *testing.T, dir, site string) (tables, sock string) {
-	sock = filepath.Join(dir, site+".sock")
-	return fmt.Sprintf("[serve]\nlisten = %q\nsocket = %q\nsite = %q\n", freePort(t), sock, site), sock
+// socket in dir, and no alerting; listen is its metrics address.
+func collectorTables(t *testing.T, dir, site string) (tables, sock, listen string) {
+	sock, listen = filepath.Join(dir, site+".sock"), freePort(t)
+	return fmt.Sprintf("[serve]\nlisten = %q\nsocket = %q\nsite = %q\n", listen, sock, site), sock, listen
 }
 
 // checkAttached runs `hvconsole check --attach unix:SOCK --json`.
@@ -54,7 +54,7 @@ func TestAttachedConsoleLab(t *testing.T) {
 	lab := labtest.Require(t)
 	bin := buildBinary(t)
 	dir := t.TempDir()
-	tables, sock := collectorTables(t, dir, "dc1")
+	tables, sock, _ := collectorTables(t, dir, "dc1")
 	cfg := serveConfig(t, lab, []int{labAttachA, labAttachB}, tables)
 	srv := startServe(t, bin, cfg)
 	a, b := lab.Host(labAttachA).Name, lab.Host(labAttachB).Name
@@ -140,10 +140,15 @@ func TestAttachedConsoleSSHMergedLab(t *testing.T) {
 	lab := labtest.Require(t)
 	bin := buildBinary(t)
 	dir := t.TempDir()
-	tablesA, sockA := collectorTables(t, dir, "dc1")
-	tablesB, sockB := collectorTables(t, dir, "dc2")
+	tablesA, sockA, listenA := collectorTables(t, dir, "dc1")
+	tablesB, sockB, listenB := collectorTables(t, dir, "dc2")
 	srvA := startServe(t, bin, serveConfig(t, lab, []int{labAttachA, labAttachB}, tablesA))
-	startServe(t, bin, serveConfig(t, lab, []int{labAttachB}, tablesB))
+	srvB := startServe(t, bin, serveConfig(t, lab, []int{labAttachB}, tablesB))
+	// Both collectors ready (every host reported) before the console
+	// attaches: under load the first rounds and the attach backoff
+	// (up to 8 s) otherwise shared the console's wait below.
+	srvA.waitReady(t, listenA)
+	srvB.waitReady(t, listenB)
 	a, b := lab.Host(labAttachA).Name, lab.Host(labAttachB).Name
 	// The lab hosts share this machine's /tmp, so lab host A's sshd reaches
 	// collector B's socket; the console's inventory names the SSH settings.

@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -26,6 +24,7 @@ import (
 // silenceBackoffMax (each jittered between half and all of it).
 const (
 	silenceTimeout    = 10 * time.Second
+	silenceAnswerSize = 4096 // an answer read past it is dropped
 	silenceBackoffMin = time.Second
 	silenceBackoffMax = 30 * time.Second
 )
@@ -73,6 +72,11 @@ type creation struct {
 }
 
 func newSilencer(ams []string, client *http.Client, log *slog.Logger, m silenceMetrics) *silencer {
+	for _, am := range ams {
+		for _, o := range []string{silenceCreated, silenceRetried, silenceRefused} {
+			m.outcomes.WithLabelValues(am, o) // every series exists from the start, as the sinks'
+		}
+	}
 	return &silencer{ams: ams, client: client, log: log, metrics: m, pause: sleepCtx, creations: map[string]*creation{}}
 }
 
@@ -187,8 +191,8 @@ func (s *silencer) createOn(ctx context.Context, am, host string, body []byte, d
 			s.count(am, silenceRefused)
 			s.log.Error("silence refused, not retried", "alertmanager", am, "host", host, "err", err)
 			return
-		case ctx.Err() != nil:
-			s.log.Warn("silence not created", "alertmanager", am, "host", host, "err", err)
+		case ctx.Err() != nil: // the ack ended, was replaced or expired, or serve stops
+			s.log.Info("silence retries stopped", "alertmanager", am, "host", host, "attempts", attempt, "err", err)
 			return
 		}
 		if attempt == 1 {
@@ -197,7 +201,7 @@ func (s *silencer) createOn(ctx context.Context, am, host string, body []byte, d
 		}
 		s.count(am, silenceRetried)
 		s.log.Warn("silence not created, retrying", "alertmanager", am, "host", host, "attempt", attempt, "err", err)
-		if !s.pause(ctx, delay/2+rand.N(delay/2+1)) {
+		if !s.pause(ctx, jittered(delay)) {
 			s.log.Info("silence retries stopped", "alertmanager", am, "host", host, "attempts", attempt)
 			return
 		}
@@ -214,25 +218,18 @@ type refusedError struct{ status, answer string }
 func (e *refusedError) Error() string { return e.status + ": " + e.answer }
 
 func (s *silencer) post(am string, body []byte) (string, error) {
-	ctx, cancel := context.WithTimeout(s.ctx, silenceTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(am, "/")+"/api/v2/silences", bytes.NewReader(body))
+	status, data, err := postJSON(s.ctx, s.client, strings.TrimRight(am, "/")+"/api/v2/silences", body,
+		silenceTimeout, silenceAnswerSize)
 	if err != nil {
 		return "", err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	answer := remote.CleanLine(string(bytes.TrimSpace(data)))
+	line := fmt.Sprintf("%d %s", status, http.StatusText(status)) // as resp.Status says it
 	switch {
-	case resp.StatusCode/100 == 4 && resp.StatusCode != http.StatusTooManyRequests:
-		return "", &refusedError{resp.Status, answer}
-	case resp.StatusCode != http.StatusOK:
-		return "", fmt.Errorf("%s: %s", resp.Status, answer)
+	case rejected(status):
+		return "", &refusedError{line, answer}
+	case status != http.StatusOK:
+		return "", fmt.Errorf("%s: %s", line, answer)
 	}
 	var out struct {
 		ID string `json:"silenceID"`

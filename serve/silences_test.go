@@ -437,3 +437,13 @@ func TestSilencesResumedAtStart(t *testing.T) {
 		t.Errorf("persisted silences %v, want %v", ids, want)
 	}
 }
+
+// Every Alertmanager's outcome series exists from the start (as the
+// sinks'), so an increase() over the first refusal sees it.
+func TestSilenceSeriesFromTheStart(t *testing.T) {
+	m := newSilenceMetrics(prometheus.NewRegistry(), nil)
+	newSilencer([]string{"http://am1:9093", "http://am2:9093"}, &http.Client{}, slog.New(slog.DiscardHandler), m)
+	if n := testutil.CollectAndCount(m.outcomes); n != 6 {
+		t.Errorf("hvconsole_silences_total has %d series at start, want 6 (2 Alertmanagers x 3 outcomes)", n)
+	}
+}

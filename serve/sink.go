@@ -146,7 +146,7 @@ func (k *sink) deliver(ctx context.Context, body []byte) {
 		case err == nil && status/100 == 2:
 			k.count(outcomeSent)
 			return
-		case err == nil && status/100 == 4 && status != http.StatusTooManyRequests:
+		case err == nil && rejected(status):
 			k.count(outcomeDropped)
 			k.log.Error("alert delivery rejected", "status", status, "answer", answer)
 			return
@@ -157,7 +157,7 @@ func (k *sink) deliver(ctx context.Context, body []byte) {
 		}
 		k.count(outcomeRetried)
 		k.log.Warn("alert delivery failed, retrying", "attempt", attempt, "err", describe(status, err))
-		if !k.wait(ctx, delay/2+rand.N(delay/2+1)) {
+		if !k.wait(ctx, jittered(delay)) {
 			return
 		}
 		delay = min(2*delay, k.maxDelay)
@@ -174,25 +174,44 @@ func describe(status int, err error) string {
 // post sends body once under sinkTimeout; answer is the start of the body
 // of a non-2xx answer, cleaned for the log.
 func (k *sink) post(ctx context.Context, body []byte) (status int, answer string, err error) {
-	ctx, cancel := context.WithTimeout(ctx, sinkTimeout)
+	status, b, err := postJSON(ctx, k.client, k.url, body, sinkTimeout, maxErrorBodySize)
+	if err != nil || status/100 == 2 {
+		return status, "", err
+	}
+	return status, remote.CleanLine(string(b)), nil
+}
+
+// postJSON POSTs body to url once under timeout and returns the answer's
+// status and its first limit bytes; the rest is read and dropped (up to
+// 1 MiB) so the connection is reused. The sinks and the silencer share it.
+func postJSON(ctx context.Context, client *http.Client, url string, body []byte, timeout time.Duration,
+	limit int64) (int, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, k.url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return 0, "", err
+		return 0, nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := k.client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
-		return 0, "", err
+		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodySize))
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, limit))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20)) // reuse the connection
-	if resp.StatusCode/100 == 2 {
-		return resp.StatusCode, "", nil
-	}
-	return resp.StatusCode, remote.CleanLine(string(b)), nil
+	return resp.StatusCode, b, nil
 }
+
+// rejected reports whether an answer's status puts the fault on the
+// request (a 4xx other than 429): sending it again would not help.
+func rejected(status int) bool {
+	return status/100 == 4 && status != http.StatusTooManyRequests
+}
+
+// jittered is a retry pause for delay: between half and all of it, so
+// many clients retrying at once spread out.
+func jittered(delay time.Duration) time.Duration { return delay/2 + rand.N(delay/2+1) }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {
 	t := time.NewTimer(d)

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"sync"
 
@@ -266,9 +267,14 @@ func (w *xdrWalker) count() (int, error) {
 	if len(w.b) < 4 {
 		return 0, errShort
 	}
-	n := int(binary.BigEndian.Uint32(w.b))
+	u := binary.BigEndian.Uint32(w.b)
+	if u > math.MaxInt32 {
+		// more than any packet holds (maxPacket), and negative as an int
+		// where int has 32 bits
+		return 0, errShort
+	}
 	w.b = w.b[4:]
-	return n, nil
+	return int(u), nil
 }
 
 func padded(n int) int { return (n + 3) &^ 3 }

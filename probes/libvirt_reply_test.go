@@ -1,6 +1,7 @@
 package probes
 
 import (
+	"encoding/binary"
 	"errors"
 	"reflect"
 	"slices"
@@ -164,4 +165,20 @@ func FuzzCheckBody(f *testing.F) {
 			t.Fatalf("%s: %d bytes accepted would allocate %d", typ, len(body), w.alloc)
 		}
 	})
+}
+
+// A count or length word above what any packet holds is refused as such,
+// before it becomes an int (negative where int has 32 bits, which would
+// pass the walk and panic the lifecycle decoder's slicing).
+func TestXDRCountBounded(t *testing.T) {
+	for _, word := range []uint32{0x80000000, 0xFFFFFFFF} {
+		w := xdrWalker{b: binary.BigEndian.AppendUint32(nil, word)}
+		if n, err := w.count(); !errors.Is(err, errShort) {
+			t.Errorf("count of %#x = %d, %v; want errShort", word, n, err)
+		}
+	}
+	w := xdrWalker{b: binary.BigEndian.AppendUint32(nil, 7)}
+	if n, err := w.count(); n != 7 || err != nil {
+		t.Errorf("count of 7 = %d, %v", n, err)
+	}
 }

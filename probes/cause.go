@@ -97,10 +97,11 @@ func uncleanWords(err error, clean func(string) string) string {
 			if !trail {
 				lead.WriteString(own)
 			}
-		case strings.HasPrefix(text, inner):
+		case strings.HasPrefix(text, inner) && lastWrapped(next) == nil:
 			// "%w: detail" or "%w %q" around a package's sentinel
 			// ("remote: value not allowed ...: unit \"x\""): the category
-			// and what it refused, whole
+			// and what it refused, whole; around a chain, the chain's
+			// words are found further down
 			return lead.String() + text
 		case packaged(text):
 			// a layer that rewrites its inner text (sanitizes, quotes):

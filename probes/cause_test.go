@@ -81,6 +81,9 @@ func TestWords(t *testing.T) {
 			`value not allowed in a remote command: unit "a;b"`},
 		{"a package's sentinel and a quoted name", fmt.Errorf("%w %q", errors.New("hosts: unknown host"), "kvm-1"), `unknown host "kvm-1"`},
 		{"a layer that rewrites its inner text", fmt.Errorf("x: %w", rewriting{errors.New("refused")}), "x: refused"},
+		{"a hint around a chain: the chain's words, not the chain", fmt.Errorf("%w (%s)",
+			fmt.Errorf("probes: backups exec: %w", fmt.Errorf("sshx: host h: %w", syscall.ECONNRESET)), "no sha256sum on the host"),
+			"connection reset by peer"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

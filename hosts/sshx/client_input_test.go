@@ -86,15 +86,18 @@ func TestSocketChannelRequestsAnswered(t *testing.T) {
 // A target's client starts none of x/crypto's client goroutines (NewClient
 // starts three: the server's requests, its channel opens, and a waiter for
 // the connection's end): serveInput does their work, one goroutine per host
-// instead of four, whatever stays alive from earlier tests' connections.
+// instead of four. Goroutines are told apart by ID, so one of an earlier
+// test's connections ending meanwhile cannot hide a new one.
 func TestTargetClientStartsNoClientGoroutines(t *testing.T) {
 	f := newFixture(t)
 	s := newTestServer(t)
 	p := newPool(t, Options{})
 	before := clientGoroutines()
 	c := mustGet(t, p, f.target("h1", s, f.trust(t, "kh", s)))
-	if after := clientGoroutines(); after > before {
-		t.Errorf("x/crypto client goroutines: %d before the connection, %d after", before, after)
+	for id := range clientGoroutines() {
+		if !before[id] {
+			t.Errorf("x/crypto client goroutine %s started by the connection", id)
+		}
 	}
 	// and the bare client still runs commands
 	if res, err := c.Exec(testCtx(t), "echo ok"); err != nil || string(res.Stdout) != "ok\n" || res.ExitCode != 0 {
@@ -102,17 +105,18 @@ func TestTargetClientStartsNoClientGoroutines(t *testing.T) {
 	}
 }
 
-// clientGoroutines counts the goroutines running x/crypto's ssh.Client's
-// own functions (NewClient's and its handlers).
-func clientGoroutines() int {
+// clientGoroutines is the IDs of the goroutines running x/crypto's
+// ssh.Client's own functions (NewClient's and its handlers).
+func clientGoroutines() map[string]bool {
 	buf := make([]byte, 8<<20)
 	buf = buf[:runtime.Stack(buf, true)]
-	n := 0
+	ids := map[string]bool{}
 	for _, g := range strings.Split(string(buf), "\n\n") {
 		if strings.Contains(g, "golang.org/x/crypto/ssh.NewClient") ||
 			strings.Contains(g, "golang.org/x/crypto/ssh.(*Client).handle") {
-			n++
+			id, _, _ := strings.Cut(strings.TrimPrefix(g, "goroutine "), " ")
+			ids[id] = true
 		}
 	}
-	return n
+	return ids
 }
